@@ -1,0 +1,27 @@
+"""Argo Workflows backend: the plan as one standalone `argoproj.io/v1alpha1` Workflow.
+
+Runs on a vanilla Argo install (v3.5 through 4.x) with an artifact repository configured; nothing
+of KFP's. Module map: escape.py (how values survive Argo and the kubelet), values.py (sources ->
+expressions), conditions.py (`when`), containers.py (leaf templates, direct or launcher),
+dags.py (DAG templates), workflow.py (assembly and template sharing).
+"""
+
+from __future__ import annotations
+
+from kfpc.backend import PROTOCOL_VERSION, Options, Output
+from kfpc.plan.model import Plan
+
+
+class ArgoBackend:
+    name = "argo"
+    description = "Argo Workflows (argoproj.io/v1alpha1 Workflow), Argo v3.5 through 4.x"
+    protocol_version = PROTOCOL_VERSION
+
+    def compile(self, plan: Plan, options: Options) -> Output:
+        from kfpc_backends.argo import workflow
+
+        root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
+        warnings = []
+        if plan.platform is not None:
+            pass
+        return Output([workflow.build(plan, root or "")], warnings)

@@ -1,0 +1,440 @@
+"""Container templates: one KFP executor as called by one task.
+
+Two shapes, chosen per component:
+* direct: no `{{$}}`; every placeholder is translated here, run-time values arrive in env vars and
+  are referenced as `$(KFPC_IN_x)` so the kubelet delivers them byte-for-byte. Works with any image.
+* launcher: the component needs an ExecutorInput (`{{$}}`, Python components); the in-pod launcher
+  (kfpc/runtime) builds it and runs the component's command unchanged. Needs python3 in the image,
+  which such components already require.
+Templates are rendered per task and deduplicated afterwards, so tasks that use the same executor
+the same way share one template.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+from kfpc.plan.values import text_form
+
+from kfpc_backends.argo import escape
+
+OUTPUTS = "/kfpc/outputs"
+INPUTS = "/kfpc/inputs"
+META_DIR = OUTPUTS + "/.kfpc"
+LAUNCHER_ENV = "KFPC_LAUNCHER"
+SPEC_ENV = "KFPC_SPEC"
+VOLUME = "kfpc-outputs"
+ARGS_LIMIT = 120_000  # Argo v3.7.10+ offloads args past 128 KiB, and then the kubelet does not expand them
+
+# Run-time values a container can read, as the Argo tag that provides each one.
+RUNTIME_TAGS = {
+    p.RuntimeKind.JOB_NAME: "{{workflow.name}}",
+    p.RuntimeKind.JOB_RESOURCE_NAME: "{{workflow.name}}",
+    p.RuntimeKind.JOB_UUID: "{{workflow.uid}}",
+    p.RuntimeKind.TASK_UUID: "{{pod.name}}",
+    p.RuntimeKind.CREATE_TIME: "{{workflow.creationTimestamp}}",
+    p.RuntimeKind.SCHEDULE_TIME: "{{workflow.creationTimestamp}}",
+}
+
+
+def meta_param(artifact: str) -> str:
+    return f"kfpc-meta-{artifact}"
+
+
+def env_name(prefix: str, name: str) -> str:
+    return prefix + "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
+@dataclass
+class Call:
+    """What a template needs to know about the task that calls it."""
+
+    task: p.Task
+    imported: dict[str, dict[str, Any]]  # input artifact -> static info of an importer source
+    pipeline_root: str
+
+
+def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
+    builder = _Builder(component, call)
+    return builder.build()
+
+
+class _Builder:
+    def __init__(self, component: p.ContainerComponent, call: Call):
+        self.c = component
+        self.call = call
+        self.task = call.task
+        self.bound = {b.name: b for b in self.task.params if component.interface.in_param(b.name) is not None}
+        self.artifacts = {b.name: b for b in self.task.artifacts if component.interface.in_artifact(b.name)}
+        self.env: list[dict[str, Any]] = [{"name": escape.LBRACE_ENV, "value": "{"}]
+        self.env_names: set[str] = {escape.LBRACE_ENV}
+        self.inputs: list[dict[str, Any]] = []
+        self.runtime_env: dict[str, str] = {}
+
+    # -- values -----------------------------------------------------------------------------
+
+    def value_ref(self, name: str) -> str | None:
+        """`$(VAR)` holding the K-decoded text of input `name`, or None when nothing supplies it."""
+        binding = self.bound.get(name)
+        if binding is None:
+            return None
+        var = env_name("KFPC_IN_", name)
+        if var in self.env_names:
+            return f"$({var})"
+        source = binding.source
+        if isinstance(source, p.Runtime) and source.kind in RUNTIME_TAGS:
+            value = RUNTIME_TAGS[source.kind]
+        elif isinstance(source, p.Runtime) and source.kind is p.RuntimeKind.TASK_NAME:
+            value = escape.literal(self.task.key)
+        else:
+            self.inputs.append({"name": name})
+            value = escape.tag(f"inputs.parameters[{escape.string_literal(name)}]")
+        self.env.append({"name": var, "value": value})
+        self.env_names.add(var)
+        return f"$({var})"
+
+    def meta_ref(self, artifact: str) -> str:
+        var = env_name("KFPC_AM_", artifact)
+        if var not in self.env_names:
+            self.inputs.append({"name": meta_param(artifact)})
+            self.env.append({"name": var, "value": escape.tag(f"inputs.parameters[{escape.string_literal(meta_param(artifact))}]")})
+            self.env_names.add(var)
+        return var
+
+    def runtime_ref(self, kind: p.RuntimeKind) -> str:
+        if kind is p.RuntimeKind.TASK_NAME:
+            return escape.literal(self.task.key, adjacent=True)
+        if kind is p.RuntimeKind.PIPELINE_ROOT:
+            return escape.literal(self.call.pipeline_root, adjacent=True)
+        if kind is p.RuntimeKind.WORKSPACE_PATH:
+            return "/kfp-workspace"
+        return RUNTIME_TAGS[kind]
+
+    # -- direct command lines ---------------------------------------------------------------
+
+    def present(self, name: str) -> bool:
+        return name in self.bound or name in self.artifacts
+
+    def elements(self, arg: p.Arg) -> list[str]:
+        """One placeholder tree -> zero or more argv strings (K-form)."""
+        if isinstance(arg, p.IfPresent):
+            branch = arg.then if self.present(arg.name) else arg.otherwise
+            return [e for item in branch for e in self.elements(item)]
+        if isinstance(arg, p.InputValue) and arg.name not in self.bound:
+            return []  # like KFP, an input nobody supplies drops out of the command line
+        return [self.text(arg)]
+
+    def text(self, arg: p.Arg) -> str:
+        if isinstance(arg, str):
+            return escape.literal(arg, adjacent=True)
+        if isinstance(arg, p.Concat):
+            return "".join(self.text(part) for part in arg.parts)
+        if isinstance(arg, p.IfPresent):
+            branch = arg.then if self.present(arg.name) else arg.otherwise
+            return "".join(self.text(part) for part in branch)
+        if isinstance(arg, p.InputValue):
+            return self.value_ref(arg.name) or ""
+        if isinstance(arg, p.InputArtifactRef):
+            if arg.attr == "path":
+                return f"{INPUTS}/{arg.name}"
+            if arg.attr == "uri":
+                info = self.call.imported.get(arg.name)
+                if info is None:
+                    return f"{INPUTS}/{arg.name}"
+                return escape.literal(info["uri"], adjacent=True) if info.get("uri") is not None \
+                    else f"$({self.imported_uri_env(arg.name)})"
+            return self.metadata_text(arg)
+        if isinstance(arg, p.OutputParamFile):
+            return f"{OUTPUTS}/{arg.name}"
+        if isinstance(arg, p.OutputArtifactRef):
+            if arg.attr in ("path", "uri"):
+                return f"{OUTPUTS}/{arg.name}"
+            return "{}" if arg.key is None else ""
+        if isinstance(arg, p.Runtime):
+            return self.runtime_ref(arg.kind)
+        raise UnsupportedError(f"component {self.c.ir_key!r} uses {type(arg).__name__}, which needs the in-pod "
+                               "launcher", path=(self.task.path,))
+
+    def imported_uri_env(self, artifact: str) -> str:
+        meta = self.meta_ref(artifact)
+        var = env_name("KFPC_AU_", artifact)
+        if var not in self.env_names:
+            self.env.append({"name": var, "value": "$(" + meta + ")"})
+            self.env_names.add(var)
+        return var
+
+    def metadata_text(self, arg: p.InputArtifactRef) -> str:
+        """Direct containers get metadata through an env var that the DAG task fills from the producer."""
+        if arg.name not in self.artifacts:
+            return ""
+        var = env_name("KFPC_AMD_", arg.name + ("_" + arg.key if arg.key else ""))
+        if var not in self.env_names:
+            if meta_param(arg.name) not in {i["name"] for i in self.inputs}:
+                self.inputs.append({"name": meta_param(arg.name)})
+            meta = f"fromJSON({escape.u_expr('inputs.parameters[' + escape.string_literal(meta_param(arg.name)) + ']')})"
+            value = f"({meta}['metadata'] ?? {{}})"
+            if arg.key is not None:
+                picked = f"{value}[{escape.string_literal(arg.key)}]"
+                text = f"(sprig.kindIs('string', {picked}) ? {picked} : toJson({picked}))"
+            else:
+                text = f"toJson({value})"
+            self.env.append({"name": var, "value": escape.tag(escape.k_expr(text))})
+            self.env_names.add(var)
+        return f"$({var})"
+
+    # -- template ---------------------------------------------------------------------------
+
+    def build(self) -> dict[str, Any]:
+        c = self.c
+        if c.needs_launcher:
+            command, args = self.launcher_command()
+        else:
+            command = [e for a in c.command for e in self.elements(a)]
+            args = [e for a in c.args for e in self.elements(a)]
+        if len(json.dumps(command + args)) > ARGS_LIMIT:
+            raise UnsupportedError(f"the command line of component {c.ir_key!r} is larger than 120 KiB; Argo "
+                                   "v3.7.10+ would offload it and the kubelet would no longer decode it",
+                                   path=(self.task.path,))
+        for name, tmpl in c.env:
+            self.env.append({"name": name, "value": "".join(self.template_text(part) for part in tmpl)})
+        container: dict[str, Any] = {"image": self.image()}
+        if command:
+            container["command"] = command
+        if args:
+            container["args"] = args
+        container["env"] = self.env
+        resources, patch = self.resources()
+        if resources:
+            container["resources"] = resources
+        # Outputs are written under an emptyDir: its directory exists in any image, for any user.
+        needs_volume = c.needs_launcher or bool(c.interface.out_params or c.interface.out_artifacts)
+        if needs_volume:
+            container["volumeMounts"] = [{"name": VOLUME, "mountPath": OUTPUTS}]
+        template: dict[str, Any] = {"name": c.name}
+        inputs = self.template_inputs()
+        if inputs:
+            template["inputs"] = inputs
+        outputs = self.template_outputs()
+        if outputs:
+            template["outputs"] = outputs
+        template["container"] = container
+        if needs_volume:
+            template["volumes"] = [{"name": VOLUME, "emptyDir": {}}]
+        if patch:
+            template["podSpecPatch"] = patch
+        retry = self.retry()
+        if retry:
+            template["retryStrategy"] = retry
+        return template
+
+    def template_text(self, part: str | p.InputValue) -> str:
+        if isinstance(part, str):
+            return escape.literal(part, adjacent=True)
+        return self.value_ref(part.name) or ""
+
+    def image(self) -> str:
+        parts = self.c.image
+        if all(isinstance(x, str) for x in parts):
+            return "".join(parts)  # type: ignore[arg-type]
+        return escape.tag(" + ".join(escape.string_literal(x) if isinstance(x, str) else self.raw_input(x.name)
+                                     for x in parts))
+
+    def raw_input(self, name: str) -> str:
+        """Raw text of an input inside an expression (image, resources: places the kubelet never decodes)."""
+        if name not in self.bound:
+            return "''"
+        source = self.bound[name].source
+        if isinstance(source, p.Constant):
+            return escape.string_literal(text_form(source.value))
+        if not any(i["name"] == name for i in self.inputs):
+            self.inputs.append({"name": name})
+        return escape.u_expr(f"inputs.parameters[{escape.string_literal(name)}]")
+
+    def static_text(self, tmpl: p.TextTemplate) -> str | None:
+        """The text of a template when it does not depend on run-time values."""
+        out = []
+        for part in tmpl:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                binding = self.bound.get(part.name)
+                if binding is None or not isinstance(binding.source, p.Constant):
+                    return None
+                out.append(text_form(binding.source.value))
+        return "".join(out)
+
+    def resources(self) -> tuple[dict[str, Any], str | None]:
+        r = self.c.resources
+        fields = {("limits", "cpu"): r.cpu_limit, ("requests", "cpu"): r.cpu_request,
+                  ("limits", "memory"): r.memory_limit, ("requests", "memory"): r.memory_request}
+        static: dict[str, dict[str, str]] = {}
+        dynamic: dict[str, dict[str, str]] = {}
+        for (kind, key), tmpl in fields.items():
+            if tmpl is None:
+                continue
+            text = self.static_text(tmpl)
+            if text is not None:
+                if text:
+                    static.setdefault(kind, {})[key] = text
+            else:
+                dynamic.setdefault(kind, {})[key] = self.expr_text(tmpl)
+        if r.accelerator_type is not None:
+            acc_type = self.static_text(r.accelerator_type)
+            count_tmpl = r.accelerator_count or ("1",)
+            count = self.static_text(count_tmpl)
+            if acc_type is not None and count is not None:
+                if count not in ("", "0"):
+                    static.setdefault("limits", {})[acc_type] = count
+            else:
+                key = acc_type if acc_type is not None else self.expr_text(r.accelerator_type)
+                dynamic.setdefault("limits", {})[key] = count if count is not None else self.expr_text(count_tmpl)
+        patch = None
+        if dynamic:
+            patch = json.dumps({"containers": [{"name": "main", "resources": dynamic}]}, separators=(",", ":"))
+        return {k: dict(sorted(v.items())) for k, v in sorted(static.items())}, patch
+
+    def expr_text(self, tmpl: p.TextTemplate) -> str:
+        return escape.tag(" + ".join(escape.string_literal(x) if isinstance(x, str) else self.raw_input(x.name)
+                                     for x in tmpl))
+
+    def template_inputs(self) -> dict[str, Any]:
+        params = sorted({i["name"]: i for i in self.inputs}.values(), key=lambda i: i["name"])
+        arts = []
+        for name, binding in sorted(self.artifacts.items()):
+            entry: dict[str, Any] = {"name": name, "path": f"{INPUTS}/{name}"}
+            arts.append(entry)
+        out: dict[str, Any] = {}
+        if params:
+            out["parameters"] = params
+        if arts:
+            out["artifacts"] = arts
+        return out
+
+    def template_outputs(self) -> dict[str, Any]:
+        iface = self.c.interface
+        params = [{"name": q.name, "valueFrom": {"path": f"{OUTPUTS}/{q.name}"}} for q in iface.out_params]
+        if self.c.needs_launcher:
+            params += [{"name": meta_param(a.name), "valueFrom": {"path": f"{META_DIR}/meta-{a.name}"}}
+                       for a in iface.out_artifacts]
+        arts = [{"name": a.name, "path": f"{OUTPUTS}/{a.name}"} for a in iface.out_artifacts]
+        out: dict[str, Any] = {}
+        if params:
+            out["parameters"] = params
+        if arts:
+            out["artifacts"] = arts
+        return out
+
+    def retry(self) -> dict[str, Any] | None:
+        r = self.task.retry
+        if r is None or r.max_count <= 0:
+            return None
+        # IntOrString fields are written as strings: schema.json types them as strings.
+        strategy: dict[str, Any] = {"limit": str(r.max_count), "retryPolicy": "Always"}
+        if r.backoff_seconds > 0:
+            backoff: dict[str, Any] = {"duration": _duration(r.backoff_seconds)}
+            if r.factor > 0:
+                backoff["factor"] = str(int(r.factor)) if float(r.factor).is_integer() else str(r.factor)
+            if r.max_backoff_seconds > 0:
+                backoff["maxDuration"] = _duration(r.max_backoff_seconds)
+            strategy["backoff"] = backoff
+        return strategy
+
+    # -- launcher ---------------------------------------------------------------------------
+
+    def launcher_command(self) -> tuple[list[str], list[str]]:
+        from kfpc.runtime import bootstrap
+
+        c = self.c
+        spec_params = []
+        for q in c.interface.in_params:
+            if q.name in self.bound:
+                ref = self.value_ref(q.name)
+                assert ref is not None
+                spec_params.append([q.name, q.type.value, ref[2:-1]])
+        spec_artifacts = []
+        for a in c.interface.in_artifacts:
+            if a.name in self.artifacts:
+                binding = self.artifacts[a.name]
+                spec_artifacts.append([a.name, binding.type.schema_title, binding.type.schema_version,
+                                       binding.is_list, self.meta_ref(a.name)])
+        originals = list(self.c_original_elements())
+        templated: dict[str, Any] = {}
+        for index, (text, tree) in enumerate(originals):
+            if not isinstance(tree, str):
+                templated[str(index)] = self.tree(tree)
+        spec = {"v": 1, "p": spec_params, "a": spec_artifacts,
+                "op": [[q.name, q.type.value] for q in c.interface.out_params],
+                "oa": [[a.name, a.type.schema_title, a.type.schema_version] for a in c.interface.out_artifacts],
+                "x": templated}
+        self.env.append({"name": SPEC_ENV, "value": escape.literal(escape.json_text(spec))})
+        return ["python3", "-c", bootstrap(LAUNCHER_ENV)], [escape.literal(text) for text, _ in originals]
+
+    def c_original_elements(self):
+        for arg in self.c.command + self.c.args:
+            yield _placeholder_text(arg), arg
+
+    def tree(self, arg: p.Arg) -> Any:
+        if isinstance(arg, str):
+            return arg
+        if isinstance(arg, p.Concat):
+            return ["cat", [self.tree(a) for a in arg.parts]]
+        if isinstance(arg, p.IfPresent):
+            return ["if", arg.name, [self.tree(a) for a in arg.then], [self.tree(a) for a in arg.otherwise]]
+        if isinstance(arg, p.ExecutorInput):
+            return ["ei"]
+        if isinstance(arg, p.ExecutorOutputFile):
+            return ["eo"]
+        if isinstance(arg, p.InputValue):
+            return ["iv", arg.name]
+        if isinstance(arg, p.OutputParamFile):
+            return ["op", arg.name]
+        if isinstance(arg, p.InputArtifactRef):
+            return ["ia", arg.name, arg.attr, arg.key]
+        if isinstance(arg, p.OutputArtifactRef):
+            return ["oa", arg.name, arg.attr, arg.key]
+        if isinstance(arg, p.Runtime):
+            if arg.kind is p.RuntimeKind.TASK_NAME:
+                return self.task.key
+            if arg.kind is p.RuntimeKind.PIPELINE_ROOT:
+                return self.call.pipeline_root
+            if arg.kind is p.RuntimeKind.WORKSPACE_PATH:
+                return "/kfp-workspace"
+            var = env_name("KFPC_RT_", arg.kind.value)
+            if var not in self.env_names:
+                self.env.append({"name": var, "value": RUNTIME_TAGS[arg.kind]})
+                self.env_names.add(var)
+            return ["rt", var]
+        raise TypeError(arg)
+
+
+def _placeholder_text(arg: p.Arg) -> str:
+    """The element as the IR wrote it, shown in the manifest for readers; the launcher renders the tree."""
+    if isinstance(arg, str):
+        return arg
+    if isinstance(arg, p.Concat):
+        return "".join(_placeholder_text(a) for a in arg.parts)
+    if isinstance(arg, p.IfPresent):
+        return f"(if {arg.name} present)"
+    if isinstance(arg, p.InputValue):
+        return f"{{{{$.inputs.parameters['{arg.name}']}}}}"
+    if isinstance(arg, p.InputArtifactRef):
+        return f"{{{{$.inputs.artifacts['{arg.name}'].{arg.attr}}}}}"
+    if isinstance(arg, p.OutputParamFile):
+        return f"{{{{$.outputs.parameters['{arg.name}'].output_file}}}}"
+    if isinstance(arg, p.OutputArtifactRef):
+        return f"{{{{$.outputs.artifacts['{arg.name}'].{arg.attr}}}}}"
+    if isinstance(arg, p.ExecutorInput):
+        return "{{$}}"
+    if isinstance(arg, p.ExecutorOutputFile):
+        return "{{$.outputs.output_file}}"
+    if isinstance(arg, p.Runtime):
+        return f"{{{{$.{arg.kind.value}}}}}"
+    return ""
+
+
+def _duration(seconds: float) -> str:
+    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{seconds}s"

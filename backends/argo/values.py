@@ -1,0 +1,136 @@
+"""Plan value sources -> Argo expressions and argument values, inside one DAG template.
+
+Two forms exist (see escape.py): raw text, which is what task outputs and workflow parameters hold
+and what conditions compare, and K-form, which is what travels in template inputs. `raw()` gives
+an expr-lang expression for the raw text of a source; `argument()` gives the K-form text to put in
+a DAG task's `arguments.parameters[].value`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from kfpc.plan import model as p
+from kfpc.plan.values import text_form
+
+from kfpc_backends.argo import escape
+
+ENCODED_PREFIX = "kfpc:b64:"
+_PLAIN_TYPES = (p.ParamType.INTEGER, p.ParamType.DOUBLE, p.ParamType.BOOLEAN)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a DAG template can see: its own inputs (K-form) or, at the root, the workflow parameters."""
+
+    is_root: bool
+    task_names: Mapping[str, str]  # plan task key -> Argo task name
+    encoded_params: frozenset[str] = frozenset()  # workflow parameters whose default is kfpc:b64-encoded
+    pipeline_root: str = ""
+    input_names: Mapping[str, str] = field(default_factory=dict)  # plan input -> Argo parameter name
+
+    def task(self, key: str) -> str:
+        return self.task_names[key]
+
+    def input_param(self, name: str) -> str:
+        return self.input_names.get(name, name)
+
+
+def workflow_param(name: str, encoded: bool) -> str:
+    ref = f"workflow.parameters[{escape.string_literal(name)}]"
+    if not encoded:
+        return ref
+    return (f"(sprig.hasPrefix('{ENCODED_PREFIX}', {ref}) ? sprig.b64dec(sprig.trimPrefix('{ENCODED_PREFIX}', {ref}))"
+            f" : {ref})")
+
+
+def select(raw: str, selector: tuple[str | int, ...]) -> str:
+    """parseJson(string_value)["a"][0] -> the selected value as text."""
+    if not selector:
+        return raw
+    path = "".join(f"[{s}]" if isinstance(s, int) else f"[{escape.string_literal(s)}]" for s in selector)
+    value = f"fromJSON({raw}){path}"
+    return text_of(value)
+
+
+def text_of(value: str) -> str:
+    """KFP text form of a JSON value inside an expression: strings as they are, the rest as JSON."""
+    return f"(sprig.kindIs('string', {value}) ? {value} : toJson({value}))"
+
+
+def raw(source: p.ParamSource, scope: Scope) -> str:
+    if isinstance(source, p.FromInput):
+        if scope.is_root:
+            base = workflow_param(source.name, source.name in scope.encoded_params)
+        else:
+            base = escape.u_expr(f"inputs.parameters[{escape.string_literal(scope.input_param(source.name))}]")
+        return select(base, source.selector)
+    if isinstance(source, p.FromTask):
+        base = (f"tasks[{escape.string_literal(scope.task(source.task))}].outputs.parameters"
+                f"[{escape.string_literal(source.output)}]")
+        return select(base, source.selector)
+    if isinstance(source, p.Constant):
+        return escape.string_literal(text_form(source.value))
+    if isinstance(source, p.Runtime):
+        return runtime(source.kind, scope)
+    if isinstance(source, p.Interpolation):
+        return " + ".join(escape.string_literal(part) if isinstance(part, str) else raw(part, scope)
+                          for part in source.parts)
+    if isinstance(source, p.FinalStatus):
+        return final_status(source, scope)
+    raise TypeError(f"no value for {source!r}")
+
+
+def runtime(kind: p.RuntimeKind, scope: Scope) -> str:
+    if kind in (p.RuntimeKind.JOB_NAME, p.RuntimeKind.JOB_RESOURCE_NAME):
+        return "workflow.name"
+    if kind is p.RuntimeKind.JOB_UUID:
+        return "workflow.uid"
+    if kind is p.RuntimeKind.CREATE_TIME:
+        return "workflow.creationTimestamp.RFC3339"
+    if kind is p.RuntimeKind.SCHEDULE_TIME:
+        return "(workflow['scheduledTime'] ?? workflow.creationTimestamp.RFC3339)"
+    if kind is p.RuntimeKind.PIPELINE_ROOT:
+        return escape.string_literal(scope.pipeline_root)
+    if kind is p.RuntimeKind.WORKSPACE_PATH:
+        return "'/kfp-workspace'"
+    if kind is p.RuntimeKind.TASK_UUID:
+        return "workflow.uid"
+    raise TypeError(kind)
+
+
+def final_status(source: p.FinalStatus, scope: Scope) -> str:
+    status = f"tasks[{escape.string_literal(scope.task(source.task))}].status"
+    state = (f"({status} == 'Succeeded' ? 'SUCCEEDED' : (({status} == 'Skipped' || {status} == 'Omitted') ? "
+             f"'CANCELED' : 'FAILED'))")
+    message = f"({status} == 'Succeeded' ? '' : 'task ' + {escape.string_literal(source.task_display_name)} + "\
+              f"' ended ' + {status})"
+    code = f"({status} == 'Succeeded' ? 0 : 2)"
+    # Map literals keep a space before every closing brace: `}}` would end the Argo tag.
+    return (f"toJson({{'state': {state}, 'pipelineTaskName': {escape.string_literal(source.task_display_name)}, "
+            f"'pipelineJobResourceName': workflow.name, 'error': {{'code': {code}, 'message': {message} }} }})")
+
+
+def argument(source: p.ParamSource, scope: Scope, task_name: str = "", ptype: p.ParamType | None = None) -> str:
+    """K-form text for a DAG task argument."""
+    if isinstance(source, p.FromInput) and not scope.is_root and not source.selector:
+        return escape.tag(f"inputs.parameters[{escape.string_literal(scope.input_param(source.name))}]")
+    if ptype in _PLAIN_TYPES and isinstance(source, (p.FromInput, p.FromTask)) and not source.selector:
+        # Numbers and booleans have no `$` or `{` to escape; anything else would not parse anyway.
+        return escape.tag(raw(source, scope))
+    if isinstance(source, p.Constant):
+        return escape.literal(text_form(source.value))
+    if isinstance(source, p.Runtime) and source.kind is p.RuntimeKind.TASK_NAME:
+        return escape.literal(task_name)
+    if isinstance(source, p.Interpolation):
+        out = []
+        for i, part in enumerate(source.parts):
+            if isinstance(part, str):
+                out.append(escape.literal(part, adjacent=i + 1 < len(source.parts)))
+            elif isinstance(part, p.Runtime) and part.kind is p.RuntimeKind.TASK_NAME:
+                out.append(escape.literal(task_name, adjacent=i + 1 < len(source.parts)))
+            else:
+                out.append(escape.tag(escape.k_expr(raw(part, scope))))
+        return "".join(out)
+    return escape.tag(escape.k_expr(raw(source, scope)))

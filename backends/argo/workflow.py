@@ -1,0 +1,291 @@
+"""Assemble the Workflow: templates (deduplicated), arguments, and the launcher when needed."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from kfpc import names
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+from kfpc.plan.values import text_form
+
+from kfpc_backends.argo import containers, dags, escape, values
+
+API_VERSION = "argoproj.io/v1alpha1"
+ANNOTATION_PREFIX = "kfpc.dev"
+_SAFE_DEFAULT = re.compile(r"\{\{|\}\}")
+
+
+class Renderer:
+    """Renders every template reachable from the root DAG, sharing identical ones."""
+
+    def __init__(self, plan: p.Plan, pipeline_root: str):
+        self.plan = plan
+        self.pipeline_root = pipeline_root
+        self.encoded_params = frozenset(q.name for q in plan.inputs
+                                        if q.has_default and _SAFE_DEFAULT.search(text_form(q.default)))
+        self.templates: dict[str, dict[str, Any]] = {}
+        self.namer = names.Namer()
+        self.by_content: dict[str, str] = {}
+        self.dag_names: dict[str, str] = {}
+        self.uses_launcher = False
+        for comp in sorted(plan.components.values(), key=lambda c: c.name):
+            if isinstance(comp, p.DagComponent):
+                self.namer.reserve(comp.name)
+
+    def render(self) -> list[dict[str, Any]]:
+        self.dag_template(self.plan.root_dag, is_root=True)
+        root = self.templates.pop(self.plan.root)
+        return [root] + [self.templates[k] for k in sorted(self.templates)]
+
+    # -- templates --------------------------------------------------------------------------
+
+    def dag_template(self, component: p.DagComponent, is_root: bool = False) -> str:
+        if component.name not in self.dag_names:
+            self.dag_names[component.name] = component.name
+            self.templates[component.name] = {}  # reserve first: DAG components never recurse (checked)
+            self.templates[component.name] = dags.DagBuilder(self, component, is_root).build()
+        return component.name
+
+    def template_for(self, component: p.Component, task: p.Task) -> tuple[str, dict[str, Any]]:
+        if isinstance(component, p.DagComponent):
+            name = self.dag_template(component)
+            return name, dags.dag_inputs(component)
+        if isinstance(component, p.ContainerComponent):
+            call = containers.Call(task, self.imported_infos(task), self.pipeline_root)
+            template = containers.render(component, call)
+            self.uses_launcher = self.uses_launcher or component.needs_launcher
+            return self.add(component.name, template), template.get("inputs", {})
+        raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
+
+    def add(self, base: str, template: dict[str, Any]) -> str:
+        body = dict(template)
+        body.pop("name", None)
+        key = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        if key in self.by_content:
+            return self.by_content[key]
+        name = self.namer.name(base)
+        template = {"name": name, **body}
+        self.templates[name] = template
+        self.by_content[key] = name
+        return name
+
+    def imported_infos(self, task: p.Task) -> dict[str, dict[str, Any]]:
+        """Static facts about artifacts a task reads from importers (the URI a `.uri` placeholder shows)."""
+        return {}
+
+    # -- loops ------------------------------------------------------------------------------
+
+    def loop_wrapper(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str, dict[str, Any]]:
+        """A DAG around one loop: `parallelism` applies per template, and aggregated outputs are
+        normalised into KFP's typed list (Argo 3.5/3.6 and 3.7+ aggregate differently, argo.md §3)."""
+        loop = task.loop
+        assert loop is not None
+        body = self.plan.component(task.component)
+        assert isinstance(body, p.DagComponent), "loop bodies are DAG components"
+        body_name = self.dag_template(body)
+        body_inputs = dags.dag_inputs(body)
+        declared_params = [e for e in body_inputs.get("parameters", []) if e["name"] != loop.item_input]
+        if loop.source is not None:
+            declared_params.append({"name": dags.WRAPPED_ITEMS})
+        declared: dict[str, Any] = {}
+        if declared_params:
+            declared["parameters"] = declared_params
+        if body_inputs.get("artifacts"):
+            declared["artifacts"] = body_inputs["artifacts"]
+        inner_args = []
+        for entry in body_inputs.get("parameters", []):
+            if entry["name"] == loop.item_input:
+                value = escape.tag(escape.k_expr("sprig.b64dec(split(item, ':')[1])"))
+            else:
+                if task.param(entry["name"]) is None and not entry["name"].startswith("kfpc-meta-"):
+                    continue
+                value = escape.tag(f"inputs.parameters[{escape.string_literal(entry['name'])}]")
+            inner_args.append({"name": entry["name"], "value": value})
+        inner_arts = [{"name": a["name"], "from": f"{{{{inputs.artifacts.{a['name']}}}}}"}
+                      for a in body_inputs.get("artifacts", []) if task.artifact(a["name"]) is not None]
+        inner: dict[str, Any] = {"name": task.name, "template": body_name}
+        inner.update(builder.loop_items(loop, dags.WRAPPED_ITEMS if loop.source is not None else None))
+        arguments: dict[str, Any] = {}
+        if inner_args:
+            arguments["parameters"] = inner_args
+        if inner_arts:
+            arguments["artifacts"] = inner_arts
+        if arguments:
+            inner["arguments"] = arguments
+        outputs = []
+        for out in body.out_params:
+            ref = f"tasks[{escape.string_literal(task.name)}].outputs.parameters[{escape.string_literal(out.name)}]"
+            outputs.append({"name": out.name, "valueFrom": {
+                "expression": collect_expression(ref, self.element_type(body, out)), "default": "[]"}})
+        if body.out_artifacts:
+            raise UnsupportedError("collected artifacts (dsl.Collected of artifacts) are not supported by the Argo "
+                                   "backend yet")
+        template: dict[str, Any] = {"name": "", "inputs": declared} if declared else {"name": ""}
+        if outputs:
+            template["outputs"] = {"parameters": outputs}
+        if loop.parallelism:
+            template["parallelism"] = loop.parallelism
+        template["dag"] = {"tasks": [inner]}
+        return self.add(f"{builder.c.name}-{task.name}", template), declared
+
+    def element_type(self, body: p.DagComponent, out: p.DagOutputParam) -> p.ParamType:
+        source = out.sources[0]
+        inner = body.task(source.task)
+        if inner.loop is not None:
+            return p.ParamType.LIST
+        comp = self.plan.component(inner.component)
+        spec = comp.interface.out_param(source.output)
+        return spec.type if spec else p.ParamType.STRING
+
+    # -- importers --------------------------------------------------------------------------
+
+    def importer_uri(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str | None, str | None]:
+        """(constant URI, raw expression) for an importer task; the scheme must be known at compile time."""
+        comp = self.plan.component(task.component)
+        assert isinstance(comp, p.ImporterComponent)
+        source: p.ParamSource = comp.uri
+        if isinstance(source, p.FromInput):
+            binding = task.param(source.name)
+            if binding is None:
+                raise UnsupportedError(f"importer {task.key!r} has no URI input {source.name!r}")
+            source = binding.source
+        if isinstance(source, p.Constant):
+            return str(source.value), None
+        return _default_of(source, self.plan, builder.is_root), values.raw(source, builder.scope)
+
+    def import_location(self, builder: dags.DagBuilder, task: p.Task) -> dict[str, Any]:
+        constant, expression = self.importer_uri(builder, task)
+        sample = constant or ""
+        scheme = sample.split("://", 1)[0].lower() if "://" in sample else ""
+        if scheme in ("http", "https"):
+            return {"http": {"url": constant if expression is None else escape.tag(expression)}}
+        if scheme in ("gs", "s3"):
+            if expression is None:
+                bucket, _, key = constant.split("://", 1)[1].partition("/")  # type: ignore[union-attr]
+            else:
+                bucket = escape.tag(f"sprig.regexReplaceAll('^[a-z0-9]+://([^/]*).*$', {expression}, '$1')")
+                key = escape.tag(f"sprig.regexReplaceAll('^[a-z0-9]+://[^/]*/?', {expression}, '')")
+            if scheme == "gs":
+                return {"gcs": {"bucket": bucket, "key": key}}
+            return {"s3": {"endpoint": "s3.amazonaws.com", "bucket": bucket, "key": key, "useSDKCreds": True}}
+        where = constant if expression is None else f"a run-time value (default {constant!r})"
+        raise UnsupportedError(f"importer {task.key!r} reads {where}; the Argo backend can import gs://, s3:// and "
+                               "http(s):// URIs, and needs a default value to know which one a run-time URI is")
+
+    def import_meta(self, builder: dags.DagBuilder, task: p.Task) -> str:
+        comp = self.plan.component(task.component)
+        assert isinstance(comp, p.ImporterComponent)
+        constant, expression = self.importer_uri(builder, task)
+        uri = escape.string_literal(constant or "") if expression is None else expression
+        meta = _metadata_expression(comp.metadata, task, builder.scope)
+        return escape.tag(escape.k_expr(f"toJson({{'uri': {uri}, 'metadata': {meta} }})"))
+
+
+def collect_expression(ref: str, element: p.ParamType) -> str:
+    convert = {
+        p.ParamType.INTEGER: "int(asFloat(#))",
+        p.ParamType.DOUBLE: "asFloat(#)",
+        p.ParamType.BOOLEAN: "(sprig.lower(#) in ['true', 't', '1'])",
+        p.ParamType.LIST: "(sprig.kindIs('string', #) ? fromJSON(#) : #)",
+        p.ParamType.STRUCT: "(sprig.kindIs('string', #) ? fromJSON(#) : #)",
+    }.get(element, "(sprig.kindIs('string', #) ? # : toJson(#))")
+    return f"toJson(map(fromJSON({ref}), {{{convert}}}))"
+
+
+def _default_of(source: p.ParamSource, plan: p.Plan, is_root: bool) -> str | None:
+    if isinstance(source, p.FromInput) and is_root:
+        spec = next((q for q in plan.inputs if q.name == source.name), None)
+        if spec is not None and spec.has_default:
+            return text_form(spec.default)
+    return None
+
+
+def _metadata_expression(metadata: Any, task: p.Task, scope: values.Scope) -> str:
+    """Importer metadata as an expr-lang value; strings may hold `{{$.inputs.parameters['x']}}`."""
+    from kfpc.plan import placeholders
+
+    if isinstance(metadata, dict):
+        if not metadata:
+            return "{ }"
+        items = ", ".join(f"{escape.string_literal(str(k))}: {_metadata_expression(v, task, scope)}"
+                          for k, v in metadata.items())
+        return "{" + items + " }"
+    if isinstance(metadata, list):
+        return "[" + ", ".join(_metadata_expression(v, task, scope) for v in metadata) + "]"
+    if isinstance(metadata, str) and "{{$" in metadata:
+        try:
+            parsed = placeholders.parse_string(metadata)
+        except placeholders.PlaceholderError:
+            return escape.string_literal(metadata)
+        parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
+        out = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(escape.string_literal(part))
+            elif isinstance(part, p.InputValue) and task.param(part.name) is not None:
+                out.append(values.raw(task.param(part.name).source, scope))  # type: ignore[union-attr]
+            else:
+                out.append("''")
+        return " + ".join(out)
+    if isinstance(metadata, bool):
+        return "true" if metadata else "false"
+    if isinstance(metadata, (int, float)):
+        return repr(metadata)
+    if metadata is None:
+        return "nil"
+    return escape.string_literal(str(metadata))
+
+
+def workflow_arguments(plan: p.Plan, encoded: frozenset[str]) -> list[dict[str, Any]]:
+    params = []
+    for q in plan.inputs:
+        entry: dict[str, Any] = {"name": q.name}
+        if q.has_default:
+            text = text_form(q.default)
+            entry["value"] = (values.ENCODED_PREFIX + _b64(text)) if q.name in encoded else text
+        elif q.optional:
+            entry["value"] = ""
+        if q.description:
+            entry["description"] = q.description
+        params.append(entry)
+    return params
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def build(plan: p.Plan, pipeline_root: str) -> dict[str, Any]:
+    from kfpc.runtime import packed
+
+    renderer = Renderer(plan, pipeline_root)
+    templates = renderer.render()
+    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
+    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
+    if plan.display_name:
+        annotations["workflows.argoproj.io/title"] = plan.display_name
+    if plan.description:
+        annotations["workflows.argoproj.io/description"] = plan.description
+    if plan.sdk_version:
+        annotations[f"{ANNOTATION_PREFIX}/sdk-version"] = plan.sdk_version
+    metadata["annotations"] = annotations
+    metadata["labels"] = {f"{ANNOTATION_PREFIX}/pipeline": plan.k8s_name[:63].rstrip("-")}
+    spec: dict[str, Any] = {"entrypoint": templates[0]["name"]}
+    args = workflow_arguments(plan, renderer.encoded_params)
+    arts = [{"name": a.name, **({"optional": True} if a.optional else {})}
+            for a in plan.root_dag.interface.in_artifacts]
+    if args or arts:
+        spec["arguments"] = {**({"parameters": args} if args else {}), **({"artifacts": arts} if arts else {})}
+    if renderer.uses_launcher:
+        # One copy per workflow, merged into every pod's main container (Argo merges workflow- and
+        # template-level patches); templateDefaults would need a placeholder image to be valid.
+        code = packed("Argo", containers.OUTPUTS, containers.INPUTS)
+        env = [{"name": containers.LAUNCHER_ENV, "value": code}]
+        spec["podSpecPatch"] = json.dumps({"containers": [{"name": "main", "env": env}]}, separators=(",", ":"))
+    spec["templates"] = templates
+    return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}

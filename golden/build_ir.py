@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Regenerate the golden KFP IR fixtures: golden/<case>/pipeline.yaml.
+
+Each golden/<case>/pipeline.py defines exactly one pipeline object named
+`pipeline` (a `@dsl.pipeline` function, possibly via an alias such as
+`pipeline = ml_pipeline`; helper sub-pipelines may exist under other names).
+This script imports it and compiles it with
+
+    kfp.compiler.Compiler().compile(pipeline, <case>/pipeline.yaml)
+
+Usage:
+    python golden/build_ir.py                   # all cases
+    python golden/build_ir.py loops importer    # only these cases
+
+It prints one line per case (created / changed / unchanged) and a summary of
+the files that changed.
+
+Determinism. Every case is compiled twice, each time in a fresh Python
+process with a different PYTHONHASHSEED, and the two outputs must be
+byte-identical, otherwise the script fails and writes nothing for that case.
+Two environment settings are forced for the compiler processes:
+
+* PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python. With the default `upb`
+  protobuf backend, kfp 2.17.3 is NOT deterministic across processes: the
+  `# Inputs:` header comment it writes renders dict (STRUCT) parameter
+  defaults in protobuf map-iteration order, which upb seeds per process.
+  The YAML body is unaffected (it is dumped with sort_keys=True), so only
+  the comment differs, but the bytes do. The pure-Python backend preserves
+  insertion order. (The fixtures also avoid multi-key dict pipeline-
+  parameter defaults, so a plain `kfp` compile with upb currently gives the
+  same bytes too; the forced backend keeps this script safe regardless.)
+* PYTHONUTF8=1, because kfp opens the output file without an explicit
+  encoding and the header comment contains raw non-ASCII text.
+
+The IR is pinned to kfp 2.17.3; the script refuses to run with any other
+version because the output (sdkVersion, launcher command lines, ...) would
+churn every fixture.
+
+This is a developer tool: it refuses to run when the CI environment variable
+is set (exit code 2). CI must check the committed fixtures, never regenerate
+them.
+"""
+
+import difflib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+EXPECTED_KFP_VERSION = '2.17.3'
+GOLDEN_DIR = Path(__file__).resolve().parent
+_WORKER_FLAG = '--compile-one'
+
+
+def _fail(msg: str, code: int = 1):
+    print(f'build_ir: {msg}', file=sys.stderr)
+    sys.exit(code)
+
+
+def _all_cases() -> list:
+    return sorted(p.parent.name for p in GOLDEN_DIR.glob('*/pipeline.py'))
+
+
+# --------------------------------------------------------------------------
+# Worker: runs in a fresh process, compiles one case to one output path.
+# --------------------------------------------------------------------------
+def _worker(case: str, out_path: str) -> int:
+    import importlib.util
+
+    from google.protobuf.internal import api_implementation
+    if api_implementation.Type() != 'python':
+        _fail('internal error: protobuf implementation is '
+              f'{api_implementation.Type()!r}, expected "python"')
+
+    import kfp
+    from kfp import compiler
+    from kfp.dsl import graph_component
+    if kfp.__version__ != EXPECTED_KFP_VERSION:
+        _fail(f'kfp=={kfp.__version__} is installed, but the golden IR is '
+              f'pinned to kfp=={EXPECTED_KFP_VERSION}')
+
+    src = GOLDEN_DIR / case / 'pipeline.py'
+    module_name = f'_kfpc_golden_{case}'
+    spec = importlib.util.spec_from_file_location(module_name, src)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    pipeline = getattr(module, 'pipeline', None)
+    if not isinstance(pipeline, graph_component.GraphComponent):
+        _fail(f'{src}: `pipeline` must be a @dsl.pipeline function, got '
+              f'{type(pipeline).__name__}')
+    compiler.Compiler().compile(pipeline, out_path)
+    return 0
+
+
+def _compile_in_subprocess(case: str, out_path: Path, hash_seed: str):
+    env = dict(os.environ)
+    env['PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION'] = 'python'
+    env['PYTHONUTF8'] = '1'
+    env['PYTHONHASHSEED'] = hash_seed
+    env['PYTHONDONTWRITEBYTECODE'] = '1'  # no __pycache__ under golden/
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), _WORKER_FLAG, case,
+         str(out_path)],
+        env=env, cwd=str(GOLDEN_DIR), capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        _fail(f'{case}: compilation failed (exit {proc.returncode})')
+    return out_path.read_bytes()
+
+
+# --------------------------------------------------------------------------
+# Driver.
+# --------------------------------------------------------------------------
+def main(argv: list) -> int:
+    if os.environ.get('CI') is not None:
+        _fail('refusing to run: the CI environment variable is set. Golden '
+              'IR fixtures are regenerated by developers and committed; CI '
+              'must only verify them.', code=2)
+
+    if argv[:1] == [_WORKER_FLAG]:
+        if len(argv) != 3:
+            _fail(f'usage: {_WORKER_FLAG} CASE OUT_PATH')
+        return _worker(argv[1], argv[2])
+
+    known = _all_cases()
+    cases = argv or known
+    unknown = [c for c in cases if c not in known]
+    if unknown:
+        _fail(f'unknown case(s): {", ".join(unknown)}; known: '
+              f'{", ".join(known)}')
+
+    changed = []
+    with tempfile.TemporaryDirectory(prefix='kfpc-golden-') as tmp:
+        for case in cases:
+            first = _compile_in_subprocess(case, Path(tmp) / f'{case}.1.yaml',
+                                           hash_seed='1')
+            second = _compile_in_subprocess(case, Path(tmp) / f'{case}.2.yaml',
+                                            hash_seed='2')
+            if first != second:
+                diff = difflib.unified_diff(
+                    first.decode('utf-8').splitlines(keepends=True),
+                    second.decode('utf-8').splitlines(keepends=True),
+                    'compile-1', 'compile-2', n=1)
+                sys.stderr.writelines(list(diff)[:60])
+                _fail(f'{case}: two compilations gave different bytes; the '
+                      f'fixture would not be deterministic')
+            dest = GOLDEN_DIR / case / 'pipeline.yaml'
+            rel = dest.relative_to(GOLDEN_DIR.parent)
+            old = dest.read_bytes() if dest.exists() else None
+            if old == first:
+                print(f'unchanged  {rel}')
+                continue
+            dest.write_bytes(first)
+            status = 'created' if old is None else 'changed'
+            print(f'{status:<10} {rel}')
+            changed.append(str(rel))
+
+    print(f'{len(changed)} of {len(cases)} file(s) changed'
+          + (': ' + ', '.join(changed) if changed else ''))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,3 @@
+from kfpc.cli import main
+
+raise SystemExit(main())

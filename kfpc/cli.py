@@ -1,0 +1,180 @@
+"""The `kfpc` command line: compile, validate, backends.
+
+Exit status: 0 success, 1 invalid or unsupported input (message on stderr naming the file; nothing
+written), 2 usage. All inputs are compiled before anything is written, and files are replaced
+atomically, so a failed run never leaves half an output behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from kfpc.errors import KfpcError, UsageError
+
+_EXT = {"yaml": ".yaml", "json": ".json"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    from kfpc import __version__
+
+    parser = argparse.ArgumentParser(prog="kfpc", description="Compile Kubeflow Pipelines IR into standalone "
+                                     "workflow-engine manifests.")
+    parser.add_argument("--version", action="version", version=f"kfpc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    comp = sub.add_parser("compile", help="compile IR files into manifests",
+                          description="Compile pipeline IR (YAML or JSON, `-` for stdin) into engine manifests.")
+    comp.add_argument("inputs", nargs="+", metavar="IR", help="IR file compiled by the kfp SDK, or - for stdin")
+    comp.add_argument("-b", "--backend", default="argo", help="target engine (default: argo; see `kfpc backends`)")
+    where = comp.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    where.add_argument("--output-dir", metavar="DIR", help="write one file per input, named after the input")
+    comp.add_argument("--format", choices=sorted(_EXT), default="yaml", help="output format (default: yaml)")
+    comp.add_argument("--pipeline-root", metavar="URI", help="value of {{$.pipeline_root}} (default: the IR's)")
+
+    val = sub.add_parser("validate", help="check IR files without compiling them")
+    val.add_argument("inputs", nargs="+", metavar="IR")
+
+    sub.add_parser("backends", help="list installed backends")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
+        return int(exc.code or 0)
+    try:
+        if args.command == "compile":
+            return _compile(args)
+        if args.command == "validate":
+            return _validate(args)
+        return _backends()
+    except KfpcError as exc:
+        _print_error(exc)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug in kfpc must still not greet the user with a traceback
+        if os.environ.get("KFPC_DEBUG"):
+            raise
+        print(f"kfpc: internal error[KFPC700]: {type(exc).__name__}: {exc}\n"
+              "  hint: this is a bug in kfpc; rerun with KFPC_DEBUG=1 for the traceback and report it",
+              file=sys.stderr)
+        return 1
+
+
+def _print_error(exc: KfpcError) -> None:
+    for diag in exc.diagnostics:
+        print(diag.render(), file=sys.stderr)
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from kfpc import compiler, registry
+    from kfpc.backend import Options
+
+    targets = _targets(args)
+    engine = registry.load(args.backend)  # fail fast on a bad backend name, before reading anything
+    options = Options(pipeline_root=args.pipeline_root)
+    results = []
+    failed = False
+    for path in args.inputs:
+        try:
+            plan, warnings = compiler.load_plan(path)
+            output = engine.compile(plan, options)
+            results.append((path, compiler.Result(tuple(output.documents), tuple(warnings) + tuple(output.warnings))))
+        except KfpcError as exc:
+            _print_error(exc.with_file(path if path != "-" else "<stdin>") if not exc.diagnostics[0].file else exc)
+            failed = True
+    if failed:
+        return 1
+    for path, result in results:
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    texts = [(path, result.text(args.format)) for path, result in results]
+    if args.output_dir:
+        for (path, text), target in zip(texts, targets):
+            _write_atomic(target, text)
+    elif args.output:
+        _write_atomic(Path(args.output), _join(texts, args.format))
+    else:
+        sys.stdout.write(_join(texts, args.format))
+        sys.stdout.flush()
+    return 0
+
+
+def _targets(args: argparse.Namespace) -> list[Path]:
+    if args.output_dir:
+        seen: dict[str, str] = {}
+        targets = []
+        for path in args.inputs:
+            stem = "stdin" if path == "-" else Path(path).stem
+            if stem in seen:
+                raise UsageError(f"inputs {seen[stem]!r} and {path!r} would both be written to "
+                                 f"{stem}{_EXT[args.format]} in {args.output_dir}; rename one or compile them "
+                                 "separately")
+            seen[stem] = path
+            targets.append(Path(args.output_dir) / f"{stem}{_EXT[args.format]}")
+        if Path(args.output_dir).exists() and not Path(args.output_dir).is_dir():
+            raise UsageError(f"--output-dir {args.output_dir!r} exists and is not a directory")
+        return targets
+    if args.format == "json" and len(args.inputs) > 1:
+        raise UsageError("JSON output holds one manifest; use --output-dir for several inputs")
+    if args.inputs.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    return []
+
+
+def _join(texts: list[tuple[str, str]], fmt: str) -> str:
+    if len(texts) == 1:
+        return texts[0][1]
+    return "".join(text if text.startswith("---") else "---\n" + text for _, text in texts)
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise KfpcError(f"cannot write {target}: {exc.strerror or exc}", file=str(target), code="KFPC100") from None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from kfpc import compiler
+
+    failed = False
+    for path in args.inputs:
+        try:
+            _, warnings = compiler.load_plan(path)
+        except KfpcError as exc:
+            _print_error(exc)
+            failed = True
+            continue
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+def _backends() -> int:
+    from kfpc import registry
+
+    for name, entry in sorted(registry.entries().items()):
+        try:
+            description = registry.load(name).description
+        except KfpcError as exc:
+            description = f"(broken: {exc.diagnostics[0].message})"
+        print(f"{name:10} {description}  [{entry.distribution or entry.target}]")
+    return 0

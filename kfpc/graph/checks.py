@@ -1,0 +1,190 @@
+"""Consistency checks over the whole IR, run before lowering; every problem is collected.
+
+The schema only proves the file has the right shape. These checks prove it means something: every
+reference points at something that exists, nothing depends on itself, required inputs are
+supplied, loops iterate over real inputs and conditions parse. Lowering may then assume all of it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kfpc.errors import Collector
+from kfpc.graph import build
+from kfpc.ir import model as m
+from kfpc.plan import conditions
+from kfpc.plan.model import Operand, ParamType
+
+
+def check(pipeline: m.Pipeline, file: str | None = None) -> None:
+    out = Collector(file)
+    if not pipeline.name.strip():
+        out.add("KFPC311", "pipelineInfo.name is missing or empty; the kfp SDK always sets it",
+                ("pipelineInfo", "name"))
+    if pipeline.root.dag is None:
+        out.add("KFPC314", "the root component must be a DAG", ("root",))
+    components = dict(pipeline.components)
+    components["root"] = pipeline.root
+    for cycle in build.component_cycles(build.component_graph(pipeline)):
+        out.add("KFPC308", "components instantiate each other in a cycle: " + " -> ".join(cycle),
+                components[cycle[0]].path)
+    for key, comp in sorted(components.items()):
+        if comp.dag is not None:
+            _check_dag(comp, components, out)
+        elif comp.executor is not None:
+            executor = pipeline.executors.get(comp.executor)
+            if executor is None:
+                out.add("KFPC302", f"component {key!r} uses executor {comp.executor!r}, which deploymentSpec "
+                        "does not define", comp.path + ("executorLabel",))
+            elif executor.other:
+                out.add("KFPC314", f"executor {comp.executor!r} is a {executor.other} executor; only container "
+                        "and importer executors can run without the KFP backend", executor.path)
+        else:
+            out.add("KFPC314", f"component {key!r} has neither a dag nor an executorLabel", comp.path)
+    out.raise_if_any()
+
+
+def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Collector) -> None:
+    dag = comp.dag
+    assert dag is not None
+    iface = comp.interface
+    for key, task in sorted(dag.tasks.items()):
+        target = components.get(task.component)
+        if target is None:
+            out.add("KFPC301", f"task {key!r} refers to component {task.component!r}, which is not defined"
+                    + _near(task.component, components), task.path + ("componentRef", "name"))
+        for dep in task.dependent_tasks:
+            if dep not in dag.tasks:
+                out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks),
+                        task.path + ("dependentTasks",))
+        for name, p in sorted(task.params.items()):
+            _check_param_input(name, p, iface, dag, components, out)
+        for name, a in sorted(task.artifacts.items()):
+            _check_artifact_input(name, a, iface, dag, components, out)
+        if target is not None:
+            _check_required(task, target, out)
+            _check_iterator(task, target, out)
+        if task.condition:
+            _check_condition(task, comp, out)
+    graph = build.task_graph(dag)
+    if not build.is_acyclic(graph):
+        for cycle in build.component_cycles(graph):
+            out.add("KFPC307", "tasks depend on each other in a cycle: " + " -> ".join(cycle),
+                    dag.tasks[cycle[0]].path)
+    for kind, outputs in (("parameter", dag.out_params), ("artifact", dag.out_artifacts)):
+        for name, o in sorted(outputs.items()):
+            if not o.selectors:
+                out.add("KFPC304", f"DAG output {name!r} has no producer", o.path)
+            for sel in o.selectors:
+                producer = dag.tasks.get(sel.producer)
+                if producer is None:
+                    out.add("KFPC303", f"DAG output {name!r} comes from unknown task {sel.producer!r}", o.path)
+                    continue
+                pcomp = components.get(producer.component)
+                keys = (pcomp.interface.out_params if kind == "parameter" else pcomp.interface.out_artifacts) \
+                    if pcomp else {}
+                if pcomp is not None and sel.key not in keys:
+                    out.add("KFPC304", f"DAG output {name!r} reads {kind} {sel.key!r}, which task "
+                            f"{sel.producer!r} does not produce" + _near(sel.key, keys), o.path)
+
+
+def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Dag,
+                       components: dict[str, m.Component], out: Collector) -> None:
+    if p.kind == "component_input":
+        if p.name not in iface.in_params:
+            out.add("KFPC305", f"input {name!r} reads parameter {p.name!r}, which the enclosing component does not "
+                    "declare" + _near(p.name, iface.in_params), p.path)
+    elif p.kind in ("task_output", "final_status"):
+        producer = dag.tasks.get(p.producer)
+        if producer is None:
+            out.add("KFPC303", f"input {name!r} reads from unknown task {p.producer!r}" + _near(p.producer, dag.tasks),
+                    p.path)
+        elif p.kind == "task_output":
+            pcomp = components.get(producer.component)
+            if pcomp is not None and p.key not in pcomp.interface.out_params:
+                out.add("KFPC304", f"input {name!r} reads output {p.key!r}, which task {p.producer!r} does not "
+                        "produce" + _near(p.key, pcomp.interface.out_params), p.path)
+
+
+def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag: m.Dag,
+                          components: dict[str, m.Component], out: Collector) -> None:
+    if a.kind == "component_input":
+        if a.name not in iface.in_artifacts:
+            out.add("KFPC305", f"artifact {name!r} reads {a.name!r}, which the enclosing component does not "
+                    "declare" + _near(a.name, iface.in_artifacts), a.path)
+        return
+    producer = dag.tasks.get(a.producer)
+    if producer is None:
+        out.add("KFPC303", f"artifact {name!r} comes from unknown task {a.producer!r}" + _near(a.producer, dag.tasks),
+                a.path)
+        return
+    pcomp = components.get(producer.component)
+    if pcomp is not None and a.key not in pcomp.interface.out_artifacts:
+        out.add("KFPC304", f"artifact {name!r} reads output {a.key!r}, which task {a.producer!r} does not produce"
+                + _near(a.key, pcomp.interface.out_artifacts), a.path)
+
+
+def _check_required(task: m.Task, target: m.Component, out: Collector) -> None:
+    item = task.iterator.item_input if task.iterator else None
+    for name, spec in sorted(target.interface.in_params.items()):
+        if name == item or name in task.params:
+            continue
+        if spec.default is m.MISSING and not spec.optional:
+            out.add("KFPC306", f"task {task.key!r} does not supply required input {name!r} of component "
+                    f"{target.key!r}", task.path + ("inputs",))
+    for name, spec in sorted(target.interface.in_artifacts.items()):
+        if name == item or name in task.artifacts or spec.optional:
+            continue
+        out.add("KFPC306", f"task {task.key!r} does not supply required artifact {name!r} of component "
+                f"{target.key!r}", task.path + ("inputs",))
+
+
+def _check_iterator(task: m.Task, target: m.Component, out: Collector) -> None:
+    it = task.iterator
+    if it is None:
+        return
+    declared = target.interface.in_params if it.kind == "parameter" else target.interface.in_artifacts
+    if it.item_input not in declared:
+        out.add("KFPC310", f"loop item input {it.item_input!r} is not an input of component {target.key!r}",
+                it.path + ("itemInput",))
+    if it.raw is not None:
+        try:
+            items = json.loads(it.raw)
+        except (TypeError, json.JSONDecodeError) as exc:
+            out.add("KFPC310", f"loop items are not valid JSON: {exc}", it.path + ("items", "raw"))
+        else:
+            if not isinstance(items, list):
+                out.add("KFPC310", "loop items must be a JSON list", it.path + ("items", "raw"))
+    elif it.input_name is not None:
+        pool = task.params if it.kind == "parameter" else task.artifacts
+        if it.input_name not in pool:
+            out.add("KFPC310", f"loop iterates over {it.input_name!r}, which is not an input of task {task.key!r}",
+                    it.path + ("items",))
+    else:
+        out.add("KFPC310", "loop has no items", it.path)
+
+
+def _check_condition(task: m.Task, parent: m.Component, out: Collector) -> None:
+    missing: list[str] = []
+
+    def operand(name: str, cast: str | None) -> Operand:
+        if name not in task.params:
+            missing.append(name)
+        return Operand(name, ParamType.STRING, None, cast)  # type: ignore[arg-type]
+
+    try:
+        conditions.parse(task.condition or "", operand)
+    except conditions.ConditionSyntaxError as exc:
+        out.add("KFPC309", f"cannot parse condition {task.condition!r}: {exc}", task.path + ("triggerPolicy",
+                                                                                              "condition"))
+        return
+    for name in missing:
+        out.add("KFPC305", f"condition refers to {name!r}, which is not an input of task {task.key!r}",
+                task.path + ("triggerPolicy", "condition"))
+
+
+def _near(word: str, options) -> str:
+    import difflib
+
+    found = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.75)
+    return f" (did you mean {found[0]!r}?)" if found else ""

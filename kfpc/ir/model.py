@@ -1,0 +1,180 @@
+"""A typed view of the parts of the KFP pipeline IR that kfpc compiles.
+
+The IR arrives as protojson; after schema validation it is read once into these frozen classes, so
+the graph passes and the lowering never poke at raw dictionaries. Every object remembers its IR
+path, so any later error can point at the exact place in the user's file.
+See ../shared/reference/ir.md §2 for the message tree this mirrors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+Path = tuple[str | int, ...]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    name: str
+    type: str  # STRING, NUMBER_INTEGER, NUMBER_DOUBLE, BOOLEAN, LIST, STRUCT, TASK_FINAL_STATUS
+    default: Any = MISSING
+    optional: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ArtifactDef:
+    name: str
+    schema_title: str
+    schema_version: str = "0.0.1"
+    is_list: bool = False
+    optional: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Interface:
+    in_params: Mapping[str, ParamDef] = field(default_factory=dict)
+    in_artifacts: Mapping[str, ArtifactDef] = field(default_factory=dict)
+    out_params: Mapping[str, ParamDef] = field(default_factory=dict)
+    out_artifacts: Mapping[str, ArtifactDef] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParamInput:
+    """One `inputs.parameters` entry of a task; exactly one of the kinds below."""
+
+    kind: str  # "component_input" | "task_output" | "constant" | "final_status"
+    name: str = ""  # component_input: parent input name
+    producer: str = ""  # task_output / final_status: producer task key
+    key: str = ""  # task_output: output parameter key
+    value: Any = None  # constant
+    selector: str | None = None  # parameterExpressionSelector (CEL)
+    path: Path = ()
+
+
+@dataclass(frozen=True)
+class ArtifactInput:
+    kind: str  # "component_input" | "task_output"
+    name: str = ""
+    producer: str = ""
+    key: str = ""
+    path: Path = ()
+
+
+@dataclass(frozen=True)
+class Iterator:
+    kind: str  # "parameter" | "artifact"
+    item_input: str
+    raw: str | None = None  # parameterIterator.items.raw (a JSON list as text)
+    input_name: str | None = None  # items.inputParameter / items.inputArtifact
+    path: Path = ()
+
+
+@dataclass(frozen=True)
+class Retry:
+    max_count: int
+    backoff_seconds: float
+    factor: float
+    max_backoff_seconds: float
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    display_name: str
+    component: str
+    params: Mapping[str, ParamInput]
+    artifacts: Mapping[str, ArtifactInput]
+    dependent_tasks: tuple[str, ...]
+    cache_enabled: bool
+    cache_key: str
+    condition: str | None
+    all_upstream_completed: bool
+    iterator: Iterator | None
+    parallelism: int
+    retry: Retry | None
+    path: Path
+
+
+@dataclass(frozen=True)
+class OutputSelector:
+    producer: str
+    key: str
+
+
+@dataclass(frozen=True)
+class DagOutput:
+    name: str
+    selectors: tuple[OutputSelector, ...]  # more than one = OneOf
+    path: Path
+
+
+@dataclass(frozen=True)
+class Dag:
+    tasks: Mapping[str, Task]
+    out_params: Mapping[str, DagOutput]
+    out_artifacts: Mapping[str, DagOutput]
+    path: Path
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str
+    interface: Interface
+    dag: Dag | None
+    executor: str | None
+    path: Path
+
+
+@dataclass(frozen=True)
+class Container:
+    image: str
+    command: tuple[str, ...]
+    args: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    resources: Mapping[str, Any]
+    path: Path
+
+
+@dataclass(frozen=True)
+class Importer:
+    uri_constant: str | None
+    uri_parameter: str | None
+    schema_title: str
+    schema_version: str
+    metadata: Mapping[str, Any]
+    reimport: bool
+    path: Path
+
+
+@dataclass(frozen=True)
+class Executor:
+    key: str
+    container: Container | None = None
+    importer: Importer | None = None
+    other: str | None = None  # resolver / customJob: recognised but not compiled
+    path: Path = ()
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str
+    display_name: str
+    description: str
+    sdk_version: str
+    schema_version: str
+    default_pipeline_root: str
+    components: Mapping[str, Component]
+    root: Component
+    executors: Mapping[str, Executor]
+    platform: Mapping[str, Any] | None

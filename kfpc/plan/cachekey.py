@@ -1,0 +1,38 @@
+"""The static half of a task's cache key.
+
+What defines a task's work is known at compile time except for its run-time input values: the
+component interface, image, command, args, env, the constants it is given and which inputs arrive
+at run time. That is hashed here, once, identically for every backend; an engine then adds the
+run-time values of `keyed_inputs` to form its memoization key, so a hit means the same work on the
+same inputs. A custom `cacheKey` follows KFP: it replaces everything except the component name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kfpc.plan.model import Caching, Constant, ParamBinding, ArtifactBinding
+
+VERSION = 1
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+
+
+def sha256(value: Any) -> str:
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
+
+
+def compute(enabled: bool, component_key: str, custom_key: str, work: dict[str, Any],
+            params: tuple[ParamBinding, ...], artifacts: tuple[ArtifactBinding, ...]) -> Caching:
+    if custom_key:
+        return Caching(enabled, sha256({"v": VERSION, "component": component_key, "cacheKey": custom_key}),
+                       custom_key, ())
+    constants = {b.name: b.source.value for b in params if isinstance(b.source, Constant)}
+    runtime = tuple(sorted([b.name for b in params if not isinstance(b.source, Constant)]
+                           + [a.name for a in artifacts]))
+    fingerprint = sha256({"v": VERSION, "work": work, "constants": constants, "runtime": runtime})
+    return Caching(enabled, fingerprint, None, runtime)

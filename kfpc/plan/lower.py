@@ -1,0 +1,468 @@
+"""IR (checked by kfpc.graph.checks) -> the backend-neutral Plan.
+
+Each task input is resolved to exactly one kind of source; f-string constants become
+interpolations of sibling values; loops, conditions, exit semantics and collected outputs are
+made explicit; names become valid Kubernetes labels; every container task gets its cache
+fingerprint. Problems found here (bad placeholders, constants of the wrong type) are collected and
+reported together.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from kfpc import names
+from kfpc.errors import Collector, format_path
+from kfpc.graph import build
+from kfpc.ir import model as m
+from kfpc.plan import cachekey, conditions, placeholders
+from kfpc.plan import model as p
+from kfpc.plan.values import text_form
+
+_SELECTOR = re.compile(r'^parseJson\(string_value\)((?:\[(?:"[^"]*"|\'[^\']*\'|\d+)\])+)$')
+_SELECTOR_PART = re.compile(r'\[(?:"([^"]*)"|\'([^\']*)\'|(\d+))\]')
+
+
+def lower(ir: m.Pipeline, file: str | None = None) -> p.Plan:
+    return _Lowering(ir, Collector(file), file or "").run()
+
+
+def param_type(text: str) -> p.ParamType:
+    try:
+        return p.ParamType(text)
+    except ValueError:
+        return p.ParamType.STRING
+
+
+def normalize(value: Any, ptype: p.ParamType) -> Any:
+    """KFP writes integers as floats (`200.0`); give them back their type."""
+    if ptype is p.ParamType.INTEGER and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if ptype is p.ParamType.DOUBLE and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def type_problem(value: Any, ptype: p.ParamType) -> str | None:
+    """Why `value` cannot be a `ptype`, or None when it fits."""
+    if value is None:
+        return None
+    ok = {
+        p.ParamType.STRING: lambda v: isinstance(v, str),
+        p.ParamType.INTEGER: lambda v: (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer()),
+        p.ParamType.DOUBLE: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+        p.ParamType.BOOLEAN: lambda v: isinstance(v, bool),
+        p.ParamType.LIST: lambda v: isinstance(v, list),
+        p.ParamType.STRUCT: lambda v: isinstance(v, dict),
+        p.ParamType.TASK_FINAL_STATUS: lambda v: True,
+    }[ptype]
+    if ok(value):
+        return None
+    return f"{json.dumps(value)[:60]} is not a valid {ptype.value}"
+
+
+def interface(iface: m.Interface) -> p.Interface:
+    def param(d: m.ParamDef) -> p.Param:
+        ptype = param_type(d.type)
+        has_default = d.default is not m.MISSING and d.default is not None
+        return p.Param(d.name, ptype, normalize(d.default, ptype) if has_default else None, has_default,
+                       d.optional, d.description)
+
+    def artifact(a: m.ArtifactDef) -> p.Artifact:
+        return p.Artifact(a.name, p.ArtifactType(a.schema_title, a.schema_version), a.is_list, a.optional,
+                          a.description)
+
+    return p.Interface(
+        tuple(param(v) for _, v in sorted(iface.in_params.items())),
+        tuple(artifact(v) for _, v in sorted(iface.in_artifacts.items())),
+        tuple(param(v) for _, v in sorted(iface.out_params.items())),
+        tuple(artifact(v) for _, v in sorted(iface.out_artifacts.items())),
+    )
+
+
+class _Lowering:
+    def __init__(self, ir: m.Pipeline, out: Collector, file: str):
+        self.ir = ir
+        self.out = out
+        self.file = file
+        self.components: dict[str, m.Component] = dict(ir.components)
+        self.components["root"] = ir.root
+        self.names: dict[str, str] = {}
+        namer = names.Namer()
+        self.names["root"] = namer.name("root")
+        for key in sorted(ir.components):
+            self.names[key] = namer.name(key[5:] if key.startswith("comp-") else key)
+
+    def run(self) -> p.Plan:
+        lowered: dict[str, p.Component] = {}
+        for key, comp in sorted(self.components.items()):
+            built = self.component(key, comp)
+            if built is not None:
+                lowered[built.name] = built
+        self.out.raise_if_any()
+        root_iface = interface(self.ir.root.interface)
+        return p.Plan(
+            name=self.ir.name,
+            k8s_name=names.dns_label(self.ir.name.rsplit("/", 1)[-1] or "pipeline", 52),
+            display_name=self.ir.display_name,
+            description=self.ir.description,
+            sdk_version=self.ir.sdk_version,
+            pipeline_root=self.ir.default_pipeline_root,
+            inputs=root_iface.in_params,
+            root=self.names["root"],
+            components=lowered,
+            platform=self.ir.platform,
+            source=self.file,
+        )
+
+    # -- components ---------------------------------------------------------------------------
+
+    def component(self, key: str, comp: m.Component) -> p.Component | None:
+        name = self.names[key]
+        if comp.dag is not None:
+            return self.dag(key, name, comp)
+        executor = self.ir.executors[comp.executor or ""]
+        if executor.container is not None:
+            return self.container(key, name, comp, executor)
+        if executor.importer is not None:
+            return self.importer(key, name, comp, executor)
+        return None
+
+    def container(self, key: str, name: str, comp: m.Component, executor: m.Executor) -> p.ContainerComponent:
+        c = executor.container
+        assert c is not None
+        iface = interface(comp.interface)
+        command = tuple(self.arg(text, c.path + ("command", i)) for i, text in enumerate(c.command))
+        args = tuple(self.arg(text, c.path + ("args", i)) for i, text in enumerate(c.args))
+        image = self.text(c.image, c.path + ("image",))
+        env = tuple((n, self.text(v, c.path + ("env", i, "value"))) for i, (n, v) in enumerate(c.env))
+        resources = self.resources(c.resources, c.path + ("resources",))
+        leaves = [leaf for a in command + args for leaf in placeholders.walk(a)]
+        self.check_refs(iface, leaves, c.path)
+        # Inputs the executor reads but the component does not declare (set_container_image, f-strings).
+        declared = {q.name for q in iface.in_params}
+        referenced = {leaf.name for leaf in leaves if isinstance(leaf, p.InputValue)}
+        referenced |= {part.name for tmpl in (image, *(v for _, v in env), *self.templates(resources))
+                       for part in tmpl if isinstance(part, p.InputValue)}
+        extra = tuple(p.Param(n, p.ParamType.STRING) for n in sorted(referenced - declared))
+        if extra:
+            iface = p.Interface(tuple(sorted(iface.in_params + extra, key=lambda q: q.name)), iface.in_artifacts,
+                                iface.out_params, iface.out_artifacts)
+        needs_launcher = any(isinstance(leaf, (p.ExecutorInput, p.ExecutorOutputFile)) or
+                             (isinstance(leaf, (p.InputArtifactRef, p.OutputArtifactRef)) and leaf.attr == "list")
+                             for leaf in leaves)
+        return p.ContainerComponent(name, key, executor.key, iface, image, command, args, env, resources,
+                                    needs_launcher)
+
+    @staticmethod
+    def templates(res: p.Resources) -> list[p.TextTemplate]:
+        return [getattr(res, f) for f in res.__dataclass_fields__ if getattr(res, f) is not None]
+
+    def check_refs(self, iface: p.Interface, leaves: list[Any], path: m.Path) -> None:
+        for leaf in leaves:
+            if isinstance(leaf, p.InputArtifactRef) and iface.in_artifact(leaf.name) is None:
+                self.out.add("KFPC305", f"placeholder reads input artifact {leaf.name!r}, which the component "
+                             "does not declare", path)
+            elif isinstance(leaf, p.OutputParamFile) and iface.out_param(leaf.name) is None:
+                self.out.add("KFPC304", f"placeholder writes output parameter {leaf.name!r}, which the component "
+                             "does not declare", path)
+            elif isinstance(leaf, p.OutputArtifactRef) and iface.out_artifact(leaf.name) is None:
+                self.out.add("KFPC304", f"placeholder writes output artifact {leaf.name!r}, which the component "
+                             "does not declare", path)
+
+    def arg(self, text: str, path: m.Path) -> p.Arg:
+        try:
+            return placeholders.parse_element(text)
+        except placeholders.PlaceholderError as exc:
+            self.out.add("KFPC312", str(exc), path)
+            return text
+
+    def text(self, text: str, path: m.Path) -> p.TextTemplate:
+        parsed = self.arg(text, path)
+        parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
+        result: list[str | p.InputValue] = []
+        for part in parts:
+            if isinstance(part, (str, p.InputValue)):
+                result.append(part)
+            else:
+                self.out.add("KFPC312", f"only input parameter placeholders may appear here, not {part!r}", path)
+        return tuple(result)
+
+    def resources(self, res: Any, path: m.Path) -> p.Resources:
+        def pick(new: str, legacy: str, unit: str = "") -> p.TextTemplate | None:
+            if res.get(new) not in (None, ""):
+                return self.text(str(res[new]), path + (new,))
+            if res.get(legacy) not in (None, "", 0):
+                value = res[legacy]
+                text = f"{value:g}" if isinstance(value, float) else str(value)
+                return (text + unit,)
+            return None
+
+        acc = res.get("accelerator") or {}
+        acc_type = acc.get("resourceType") or acc.get("type")
+        acc_count = acc.get("resourceCount") if acc.get("resourceCount") not in (None, "") else acc.get("count")
+        return p.Resources(
+            cpu_limit=pick("resourceCpuLimit", "cpuLimit"),
+            cpu_request=pick("resourceCpuRequest", "cpuRequest"),
+            memory_limit=pick("resourceMemoryLimit", "memoryLimit", "G"),
+            memory_request=pick("resourceMemoryRequest", "memoryRequest", "G"),
+            accelerator_type=self.text(str(acc_type), path + ("accelerator",)) if acc_type else None,
+            accelerator_count=self.text(str(acc_count), path + ("accelerator",))
+            if acc_type and acc_count not in (None, "") else None,
+        )
+
+    def importer(self, key: str, name: str, comp: m.Component, executor: m.Executor) -> p.ImporterComponent:
+        imp = executor.importer
+        assert imp is not None
+        uri: p.ParamSource = p.Constant(imp.uri_constant) if imp.uri_constant is not None \
+            else p.FromInput(imp.uri_parameter or "uri")
+        return p.ImporterComponent(name, key, executor.key, interface(comp.interface), uri,
+                                   p.ArtifactType(imp.schema_title, imp.schema_version), imp.metadata, imp.reimport)
+
+    # -- DAGs ---------------------------------------------------------------------------------
+
+    def dag(self, key: str, name: str, comp: m.Component) -> p.DagComponent:
+        dag = comp.dag
+        assert dag is not None
+        iface = interface(comp.interface)
+        order = build.topological_order(build.task_graph(dag))
+        namer = names.Namer()
+        task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
+        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        out_params = tuple(
+            p.DagOutputParam(o.name, iface.out_param(o.name).type if iface.out_param(o.name) else p.ParamType.STRING,
+                             tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
+            for _, o in sorted(dag.out_params.items()))
+        out_artifacts = []
+        for _, o in sorted(dag.out_artifacts.items()):
+            decl = iface.out_artifact(o.name)
+            out_artifacts.append(p.DagOutputArtifact(
+                o.name, decl.type if decl else p.ArtifactType("system.Artifact"), bool(decl and decl.is_list),
+                tuple(p.FromTaskArtifact(s.producer, s.key, dag.tasks[s.producer].iterator is not None)
+                      for s in o.selectors)))
+        return p.DagComponent(name, key, iface, tasks, out_params, tuple(out_artifacts))
+
+    def from_task(self, dag: m.Dag, producer: str, key: str, selector: tuple[str | int, ...] = ()) -> p.FromTask:
+        task = dag.tasks[producer]
+        if task.iterator is None:
+            return p.FromTask(producer, key, selector)
+        return p.FromTask(producer, key, selector, True, self.element_type(task, key))
+
+    def element_type(self, loop_task: m.Task, key: str) -> p.ParamType:
+        """The type of one collected item: what the loop body's inner producer emits."""
+        body = self.components[loop_task.component]
+        if body.dag is None or key not in body.dag.out_params:
+            return p.ParamType.STRING
+        sel = body.dag.out_params[key].selectors[0]
+        inner = body.dag.tasks[sel.producer]
+        if inner.iterator is not None:
+            return p.ParamType.LIST
+        inner_comp = self.components[inner.component]
+        if inner_comp.dag is not None:
+            return self.element_type_of_dag(inner_comp, sel.key)
+        spec = inner_comp.interface.out_params.get(sel.key)
+        return param_type(spec.type) if spec else p.ParamType.STRING
+
+    def element_type_of_dag(self, comp: m.Component, key: str) -> p.ParamType:
+        spec = comp.interface.out_params.get(key)
+        return param_type(spec.type) if spec else p.ParamType.STRING
+
+    def task(self, task: m.Task, name: str, parent: m.Component, dag: m.Dag) -> p.Task:
+        target = self.components[task.component]
+        target_iface = target.interface
+        params = self.param_bindings(task, target, parent, dag)
+        artifacts = self.artifact_bindings(task, target, dag)
+        loop = self.loop(task, params, artifacts)
+        condition = self.condition(task, params) if task.condition else None
+        retry = p.Retry(task.retry.max_count, task.retry.backoff_seconds, task.retry.factor,
+                        task.retry.max_backoff_seconds) if task.retry else None
+        caching = None
+        if target.executor and self.ir.executors.get(target.executor) and \
+                self.ir.executors[target.executor].container is not None:
+            c = self.ir.executors[target.executor].container
+            work = {"interface": _interface_json(target_iface), "image": c.image, "command": list(c.command),
+                    "args": list(c.args), "env": [list(e) for e in c.env]}
+            caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, work, params, artifacts)
+        depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
+        return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
+                      condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path))
+
+    def param_bindings(self, task: m.Task, target: m.Component, parent: m.Component,
+                       dag: m.Dag) -> tuple[p.ParamBinding, ...]:
+        declared = target.interface.in_params
+        raw: dict[str, p.ParamSource] = {}
+        types: dict[str, p.ParamType] = {}
+        for name, spec in task.params.items():
+            types[name] = param_type(declared[name].type) if name in declared else self.source_type(spec, parent, dag)
+            raw[name] = self.param_source(spec, parent, dag, types[name])
+        bindings: dict[str, p.ParamSource] = {}
+        for name, source in raw.items():
+            bindings[name] = self.resolve_siblings(source, raw, task.params[name].path)
+        item = task.iterator.item_input if task.iterator else None
+        for name, spec in declared.items():
+            if name in bindings or name == item:
+                continue
+            if spec.default is not m.MISSING and spec.default is not None:
+                ptype = param_type(spec.type)
+                bindings[name] = p.Constant(normalize(spec.default, ptype))
+                types[name] = ptype
+        return tuple(p.ParamBinding(n, types[n], bindings[n]) for n in sorted(bindings))
+
+    def source_type(self, spec: m.ParamInput, parent: m.Component, dag: m.Dag) -> p.ParamType:
+        if spec.kind == "component_input" and spec.name in parent.interface.in_params and not spec.selector:
+            return param_type(parent.interface.in_params[spec.name].type)
+        if spec.kind == "task_output" and not spec.selector:
+            producer = self.components[dag.tasks[spec.producer].component]
+            out = producer.interface.out_params.get(spec.key)
+            if out is not None:
+                return param_type(out.type)
+        if spec.kind == "final_status":
+            return p.ParamType.TASK_FINAL_STATUS
+        if spec.kind == "constant":
+            value = spec.value
+            return {bool: p.ParamType.BOOLEAN, int: p.ParamType.INTEGER, float: p.ParamType.DOUBLE,
+                    list: p.ParamType.LIST, dict: p.ParamType.STRUCT}.get(type(value), p.ParamType.STRING)
+        return p.ParamType.STRING
+
+    def param_source(self, spec: m.ParamInput, parent: m.Component, dag: m.Dag, ptype: p.ParamType) -> p.ParamSource:
+        selector = self.selector(spec)
+        if spec.kind == "component_input":
+            return p.FromInput(spec.name, selector)
+        if spec.kind == "task_output":
+            return self.from_task(dag, spec.producer, spec.key, selector)
+        if spec.kind == "final_status":
+            producer = dag.tasks[spec.producer]
+            return p.FinalStatus(spec.producer, producer.display_name)
+        value = normalize(spec.value, ptype)
+        problem = type_problem(value, ptype)
+        if problem and not (isinstance(value, str) and "{{$" in value):
+            self.out.add("KFPC313", problem, spec.path)
+        if isinstance(value, str) and "{{$" in value:
+            return self.interpolation(value)
+        return p.Constant(value)
+
+    def selector(self, spec: m.ParamInput) -> tuple[str | int, ...]:
+        if not spec.selector:
+            return ()
+        match = _SELECTOR.match(spec.selector.strip())
+        if not match:
+            self.out.add("KFPC312", f"unsupported parameterExpressionSelector {spec.selector!r}; expected "
+                         "parseJson(string_value)[\"key\"]...", spec.path + ("parameterExpressionSelector",))
+            return ()
+        parts: list[str | int] = []
+        for dq, sq, idx in _SELECTOR_PART.findall(match.group(1)):
+            parts.append(int(idx) if idx else (dq or sq))
+        return tuple(parts)
+
+    def interpolation(self, text: str) -> p.ParamSource:
+        try:
+            parsed = placeholders.parse_string(text)
+        except placeholders.PlaceholderError:
+            return p.Constant(text)  # unknown `{{$...}}` text in a constant is the user's literal text
+        parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
+        out: list[Any] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, p.Runtime):
+                out.append(part)
+            elif isinstance(part, p.InputValue):
+                out.append(_SiblingRef(part.name))
+            else:
+                return p.Constant(text)
+        return p.Interpolation(tuple(out))
+
+    def resolve_siblings(self, source: p.ParamSource, raw: dict[str, p.ParamSource], path: m.Path) -> p.ParamSource:
+        if not isinstance(source, p.Interpolation):
+            return source
+        parts: list[Any] = []
+        for part in source.parts:
+            if isinstance(part, _SiblingRef):
+                sibling = raw.get(part.name)
+                if sibling is None:
+                    self.out.add("KFPC305", f"the value refers to input {part.name!r}, which this task does not have",
+                                 path)
+                    parts.append("")
+                elif isinstance(sibling, p.Constant):
+                    parts.append(text_form(sibling.value))
+                elif isinstance(sibling, p.Interpolation):
+                    parts.extend(sibling.parts)
+                elif isinstance(sibling, (p.FromInput, p.FromTask, p.Runtime)):
+                    parts.append(sibling)
+                else:
+                    self.out.add("KFPC305", f"input {part.name!r} cannot be embedded in text", path)
+            else:
+                parts.append(part)
+        merged: list[Any] = []
+        for part in parts:
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            elif part != "":
+                merged.append(part)
+        if not merged:
+            return p.Constant("")
+        if len(merged) == 1:
+            return p.Constant(merged[0]) if isinstance(merged[0], str) else merged[0]
+        return p.Interpolation(tuple(merged))
+
+    def artifact_bindings(self, task: m.Task, target: m.Component, dag: m.Dag) -> tuple[p.ArtifactBinding, ...]:
+        declared = target.interface.in_artifacts
+        out = []
+        for name, spec in sorted(task.artifacts.items()):
+            decl = declared.get(name)
+            if spec.kind == "component_input":
+                source: p.ArtifactSource = p.FromInputArtifact(spec.name)
+                atype = p.ArtifactType(decl.schema_title, decl.schema_version) if decl else p.ArtifactType("system.Artifact")
+            else:
+                producer = dag.tasks[spec.producer]
+                source = p.FromTaskArtifact(spec.producer, spec.key, producer.iterator is not None)
+                produced = self.components[producer.component].interface.out_artifacts.get(spec.key)
+                ref = produced or decl
+                atype = p.ArtifactType(ref.schema_title, ref.schema_version) if ref else p.ArtifactType("system.Artifact")
+            out.append(p.ArtifactBinding(name, atype, bool(decl and decl.is_list), source))
+        return tuple(out)
+
+    def loop(self, task: m.Task, params: tuple[p.ParamBinding, ...],
+             artifacts: tuple[p.ArtifactBinding, ...]) -> p.Loop | None:
+        it = task.iterator
+        if it is None:
+            return None
+        parallelism = task.parallelism or None
+        if it.raw is not None:
+            return p.Loop(it.item_input, items=tuple(json.loads(it.raw)), parallelism=parallelism)
+        if it.kind == "artifact":
+            binding = next(a for a in artifacts if a.name == it.input_name)
+            return p.Loop(it.item_input, source=binding.source, parallelism=parallelism, over_artifacts=True)
+        pbinding = next(b for b in params if b.name == it.input_name)
+        return p.Loop(it.item_input, source=pbinding.source, parallelism=parallelism)
+
+    def condition(self, task: m.Task, params: tuple[p.ParamBinding, ...]) -> p.Expr:
+        by_name = {b.name: b for b in params}
+
+        def operand(name: str, cast: str | None) -> p.Operand:
+            binding = by_name[name]
+            return p.Operand(name, binding.type, binding.source, cast)
+
+        return conditions.parse(task.condition or "", operand)
+
+
+class _SiblingRef:
+    """A `{{$.inputs.parameters['x']}}` inside a constant: resolved once all inputs are known."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+def _interface_json(iface: m.Interface) -> dict[str, Any]:
+    return {
+        "in_params": {n: [d.type, None if d.default is m.MISSING else d.default, d.optional]
+                      for n, d in sorted(iface.in_params.items())},
+        "in_artifacts": {n: [a.schema_title, a.is_list] for n, a in sorted(iface.in_artifacts.items())},
+        "out_params": {n: d.type for n, d in sorted(iface.out_params.items())},
+        "out_artifacts": {n: [a.schema_title, a.is_list] for n, a in sorted(iface.out_artifacts.items())},
+    }
+

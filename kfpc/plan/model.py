@@ -1,0 +1,448 @@
+"""The backend-neutral plan: the only thing a backend ever sees.
+
+Backends never read raw IR or networkx objects; everything they need is resolved here into small
+frozen dataclasses: each task input has exactly one kind of source, conditions are expression
+trees, loops and exit semantics are explicit, names are already valid Kubernetes names, and every
+task carries its cache fingerprint. If a backend needs something that is not here, add it here
+(for every backend) instead of reaching back into the IR.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Mapping, Union
+
+# ---------------------------------------------------------------------------------------------
+# Types
+
+
+class ParamType(enum.Enum):
+    STRING = "STRING"
+    INTEGER = "NUMBER_INTEGER"
+    DOUBLE = "NUMBER_DOUBLE"
+    BOOLEAN = "BOOLEAN"
+    LIST = "LIST"
+    STRUCT = "STRUCT"
+    TASK_FINAL_STATUS = "TASK_FINAL_STATUS"
+
+    @property
+    def is_json(self) -> bool:
+        """Values of these types travel as JSON text; the others as plain text."""
+        return self in (ParamType.LIST, ParamType.STRUCT, ParamType.TASK_FINAL_STATUS)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ParamType
+    default: Any = None
+    has_default: bool = False
+    optional: bool = False
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return not (self.has_default or self.optional)
+
+
+@dataclass(frozen=True)
+class ArtifactType:
+    schema_title: str
+    schema_version: str = "0.0.1"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    type: ArtifactType
+    is_list: bool = False
+    optional: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Interface:
+    in_params: tuple[Param, ...] = ()
+    in_artifacts: tuple[Artifact, ...] = ()
+    out_params: tuple[Param, ...] = ()
+    out_artifacts: tuple[Artifact, ...] = ()
+
+    def in_param(self, name: str) -> Param | None:
+        return next((p for p in self.in_params if p.name == name), None)
+
+    def in_artifact(self, name: str) -> Artifact | None:
+        return next((a for a in self.in_artifacts if a.name == name), None)
+
+    def out_param(self, name: str) -> Param | None:
+        return next((p for p in self.out_params if p.name == name), None)
+
+    def out_artifact(self, name: str) -> Artifact | None:
+        return next((a for a in self.out_artifacts if a.name == name), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where parameter values come from
+
+
+class RuntimeKind(enum.Enum):
+    """Values only the engine knows at run time (KFP's `{{$.pipeline_*}}` placeholders)."""
+
+    JOB_NAME = "pipeline_job_name"
+    JOB_RESOURCE_NAME = "pipeline_job_resource_name"
+    JOB_UUID = "pipeline_job_uuid"
+    TASK_NAME = "pipeline_task_name"
+    TASK_UUID = "pipeline_task_uuid"
+    PIPELINE_ROOT = "pipeline_root"
+    CREATE_TIME = "pipeline_job_create_time_utc"
+    SCHEDULE_TIME = "pipeline_job_schedule_time_utc"
+    WORKSPACE_PATH = "workspace_path"
+
+
+@dataclass(frozen=True)
+class FromInput:
+    """An input of the enclosing scope (at the root: a pipeline parameter)."""
+
+    name: str
+    selector: tuple[str | int, ...] = ()  # JSON path into the value (parameterExpressionSelector)
+
+
+@dataclass(frozen=True)
+class FromTask:
+    """An output parameter of a sibling task in the same scope.
+
+    `collected` is set when the producer is a loop: the value is the list of the per-iteration
+    values in item order (dsl.Collected), whose elements have `element_type`.
+    """
+
+    task: str
+    output: str
+    selector: tuple[str | int, ...] = ()
+    collected: bool = False
+    element_type: ParamType | None = None
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: Any
+
+
+@dataclass(frozen=True)
+class Runtime:
+    kind: RuntimeKind
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """A string assembled at run time from literal text and other values (f-strings, placeholders)."""
+
+    parts: tuple[Union[str, "FromInput", "FromTask", "Runtime"], ...]
+
+
+@dataclass(frozen=True)
+class FinalStatus:
+    """The PipelineTaskFinalStatus of a task in this scope (exit handlers)."""
+
+    task: str
+    task_display_name: str
+
+
+@dataclass(frozen=True)
+class Absent:
+    """An optional input that nothing supplies: the component sees None / its default."""
+
+
+ParamSource = Union[FromInput, FromTask, Constant, Runtime, Interpolation, FinalStatus, Absent]
+
+
+@dataclass(frozen=True)
+class FromInputArtifact:
+    name: str
+
+
+@dataclass(frozen=True)
+class FromTaskArtifact:
+    task: str
+    output: str
+    collected: bool = False
+
+
+ArtifactSource = Union[FromInputArtifact, FromTaskArtifact]
+
+
+@dataclass(frozen=True)
+class ParamBinding:
+    name: str
+    type: ParamType
+    source: ParamSource
+
+
+@dataclass(frozen=True)
+class ArtifactBinding:
+    name: str
+    type: ArtifactType
+    is_list: bool
+    source: ArtifactSource
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions: the CEL subset the SDK emits, as a tree (ir.md §1)
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A task input used in a condition, with the cast the CEL applied (`int(...)`, `double(...)`)."""
+
+    input: str
+    type: ParamType
+    source: ParamSource
+    cast: str | None = None  # None | "int" | "double"
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: str | int | float | bool
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # == != < <= > >=
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Expr"
+
+
+@dataclass(frozen=True)
+class And:
+    operands: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    operands: tuple["Expr", ...]
+
+
+Expr = Union[Operand, Literal, Compare, Not, And, Or]
+
+# ---------------------------------------------------------------------------------------------
+# Container command lines: KFP placeholders parsed into trees (ir.md §3)
+
+
+@dataclass(frozen=True)
+class InputValue:
+    """`{{$.inputs.parameters['x']}}`: the value as text (JSON for lists/dicts, true/false)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class InputArtifactRef:
+    name: str
+    attr: str  # "path" | "uri" | "metadata" | "list"
+    key: str | None = None  # metadata['key']
+
+
+@dataclass(frozen=True)
+class OutputParamFile:
+    name: str
+
+
+@dataclass(frozen=True)
+class OutputArtifactRef:
+    name: str
+    attr: str  # "path" | "uri" | "metadata" | "list"
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecutorInput:
+    """`{{$}}`: the whole ExecutorInput JSON; needs the in-pod launcher."""
+
+
+@dataclass(frozen=True)
+class ExecutorOutputFile:
+    """`{{$.outputs.output_file}}`: where the component may write executor_output.json."""
+
+
+@dataclass(frozen=True)
+class Concat:
+    parts: tuple["Arg", ...]
+
+
+@dataclass(frozen=True)
+class IfPresent:
+    name: str
+    then: tuple["Arg", ...]
+    otherwise: tuple["Arg", ...]
+
+
+Arg = Union[str, InputValue, InputArtifactRef, OutputParamFile, OutputArtifactRef, ExecutorInput,
+            ExecutorOutputFile, Runtime, Concat, IfPresent]
+
+# A text field that may embed input values, such as `image` or a resource quantity.
+TextTemplate = tuple[Union[str, InputValue], ...]
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_limit: TextTemplate | None = None
+    cpu_request: TextTemplate | None = None
+    memory_limit: TextTemplate | None = None
+    memory_request: TextTemplate | None = None
+    accelerator_type: TextTemplate | None = None
+    accelerator_count: TextTemplate | None = None
+
+    @property
+    def empty(self) -> bool:
+        return all(getattr(self, f) is None for f in self.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Retry:
+    max_count: int
+    backoff_seconds: float
+    factor: float
+    max_backoff_seconds: float
+
+
+@dataclass(frozen=True)
+class Caching:
+    """Per-task cache identity. `fingerprint` covers what defines the work statically; engines
+    combine it with the run-time values of `keyed_inputs` to form their memoization key."""
+
+    enabled: bool
+    fingerprint: str
+    custom_key: str | None
+    keyed_inputs: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Components
+
+
+@dataclass(frozen=True)
+class ContainerComponent:
+    name: str  # unique, DNS-1123 label
+    ir_key: str
+    executor: str
+    interface: Interface
+    image: TextTemplate
+    command: tuple[Arg, ...]
+    args: tuple[Arg, ...]
+    env: tuple[tuple[str, TextTemplate], ...]
+    resources: Resources
+    needs_launcher: bool  # uses {{$}} or other values only the in-pod launcher can build
+
+    kind = "container"
+
+
+@dataclass(frozen=True)
+class ImporterComponent:
+    """An artifact that already exists somewhere; `uri` is a constant or an input of the importer task."""
+
+    name: str
+    ir_key: str
+    executor: str
+    interface: Interface
+    uri: ParamSource  # Constant or FromInput (of the importer task's own inputs)
+    artifact_type: ArtifactType
+    metadata: Mapping[str, Any]
+    reimport: bool
+
+    kind = "importer"
+
+
+@dataclass(frozen=True)
+class DagOutputParam:
+    name: str
+    type: ParamType
+    sources: tuple[FromTask, ...]  # more than one: OneOf, the first branch that ran wins
+
+
+@dataclass(frozen=True)
+class DagOutputArtifact:
+    name: str
+    type: ArtifactType
+    is_list: bool
+    sources: tuple[FromTaskArtifact, ...]
+
+
+@dataclass(frozen=True)
+class Loop:
+    item_input: str  # the body's input that receives one item
+    items: tuple[Any, ...] | None = None  # static items (parameterIterator.items.raw)
+    source: ParamSource | ArtifactSource | None = None  # dynamic items
+    parallelism: int | None = None
+    over_artifacts: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str  # the IR task key
+    name: str  # unique in its scope, DNS-1123 label
+    display_name: str
+    component: str  # name of a component in Plan.components
+    params: tuple[ParamBinding, ...]
+    artifacts: tuple[ArtifactBinding, ...]
+    depends: tuple[str, ...]  # task keys in the same scope this task waits for
+    condition: Expr | None = None
+    run_after_failure: bool = False  # ALL_UPSTREAM_TASKS_COMPLETED (exit handlers, ignore_upstream_failure)
+    loop: Loop | None = None
+    retry: Retry | None = None
+    caching: Caching | None = None
+    path: str = ""  # IR path, for messages
+
+    def param(self, name: str) -> ParamBinding | None:
+        return next((b for b in self.params if b.name == name), None)
+
+    def artifact(self, name: str) -> ArtifactBinding | None:
+        return next((b for b in self.artifacts if b.name == name), None)
+
+
+@dataclass(frozen=True)
+class DagComponent:
+    name: str
+    ir_key: str
+    interface: Interface
+    tasks: tuple[Task, ...]  # deterministic topological order
+    out_params: tuple[DagOutputParam, ...]
+    out_artifacts: tuple[DagOutputArtifact, ...]
+
+    kind = "dag"
+
+    def task(self, key: str) -> Task:
+        for t in self.tasks:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+
+Component = Union[ContainerComponent, ImporterComponent, DagComponent]
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str  # pipelineInfo.name as written
+    k8s_name: str  # DNS-1123 form for resource names
+    display_name: str
+    description: str
+    sdk_version: str
+    pipeline_root: str
+    inputs: tuple[Param, ...]
+    root: str  # name of the root DagComponent
+    components: Mapping[str, Component]
+    platform: Mapping[str, Any] | None
+    source: str  # file name, for messages
+
+    def component(self, name: str) -> Component:
+        return self.components[name]
+
+    @property
+    def root_dag(self) -> DagComponent:
+        root = self.components[self.root]
+        assert isinstance(root, DagComponent)
+        return root

@@ -1,0 +1,127 @@
+"""Parse the placeholders the kfp SDK writes into container command/args (ir.md §3) into trees.
+
+Done once, in the core, so that every backend renders the same tree and none of them re-implements
+the placeholder grammar. Text that merely looks like a template (`{{foo}}`, `${X}`) is the user's
+and stays literal; only `{{$...}}` forms are placeholders, and an unknown one is an error rather
+than something passed through to fail at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from kfpc.plan.model import (Arg, Concat, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
+                             InputValue, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
+
+_PLACEHOLDER = re.compile(r"\{\{\$(?P<body>[^{}]*)\}\}")
+_NAME = r"""\[\s*(?:'(?P<{0}1>[^']*)'|"(?P<{0}2>[^"]*)")\s*\]"""
+_FORMS = [
+    ("in_param", re.compile(r"^\.inputs\.parameters" + _NAME.format("n") + r"$")),
+    ("in_art", re.compile(r"^\.inputs\.artifacts" + _NAME.format("n") + r"(?:\.(?P<attr>path|uri|metadata)(?:"
+                          + _NAME.format("k") + r")?)?$")),
+    ("out_param", re.compile(r"^\.outputs\.parameters" + _NAME.format("n") + r"\.output_file$")),
+    ("out_art", re.compile(r"^\.outputs\.artifacts" + _NAME.format("n") + r"(?:\.(?P<attr>path|uri|metadata)(?:"
+                           + _NAME.format("k") + r")?)?$")),
+    ("out_file", re.compile(r"^\.outputs\.output_file$")),
+    ("runtime", re.compile(r"^\.(?P<kind>pipeline_[a-z_]+|workspace_path)$")),
+]
+_RUNTIME = {k.value: k for k in RuntimeKind}
+
+
+class PlaceholderError(ValueError):
+    pass
+
+
+def parse_element(text: str) -> Arg:
+    """One command/args element: plain text, a placeholder string, or a structured JSON placeholder."""
+    if text.startswith("{") and ('"Concat"' in text[:16] or '"IfPresent"' in text[:16]):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and len(data) == 1 and next(iter(data)) in ("Concat", "IfPresent"):
+            return _structured(data)
+    return parse_string(text)
+
+
+def parse_string(text: str) -> Arg:
+    parts: list[Arg] = []
+    pos = 0
+    for match in _PLACEHOLDER.finditer(text):
+        if match.start() > pos:
+            parts.append(text[pos:match.start()])
+        parts.append(_placeholder(match.group("body"), match.group(0)))
+        pos = match.end()
+    if pos < len(text):
+        parts.append(text[pos:])
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return Concat(tuple(parts))
+
+
+def _placeholder(body: str, whole: str) -> Arg:
+    if body == "":
+        return ExecutorInput()
+    for kind, pattern in _FORMS:
+        match = pattern.match(body)
+        if not match:
+            continue
+        groups = match.groupdict()
+        name = groups.get("n1") if groups.get("n1") is not None else groups.get("n2")
+        key = groups.get("k1") if groups.get("k1") is not None else groups.get("k2")
+        if kind == "in_param":
+            return InputValue(name or "")
+        if kind == "in_art":
+            return InputArtifactRef(name or "", groups.get("attr") or "list", key)
+        if kind == "out_param":
+            return OutputParamFile(name or "")
+        if kind == "out_art":
+            return OutputArtifactRef(name or "", groups.get("attr") or "list", key)
+        if kind == "out_file":
+            return ExecutorOutputFile()
+        if kind == "runtime" and groups["kind"] in _RUNTIME:
+            return Runtime(_RUNTIME[groups["kind"]])
+    raise PlaceholderError(f"unknown placeholder {whole}")
+
+
+def _structured(data: dict[str, Any]) -> Arg:
+    (kind, body), = data.items()
+    if kind == "Concat":
+        if not isinstance(body, list):
+            raise PlaceholderError("Concat must hold a list")
+        return Concat(tuple(_item(i) for i in body))
+    if not isinstance(body, dict) or "InputName" not in body:
+        raise PlaceholderError("IfPresent needs an InputName")
+    return IfPresent(str(body["InputName"]), _branch(body.get("Then")), _branch(body.get("Else")))
+
+
+def _branch(value: Any) -> tuple[Arg, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(_item(v) for v in value)
+    return (_item(value),)
+
+
+def _item(value: Any) -> Arg:
+    if isinstance(value, str):
+        return parse_element(value)
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("Concat", "IfPresent"):
+        return _structured(value)
+    raise PlaceholderError(f"unexpected placeholder item {json.dumps(value)[:60]}")
+
+
+def walk(arg: Arg):
+    """Every leaf of a placeholder tree (strings included), depth first."""
+    if isinstance(arg, Concat):
+        for part in arg.parts:
+            yield from walk(part)
+    elif isinstance(arg, IfPresent):
+        for part in arg.then + arg.otherwise:
+            yield from walk(part)
+    else:
+        yield arg

@@ -1,0 +1,196 @@
+"""All YAML and JSON text in and out of kfpc goes through this module.
+
+Why one module: reading must be safe against hostile files (binary, bad encodings, alias bombs,
+deep nesting) and fast (libyaml's C loader and emitter), and writing must be byte-for-byte
+deterministic. Having those rules in one place keeps every reader and writer honest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Sequence
+
+import yaml
+
+from kfpc.errors import Diagnostic, InputError
+
+try:  # libyaml is what makes large pipelines fast; the pure-Python fallback still works.
+    _Loader: type = yaml.CSafeLoader
+    _Dumper: type = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+    _Dumper = yaml.SafeDumper
+
+MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_EXPANDED_NODES = 2_000_000
+
+# An anchor is `&name` after whitespace or a flow indicator. Shell text such as `a && b` does not match.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s&,\[\]{}]")
+
+
+def decode(name: str, data: bytes) -> str:
+    """Turn raw bytes into text, refusing what is clearly not a text IR document."""
+    if len(data) > MAX_BYTES:
+        raise InputError(f"input is {len(data)} bytes; the limit is {MAX_BYTES}", file=name, code="KFPC103")
+    if b"\x00" in data[:65536]:
+        raise InputError("input looks binary (it contains NUL bytes); expected pipeline IR as YAML or JSON",
+                         file=name, code="KFPC101")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(Diagnostic("KFPC102", f"input is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                                    name, (), line, column)) from None
+
+
+def load_documents(name: str, text: str) -> list[Any]:
+    """Parse JSON (one document) or YAML (one or more documents) with bounded cost."""
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith("{") or stripped.startswith("["):
+            try:
+                docs = [json.loads(text)]
+            except json.JSONDecodeError:
+                docs = list(yaml.load_all(text, Loader=_Loader))  # YAML flow style also starts with "{"
+        else:
+            docs = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "syntax error"
+        code = "KFPC105" if "nesting depth" in problem else "KFPC104"
+        if code == "KFPC105":
+            problem = "input is nested too deeply"
+        raise InputError(Diagnostic(code, f"invalid YAML: {problem}", name, (),
+                                    mark.line + 1 if mark else None, mark.column + 1 if mark else None)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", file=name, code="KFPC104") from None
+    except RecursionError:
+        raise InputError("input is nested too deeply", file=name, code="KFPC105") from None
+    except (ValueError, OverflowError) as exc:  # e.g. absurd integer literals
+        raise InputError(f"invalid value in input: {exc}", file=name, code="KFPC104") from None
+    check_shape(name, docs, aliases_possible=bool(_ANCHOR.search(text)))
+    return docs
+
+
+def check_shape(name: str, docs: Sequence[Any], aliases_possible: bool) -> None:
+    """Refuse documents that are too deep or that expand (through YAML aliases) past a budget.
+
+    libyaml builds aliases as shared references, so loading a "billion laughs" file is cheap; it is
+    walking it (schema validation, lowering) that would explode. Counting expanded nodes with a
+    memo over shared containers is linear in the file, so the refusal itself stays cheap.
+    """
+    sizes: dict[int, int] = {}
+    budget = MAX_EXPANDED_NODES
+    total = 0
+    for doc in docs:
+        # Iterative post-order walk: (node, depth, children_done)
+        stack: list[tuple[Any, int, bool]] = [(doc, 1, False)]
+        while stack:
+            node, depth, done = stack.pop()
+            if not isinstance(node, (dict, list)):
+                continue
+            key = id(node)
+            if done:
+                children = node.values() if isinstance(node, dict) else node
+                size = 1
+                for child in children:
+                    if isinstance(child, (dict, list)):
+                        size += sizes.get(id(child), 1)
+                    else:
+                        size += 1
+                sizes[key] = size
+                continue
+            if key in sizes:
+                continue
+            if depth > MAX_DEPTH:
+                raise InputError(f"input is nested more than {MAX_DEPTH} levels deep", file=name, code="KFPC105")
+            stack.append((node, depth, True))
+            children = node.values() if isinstance(node, dict) else node
+            for child in children:
+                if isinstance(child, (dict, list)) and id(child) not in sizes:
+                    stack.append((child, depth + 1, False))
+        if isinstance(doc, (dict, list)):
+            total += sizes[id(doc)]
+        if aliases_possible and total > budget:
+            raise InputError(f"YAML aliases expand to more than {budget} nodes; refusing to process it",
+                             file=name, code="KFPC106")
+
+
+def locate(text: str, doc_index: int, path: Sequence[str | int]) -> tuple[int, int] | None:
+    """Line and column (1-based) of the node at `path`, or of its deepest existing ancestor.
+
+    Only called when reporting an error, so composing the document a second time costs nothing on
+    the success path.
+    """
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if doc_index >= len(nodes) or nodes[doc_index] is None:
+        return None
+    node = nodes[doc_index]
+    best = node.start_mark
+    for part in path:
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    nxt = value_node
+                    best = key_node.start_mark
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            nxt = node.value[part]
+            best = nxt.start_mark
+        if nxt is None:
+            break
+        node = nxt
+    return best.line + 1, best.column + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+class _OutDumper(_Dumper):  # type: ignore[misc, valid-type]
+    """Block style, literal blocks for multi-line strings, and never anchors: output is read by people."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value and _literal_block_ok(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _literal_block_ok(value: str) -> bool:
+    # Literal blocks cannot carry trailing spaces on a line, tabs or control characters faithfully.
+    if any(line != line.rstrip(" ") for line in value.split("\n")):
+        return False
+    return all(c == "\n" or (c >= " " and c not in "\x7f\u2028\u2029\ufeff\x85") for c in value)
+
+
+_OutDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(documents: Sequence[Any]) -> str:
+    """Deterministic YAML: insertion order is the order a reader expects; no line folding."""
+    return yaml.dump_all(documents, Dumper=_OutDumper, sort_keys=False, default_flow_style=False,
+                         allow_unicode=True, width=1 << 20, explicit_start=len(documents) > 1)
+
+
+def dump_json(documents: Sequence[Any]) -> str:
+    if len(documents) == 1:
+        return json.dumps(documents[0], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(list(documents), indent=2, ensure_ascii=False) + "\n"
+
+
+def load_yaml_text(text: str) -> Any:
+    """Plain single-document load for trusted files kfpc ships itself (schemas, configs)."""
+    return yaml.load(text, Loader=_Loader)
