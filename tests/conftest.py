@@ -14,7 +14,7 @@ CORPUS = SHARED / "corpus" / "kfp"
 
 
 GOLDEN_GAPS = {"collected_artifacts": "collected artifacts"}
-GOLDEN_INVALID = {**GOLDEN_GAPS, "wide_dag": "splitting DAGs over 200 tasks"}
+GOLDEN_INVALID = GOLDEN_GAPS
 
 
 def golden_cases(gaps: dict[str, str] = GOLDEN_GAPS) -> list:

@@ -3,7 +3,8 @@
 Runs on a vanilla Argo install (v3.5 through 4.x) with an artifact repository configured; nothing
 of KFP's. Module map: escape.py (how values survive Argo and the kubelet), values.py (sources ->
 expressions), conditions.py (`when`), containers.py (leaf templates, direct or launcher),
-dags.py (DAG templates), workflow.py (assembly and template sharing).
+dags.py (DAG templates), split.py (the 200-tasks-per-DAG rewrite), workflow.py (assembly and
+template sharing).
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ class ArgoBackend:
     protocol_version = PROTOCOL_VERSION
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import workflow
+        from kfpc_backends.argo import split, workflow
 
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
-        warnings = []
-        if plan.platform is not None:
-            pass
-        return Output([workflow.build(plan, root or "")], warnings)
+        plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
+        return Output([workflow.build(plan, root or "")], [])
