@@ -20,7 +20,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import escape
+from kfpc_backends.argo import collect, escape
 
 OUTPUTS = "/kfpc/outputs"
 INPUTS = "/kfpc/inputs"
@@ -56,6 +56,7 @@ class Call:
     task: p.Task
     imported: dict[str, dict[str, Any]]  # input artifact -> static info of an importer source
     pipeline_root: str
+    keyed: bool = False  # artifacts get deterministic keys (the pipeline collects artifacts, collect.py)
 
 
 def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
@@ -102,6 +103,16 @@ class _Builder:
         if var not in self.env_names:
             self.inputs.append({"name": meta_param(artifact)})
             self.env.append({"name": var, "value": escape.tag(f"inputs.parameters[{escape.string_literal(meta_param(artifact))}]")})
+            self.env_names.add(var)
+        return var
+
+    def list_ref(self, artifact: str) -> str:
+        """Env var holding the list descriptor (collect.py) the launcher reads the list's depth from."""
+        var = env_name("KFPC_AL_", artifact)
+        if var not in self.env_names:
+            name = collect.list_param(artifact)
+            self.inputs.append({"name": name})
+            self.env.append({"name": var, "value": escape.tag(f"inputs.parameters[{escape.string_literal(name)}]")})
             self.env_names.add(var)
         return var
 
@@ -302,10 +313,19 @@ class _Builder:
                                      for x in tmpl))
 
     def template_inputs(self) -> dict[str, Any]:
+        if self.call.keyed and self.c.interface.out_artifacts:
+            self.inputs += [{"name": collect.PATH}, {"name": collect.IDX}]
         params = sorted({i["name"]: i for i in self.inputs}.values(), key=lambda i: i["name"])
         arts = []
         for name, binding in sorted(self.artifacts.items()):
-            entry: dict[str, Any] = {"name": name, "path": f"{INPUTS}/{name}"}
+            # Bytes arrive exactly as they were produced or imported: Argo must never unpack them.
+            entry: dict[str, Any] = {"name": name, "path": f"{INPUTS}/{name}", "archive": {"none": {}}}
+            if binding.is_list:
+                entry["optional"] = True  # a loop that produced nothing leaves nothing to download
+                arts.append(entry)
+                arts.append({"name": meta_param(name), "path": f"{INPUTS}/.kfpc-meta-{name}", "optional": True,
+                             "archive": {"none": {}}})
+                continue
             arts.append(entry)
         out: dict[str, Any] = {}
         if params:
@@ -320,13 +340,25 @@ class _Builder:
         if self.c.needs_launcher:
             params += [{"name": meta_param(a.name), "valueFrom": {"path": f"{META_DIR}/meta-{a.name}"}}
                        for a in iface.out_artifacts]
-        arts = [{"name": a.name, "path": f"{OUTPUTS}/{a.name}"} for a in iface.out_artifacts]
+        arts = []
+        for a in iface.out_artifacts:
+            arts.append(self.output_artifact(a.name, f"{OUTPUTS}/{a.name}", a.name))
+            if self.call.keyed and self.c.needs_launcher:
+                arts.append(self.output_artifact(meta_param(a.name), f"{META_DIR}/meta-{a.name}",
+                                                 collect.meta_output(a.name)))
         out: dict[str, Any] = {}
         if params:
             out["parameters"] = params
         if arts:
             out["artifacts"] = arts
         return out
+
+    def output_artifact(self, name: str, path: str, key_name: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": name, "path": path, "archive": {"none": {}}}
+        if self.call.keyed:
+            entry["s3"] = {"key": collect.key(f"{{{{inputs.parameters.{collect.PATH}}}}}", key_name,
+                                              f"{{{{inputs.parameters.{collect.IDX}}}}}")}
+        return entry
 
     def retry(self) -> dict[str, Any] | None:
         r = self.task.retry
@@ -359,8 +391,9 @@ class _Builder:
         for a in c.interface.in_artifacts:
             if a.name in self.artifacts:
                 binding = self.artifacts[a.name]
+                info = self.list_ref(a.name) if binding.is_list else self.meta_ref(a.name)
                 spec_artifacts.append([a.name, binding.type.schema_title, binding.type.schema_version,
-                                       binding.is_list, self.meta_ref(a.name)])
+                                       binding.is_list, info])
         originals = list(self.c_original_elements())
         templated: dict[str, Any] = {}
         for index, (text, tree) in enumerate(originals):

@@ -4,7 +4,7 @@ A DAG task passes every parameter in K-form through expression tags (values.py).
 `depends` with explicit results, so a skipped or failed producer never lets a consumer run on
 missing data. Tasks that must run after failures (exit handlers, ignore_upstream_failure) make
 their DAG keep going (`failFast: false`) while still ending Failed: the failed upstreams are listed
-as DAG targets (argo.md §6).
+as DAG targets (argo.md §6). Artifact lists travel as descriptors (collect.py).
 """
 
 from __future__ import annotations
@@ -16,21 +16,37 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import conditions, escape, values
+from kfpc_backends.argo import collect, conditions, escape, values
 from kfpc_backends.argo.containers import meta_param
 
 if TYPE_CHECKING:
     from kfpc_backends.argo.workflow import Renderer
 
 COMPLETED = ("Succeeded", "Failed", "Errored", "Skipped", "Omitted")
-ITEM_INDEX = "kfpc-index"
+WRAPPED_ITEMS = "kfpc-items"
+ITEM_INDEX = "split(item, ':')[0]"
+ITEM_VALUE = "sprig.b64dec(split(item, ':')[1])"
+EMPTY_META = '{"metadata":{}}'
 
 
-def dag_inputs(component: p.DagComponent) -> dict[str, Any]:
-    params = [{"name": q.name} if q.required or q.has_default else {"name": q.name, "default": ""}
-              for q in component.interface.in_params]
-    params += [{"name": meta_param(a.name), "default": "{}"} for a in component.interface.in_artifacts]
-    arts = [{"name": a.name, **({"optional": True} if a.optional else {})} for a in component.interface.in_artifacts]
+def inputs_of(component: p.DagComponent, keyed: bool, is_root: bool) -> dict[str, Any]:
+    """Root parameters are read from `workflow.parameters`, where Argo keeps the raw values; the
+    root's artifacts are the workflow's argument artifacts."""
+    params: list[dict[str, Any]] = []
+    arts: list[dict[str, Any]] = []
+    if not is_root:
+        params += [{"name": q.name} if q.required or q.has_default else {"name": q.name, "default": ""}
+                   for q in component.interface.in_params]
+    for a in component.interface.in_artifacts:
+        if a.is_list and not is_root:
+            params.append({"name": collect.list_param(a.name), "default": ""})
+            continue
+        if not is_root:
+            params.append({"name": meta_param(a.name), "default": EMPTY_META})
+        arts.append({"name": a.name, **({"optional": True} if a.optional else {})})
+    if keyed:
+        params += [{"name": collect.PATH, "default": collect.ROOT_PATH if is_root else ""},
+                   {"name": collect.IDX, "default": ""}]
     out: dict[str, Any] = {}
     if params:
         out["parameters"] = params
@@ -39,11 +55,8 @@ def dag_inputs(component: p.DagComponent) -> dict[str, Any]:
     return out
 
 
-def root_inputs(component: p.DagComponent) -> dict[str, Any]:
-    """The entrypoint receives the workflow's argument artifacts; its parameters are read from
-    `workflow.parameters` instead, where Argo keeps the raw values."""
-    arts = [{"name": a.name, **({"optional": True} if a.optional else {})} for a in component.interface.in_artifacts]
-    return {"artifacts": arts} if arts else {}
+def _ref(kind: str, name: str) -> str:
+    return f"{kind}.parameters[{escape.string_literal(name)}]"
 
 
 class DagBuilder:
@@ -51,10 +64,12 @@ class DagBuilder:
         self.r = renderer
         self.c = component
         self.is_root = is_root
+        self.keyed = renderer.keyed
         self.scope = values.Scope(is_root, {t.key: t.name for t in component.tasks},
                                   renderer.encoded_params if is_root else frozenset(), renderer.pipeline_root)
         self.virtual = {t.key for t in component.tasks
                         if isinstance(renderer.plan.component(t.component), p.ImporterComponent)}
+        self.list_inputs = {a.name for a in component.interface.in_artifacts if a.is_list and not is_root}
 
     def build(self) -> dict[str, Any]:
         tasks = [self.task(t) for t in self.c.tasks if t.key not in self.virtual]
@@ -64,7 +79,7 @@ class DagBuilder:
             dag["failFast"] = False
             dag["target"] = " ".join(self.targets(finally_tasks))
         template: dict[str, Any] = {"name": self.c.name}
-        inputs = root_inputs(self.c) if self.is_root else dag_inputs(self.c)
+        inputs = inputs_of(self.c, self.keyed, self.is_root)
         if inputs:
             template["inputs"] = inputs
         outputs = self.outputs()
@@ -116,69 +131,98 @@ class DagBuilder:
 
     def task(self, task: p.Task) -> dict[str, Any]:
         target = self.r.plan.component(task.component)
-        if task.loop is not None and (task.loop.parallelism or self._has_outputs(target)):
+        wrapped = task.loop is not None and (task.loop.parallelism or target.interface.out_params
+                                             or target.interface.out_artifacts)
+        if wrapped:
             template_name, declared = self.r.loop_wrapper(self, task)
-            entry = self._entry(task, template_name)
-            entry["arguments"] = self.arguments(task, declared, wrapper=True)
-            return _compact(entry)
-        template_name, declared = self.r.template_for(target, task)
-        entry = self._entry(task, template_name)
-        if task.loop is not None:
-            entry.update(self.loop_items(task.loop))
-        entry["arguments"] = self.arguments(task, declared)
-        return _compact(entry)
-
-    @staticmethod
-    def _has_outputs(target: p.Component) -> bool:
-        return bool(target.interface.out_params or target.interface.out_artifacts)
-
-    def _entry(self, task: p.Task, template: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": task.name, "template": template}
+        else:
+            template_name, declared = self.r.template_for(target, task)
+        entry: dict[str, Any] = {"name": task.name, "template": template_name}
         depends = self.depends(task)
         if depends:
             entry["depends"] = depends
         if task.condition is not None:
             entry["when"] = conditions.when(task.condition, self.scope)
+        if task.loop is not None and not wrapped:
+            entry.update(self.loop_items(task.loop))
+        arguments = self.arguments(task, declared, looped=task.loop is not None and not wrapped)
+        if arguments:
+            entry["arguments"] = arguments
         return entry
 
     def loop_items(self, loop: p.Loop, items_param: str | None = None) -> dict[str, Any]:
-        if loop.over_artifacts:
-            raise UnsupportedError("loops over artifact lists are not supported by the Argo backend yet")
+        """Every item travels as `<index>:<base64>`: Argo before v3.7.16/4.0 JSON-escapes string
+        items, and the index names the iteration's keys."""
         if loop.items is not None:
             return {"withItems": [f"{i}:{_b64(text_form(item))}" for i, item in enumerate(loop.items)]}
         assert loop.source is not None
+        if loop.over_artifacts:
+            desc = _ref("inputs", items_param) if items_param else self.descriptor(loop.source)  # type: ignore[arg-type]
+            items = f"split({desc}, '|')[3]"
+            listed = f"({items} == '' ? [] : fromJSON({items}))"
+            encode = "string(#index) + ':' + sprig.b64enc(#)"
+            return {"withParam": escape.tag(f"toJson(map({listed}, {{{encode}}}))")}
         if items_param is not None:
-            raw = escape.u_expr(f"inputs.parameters[{escape.string_literal(items_param)}]")
+            raw = escape.u_expr(_ref("inputs", items_param))
         else:
             raw = values.raw(loop.source, self.scope)  # type: ignore[arg-type]
         encode = f"string(#index) + ':' + sprig.b64enc({values.text_of('#')})"
         return {"withParam": escape.tag(f"toJson(map(fromJSON({raw}), {{{encode}}}))")}
 
-    def arguments(self, task: p.Task, declared: dict[str, Any], wrapper: bool = False) -> dict[str, Any]:
+    def path_value(self, task: p.Task) -> str:
+        return f"{{{{inputs.parameters.{collect.PATH}}}}}/{task.name}"
+
+    def idx_value(self, looped: bool) -> str:
+        idx = f"{{{{inputs.parameters.{collect.IDX}}}}}"
+        return idx + "/" + escape.tag(ITEM_INDEX) if looped else idx
+
+    def arguments(self, task: p.Task, declared: dict[str, Any], looped: bool = False,
+                  wrapper: bool = False) -> dict[str, Any]:
         params = []
-        item_input = task.loop.item_input if task.loop is not None and not wrapper else None
+        item_input = task.loop.item_input if task.loop is not None and looped else None
         for entry in declared.get("parameters", []):
             name = entry["name"]
-            if name == item_input:
-                value = escape.tag(escape.k_expr("sprig.b64dec(split(item, ':')[1])"))
-            elif name == ITEM_INDEX and not wrapper and task.loop is not None:
-                value = escape.tag("split(item, ':')[0]")
+            value: str | None
+            if name == item_input and not task.loop.over_artifacts:  # type: ignore[union-attr]
+                value = escape.tag(escape.k_expr(ITEM_VALUE))
+            elif name == collect.PATH:
+                value = self.path_value(task)
+            elif name == collect.IDX:
+                value = self.idx_value(looped)
             elif name == WRAPPED_ITEMS:
-                value = values.argument(task.loop.source, self.scope, task.key)  # type: ignore[union-attr, arg-type]
+                source = task.loop.source  # type: ignore[union-attr]
+                value = escape.tag(self.descriptor(source)) if task.loop.over_artifacts \
+                    else values.argument(source, self.scope, task.key)  # type: ignore[union-attr, arg-type]
+            elif name.startswith("kfpc-list-"):
+                binding = task.artifact(name[len("kfpc-list-"):])
+                value = escape.tag(self.descriptor(binding.source)) if binding else None
             elif name.startswith("kfpc-meta-"):
-                value = self.meta_value(task, name[len("kfpc-meta-"):])
-                if value is None:
-                    continue
+                artifact = name[len("kfpc-meta-"):]
+                value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
             else:
                 binding = task.param(name)
-                if binding is None:
-                    continue
-                value = values.argument(binding.source, self.scope, task.key, binding.type)
-            params.append({"name": name, "value": value})
+                value = values.argument(binding.source, self.scope, task.key, binding.type) if binding else None
+            if value is not None:
+                params.append({"name": name, "value": value})
         arts = []
         for entry in declared.get("artifacts", []):
-            binding = task.artifact(entry["name"])
-            if binding is not None:
+            name = entry["name"]
+            if item_input is not None and name == item_input:
+                desc = self.descriptor(task.loop.source)  # type: ignore[union-attr, arg-type]
+                arts.append({"name": name, "s3": {"key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(ITEM_VALUE)}})
+                continue
+            if name.startswith("kfpc-meta-"):
+                binding = task.artifact(name[len("kfpc-meta-"):])
+                if binding is not None:
+                    arts.append({"name": name, "s3": {"key": escape.tag(f"split({self.descriptor(binding.source)},"
+                                                                        " '|')[1]")}})
+                continue
+            binding = task.artifact(name)
+            if binding is None:
+                continue
+            if binding.is_list:
+                arts.append({"name": name, "s3": {"key": escape.tag(f"split({self.descriptor(binding.source)}, '|')[2]")}})
+            else:
                 arts.append(self.artifact_argument(binding))
         out: dict[str, Any] = {}
         if params:
@@ -187,15 +231,21 @@ class DagBuilder:
             out["artifacts"] = arts
         return out
 
+    def descriptor(self, source: p.ArtifactSource) -> str:
+        """Expression for the list descriptor of an artifact-list source (collect.py)."""
+        if isinstance(source, p.FromInputArtifact):
+            if source.name not in self.list_inputs:
+                raise UnsupportedError(f"input {source.name!r} is used as an artifact list but is a single artifact")
+            return _ref("inputs", collect.list_param(source.name))
+        return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
+                f"[{escape.string_literal(collect.list_param(source.output))}]")
+
     def artifact_argument(self, binding: p.ArtifactBinding) -> dict[str, Any]:
         source = binding.source
         if isinstance(source, p.FromInputArtifact):
             return {"name": binding.name, "from": f"{{{{inputs.artifacts.{source.name}}}}}"}
         if source.task in self.virtual:
             return {"name": binding.name, **self.r.import_location(self, self.c.task(source.task))}
-        if source.collected:
-            raise UnsupportedError("collected artifacts (dsl.Collected of artifacts) are not supported by the Argo "
-                                   "backend yet")
         return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
                                               f"{source.output}}}}}"}
 
@@ -206,13 +256,13 @@ class DagBuilder:
         source = binding.source
         if isinstance(source, p.FromInputArtifact):
             if self.is_root:  # a workflow argument artifact: its location is all Argo knows about it
-                return escape.literal('{"metadata":{}}')
-            return escape.tag(f"inputs.parameters[{escape.string_literal(meta_param(source.name))}]")
+                return escape.literal(EMPTY_META)
+            return escape.tag(_ref("inputs", meta_param(source.name)))
         if source.task in self.virtual:
             return self.r.import_meta(self, self.c.task(source.task))
         producer = self.r.plan.component(self.c.task(source.task).component)
         if isinstance(producer, p.ContainerComponent) and not producer.needs_launcher:
-            return escape.literal('{"metadata":{}}')
+            return escape.literal(EMPTY_META)
         ref = (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
                f"[{escape.string_literal(meta_param(source.output))}]")
         return escape.tag(escape.k_expr(ref))
@@ -227,7 +277,24 @@ class DagBuilder:
                 entry["globalName"] = out.name
             params.append(entry)
         arts = []
+        is_body = self.c.name in self.r.loop_bodies
         for out in self.c.out_artifacts:
+            if is_body:
+                # One artifact per iteration: the loop's wrapper lists where they are (collect.py).
+                producer = self.scope.task(collect.route(self.r.plan, self.c, out.name).producer)
+                ran = (f"tasks[{escape.string_literal(producer)}].status == 'Succeeded' ? "
+                       f"{_ref('inputs', collect.IDX)} : ''")
+                params.append({"name": collect.ran_param(out.name), "valueFrom": {"expression": ran, "default": ""}})
+                continue
+            if out.is_list and self.r.yields_list(self.c, out.sources[0]):
+                source = out.sources[0]
+                entry = {"name": collect.list_param(out.name), "valueFrom": {
+                    "parameter": f"{{{{tasks.{self.scope.task(source.task)}.outputs.parameters."
+                                 f"{collect.list_param(source.output)}}}}}"}}
+                if self.is_root:
+                    entry["globalName"] = collect.list_param(out.name)
+                params.append(entry)
+                continue
             art: dict[str, Any] = {"name": out.name, **self.artifact_from(out.sources)}
             if self.is_root:
                 art["globalName"] = out.name
@@ -240,24 +307,24 @@ class DagBuilder:
             result["artifacts"] = arts
         return result
 
-    def _ref(self, source: p.FromTask | p.FromTaskArtifact, kind: str, name: str) -> str:
+    def _out_ref(self, source: p.FromTask | p.FromTaskArtifact, kind: str, name: str) -> str:
         return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.{kind}"
                 f"[{escape.string_literal(name)}]")
 
-    def _chain(self, sources, kind: str, name_of) -> str:
+    def _first_that_ran(self, sources, render) -> str:
         """OneOf: the first branch that ran (argo.md §5); the untaken branches are never evaluated."""
         *firsts, last = sources
-        text = self._ref(last, kind, name_of(last))
+        text = render(last)
         for source in reversed(firsts):
             status = f"tasks[{escape.string_literal(self.scope.task(source.task))}].status"
-            text = f"{status} == 'Succeeded' ? {self._ref(source, kind, name_of(source))} : ({text})"
+            text = f"{status} == 'Succeeded' ? {render(source)} : ({text})"
         return text
 
     def param_from(self, sources: tuple[p.FromTask, ...]) -> dict[str, Any]:
         if len(sources) == 1:
             s = sources[0]
             return {"parameter": f"{{{{tasks.{self.scope.task(s.task)}.outputs.parameters.{s.output}}}}}"}
-        return {"expression": self._chain(sources, "parameters", lambda s: s.output)}
+        return {"expression": self._first_that_ran(sources, lambda s: self._out_ref(s, "parameters", s.output))}
 
     def artifact_from(self, sources: tuple[p.FromTaskArtifact, ...]) -> dict[str, Any]:
         for s in sources:
@@ -267,33 +334,17 @@ class DagBuilder:
         if len(sources) == 1:
             s = sources[0]
             return {"from": f"{{{{tasks.{self.scope.task(s.task)}.outputs.artifacts.{s.output}}}}}"}
-        return {"fromExpression": self._chain(sources, "artifacts", lambda s: s.output)}
+        return {"fromExpression": self._first_that_ran(sources, lambda s: self._out_ref(s, "artifacts", s.output))}
 
     def meta_from(self, sources: tuple[p.FromTaskArtifact, ...]) -> dict[str, Any]:
         def producer_meta(s: p.FromTaskArtifact) -> str:
             producer = self.r.plan.component(self.c.task(s.task).component)
             if isinstance(producer, p.ContainerComponent) and not producer.needs_launcher:
-                return "'{\"metadata\":{} }'"
-            return self._ref(s, "parameters", meta_param(s.output))
+                return escape.string_literal(EMPTY_META)
+            return self._out_ref(s, "parameters", meta_param(s.output))
 
-        if len(sources) == 1:
-            return {"expression": producer_meta(sources[0]), "default": "{}"}
-        *firsts, last = sources
-        text = producer_meta(last)
-        for source in reversed(firsts):
-            status = f"tasks[{escape.string_literal(self.scope.task(source.task))}].status"
-            text = f"{status} == 'Succeeded' ? {producer_meta(source)} : ({text})"
-        return {"expression": text, "default": "{}"}
-
-
-WRAPPED_ITEMS = "kfpc-items"
+        return {"expression": self._first_that_ran(sources, producer_meta), "default": EMPTY_META}
 
 
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-def _compact(entry: dict[str, Any]) -> dict[str, Any]:
-    if not entry.get("arguments"):
-        entry.pop("arguments", None)
-    return entry

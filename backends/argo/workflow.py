@@ -11,7 +11,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import containers, dags, escape, values
+from kfpc_backends.argo import collect, containers, dags, escape, values
 
 API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
@@ -31,6 +31,8 @@ class Renderer:
         self.by_content: dict[str, str] = {}
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
+        self.keyed = collect.uses_keys(plan)
+        self.loop_bodies = collect.loop_bodies(plan)
         for comp in sorted(plan.components.values(), key=lambda c: c.name):
             if isinstance(comp, p.DagComponent):
                 self.namer.reserve(comp.name)
@@ -52,9 +54,9 @@ class Renderer:
     def template_for(self, component: p.Component, task: p.Task) -> tuple[str, dict[str, Any]]:
         if isinstance(component, p.DagComponent):
             name = self.dag_template(component)
-            return name, dags.dag_inputs(component)
+            return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
-            call = containers.Call(task, self.imported_infos(task), self.pipeline_root)
+            call = containers.Call(task, self.imported_infos(task), self.pipeline_root, self.keyed)
             template = containers.render(component, call)
             self.uses_launcher = self.uses_launcher or component.needs_launcher
             return self.add(component.name, template), template.get("inputs", {})
@@ -79,33 +81,49 @@ class Renderer:
     # -- loops ------------------------------------------------------------------------------
 
     def loop_wrapper(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str, dict[str, Any]]:
-        """A DAG around one loop: `parallelism` applies per template, and aggregated outputs are
-        normalised into KFP's typed list (Argo 3.5/3.6 and 3.7+ aggregate differently, argo.md §3)."""
+        """A DAG around one loop: `parallelism` applies per template, aggregated parameters are
+        normalised into KFP's typed list (Argo 3.5/3.6 and 3.7+ aggregate differently, argo.md §3),
+        and collected artifacts are described by where their iterations stored them (collect.py)."""
         loop = task.loop
         assert loop is not None
         body = self.plan.component(task.component)
         assert isinstance(body, p.DagComponent), "loop bodies are DAG components"
         body_name = self.dag_template(body)
-        body_inputs = dags.dag_inputs(body)
-        declared_params = [e for e in body_inputs.get("parameters", []) if e["name"] != loop.item_input]
+        body_inputs = dags.inputs_of(body, self.keyed, False)
+        item_meta = containers.meta_param(loop.item_input)
+        declared_params = [e for e in body_inputs.get("parameters", []) if e["name"] not in (loop.item_input, item_meta)]
         if loop.source is not None:
             declared_params.append({"name": dags.WRAPPED_ITEMS})
+        declared_arts = [a for a in body_inputs.get("artifacts", []) if a["name"] != loop.item_input]
         declared: dict[str, Any] = {}
         if declared_params:
             declared["parameters"] = declared_params
-        if body_inputs.get("artifacts"):
-            declared["artifacts"] = body_inputs["artifacts"]
+        if declared_arts:
+            declared["artifacts"] = declared_arts
         inner_args = []
         for entry in body_inputs.get("parameters", []):
-            if entry["name"] == loop.item_input:
-                value = escape.tag(escape.k_expr("sprig.b64dec(split(item, ':')[1])"))
+            name = entry["name"]
+            if name == loop.item_input:
+                value = escape.tag(escape.k_expr(dags.ITEM_VALUE))
+            elif name == item_meta and loop.over_artifacts:
+                value = escape.literal(dags.EMPTY_META)
+            elif name == collect.PATH:
+                value = f"{{{{inputs.parameters.{collect.PATH}}}}}"
+            elif name == collect.IDX:
+                value = f"{{{{inputs.parameters.{collect.IDX}}}}}/" + escape.tag(dags.ITEM_INDEX)
+            elif name.startswith(("kfpc-meta-", "kfpc-list-")) or task.param(name) is not None:
+                value = escape.tag(f"inputs.parameters[{escape.string_literal(name)}]")
             else:
-                if task.param(entry["name"]) is None and not entry["name"].startswith("kfpc-meta-"):
-                    continue
-                value = escape.tag(f"inputs.parameters[{escape.string_literal(entry['name'])}]")
-            inner_args.append({"name": entry["name"], "value": value})
-        inner_arts = [{"name": a["name"], "from": f"{{{{inputs.artifacts.{a['name']}}}}}"}
-                      for a in body_inputs.get("artifacts", []) if task.artifact(a["name"]) is not None]
+                continue
+            inner_args.append({"name": name, "value": value})
+        inner_arts = []
+        for a in body_inputs.get("artifacts", []):
+            if a["name"] == loop.item_input:
+                desc = f"inputs.parameters[{escape.string_literal(dags.WRAPPED_ITEMS)}]"
+                inner_arts.append({"name": a["name"], "s3": {
+                    "key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(dags.ITEM_VALUE)}})
+            elif task.artifact(a["name"]) is not None:
+                inner_arts.append({"name": a["name"], "from": f"{{{{inputs.artifacts.{a['name']}}}}}"})
         inner: dict[str, Any] = {"name": task.name, "template": body_name}
         inner.update(builder.loop_items(loop, dags.WRAPPED_ITEMS if loop.source is not None else None))
         arguments: dict[str, Any] = {}
@@ -120,9 +138,9 @@ class Renderer:
             ref = f"tasks[{escape.string_literal(task.name)}].outputs.parameters[{escape.string_literal(out.name)}]"
             outputs.append({"name": out.name, "valueFrom": {
                 "expression": collect_expression(ref, self.element_type(body, out)), "default": "[]"}})
-        if body.out_artifacts:
-            raise UnsupportedError("collected artifacts (dsl.Collected of artifacts) are not supported by the Argo "
-                                   "backend yet")
+        for art in body.out_artifacts:
+            outputs.append({"name": collect.list_param(art.name), "valueFrom": {
+                "expression": self.list_descriptor(task, body, art.name)}})
         template: dict[str, Any] = {"name": "", "inputs": declared} if declared else {"name": ""}
         if outputs:
             template["outputs"] = {"parameters": outputs}
@@ -130,6 +148,33 @@ class Renderer:
             template["parallelism"] = loop.parallelism
         template["dag"] = {"tasks": [inner]}
         return self.add(f"{builder.c.name}-{task.name}", template), declared
+
+    def yields_list(self, dag: p.DagComponent, source: p.FromTaskArtifact) -> bool:
+        """Whether an artifact output carries a collected list rather than one artifact. KFP marks
+        every output inside a loop as a list; only a loop (or a DAG passing one on) really makes one."""
+        task = dag.task(source.task)
+        if task.loop is not None:
+            return True
+        comp = self.plan.component(task.component)
+        if isinstance(comp, p.DagComponent):
+            out = next((o for o in comp.out_artifacts if o.name == source.output), None)
+            return bool(out and out.sources and self.yields_list(comp, out.sources[0]))
+        return False
+
+    def list_descriptor(self, task: p.Task, body: p.DagComponent, output: str) -> str:
+        """`<depth>|<metadata prefix>|<prefix>|<items>` for one collected artifact output (collect.py)."""
+        route = collect.route(self.plan, body, output)
+        path = f"inputs.parameters[{escape.string_literal(collect.PATH)}]"
+        idx = f"inputs.parameters[{escape.string_literal(collect.IDX)}]"
+        prefix = f"{path} + {escape.string_literal(route.rel + '/' + route.output)} + {idx}"
+        # Always a real prefix, never "": an empty key would make Argo download the repository's root.
+        meta = f"{path} + {escape.string_literal(route.rel + '/' + collect.meta_output(route.output))} + {idx}"
+        if route.depth == 0:
+            ran = f"tasks[{escape.string_literal(task.name)}].outputs.parameters[{escape.string_literal(collect.ran_param(output))}]"
+            items = f"toJson(map(filter(fromJSON({ran}), {{# != ''}}), {{sprig.trimPrefix({idx}, #)}}))"
+        else:
+            items = '""'
+        return f"{escape.string_literal(str(route.depth + 1))} + '|' + {meta} + '|' + {prefix} + '|' + {items}"
 
     def element_type(self, body: p.DagComponent, out: p.DagOutputParam) -> p.ParamType:
         source = out.sources[0]

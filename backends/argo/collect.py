@@ -1,0 +1,83 @@
+"""Collected artifacts (dsl.Collected, artifact lists): Argo never aggregates artifacts (argo.md §3).
+
+So in a pipeline that collects artifacts, kfpc gives every artifact a deterministic key in Argo's
+artifact repository and lets consumers download a whole prefix:
+
+    key   = <path>/<output><idx>
+    path  = kfpc/<workflow uid>/<task>/<task>/...   chain of task names from the root
+    idx   = /<i>/<j>...                              loop iteration indices on the way
+
+The collection of output X of loop L, seen from the DAG D holding L, is everything under
+`<D path>/<L>/<tasks down to the producer>/<output><D idx>`: one object (or directory) per
+iteration that produced one, `depth` index levels deep. Between templates a list travels as a
+descriptor parameter `<depth>|<metadata prefix>|<prefix>|<items>`, where items (JSON, one level of
+loops only) lists the indices that exist, for loops over an artifact list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+
+PATH = "kfpc-path"
+IDX = "kfpc-idx"
+ROOT_PATH = "kfpc/{{workflow.uid}}"
+
+
+def list_param(name: str) -> str:
+    return f"kfpc-list-{name}"
+
+
+def ran_param(name: str) -> str:
+    return f"kfpc-ran-{name}"
+
+
+def meta_output(name: str) -> str:
+    return f"{name}.meta"
+
+
+def loop_bodies(plan: p.Plan) -> set[str]:
+    return {t.component for c in plan.components.values() if isinstance(c, p.DagComponent)
+            for t in c.tasks if t.loop is not None}
+
+
+def uses_keys(plan: p.Plan) -> bool:
+    """Keys are only needed (and only cost bytes) when some loop hands artifacts out of its body."""
+    return any(plan.component(name).interface.out_artifacts for name in loop_bodies(plan))
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where, below a DAG's path and idx, the objects of one of its artifact outputs are stored."""
+
+    rel: str  # "/task/task..." down to the producing task
+    output: str  # the producer's output name
+    depth: int  # loop levels crossed on the way down
+    meta: bool  # the producer writes metadata objects (in-pod launcher)
+    producer: str  # task key, in the DAG itself, that the output comes from
+
+
+def route(plan: p.Plan, dag: p.DagComponent, output: str) -> Route:
+    out = next((o for o in dag.out_artifacts if o.name == output), None)
+    if out is None or not out.sources:
+        raise UnsupportedError(f"DAG {dag.ir_key!r} has no artifact output {output!r}")
+    if len(out.sources) > 1:
+        raise UnsupportedError(f"collecting a OneOf artifact ({dag.ir_key!r} output {output!r}) is not supported by "
+                               "the Argo backend")
+    source = out.sources[0]
+    task = dag.task(source.task)
+    comp = plan.component(task.component)
+    if isinstance(comp, p.ContainerComponent):
+        return Route("/" + task.name, source.output, 0, comp.needs_launcher, task.key)
+    if isinstance(comp, p.DagComponent):
+        inner = route(plan, comp, source.output)
+        depth = inner.depth + (1 if task.loop is not None else 0)
+        return Route("/" + task.name + inner.rel, inner.output, depth, inner.meta, task.key)
+    raise UnsupportedError(f"collecting artifacts from {comp.kind} task {task.key!r} is not supported by the Argo "
+                           "backend")
+
+
+def key(path: str, output: str, idx: str) -> str:
+    return f"{path}/{output}{idx}"
