@@ -28,6 +28,8 @@ META_DIR = OUTPUTS + "/.kfpc"
 LAUNCHER_ENV = "KFPC_LAUNCHER"
 SPEC_ENV = "KFPC_SPEC"
 VOLUME = "kfpc-outputs"
+OCI_DIR = "/kfpc/oci"
+OCI_VOLUME = "kfpc-oci"
 ARGS_LIMIT = 120_000  # Argo v3.7.10+ offloads args past 128 KiB, and then the kubelet does not expand them
 
 # Run-time values a container can read, as the Argo tag that provides each one.
@@ -151,11 +153,11 @@ class _Builder:
             return self.value_ref(arg.name) or ""
         if isinstance(arg, p.InputArtifactRef):
             if arg.attr == "path":
-                return f"{INPUTS}/{arg.name}"
+                return self.local_path(arg.name)
             if arg.attr == "uri":
                 info = self.call.imported.get(arg.name)
                 if info is None:
-                    return f"{INPUTS}/{arg.name}"
+                    return self.local_path(arg.name)
                 return escape.literal(info["uri"], adjacent=True) if info.get("uri") is not None \
                     else f"$({self.imported_uri_env(arg.name)})"
             return self.metadata_text(arg)
@@ -171,12 +173,41 @@ class _Builder:
                                "launcher", path=(self.task.path,))
 
     def imported_uri_env(self, artifact: str) -> str:
-        meta = self.meta_ref(artifact)
+        """The URI of an imported artifact known only at run time, from its info parameter."""
         var = env_name("KFPC_AU_", artifact)
         if var not in self.env_names:
-            self.env.append({"name": var, "value": "$(" + meta + ")"})
+            if meta_param(artifact) not in {i["name"] for i in self.inputs}:
+                self.inputs.append({"name": meta_param(artifact)})
+            self.env.append({"name": var, "value": escape.tag(escape.k_expr(self.imported_uri_expr(artifact)))})
             self.env_names.add(var)
         return var
+
+    def imported_uri_expr(self, artifact: str) -> str:
+        info = escape.u_expr(f"inputs.parameters[{escape.string_literal(meta_param(artifact))}]")
+        return f"fromJSON({info})['uri']"
+
+    def local_path(self, artifact: str) -> str:
+        if self.call.imported.get(artifact, {}).get("scheme") == "oci":
+            return f"{OCI_DIR}/{artifact}"
+        return f"{INPUTS}/{artifact}"
+
+    def oci_init_containers(self) -> list[dict[str, Any]]:
+        """oci:// models (KServe modelcars) are images: an init container copies their /models into
+        a volume the component reads, as KFP lays them out (`<path>/models`)."""
+        out = []
+        for name, info in sorted(self.call.imported.items()):
+            if info.get("scheme") != "oci" or name not in self.artifacts:
+                continue
+            if info.get("uri") is not None:
+                image = info["uri"][len("oci://"):]
+            else:
+                if meta_param(name) not in {i["name"] for i in self.inputs}:
+                    self.inputs.append({"name": meta_param(name)})
+                image = escape.tag(f"sprig.trimPrefix('oci://', {self.imported_uri_expr(name)})")
+            out.append({"name": env_name("kfpc-oci-", name).replace("_", "-").lower()[:63], "image": image,
+                        "command": ["sh", "-c", f"mkdir -p {OCI_DIR}/{name} && cp -R /models {OCI_DIR}/{name}/"],
+                        "volumeMounts": [{"name": OCI_VOLUME, "mountPath": OCI_DIR}]})
+        return out
 
     def metadata_text(self, arg: p.InputArtifactRef) -> str:
         """Direct containers get metadata through an env var that the DAG task fills from the producer."""
@@ -223,8 +254,14 @@ class _Builder:
             container["resources"] = resources
         # Outputs are written under an emptyDir: its directory exists in any image, for any user.
         needs_volume = c.needs_launcher or bool(c.interface.out_params or c.interface.out_artifacts)
-        if needs_volume:
-            container["volumeMounts"] = [{"name": VOLUME, "mountPath": OUTPUTS}]
+        init = self.oci_init_containers()
+        mounts = [{"name": VOLUME, "mountPath": OUTPUTS}] if needs_volume else []
+        volumes = [{"name": VOLUME, "emptyDir": {}}] if needs_volume else []
+        if init:
+            mounts.append({"name": OCI_VOLUME, "mountPath": OCI_DIR})
+            volumes.append({"name": OCI_VOLUME, "emptyDir": {}})
+        if mounts:
+            container["volumeMounts"] = mounts
         template: dict[str, Any] = {"name": c.name}
         inputs = self.template_inputs()
         if inputs:
@@ -232,9 +269,11 @@ class _Builder:
         outputs = self.template_outputs()
         if outputs:
             template["outputs"] = outputs
+        if init:
+            template["initContainers"] = init
         template["container"] = container
-        if needs_volume:
-            template["volumes"] = [{"name": VOLUME, "emptyDir": {}}]
+        if volumes:
+            template["volumes"] = volumes
         if patch:
             template["podSpecPatch"] = patch
         retry = self.retry()
@@ -318,6 +357,8 @@ class _Builder:
         params = sorted({i["name"]: i for i in self.inputs}.values(), key=lambda i: i["name"])
         arts = []
         for name, binding in sorted(self.artifacts.items()):
+            if self.call.imported.get(name, {}).get("scheme") == "oci":
+                continue  # copied by an init container instead
             # Bytes arrive exactly as they were produced or imported: Argo must never unpack them.
             entry: dict[str, Any] = {"name": name, "path": f"{INPUTS}/{name}", "archive": {"none": {}}}
             if binding.is_list:

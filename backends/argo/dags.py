@@ -136,7 +136,7 @@ class DagBuilder:
         if wrapped:
             template_name, declared = self.r.loop_wrapper(self, task)
         else:
-            template_name, declared = self.r.template_for(target, task)
+            template_name, declared = self.r.template_for(target, task, self)
         entry: dict[str, Any] = {"name": task.name, "template": template_name}
         depends = self.depends(task)
         if depends:
@@ -223,7 +223,9 @@ class DagBuilder:
             if binding.is_list:
                 arts.append({"name": name, "s3": {"key": escape.tag(f"split({self.descriptor(binding.source)}, '|')[2]")}})
             else:
-                arts.append(self.artifact_argument(binding))
+                argument = self.artifact_argument(binding)
+                if argument is not None:
+                    arts.append(argument)
         out: dict[str, Any] = {}
         if params:
             out["parameters"] = params
@@ -240,12 +242,13 @@ class DagBuilder:
         return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
                 f"[{escape.string_literal(collect.list_param(source.output))}]")
 
-    def artifact_argument(self, binding: p.ArtifactBinding) -> dict[str, Any]:
+    def artifact_argument(self, binding: p.ArtifactBinding) -> dict[str, Any] | None:
         source = binding.source
         if isinstance(source, p.FromInputArtifact):
             return {"name": binding.name, "from": f"{{{{inputs.artifacts.{source.name}}}}}"}
         if source.task in self.virtual:
-            return {"name": binding.name, **self.r.import_location(self, self.c.task(source.task))}
+            location = self.r.import_location(self, self.c.task(source.task))
+            return {"name": binding.name, **location} if location else None
         return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
                                               f"{source.output}}}}}"}
 

@@ -32,6 +32,11 @@ class Renderer:
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
         self.keyed = collect.uses_keys(plan)
+        self.callers: dict[str, list[tuple[p.DagComponent, p.Task]]] = {}
+        for comp in plan.components.values():
+            if isinstance(comp, p.DagComponent):
+                for t in comp.tasks:
+                    self.callers.setdefault(t.component, []).append((comp, t))
         self.loop_bodies = collect.loop_bodies(plan)
         for comp in sorted(plan.components.values(), key=lambda c: c.name):
             if isinstance(comp, p.DagComponent):
@@ -51,12 +56,13 @@ class Renderer:
             self.templates[component.name] = dags.DagBuilder(self, component, is_root).build()
         return component.name
 
-    def template_for(self, component: p.Component, task: p.Task) -> tuple[str, dict[str, Any]]:
+    def template_for(self, component: p.Component, task: p.Task,
+                     builder: dags.DagBuilder) -> tuple[str, dict[str, Any]]:
         if isinstance(component, p.DagComponent):
             name = self.dag_template(component)
             return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
-            call = containers.Call(task, self.imported_infos(task), self.pipeline_root, self.keyed)
+            call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed)
             template = containers.render(component, call)
             self.uses_launcher = self.uses_launcher or component.needs_launcher
             return self.add(component.name, template), template.get("inputs", {})
@@ -74,9 +80,15 @@ class Renderer:
         self.by_content[key] = name
         return name
 
-    def imported_infos(self, task: p.Task) -> dict[str, dict[str, Any]]:
-        """Static facts about artifacts a task reads from importers (the URI a `.uri` placeholder shows)."""
-        return {}
+    def imported_infos(self, task: p.Task, builder: dags.DagBuilder) -> dict[str, dict[str, Any]]:
+        """For each input the task takes from an importer: its URI when constant, and its scheme."""
+        infos = {}
+        for binding in task.artifacts:
+            source = binding.source
+            if isinstance(source, p.FromTaskArtifact) and source.task in builder.virtual:
+                constant, _, scheme = self.importer_uri(builder, builder.c.task(source.task))
+                infos[binding.name] = {"uri": constant, "scheme": scheme}
+        return infos
 
     # -- loops ------------------------------------------------------------------------------
 
@@ -187,8 +199,12 @@ class Renderer:
 
     # -- importers --------------------------------------------------------------------------
 
-    def importer_uri(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str | None, str | None]:
-        """(constant URI, raw expression) for an importer task; the scheme must be known at compile time."""
+    def importer_uri(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str | None, str | None, str]:
+        """(constant URI, raw expression, scheme) for an importer task.
+
+        Argo needs the storage driver at compile time, so a URI known only at run time must get its
+        scheme from the values that can reach it: constants and pipeline-parameter defaults, followed
+        through every call site of the DAG it lives in."""
         comp = self.plan.component(task.component)
         assert isinstance(comp, p.ImporterComponent)
         source: p.ParamSource = comp.uri
@@ -198,13 +214,39 @@ class Renderer:
                 raise UnsupportedError(f"importer {task.key!r} has no URI input {source.name!r}")
             source = binding.source
         if isinstance(source, p.Constant):
-            return str(source.value), None
-        return _default_of(source, self.plan, builder.is_root), values.raw(source, builder.scope)
+            return str(source.value), None, _scheme(str(source.value))
+        samples = self.samples(builder.c, source)
+        schemes = {_scheme(s) for s in samples}
+        if len(schemes) > 1:
+            raise UnsupportedError(f"importer {task.key!r} reads a URI whose possible values ({', '.join(sorted(samples))}) "
+                                   "are on different kinds of storage; Argo needs one per import")
+        return None, values.raw(source, builder.scope), schemes.pop() if schemes else ""
 
-    def import_location(self, builder: dags.DagBuilder, task: p.Task) -> dict[str, Any]:
-        constant, expression = self.importer_uri(builder, task)
-        sample = constant or ""
-        scheme = sample.split("://", 1)[0].lower() if "://" in sample else ""
+    def samples(self, dag: p.DagComponent, source: p.ParamSource, depth: int = 0) -> set[str]:
+        if isinstance(source, p.Constant):
+            return {text_form(source.value)}
+        if not isinstance(source, p.FromInput) or source.selector or depth > 50:
+            return set()
+        if dag.name == self.plan.root:
+            spec = next((q for q in self.plan.inputs if q.name == source.name), None)
+            return {text_form(spec.default)} if spec is not None and spec.has_default else set()
+        found: set[str] = set()
+        for parent, call in self.callers.get(dag.name, ()):
+            binding = call.param(source.name)
+            if binding is not None:
+                found |= self.samples(parent, binding.source, depth + 1)
+        return found
+
+    def import_location(self, builder: dags.DagBuilder, task: p.Task) -> dict[str, Any] | None:
+        """Where Argo downloads an imported artifact from; None for oci:// images, which the consuming
+        pod copies from an init container instead (containers.py)."""
+        constant, expression, scheme = self.importer_uri(builder, task)
+        if scheme == "oci":
+            return None
+        if scheme == "":
+            # A URI whose scheme only the run knows (e.g. another task's output): read it as a key in
+            # the workflow's artifact repository, the one storage every kfpc run has.
+            return {"s3": {"key": escape.tag(expression or escape.string_literal(constant or ""))}}
         if scheme in ("http", "https"):
             return {"http": {"url": constant if expression is None else escape.tag(expression)}}
         if scheme in ("gs", "s3"):
@@ -216,14 +258,17 @@ class Renderer:
             if scheme == "gs":
                 return {"gcs": {"bucket": bucket, "key": key}}
             return {"s3": {"endpoint": "s3.amazonaws.com", "bucket": bucket, "key": key, "useSDKCreds": True}}
-        where = constant if expression is None else f"a run-time value (default {constant!r})"
-        raise UnsupportedError(f"importer {task.key!r} reads {where}; the Argo backend can import gs://, s3:// and "
-                               "http(s):// URIs, and needs a default value to know which one a run-time URI is")
+        where = constant if expression is None else f"a {scheme}:// URI"
+        raise UnsupportedError(f"importer {task.key!r} reads {where}; the Argo backend imports gs://, s3://, "
+                               "http(s):// and oci:// URIs")
+
+    def import_scheme(self, builder: dags.DagBuilder, task: p.Task) -> str:
+        return self.importer_uri(builder, task)[2]
 
     def import_meta(self, builder: dags.DagBuilder, task: p.Task) -> str:
         comp = self.plan.component(task.component)
         assert isinstance(comp, p.ImporterComponent)
-        constant, expression = self.importer_uri(builder, task)
+        constant, expression, _ = self.importer_uri(builder, task)
         uri = escape.string_literal(constant or "") if expression is None else expression
         meta = _metadata_expression(comp.metadata, task, builder.scope)
         return escape.tag(escape.k_expr(f"toJson({{'uri': {uri}, 'metadata': {meta} }})"))
@@ -240,12 +285,8 @@ def collect_expression(ref: str, element: p.ParamType) -> str:
     return f"toJson(map(fromJSON({ref}), {{{convert}}}))"
 
 
-def _default_of(source: p.ParamSource, plan: p.Plan, is_root: bool) -> str | None:
-    if isinstance(source, p.FromInput) and is_root:
-        spec = next((q for q in plan.inputs if q.name == source.name), None)
-        if spec is not None and spec.has_default:
-            return text_form(spec.default)
-    return None
+def _scheme(uri: str) -> str:
+    return uri.split("://", 1)[0].lower() if "://" in uri else ""
 
 
 def _metadata_expression(metadata: Any, task: p.Task, scope: values.Scope) -> str:

@@ -13,12 +13,13 @@ from importlib import resources
 
 
 @functools.lru_cache(maxsize=8)
-def launcher_source(engine: str, outputs_dir: str, inputs_dir: str) -> str:
+def launcher_source(engine: str, outputs_dir: str, inputs_dir: str, oci_dir: str = "/kfpc/oci") -> str:
     import jinja2
 
     text = resources.files("kfpc.runtime").joinpath("launcher.py.j2").read_text("utf-8")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    source = env.from_string(text).render(engine=engine, outputs_dir=outputs_dir, inputs_dir=inputs_dir)
+    source = env.from_string(text).render(engine=engine, outputs_dir=outputs_dir, inputs_dir=inputs_dir,
+                                                  oci_dir=oci_dir)
     for forbidden in ("{{", "}}", "$"):
         if forbidden in source:  # engines would substitute it; the template must never produce one
             raise AssertionError(f"launcher source contains {forbidden!r}")
