@@ -370,7 +370,7 @@ def build(plan: p.Plan, pipeline_root: str) -> dict[str, Any]:
     if renderer.uses_launcher:
         # One copy per workflow, merged into every pod's main container (Argo merges workflow- and
         # template-level patches); templateDefaults would need a placeholder image to be valid.
-        code = packed("Argo", containers.OUTPUTS, containers.INPUTS)
+        code = packed("Argo")
         env = [{"name": containers.LAUNCHER_ENV, "value": code}]
         spec["podSpecPatch"] = json.dumps({"containers": [{"name": "main", "env": env}]}, separators=(",", ":"))
     spec["templates"] = templates
