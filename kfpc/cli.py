@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -141,13 +140,17 @@ def _join(texts: list[tuple[str, str]], fmt: str) -> str:
 
 
 def _write_atomic(target: Path, text: str) -> None:
+    """Write beside the target, then rename: readers never see half a manifest."""
+    tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, target)
     except OSError as exc:
+        if tmp.exists():
+            tmp.unlink()
         raise KfpcError(f"cannot write {target}: {exc.strerror or exc}", file=str(target), code="KFPC100") from None
 
 

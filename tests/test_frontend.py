@@ -57,7 +57,8 @@ def test_alias_bomb_is_refused_quickly() -> None:
 
 
 def test_deep_nesting() -> None:
-    assert error_of("a: " + "[" * 500 + "]" * 500 + "\n").code == "KFPC105"
+    assert error_of("a: " + "[" * 2000 + "]" * 2000 + "\n").code == "KFPC105"
+    assert error_of("a: &x " + "[" * 500 + "]" * 500 + "\nb: *x\n").code == "KFPC105"
     assert error_of("{\"a\": " + "[" * 5000 + "]" * 5000 + "}").code in ("KFPC105", "KFPC104")
 
 

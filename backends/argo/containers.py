@@ -237,7 +237,7 @@ class _Builder:
         else:
             command = [e for a in c.command for e in self.elements(a)]
             args = [e for a in c.args for e in self.elements(a)]
-        if len(json.dumps(command + args)) > ARGS_LIMIT:
+        if sum(len(a) + 4 for a in command + args) > ARGS_LIMIT:
             raise UnsupportedError(f"the command line of component {c.ir_key!r} is larger than 120 KiB; Argo "
                                    "v3.7.10+ would offload it and the kubelet would no longer decode it",
                                    path=(self.task.path,))

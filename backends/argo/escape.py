@@ -20,6 +20,8 @@ import re
 
 LBRACE_ENV = "KFPC_L"
 LBRACE = f"$({LBRACE_ENV})"
+_BRACE_PAIR = re.compile(r"\{(?=\{)")
+_BRACE_AT_END = re.compile(r"\{(?=\{|\Z)")
 
 # Text Argo may not see inside an expression literal: tag delimiters, quotes, backslashes, controls.
 _PLAIN_LITERAL = re.compile(r"^[A-Za-z0-9 _.,:;/@#%+=*!?^~()\[\]<>|-]*$")
@@ -35,13 +37,7 @@ def literal(text: str, adjacent: bool = False) -> str:
     out = text.replace("$", "$$")
     if "{" not in out:
         return out
-    pieces = []
-    for i, ch in enumerate(out):
-        if ch == "{" and ((i + 1 < len(out) and out[i + 1] == "{") or (adjacent and i == len(out) - 1)):
-            pieces.append(LBRACE)
-        else:
-            pieces.append(ch)
-    return "".join(pieces)
+    return (_BRACE_AT_END if adjacent else _BRACE_PAIR).sub(LBRACE, out)
 
 
 def literal_all(text: str) -> str:

@@ -22,7 +22,7 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParamDef:
     name: str
     type: str  # STRING, NUMBER_INTEGER, NUMBER_DOUBLE, BOOLEAN, LIST, STRUCT, TASK_FINAL_STATUS
@@ -31,7 +31,7 @@ class ParamDef:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ArtifactDef:
     name: str
     schema_title: str
@@ -41,7 +41,7 @@ class ArtifactDef:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Interface:
     in_params: Mapping[str, ParamDef] = field(default_factory=dict)
     in_artifacts: Mapping[str, ArtifactDef] = field(default_factory=dict)
@@ -49,7 +49,7 @@ class Interface:
     out_artifacts: Mapping[str, ArtifactDef] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParamInput:
     """One `inputs.parameters` entry of a task; exactly one of the kinds below."""
 
@@ -62,7 +62,7 @@ class ParamInput:
     path: Path = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ArtifactInput:
     kind: str  # "component_input" | "task_output"
     name: str = ""
@@ -71,7 +71,7 @@ class ArtifactInput:
     path: Path = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Iterator:
     kind: str  # "parameter" | "artifact"
     item_input: str
@@ -80,7 +80,7 @@ class Iterator:
     path: Path = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Retry:
     max_count: int
     backoff_seconds: float
@@ -88,7 +88,7 @@ class Retry:
     max_backoff_seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Task:
     key: str
     display_name: str
@@ -106,20 +106,20 @@ class Task:
     path: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OutputSelector:
     producer: str
     key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DagOutput:
     name: str
     selectors: tuple[OutputSelector, ...]  # more than one = OneOf
     path: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dag:
     tasks: Mapping[str, Task]
     out_params: Mapping[str, DagOutput]
@@ -127,7 +127,7 @@ class Dag:
     path: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Component:
     key: str
     interface: Interface
@@ -136,7 +136,7 @@ class Component:
     path: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Container:
     image: str
     command: tuple[str, ...]
@@ -146,7 +146,7 @@ class Container:
     path: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Importer:
     uri_constant: str | None
     uri_parameter: str | None
@@ -157,7 +157,7 @@ class Importer:
     path: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Executor:
     key: str
     container: Container | None = None
@@ -166,7 +166,7 @@ class Executor:
     path: Path = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pipeline:
     name: str
     display_name: str

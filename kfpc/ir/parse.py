@@ -7,6 +7,7 @@ every read goes through `_get`, which tries both. Older SDKs wrote a few fields 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Mapping
 
@@ -19,11 +20,15 @@ _LEGACY_TYPES = {"INT": "NUMBER_INTEGER", "DOUBLE": "NUMBER_DOUBLE", "STRING": "
 def _get(d: Mapping[str, Any] | None, name: str, default: Any = None) -> Any:
     if not d:
         return default
-    if name in d and d[name] is not None:
-        return d[name]
-    snake = _SNAKE.sub("_", name).lower()
-    value = d.get(snake)
+    value = d.get(name)
+    if value is None:
+        value = d.get(_snake(name))
     return default if value is None else value
+
+
+@functools.lru_cache(maxsize=None)
+def _snake(name: str) -> str:
+    return _SNAKE.sub("_", name).lower()
 
 
 def _map(d: Mapping[str, Any] | None, name: str) -> Mapping[str, Any]:

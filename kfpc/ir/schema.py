@@ -39,13 +39,100 @@ def _validator(definition: str | None) -> Any:
     return jsonschema.Draft202012Validator({"$ref": f"{SCHEMA_ID}#/$defs/{definition}"}, registry=registry)
 
 
+# Large pipelines repeat the same shapes thousands of times (the SDK writes one component, one
+# executor and one task per call). These maps are validated entry by entry, and an entry whose
+# *shape* was already found valid is not walked again. A shape keeps keys, types and every string
+# the schema constrains (enums, patterns), so equal shapes are equally valid: the memo is exact.
+_SPLIT = {
+    None: {"components": "ml_pipelines.ComponentSpec", "root": "ml_pipelines.ComponentSpec"},
+    "ml_pipelines.ComponentSpec": {"dag": "ml_pipelines.DagSpec"},
+    "ml_pipelines.DagSpec": {"tasks": "ml_pipelines.PipelineTaskSpec"},
+    "ml_pipelines.PipelineDeploymentConfig": {"executors": "ml_pipelines.PipelineDeploymentConfig.ExecutorSpec"},
+}
+_MAPS = {("components",), ("tasks",), ("executors",)}
+
+
 def validate_pipeline(doc: Mapping[str, Any]) -> None:
-    problems = list(_errors(_validator(None), doc, ()))
+    seen: set[Any] = set()
+    problems = _check(None, doc, (), seen)
     deployment = doc.get("deploymentSpec")
     if isinstance(deployment, dict):
-        problems += _errors(_validator("ml_pipelines.PipelineDeploymentConfig"), deployment, ("deploymentSpec",))
+        problems += _check("ml_pipelines.PipelineDeploymentConfig", deployment, ("deploymentSpec",), seen)
     if problems:
         raise SchemaError(problems[:MAX_REPORTED])
+
+
+def _check(definition: str | None, instance: Any, path: tuple[str | int, ...], seen: set[Any]) -> list[Diagnostic]:
+    parts = _SPLIT.get(definition, {})
+    if not isinstance(instance, dict) or not any(isinstance(instance.get(k), dict) for k in parts):
+        return _memo_check(definition, instance, path, seen)
+    rest = {k: v for k, v in instance.items() if not (k in parts and isinstance(v, dict))}
+    problems = _memo_check(definition, rest, path, seen)
+    for key, sub in parts.items():
+        value = instance.get(key)
+        if not isinstance(value, dict):
+            continue
+        if (key,) in _MAPS:
+            for name, entry in value.items():
+                problems += _check(sub, entry, path + (key, name), seen)
+        else:
+            problems += _check(sub, value, path + (key,), seen)
+    return problems
+
+
+def _memo_check(definition: str | None, instance: Any, path: tuple[str | int, ...], seen: set[Any]) -> list[Diagnostic]:
+    key = (definition, _shape(instance, False))
+    if key in seen:
+        return []
+    problems = list(_errors(_validator(definition), instance, path))
+    if not problems:
+        seen.add(key)
+    return problems
+
+
+def _shape(value: Any, keep_strings: bool) -> Any:
+    if isinstance(value, dict):
+        keep = _constrained()
+        return tuple((k, _shape(v, k in keep)) for k, v in value.items())
+    if isinstance(value, list):
+        return ("[", tuple(_shape(v, keep_strings) for v in value))
+    if isinstance(value, str):
+        return value if keep_strings else ""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0 if value.is_integer() else (0.5 if value == value and abs(value) != float("inf") else repr(value))
+    return repr(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _constrained() -> frozenset[str]:
+    """Property names whose string values the schema restricts anywhere (enum, pattern, const)."""
+    defs = _schema()["$defs"]
+    found: set[str] = set()
+
+    def restricts(schema: Any, depth: int = 0) -> bool:
+        if not isinstance(schema, dict) or depth > 8:
+            return False
+        if any(k in schema for k in ("enum", "pattern", "const", "format")):
+            return True
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = defs.get(ref[len("#/$defs/"):], {})
+            if target.get("type") != "object" and restricts(target, depth + 1):
+                return True
+        for key in ("anyOf", "oneOf", "allOf"):
+            if any(restricts(s, depth + 1) for s in schema.get(key, [])):
+                return True
+        return restricts(schema.get("items"), depth + 1) if "items" in schema else False
+
+    for definition in defs.values():
+        for name, prop in (definition.get("properties") or {}).items():
+            if restricts(prop):
+                found.add(name)
+    return frozenset(found)
 
 
 def validate_platform(doc: Mapping[str, Any]) -> None:

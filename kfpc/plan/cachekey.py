@@ -34,5 +34,9 @@ def compute(enabled: bool, component_key: str, custom_key: str, work: dict[str, 
     constants = {b.name: b.source.value for b in params if isinstance(b.source, Constant)}
     runtime = tuple(sorted([b.name for b in params if not isinstance(b.source, Constant)]
                            + [a.name for a in artifacts]))
-    fingerprint = sha256({"v": VERSION, "work": work, "constants": constants, "runtime": runtime})
-    return Caching(enabled, fingerprint, None, runtime)
+    digest = hashlib.sha256(f"kfpc-cache-v{VERSION}".encode())
+    for part in (canonical(work["interface"]), work["image"], *work["command"], "\x00args", *work["args"],
+                 canonical(work["env"]), canonical(constants), *runtime):
+        data = part.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "big") + data)  # length-framed: no two inputs share a stream
+    return Caching(enabled, digest.hexdigest(), None, runtime)

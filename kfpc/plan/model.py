@@ -32,7 +32,7 @@ class ParamType(enum.Enum):
         return self in (ParamType.LIST, ParamType.STRUCT, ParamType.TASK_FINAL_STATUS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Param:
     name: str
     type: ParamType
@@ -46,13 +46,13 @@ class Param:
         return not (self.has_default or self.optional)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ArtifactType:
     schema_title: str
     schema_version: str = "0.0.1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Artifact:
     name: str
     type: ArtifactType
@@ -61,7 +61,7 @@ class Artifact:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Interface:
     in_params: tuple[Param, ...] = ()
     in_artifacts: tuple[Artifact, ...] = ()
@@ -99,7 +99,7 @@ class RuntimeKind(enum.Enum):
     WORKSPACE_PATH = "workspace_path"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FromInput:
     """An input of the enclosing scope (at the root: a pipeline parameter)."""
 
@@ -107,7 +107,7 @@ class FromInput:
     selector: tuple[str | int, ...] = ()  # JSON path into the value (parameterExpressionSelector)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FromTask:
     """An output parameter of a sibling task in the same scope.
 
@@ -122,24 +122,24 @@ class FromTask:
     element_type: ParamType | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Constant:
     value: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Runtime:
     kind: RuntimeKind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Interpolation:
     """A string assembled at run time from literal text and other values (f-strings, placeholders)."""
 
     parts: tuple[Union[str, "FromInput", "FromTask", "Runtime"], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FinalStatus:
     """The PipelineTaskFinalStatus of a task in this scope (exit handlers)."""
 
@@ -147,7 +147,7 @@ class FinalStatus:
     task_display_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Absent:
     """An optional input that nothing supplies: the component sees None / its default."""
 
@@ -155,12 +155,12 @@ class Absent:
 ParamSource = Union[FromInput, FromTask, Constant, Runtime, Interpolation, FinalStatus, Absent]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FromInputArtifact:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FromTaskArtifact:
     task: str
     output: str
@@ -170,14 +170,14 @@ class FromTaskArtifact:
 ArtifactSource = Union[FromInputArtifact, FromTaskArtifact]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParamBinding:
     name: str
     type: ParamType
     source: ParamSource
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ArtifactBinding:
     name: str
     type: ArtifactType
@@ -189,7 +189,7 @@ class ArtifactBinding:
 # Conditions: the CEL subset the SDK emits, as a tree (ir.md §1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Operand:
     """A task input used in a condition, with the cast the CEL applied (`int(...)`, `double(...)`)."""
 
@@ -199,29 +199,29 @@ class Operand:
     cast: str | None = None  # None | "int" | "double"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Literal:
     value: str | int | float | bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Compare:
     op: str  # == != < <= > >=
     left: "Expr"
     right: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Not:
     operand: "Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class And:
     operands: tuple["Expr", ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Or:
     operands: tuple["Expr", ...]
 
@@ -232,48 +232,48 @@ Expr = Union[Operand, Literal, Compare, Not, And, Or]
 # Container command lines: KFP placeholders parsed into trees (ir.md §3)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InputValue:
     """`{{$.inputs.parameters['x']}}`: the value as text (JSON for lists/dicts, true/false)."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InputArtifactRef:
     name: str
     attr: str  # "path" | "uri" | "metadata" | "list"
     key: str | None = None  # metadata['key']
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OutputParamFile:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OutputArtifactRef:
     name: str
     attr: str  # "path" | "uri" | "metadata" | "list"
     key: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ExecutorInput:
     """`{{$}}`: the whole ExecutorInput JSON; needs the in-pod launcher."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ExecutorOutputFile:
     """`{{$.outputs.output_file}}`: where the component may write executor_output.json."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Concat:
     parts: tuple["Arg", ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IfPresent:
     name: str
     then: tuple["Arg", ...]
@@ -287,7 +287,7 @@ Arg = Union[str, InputValue, InputArtifactRef, OutputParamFile, OutputArtifactRe
 TextTemplate = tuple[Union[str, InputValue], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Resources:
     cpu_limit: TextTemplate | None = None
     cpu_request: TextTemplate | None = None
@@ -301,7 +301,7 @@ class Resources:
         return all(getattr(self, f) is None for f in self.__dataclass_fields__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Retry:
     max_count: int
     backoff_seconds: float
@@ -309,7 +309,7 @@ class Retry:
     max_backoff_seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Caching:
     """Per-task cache identity. `fingerprint` covers what defines the work statically; engines
     combine it with the run-time values of `keyed_inputs` to form their memoization key."""
@@ -324,7 +324,7 @@ class Caching:
 # Components
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ContainerComponent:
     name: str  # unique, DNS-1123 label
     ir_key: str
@@ -340,7 +340,7 @@ class ContainerComponent:
     kind = "container"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ImporterComponent:
     """An artifact that already exists somewhere; `uri` is a constant or an input of the importer task."""
 
@@ -356,14 +356,14 @@ class ImporterComponent:
     kind = "importer"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DagOutputParam:
     name: str
     type: ParamType
     sources: tuple[FromTask, ...]  # more than one: OneOf, the first branch that ran wins
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DagOutputArtifact:
     name: str
     type: ArtifactType
@@ -371,7 +371,7 @@ class DagOutputArtifact:
     sources: tuple[FromTaskArtifact, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Loop:
     item_input: str  # the body's input that receives one item
     items: tuple[Any, ...] | None = None  # static items (parameterIterator.items.raw)
@@ -380,7 +380,7 @@ class Loop:
     over_artifacts: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Task:
     key: str  # the IR task key
     name: str  # unique in its scope, DNS-1123 label
@@ -403,7 +403,7 @@ class Task:
         return next((b for b in self.artifacts if b.name == name), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DagComponent:
     name: str
     ir_key: str
@@ -424,7 +424,7 @@ class DagComponent:
 Component = Union[ContainerComponent, ImporterComponent, DagComponent]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     name: str  # pipelineInfo.name as written
     k8s_name: str  # DNS-1123 form for resource names
