@@ -61,6 +61,21 @@ class Call:
     keyed: bool = False  # artifacts get deterministic keys (the pipeline collects artifacts, collect.py)
 
 
+def launcher_features(component: p.ContainerComponent, call: Call) -> set[str]:
+    """The optional launcher parts this call needs (kfpc/runtime/launcher.py.j2)."""
+    from kfpc.plan.placeholders import walk
+
+    features = set()
+    if any(b.is_list for b in call.task.artifacts):
+        features.add("lists")
+    if call.imported:
+        features.add("imports")
+    if any(not isinstance(leaf, (str, p.ExecutorInput, p.ExecutorOutputFile))
+           for arg in component.command + component.args for leaf in walk(arg)):
+        features.add("placeholders")
+    return features
+
+
 def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
     builder = _Builder(component, call)
     return builder.build()
@@ -252,11 +267,11 @@ class _Builder:
         resources, patch = self.resources()
         if resources:
             container["resources"] = resources
-        # Outputs are written under an emptyDir: its directory exists in any image, for any user.
-        needs_volume = c.needs_launcher or bool(c.interface.out_params or c.interface.out_artifacts)
+        # Outputs go to an emptyDir (mounted in every pod by the workflow's podSpecPatch, see
+        # workflow.py): its directory exists in any image, for any user.
         init = self.oci_init_containers()
-        mounts = [{"name": VOLUME, "mountPath": OUTPUTS}] if needs_volume else []
-        volumes = [{"name": VOLUME, "emptyDir": {}}] if needs_volume else []
+        mounts: list[dict[str, Any]] = []
+        volumes: list[dict[str, Any]] = []
         if init:
             mounts.append({"name": OCI_VOLUME, "mountPath": OCI_DIR})
             volumes.append({"name": OCI_VOLUME, "emptyDir": {}})
@@ -422,28 +437,29 @@ class _Builder:
         from kfpc.runtime import bootstrap
 
         c = self.c
+        # The launcher finds each value in env_name("KFPC_IN_", name), artifact facts in KFPC_AM_/KFPC_AL_.
         spec_params = []
         for q in c.interface.in_params:
             if q.name in self.bound:
-                ref = self.value_ref(q.name)
-                assert ref is not None
-                spec_params.append([q.name, q.type.value, ref[2:-1]])
+                self.value_ref(q.name)
+                spec_params.append([q.name, q.type.value])
         spec_artifacts = []
         for a in c.interface.in_artifacts:
             if a.name in self.artifacts:
                 binding = self.artifacts[a.name]
-                info = self.list_ref(a.name) if binding.is_list else self.meta_ref(a.name)
+                self.list_ref(a.name) if binding.is_list else self.meta_ref(a.name)
                 spec_artifacts.append([a.name, binding.type.schema_title, binding.type.schema_version,
-                                       binding.is_list, info])
+                                       int(binding.is_list)])
         originals = list(self.c_original_elements())
         templated: dict[str, Any] = {}
         for index, (text, tree) in enumerate(originals):
             if not isinstance(tree, str):
                 templated[str(index)] = self.tree(tree)
-        spec = {"v": 1, "p": spec_params, "a": spec_artifacts,
+        spec = {"p": spec_params, "a": spec_artifacts,
                 "op": [[q.name, q.type.value] for q in c.interface.out_params],
                 "oa": [[a.name, a.type.schema_title, a.type.schema_version] for a in c.interface.out_artifacts],
                 "x": templated}
+        spec = {k: v for k, v in spec.items() if v}
         self.env.append({"name": SPEC_ENV, "value": escape.literal(escape.json_text(spec))})
         return ["python3", "-c", bootstrap(LAUNCHER_ENV)], [escape.literal(text) for text, _ in originals]
 

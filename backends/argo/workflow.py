@@ -31,6 +31,7 @@ class Renderer:
         self.by_content: dict[str, str] = {}
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
+        self.launcher_features: set[str] = set()
         self.keyed = collect.uses_keys(plan)
         self.callers: dict[str, list[tuple[p.DagComponent, p.Task]]] = {}
         for comp in plan.components.values():
@@ -64,7 +65,9 @@ class Renderer:
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed)
             template = containers.render(component, call)
-            self.uses_launcher = self.uses_launcher or component.needs_launcher
+            if component.needs_launcher:
+                self.uses_launcher = True
+                self.launcher_features |= containers.launcher_features(component, call)
             return self.add(component.name, template), template.get("inputs", {})
         raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
 
@@ -367,11 +370,13 @@ def build(plan: p.Plan, pipeline_root: str) -> dict[str, Any]:
             for a in plan.root_dag.interface.in_artifacts]
     if args or arts:
         spec["arguments"] = {**({"parameters": args} if args else {}), **({"artifacts": arts} if arts else {})}
+    # Merged into every pod (Argo merges workflow- and template-level patches): the outputs volume,
+    # and one copy of the launcher per workflow. templateDefaults would need a placeholder image.
+    main: dict[str, Any] = {"name": "main", "volumeMounts": [{"name": containers.VOLUME,
+                                                              "mountPath": containers.OUTPUTS}]}
     if renderer.uses_launcher:
-        # One copy per workflow, merged into every pod's main container (Argo merges workflow- and
-        # template-level patches); templateDefaults would need a placeholder image to be valid.
-        code = packed("Argo")
-        env = [{"name": containers.LAUNCHER_ENV, "value": code}]
-        spec["podSpecPatch"] = json.dumps({"containers": [{"name": "main", "env": env}]}, separators=(",", ":"))
+        main["env"] = [{"name": containers.LAUNCHER_ENV, "value": packed("Argo", renderer.launcher_features)}]
+    patch = {"containers": [main], "volumes": [{"name": containers.VOLUME, "emptyDir": {}}]}
+    spec["podSpecPatch"] = json.dumps(patch, separators=(",", ":"))
     spec["templates"] = templates
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}

@@ -10,19 +10,26 @@ _generated.py, so compiling never imports jinja2.
 from __future__ import annotations
 
 
-def packed(engine: str) -> str:
-    """The launcher for `engine`, minified and zlib-compressed, as one base64 line."""
+FEATURES = ("lists", "imports", "placeholders")
+
+
+def packed(engine: str, features: frozenset[str] | set[str] = frozenset()) -> str:
+    """The launcher for `engine` with the optional `features` (see launcher.py.j2), minified and
+    zlib-compressed, as one base64 line. Unused features are left out: every byte is in every run."""
     from kfpc.runtime._generated import PACKED
 
-    return PACKED[engine]
+    unknown = set(features) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown launcher features {sorted(unknown)}")
+    return PACKED["+".join([engine, *sorted(features)])]
 
 
-def source(engine: str) -> str:
-    """The readable launcher, as it runs in the pod (for `kfpc launcher` and for reviewers)."""
+def source(engine: str, features: frozenset[str] | set[str] = frozenset(FEATURES)) -> str:
+    """The launcher as it runs in the pod, for reviewers and tests."""
     import base64
     import zlib
 
-    return zlib.decompress(base64.b64decode(packed(engine))).decode("utf-8")
+    return zlib.decompress(base64.b64decode(packed(engine, features))).decode("utf-8")
 
 
 def bootstrap(env_var: str) -> str:

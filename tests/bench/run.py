@@ -1,0 +1,146 @@
+"""kfpc benchmarks, measured side by side in one run (figures go in the README).
+
+  python tests/bench/run.py [--repeat N] [--sizes 250,500,1000,2000]
+
+1. Cold start: wall time of `kfpc compile` on the seed pipeline's IR vs `kfp dsl compile` producing
+   that IR (fresh processes, interleaved, medians). Target: at most 0.5x.
+2. Large IR: kfpc's in-process compile time for an N-task IR written by the kfp SDK vs the YAML
+   floor (libyaml C load of the IR + C dump of the output). Target: at most 1.5x at 1,000 tasks,
+   and time per task roughly constant across N.
+3. Manifest size: bytes of kfpc's Workflow vs the KFP backend compiler's for every IR of
+   ../shared/corpus/kfp/pipelines that has a reference. Target: median ratio at most 0.4, nothing
+   over 1 MiB. Skipped when ../shared is absent.
+Needs the dev extra (kfp) to build IRs. Timings are wall-clock medians: run on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("KFPC_SHARED", REPO.parent / "shared"))
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.decode()}")
+    return elapsed
+
+
+def cold_start(repeat: int, work: Path) -> None:
+    ir = work / "seed.yaml"
+    source = REPO / "golden" / "seed_ml_pipeline" / "pipeline.py"
+    kfp_cmd = [str(BIN / "kfp"), "dsl", "compile", "--py", str(source), "--function", "ml_pipeline",
+               "--output", str(ir)]
+    kfpc_cmd = [str(BIN / "kfpc"), "compile", str(ir), "-o", str(work / "seed-argo.yaml")]
+    timed(kfp_cmd)
+    timed(kfpc_cmd)  # warm the OS file cache for both; every measured run is still a fresh process
+    kfp_times, kfpc_times = [], []
+    for _ in range(repeat):
+        kfp_times.append(timed(kfp_cmd))
+        kfpc_times.append(timed(kfpc_cmd))
+    a, b = statistics.median(kfpc_times), statistics.median(kfp_times)
+    print("## Cold start (seed ML pipeline)\n")
+    print("| command | median wall time |\n|---|---|")
+    print(f"| `kfp dsl compile` (produces the IR) | {b * 1000:.0f} ms |")
+    print(f"| `kfpc compile` (IR -> Argo Workflow) | {a * 1000:.0f} ms |")
+    print(f"\nratio: **{a / b:.2f}x** (target at most 0.5x), {repeat} interleaved runs each\n")
+
+
+def build_wide_ir(n: int, work: Path) -> Path:
+    path = work / f"wide-{n}.yaml"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import wide_pipeline; from kfp import compiler; "
+            "compiler.Compiler().compile(wide_pipeline.pipeline, sys.argv[2])")
+    env = {**os.environ, "KFPC_BENCH_TASKS": str(n)}
+    subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(path)], check=True, env=env)
+    return path
+
+
+def large_ir(sizes: list[int], repeat: int, work: Path) -> None:
+    import kfpc
+
+    loader = getattr(yaml, "CSafeLoader")
+    dumper = getattr(yaml, "CSafeDumper")
+    print("## Large IR (kfp SDK pipeline of N Python tasks)\n")
+    print("| tasks | IR bytes | YAML floor (C load + C dump) | kfpc compile (in process) | ratio | kfpc per task "
+          "| `kfpc compile` wall time |")
+    print("|---|---|---|---|---|---|---|")
+    for n in sizes:
+        ir = build_wide_ir(n, work)
+        text = ir.read_text("utf-8")
+        floors, ours, walls = [], [], []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = kfpc.compile_text(text, name=ir.name)
+            out = result.text()
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            list(yaml.load_all(text, Loader=loader))
+            yaml.dump_all(result.documents, Dumper=dumper)
+            floors.append(time.perf_counter() - start)
+            walls.append(timed([str(BIN / "kfpc"), "compile", str(ir), "-o", str(work / "out.yaml")]))
+        floor, mine = statistics.median(floors), statistics.median(ours)
+        print(f"| {n} | {len(text.encode()):,} | {floor * 1000:.0f} ms | {mine * 1000:.0f} ms | {mine / floor:.2f}x "
+              f"| {mine / n * 1e6:.0f} µs | {statistics.median(walls) * 1000:.0f} ms |")
+        del out
+    print("\ntarget: at most 1.5x the floor at 1,000 tasks; per-task cost flat as N grows\n")
+
+
+def manifest_size() -> None:
+    import kfpc
+
+    pipelines = SHARED / "corpus" / "kfp" / "pipelines"
+    reference = SHARED / "corpus" / "kfp-argo-reference"
+    print("## Manifest size vs the KFP backend compiler\n")
+    if not pipelines.is_dir() or not reference.is_dir():
+        print(f"skipped: {SHARED} not found\n")
+        return
+    ratios, largest = [], (0, "")
+    for ir in sorted(p for p in pipelines.rglob("*") if p.suffix in (".yaml", ".json")):
+        ref = reference / (ir.stem + ".yaml")
+        if not ref.exists():
+            continue
+        size = len(kfpc.compile_file(str(ir)).text().encode())
+        ratios.append(size / ref.stat().st_size)
+        largest = max(largest, (size, ir.name))
+    ratios.sort()
+    print(f"{len(ratios)} pipelines with a reference manifest\n")
+    print("| statistic | kfpc bytes / KFP bytes |\n|---|---|")
+    for label, q in (("25th percentile", 0.25), ("median", 0.5), ("75th percentile", 0.75)):
+        print(f"| {label} | {ratios[int(q * (len(ratios) - 1))]:.2f} |")
+    print(f"| max | {ratios[-1]:.2f} |")
+    print(f"\nlargest kfpc manifest: {largest[0]:,} bytes ({largest[1]}); target: median at most 0.4, none over "
+          "1 MiB\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=11)
+    parser.add_argument("--sizes", default="250,500,1000,2000")
+    args = parser.parse_args()
+    if not shutil.which("kfp", path=str(BIN)):
+        raise SystemExit("the benchmarks need the dev extra: pip install -e '.[dev]'")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        cold_start(args.repeat, work)
+        large_ir([int(s) for s in args.sizes.split(",")], max(3, args.repeat // 3), work)
+    manifest_size()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
