@@ -8,6 +8,7 @@ reported together, so a user fixes a pipeline in one round trip instead of one e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
@@ -92,8 +93,11 @@ def format_path(path: Sequence[str | int]) -> str:
     return out
 
 
+_PLAIN_KEY = re.compile(r"[\w-]+")
+
+
 def _is_plain_key(key: str) -> bool:
-    return bool(key) and all(c.isalnum() or c in "-_" for c in key)
+    return _PLAIN_KEY.fullmatch(key) is not None
 
 
 class KfpcError(Exception):

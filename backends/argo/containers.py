@@ -76,6 +76,23 @@ def launcher_features(component: p.ContainerComponent, call: Call) -> set[str]:
     return features
 
 
+def call_signature(component: p.ContainerComponent, call: Call) -> tuple:
+    """Everything about a call that changes the rendered template (render() reads nothing else)."""
+    from kfpc.plan.placeholders import walk
+
+    iface = component.interface
+    params = tuple((b.name, b.source.kind.value if isinstance(b.source, p.Runtime) else "")
+                   for b in call.task.params if iface.in_param(b.name) is not None)
+    arts = tuple((b.name, b.type.schema_title, b.type.schema_version, b.is_list)
+                 for b in call.task.artifacts if iface.in_artifact(b.name) is not None)
+    uses_task_name = any(kind for _, kind in params) or any(
+        isinstance(leaf, p.Runtime) for arg in component.command + component.args for leaf in walk(arg))
+    retry = call.task.retry
+    return (params, arts, tuple(sorted((k, tuple(sorted(v.items()))) for k, v in call.imported.items())),
+            (retry.max_count, retry.backoff_seconds, retry.factor, retry.max_backoff_seconds) if retry else None,
+            call.task.key if uses_task_name else None, call.keyed, call.pipeline_root)
+
+
 def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
     builder = _Builder(component, call)
     return builder.build()

@@ -29,6 +29,7 @@ class Renderer:
         self.templates: dict[str, dict[str, Any]] = {}
         self.namer = names.Namer()
         self.by_content: dict[str, str] = {}
+        self.rendered: dict[tuple, tuple[str, dict[str, Any]]] = {}
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
         self.launcher_features: set[str] = set()
@@ -64,11 +65,17 @@ class Renderer:
             return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed)
+            signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
+            known = self.rendered.get(signature)
+            if known is not None:  # the same executor called the same way: render once
+                return known
             template = containers.render(component, call)
             if component.needs_launcher:
                 self.uses_launcher = True
                 self.launcher_features |= containers.launcher_features(component, call)
-            return self.add(component.name, template), template.get("inputs", {})
+            known = self.add(component.name, template), template.get("inputs", {})
+            self.rendered[signature] = known
+            return known
         raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
 
     def add(self, base: str, template: dict[str, Any]) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from kfpc.records import Record
+
 Path = tuple[str | int, ...]
 
 
@@ -22,8 +24,8 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-@dataclass(frozen=True, eq=False)
-class ParamDef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ParamDef(Record):
     name: str
     type: str  # STRING, NUMBER_INTEGER, NUMBER_DOUBLE, BOOLEAN, LIST, STRUCT, TASK_FINAL_STATUS
     default: Any = MISSING
@@ -31,8 +33,8 @@ class ParamDef:
     description: str = ""
 
 
-@dataclass(frozen=True, eq=False)
-class ArtifactDef:
+@dataclass(frozen=True, eq=False, repr=False)
+class ArtifactDef(Record):
     name: str
     schema_title: str
     schema_version: str = "0.0.1"
@@ -41,16 +43,16 @@ class ArtifactDef:
     description: str = ""
 
 
-@dataclass(frozen=True, eq=False)
-class Interface:
+@dataclass(frozen=True, eq=False, repr=False)
+class Interface(Record):
     in_params: Mapping[str, ParamDef] = field(default_factory=dict)
     in_artifacts: Mapping[str, ArtifactDef] = field(default_factory=dict)
     out_params: Mapping[str, ParamDef] = field(default_factory=dict)
     out_artifacts: Mapping[str, ArtifactDef] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, eq=False)
-class ParamInput:
+@dataclass(frozen=True, eq=False, repr=False)
+class ParamInput(Record):
     """One `inputs.parameters` entry of a task; exactly one of the kinds below."""
 
     kind: str  # "component_input" | "task_output" | "constant" | "final_status"
@@ -62,8 +64,8 @@ class ParamInput:
     path: Path = ()
 
 
-@dataclass(frozen=True, eq=False)
-class ArtifactInput:
+@dataclass(frozen=True, eq=False, repr=False)
+class ArtifactInput(Record):
     kind: str  # "component_input" | "task_output"
     name: str = ""
     producer: str = ""
@@ -71,8 +73,8 @@ class ArtifactInput:
     path: Path = ()
 
 
-@dataclass(frozen=True, eq=False)
-class Iterator:
+@dataclass(frozen=True, eq=False, repr=False)
+class Iterator(Record):
     kind: str  # "parameter" | "artifact"
     item_input: str
     raw: str | None = None  # parameterIterator.items.raw (a JSON list as text)
@@ -80,16 +82,16 @@ class Iterator:
     path: Path = ()
 
 
-@dataclass(frozen=True, eq=False)
-class Retry:
+@dataclass(frozen=True, eq=False, repr=False)
+class Retry(Record):
     max_count: int
     backoff_seconds: float
     factor: float
     max_backoff_seconds: float
 
 
-@dataclass(frozen=True, eq=False)
-class Task:
+@dataclass(frozen=True, eq=False, repr=False)
+class Task(Record):
     key: str
     display_name: str
     component: str
@@ -106,29 +108,29 @@ class Task:
     path: Path
 
 
-@dataclass(frozen=True, eq=False)
-class OutputSelector:
+@dataclass(frozen=True, eq=False, repr=False)
+class OutputSelector(Record):
     producer: str
     key: str
 
 
-@dataclass(frozen=True, eq=False)
-class DagOutput:
+@dataclass(frozen=True, eq=False, repr=False)
+class DagOutput(Record):
     name: str
     selectors: tuple[OutputSelector, ...]  # more than one = OneOf
     path: Path
 
 
-@dataclass(frozen=True, eq=False)
-class Dag:
+@dataclass(frozen=True, eq=False, repr=False)
+class Dag(Record):
     tasks: Mapping[str, Task]
     out_params: Mapping[str, DagOutput]
     out_artifacts: Mapping[str, DagOutput]
     path: Path
 
 
-@dataclass(frozen=True, eq=False)
-class Component:
+@dataclass(frozen=True, eq=False, repr=False)
+class Component(Record):
     key: str
     interface: Interface
     dag: Dag | None
@@ -136,8 +138,8 @@ class Component:
     path: Path
 
 
-@dataclass(frozen=True, eq=False)
-class Container:
+@dataclass(frozen=True, eq=False, repr=False)
+class Container(Record):
     image: str
     command: tuple[str, ...]
     args: tuple[str, ...]
@@ -146,8 +148,8 @@ class Container:
     path: Path
 
 
-@dataclass(frozen=True, eq=False)
-class Importer:
+@dataclass(frozen=True, eq=False, repr=False)
+class Importer(Record):
     uri_constant: str | None
     uri_parameter: str | None
     schema_title: str
@@ -157,8 +159,8 @@ class Importer:
     path: Path
 
 
-@dataclass(frozen=True, eq=False)
-class Executor:
+@dataclass(frozen=True, eq=False, repr=False)
+class Executor(Record):
     key: str
     container: Container | None = None
     importer: Importer | None = None
@@ -166,8 +168,8 @@ class Executor:
     path: Path = ()
 
 
-@dataclass(frozen=True, eq=False)
-class Pipeline:
+@dataclass(frozen=True, eq=False, repr=False)
+class Pipeline(Record):
     name: str
     display_name: str
     description: str

@@ -81,7 +81,7 @@ def _check(definition: str | None, instance: Any, path: tuple[str | int, ...], s
 
 
 def _memo_check(definition: str | None, instance: Any, path: tuple[str | int, ...], seen: set[Any]) -> list[Diagnostic]:
-    key = (definition, _shape(instance, False))
+    key = (definition, _shape(instance, False, _constrained()))
     if key in seen:
         return []
     problems = list(_errors(_validator(definition), instance, path))
@@ -90,19 +90,19 @@ def _memo_check(definition: str | None, instance: Any, path: tuple[str | int, ..
     return problems
 
 
-def _shape(value: Any, keep_strings: bool) -> Any:
-    if isinstance(value, dict):
-        keep = _constrained()
-        return tuple((k, _shape(v, k in keep)) for k, v in value.items())
-    if isinstance(value, list):
-        return ("[", tuple(_shape(v, keep_strings) for v in value))
-    if isinstance(value, str):
+def _shape(value: Any, keep_strings: bool, keep: frozenset[str]) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return tuple([(k, _shape(v, k in keep, keep)) for k, v in value.items()])
+    if kind is str:
         return value if keep_strings else ""
-    if isinstance(value, bool) or value is None:
+    if kind is list:
+        return ("[", tuple([_shape(v, keep_strings, keep) for v in value]))
+    if kind is bool or value is None:
         return value
-    if isinstance(value, int):
+    if kind is int:
         return 0
-    if isinstance(value, float):
+    if kind is float:
         return 0 if value.is_integer() else (0.5 if value == value and abs(value) != float("inf") else repr(value))
     return repr(value)
 

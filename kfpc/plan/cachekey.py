@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Iterable
 
 from kfpc.plan.model import Caching, Constant, ParamBinding, ArtifactBinding
 
@@ -26,7 +26,20 @@ def sha256(value: Any) -> str:
     return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
 
 
-def compute(enabled: bool, component_key: str, custom_key: str, work: dict[str, Any],
+def _framed(parts: Iterable[str]) -> str:
+    digest = hashlib.sha256(f"kfpc-cache-v{VERSION}".encode())
+    for part in parts:
+        data = part.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "big") + data)  # length-framed: no two inputs share a stream
+    return digest.hexdigest()
+
+
+def work_digest(interface: str, image: str, command: Iterable[str], args: Iterable[str], env: str) -> str:
+    """What a container component does, whoever calls it: interface, image, command, args, env."""
+    return _framed([interface, image, *command, "\x00args", *args, env])
+
+
+def compute(enabled: bool, component_key: str, custom_key: str, work: str,
             params: tuple[ParamBinding, ...], artifacts: tuple[ArtifactBinding, ...]) -> Caching:
     if custom_key:
         return Caching(enabled, sha256({"v": VERSION, "component": component_key, "cacheKey": custom_key}),
@@ -34,9 +47,4 @@ def compute(enabled: bool, component_key: str, custom_key: str, work: dict[str, 
     constants = {b.name: b.source.value for b in params if isinstance(b.source, Constant)}
     runtime = tuple(sorted([b.name for b in params if not isinstance(b.source, Constant)]
                            + [a.name for a in artifacts]))
-    digest = hashlib.sha256(f"kfpc-cache-v{VERSION}".encode())
-    for part in (canonical(work["interface"]), work["image"], *work["command"], "\x00args", *work["args"],
-                 canonical(work["env"]), canonical(constants), *runtime):
-        data = part.encode("utf-8")
-        digest.update(len(data).to_bytes(8, "big") + data)  # length-framed: no two inputs share a stream
-    return Caching(enabled, digest.hexdigest(), None, runtime)
+    return Caching(enabled, _framed([work, canonical(constants), *runtime]), None, runtime)

@@ -92,6 +92,8 @@ class _Lowering:
         self.components: dict[str, m.Component] = dict(ir.components)
         self.components["root"] = ir.root
         self.names: dict[str, str] = {}
+        self._containers: dict[tuple, tuple] = {}
+        self._parts_by_key: dict[str, tuple] = {}
         namer = names.Namer()
         self.names["root"] = namer.name("root")
         for key in sorted(ir.components):
@@ -133,8 +135,25 @@ class _Lowering:
         return None
 
     def container(self, key: str, name: str, comp: m.Component, executor: m.Executor) -> p.ContainerComponent:
+        return p.ContainerComponent(name, key, executor.key, *self.container_parts(comp, executor))
+
+    def container_parts(self, comp: m.Component, executor: m.Executor) -> tuple:
+        """Everything about a container component except its names, shared by identical copies.
+
+        The SDK writes one component and one executor per task, so a 1,000-task pipeline often
+        holds 1,000 identical copies: each distinct one is parsed once (keyed by its own text)."""
+        done = self._parts_by_key.get(comp.key)
+        if done is not None:
+            return done
         c = executor.container
         assert c is not None
+        iface_text = cachekey.canonical(_interface_json(comp.interface))
+        memo_key = (c.image, c.command, c.args, c.env, cachekey.canonical(c.resources), iface_text)
+        hit = self._containers.get(memo_key)
+        if hit is not None:
+            self._parts_by_key[comp.key] = hit
+            return hit
+        problems_before = len(self.out.items)
         iface = interface(comp.interface)
         command = tuple(self.arg(text, c.path + ("command", i)) for i, text in enumerate(c.command))
         args = tuple(self.arg(text, c.path + ("args", i)) for i, text in enumerate(c.args))
@@ -155,8 +174,12 @@ class _Lowering:
         needs_launcher = any(isinstance(leaf, (p.ExecutorInput, p.ExecutorOutputFile)) or
                              (isinstance(leaf, (p.InputArtifactRef, p.OutputArtifactRef)) and leaf.attr == "list")
                              for leaf in leaves)
-        return p.ContainerComponent(name, key, executor.key, iface, image, command, args, env, resources,
-                                    needs_launcher)
+        digest = cachekey.work_digest(iface_text, c.image, c.command, c.args, cachekey.canonical(c.env))
+        hit = (iface, image, command, args, env, resources, needs_launcher, digest)
+        if len(self.out.items) == problems_before:  # a copy must report its own problems at its own path
+            self._containers[memo_key] = hit
+        self._parts_by_key[comp.key] = hit
+        return hit
 
     @staticmethod
     def templates(res: p.Resources) -> list[p.TextTemplate]:
@@ -281,12 +304,10 @@ class _Lowering:
         retry = p.Retry(task.retry.max_count, task.retry.backoff_seconds, task.retry.factor,
                         task.retry.max_backoff_seconds) if task.retry else None
         caching = None
-        if target.executor and self.ir.executors.get(target.executor) and \
-                self.ir.executors[target.executor].container is not None:
-            c = self.ir.executors[target.executor].container
-            work = {"interface": _interface_json(target_iface), "image": c.image, "command": list(c.command),
-                    "args": list(c.args), "env": [list(e) for e in c.env]}
-            caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, work, params, artifacts)
+        executor = self.ir.executors.get(target.executor or "")
+        if executor is not None and executor.container is not None:
+            digest = self.container_parts(target, executor)[-1]
+            caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
         depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
                       condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path))

@@ -13,6 +13,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
+from kfpc.records import Record
+
 # ---------------------------------------------------------------------------------------------
 # Types
 
@@ -32,8 +34,8 @@ class ParamType(enum.Enum):
         return self in (ParamType.LIST, ParamType.STRUCT, ParamType.TASK_FINAL_STATUS)
 
 
-@dataclass(frozen=True, eq=False)
-class Param:
+@dataclass(frozen=True, eq=False, repr=False)
+class Param(Record):
     name: str
     type: ParamType
     default: Any = None
@@ -46,14 +48,14 @@ class Param:
         return not (self.has_default or self.optional)
 
 
-@dataclass(frozen=True, eq=False)
-class ArtifactType:
+@dataclass(frozen=True, eq=False, repr=False)
+class ArtifactType(Record):
     schema_title: str
     schema_version: str = "0.0.1"
 
 
-@dataclass(frozen=True, eq=False)
-class Artifact:
+@dataclass(frozen=True, eq=False, repr=False)
+class Artifact(Record):
     name: str
     type: ArtifactType
     is_list: bool = False
@@ -61,8 +63,8 @@ class Artifact:
     description: str = ""
 
 
-@dataclass(frozen=True, eq=False)
-class Interface:
+@dataclass(frozen=True, eq=False, repr=False)
+class Interface(Record):
     in_params: tuple[Param, ...] = ()
     in_artifacts: tuple[Artifact, ...] = ()
     out_params: tuple[Param, ...] = ()
@@ -99,16 +101,16 @@ class RuntimeKind(enum.Enum):
     WORKSPACE_PATH = "workspace_path"
 
 
-@dataclass(frozen=True, eq=False)
-class FromInput:
+@dataclass(frozen=True, eq=False, repr=False)
+class FromInput(Record):
     """An input of the enclosing scope (at the root: a pipeline parameter)."""
 
     name: str
     selector: tuple[str | int, ...] = ()  # JSON path into the value (parameterExpressionSelector)
 
 
-@dataclass(frozen=True, eq=False)
-class FromTask:
+@dataclass(frozen=True, eq=False, repr=False)
+class FromTask(Record):
     """An output parameter of a sibling task in the same scope.
 
     `collected` is set when the producer is a loop: the value is the list of the per-iteration
@@ -122,46 +124,46 @@ class FromTask:
     element_type: ParamType | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class Constant:
+@dataclass(frozen=True, eq=False, repr=False)
+class Constant(Record):
     value: Any
 
 
-@dataclass(frozen=True, eq=False)
-class Runtime:
+@dataclass(frozen=True, eq=False, repr=False)
+class Runtime(Record):
     kind: RuntimeKind
 
 
-@dataclass(frozen=True, eq=False)
-class Interpolation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Interpolation(Record):
     """A string assembled at run time from literal text and other values (f-strings, placeholders)."""
 
     parts: tuple[Union[str, "FromInput", "FromTask", "Runtime"], ...]
 
 
-@dataclass(frozen=True, eq=False)
-class FinalStatus:
+@dataclass(frozen=True, eq=False, repr=False)
+class FinalStatus(Record):
     """The PipelineTaskFinalStatus of a task in this scope (exit handlers)."""
 
     task: str
     task_display_name: str
 
 
-@dataclass(frozen=True, eq=False)
-class Absent:
+@dataclass(frozen=True, eq=False, repr=False)
+class Absent(Record):
     """An optional input that nothing supplies: the component sees None / its default."""
 
 
 ParamSource = Union[FromInput, FromTask, Constant, Runtime, Interpolation, FinalStatus, Absent]
 
 
-@dataclass(frozen=True, eq=False)
-class FromInputArtifact:
+@dataclass(frozen=True, eq=False, repr=False)
+class FromInputArtifact(Record):
     name: str
 
 
-@dataclass(frozen=True, eq=False)
-class FromTaskArtifact:
+@dataclass(frozen=True, eq=False, repr=False)
+class FromTaskArtifact(Record):
     task: str
     output: str
     collected: bool = False
@@ -170,15 +172,15 @@ class FromTaskArtifact:
 ArtifactSource = Union[FromInputArtifact, FromTaskArtifact]
 
 
-@dataclass(frozen=True, eq=False)
-class ParamBinding:
+@dataclass(frozen=True, eq=False, repr=False)
+class ParamBinding(Record):
     name: str
     type: ParamType
     source: ParamSource
 
 
-@dataclass(frozen=True, eq=False)
-class ArtifactBinding:
+@dataclass(frozen=True, eq=False, repr=False)
+class ArtifactBinding(Record):
     name: str
     type: ArtifactType
     is_list: bool
@@ -189,8 +191,8 @@ class ArtifactBinding:
 # Conditions: the CEL subset the SDK emits, as a tree (ir.md §1)
 
 
-@dataclass(frozen=True, eq=False)
-class Operand:
+@dataclass(frozen=True, eq=False, repr=False)
+class Operand(Record):
     """A task input used in a condition, with the cast the CEL applied (`int(...)`, `double(...)`)."""
 
     input: str
@@ -199,30 +201,30 @@ class Operand:
     cast: str | None = None  # None | "int" | "double"
 
 
-@dataclass(frozen=True, eq=False)
-class Literal:
+@dataclass(frozen=True, eq=False, repr=False)
+class Literal(Record):
     value: str | int | float | bool
 
 
-@dataclass(frozen=True, eq=False)
-class Compare:
+@dataclass(frozen=True, eq=False, repr=False)
+class Compare(Record):
     op: str  # == != < <= > >=
     left: "Expr"
     right: "Expr"
 
 
-@dataclass(frozen=True, eq=False)
-class Not:
+@dataclass(frozen=True, eq=False, repr=False)
+class Not(Record):
     operand: "Expr"
 
 
-@dataclass(frozen=True, eq=False)
-class And:
+@dataclass(frozen=True, eq=False, repr=False)
+class And(Record):
     operands: tuple["Expr", ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Or:
+@dataclass(frozen=True, eq=False, repr=False)
+class Or(Record):
     operands: tuple["Expr", ...]
 
 
@@ -232,49 +234,49 @@ Expr = Union[Operand, Literal, Compare, Not, And, Or]
 # Container command lines: KFP placeholders parsed into trees (ir.md §3)
 
 
-@dataclass(frozen=True, eq=False)
-class InputValue:
+@dataclass(frozen=True, eq=False, repr=False)
+class InputValue(Record):
     """`{{$.inputs.parameters['x']}}`: the value as text (JSON for lists/dicts, true/false)."""
 
     name: str
 
 
-@dataclass(frozen=True, eq=False)
-class InputArtifactRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class InputArtifactRef(Record):
     name: str
     attr: str  # "path" | "uri" | "metadata" | "list"
     key: str | None = None  # metadata['key']
 
 
-@dataclass(frozen=True, eq=False)
-class OutputParamFile:
+@dataclass(frozen=True, eq=False, repr=False)
+class OutputParamFile(Record):
     name: str
 
 
-@dataclass(frozen=True, eq=False)
-class OutputArtifactRef:
+@dataclass(frozen=True, eq=False, repr=False)
+class OutputArtifactRef(Record):
     name: str
     attr: str  # "path" | "uri" | "metadata" | "list"
     key: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class ExecutorInput:
+@dataclass(frozen=True, eq=False, repr=False)
+class ExecutorInput(Record):
     """`{{$}}`: the whole ExecutorInput JSON; needs the in-pod launcher."""
 
 
-@dataclass(frozen=True, eq=False)
-class ExecutorOutputFile:
+@dataclass(frozen=True, eq=False, repr=False)
+class ExecutorOutputFile(Record):
     """`{{$.outputs.output_file}}`: where the component may write executor_output.json."""
 
 
-@dataclass(frozen=True, eq=False)
-class Concat:
+@dataclass(frozen=True, eq=False, repr=False)
+class Concat(Record):
     parts: tuple["Arg", ...]
 
 
-@dataclass(frozen=True, eq=False)
-class IfPresent:
+@dataclass(frozen=True, eq=False, repr=False)
+class IfPresent(Record):
     name: str
     then: tuple["Arg", ...]
     otherwise: tuple["Arg", ...]
@@ -287,8 +289,8 @@ Arg = Union[str, InputValue, InputArtifactRef, OutputParamFile, OutputArtifactRe
 TextTemplate = tuple[Union[str, InputValue], ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Resources:
+@dataclass(frozen=True, eq=False, repr=False)
+class Resources(Record):
     cpu_limit: TextTemplate | None = None
     cpu_request: TextTemplate | None = None
     memory_limit: TextTemplate | None = None
@@ -301,16 +303,16 @@ class Resources:
         return all(getattr(self, f) is None for f in self.__dataclass_fields__)
 
 
-@dataclass(frozen=True, eq=False)
-class Retry:
+@dataclass(frozen=True, eq=False, repr=False)
+class Retry(Record):
     max_count: int
     backoff_seconds: float
     factor: float
     max_backoff_seconds: float
 
 
-@dataclass(frozen=True, eq=False)
-class Caching:
+@dataclass(frozen=True, eq=False, repr=False)
+class Caching(Record):
     """Per-task cache identity. `fingerprint` covers what defines the work statically; engines
     combine it with the run-time values of `keyed_inputs` to form their memoization key."""
 
@@ -324,8 +326,8 @@ class Caching:
 # Components
 
 
-@dataclass(frozen=True, eq=False)
-class ContainerComponent:
+@dataclass(frozen=True, eq=False, repr=False)
+class ContainerComponent(Record):
     name: str  # unique, DNS-1123 label
     ir_key: str
     executor: str
@@ -336,12 +338,13 @@ class ContainerComponent:
     env: tuple[tuple[str, TextTemplate], ...]
     resources: Resources
     needs_launcher: bool  # uses {{$}} or other values only the in-pod launcher can build
+    digest: str  # equal for components that do the same work (the SDK writes one copy per task)
 
     kind = "container"
 
 
-@dataclass(frozen=True, eq=False)
-class ImporterComponent:
+@dataclass(frozen=True, eq=False, repr=False)
+class ImporterComponent(Record):
     """An artifact that already exists somewhere; `uri` is a constant or an input of the importer task."""
 
     name: str
@@ -356,23 +359,23 @@ class ImporterComponent:
     kind = "importer"
 
 
-@dataclass(frozen=True, eq=False)
-class DagOutputParam:
+@dataclass(frozen=True, eq=False, repr=False)
+class DagOutputParam(Record):
     name: str
     type: ParamType
     sources: tuple[FromTask, ...]  # more than one: OneOf, the first branch that ran wins
 
 
-@dataclass(frozen=True, eq=False)
-class DagOutputArtifact:
+@dataclass(frozen=True, eq=False, repr=False)
+class DagOutputArtifact(Record):
     name: str
     type: ArtifactType
     is_list: bool
     sources: tuple[FromTaskArtifact, ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Loop:
+@dataclass(frozen=True, eq=False, repr=False)
+class Loop(Record):
     item_input: str  # the body's input that receives one item
     items: tuple[Any, ...] | None = None  # static items (parameterIterator.items.raw)
     source: ParamSource | ArtifactSource | None = None  # dynamic items
@@ -380,8 +383,8 @@ class Loop:
     over_artifacts: bool = False
 
 
-@dataclass(frozen=True, eq=False)
-class Task:
+@dataclass(frozen=True, eq=False, repr=False)
+class Task(Record):
     key: str  # the IR task key
     name: str  # unique in its scope, DNS-1123 label
     display_name: str
@@ -403,8 +406,8 @@ class Task:
         return next((b for b in self.artifacts if b.name == name), None)
 
 
-@dataclass(frozen=True, eq=False)
-class DagComponent:
+@dataclass(frozen=True, eq=False, repr=False)
+class DagComponent(Record):
     name: str
     ir_key: str
     interface: Interface
@@ -424,8 +427,8 @@ class DagComponent:
 Component = Union[ContainerComponent, ImporterComponent, DagComponent]
 
 
-@dataclass(frozen=True, eq=False)
-class Plan:
+@dataclass(frozen=True, eq=False, repr=False)
+class Plan(Record):
     name: str  # pipelineInfo.name as written
     k8s_name: str  # DNS-1123 form for resource names
     display_name: str

@@ -8,6 +8,7 @@ than something passed through to fail at run time.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -34,6 +35,7 @@ class PlaceholderError(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_element(text: str) -> Arg:
     """One command/args element: plain text, a placeholder string, or a structured JSON placeholder."""
     if text.startswith("{") and ('"Concat"' in text[:16] or '"IfPresent"' in text[:16]):

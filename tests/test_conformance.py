@@ -1,0 +1,7 @@
+"""The built-in backends pass the same conformance base offered to plugin authors."""
+
+from kfpc.testing import BackendConformance
+
+
+class TestArgoConformance(BackendConformance):
+    backend = "argo"
