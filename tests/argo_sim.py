@@ -47,6 +47,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sprig.kindIs": lambda kind, v: {"string": isinstance(v, str)}.get(kind, False),
     "sprig.lower": lambda s: s.lower(),
     "sprig.regexReplaceAll": _sprig_regex_replace_all,
+    "get": lambda obj, key: obj.get(key) if isinstance(obj, dict) else None,
     "split": lambda s, sep, n=-1: s.split(sep) if n < 0 else s.split(sep, n - 1),
     "toJson": lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False),
     "fromJSON": lambda s: json.loads(s),
@@ -59,9 +60,15 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 class Evaluator:
     def __init__(self, text: str, env: dict[str, Any]):
-        self.tokens = [(m.lastgroup, m.group(m.lastgroup)) for m in _TOKEN.finditer(text) if m.lastgroup != "ws"]
-        if sum(len(t[1]) for t in self.tokens) != len(re.sub(r"\s+", "", text)):
-            raise SyntaxError(f"cannot tokenize {text!r}")
+        self.tokens = []
+        pos = 0
+        while pos < len(text):
+            match = _TOKEN.match(text, pos)
+            if match is None:
+                raise SyntaxError(f"cannot tokenize {text!r} at {pos}")
+            if match.lastgroup != "ws":
+                self.tokens.append((match.lastgroup, match.group(match.lastgroup)))
+            pos = match.end()
         self.pos = 0
         self.env = env
 
@@ -364,3 +371,20 @@ def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, st
         env[item["name"]] = kubelet(item.get("value", ""), env)
     argv = [kubelet(a, env) for a in container.get("command", []) + container.get("args", [])]
     return argv, env
+
+
+def pod_spec_patch(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str]) -> dict[str, Any]:
+    """A template's podSpecPatch after Argo's passes, parsed as the controller does."""
+    template = dict(template)
+    template["inputs"] = dict(template.get("inputs", {}))
+    template["inputs"]["parameters"] = [{**p, "value": inputs.get(p["name"], p.get("default", ""))}
+                                        for p in template["inputs"].get("parameters", [])]
+    template = _pass(template, globals_)
+    values = {f"inputs.parameters.{p['name']}": p["value"] for p in template["inputs"]["parameters"]}
+    template = _pass(template, {**globals_, **values})
+    return json.loads(template["podSpecPatch"])
+
+
+def resolve(text: str, flat: dict[str, Any]) -> str:
+    """One substitution pass over a single string field, as Argo does it inside the JSON."""
+    return json.loads(substitute(json.dumps(text, ensure_ascii=False), flat))

@@ -40,8 +40,9 @@ def run_task(workflow: dict, task_name: str, tmp: Path, inputs: dict[str, bytes]
     task = next(t for t in root["dag"]["tasks"] if t["name"] == task_name)
     globals_ = {"workflow.name": "wf-1", "workflow.uid": "uid-1",
                 **{f"workflow.parameters.{p['name']}": p.get("value", "")
-                   for p in workflow["spec"]["arguments"]["parameters"]}}
-    args = dag_arguments(root, task_name, globals_, {}, tasks)
+                   for p in workflow["spec"].get("arguments", {}).get("parameters", [])}}
+    args = dag_arguments(root, task_name, globals_, {k[len("inputs.parameters."):]: v for k, v in tasks.items()
+                                                     if k.startswith("inputs.parameters.")}, tasks)
     argv, env = pod(templates[task["template"]], args, globals_)
     out, inp = tmp / "outputs", tmp / "inputs"
     out.mkdir(parents=True)
@@ -91,3 +92,44 @@ def test_failing_component_fails_the_step(tmp_path: Path) -> None:
     proc, out = run_task(wf, "make-artifact", tmp_path, {}, {})
     assert proc.returncode == 3, "the component's exit status is the step's"
     assert not (out / ".kfpc" / "meta-out").exists(), "a failed step publishes no outputs"
+
+
+def test_collected_artifacts_meet_at_the_same_keys_and_arrive_in_order(tmp_path: Path) -> None:
+    from argo_sim import evaluate, resolve
+
+    wf = kfpc.compile_file(str(GOLDEN / "collected_artifacts" / "pipeline.yaml")).documents[0]
+    templates = {t["name"]: t for t in wf["spec"]["templates"]}
+    root = templates[wf["spec"]["entrypoint"]]
+    globals_ = {"workflow.uid": "uid-1", "workflow.name": "wf-1"}
+    root_inputs = {"kfpc-path": "kfpc/uid-1", "kfpc-idx": ""}
+    loop = next(t for t in root["dag"]["tasks"] if t["name"] == "for-loop-2")
+    wrapper_args = dag_arguments(root, "for-loop-2", globals_, root_inputs, {})
+    wrapper = templates[loop["template"]]
+    # Where iteration 2 writes its shard: body arguments, then the producer's output key.
+    inner = wrapper["dag"]["tasks"][0]
+    flat = {**{f"inputs.parameters.{k}": v for k, v in wrapper_args.items()}, "item": inner["withItems"][2]}
+    body_args = {p["name"]: resolve(p["value"], flat) for p in inner["arguments"]["parameters"]}
+    body = templates[inner["template"]]
+    producer_args = dag_arguments(body, "make-shard", globals_, body_args, {})
+    producer = templates[next(t["template"] for t in body["dag"]["tasks"] if t["name"] == "make-shard")]
+    key = resolve(next(a for a in producer["outputs"]["artifacts"] if a["name"] == "shard")["s3"]["key"],
+                  {f"inputs.parameters.{k}": v for k, v in producer_args.items()})
+    assert key == "kfpc/uid-1/for-loop-2/make-shard/shard~d/000002"
+    # What the consumer is told to download: the wrapper's descriptor (iteration 1 failed: absent).
+    ran = json.dumps(["/000000", "", "/000002"])
+    descriptor_expr = next(p for p in wrapper["outputs"]["parameters"]
+                           if p["name"].startswith("kfpc-list-"))["valueFrom"]["expression"]
+    descriptor = evaluate(descriptor_expr, {**{f"inputs.parameters.{k}": v for k, v in wrapper_args.items()},
+                                            f"tasks.for-loop-2.outputs.parameters.{'kfpc-ran-pipelinechannel--make-shard-shard'}": ran})
+    depth, meta_prefix, prefix, items = descriptor.split("|")
+    assert (depth, prefix, json.loads(items)) == ("1", "kfpc/uid-1/for-loop-2/make-shard/shard~d", ["/000000", "/000002"])
+    assert key.startswith(prefix + "/") and meta_prefix == "kfpc/uid-1/for-loop-2/make-shard/shard~m"
+    # The consumer reads what Argo downloaded from those prefixes, in iteration order.
+    tasks = {"tasks.for-loop-2.outputs.parameters.kfpc-list-pipelinechannel--make-shard-shard": descriptor}
+    files = {"shards/000002": b"two\n", "shards/000000": b"zero\n",
+             ".kfpc-meta-shards/000002": b'{"metadata": {"i": 2}}\n'}
+    proc, out = run_task(wf, "merge-shards", tmp_path, files, {**tasks, **{
+        f"inputs.parameters.{k}": v for k, v in root_inputs.items()}})
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "merged").read_text() == "zero\ntwo\n"
+    assert (out / "Output").read_text() == "2\n"

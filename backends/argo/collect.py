@@ -3,13 +3,14 @@
 So in a pipeline that collects artifacts, kfpc gives every artifact a deterministic key in Argo's
 artifact repository and lets consumers download a whole prefix:
 
-    key   = <path>/<output><idx>
+    key   = <path>/<output>~d<idx>    (its metadata: <path>/<output>~m<idx>)
     path  = kfpc/<workflow uid>/<task>/<task>/...   chain of task names from the root
-    idx   = /<i>/<j>...                              loop iteration indices on the way
+    idx   = /000003/000000...                       loop iteration indices on the way, 6 digits
 
 The collection of output X of loop L, seen from the DAG D holding L, is everything under
-`<D path>/<L>/<tasks down to the producer>/<output><D idx>`: one object (or directory) per
-iteration that produced one, `depth` index levels deep. Between templates a list travels as a
+`<D path>/<L>/<tasks down to the producer>/<output>~d<D idx>`: one object (or directory) per
+iteration that produced one, `depth` index levels deep. The `~d` terminator and the fixed-width
+indices keep every prefix from matching a sibling (GCS lists by raw prefix: `1` would match `10`). Between templates a list travels as a
 descriptor parameter `<depth>|<metadata prefix>|<prefix>|<items>`, where items (JSON, one level of
 loops only) lists the indices that exist, for loops over an artifact list.
 """
@@ -34,8 +35,15 @@ def ran_param(name: str) -> str:
     return f"kfpc-ran-{name}"
 
 
+INDEX_WIDTH = 6
+
+
+def data_output(name: str) -> str:
+    return f"{name}~d"
+
+
 def meta_output(name: str) -> str:
-    return f"{name}.meta"
+    return f"{name}~m"
 
 
 def loop_bodies(plan: p.Plan) -> set[str]:

@@ -380,8 +380,9 @@ class _Builder:
         return {k: dict(sorted(v.items())) for k, v in sorted(static.items())}, patch
 
     def expr_text(self, tmpl: p.TextTemplate) -> str:
-        return escape.tag(" + ".join(escape.string_literal(x) if isinstance(x, str) else self.raw_input(x.name)
-                                     for x in tmpl))
+        """A run-time value inside the podSpecPatch, which is JSON inside the template's JSON."""
+        return escape.tag(escape.single_quoted(" + ".join(
+            escape.string_literal(x) if isinstance(x, str) else self.raw_input(x.name) for x in tmpl)))
 
     def template_inputs(self) -> dict[str, Any]:
         if self.call.keyed and self.c.interface.out_artifacts:
@@ -415,7 +416,7 @@ class _Builder:
                        for a in iface.out_artifacts]
         arts = []
         for a in iface.out_artifacts:
-            arts.append(self.output_artifact(a.name, f"{OUTPUTS}/{a.name}", a.name))
+            arts.append(self.output_artifact(a.name, f"{OUTPUTS}/{a.name}", collect.data_output(a.name)))
             if self.call.keyed and self.c.needs_launcher:
                 arts.append(self.output_artifact(meta_param(a.name), f"{META_DIR}/meta-{a.name}",
                                                  collect.meta_output(a.name)))

@@ -10,6 +10,7 @@ as DAG targets (argo.md §6). Artifact lists travel as descriptors (collect.py).
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from kfpc.errors import UnsupportedError
@@ -27,6 +28,13 @@ WRAPPED_ITEMS = "kfpc-items"
 ITEM_INDEX = "split(item, ':')[0]"
 ITEM_VALUE = "sprig.b64dec(split(item, ':')[1])"
 EMPTY_META = '{"metadata":{}}'
+PADDED_INDEX = f"sprig.repeat({collect.INDEX_WIDTH} - len(string(#index)), '0') + string(#index)"
+
+
+def located(name: str, location: dict[str, Any], optional: bool = False) -> dict[str, Any]:
+    """An argument artifact that carries its own location replaces the template's input wholesale
+    (Argo's ProcessArgs), so the input's `archive: none` and `optional` must be repeated here."""
+    return {"name": name, **location, "archive": {"none": {}}, **({"optional": True} if optional else {})}
 
 
 def inputs_of(component: p.DagComponent, keyed: bool, is_root: bool) -> dict[str, Any]:
@@ -70,6 +78,7 @@ class DagBuilder:
         self.virtual = {t.key for t in component.tasks
                         if isinstance(renderer.plan.component(t.component), p.ImporterComponent)}
         self.list_inputs = {a.name for a in component.interface.in_artifacts if a.is_list and not is_root}
+        self.failure_tolerant_upstreams: set[str] = set()
 
     def build(self) -> dict[str, Any]:
         tasks = [self.task(t) for t in self.c.tasks if t.key not in self.virtual]
@@ -154,19 +163,20 @@ class DagBuilder:
         """Every item travels as `<index>:<base64>`: Argo before v3.7.16/4.0 JSON-escapes string
         items, and the index names the iteration's keys."""
         if loop.items is not None:
-            return {"withItems": [f"{i}:{_b64(text_form(item))}" for i, item in enumerate(loop.items)]}
+            return {"withItems": [f"{i:0{collect.INDEX_WIDTH}d}:{_b64(text_form(item))}"
+                                  for i, item in enumerate(loop.items)]}
         assert loop.source is not None
         if loop.over_artifacts:
             desc = _ref("inputs", items_param) if items_param else self.descriptor(loop.source)  # type: ignore[arg-type]
             items = f"split({desc}, '|')[3]"
             listed = f"({items} == '' ? [] : fromJSON({items}))"
-            encode = "string(#index) + ':' + sprig.b64enc(#)"
+            encode = f"{PADDED_INDEX} + ':' + sprig.b64enc(#)"
             return {"withParam": escape.tag(f"toJson(map({listed}, {{{encode}}}))")}
         if items_param is not None:
             raw = escape.u_expr(_ref("inputs", items_param))
         else:
             raw = values.raw(loop.source, self.scope)  # type: ignore[arg-type]
-        encode = f"string(#index) + ':' + sprig.b64enc({values.text_of('#')})"
+        encode = f"{PADDED_INDEX} + ':' + sprig.b64enc({values.text_of('#')})"
         return {"withParam": escape.tag(f"toJson(map(fromJSON({raw}), {{{encode}}}))")}
 
     def path_value(self, task: p.Task) -> str:
@@ -178,6 +188,7 @@ class DagBuilder:
 
     def arguments(self, task: p.Task, declared: dict[str, Any], looped: bool = False,
                   wrapper: bool = False) -> dict[str, Any]:
+        self.failure_tolerant_upstreams = set(self.real_depends(task)) if task.run_after_failure else set()
         params = []
         item_input = task.loop.item_input if task.loop is not None and looped else None
         for entry in declared.get("parameters", []):
@@ -201,7 +212,8 @@ class DagBuilder:
                 value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
             else:
                 binding = task.param(name)
-                value = values.argument(binding.source, self.scope, task.key, binding.type) if binding else None
+                value = None if binding is None else values.argument(
+                    binding.source, self.scope_for(task, name), task.key, binding.type)
             if value is not None:
                 params.append({"name": name, "value": value})
         arts = []
@@ -209,19 +221,20 @@ class DagBuilder:
             name = entry["name"]
             if item_input is not None and name == item_input:
                 desc = self.descriptor(task.loop.source)  # type: ignore[union-attr, arg-type]
-                arts.append({"name": name, "s3": {"key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(ITEM_VALUE)}})
+                arts.append(located(name, {"s3": {"key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(ITEM_VALUE)}}))
                 continue
             if name.startswith("kfpc-meta-"):
                 binding = task.artifact(name[len("kfpc-meta-"):])
                 if binding is not None:
-                    arts.append({"name": name, "s3": {"key": escape.tag(f"split({self.descriptor(binding.source)},"
-                                                                        " '|')[1]")}})
+                    key = escape.tag(f"split({self.descriptor(binding.source)}, '|')[1]")
+                    arts.append(located(name, {"s3": {"key": key}}, optional=True))
                 continue
             binding = task.artifact(name)
             if binding is None:
                 continue
             if binding.is_list:
-                arts.append({"name": name, "s3": {"key": escape.tag(f"split({self.descriptor(binding.source)}, '|')[2]")}})
+                key = escape.tag(f"split({self.descriptor(binding.source)}, '|')[2]")
+                arts.append(located(name, {"s3": {"key": key}}, optional=True))
             else:
                 argument = self.artifact_argument(binding)
                 if argument is not None:
@@ -232,6 +245,15 @@ class DagBuilder:
         if arts:
             out["artifacts"] = arts
         return out
+
+    def scope_for(self, task: p.Task, input_name: str) -> values.Scope:
+        """A task that runs after failures reads its upstreams' outputs leniently: a failed producer
+        wrote none, and KFP then gives the consumer the input's default (`ignore_upstream_failure`)."""
+        if not task.run_after_failure:
+            return self.scope
+        spec = self.r.plan.component(task.component).interface.in_param(input_name)
+        fallback = text_form(spec.default) if spec is not None and spec.has_default else ""
+        return dataclasses.replace(self.scope, failed_ok={k: fallback for k in self.real_depends(task)})
 
     def descriptor(self, source: p.ArtifactSource) -> str:
         """Expression for the list descriptor of an artifact-list source (collect.py)."""
@@ -246,9 +268,12 @@ class DagBuilder:
         source = binding.source
         if isinstance(source, p.FromInputArtifact):
             return {"name": binding.name, "from": f"{{{{inputs.artifacts.{source.name}}}}}"}
+        if self.c.task(source.task).key in self.failure_tolerant_upstreams:
+            raise UnsupportedError(f"task {source.task!r} may fail before it writes artifact {source.output!r}, and "
+                                   "a task that runs after failures cannot read it on Argo; pass a parameter instead")
         if source.task in self.virtual:
             location = self.r.import_location(self, self.c.task(source.task))
-            return {"name": binding.name, **location} if location else None
+            return located(binding.name, location) if location else None
         return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
                                               f"{source.output}}}}}"}
 

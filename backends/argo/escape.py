@@ -68,6 +68,16 @@ def string_literal(text: str) -> str:
     return f'sprig.b64dec("{encoded}")'
 
 
+_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)"')
+
+
+def single_quoted(expression: str) -> str:
+    """The same expression with single-quoted literals, for tags that end up inside text which is
+    itself JSON (a podSpecPatch): there a `"` would be escaped twice and no longer parse. kfpc's
+    literals never contain quotes or backslashes (see string_literal), so this is exact."""
+    return _DOUBLE_QUOTED.sub(r"'\1'", expression)
+
+
 def tag(expression: str) -> str:
     if "}}" in expression or "{{" in expression:
         raise AssertionError(f"expression would break Argo's tag parser: {expression}")

@@ -29,6 +29,7 @@ class Scope:
     encoded_params: frozenset[str] = frozenset()  # workflow parameters whose default is kfpc:b64-encoded
     pipeline_root: str = ""
     input_names: Mapping[str, str] = field(default_factory=dict)  # plan input -> Argo parameter name
+    failed_ok: Mapping[str, str] = field(default_factory=dict)  # upstreams that may have failed -> fallback
 
     def task(self, key: str) -> str:
         return self.task_names[key]
@@ -59,6 +60,13 @@ def text_of(value: str) -> str:
     return f"(sprig.kindIs('string', {value}) ? {value} : toJson({value}))"
 
 
+def lenient(task: str, output: str, fallback: str) -> str:
+    """A task output that may not exist (its producer failed): `get` and `??` never name a missing
+    member, so Argo 3.7.11+ does not wait forever for it (argo.md §1), and `fallback` is used."""
+    return (f'(get(get(get(tasks[{escape.string_literal(task)}], "outputs"), "parameters"), '
+            f"{escape.string_literal(output)}) ?? {escape.string_literal(fallback)})")
+
+
 def raw(source: p.ParamSource, scope: Scope) -> str:
     if isinstance(source, p.FromInput):
         if scope.is_root:
@@ -67,8 +75,11 @@ def raw(source: p.ParamSource, scope: Scope) -> str:
             base = escape.u_expr(f"inputs.parameters[{escape.string_literal(scope.input_param(source.name))}]")
         return select(base, source.selector)
     if isinstance(source, p.FromTask):
-        base = (f"tasks[{escape.string_literal(scope.task(source.task))}].outputs.parameters"
-                f"[{escape.string_literal(source.output)}]")
+        if source.task in scope.failed_ok:
+            base = lenient(scope.task(source.task), source.output, scope.failed_ok[source.task])
+        else:
+            base = (f"tasks[{escape.string_literal(scope.task(source.task))}].outputs.parameters"
+                    f"[{escape.string_literal(source.output)}]")
         return select(base, source.selector)
     if isinstance(source, p.Constant):
         return escape.string_literal(text_form(source.value))

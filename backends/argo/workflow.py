@@ -11,7 +11,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, containers, dags, escape, values
+from kfpc_backends.argo import collect, containers, dags, escape, pvc, values
 
 API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
@@ -76,6 +76,9 @@ class Renderer:
             known = self.add(component.name, template), template.get("inputs", {})
             self.rendered[signature] = known
             return known
+        if isinstance(component, p.PvcComponent):
+            template = pvc.render(component, task)
+            return self.add(component.name, template), template.get("inputs", {})
         raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
 
     def add(self, base: str, template: dict[str, Any]) -> str:
@@ -142,8 +145,8 @@ class Renderer:
         for a in body_inputs.get("artifacts", []):
             if a["name"] == loop.item_input:
                 desc = f"inputs.parameters[{escape.string_literal(dags.WRAPPED_ITEMS)}]"
-                inner_arts.append({"name": a["name"], "s3": {
-                    "key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(dags.ITEM_VALUE)}})
+                inner_arts.append(dags.located(a["name"], {"s3": {
+                    "key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(dags.ITEM_VALUE)}}))
             elif task.artifact(a["name"]) is not None:
                 inner_arts.append({"name": a["name"], "from": f"{{{{inputs.artifacts.{a['name']}}}}}"})
         inner: dict[str, Any] = {"name": task.name, "template": body_name}
@@ -188,11 +191,12 @@ class Renderer:
         route = collect.route(self.plan, body, output)
         path = f"inputs.parameters[{escape.string_literal(collect.PATH)}]"
         idx = f"inputs.parameters[{escape.string_literal(collect.IDX)}]"
-        prefix = f"{path} + {escape.string_literal(route.rel + '/' + route.output)} + {idx}"
+        prefix = f"{path} + {escape.string_literal(route.rel + '/' + collect.data_output(route.output))} + {idx}"
         # Always a real prefix, never "": an empty key would make Argo download the repository's root.
         meta = f"{path} + {escape.string_literal(route.rel + '/' + collect.meta_output(route.output))} + {idx}"
         if route.depth == 0:
-            ran = f"tasks[{escape.string_literal(task.name)}].outputs.parameters[{escape.string_literal(collect.ran_param(output))}]"
+            # `get`/`??`: an empty loop has no aggregated outputs at all (argo.md §3)
+            ran = values.lenient(task.name, collect.ran_param(output), "[]")
             items = f"toJson(map(filter(fromJSON({ran}), {{# != ''}}), {{sprig.trimPrefix({idx}, #)}}))"
         else:
             items = '""'

@@ -22,6 +22,7 @@ from kfpc.plan import cachekey, conditions, placeholders
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
+_PVC_STUBS = {"argostub/createpvc": "create", "argostub/deletepvc": "delete"}
 _SELECTOR = re.compile(r'^parseJson\(string_value\)((?:\[(?:"[^"]*"|\'[^\']*\'|\d+)\])+)$')
 _SELECTOR_PART = re.compile(r'\[(?:"([^"]*)"|\'([^\']*)\'|(\d+))\]')
 
@@ -128,6 +129,9 @@ class _Lowering:
         if comp.dag is not None:
             return self.dag(key, name, comp)
         executor = self.ir.executors[comp.executor or ""]
+        stub = _PVC_STUBS.get(executor.container.image) if executor.container is not None else None
+        if stub is not None and not executor.container.command:  # type: ignore[union-attr]
+            return p.PvcComponent(name, key, interface(comp.interface), stub)
         if executor.container is not None:
             return self.container(key, name, comp, executor)
         if executor.importer is not None:

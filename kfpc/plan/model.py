@@ -360,6 +360,21 @@ class ImporterComponent(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
+class PvcComponent(Record):
+    """kfp-kubernetes CreatePVC / DeletePVC. The SDK writes them as stub containers
+    (`argostub/createpvc`, `argostub/deletepvc`) that only KFP's driver understands; engines create
+    or delete the claim themselves. Inputs: access_modes, size, pvc_name, pvc_name_suffix,
+    storage_class_name, volume_name, annotations, data_source (create); pvc_name (delete)."""
+
+    name: str
+    ir_key: str
+    interface: Interface
+    op: str  # "create" | "delete"
+
+    kind = "pvc"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class DagOutputParam(Record):
     name: str
     type: ParamType
@@ -424,7 +439,7 @@ class DagComponent(Record):
         raise KeyError(key)
 
 
-Component = Union[ContainerComponent, ImporterComponent, DagComponent]
+Component = Union[ContainerComponent, ImporterComponent, PvcComponent, DagComponent]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
