@@ -352,19 +352,23 @@ def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any],
     return {p["name"]: p["value"] for p in task.get("arguments", {}).get("parameters", [])}
 
 
-def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-    """What the main container of a leaf template runs with, given its argument values.
-
-    Argument values are first written into the template and re-scanned with the globals, as Argo
-    does (ProcessArgs pass 1), then inputs are substituted, then the pod pass runs, then the
-    kubelet expands env and argv."""
+def _processed(template: dict[str, Any], inputs: dict[str, str],
+               globals_: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A leaf template after ProcessArgs: argument values are written into it and re-scanned with
+    the globals (pass 1), then the inputs are substituted (pass 2)."""
     template = dict(template)
     template["inputs"] = dict(template.get("inputs", {}))
     template["inputs"]["parameters"] = [{**p, "value": inputs.get(p["name"], p.get("default", ""))}
                                         for p in template["inputs"].get("parameters", [])]
     template = _pass(template, globals_)
     values = {f"inputs.parameters.{p['name']}": p["value"] for p in template["inputs"]["parameters"]}
-    template = _pass(template, {**globals_, **values})
+    return _pass(template, {**globals_, **values}), values
+
+
+def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """What the main container of a leaf template runs with, given its argument values: after
+    ProcessArgs, the pod pass, then the kubelet's expansion of env and argv."""
+    template, values = _processed(template, inputs, globals_)
     container = _pass(template["container"], {**globals_, **values, "pod.name": "pod-0"})
     env: dict[str, str] = {}
     for item in container.get("env", []):
@@ -375,14 +379,7 @@ def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, st
 
 def pod_spec_patch(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str]) -> dict[str, Any]:
     """A template's podSpecPatch after Argo's passes, parsed as the controller does."""
-    template = dict(template)
-    template["inputs"] = dict(template.get("inputs", {}))
-    template["inputs"]["parameters"] = [{**p, "value": inputs.get(p["name"], p.get("default", ""))}
-                                        for p in template["inputs"].get("parameters", [])]
-    template = _pass(template, globals_)
-    values = {f"inputs.parameters.{p['name']}": p["value"] for p in template["inputs"]["parameters"]}
-    template = _pass(template, {**globals_, **values})
-    return json.loads(template["podSpecPatch"])
+    return json.loads(_processed(template, inputs, globals_)[0]["podSpecPatch"])
 
 
 def resolve(text: str, flat: dict[str, Any]) -> str:
