@@ -32,7 +32,7 @@ def clean(text: str) -> str:
 
 def dns_label(text: str, max_len: int = 63) -> str:
     """A valid label for `text`: unchanged when already valid, else cleaned plus a hash suffix."""
-    if len(text) <= max_len and _VALID.match(text):
+    if len(text) <= max_len and _VALID.fullmatch(text):
         return text
     suffix = short_hash(text)
     base = clean(text)[: max_len - len(suffix) - 1].rstrip("-")

@@ -20,7 +20,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, escape
+from kfpc_backends.argo import collect, escape, shapes
 
 OUTPUTS = "/kfpc/outputs"
 INPUTS = "/kfpc/inputs"
@@ -401,12 +401,7 @@ class _Builder:
                              "archive": {"none": {}}})
                 continue
             arts.append(entry)
-        out: dict[str, Any] = {}
-        if params:
-            out["parameters"] = params
-        if arts:
-            out["artifacts"] = arts
-        return out
+        return shapes.io(params, arts)
 
     def template_outputs(self) -> dict[str, Any]:
         iface = self.c.interface
@@ -420,12 +415,7 @@ class _Builder:
             if self.call.keyed and self.c.needs_launcher:
                 arts.append(self.output_artifact(meta_param(a.name), f"{META_DIR}/meta-{a.name}",
                                                  collect.meta_output(a.name)))
-        out: dict[str, Any] = {}
-        if params:
-            out["parameters"] = params
-        if arts:
-            out["artifacts"] = arts
-        return out
+        return shapes.io(params, arts)
 
     def output_artifact(self, name: str, path: str, key_name: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": name, "path": path, "archive": {"none": {}}}

@@ -17,7 +17,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, conditions, escape, values
+from kfpc_backends.argo import collect, conditions, escape, shapes, values
 from kfpc_backends.argo.containers import meta_param
 
 if TYPE_CHECKING:
@@ -55,12 +55,7 @@ def inputs_of(component: p.DagComponent, keyed: bool, is_root: bool) -> dict[str
     if keyed:
         params += [{"name": collect.PATH, "default": collect.ROOT_PATH if is_root else ""},
                    {"name": collect.IDX, "default": ""}]
-    out: dict[str, Any] = {}
-    if params:
-        out["parameters"] = params
-    if arts:
-        out["artifacts"] = arts
-    return out
+    return shapes.io(params, arts)
 
 
 def _ref(kind: str, name: str) -> str:
@@ -239,12 +234,7 @@ class DagBuilder:
                 argument = self.artifact_argument(binding)
                 if argument is not None:
                     arts.append(argument)
-        out: dict[str, Any] = {}
-        if params:
-            out["parameters"] = params
-        if arts:
-            out["artifacts"] = arts
-        return out
+        return shapes.io(params, arts)
 
     def scope_for(self, task: p.Task, input_name: str) -> values.Scope:
         """A task that runs after failures reads its upstreams' outputs leniently: a failed producer
@@ -328,12 +318,7 @@ class DagBuilder:
                 art["globalName"] = out.name
             arts.append(art)
             params.append({"name": meta_param(out.name), "valueFrom": self.meta_from(out.sources)})
-        result: dict[str, Any] = {}
-        if params:
-            result["parameters"] = params
-        if arts:
-            result["artifacts"] = arts
-        return result
+        return shapes.io(params, arts)
 
     def _out_ref(self, source: p.FromTask | p.FromTaskArtifact, kind: str, name: str) -> str:
         return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.{kind}"

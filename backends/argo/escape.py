@@ -24,7 +24,7 @@ _BRACE_PAIR = re.compile(r"\{(?=\{)")
 _BRACE_AT_END = re.compile(r"\{(?=\{|\Z)")
 
 # Text Argo may not see inside an expression literal: tag delimiters, quotes, backslashes, controls.
-_PLAIN_LITERAL = re.compile(r"^[A-Za-z0-9 _.,:;/@#%+=*!?^~()\[\]<>|-]*$")
+_PLAIN_LITERAL = re.compile(r"[A-Za-z0-9 _.,:;/@#%+=*!?^~()\[\]<>|-]*")
 
 
 def literal(text: str, adjacent: bool = False) -> str:
@@ -62,7 +62,7 @@ def u_expr(kform: str) -> str:
 
 def string_literal(text: str) -> str:
     """An expr-lang string literal that is safe inside an Argo tag, for any text."""
-    if _PLAIN_LITERAL.match(text):
+    if _PLAIN_LITERAL.fullmatch(text):
         return '"' + text + '"'
     encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
     return f'sprig.b64dec("{encoded}")'

@@ -69,7 +69,7 @@ def _placeholder(body: str, whole: str) -> Arg:
     if body == "":
         return ExecutorInput()
     for kind, pattern in _FORMS:
-        match = pattern.match(body)
+        match = pattern.fullmatch(body)
         if not match:
             continue
         groups = match.groupdict()
