@@ -89,7 +89,7 @@ def _compile(args: argparse.Namespace) -> int:
     for path in args.inputs:
         try:
             plan, warnings = compiler.load_plan(path)
-            output = compiler.compile_plan(plan, args.backend, options)
+            output = compiler.compile_plan(plan, engine, options)
             results.append((path, compiler.Result(tuple(output.documents), tuple(warnings) + tuple(output.warnings))))
         except KfpcError as exc:
             _print_error(exc.with_file(path if path != "-" else "<stdin>") if not exc.diagnostics[0].file else exc)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from kfpc import yamlio
-from kfpc.backend import Options
+from kfpc.backend import Backend, Options
 from kfpc.errors import KfpcError
 from kfpc.graph import checks
 from kfpc.ir import load as ir_load
@@ -75,10 +75,11 @@ def load_plan(path: str) -> tuple[Plan, list[str]]:
         return plan_source(ir_load.load(path))
 
 
-def compile_plan(plan: Plan, backend: str = "argo", options: Options | None = None) -> Result:
+def compile_plan(plan: Plan, backend: "str | Backend" = "argo", options: Options | None = None) -> Result:
+    """Render a plan with a backend given by name (looked up in the registry) or as an object."""
     from kfpc import registry
 
-    engine = registry.load(backend)
+    engine = registry.load(backend) if isinstance(backend, str) else backend
     with _no_gc():
         output = engine.compile(plan, options or Options())
     return Result(tuple(output.documents), tuple(output.warnings))
