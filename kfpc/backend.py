@@ -8,9 +8,11 @@ example and reuse the conformance tests in kfpc.testing.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, runtime_checkable
 
+from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
 
 #: Bump when the protocol changes incompatibly; plugins declare what they implement.
@@ -26,6 +28,29 @@ class Options:
 
     def get(self, key: str, default: Any = None) -> Any:
         return dict(self.extra).get(key, default)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting a backend accepts (`kfpc compile -O name=value`); a backend lists its own in
+    `options`, and `kfpc backends` shows them."""
+
+    name: str
+    default: str | None
+    help: str
+
+
+def settings(backend: Any, options: Options) -> dict[str, str | None]:
+    """The backend's declared options with the values given; an undeclared name is a usage error."""
+    declared = {o.name: o for o in getattr(backend, "options", ())}
+    given = dict(options.extra)
+    for key in given:
+        if key not in declared:
+            near = difflib.get_close_matches(key, sorted(declared), n=1, cutoff=0.5)
+            known = ", ".join(sorted(declared)) or "none"
+            raise UsageError(f"backend {getattr(backend, 'name', '?')!r} has no option {key!r} (options: {known})",
+                             hint=f"did you mean {near[0]!r}?" if near else None)
+    return {name: given.get(name, o.default) for name, o in declared.items()}
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--output-dir", metavar="DIR", help="write one file per input, named after the input")
     comp.add_argument("--format", choices=sorted(_EXT), default="yaml", help="output format (default: yaml)")
     comp.add_argument("--pipeline-root", metavar="URI", help="value of {{$.pipeline_root}} (default: the IR's)")
+    comp.add_argument("-O", "--option", action="append", default=[], metavar="NAME=VALUE",
+                      help="a backend option, repeatable (see `kfpc backends`)")
 
     val = sub.add_parser("validate", help="check IR files without compiling them")
     val.add_argument("inputs", nargs="+", metavar="IR")
@@ -79,11 +81,12 @@ def _print_error(exc: KfpcError) -> None:
 
 def _compile(args: argparse.Namespace) -> int:
     from kfpc import compiler, registry
-    from kfpc.backend import Options
+    from kfpc.backend import Options, settings
 
     targets = _targets(args)
     engine = registry.load(args.backend)  # fail fast on a bad backend name, before reading anything
-    options = Options(pipeline_root=args.pipeline_root)
+    options = Options(pipeline_root=args.pipeline_root, extra=tuple(_option(o) for o in args.option))
+    settings(engine, options)  # and on a bad option
     results = []
     failed = False
     for path in args.inputs:
@@ -133,6 +136,13 @@ def _targets(args: argparse.Namespace) -> list[Path]:
     return []
 
 
+def _option(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"option {text!r} is not NAME=VALUE")
+    return name.strip(), value
+
+
 def _join(texts: list[tuple[str, str]], fmt: str) -> str:
     if len(texts) == 1:
         return texts[0][1]
@@ -180,4 +190,11 @@ def _backends() -> int:
         except KfpcError as exc:
             description = f"(broken: {exc.diagnostics[0].message})"
         print(f"{name:10} {description}  [{entry.distribution or entry.target}]")
+        try:
+            declared = getattr(registry.load(name), "options", ())
+        except KfpcError:
+            declared = ()
+        for option in declared:
+            default = f" (default: {option.default})" if option.default is not None else ""
+            print(f"{'':10}   -O {option.name}=...  {option.help}{default}")
     return 0

@@ -2,7 +2,9 @@
 
 The upstream files are large YAML CRDs; tests only need each CRD's openAPIV3Schema, so this script
 extracts it into compact, deterministic JSON (loading 3 MB of YAML in every test run would be slow).
-Usage: python schemas/vendor.py [SOURCE_DIR]   (default: ../shared/schemas next to the repository)
+Usage: python schemas/vendor.py [SOURCE_DIR] [TEKTON_V059_SWAGGER]
+(SOURCE_DIR defaults to ../shared/schemas next to the repository; TEKTON_V059_SWAGGER is
+pkg/apis/pipeline/v1/swagger.json of tektoncd/pipeline at v0.59.0, kept as its definitions only.)
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ def main(argv: list[str]) -> int:
     write_json(HERE / "argo" / "workflow-crd.json", crd_schema(source / "argo" / "argoproj.io_workflows.yaml"))
     for name in ("pipeline", "pipelinerun", "task"):
         write_json(HERE / "tekton" / f"{name}-crd.json", crd_schema(source / "tekton" / f"300-{name}.yaml"))
+    if len(argv) > 2:
+        swagger = json.loads(Path(argv[2]).read_text("utf-8"))
+        write_json(HERE / "tekton" / "v0.59-swagger.json", {"definitions": swagger["definitions"]})
     return 0
 
 

@@ -166,21 +166,17 @@ class _Builder:
 
     def elements(self, arg: p.Arg) -> list[str]:
         """One placeholder tree -> zero or more argv strings (K-form)."""
-        if isinstance(arg, p.IfPresent):
-            branch = arg.then if self.present(arg.name) else arg.otherwise
-            return [e for item in branch for e in self.elements(item)]
-        if isinstance(arg, p.InputValue) and arg.name not in self.bound:
-            return []  # like KFP, an input nobody supplies drops out of the command line
-        return [self.text(arg)]
+        from kfpc.plan.placeholders import command_elements
+
+        return command_elements(arg, self.present, self.text)
 
     def text(self, arg: p.Arg) -> str:
         if isinstance(arg, str):
             return escape.literal(arg, adjacent=True)
-        if isinstance(arg, p.Concat):
-            return "".join(self.text(part) for part in arg.parts)
-        if isinstance(arg, p.IfPresent):
-            branch = arg.then if self.present(arg.name) else arg.otherwise
-            return "".join(self.text(part) for part in branch)
+        if isinstance(arg, (p.Concat, p.IfPresent)):
+            from kfpc.plan.placeholders import command_text
+
+            return command_text(arg, self.present, self.text)
         if isinstance(arg, p.InputValue):
             return self.value_ref(arg.name) or ""
         if isinstance(arg, p.InputArtifactRef):
@@ -472,66 +468,28 @@ class _Builder:
         return ["python3", "-c", bootstrap(LAUNCHER_ENV)], [escape.literal(text) for text, _ in originals]
 
     def c_original_elements(self):
+        from kfpc.plan.placeholders import as_written
+
         for arg in self.c.command + self.c.args:
-            yield _placeholder_text(arg), arg
+            yield as_written(arg), arg
 
     def tree(self, arg: p.Arg) -> Any:
-        if isinstance(arg, str):
-            return arg
-        if isinstance(arg, p.Concat):
-            return ["cat", [self.tree(a) for a in arg.parts]]
-        if isinstance(arg, p.IfPresent):
-            return ["if", arg.name, [self.tree(a) for a in arg.then], [self.tree(a) for a in arg.otherwise]]
-        if isinstance(arg, p.ExecutorInput):
-            return ["ei"]
-        if isinstance(arg, p.ExecutorOutputFile):
-            return ["eo"]
-        if isinstance(arg, p.InputValue):
-            return ["iv", arg.name]
-        if isinstance(arg, p.OutputParamFile):
-            return ["op", arg.name]
-        if isinstance(arg, p.InputArtifactRef):
-            return ["ia", arg.name, arg.attr, arg.key]
-        if isinstance(arg, p.OutputArtifactRef):
-            return ["oa", arg.name, arg.attr, arg.key]
-        if isinstance(arg, p.Runtime):
-            if arg.kind is p.RuntimeKind.TASK_NAME:
-                return self.task.key
-            if arg.kind is p.RuntimeKind.PIPELINE_ROOT:
-                return self.call.pipeline_root
-            if arg.kind is p.RuntimeKind.WORKSPACE_PATH:
-                return "/kfp-workspace"
-            var = env_name("KFPC_RT_", arg.kind.value)
-            if var not in self.env_names:
-                self.env.append({"name": var, "value": RUNTIME_TAGS[arg.kind]})
-                self.env_names.add(var)
-            return ["rt", var]
-        raise TypeError(arg)
+        from kfpc.plan.placeholders import launcher_tree
 
+        return launcher_tree(arg, self.runtime_leaf)
 
-def _placeholder_text(arg: p.Arg) -> str:
-    """The element as the IR wrote it, shown in the manifest for readers; the launcher renders the tree."""
-    if isinstance(arg, str):
-        return arg
-    if isinstance(arg, p.Concat):
-        return "".join(_placeholder_text(a) for a in arg.parts)
-    if isinstance(arg, p.IfPresent):
-        return f"(if {arg.name} present)"
-    if isinstance(arg, p.InputValue):
-        return f"{{{{$.inputs.parameters['{arg.name}']}}}}"
-    if isinstance(arg, p.InputArtifactRef):
-        return f"{{{{$.inputs.artifacts['{arg.name}'].{arg.attr}}}}}"
-    if isinstance(arg, p.OutputParamFile):
-        return f"{{{{$.outputs.parameters['{arg.name}'].output_file}}}}"
-    if isinstance(arg, p.OutputArtifactRef):
-        return f"{{{{$.outputs.artifacts['{arg.name}'].{arg.attr}}}}}"
-    if isinstance(arg, p.ExecutorInput):
-        return "{{$}}"
-    if isinstance(arg, p.ExecutorOutputFile):
-        return "{{$.outputs.output_file}}"
-    if isinstance(arg, p.Runtime):
-        return f"{{{{$.{arg.kind.value}}}}}"
-    return ""
+    def runtime_leaf(self, arg: p.Runtime) -> Any:
+        if arg.kind is p.RuntimeKind.TASK_NAME:
+            return self.task.key
+        if arg.kind is p.RuntimeKind.PIPELINE_ROOT:
+            return self.call.pipeline_root
+        if arg.kind is p.RuntimeKind.WORKSPACE_PATH:
+            return "/kfp-workspace"
+        var = env_name("KFPC_RT_", arg.kind.value)
+        if var not in self.env_names:
+            self.env.append({"name": var, "value": RUNTIME_TAGS[arg.kind]})
+            self.env_names.add(var)
+        return ["rt", var]
 
 
 def _duration(seconds: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 from kfpc.plan.model import (Arg, Concat, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
                              InputValue, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
@@ -127,3 +127,76 @@ def walk(arg: Arg):
             yield from walk(part)
     else:
         yield arg
+
+
+def launcher_tree(arg: Arg, runtime: Callable[[Runtime], Any]) -> Any:
+    """A placeholder tree as the JSON the in-pod launchers render at run time (both engines);
+    `runtime` says how each engine provides `{{$.pipeline_*}}` values."""
+    if isinstance(arg, str):
+        return arg
+    if isinstance(arg, Concat):
+        return ["cat", [launcher_tree(a, runtime) for a in arg.parts]]
+    if isinstance(arg, IfPresent):
+        return ["if", arg.name, [launcher_tree(a, runtime) for a in arg.then],
+                [launcher_tree(a, runtime) for a in arg.otherwise]]
+    if isinstance(arg, ExecutorInput):
+        return ["ei"]
+    if isinstance(arg, ExecutorOutputFile):
+        return ["eo"]
+    if isinstance(arg, InputValue):
+        return ["iv", arg.name]
+    if isinstance(arg, OutputParamFile):
+        return ["op", arg.name]
+    if isinstance(arg, InputArtifactRef):
+        return ["ia", arg.name, arg.attr, arg.key]
+    if isinstance(arg, OutputArtifactRef):
+        return ["oa", arg.name, arg.attr, arg.key]
+    if isinstance(arg, Runtime):
+        return runtime(arg)
+    raise TypeError(arg)
+
+
+def as_written(arg: Arg) -> str:
+    """The element as the IR wrote it, shown in manifests for readers; the launcher renders the tree."""
+    if isinstance(arg, str):
+        return arg
+    if isinstance(arg, Concat):
+        return "".join(as_written(a) for a in arg.parts)
+    if isinstance(arg, IfPresent):
+        return f"(if {arg.name} present)"
+    if isinstance(arg, InputValue):
+        return f"{{{{$.inputs.parameters['{arg.name}']}}}}"
+    if isinstance(arg, InputArtifactRef):
+        return f"{{{{$.inputs.artifacts['{arg.name}'].{arg.attr}}}}}"
+    if isinstance(arg, OutputParamFile):
+        return f"{{{{$.outputs.parameters['{arg.name}'].output_file}}}}"
+    if isinstance(arg, OutputArtifactRef):
+        return f"{{{{$.outputs.artifacts['{arg.name}'].{arg.attr}}}}}"
+    if isinstance(arg, ExecutorInput):
+        return "{{$}}"
+    if isinstance(arg, ExecutorOutputFile):
+        return "{{$.outputs.output_file}}"
+    if isinstance(arg, Runtime):
+        return f"{{{{$.{arg.kind.value}}}}}"
+    return ""
+
+
+def command_elements(arg: Arg, present: Callable[[str], bool], leaf: Callable[[Arg], str]) -> list[str]:
+    """One command/args entry -> the argv strings it becomes: IfPresent picks a branch (which may
+    add several elements or none), an input nobody supplies drops out as under KFP, Concat joins.
+    `leaf` renders everything else in the engine's own terms."""
+    if isinstance(arg, IfPresent):
+        branch = arg.then if present(arg.name) else arg.otherwise
+        return [e for item in branch for e in command_elements(item, present, leaf)]
+    if isinstance(arg, InputValue) and not present(arg.name):
+        return []
+    return [command_text(arg, present, leaf)]
+
+
+def command_text(arg: Arg, present: Callable[[str], bool], leaf: Callable[[Arg], str]) -> str:
+    if isinstance(arg, Concat):
+        return "".join(command_text(part, present, leaf) for part in arg.parts)
+    if isinstance(arg, IfPresent):
+        branch = arg.then if present(arg.name) else arg.otherwise
+        return "".join(command_text(part, present, leaf) for part in branch)
+    return leaf(arg)

@@ -35,3 +35,10 @@ def source(engine: str, features: frozenset[str] | set[str] = frozenset(FEATURES
 def bootstrap(env_var: str) -> str:
     """The one-liner a container runs; the packed launcher arrives in `env_var`."""
     return f"import base64,os,zlib;exec(zlib.decompress(base64.b64decode(os.environ['{env_var}'])))"
+
+
+def tekton_packed() -> str:
+    """The Tekton runtime (tekton.py.j2), minified and compressed, as one base64 line."""
+    from kfpc.runtime._generated import TEKTON
+
+    return "".join(TEKTON)

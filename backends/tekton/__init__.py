@@ -1,0 +1,42 @@
+"""Tekton backend: the plan as one standalone `tekton.dev/v1` PipelineRun.
+
+Runs on a stock Tekton Pipelines install (v0.59 LTS through 1.x, default feature flags): no custom
+tasks, no controllers, no image of kfpc's. Module map: flatten.py (sub-DAGs into one list of tasks:
+the rewrite before rendering), escape.py (how values survive Tekton and the kubelet), sources.py
+(where the runtime finds each value), guards.py (`when`), steps.py (what runs in a pod), build.py
+(tasks and the helper tasks Tekton needs), units.py (a pipeline task before it is YAML),
+pipelinerun.py (assembly). The in-pod runtime is kfpc/runtime/tekton.py.j2.
+"""
+
+from __future__ import annotations
+
+from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
+from kfpc.plan.model import Plan
+
+
+class TektonBackend:
+    name = "tekton"
+    description = "Tekton Pipelines (tekton.dev/v1 PipelineRun), Tekton v0.59 LTS through 1.x"
+    protocol_version = PROTOCOL_VERSION
+    options = (
+        Option("helper-image", "python:3.12-slim", "image for kfpc's helper steps (needs python3)"),
+        Option("workspace-size", "1Gi", "size of the per-run volume that carries artifacts and values"),
+        Option("storage-class", None, "storage class of that volume (default: the cluster's)"),
+        Option("access-mode", "ReadWriteOnce", "access mode of that volume"),
+        Option("workspace-claim", None, "use this existing PersistentVolumeClaim instead of one per run"),
+    )
+
+    def compile(self, plan: Plan, options: Options) -> Output:
+        from kfpc_backends.tekton import pipelinerun
+
+        given = settings(self, options)
+        root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
+        run, warnings = pipelinerun.build(plan, pipelinerun.Settings(
+            helper_image=given["helper-image"] or "python:3.12-slim",
+            workspace_size=given["workspace-size"] or "1Gi",
+            storage_class=given["storage-class"],
+            access_mode=given["access-mode"] or "ReadWriteOnce",
+            workspace_claim=given["workspace-claim"],
+            pipeline_root=root or "",
+        ))
+        return Output([run], warnings)

@@ -1,0 +1,551 @@
+"""Turn the flattened plan into pipeline tasks (units.py): one per leaf task, plus the helper tasks
+that stand in for what Tekton cannot express itself.
+
+Per task, in this order:
+1. guards: `when` entries Tekton evaluates (guards.py), else a shared condition task whose "true" /
+   "false" result the guard reads; guards that differ between loop iterations go to the gate;
+2. steps: launcher, direct container (+ post), importer or PVC step (steps.py);
+3. loops: a Matrix over iteration keys, static when the items are known and few, else computed by a
+   gate task (the keys whose guards hold); a container without the launcher that needs one
+   per-iteration value fans out over the values instead.
+Helper tasks never carry guards: they always run, their results always exist, and no skip ever
+cascades (tekton.md §3).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any
+
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+from kfpc.plan import placeholders
+from kfpc.plan.values import text_form
+
+from kfpc_backends.tekton import escape, guards
+from kfpc_backends.tekton import flatten as f
+from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton.sources import RUNTIME_CONTEXT, Context, Descriptors, per_iteration, status_refs
+from kfpc_backends.tekton.units import Unit
+
+MAX_MATRIX = 256  # Tekton's default-max-matrix-combinations-count, checked on the literal spec only
+_RESULT_INVALID = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class Builder:
+    def __init__(self, flat: f.FlatPipeline, ctx: Context, helper_image: str):
+        self.flat = flat
+        self.ctx = ctx
+        self.helper_image = helper_image
+        self.namer = flat.namer
+        self.units: list[Unit] = []
+        self.unit_of: dict[str, Unit] = {}  # flat task id -> its unit
+        self.specs: dict[str, dict[str, Any]] = {}  # flat task id -> the runtime spec that publishes its results
+        self.published: dict[str, dict[str, str]] = {}  # flat task id -> output -> result name
+        self.helpers: dict[str, Unit] = {}  # condition, gate and value tasks, shared by what they compute
+        self.warnings: list[str] = []
+        self.group: frozenset[str] = frozenset()  # the exit tasks being merged into one pod (add_group)
+
+    # -- results other tasks read ----------------------------------------------------------------
+
+    def publish(self, task_id: str, output: str) -> str:
+        names = self.published.setdefault(task_id, {})
+        if output not in names:
+            base = _RESULT_INVALID.sub("-", output).strip("-._") or "out"
+            name, n = base, 1
+            while name in names.values():
+                n += 1
+                name = f"{base}-{n}"
+            names[output] = name
+        return names[output]
+
+    def finish_results(self) -> None:
+        for task_id, outputs in self.published.items():
+            unit, spec = self.unit_of[task_id], self.specs[task_id]
+            for output, result in sorted(outputs.items()):
+                spec.setdefault("r", {})[output] = result
+                unit.result(result)
+
+    def always_runs(self, task_id: str) -> bool:
+        task = self.flat.task(task_id)
+        return not task.guards and not task.loops and not task.finally_ and task_id in self.specs
+
+    def result_ref(self, source: f.Source, consumer_finally: bool = False) -> str | None:
+        """Tekton text for a value Tekton can carry itself: a parameter, a context value, or a result
+        of a task that runs once (not in a loop) before the reader."""
+        if isinstance(source, f.Param):
+            return escape.ref("params." + self.ctx.param_names[source.name])
+        if isinstance(source, f.Out) and not source.loops and not source.selector:
+            producer = self.flat.task(source.task)
+            if producer.loops or producer.finally_ or source.task not in self.specs:
+                return None
+            return escape.ref(f"tasks.{self.unit_of[source.task].name}.results.{self.publish(source.task, source.output)}")
+        return None
+
+    # -- helper tasks ----------------------------------------------------------------------------
+
+    def helper(self, key: str, make: Any) -> Unit:
+        unit = self.helpers.get(key)
+        if unit is None:
+            unit = make()
+            self.helpers[key] = unit
+            self.units.append(unit)
+        return unit
+
+    def dag_producers(self, desc: Descriptors, what: str) -> set[str]:
+        """The pipeline tasks that must finish before files of `desc` can be read."""
+        out = set()
+        for task_id in desc.producers - self.group:
+            if self.flat.task(task_id).finally_:
+                raise UnsupportedError(f"{what} reads an output of an exit task; Tekton's finally tasks cannot feed "
+                                       "other tasks; use --backend argo")
+            out.add(self.unit_of[task_id].name)
+        return out
+
+    def condition_unit(self, guard: f.Guard) -> Unit | None:
+        desc = Descriptors(self.ctx, [])
+        expr = desc.expr(guard.expr)
+        if any(self.flat.task(t).finally_ for t in desc.producers):
+            return None
+
+        def make() -> Unit:
+            unit = Unit(self.namer.name("cond-" + guard.id.rsplit("/", 1)[-1]))
+            unit.steps.append(st.runtime_step("cond", self.helper_image, "cond", {"g": [expr]}, desc))
+            unit.result("v")
+            unit.run_after = self.dag_producers(desc, "a condition")
+            return unit
+
+        return self.helper("cond:" + guard.id, make)
+
+    def value_unit(self, consumer: f.FlatTask, what: str, source: f.Source | None = None,
+                   artifact: tuple[str, f.ArtSource, str | None] | None = None) -> Unit:
+        """A task that computes one value once and publishes it as result `v`, for a container that
+        cannot compute it itself (OneOf, collected lists, selected fields, artifact metadata)."""
+        desc = Descriptors(self.ctx, [], consumer.plan_task.key)
+        if artifact is not None:
+            attr, art, key = artifact
+            value = ["A", attr, desc.artifact(art), key]
+        else:
+            value = desc.param(source)  # type: ignore[arg-type]
+        if per_iteration(value):
+            raise UnsupportedError(f"{what} differs per loop iteration in a way a container component cannot read on "
+                                   "Tekton; use a Python component or --backend argo", path=(consumer.plan_task.path,))
+        spec = {"v": value}
+
+        def make() -> Unit:
+            unit = Unit(self.namer.name("val-" + consumer.id))
+            unit.steps.append(st.runtime_step("value", self.helper_image, "value", spec, desc))
+            unit.result("v")
+            unit.run_after = self.dag_producers(desc, what)
+            return unit
+
+        return self.helper("value:" + escape.spec_json([spec, sorted(desc.env.items())]), make)
+
+    def gate_unit(self, task: f.FlatTask, per_iter: list[f.Guard], value: f.Source | None) -> Unit:
+        desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
+        spec: dict[str, Any] = {"L": desc.loop_table(), "g": [desc.expr(g.expr) for g in per_iter]}
+        if value is not None:
+            spec["v"] = desc.param(value)
+
+        def make() -> Unit:
+            unit = Unit(self.namer.name("gate-" + task.id))
+            unit.steps.append(st.runtime_step("gate", self.helper_image, "gate", spec, desc))
+            unit.result("keys", array=True)
+            unit.result("n")
+            if value is not None:
+                unit.result("vals", array=True)
+            unit.run_after = self.dag_producers(desc, "a loop")
+            return unit
+
+        return self.helper("gate:" + escape.spec_json([spec, sorted(desc.env.items())]), make)
+
+    # -- one task --------------------------------------------------------------------------------
+
+    def add_group(self, tasks: list[f.FlatTask]) -> None:
+        """Exit tasks that depend on each other run as the steps of one finally task, in order: Tekton's
+        finally tasks cannot wait for each other. Their conditions are evaluated in the pod."""
+        self.group = frozenset(t.id for t in tasks)
+        merged = Unit(tasks[0].id, finally_=True, display=escape.tform(tasks[0].plan_task.display_name))
+        try:
+            for task in tasks:
+                self.add(task)
+                unit = self.units.pop()
+                for step in unit.steps:
+                    step["name"] = task.id if step["name"] == "main" else f"{task.id}-{step['name']}"
+                merged.steps += unit.steps
+                merged.volumes += [v for v in unit.volumes if v not in merged.volumes]
+                merged.retries = max(merged.retries, unit.retries)
+                merged.params += [x for x in unit.params if x not in merged.params]
+                for d in unit.declared:
+                    merged.declare(d["name"], array=d.get("type") == "array")
+                self.unit_of[task.id] = merged
+        finally:
+            self.group = frozenset()
+        self.units.append(merged)
+
+    def add(self, task: f.FlatTask) -> None:
+        unit = Unit(task.id, finally_=task.finally_, display=escape.tform(task.plan_task.display_name))
+        per_iter, in_pod = self.lower_guards(task, unit)
+        value_matrix = self.render_steps(task, unit, in_pod)
+        self.lower_loops(task, unit, per_iter, value_matrix)
+        retry = task.plan_task.retry
+        if retry is not None and retry.max_count > 0:
+            unit.retries = retry.max_count
+            if retry.backoff_seconds > 0:
+                self.warnings.append(f"task {task.plan_task.key!r}: Tekton retries at once; the backoff of "
+                                     f"{retry.backoff_seconds:g}s is not applied")
+        if not task.finally_:
+            unit.run_after |= {self.unit_of[t].name for t in task.after if t in self.unit_of
+                               and not self.flat.task(t).finally_}
+        unit.run_after.discard(unit.name)
+        self.units.append(unit)
+        self.unit_of[task.id] = unit
+
+    def lower_guards(self, task: f.FlatTask, unit: Unit) -> tuple[list[f.Guard], list[f.Guard]]:
+        per_iter: list[f.Guard] = []
+        in_pod: list[f.Guard] = []
+        for guard in task.guards:
+            probe = Descriptors(self.ctx, task.loops)
+            if per_iteration(probe.expr(guard.expr)):
+                per_iter.append(guard)
+                continue
+            entries = None if self.group else guards.when_entries(guard.expr, self.result_ref)
+            if entries is not None:
+                unit.when += entries
+                continue
+            cond = None if self.group else self.condition_unit(guard)
+            if cond is None:
+                in_pod.append(guard)
+                continue
+            unit.when.append({"input": escape.ref(f"tasks.{cond.name}.results.v"), "operator": "in",
+                              "values": ["true"]})
+            unit.run_after.add(cond.name)
+        if per_iter and task.finally_:
+            raise UnsupportedError("a condition on loop items inside an exit task is not supported on Tekton; "
+                                   "use --backend argo", path=(task.plan_task.path,))
+        return per_iter, in_pod
+
+    def lower_loops(self, task: f.FlatTask, unit: Unit, per_iter: list[f.Guard], value: f.Source | None) -> None:
+        if not task.loops:
+            return
+        if task.finally_:
+            raise UnsupportedError("a loop inside an exit task is not supported on Tekton (finally tasks cannot "
+                                   "depend on each other); use --backend argo", path=(task.plan_task.path,))
+        limits = [loop.parallelism for loop in task.loops if loop.parallelism]
+        if limits:
+            self.warnings.append(f"task {task.plan_task.key!r}: Tekton's Matrix has no parallelism limit; all "
+                                 f"iterations start at once (the pipeline asks for at most {min(limits)})")
+        keys = None
+        if value is None and not per_iter and all(loop.items is not None for loop in task.loops):
+            combos = list(itertools.product(*(range(len(loop.items or ())) for loop in task.loops)))
+            if len(combos) <= MAX_MATRIX:
+                keys = [".".join(str(i) for i in combo) for combo in combos]
+        if keys is not None:
+            if not keys:
+                unit.when.append(dict(guards.NEVER))
+                return
+            unit.matrix = {"params": [{"name": st.KEY_PARAM, "value": keys}]}
+            unit.declare(st.KEY_PARAM)
+            return
+        gate = self.gate_unit(task, per_iter, value)
+        unit.run_after.add(gate.name)
+        # An empty Matrix skips the task *and cascades*; a `when` on the count skips it alone.
+        unit.when.append({"input": escape.ref(f"tasks.{gate.name}.results.n"), "operator": "notin", "values": ["0"]})
+        if value is not None:
+            unit.matrix = {"params": [{"name": st.VALUE_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.vals[*]")}]}
+            unit.params.append({"name": st.KEYS_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.keys[*]")})
+            unit.declare(st.VALUE_PARAM)
+            unit.declare(st.KEYS_PARAM, array=True)
+        else:
+            unit.matrix = {"params": [{"name": st.KEY_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.keys[*]")}]}
+            unit.declare(st.KEY_PARAM)
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def render_steps(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> f.Source | None:
+        """Fill the unit's steps; returns the per-iteration value a direct container fans out over."""
+        c = task.component
+        if isinstance(c, p.ContainerComponent) and c.needs_launcher:
+            self.launcher(task, unit, in_pod)
+            return None
+        if in_pod:
+            raise UnsupportedError("this condition can only be evaluated inside the pod, which needs a Python "
+                                   "component; use --backend argo", path=(task.plan_task.path,))
+        if isinstance(c, p.ContainerComponent):
+            return self.direct(task, unit)
+        if isinstance(c, p.ImporterComponent):
+            self.importer(task, unit, c)
+        elif isinstance(c, p.PvcComponent):
+            self.pvc(task, unit, c)
+        return None
+
+    def launcher(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> None:
+        desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
+        spec, argv = st.launcher_spec(task, desc)
+        if in_pod:
+            spec["g"] = [desc.expr(g.expr) for g in in_pod]
+        step = st.runtime_step("main", self.image(task, unit), "run", spec, desc, argv, keyed=bool(task.loops))
+        self.task_params(unit, desc)
+        resources = self.resources(task)
+        if resources:
+            step["computeResources"] = resources
+        unit.steps.append(step)
+        unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
+        self.specs[task.id] = spec
+
+    def direct(self, task: f.FlatTask, unit: Unit) -> f.Source | None:
+        c = task.component
+        assert isinstance(c, p.ContainerComponent)
+        value = self.fan_out_value(task)
+        command = st.DirectCommand(task, _DirectValues(self, task, unit, value))
+        post = None
+        if c.interface.out_params or c.interface.out_artifacts:
+            desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
+            spec: dict[str, Any] = {"t": task.id, "op": [[q.name, q.type.value] for q in c.interface.out_params],
+                                    "oa": [a.name for a in c.interface.out_artifacts], "r": {}}
+            args: list[str] = []
+            if value is not None:
+                spec["mk"] = 1
+                desc.env["KFPC_TR"] = escape.ref("context.taskRun.name")
+                args = [escape.ref(f"params.{st.KEYS_PARAM}[*]")]
+            post = st.runtime_step("post", self.helper_image, "post", spec, desc, args,
+                                   keyed=bool(task.loops) and value is None)
+            self.task_params(unit, desc)
+            self.specs[task.id] = spec
+        steps, volumes = st.direct_steps(task, command, self.image(task, unit), post)
+        if "command" not in steps[0]:
+            self.warnings.append(f"task {task.plan_task.key!r}: the component has no command; Tekton looks up the "
+                                 "image's entrypoint in its registry when the task starts")
+        resources = self.resources(task)
+        if resources:
+            steps[0]["computeResources"] = resources
+        unit.steps += steps
+        unit.volumes += volumes
+        return value
+
+    def fan_out_value(self, task: f.FlatTask) -> f.Source | None:
+        """The one per-iteration value a direct container in a loop reads, if any."""
+        if not task.loops:
+            return None
+        c = task.component
+        assert isinstance(c, p.ContainerComponent)
+        used = {leaf.name for arg in c.command + c.args for leaf in placeholders.walk(arg)
+                if isinstance(leaf, (p.InputValue, p.IfPresent))}
+        used |= {x.name for _, tmpl in c.env for x in tmpl if isinstance(x, p.InputValue)}
+        found: dict[str, f.Source] = {}
+        for name in sorted(used & set(task.params)):
+            source = task.params[name][1]
+            probe = Descriptors(self.ctx, task.loops)
+            desc = probe.param(source)
+            if desc is not None and per_iteration(desc):
+                found[escape.spec_json(desc)] = source
+        if len(found) > 1:
+            raise UnsupportedError("a container component inside a loop can take one per-iteration value on Tekton "
+                                   f"(a Matrix over it); {task.plan_task.key!r} takes {len(found)}; use a Python "
+                                   "component or --backend argo", path=(task.plan_task.path,))
+        return next(iter(found.values()), None)
+
+    def importer(self, task: f.FlatTask, unit: Unit, c: p.ImporterComponent) -> None:
+        desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
+        uri_source: f.Source = f.Const(c.uri.value) if isinstance(c.uri, p.Constant) else \
+            task.params[c.uri.name][1] if isinstance(c.uri, p.FromInput) and c.uri.name in task.params else f.Const("")
+        artifact = c.interface.out_artifacts[0].name if c.interface.out_artifacts else "artifact"
+        spec = {"t": task.id, "u": desc.param(uri_source) or ["c", ""], "m": _metadata(c.metadata, task, desc),
+                "a": artifact}
+        if isinstance(uri_source, f.Const) and str(uri_source.value).startswith("oci://"):
+            # A model packaged as an image (KServe modelcar): its /models is copied into the workspace.
+            target = st.artifact_path(task.id, artifact, None)
+            unit.steps.append({"name": "pull", "image": str(uri_source.value)[len("oci://"):],
+                               "command": ["sh", "-c", 'mkdir -p "$0" && cp -R /models "$0"/', target]})
+        unit.steps.append(st.runtime_step("import", self.helper_image, "import", spec, desc, keyed=bool(task.loops)))
+        self.task_params(unit, desc)
+        unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")
+        self.specs[task.id] = spec
+
+    def pvc(self, task: f.FlatTask, unit: Unit, c: p.PvcComponent) -> None:
+        desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
+        params = st.param_specs(c.interface, task, desc)
+        desc.env["KFPC_NAME"] = escape.ref("context.pipelineRun.name")
+        spec = {"t": task.id, "op": c.op, "p": params, "r": {}}
+        unit.steps.append(st.runtime_step("pvc", self.helper_image, "pvc", spec, desc, keyed=bool(task.loops)))
+        self.task_params(unit, desc)
+        unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
+        self.specs[task.id] = spec
+
+    @staticmethod
+    def task_params(unit: Unit, desc: Descriptors) -> None:
+        for name, value in desc.task_params.items():
+            if all(p_["name"] != name for p_ in unit.params):
+                unit.params.append({"name": name, "value": value})
+                unit.declare(name)
+
+    # -- images and resources --------------------------------------------------------------------
+
+    def image(self, task: f.FlatTask, unit: Unit) -> str:
+        c = task.component
+        assert isinstance(c, p.ContainerComponent)
+        out = []
+        for part in c.image:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            source = task.params.get(part.name, (None, f.Const(None)))[1]
+            if isinstance(source, f.Const):
+                out.append(text_form(source.value))
+                continue
+            text = self.result_ref(source)
+            if text is None:
+                raise UnsupportedError(f"the image of {task.plan_task.key!r} comes from a value Tekton cannot place "
+                                       "in an image field; use --backend argo", path=(task.plan_task.path,))
+            out.append(text)
+        return "".join(out)
+
+    def resources(self, task: f.FlatTask) -> dict[str, Any]:
+        c = task.component
+        assert isinstance(c, p.ContainerComponent)
+        r = c.resources
+        fields = [(("limits", "cpu"), r.cpu_limit), (("requests", "cpu"), r.cpu_request),
+                  (("limits", "memory"), r.memory_limit), (("requests", "memory"), r.memory_request)]
+        out: dict[str, dict[str, str]] = {}
+        for (kind, key), tmpl in fields:
+            text = self.static_text(task, tmpl, key)
+            if text:
+                out.setdefault(kind, {})[key] = text
+        if r.accelerator_type is not None:
+            acc = self.static_text(task, r.accelerator_type, "accelerator type")
+            count = self.static_text(task, r.accelerator_count or ("1",), "accelerator count")
+            if acc and count not in (None, "", "0"):
+                out.setdefault("limits", {})[acc] = count  # type: ignore[index]
+        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+    def static_text(self, task: f.FlatTask, tmpl: p.TextTemplate | None, what: str) -> str | None:
+        """Tekton cannot substitute into resource quantities: run-time values fall back to the
+        pipeline parameter's default, with a warning."""
+        if tmpl is None:
+            return None
+        out = []
+        for part in tmpl:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            source = task.params.get(part.name, (None, f.Const(None)))[1]
+            if isinstance(source, f.Param):
+                spec = next((q for q in self.flat.plan.inputs if q.name == source.name), None)
+                if spec is not None and spec.has_default:
+                    self.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} at run time; "
+                                         f"using the default of parameter {source.name!r} ({text_form(spec.default)})")
+                    out.append(text_form(spec.default))
+                    continue
+            if not isinstance(source, f.Const):
+                self.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} from a run-time "
+                                     "value; it is left unset")
+                return None
+            out.append(text_form(source.value))
+        return "".join(out)
+
+
+class _DirectValues:
+    """How a container component without the launcher gets each value into its command line."""
+
+    def __init__(self, builder: Builder, task: f.FlatTask, unit: Unit, fan_out: f.Source | None):
+        self.b = builder
+        self.task = task
+        self.unit = unit
+        self.fan_out = fan_out
+
+    def input(self, name: str) -> str:
+        return self.text(self.task.params[name][1], f"input {name!r} of {self.task.plan_task.key!r}")
+
+    def text(self, source: f.Source, what: str) -> str:
+        if isinstance(source, f.Const):
+            return st.constant_text(source.value)
+        if isinstance(source, f.Runtime):
+            return self.runtime(source.kind)
+        if isinstance(source, f.Interp):
+            return "".join(escape.tform(part) if isinstance(part, str) else self.text(part, what)
+                           for part in source.parts)
+        if isinstance(source, f.Status):
+            return self.status(source)
+        if self.fan_out is not None and source == self.fan_out:
+            return escape.ref(f"params.{st.VALUE_PARAM}")
+        ref = self.b.result_ref(source)
+        if ref is not None:
+            if isinstance(source, f.Out):
+                self.unit.run_after.add(self.b.unit_of[source.task].name)
+            return ref
+        return self.computed(self.b.value_unit(self.task, what, source=source))
+
+    def status(self, source: f.Status) -> str:
+        """A container without the launcher cannot turn Tekton's state into KFP's: it gets the
+        PipelineTaskFinalStatus JSON with Tekton's state name (Succeeded, Failed, Completed, None)."""
+        refs = status_refs(self.b.ctx, source)
+        if len(refs) > 1:
+            self.b.warnings.append(f"task {self.task.plan_task.key!r}: the state of exit handler "
+                                   f"{source.display_name!r} is read from the whole pipeline's")
+            refs = [escape.ref("tasks.status")]
+        desc = Descriptors(self.b.ctx, [])
+        state = escape.ref("params." + desc.state_param(refs[0]))
+        Builder.task_params(self.unit, desc)
+        self.b.warnings.append(f"task {self.task.plan_task.key!r}: a container component receives Tekton's state "
+                               "name (Succeeded, Failed, Completed, None) in PipelineTaskFinalStatus")
+        return ('{"error":{},"pipelineJobResourceName":"' + escape.ref("context.pipelineRun.name")
+                + '","pipelineTaskName":' + escape.tform(json.dumps(source.display_name)) + ',"state":"' + state + '"}')
+
+    def computed(self, helper: Unit) -> str:
+        self.unit.run_after.add(helper.name)
+        return escape.ref(f"tasks.{helper.name}.results.v")
+
+    def runtime(self, kind: p.RuntimeKind) -> str:
+        if kind in RUNTIME_CONTEXT:
+            return escape.ref(RUNTIME_CONTEXT[kind])
+        if kind is p.RuntimeKind.TASK_NAME:
+            return escape.tform(self.task.plan_task.key)
+        if kind is p.RuntimeKind.PIPELINE_ROOT:
+            return escape.tform(self.b.ctx.pipeline_root)
+        if kind is p.RuntimeKind.WORKSPACE_PATH:
+            return "/kfp-workspace"
+        return self.computed(self.b.value_unit(self.task, "the run's creation time", source=f.Runtime(kind)))
+
+    def artifact(self, name: str, attr: str, key: str | None) -> str:
+        binding, source = self.task.artifacts[name]
+        what = f"artifact {name!r} of {self.task.plan_task.key!r}"
+        if attr in ("path", "uri") and isinstance(source, f.ArtOut) and not source.loops:
+            producer = self.b.flat.task(source.task)
+            imported = isinstance(producer.component, p.ImporterComponent)
+            depth = self.b.ctx.depth(source.task, 0)
+            if not (imported and attr == "uri"):
+                self.unit.run_after.add(self.b.unit_of[source.task].name)
+                if depth == 0:
+                    return st.artifact_path(source.task, source.output, None)
+                if depth == len(self.task.loops) and self.fan_out is None:
+                    return st.artifact_path(source.task, source.output, escape.ref(f"params.{st.KEY_PARAM}"))
+        assert source is not None
+        return self.computed(self.b.value_unit(self.task, what, artifact=(attr, source, key)))
+
+
+def _metadata(meta: Any, task: f.FlatTask, desc: Descriptors) -> Any:
+    """Importer metadata for the runtime: strings holding `{{$.inputs.parameters['x']}}` become
+    value descriptors (["=v", desc]); everything else stays as written."""
+    if isinstance(meta, dict):
+        return {str(k): _metadata(v, task, desc) for k, v in meta.items()}
+    if isinstance(meta, list):
+        return [_metadata(v, task, desc) for v in meta]
+    if isinstance(meta, str) and "{{$" in meta:
+        try:
+            parsed = placeholders.parse_string(meta)
+        except placeholders.PlaceholderError:
+            return meta
+        parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
+        out: list[Any] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, p.InputValue) and part.name in task.params:
+                d = desc.param(task.params[part.name][1])
+                out.append(d if d is not None else "")
+            else:
+                return meta
+        return ["=v", ["x", out]]
+    return meta

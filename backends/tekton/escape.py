@@ -1,0 +1,35 @@
+"""How values survive Tekton and the kubelet on their way into a container.
+
+Tekton has no escape for `$(`: it substitutes known references in params, `when`, args, env and
+scripts, in several passes that each rescan the previous pass's output, and the kubelet then expands
+`$(VAR)` and folds `$$` in args and env (tekton.md §1). kfpc therefore never lets a `$` of user text
+reach either of them:
+
+* T-form: in every string Tekton or the kubelet will see (params, results, `when` values, args, env
+  values), each `$` is written `$(KFPC_D)`. Tekton knows no such reference and leaves it alone; the
+  kubelet expands it to `$` from the env var KFPC_D that every pod defines (the run's pod template),
+  exactly once and without rescanning. The kfpc runtime decodes it itself where the kubelet does not.
+* JSON for the runtime (KFPC_SPEC): `$` is written as the JSON escape \\u0024, so the text has no `$`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+DOLLAR_ENV = "KFPC_D"
+DOLLAR = f"$({DOLLAR_ENV})"
+
+
+def tform(text: str) -> str:
+    return text.replace("$", DOLLAR)
+
+
+def spec_json(value: Any) -> str:
+    """Compact JSON with no `$` in it: safe in an env value, decoded by json.loads as written."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("$", "\\u0024")
+
+
+def ref(expression: str) -> str:
+    """A Tekton substitution, `$(...)`: the only `$` kfpc writes on purpose."""
+    return f"$({expression})"

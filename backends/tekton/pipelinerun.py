@@ -1,0 +1,178 @@
+"""Assemble the PipelineRun: parameters, tasks and finally tasks, results, the workspace, timeouts.
+
+One PipelineRun with an inline pipelineSpec, runnable with `kubectl create -f` on a stock Tekton
+(v0.59 LTS through 1.x, default feature flags): no custom tasks, no image of kfpc's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+from kfpc.plan.values import text_form
+from kfpc.runtime import tekton_packed
+
+from kfpc_backends.tekton import escape
+from kfpc_backends.tekton import flatten as f
+from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton.build import Builder
+from kfpc_backends.tekton.sources import WORKSPACE, Context
+
+API_VERSION = "tekton.dev/v1"
+ANNOTATION_PREFIX = "kfpc.dev"
+_PARAM_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9-]*$")  # dots would need $(params['a.b'])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The backend's options (kfpc compile -O name=value) after defaults."""
+
+    helper_image: str
+    workspace_size: str
+    storage_class: str | None
+    access_mode: str
+    workspace_claim: str | None
+    pipeline_root: str
+
+
+def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
+    flat = f.flatten(plan)
+    names = param_names(plan)
+    builder = Builder(flat, Context(flat, names, settings.pipeline_root), settings.helper_image)
+    for group in finally_groups(flat):
+        if len(group) > 1:
+            builder.add_group(group)
+    grouped = {t.id for group in finally_groups(flat) if len(group) > 1 for t in group}
+    for task in flat.tasks:
+        if task.id not in grouped:
+            builder.add(task)
+    results = pipeline_results(builder, flat)
+    builder.finish_results()
+    tasks = [u.render() for u in builder.units if not u.finally_]
+    finally_ = [u.render() for u in builder.units if u.finally_]
+    if not tasks:
+        raise UnsupportedError("the pipeline has no task outside its exit handler; Tekton needs at least one")
+    spec: dict[str, Any] = {}
+    if plan.description:
+        spec["description"] = plan.description
+    params = pipeline_params(plan, names)
+    if params:
+        spec["params"] = params
+    uses_workspace = any("workspaces" in t for t in tasks + finally_)
+    if uses_workspace:
+        spec["workspaces"] = [{"name": WORKSPACE, "description": "kfpc: artifacts and values passed between tasks"}]
+    spec["tasks"] = tasks
+    if finally_:
+        spec["finally"] = finally_
+    if results:
+        spec["results"] = results
+    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
+    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
+    if plan.display_name and plan.display_name != plan.name:
+        annotations[f"{ANNOTATION_PREFIX}/display-name"] = plan.display_name
+    metadata["annotations"] = annotations
+    env = []
+    text = json.dumps(spec)
+    if escape.DOLLAR in text:  # the kubelet turns $(KFPC_D) in args into `$` from this variable
+        env.append({"name": escape.DOLLAR_ENV, "value": "$"})
+    if any(step.get("command") == st.COMMAND for t in tasks + finally_ for step in t["taskSpec"]["steps"]):
+        env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
+    run_spec: dict[str, Any] = {"pipelineSpec": spec}
+    if env:
+        run_spec["taskRunTemplate"] = {"podTemplate": {"env": env}}
+    run_spec["timeouts"] = {"pipeline": "0s"}
+    if uses_workspace:
+        run_spec["workspaces"] = [workspace_binding(settings)]
+    run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
+    return run, builder.warnings
+
+
+def param_names(plan: p.Plan) -> dict[str, str]:
+    """KFP parameter -> Tekton parameter: the same name where Tekton accepts it. Names are unique
+    case-insensitively, and `kfpc-` is kept for the task parameters kfpc declares itself."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    wanted = [q.name for q in plan.inputs] + [a.name for a in plan.root_dag.interface.in_artifacts]
+    for name in wanted:
+        candidate = name if _PARAM_NAME.match(name) and not name.lower().startswith("kfpc-") else \
+            "p_" + re.sub(r"[^_a-zA-Z0-9-]", "_", name)
+        base, n = candidate, 1
+        while candidate.lower() in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate.lower())
+        out[name] = candidate
+    return out
+
+
+def pipeline_params(plan: p.Plan, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Defaults are written in T-form: Tekton v1.9+ resolves `$(params.x)` inside defaults, and the
+    kubelet would expand `$(VAR)`; T-form text has neither."""
+    out = []
+    for q in plan.inputs:
+        entry: dict[str, Any] = {"name": names[q.name], "type": "string"}
+        if q.description:
+            entry["description"] = q.description
+        if q.has_default:
+            entry["default"] = escape.tform(text_form(q.default))
+        elif q.optional:
+            entry["default"] = ""
+        out.append(entry)
+    for a in plan.root_dag.interface.in_artifacts:
+        out.append({"name": names[a.name], "type": "string",
+                    "description": f"input artifact {a.name!r}: a URI, or a path in the kfpc workspace"})
+    return out
+
+
+def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, Any]]:
+    out = []
+    taken: set[str] = set()
+    for name, (_, source) in flat.outputs.items():
+        if isinstance(source, f.Out) and flat.task(source.task).finally_:
+            builder.warnings.append(f"pipeline output {name!r} comes from an exit task; Tekton cannot publish it")
+            continue
+        text = builder.result_ref(source)
+        if text is None:
+            consumer = flat.tasks[-1]
+            unit = builder.value_unit(consumer, f"pipeline output {name!r}", source=source)
+            text = escape.ref(f"tasks.{unit.name}.results.v")
+        result = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-._") or "output"
+        while result in taken:
+            result += "-2"
+        taken.add(result)
+        out.append({"name": result, "value": text})
+    return out
+
+
+def finally_groups(flat: f.FlatPipeline) -> list[list[f.FlatTask]]:
+    """Exit tasks connected by dependencies, each group in the flattened (topological) order."""
+    fin = [t for t in flat.tasks if t.finally_]
+    parent = {t.id: t.id for t in fin}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for t in fin:
+        for dep in t.after:
+            if dep in parent:
+                parent[root(dep)] = root(t.id)
+    groups: dict[str, list[f.FlatTask]] = {}
+    for t in fin:
+        groups.setdefault(root(t.id), []).append(t)
+    return sorted(groups.values(), key=lambda g: fin.index(g[0]))
+
+
+def workspace_binding(settings: Settings) -> dict[str, Any]:
+    if settings.workspace_claim:
+        return {"name": WORKSPACE, "persistentVolumeClaim": {"claimName": settings.workspace_claim}}
+    claim: dict[str, Any] = {"accessModes": [settings.access_mode],
+                             "resources": {"requests": {"storage": settings.workspace_size}}}
+    if settings.storage_class:
+        claim["storageClassName"] = settings.storage_class
+    return {"name": WORKSPACE, "volumeClaimTemplate": {"spec": claim}}

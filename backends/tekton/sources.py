@@ -1,0 +1,209 @@
+"""Value sources as the kfpc runtime reads them: small JSON descriptors (kfpc/runtime/tekton.py.j2).
+
+A descriptor says where a value lives at run time: a constant, an env var Tekton fills (pipeline
+parameters, context values, task states), a file a producer left in the run's workspace (for one
+iteration, or collected over a loop), a loop item, a OneOf, an interpolation. Files need no Tekton
+result, so values of any size pass, loops keep per-iteration data apart, and a skipped producer is
+simply a missing file, which never cascades a skip (tekton.md §3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+
+from kfpc_backends.tekton import escape
+from kfpc_backends.tekton import flatten as f
+
+#: Where the runtime's files live: the workspace's default mount path plus the PipelineRun uid
+#: (one directory per run, so runs sharing an existing claim never see each other's files).
+WORKSPACE = "kfpc"
+RUN_ROOT = "/workspace/kfpc/" + escape.ref("context.pipelineRun.uid")
+
+RUNTIME_CONTEXT = {
+    p.RuntimeKind.JOB_NAME: "context.pipelineRun.name",
+    p.RuntimeKind.JOB_RESOURCE_NAME: "context.pipelineRun.name",
+    p.RuntimeKind.JOB_UUID: "context.pipelineRun.uid",
+    p.RuntimeKind.TASK_UUID: "context.taskRun.uid",
+}
+KFP_WORKSPACE = "/kfp-workspace"
+
+
+class Context:
+    """What every descriptor builder of one compile shares."""
+
+    def __init__(self, flat: f.FlatPipeline, param_names: dict[str, str], pipeline_root: str):
+        self.flat = flat
+        self.param_names = param_names  # KFP pipeline parameter -> Tekton parameter name
+        self.pipeline_root = pipeline_root
+        self.dag_ids = frozenset(t.id for t in flat.tasks if not t.finally_)
+
+    def depth(self, task: str, outside: int) -> int:
+        """How many of the producer's loops the reader shares: the length of the key prefix it reads."""
+        return len(self.flat.task(task).loops) - outside
+
+
+class Descriptors:
+    """Descriptors for one kfpc runtime step, with the env vars Tekton must fill for them."""
+
+    def __init__(self, ctx: Context, loops: list[f.Loop], task_name: str = ""):
+        self.ctx = ctx
+        self.loops = loops
+        self.task_name = task_name  # {{$.pipeline_task_name}}
+        self.env: dict[str, str] = {}  # env var -> Tekton value (T-form text after substitution)
+        self.task_params: dict[str, str] = {}  # pipeline task param -> Tekton value (task states)
+        self.producers: set[str] = set()  # flat tasks whose files these descriptors read
+
+    def env_var(self, tekton_value: str) -> str:
+        return _intern(self.env, "KFPC_V", tekton_value)
+
+    def state_param(self, tekton_ref: str) -> str:
+        """Task states reach a finally task only through its params (Tekton substitutes them nowhere else)."""
+        return _intern(self.task_params, "kfpc-s", tekton_ref)
+
+    def level(self, loop_id: str) -> int:
+        for index, loop in enumerate(self.loops):
+            if loop.id == loop_id:
+                return index
+        raise UnsupportedError(f"loop {loop_id!r} is not around this task")
+
+    # -- parameters ------------------------------------------------------------------------------
+
+    def param(self, source: f.Source) -> list[Any] | None:
+        """The descriptor of a parameter value; None when nothing supplies it."""
+        if isinstance(source, f.Const):
+            return None if source.value is None else ["c", source.value]
+        if isinstance(source, f.Param):
+            return ["e", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
+        if isinstance(source, f.Out):
+            self.producers.add(source.task)
+            depth = self.ctx.depth(source.task, source.loops)
+            if source.loops:
+                element = (source.element_type or p.ParamType.STRING).value
+                if source.selector:
+                    raise UnsupportedError("selecting a field of values collected from a loop is not supported "
+                                           "on Tekton; use --backend argo")
+                return ["l", source.task, source.output, depth, source.loops, element]
+            return ["f", source.task, source.output, depth, list(source.selector)]
+        if isinstance(source, f.OneOf):
+            return ["o", [self.param(option) for option in source.options]]
+        if isinstance(source, f.Item):
+            return ["i", self.level(source.loop), list(source.selector)]
+        if isinstance(source, f.Runtime):
+            return self.runtime(source.kind)
+        if isinstance(source, f.Interp):
+            parts: list[Any] = []
+            for part in source.parts:
+                if isinstance(part, str):
+                    parts.append(part)
+                else:
+                    desc = self.param(part)
+                    parts.append(desc if desc is not None else "")
+            return ["x", parts]
+        if isinstance(source, f.Status):
+            names = [self.env_var(escape.ref("params." + self.state_param(ref))) for ref in status_refs(self.ctx, source)]
+            self.env.setdefault("KFPC_NAME", escape.ref("context.pipelineRun.name"))
+            return ["s", names, source.display_name]
+        raise TypeError(source)
+
+    def runtime(self, kind: p.RuntimeKind) -> list[Any]:
+        if kind in RUNTIME_CONTEXT:
+            return ["e", self.env_var(escape.ref(RUNTIME_CONTEXT[kind]))]
+        if kind is p.RuntimeKind.TASK_NAME:
+            return ["c", self.task_name]
+        if kind is p.RuntimeKind.PIPELINE_ROOT:
+            return ["c", self.ctx.pipeline_root]
+        if kind is p.RuntimeKind.WORKSPACE_PATH:
+            return ["c", KFP_WORKSPACE]
+        # Tekton exposes no creation time: the step's own start time stands in (README, Tekton limits).
+        return ["now"]
+
+    # -- artifacts -------------------------------------------------------------------------------
+
+    def artifact(self, source: f.ArtSource | None) -> list[Any] | None:
+        if source is None:
+            return None
+        if isinstance(source, f.ArtOut):
+            self.producers.add(source.task)
+            depth = self.ctx.depth(source.task, source.loops)
+            if source.loops:
+                return ["al", source.task, source.output, depth, source.loops]
+            return ["af", source.task, source.output, depth]
+        if isinstance(source, f.ArtOneOf):
+            return ["ao", [self.artifact(option) for option in source.options]]
+        if isinstance(source, f.ArtItem):
+            return ["ai", self.level(source.loop)]
+        if isinstance(source, f.ArtInput):
+            return ["au", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
+        raise TypeError(source)
+
+    # -- loops and conditions --------------------------------------------------------------------
+
+    def loop_table(self) -> list[list[Any]]:
+        """Per loop level, how to find its items (evaluated for the enclosing iterations' key)."""
+        table: list[list[Any]] = []
+        for loop in self.loops:
+            if loop.items is not None:
+                table.append(["P", ["c", list(loop.items)]])
+            elif loop.over_artifacts:
+                table.append(["A", self.artifact(loop.source)])  # type: ignore[arg-type]
+            else:
+                desc = self.param(loop.source)  # type: ignore[arg-type]
+                table.append(["P", desc if desc is not None else ["c", []]])
+        return table
+
+    def expr(self, expr: p.Expr) -> list[Any]:
+        if isinstance(expr, p.Operand):
+            desc = self.param(expr.source)  # type: ignore[arg-type]
+            return ["opd", expr.input, expr.type.value, expr.cast, desc if desc is not None else ["n"]]
+        if isinstance(expr, p.Literal):
+            return ["lit", expr.value]
+        if isinstance(expr, p.Compare):
+            return ["cmp", expr.op, self.expr(expr.left), self.expr(expr.right)]
+        if isinstance(expr, p.Not):
+            return ["not", self.expr(expr.operand)]
+        if isinstance(expr, p.And):
+            return ["and", [self.expr(e) for e in expr.operands]]
+        if isinstance(expr, p.Or):
+            return ["or", [self.expr(e) for e in expr.operands]]
+        raise TypeError(expr)
+
+
+def _intern(table: dict[str, str], prefix: str, value: str) -> str:
+    """The name under which `value` is in `table`, added as `<prefix><n>` the first time."""
+    for name, known in table.items():
+        if known == value:
+            return name
+    name = f"{prefix}{len(table)}"
+    table[name] = value
+    return name
+
+
+def status_refs(ctx: Context, source: f.Status) -> list[str]:
+    """Tekton's state references for an exit handler's group: `$(tasks.status)` when the group is the
+    whole pipeline, else one `$(tasks.<t>.status)` per task of the group."""
+    if set(source.tasks) >= ctx.dag_ids:
+        return [escape.ref("tasks.status")]
+    return [escape.ref(f"tasks.{t}.status") for t in source.tasks]
+
+
+def per_iteration(desc: Any) -> bool:
+    """Does the value differ between the iterations of the reader's loops?"""
+    if not isinstance(desc, list) or not desc or not isinstance(desc[0], str):
+        return False
+    kind = desc[0]
+    if kind in ("i", "ai"):
+        return True
+    if kind in ("f", "af", "l", "al"):
+        return desc[3] > 0
+    if kind in ("o", "ao", "x", "and", "or"):
+        return any(per_iteration(d) for d in desc[1])
+    if kind == "opd":
+        return per_iteration(desc[4])
+    if kind == "not":
+        return per_iteration(desc[1])
+    if kind == "cmp":
+        return per_iteration(desc[2]) or per_iteration(desc[3])
+    return False

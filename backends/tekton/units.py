@@ -1,0 +1,89 @@
+"""A Unit is one pipeline task of the PipelineRun under construction, before it becomes YAML.
+
+Units stay editable until the end because producers learn late what is asked of them: a consumer
+may need one of their outputs as a Tekton result (for a `when` or a container's command line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a manifest fragment."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+@dataclass
+class Unit:
+    name: str
+    finally_: bool = False
+    display: str = ""
+    run_after: set[str] = field(default_factory=set)
+    when: list[dict[str, Any]] = field(default_factory=list)
+    matrix: dict[str, Any] | None = None
+    params: list[dict[str, Any]] = field(default_factory=list)  # the pipeline task's params
+    declared: list[dict[str, Any]] = field(default_factory=list)  # the taskSpec's params
+    results: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    volumes: list[dict[str, Any]] = field(default_factory=list)
+    retries: int = 0
+
+    @property
+    def workspace(self) -> bool:
+        """Only tasks that read or write the run's files bind the workspace: every pod bound to it is
+        scheduled next to the volume (Tekton's affinity assistant), so the others stay free."""
+        return any(step.get("command") == st.COMMAND or any(RUN_ROOT in text for text in strings(step))
+                   for step in self.steps)
+
+    def result(self, name: str, array: bool = False) -> None:
+        if all(r["name"] != name for r in self.results):
+            self.results.append({"name": name, **({"type": "array"} if array else {})})
+
+    def declare(self, name: str, array: bool = False) -> None:
+        if all(d["name"] != name for d in self.declared):
+            self.declared.append({"name": name, **({"type": "array"} if array else {})})
+
+    def render(self) -> dict[str, Any]:
+        for step in self.steps:
+            st.finish_spec(step)
+        spec: dict[str, Any] = {}
+        workspace = self.workspace
+        if self.declared:
+            spec["params"] = self.declared
+        if self.results:
+            spec["results"] = self.results
+        if workspace:
+            spec["workspaces"] = [{"name": WORKSPACE}]
+        spec["steps"] = self.steps
+        if self.volumes:
+            spec["volumes"] = self.volumes
+        task: dict[str, Any] = {"name": self.name}
+        if self.display and self.display != self.name:
+            task["displayName"] = self.display
+        if self.params:
+            task["params"] = self.params
+        if self.matrix:
+            task["matrix"] = self.matrix
+        if self.when:
+            task["when"] = self.when
+        if self.run_after and not self.finally_:
+            task["runAfter"] = sorted(self.run_after)
+        if self.retries:
+            task["retries"] = self.retries
+        task["timeout"] = "0s"  # Tekton's default is 60 minutes, and PipelineRun timeouts do not reach tasks
+        if workspace:
+            task["workspaces"] = [{"name": WORKSPACE, "workspace": WORKSPACE}]
+        task["taskSpec"] = spec
+        return task

@@ -1,0 +1,311 @@
+"""Checks a Tekton PipelineRun the way the Tekton webhook and the API server would before running it.
+
+* schemas: the PipelineRun against its CRD, the inline pipelineSpec against the Pipeline CRD's spec,
+  each inline taskSpec against the Task CRD's spec (the PipelineRun CRD leaves both open), unknown
+  fields rejected like strict field validation;
+* fields: every field kfpc writes into a Tekton type exists in v0.59's API (the oldest version kfpc
+  supports), from v0.59's swagger.json;
+* names and structure: DNS-1123 task and step names, parameter and result name patterns, runAfter
+  targets, no cycles, finally tasks without runAfter, Matrix size and parameter declarations;
+* references: every `$(...)` in the run is a reference Tekton resolves in that place (or kfpc's
+  `$(KFPC_D)`, which Tekton leaves alone and the kubelet expands from the pod's env).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+
+from argo_checks import unknown_fields
+from kfpc_backends.tekton.units import strings as _strings
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "tekton"
+_REF = re.compile(r"\$\(([^()]*)\)")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_PARAM = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9.-]*$")
+_RESULT = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_CONTEXT_PIPELINE = {"context.pipelineRun.name", "context.pipelineRun.namespace", "context.pipelineRun.uid",
+                     "context.pipeline.name"}
+_CONTEXT_TASK = {"context.taskRun.name", "context.taskRun.namespace", "context.taskRun.uid", "context.task.name",
+                 "context.task.retry-count"}
+MAX_MATRIX = 256
+
+
+@functools.lru_cache(maxsize=None)
+def schema(name: str) -> dict[str, Any]:
+    return json.loads((SCHEMAS / name).read_text("utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(name: str, part: str) -> jsonschema.Draft7Validator:
+    s = schema(name)
+    return jsonschema.Draft7Validator(s if part == "" else s["properties"][part])
+
+
+def _validate(value: Any, name: str, part: str, where: str) -> list[str]:
+    sub = schema(name) if part == "" else schema(name)["properties"][part]
+    found = [f"{where}: {name}: {e.json_path}: {e.message[:200]}" for e in _validator(name, part).iter_errors(value)]
+    found += [f"{where}: {name} unknown field: {p}" for p in unknown_fields(value, sub, "$")]
+    return found
+
+
+def tasks_of(run: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = run["spec"]["pipelineSpec"]
+    return list(spec.get("tasks", [])) + list(spec.get("finally", []))
+
+
+def problems(run: dict[str, Any]) -> list[str]:
+    found = _validate(run, "pipelinerun-crd.json", "", "PipelineRun")
+    spec = run["spec"]["pipelineSpec"]
+    found += _validate(spec, "pipeline-crd.json", "spec", "pipelineSpec")
+    for task in tasks_of(run):
+        found += _validate(task["taskSpec"], "task-crd.json", "spec", f"task {task.get('name')}")
+    found += v059_fields(run)
+    found += structure(run)
+    found += references(run)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Fields that exist in Tekton v0.59
+
+
+@functools.lru_cache(maxsize=1)
+def _v059() -> dict[str, Any]:
+    return json.loads((SCHEMAS / "v0.59-swagger.json").read_text("utf-8"))["definitions"]
+
+
+def _fields(value: Any, definition: str, where: str) -> Iterator[str]:
+    """Keys of `value` missing from the v0.59 definition; k8s core types are not in that file."""
+    definitions = _v059()
+    if definition not in definitions or not isinstance(value, dict):
+        return
+    props = definitions[definition].get("properties", {})
+    for key, item in value.items():
+        if key not in props:
+            yield f"{where}.{key}: not in Tekton v0.59 ({definition})"
+            continue
+        target = props[key]
+        ref = target.get("$ref") or target.get("items", {}).get("$ref") or \
+            (target.get("additionalProperties") or {}).get("$ref")
+        if not ref:
+            continue
+        name = ref.rsplit("/", 1)[-1]
+        if isinstance(item, list):
+            for i, element in enumerate(item):
+                yield from _fields(element, name, f"{where}.{key}[{i}]")
+        else:
+            yield from _fields(item, name, f"{where}.{key}")
+
+
+def v059_fields(run: dict[str, Any]) -> list[str]:
+    return list(_fields(run["spec"], "v1.PipelineRunSpec", "$.spec"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Names and structure
+
+
+def structure(run: dict[str, Any]) -> list[str]:
+    out = []
+    spec = run["spec"]["pipelineSpec"]
+    dag = {t["name"]: t for t in spec.get("tasks", [])}
+    fin = {t["name"]: t for t in spec.get("finally", [])}
+    names = [t["name"] for t in tasks_of(run)]
+    if len(set(names)) != len(names):
+        out.append("duplicate pipeline task names")
+    for p in spec.get("params", []):
+        if not _PARAM.match(p["name"]):
+            out.append(f"pipeline param {p['name']!r}: invalid name")
+    lowered = [p["name"].lower() for p in spec.get("params", [])]
+    if len(set(lowered)) != len(lowered):
+        out.append("pipeline params are not unique case-insensitively")
+    generate = run["metadata"].get("generateName", "")
+    if len(generate) > 58 or not re.match(r"^[a-z0-9]([-a-z0-9]*)?-$", generate):
+        out.append(f"generateName {generate!r}: not a DNS-1123 prefix of at most 58 characters")
+    for task in tasks_of(run):
+        name = task["name"]
+        if not _DNS_LABEL.match(name) or len(name) > 63:
+            out.append(f"task {name!r}: not a DNS-1123 label")
+        for dep in task.get("runAfter", []):
+            if dep not in dag:
+                out.append(f"task {name}: runAfter {dep!r} is not a pipeline task")
+        if name in fin and "runAfter" in task:
+            out.append(f"finally task {name}: runAfter is not allowed")
+        if task.get("timeout") != "0s":
+            out.append(f"task {name}: timeout must be 0s (Tekton's default would end it after an hour)")
+        ts = task["taskSpec"]
+        steps = [s["name"] for s in ts["steps"]]
+        if len(set(steps)) != len(steps) or any(not _DNS_LABEL.match(s) or len(s) > 58 for s in steps):
+            out.append(f"task {name}: step names must be unique DNS-1123 labels of at most 58 characters")
+        for r in ts.get("results", []):
+            if not _RESULT.match(r["name"]):
+                out.append(f"task {name}: result {r['name']!r}: invalid name")
+        declared = {p["name"] for p in ts.get("params", [])}
+        given = [p["name"] for p in task.get("params", [])]
+        matrix = task.get("matrix", {}).get("params", [])
+        for p in given + [m["name"] for m in matrix]:
+            if p not in declared:
+                out.append(f"task {name}: param {p!r} is not declared by its taskSpec")
+        if set(given) & {m["name"] for m in matrix}:
+            out.append(f"task {name}: a param is both in params and in matrix")
+        combos = 1
+        for m in matrix:
+            combos *= len(m["value"]) if isinstance(m["value"], list) else 1
+        if combos > MAX_MATRIX:
+            out.append(f"task {name}: {combos} Matrix combinations (Tekton's default limit is {MAX_MATRIX})")
+        for w in task.get("when", []):
+            if w.get("operator") not in ("in", "notin") or not w.get("values"):
+                out.append(f"task {name}: malformed when {w}")
+        for step in ts["steps"]:
+            env = [e["name"] for e in step.get("env", [])]
+            if len(set(env)) != len(env):
+                out.append(f"task {name} step {step['name']}: duplicate env names")
+    out += _cycles(dag)
+    ws = {w["name"] for w in spec.get("workspaces", [])}
+    bound = {w["name"] for w in run["spec"].get("workspaces", [])}
+    if ws != bound:
+        out.append(f"workspaces declared {sorted(ws)} but bound {sorted(bound)}")
+    return out
+
+
+def _cycles(dag: dict[str, dict[str, Any]]) -> list[str]:
+    state: dict[str, int] = {}
+
+    def visit(n: str) -> bool:
+        if state.get(n) == 1:
+            return True
+        if state.get(n) == 2 or n not in dag:
+            return False
+        state[n] = 1
+        if any(visit(d) for d in _deps(dag[n])):
+            return True
+        state[n] = 2
+        return False
+
+    return [f"cycle through {n}" for n in sorted(dag) if visit(n)][:1]
+
+
+def _deps(task: dict[str, Any]) -> set[str]:
+    deps = set(task.get("runAfter", []))
+    for ref in _refs({k: v for k, v in task.items() if k != "taskSpec"}):
+        m = re.match(r"tasks\.([^.]+)\.results\.", ref)
+        if m:
+            deps.add(m.group(1))
+    return deps
+
+
+# ---------------------------------------------------------------------------------------------
+# References
+
+
+def _refs(value: Any) -> Iterator[str]:
+    for text in _strings(value):
+        for m in _REF.finditer(text):
+            yield m.group(1)
+
+
+def references(run: dict[str, Any]) -> list[str]:
+    spec = run["spec"]["pipelineSpec"]
+    params = {p["name"] for p in spec.get("params", [])}
+    dag = {t["name"]: t for t in spec.get("tasks", [])}
+    results = {t["name"]: {r["name"]: r.get("type", "string") for r in t["taskSpec"].get("results", [])}
+               for t in tasks_of(run)}
+    out = []
+
+    def result_ok(ref: str, where: str, allow_array: bool) -> str | None:
+        m = re.fullmatch(r"tasks\.([^.]+)\.results\.([^.\[]+)(\[\*\])?", ref)
+        if not m:
+            return f"{where}: malformed result reference $({ref})"
+        task, result, star = m.groups()
+        if task not in dag:
+            return f"{where}: $({ref}) names no pipeline task (finally results cannot be read)"
+        if result not in results[task]:
+            return f"{where}: $({ref}): task {task} declares no result {result!r}"
+        if bool(star) != (results[task][result] == "array"):
+            return f"{where}: $({ref}): array results are read whole with [*], string results without"
+        if star and not allow_array:
+            return f"{where}: $({ref}): a whole array can only be a param or Matrix value of its own"
+        return None
+
+    def pipeline_level(value: Any, where: str, finally_: bool, whole: bool) -> None:
+        for text in _strings(value):
+            for ref in (m.group(1) for m in _REF.finditer(text)):
+                if ref == "KFPC_D":
+                    continue
+                if ref.startswith("params."):
+                    if ref[len("params."):] not in params:
+                        out.append(f"{where}: $({ref}) is not a pipeline param")
+                elif ref.startswith("tasks.") and ref.endswith(".status") or ref == "tasks.status":
+                    if not finally_:
+                        out.append(f"{where}: $({ref}) only finally tasks may read task states")
+                    elif ref != "tasks.status" and ref.split(".")[1] not in dag:
+                        out.append(f"{where}: $({ref}) names no pipeline task")
+                elif ref.startswith("tasks."):
+                    problem = result_ok(ref, where, whole and text == f"$({ref})")
+                    if problem:
+                        out.append(problem)
+                elif ref not in _CONTEXT_PIPELINE:
+                    out.append(f"{where}: $({ref}) is not a reference Tekton resolves here")
+
+    for task in tasks_of(run):
+        name = task["name"]
+        finally_ = name not in dag
+        pipeline_level(task.get("params", []), f"task {name} params", finally_, True)
+        pipeline_level(task.get("matrix", {}), f"task {name} matrix", finally_, True)
+        pipeline_level(task.get("when", []), f"task {name} when", finally_, False)
+        pipeline_level(task.get("workspaces", []), f"task {name} workspaces", finally_, False)
+        pipeline_level(task.get("displayName", ""), f"task {name} displayName", finally_, False)
+        ts = task["taskSpec"]
+        declared = {p["name"]: p.get("type", "string") for p in ts.get("params", [])}
+        own_results = {r["name"] for r in ts.get("results", [])}
+        for step in ts["steps"]:
+            where = f"task {name} step {step['name']}"
+            for field in ("image", "command", "args", "env", "volumeMounts", "workingDir", "script"):
+                for text in _strings(step.get(field, [])):
+                    for ref in (m.group(1) for m in _REF.finditer(text)):
+                        if ref == "KFPC_D":
+                            continue
+                        if ref.startswith("params."):
+                            pname = ref[len("params."):]
+                            star = pname.endswith("[*]")
+                            pname = pname[:-3] if star else pname
+                            if pname in declared:
+                                if (declared[pname] == "array") != star:
+                                    out.append(f"{where}: $({ref}): array params are read whole with [*]")
+                                elif star and (field != "args" or text != f"$({ref})"):
+                                    out.append(f"{where}: $({ref}) must be an args element of its own")
+                            elif pname not in params:
+                                out.append(f"{where}: $({ref}) is neither a task nor a pipeline param")
+                        elif ref.startswith("tasks."):
+                            if ref.endswith(".status"):
+                                if not finally_:
+                                    out.append(f"{where}: $({ref}) outside a finally task")
+                            else:
+                                problem = result_ok(ref, where, False)
+                                if problem:
+                                    out.append(problem)
+                        elif ref.startswith("results."):
+                            m = re.fullmatch(r"results\.([^.]+)\.path", ref)
+                            if not m or m.group(1) not in own_results:
+                                out.append(f"{where}: $({ref}) names no result of this task")
+                        elif ref.startswith("workspaces."):
+                            if ref not in {f"workspaces.{w['name']}.path" for w in ts.get("workspaces", [])}:
+                                out.append(f"{where}: $({ref}) names no workspace of this task")
+                        elif ref not in _CONTEXT_PIPELINE | _CONTEXT_TASK:
+                            out.append(f"{where}: $({ref}) is not a reference Tekton resolves here")
+    for result in spec.get("results", []):
+        for ref in _refs(result["value"]):
+            problem = result_ok(ref, f"pipeline result {result['name']}", False)
+            if problem:
+                out.append(problem)
+    podenv = run["spec"].get("taskRunTemplate", {}).get("podTemplate", {}).get("env", [])
+    for text in _strings(podenv):
+        if "$(" in text:
+            out.append("the pod template's env must be literal")
+    return out
