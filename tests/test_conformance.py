@@ -5,3 +5,7 @@ from kfpc.testing import BackendConformance
 
 class TestArgoConformance(BackendConformance):
     backend = "argo"
+
+
+class TestTektonConformance(BackendConformance):
+    backend = "tekton"

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import kfpc
+import tekton_checks
 from argo_checks import problems
 from conftest import corpus_files, needs_corpus
 
@@ -20,6 +21,15 @@ def test_corpus_compiles_to_valid_argo(path) -> None:
     text = result.text()
     assert len(text.encode()) < 1024 * 1024
     found = problems(yaml.safe_load(text))
+    assert not found, "\n".join(found[:30])
+
+
+@pytest.mark.parametrize("path", needs_corpus(corpus_files("pipelines", "components")))
+def test_corpus_compiles_to_valid_tekton(path) -> None:
+    result = kfpc.compile_file(str(path), backend="tekton")
+    text = result.text()
+    assert len(text.encode()) < 1024 * 1024
+    found = tekton_checks.problems(yaml.safe_load(text))
     assert not found, "\n".join(found[:30])
 
 

@@ -13,10 +13,12 @@ import pytest
 import yaml
 
 import kfpc
+import argo_checks
+import tekton_checks
 from conftest import GOLDEN, GOLDEN_INVALID, golden_cases
-from argo_checks import problems
 
-BACKENDS = ["argo"]
+BACKENDS = ["argo", "tekton"]
+CHECKS = {"argo": argo_checks.problems, "tekton": tekton_checks.problems}
 REGEN = os.environ.get("KFPC_REGEN_GOLDEN") == "1"
 
 
@@ -38,9 +40,10 @@ def test_golden(case: str, backend: str) -> None:
         pytest.fail(f"{case} differs from its golden file:\n{diff[:6000]}")
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", golden_cases(GOLDEN_INVALID))
-def test_golden_argo_is_valid(case: str) -> None:
-    path = GOLDEN / case / "argo.yaml"
+def test_golden_is_valid(case: str, backend: str) -> None:
+    path = GOLDEN / case / f"{backend}.yaml"
     assert path.exists(), f"missing {path}"
-    found = problems(yaml.safe_load(path.read_text("utf-8")))
+    found = CHECKS[backend](yaml.safe_load(path.read_text("utf-8")))
     assert not found, "\n".join(found[:30])

@@ -119,11 +119,12 @@ class Builder:
 
         return self.helper("cond:" + guard.id, make)
 
-    def value_unit(self, consumer: f.FlatTask, what: str, source: f.Source | None = None,
-                   artifact: tuple[str, f.ArtSource, str | None] | None = None) -> Unit:
+    def value_unit(self, consumer: f.FlatTask | None, what: str, source: f.Source | None = None,
+                   artifact: tuple[str, f.ArtSource, str | None] | None = None, hint: str = "") -> Unit:
         """A task that computes one value once and publishes it as result `v`, for a container that
-        cannot compute it itself (OneOf, collected lists, selected fields, artifact metadata)."""
-        desc = Descriptors(self.ctx, [], consumer.plan_task.key)
+        cannot compute it itself (OneOf, collected lists, selected fields, artifact metadata), or
+        for a pipeline output."""
+        desc = Descriptors(self.ctx, [], consumer.plan_task.key if consumer else "")
         if artifact is not None:
             attr, art, key = artifact
             value = ["A", attr, desc.artifact(art), key]
@@ -131,11 +132,12 @@ class Builder:
             value = desc.param(source)  # type: ignore[arg-type]
         if per_iteration(value):
             raise UnsupportedError(f"{what} differs per loop iteration in a way a container component cannot read on "
-                                   "Tekton; use a Python component or --backend argo", path=(consumer.plan_task.path,))
+                                   "Tekton; use a Python component or --backend argo",
+                                   path=(consumer.plan_task.path,) if consumer else ())
         spec = {"v": value}
 
         def make() -> Unit:
-            unit = Unit(self.namer.name("val-" + consumer.id))
+            unit = Unit(self.namer.name(hint or "val-" + (consumer.id if consumer else "")))
             unit.steps.append(st.runtime_step("value", self.helper_image, "value", spec, desc))
             unit.result("v")
             unit.run_after = self.dag_producers(desc, what)

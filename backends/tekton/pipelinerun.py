@@ -6,7 +6,6 @@ One PipelineRun with an inline pipelineSpec, runnable with `kubectl create -f` o
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -75,15 +74,12 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     if plan.display_name and plan.display_name != plan.name:
         annotations[f"{ANNOTATION_PREFIX}/display-name"] = plan.display_name
     metadata["annotations"] = annotations
-    env = []
-    text = json.dumps(spec)
-    if escape.DOLLAR in text:  # the kubelet turns $(KFPC_D) in args into `$` from this variable
-        env.append({"name": escape.DOLLAR_ENV, "value": "$"})
+    # The kubelet turns $(KFPC_D) in args into `$` from this variable: for kfpc's own T-form text,
+    # and for run parameters given at run time in T-form.
+    env = [{"name": escape.DOLLAR_ENV, "value": "$"}]
     if any(step.get("command") == st.COMMAND for t in tasks + finally_ for step in t["taskSpec"]["steps"]):
         env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
-    run_spec: dict[str, Any] = {"pipelineSpec": spec}
-    if env:
-        run_spec["taskRunTemplate"] = {"podTemplate": {"env": env}}
+    run_spec: dict[str, Any] = {"pipelineSpec": spec, "taskRunTemplate": {"podTemplate": {"env": env}}}
     run_spec["timeouts"] = {"pipeline": "0s"}
     if uses_workspace:
         run_spec["workspaces"] = [workspace_binding(settings)]
@@ -137,8 +133,7 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
             continue
         text = builder.result_ref(source)
         if text is None:
-            consumer = flat.tasks[-1]
-            unit = builder.value_unit(consumer, f"pipeline output {name!r}", source=source)
+            unit = builder.value_unit(None, f"pipeline output {name!r}", source=source, hint="output-" + name)
             text = escape.ref(f"tasks.{unit.name}.results.v")
         result = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-._") or "output"
         while result in taken:

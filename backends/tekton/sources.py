@@ -104,8 +104,9 @@ class Descriptors:
             return ["x", parts]
         if isinstance(source, f.Status):
             names = [self.env_var(escape.ref("params." + self.state_param(ref))) for ref in status_refs(self.ctx, source)]
+            overall = self.env_var(escape.ref("params." + self.state_param(escape.ref("tasks.status"))))
             self.env.setdefault("KFPC_NAME", escape.ref("context.pipelineRun.name"))
-            return ["s", names, source.display_name]
+            return ["s", overall, names, source.display_name]
         raise TypeError(source)
 
     def runtime(self, kind: p.RuntimeKind) -> list[Any]:

@@ -20,7 +20,8 @@ ENGINES = {
     "Argo": {"outputs_dir": "/kfpc/outputs", "inputs_dir": "/kfpc/inputs", "oci_dir": "/kfpc/oci"},
 }
 FEATURES = ("lists", "imports", "placeholders")  # optional parts, rendered only when a pipeline needs them
-TEKTON = {"workspace": "/workspace/kfpc", "outputs_dir": "/kfpc/out", "result_limit": 3584}
+TEKTON = {"workspace": "/workspace/kfpc", "outputs_dir": "/kfpc/out", "results_dir": "/tekton/results",
+          "result_limit": 3584}
 
 
 def variants() -> list[tuple[str, frozenset[str]]]:

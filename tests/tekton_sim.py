@@ -1,0 +1,387 @@
+"""Run a kfpc PipelineRun on this machine the way Tekton and the kubelet would (tests only).
+
+What is emulated, from tekton.md and the Tekton sources it cites:
+* substitution passes, each a single pass that rescans the previous one's output: pipeline params,
+  then context, then (per task, when it is created) task results and, for finally tasks, task states
+  in params and `when`; propagation of params, context and results into inline taskSpecs; then, per
+  TaskRun, its params (arrays expand in isolated args), context, `results.x.path`, workspaces;
+* scheduling: runAfter and result references; `when` in / notin; skip reasons and their order, which
+  changed in v1.0 (`version="v0.59"` or `"v1"`), and which of them cascade; an empty Matrix; a failure
+  stops scheduling and leaves only finally tasks; Matrix fan-out and TaskRun names;
+* the kubelet: `$(VAR)` and `$$` in env values (earlier variables only) and in command/args;
+* steps run as local processes: the kfpc runtime as rendered for this machine's paths, containers
+  by their command (images are ignored), with /workspace/kfpc and /kfpc/out mapped to temporary dirs;
+  results read back from each step's results dir, with Tekton's 4 KiB termination-message limit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kfpc.runtime import generate
+
+_REF = re.compile(r"\$\(([^()]*)\)")
+WS = "/workspace/kfpc"
+OUT = "/kfpc/out"
+RESULTS = "/tekton/results"
+
+
+@dataclass
+class TaskRun:
+    name: str
+    task: str
+    params: dict[str, Any]
+    steps: list[tuple[str, int, str, str]] = field(default_factory=list)  # name, exit code, stdout, stderr
+    results: dict[str, Any] = field(default_factory=dict)
+    ok: bool = True
+
+    @property
+    def stdout(self) -> str:
+        return "".join(out for _, _, out, _ in self.steps)
+
+
+@dataclass
+class State:
+    status: str  # Succeeded | Failed | None (skipped or not run)
+    reason: str = ""
+    results: dict[str, Any] = field(default_factory=dict)
+    runs: list[TaskRun] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    status: str  # Succeeded | Completed | Failed
+    states: dict[str, State]
+    results: dict[str, Any]
+    workspace: Path
+
+    def ran(self, task: str) -> bool:
+        return self.states[task].status != "None"
+
+    def stdout(self, task: str) -> str:
+        return "".join(r.stdout for r in self.states[task].runs)
+
+
+def replace(text: str, mapping: dict[str, str]) -> str:
+    """One pass of Tekton's substitution: known `$(key)` references replaced, the result not rescanned."""
+    if not mapping or "$(" not in text:
+        return text
+    return _REF.sub(lambda m: mapping.get(m.group(1), m.group(0)), text)
+
+
+def walk_strings(value: Any, fn: Any) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, list):
+        return [walk_strings(v, fn) for v in value]
+    if isinstance(value, dict):
+        return {k: walk_strings(v, fn) for k, v in value.items()}
+    return value
+
+
+def kubelet(text: str, env: dict[str, str]) -> str:
+    """The kubelet's expansion: `$$` is `$`, `$(NAME)` is the variable when defined, else kept."""
+    out = []
+    i = 0
+    while i < len(text):
+        if text[i] == "$" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "$":
+                out.append("$")
+                i += 2
+                continue
+            if nxt == "(":
+                close = text.find(")", i + 2)
+                if close == -1:
+                    out.append("$(")
+                    i += 2
+                    continue
+                name = text[i + 2:close]
+                out.append(env[name] if name in env else text[i:close + 1])
+                i = close + 1
+                continue
+            out.append("$" + nxt)
+            i += 2
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+class Sim:
+    def __init__(self, run: dict[str, Any], tmp: Path, params: dict[str, str] | None = None, version: str = "v1",
+                 name: str = "kfpc-run", uid: str = "uid-1234"):
+        self.run = run
+        self.spec = run["spec"]["pipelineSpec"]
+        self.tmp = tmp
+        self.version = version
+        self.name = name
+        self.uid = uid
+        self.ws = tmp / "ws"
+        self.ws.mkdir(parents=True, exist_ok=True)
+        values = {p["name"]: p["default"] for p in self.spec.get("params", []) if "default" in p}
+        values.update(params or {})
+        missing = [p["name"] for p in self.spec.get("params", []) if p["name"] not in values]
+        if missing:
+            raise ValueError(f"pipelineRun missing parameters: {missing}")
+        self.params = {f"params.{k}": v for k, v in values.items()}
+        self.context = {"context.pipelineRun.name": name, "context.pipelineRun.namespace": "default",
+                        "context.pipelineRun.uid": uid, "context.pipeline.name": name}
+        self.pod_env = run["spec"].get("taskRunTemplate", {}).get("podTemplate", {}).get("env", [])
+        self.states: dict[str, State] = {}
+        self.runtime = generate.render_tekton(workspace="@WS@", outputs_dir="@OUT@", results_dir="@RES@")
+        self.counter = itertools.count()
+
+    # -- scheduling ------------------------------------------------------------------------------
+
+    def execute(self) -> Outcome:
+        tasks = {t["name"]: t for t in self.spec.get("tasks", [])}
+        stopping = False
+        pending = dict(tasks)
+        while pending:
+            ready = sorted(n for n, t in pending.items() if all(d in self.states for d in self.parents(t) if d in tasks))
+            if not ready:
+                raise AssertionError(f"deadlock among {sorted(pending)}")
+            failed = False  # tasks ready together start together: a failure stops only later ones
+            for name in ready:
+                task = pending.pop(name)
+                if stopping:
+                    self.states[name] = State("None", "StoppingSkip")
+                    continue
+                self.states[name] = self.schedule(task, finally_=False)
+                failed = failed or self.states[name].status == "Failed"
+            stopping = stopping or failed
+        for task in self.spec.get("finally", []):
+            self.states[task["name"]] = self.schedule(task, finally_=True)
+        dag = [self.states[n] for n in tasks]
+        if any(s.status == "Failed" for s in self.states.values()):
+            status = "Failed"
+        elif any(s.status == "None" for s in dag) or any(s.reason == "MissingResultsSkip"
+                                                         for s in self.states.values()):
+            status = "Completed"
+        else:
+            status = "Succeeded"
+        return Outcome(status, self.states, self.pipeline_results(), self.ws)
+
+    def parents(self, task: dict[str, Any]) -> set[str]:
+        found = set(task.get("runAfter", []))
+        for text in _strings({k: task.get(k) for k in ("params", "when", "matrix")}):
+            for ref in _REF.findall(text):
+                m = re.match(r"tasks\.([^.]+)\.results\.", ref)
+                if m:
+                    found.add(m.group(1))
+        return found
+
+    def result_map(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        strings: dict[str, str] = {}
+        arrays: dict[str, list[str]] = {}
+        for name, state in self.states.items():
+            if state.status != "Succeeded":
+                continue
+            for result, value in state.results.items():
+                if isinstance(value, list):
+                    arrays[f"tasks.{name}.results.{result}"] = value
+                else:
+                    strings[f"tasks.{name}.results.{result}"] = value
+        return strings, arrays
+
+    def status_map(self) -> dict[str, str]:
+        dag = [t["name"] for t in self.spec.get("tasks", [])]
+        out = {f"tasks.{n}.status": self.states[n].status for n in dag}
+        states = [self.states[n].status for n in dag]
+        out["tasks.status"] = "Failed" if "Failed" in states else "Completed" if "None" in states else "Succeeded"
+        return out
+
+    def substitute_pipeline_task(self, task: dict[str, Any], finally_: bool) -> dict[str, Any]:
+        strings, arrays = self.result_map()
+        out = walk_strings(task, lambda s: replace(s, self.params))
+        out = walk_strings(out, lambda s: replace(s, self.context))
+        spec = out.pop("taskSpec")
+        for key in ("params", "matrix"):
+            if key in out:
+                out[key] = _expand_arrays(out[key], arrays)
+        out = walk_strings(out, lambda s: replace(s, strings))
+        if finally_:
+            out = walk_strings(out, lambda s: replace(s, self.status_map()))
+        out["taskSpec"] = walk_strings(spec, lambda s: replace(s, strings))  # PropagateResults
+        return out
+
+    def schedule(self, task: dict[str, Any], finally_: bool) -> State:
+        name = task["name"]
+        resolved = self.substitute_pipeline_task(task, finally_)
+        refs = [ref for text in _strings({k: resolved.get(k) for k in ("params", "when", "matrix")})
+                for ref in _REF.findall(text) if ref.startswith("tasks.") and ".results." in ref]
+        producers = {r.split(".")[1] for r in refs}
+        when_ok = all(_holds(w) for w in resolved.get("when", []))
+        parent_skip = any(self.states[p].status == "None" and self.states[p].reason != "WhenExpressionsSkip"
+                          for p in self.parents(task) if p in self.states) and not finally_
+        missing = any(self.states[p].reason == "WhenExpressionsSkip" or finally_ for p in producers)
+        if refs and any(self.states[p].status == "Succeeded" for p in producers):
+            raise AssertionError(f"task {name}: a succeeded producer did not write {refs} (InvalidTaskResultReference)")
+        checks = [("WhenExpressionsSkip", not when_ok), ("ParentTasksSkip", parent_skip),
+                  ("MissingResultsSkip", bool(refs) and missing)]
+        if self.version == "v0.59":
+            checks = checks[1:] + checks[:1]
+        for reason, hit in checks:
+            if hit:
+                return State("None", reason)
+        combos = self.combinations(resolved)
+        if combos == []:
+            return State("None", "EmptyArrayInMatrixParams")
+        state = State("Succeeded")
+        for index, combo in enumerate(combos or [{}]):
+            run_name = f"{self.name}-{name}" + (f"-{index}" if combos and len(combos) > 1 else "")
+            tr = self.task_run(resolved, run_name, combo)
+            state.runs.append(tr)
+            if not tr.ok:
+                state.status, state.reason = "Failed", "Failed"
+        if state.status == "Succeeded" and not combos:
+            state.results = state.runs[0].results
+        return state
+
+    def combinations(self, task: dict[str, Any]) -> list[dict[str, Any]] | None:
+        params = task.get("matrix", {}).get("params", [])
+        if not params:
+            return None
+        for p in params:
+            if not isinstance(p["value"], list):
+                raise AssertionError(f"task {task['name']}: Matrix param {p['name']} is not an array: {p['value']!r}")
+        return [dict(zip([p["name"] for p in params], values))
+                for values in itertools.product(*(p["value"] for p in params))]
+
+    # -- one TaskRun -----------------------------------------------------------------------------
+
+    def task_run(self, task: dict[str, Any], run_name: str, combo: dict[str, Any]) -> TaskRun:
+        spec = task["taskSpec"]
+        values = {d["name"]: d["default"] for d in spec.get("params", []) if "default" in d}
+        values.update({p["name"]: p["value"] for p in task.get("params", [])})
+        values.update(combo)
+        for d in spec.get("params", []):
+            if d["name"] not in values:
+                raise AssertionError(f"{run_name}: param {d['name']} has no value")
+        tr = TaskRun(run_name, task["name"], values)
+        strings = {f"params.{k}": v for k, v in values.items() if isinstance(v, str)}
+        arrays = {f"params.{k}": v for k, v in values.items() if isinstance(v, list)}
+        steps = []
+        for step in spec["steps"]:
+            step = dict(step)
+            for key in ("command", "args"):
+                if key in step:
+                    step[key] = _expand_arrays(step[key], arrays)
+            steps.append(step)
+        contexts = {"context.taskRun.name": run_name, "context.taskRun.namespace": "default",
+                    "context.taskRun.uid": f"tr-{next(self.counter)}", "context.task.name": task["name"],
+                    "context.task.retry-count": "0"}
+        results_dir = self.tmp / "results" / run_name
+        out_dir = self.tmp / "out" / run_name
+        paths = {f"results.{r['name']}.path": f"{RESULTS}/{r['name']}" for r in spec.get("results", [])}
+        paths.update({f"workspaces.{w['name']}.path": f"/workspace/{w['name']}" for w in spec.get("workspaces", [])})
+        for mapping in (strings, contexts, paths):
+            steps = walk_strings(steps, lambda s, m=mapping: replace(s, m))
+        for attempt in range(int(task.get("retries", 0)) + 1):
+            results_dir.mkdir(parents=True, exist_ok=True)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tr.steps, tr.ok = [], True
+            for step in steps:
+                code = self.step(step, tr, results_dir, out_dir)
+                if code != 0:
+                    tr.ok = False
+                    break
+            if tr.ok:
+                break
+        for r in spec.get("results", []):
+            path = results_dir / r["name"]
+            if path.exists():
+                text = path.read_text("utf-8")
+                tr.results[r["name"]] = json.loads(text) if r.get("type") == "array" else text
+        return tr
+
+    def step(self, step: dict[str, Any], tr: TaskRun, results_dir: Path, out_dir: Path) -> int:
+        env: dict[str, str] = {}
+        for entry in list(step.get("env", [])) + list(self.pod_env):
+            env[entry["name"]] = kubelet(entry.get("value", ""), env)
+        argv = [kubelet(x, env) for x in step.get("command", []) + step.get("args", [])]
+        mapping = {WS: str(self.ws), OUT: str(out_dir), RESULTS: str(results_dir)}
+
+        def local(text: str) -> str:
+            for remote, here in mapping.items():
+                text = text.replace(remote, here)
+            return text
+
+        argv = [local(a) for a in argv]
+        env = {k: local(v) for k, v in env.items()}
+        host = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HOME": str(self.tmp),
+                "LANG": "C.UTF-8", "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1"}
+        if argv[:2] == ["python3", "-c"] and "KFPC_RT" in argv[2]:
+            source = (self.runtime.replace('"@WS@"', json.dumps(str(self.ws)))
+                      .replace('"@OUT@"', json.dumps(str(out_dir))).replace('"@RES@"', json.dumps(str(results_dir))))
+            rest = argv[3:]
+            if rest and rest[0] == "run" and len(rest) > 3 and rest[1:3] == ["sh", "-c"] and "pip install" in rest[3]:
+                rest[3] = 'exec "$0" "$@"'  # the component's pip preamble, minus the install (no network in tests)
+            argv = [sys.executable, "-c", source, *rest]
+        elif argv and argv[0] == "python3":
+            argv[0] = sys.executable
+        proc = subprocess.run(argv, env={**host, **env}, capture_output=True, text=True, timeout=300)
+        tr.steps.append((step["name"], proc.returncode, proc.stdout, proc.stderr))
+        size = sum(len(p.read_bytes()) + len(p.name) + 32 for p in results_dir.iterdir()) if results_dir.exists() else 0
+        if proc.returncode == 0 and size > 4096:
+            tr.steps[-1] = (step["name"], 1, proc.stdout, f"Termination message is above max allowed size 4096 ({size})")
+            return 1
+        return proc.returncode
+
+    def pipeline_results(self) -> dict[str, Any]:
+        strings, _ = self.result_map()
+        out = {}
+        for result in self.spec.get("results", []):
+            text = replace(result["value"], strings)
+            if "$(tasks." not in text:
+                out[result["name"]] = text
+        return out
+
+
+def _strings(value: Any) -> list[str]:
+    found: list[str] = []
+    walk_strings(value, lambda s: found.append(s) or s)
+    return found
+
+
+def _expand_arrays(value: Any, arrays: dict[str, list[str]]) -> Any:
+    """Whole-array references: a string that is exactly `$(x[*])` (or `$(x)` of an array) becomes the
+    array, as a param value or as several args elements."""
+    def one(s: Any) -> Any:
+        if isinstance(s, str):
+            m = re.fullmatch(r"\$\(([^()]*?)(\[\*\])?\)", s)
+            if m and m.group(1) in arrays:
+                return arrays[m.group(1)]
+        return s
+
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            if isinstance(item, dict):
+                item = {**item, "value": one(item["value"])} if "value" in item else item
+                out.append(item)
+            else:
+                expanded = one(item)
+                out.extend(expanded if isinstance(expanded, list) else [expanded])
+        return out
+    if isinstance(value, dict) and "params" in value:
+        return {**value, "params": _expand_arrays(value["params"], arrays)}
+    return value
+
+
+def _holds(when: dict[str, Any]) -> bool:
+    found = when["input"] in when["values"]
+    return found if when["operator"] == "in" else not found
+
+
+def simulate(run: dict[str, Any], tmp: Path, **kwargs: Any) -> Outcome:
+    return Sim(run, tmp, **kwargs).execute()
