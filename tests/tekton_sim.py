@@ -118,7 +118,7 @@ def kubelet(text: str, env: dict[str, str]) -> str:
 
 class Sim:
     def __init__(self, run: dict[str, Any], tmp: Path, params: dict[str, str] | None = None, version: str = "v1",
-                 name: str = "kfpc-run", uid: str = "uid-1234"):
+                 name: str = "kfpc-run", uid: str = "uid-1234", api: tuple[int, Path] | None = None):
         self.run = run
         self.spec = run["spec"]["pipelineSpec"]
         self.tmp = tmp
@@ -137,7 +137,9 @@ class Sim:
                         "context.pipelineRun.uid": uid, "context.pipeline.name": name}
         self.pod_env = run["spec"].get("taskRunTemplate", {}).get("podTemplate", {}).get("env", [])
         self.states: dict[str, State] = {}
-        self.runtime = generate.render_tekton(workspace="@WS@", outputs_dir="@OUT@", results_dir="@RES@")
+        self.api = api  # (port, service account dir) of a Kubernetes API stand-in
+        self.runtime = generate.render_tekton(workspace="@WS@", outputs_dir="@OUT@", results_dir="@RES@",
+                                              service_account_dir=str(api[1]) if api else "/nonexistent")
         self.counter = itertools.count()
 
     # -- scheduling ------------------------------------------------------------------------------
@@ -319,7 +321,8 @@ class Sim:
         argv = [local(a) for a in argv]
         env = {k: local(v) for k, v in env.items()}
         host = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HOME": str(self.tmp),
-                "LANG": "C.UTF-8", "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1"}
+                "LANG": "C.UTF-8", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+                "KUBERNETES_SERVICE_PORT": str(self.api[0] if self.api else 1)}
         if argv[:2] == ["python3", "-c"] and "KFPC_RT" in argv[2]:
             source = (self.runtime.replace('"@WS@"', json.dumps(str(self.ws)))
                       .replace('"@OUT@"', json.dumps(str(out_dir))).replace('"@RES@"', json.dumps(str(results_dir))))

@@ -38,7 +38,8 @@ class Const:
 @dataclass(frozen=True)
 class Out:
     """An output of a flat task; `loops` is how many of the producer's loops the reader is outside
-    of (0: same iteration or no loop; n: a collected list, flattened over n loop levels)."""
+    of (0: same iteration or no loop; n: a collected list, flattened over n loop levels), and
+    `element_type` the type the producer declares (the type of each element once collected)."""
 
     task: str
     output: str
@@ -287,7 +288,8 @@ class _Flattener:
         component = self.plan.component(producer.component)
         path = frame.path + (producer.key,)
         if not isinstance(component, p.DagComponent):
-            return Out(self.flat_id(path), output)
+            spec = component.interface.out_param(output)
+            return Out(self.flat_id(path), output, element_type=spec.type if spec else None)
         out = next((o for o in component.out_params if o.name == output), None)
         if out is None:
             raise UnsupportedError(f"DAG task {producer.key!r} has no output {output!r}")

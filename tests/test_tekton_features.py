@@ -1,0 +1,279 @@
+"""Tekton backend features beyond the golden cases, each on a small pipeline written with the kfp SDK
+here, compiled, and (where it matters) run in tests/tekton_sim.py. (No `from __future__ import
+annotations`: the kfp SDK reads the components' annotations as types.)"""
+
+import http.server
+import json
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import kfpc
+import tekton_checks
+from kfpc.backend import Options
+from kfpc.errors import UsageError
+from tekton_sim import Outcome, simulate
+
+dsl = pytest.importorskip("kfp.dsl")
+compiler = pytest.importorskip("kfp.compiler")
+
+
+def compile_pipeline(fn: Callable, tmp: Path, **options: str) -> dict[str, Any]:
+    ir = tmp / "ir.yaml"
+    compiler.Compiler().compile(fn, str(ir))
+    result = kfpc.compile_file(str(ir), backend="tekton", options=Options(extra=tuple(options.items())))
+    manifest = result.documents[0]
+    found = tekton_checks.problems(manifest)
+    assert not found, "\n".join(found[:20])
+    return manifest
+
+
+def tasks(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    spec = manifest["spec"]["pipelineSpec"]
+    return {t["name"]: t for t in spec.get("tasks", []) + spec.get("finally", [])}
+
+
+def output(outcome: Outcome, task: str, name: str, key: str = "") -> str:
+    base = outcome.workspace / "uid-1234" / task
+    return (base / key / name if key else base / name).read_text("utf-8")
+
+
+@dsl.component(base_image="python:3.11-slim")
+def count(values: list) -> int:
+    return len(values)
+
+
+@dsl.component(base_image="python:3.11-slim")
+def echo(x: str) -> str:
+    return x
+
+
+@dsl.container_component
+def shout(word: str, out: dsl.OutputPath(str)):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["sh", "-c", 'printf "%s!" "$0" > "$1"'], args=[word, out])
+
+
+def test_static_loop_over_tekton_matrix_limit_uses_a_gate(tmp_path: Path) -> None:
+    @dsl.pipeline(name="wide-static-loop")
+    def pipeline():
+        with dsl.ParallelFor([str(i) for i in range(300)]) as i:
+            echo(x=i)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    loop = tasks(manifest)["echo"]
+    assert loop["matrix"]["params"][0]["value"].startswith("$(tasks.gate-echo.results.keys[*])")
+    assert loop["when"] == [{"input": "$(tasks.gate-echo.results.n)", "operator": "notin", "values": ["0"]}]
+
+
+def test_container_component_fans_out_over_run_time_items(tmp_path: Path) -> None:
+    @dsl.component(base_image="python:3.11-slim")
+    def words() -> list:
+        return ["a", "b$(params.x)", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
+
+    @dsl.pipeline(name="direct-fan-out")
+    def pipeline():
+        w = words()
+        with dsl.ParallelFor(w.output) as word:
+            s = shout(word=word)
+        count(values=dsl.Collected(s.outputs["out"]))
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    assert tasks(manifest)["shout"]["matrix"]["params"][0]["name"] == "kfpc-v"
+    outcome = simulate(manifest, tmp_path / "run")
+    assert outcome.status == "Succeeded", {n: s.reason for n, s in outcome.states.items()}
+    got = [output(outcome, "shout", "out", str(i)) for i in range(12)]
+    assert got == [w + "!" for w in ["a", "b$(params.x)", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]]
+    assert output(outcome, "count", "Output") == "12"
+
+
+def test_conditions_inside_a_loop_skip_single_iterations(tmp_path: Path) -> None:
+    @dsl.pipeline(name="loop-conditions")
+    def pipeline():
+        with dsl.ParallelFor(["keep", "drop", "keep"]) as word:
+            e = echo(x=word)
+            with dsl.If(e.output == "keep"):
+                shout(word=e.output)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    for version in ("v1", "v0.59"):
+        outcome = simulate(manifest, tmp_path / version, version=version)
+        assert outcome.status == "Succeeded"
+        assert [r.params["kfpc-v"] for r in outcome.states["shout"].runs] == ["keep", "keep"]
+        assert output(outcome, "shout", "out", "0") == output(outcome, "shout", "out", "2") == "keep!"
+        assert not (outcome.workspace / "uid-1234" / "shout" / "1").exists()
+
+
+def test_an_exit_task_that_is_a_pipeline_runs_its_tasks_in_order(tmp_path: Path) -> None:
+    @dsl.pipeline(name="notify")
+    def notify(status: dsl.PipelineTaskFinalStatus):
+        e = echo(x="first")
+        with dsl.If(e.output == "first"):
+            echo(x="second")
+
+    @dsl.component(base_image="python:3.11-slim")
+    def fail():
+        raise RuntimeError("boom")
+
+    @dsl.pipeline(name="pipeline-exit-task")
+    def pipeline():
+        with dsl.ExitHandler(notify()):
+            fail()
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    (exit_task,) = manifest["spec"]["pipelineSpec"]["finally"]
+    assert len(exit_task["taskSpec"]["steps"]) == 2, "one finally task, one step per task of the exit pipeline"
+    outcome = simulate(manifest, tmp_path / "run")
+    assert outcome.status == "Failed"
+    assert outcome.states[exit_task["name"]].status == "Succeeded"
+    steps = outcome.states[exit_task["name"]].runs[0].steps
+    assert [s[1] for s in steps] == [0, 0]
+
+
+def test_importer_fetches_http_artifacts_into_the_workspace(tmp_path: Path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "model.bin").write_bytes(b"\x00model bytes\xff")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(served), **kwargs)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        @dsl.component(base_image="python:3.11-slim")
+        def size(model: dsl.Input[dsl.Model]) -> int:
+            with open(model.path, "rb") as f:
+                return len(f.read())
+
+        @dsl.pipeline(name="http-import")
+        def pipeline(uri: str):
+            m = dsl.importer(artifact_uri=uri, artifact_class=dsl.Model, metadata={"v": uri})
+            size(model=m.output)
+
+        manifest = compile_pipeline(pipeline, tmp_path)
+        url = f"http://127.0.0.1:{server.server_address[1]}/model.bin"
+        outcome = simulate(manifest, tmp_path / "run", params={"uri": url})
+        assert outcome.status == "Succeeded", [s[3] for st in outcome.states.values() for r in st.runs for s in r.steps]
+        assert output(outcome, "size", "Output") == "13"
+        meta = json.loads(output(outcome, "importer", ".kfpc/artifact.json"))
+        assert meta == {"uri": url, "metadata": {"v": url}}
+    finally:
+        server.shutdown()
+
+
+def test_a_value_too_large_for_a_result_fails_with_a_clear_message(tmp_path: Path) -> None:
+    @dsl.component(base_image="python:3.11-slim")
+    def big() -> str:
+        return "x" * 5000
+
+    @dsl.pipeline(name="big-result")
+    def pipeline():
+        shout(word=big().output)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    outcome = simulate(manifest, tmp_path / "run")
+    assert outcome.status == "Failed"
+    (error,) = [s[3] for r in outcome.states["big"].runs for s in r.steps if s[1]]
+    assert "does not fit" in error and "--backend argo" in error
+
+
+def test_workspace_options(tmp_path: Path) -> None:
+    @dsl.pipeline(name="options")
+    def pipeline():
+        echo(x="a")
+
+    default = compile_pipeline(pipeline, tmp_path)
+    claim = default["spec"]["workspaces"][0]["volumeClaimTemplate"]["spec"]
+    assert claim == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+    sized = compile_pipeline(pipeline, tmp_path, **{"workspace-size": "20Gi", "storage-class": "fast",
+                                                    "access-mode": "ReadWriteMany", "helper-image": "py:1"})
+    claim = sized["spec"]["workspaces"][0]["volumeClaimTemplate"]["spec"]
+    assert claim == {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "20Gi"}},
+                     "storageClassName": "fast"}
+    existing = compile_pipeline(pipeline, tmp_path, **{"workspace-claim": "shared-data"})
+    assert existing["spec"]["workspaces"] == [{"name": "kfpc", "persistentVolumeClaim": {"claimName": "shared-data"}}]
+    with pytest.raises(UsageError) as err:
+        compile_pipeline(pipeline, tmp_path, **{"workspace-sise": "1Gi"})
+    assert "did you mean 'workspace-size'" in err.value.diagnostics[0].render()
+
+
+def test_a_pipeline_without_files_needs_no_volume(tmp_path: Path) -> None:
+    @dsl.container_component
+    def hello():
+        return dsl.ContainerSpec(image="alpine:3.19", command=["echo", "hello"])
+
+    @dsl.pipeline(name="no-files")
+    def pipeline():
+        hello()
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    assert "workspaces" not in manifest["spec"]
+    assert "workspaces" not in manifest["spec"]["pipelineSpec"]
+
+
+def test_create_and_delete_pvc_through_the_kubernetes_api(tmp_path: Path) -> None:
+    """CreatePVC / DeletePVC become calls to the API server as the run's service account (here a
+    local HTTPS stand-in with a self-signed certificate, as a pod would see it)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    kubernetes = pytest.importorskip("kfp.kubernetes")
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make the stand-in's certificate")
+    account = tmp_path / "sa"
+    account.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(account / "key.pem"),
+                    "-out", str(account / "ca.crt")], check=True, capture_output=True)
+    (account / "token").write_text("secret-token")
+    (account / "namespace").write_text("team-a")
+    calls: list[tuple[str, str, str, Any]] = []
+
+    class Api(http.server.BaseHTTPRequestHandler):
+        def handle_call(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            calls.append((self.command, self.path, self.headers["Authorization"], body))
+            self.send_response(201 if self.command == "POST" else 200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        do_POST = do_DELETE = handle_call
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(account / "ca.crt", account / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        @dsl.pipeline(name="pvc")
+        def pipeline(size: str = "5Gi"):
+            pvc = kubernetes.CreatePVC(pvc_name_suffix="scratch", access_modes=["ReadWriteOnce"], size=size,
+                                       storage_class_name="fast")
+            use = echo(x=pvc.outputs["name"])
+            kubernetes.DeletePVC(pvc_name=pvc.outputs["name"]).after(use)
+
+        manifest = compile_pipeline(pipeline, tmp_path)
+        outcome = simulate(manifest, tmp_path / "run", api=(server.server_address[1], account))
+        assert outcome.status == "Succeeded", [s[3] for st in outcome.states.values() for r in st.runs for s in r.steps]
+    finally:
+        server.shutdown()
+    (create, delete) = calls
+    assert create[:3] == ("POST", "/api/v1/namespaces/team-a/persistentvolumeclaims", "Bearer secret-token")
+    assert create[3] == {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "kfpc-run-scratch"},
+                         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}},
+                                  "storageClassName": "fast"}}
+    assert delete[:2] == ("DELETE", "/api/v1/namespaces/team-a/persistentvolumeclaims/kfpc-run-scratch")
+    assert output(outcome, "echo", "Output") == "kfpc-run-scratch"
