@@ -95,3 +95,19 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     assert proc.returncode == 1 and b"cannot read" in proc.stderr
     proc = kfpc("compile", str(tmp_path))
     assert proc.returncode == 1 and b"is a directory" in proc.stderr
+
+
+def test_backend_options(tmp_path: Path) -> None:
+    out = tmp_path / "run.yaml"
+    proc = kfpc("compile", str(GOLDEN / "loops" / "pipeline.yaml"), "-b", "tekton", "-O", "workspace-size=20Gi",
+                "-O", "storage-class=fast", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "storage: 20Gi" in out.read_text() and "storageClassName: fast" in out.read_text()
+    for args, message in ((["-b", "tekton", "-O", "workspace-sise=1Gi"], b"did you mean 'workspace-size'"),
+                          (["-b", "tekton", "-O", "novalue"], b"is not NAME=VALUE"),
+                          (["-O", "workspace-size=1Gi"], b"backend 'argo' has no option 'workspace-size'")):
+        proc = kfpc("compile", str(HELLO), *args, "-o", str(tmp_path / "x.yaml"))
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        assert not (tmp_path / "x.yaml").exists() and b"Traceback" not in proc.stderr
+    listing = kfpc("backends").stdout
+    assert b"-O workspace-claim=" in listing
