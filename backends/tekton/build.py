@@ -68,21 +68,22 @@ class Builder:
                 spec.setdefault("r", {})[output] = result
                 unit.result(result)
 
-    def always_runs(self, task_id: str) -> bool:
-        task = self.flat.task(task_id)
-        return not task.guards and not task.loops and not task.finally_ and task_id in self.specs
-
-    def result_ref(self, source: f.Source, consumer_finally: bool = False) -> str | None:
-        """Tekton text for a value Tekton can carry itself: a parameter, a context value, or a result
-        of a task that runs once (not in a loop) before the reader."""
+    def result_ref(self, source: f.Source, unguarded: bool = False) -> str | None:
+        """Tekton text for a value Tekton can carry itself: a parameter, or a result of a task that
+        runs once (not in a loop) before the reader. With `unguarded`, only of a task that always
+        runs: a `when` reading the result of a skipped task is skipped for a reason that cascades
+        in Tekton v0.59-0.68 (tekton.md §3)."""
         if isinstance(source, f.Param):
             return escape.ref("params." + self.ctx.param_names[source.name])
         if isinstance(source, f.Out) and not source.loops and not source.selector:
             producer = self.flat.task(source.task)
-            if producer.loops or producer.finally_ or source.task not in self.specs:
+            if producer.loops or producer.finally_ or source.task not in self.specs or (unguarded and producer.guards):
                 return None
             return escape.ref(f"tasks.{self.unit_of[source.task].name}.results.{self.publish(source.task, source.output)}")
         return None
+
+    def guard_ref(self, source: f.Source) -> str | None:
+        return self.result_ref(source, unguarded=True)
 
     # -- helper tasks ----------------------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class Builder:
             if per_iteration(probe.expr(guard.expr)):
                 per_iter.append(guard)
                 continue
-            entries = None if self.group else guards.when_entries(guard.expr, self.result_ref)
+            entries = None if self.group else guards.when_entries(guard.expr, self.guard_ref)
             if entries is not None:
                 unit.when += entries
                 continue
