@@ -277,3 +277,24 @@ def test_create_and_delete_pvc_through_the_kubernetes_api(tmp_path: Path) -> Non
                                   "storageClassName": "fast"}}
     assert delete[:2] == ("DELETE", "/api/v1/namespaces/team-a/persistentvolumeclaims/kfpc-run-scratch")
     assert output(outcome, "echo", "Output") == "kfpc-run-scratch"
+
+
+def test_tasks_after_an_ignore_upstream_failure_task_run_after_it(tmp_path: Path) -> None:
+    @dsl.component(base_image="python:3.11-slim")
+    def fail() -> str:
+        raise RuntimeError("boom")
+
+    @dsl.component(base_image="python:3.11-slim")
+    def tidy(upstream: str = "failed") -> str:
+        return "tidied after " + upstream
+
+    @dsl.pipeline(name="after-cleanup")
+    def pipeline():
+        t = tidy(upstream=fail().output).ignore_upstream_failure()
+        echo(x=t.output)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    (group,) = manifest["spec"]["pipelineSpec"]["finally"]
+    outcome = simulate(manifest, tmp_path / "run")
+    assert outcome.status == "Failed" and outcome.states[group["name"]].status == "Succeeded"
+    assert output(outcome, "echo", "Output") == "tidied after failed"

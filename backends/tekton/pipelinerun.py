@@ -42,15 +42,17 @@ class Settings:
 
 def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     flat = f.flatten(plan)
+    finally_closure(flat)
     names = param_names(plan)
     builder = Builder(flat, Context(flat, names, settings.pipeline_root), settings.helper_image)
-    for group in finally_groups(flat):
+    for task in flat.tasks:
+        if not task.finally_:
+            builder.add(task)
+    for group in finally_groups(flat):  # finally tasks read DAG tasks' outputs, never the reverse
         if len(group) > 1:
             builder.add_group(group)
-    grouped = {t.id for group in finally_groups(flat) if len(group) > 1 for t in group}
-    for task in flat.tasks:
-        if task.id not in grouped:
-            builder.add(task)
+        else:
+            builder.add(group[0])
     results = pipeline_results(builder, flat)
     builder.finish_results()
     tasks = [u.render() for u in builder.units if not u.finally_]
@@ -147,6 +149,16 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
         taken.add(result)
         out.append({"name": result, "value": text})
     return out
+
+
+def finally_closure(flat: f.FlatPipeline) -> None:
+    """A task that waits for a finally task must run in finally too (a DAG task would start before
+    it): it joins that task's group, as the next steps of the same pod."""
+    finals = {t.id for t in flat.tasks if t.finally_}
+    for task in flat.tasks:  # topological order: one pass reaches every descendant
+        if not task.finally_ and task.after & finals:
+            task.finally_ = True
+            finals.add(task.id)
 
 
 def finally_groups(flat: f.FlatPipeline) -> list[list[f.FlatTask]]:
