@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 _INVALID = re.compile(r"[^a-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
@@ -41,7 +42,10 @@ def dns_label(text: str, max_len: int = 63) -> str:
 
 @dataclass
 class Namer:
-    """Hands out unique labels within one namespace (a DAG's tasks, a workflow's templates)."""
+    """Hands out unique labels within one namespace (a DAG's tasks, a workflow's templates).
+
+    `clash` lets an engine refuse names that are unique but would still collide in what it derives
+    from them (Tekton names a fanned-out task's runs `<task>-<i>`)."""
 
     max_len: int = 63
     taken: set[str] = field(default_factory=set)
@@ -49,10 +53,10 @@ class Namer:
     def reserve(self, name: str) -> None:
         self.taken.add(name)
 
-    def name(self, text: str) -> str:
+    def name(self, text: str, clash: Callable[[str], bool] | None = None) -> str:
         candidate = dns_label(text, self.max_len)
         length = 5
-        while candidate in self.taken:
+        while candidate in self.taken or (clash is not None and clash(candidate)):
             length += 2
             suffix = short_hash(text + "\x00", length)
             base = clean(text)[: self.max_len - len(suffix) - 1].rstrip("-")

@@ -166,6 +166,11 @@ def structure(run: dict[str, Any]) -> list[str]:
             env = [e["name"] for e in step.get("env", [])]
             if len(set(env)) != len(env):
                 out.append(f"task {name} step {step['name']}: duplicate env names")
+    fanned = {t["name"] for t in tasks_of(run) if t.get("matrix")}
+    for name in names:
+        base, _, index = name.rpartition("-")
+        if index.isdigit() and base in fanned:
+            out.append(f"task {name!r}: its TaskRun would be named like run {index} of fanned-out task {base!r}")
     out += _cycles(dag)
     ws = {w["name"] for w in spec.get("workspaces", [])}
     bound = {w["name"] for w in run["spec"].get("workspaces", [])}
@@ -264,6 +269,7 @@ def references(run: dict[str, Any]) -> list[str]:
         ts = task["taskSpec"]
         declared = {p["name"]: p.get("type", "string") for p in ts.get("params", [])}
         own_results = {r["name"] for r in ts.get("results", [])}
+        steps = {s["name"] for s in ts["steps"]}
         for step in ts["steps"]:
             where = f"task {name} step {step['name']}"
             for field in ("image", "command", "args", "env", "volumeMounts", "workingDir", "script"):
@@ -294,6 +300,10 @@ def references(run: dict[str, Any]) -> list[str]:
                             m = re.fullmatch(r"results\.([^.]+)\.path", ref)
                             if not m or m.group(1) not in own_results:
                                 out.append(f"{where}: $({ref}) names no result of this task")
+                        elif ref.startswith("steps."):
+                            m = re.fullmatch(r"steps\.step-([^.]+)\.exitCode\.path", ref)
+                            if not m or m.group(1) not in steps:
+                                out.append(f"{where}: $({ref}) names no step of this task")
                         elif ref.startswith("workspaces."):
                             if ref not in {f"workspaces.{w['name']}.path" for w in ts.get("workspaces", [])}:
                                 out.append(f"{where}: $({ref}) names no workspace of this task")

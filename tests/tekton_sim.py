@@ -32,6 +32,7 @@ _REF = re.compile(r"\$\(([^()]*)\)")
 WS = "/workspace/kfpc"
 OUT = "/kfpc/out"
 RESULTS = "/tekton/results"
+STEPS = "/tekton/steps"
 
 
 @dataclass
@@ -141,6 +142,7 @@ class Sim:
         self.runtime = generate.render_tekton(workspace="@WS@", outputs_dir="@OUT@", results_dir="@RES@",
                                               service_account_dir=str(api[1]) if api else "/nonexistent")
         self.counter = itertools.count()
+        self.run_names: set[str] = set()
 
     # -- scheduling ------------------------------------------------------------------------------
 
@@ -235,12 +237,20 @@ class Sim:
         for reason, hit in checks:
             if hit:
                 return State("None", reason)
+        for text in _strings(resolved["taskSpec"]):
+            for ref in _REF.findall(text):
+                if ref.startswith("tasks.") and ".results." in ref:
+                    # Tekton would leave the reference as text: a container would see "$(tasks...)".
+                    raise AssertionError(f"task {name}: $({ref}) is unresolved in its taskSpec")
         combos = self.combinations(resolved)
         if combos == []:
             return State("None", "EmptyArrayInMatrixParams")
         state = State("Succeeded")
         for index, combo in enumerate(combos or [{}]):
             run_name = f"{self.name}-{name}" + (f"-{index}" if combos and len(combos) > 1 else "")
+            if run_name in self.run_names:
+                raise AssertionError(f"two TaskRuns named {run_name}: Tekton would find the first and never run the second")
+            self.run_names.add(run_name)
             tr = self.task_run(resolved, run_name, combo)
             state.runs.append(tr)
             if not tr.ok:
@@ -285,6 +295,8 @@ class Sim:
         results_dir = self.tmp / "results" / run_name
         out_dir = self.tmp / "out" / run_name
         paths = {f"results.{r['name']}.path": f"{RESULTS}/{r['name']}" for r in spec.get("results", [])}
+        paths.update({f"steps.step-{s['name']}.exitCode.path": f"{STEPS}/step-{s['name']}/exitCode"
+                      for s in spec["steps"]})
         paths.update({f"workspaces.{w['name']}.path": f"/workspace/{w['name']}" for w in spec.get("workspaces", [])})
         for mapping in (strings, contexts, paths):
             steps = walk_strings(steps, lambda s, m=mapping: replace(s, m))
@@ -294,7 +306,10 @@ class Sim:
             tr.steps, tr.ok = [], True
             for step in steps:
                 code = self.step(step, tr, results_dir, out_dir)
-                if code != 0:
+                exit_file = self.tmp / "steps" / run_name / f"step-{step['name']}" / "exitCode"
+                exit_file.parent.mkdir(parents=True, exist_ok=True)
+                exit_file.write_text(str(code))
+                if code != 0 and step.get("onError") != "continue":
                     tr.ok = False
                     break
             if tr.ok:
@@ -311,7 +326,8 @@ class Sim:
         for entry in list(step.get("env", [])) + list(self.pod_env):
             env[entry["name"]] = kubelet(entry.get("value", ""), env)
         argv = [kubelet(x, env) for x in step.get("command", []) + step.get("args", [])]
-        mapping = {WS: str(self.ws), OUT: str(out_dir), RESULTS: str(results_dir)}
+        mapping = {WS: str(self.ws), OUT: str(out_dir), RESULTS: str(results_dir),
+                   STEPS: str(self.tmp / "steps" / tr.name)}
 
         def local(text: str) -> str:
             for remote, here in mapping.items():

@@ -6,7 +6,7 @@ import http.server
 import json
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pytest
 
@@ -123,12 +123,13 @@ def test_an_exit_task_that_is_a_pipeline_runs_its_tasks_in_order(tmp_path: Path)
 
     manifest = compile_pipeline(pipeline, tmp_path)
     (exit_task,) = manifest["spec"]["pipelineSpec"]["finally"]
-    assert len(exit_task["taskSpec"]["steps"]) == 2, "one finally task, one step per task of the exit pipeline"
+    steps = [s["name"] for s in exit_task["taskSpec"]["steps"]]
+    assert len(steps) == 3 and steps[-1] == "verdict", "one step per task of the exit pipeline, then the verdict"
     outcome = simulate(manifest, tmp_path / "run")
     assert outcome.status == "Failed"
     assert outcome.states[exit_task["name"]].status == "Succeeded"
     steps = outcome.states[exit_task["name"]].runs[0].steps
-    assert [s[1] for s in steps] == [0, 0]
+    assert [s[1] for s in steps] == [0, 0, 0]
 
 
 def test_importer_fetches_http_artifacts_into_the_workspace(tmp_path: Path) -> None:
@@ -298,3 +299,83 @@ def test_tasks_after_an_ignore_upstream_failure_task_run_after_it(tmp_path: Path
     outcome = simulate(manifest, tmp_path / "run")
     assert outcome.status == "Failed" and outcome.states[group["name"]].status == "Succeeded"
     assert output(outcome, "echo", "Output") == "tidied after failed"
+
+
+def test_regressions_from_a_new_users_pipelines(tmp_path: Path) -> None:
+    """One pipeline gathering what a bug hunt on unseen pipelines found: a task reusing a looped
+    component's name, a container reading an imported artifact's URI and a OneOf artifact's
+    metadata, env vars on a Python component, an f-string of the loop item in a container,
+    whole numbers in list constants, an optional parameter left unset, a pipeline output with `$(`."""
+
+    @dsl.component(base_image="python:3.11-slim")
+    def train(x: int) -> int:
+        return x
+
+    @dsl.component(base_image="python:3.11-slim")
+    def env_and_types(xs: list, o: Optional[str] = None) -> str:
+        import os
+        return f"{os.environ.get('MODE')}|{xs}|{o!r}"
+
+    @dsl.component(base_image="python:3.11-slim")
+    def make(tag: str, ds: dsl.Output[dsl.Dataset]):
+        with open(ds.path, "w") as f:
+            f.write(tag)
+        ds.metadata["tag"] = tag
+
+    @dsl.container_component
+    def show(word: str):
+        return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[word])
+
+    @dsl.container_component
+    def show_uri(ds: dsl.Input[dsl.Dataset]):
+        return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[ds.uri])
+
+    @dsl.container_component
+    def show_tag(ds: dsl.Input[dsl.Dataset]):
+        return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[ds.metadata["tag"]])
+
+    @dsl.pipeline(name="regressions")
+    def pipeline(flag: str = "a", o: Optional[str] = None) -> str:
+        with dsl.ParallelFor([1, 2, 3]) as x:
+            train(x=x)
+            show(word=f"{x}-th")
+        train(x=100)
+        imp = dsl.importer(artifact_uri="gs://bucket/data.csv", artifact_class=dsl.Dataset)
+        show_uri(ds=imp.output)
+        with dsl.If(flag == "a"):
+            a = make(tag="A")
+        with dsl.Else():
+            b = make(tag="B")
+        show_tag(ds=dsl.OneOf(a.outputs["ds"], b.outputs["ds"]))
+        e = env_and_types(xs=[1, 2], o=o).set_env_variable("MODE", "fast $(x)")
+        return echo(x=f"text $(params.x) {e.output}").output
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    outcome = simulate(manifest, tmp_path / "run")
+    assert outcome.status == "Completed", {n: s.reason for n, s in outcome.states.items()}
+    assert sorted(r.stdout for n in outcome.states if n.startswith("show") for r in outcome.states[n].runs) == \
+        sorted(["1-th\n", "2-th\n", "3-th\n", "gs://bucket/data.csv\n", "A\n"])
+    assert len(outcome.states["train"].runs) == 3 and "train-2" not in outcome.states, "no TaskRun name clash"
+    assert output(outcome, "env-and-types", "Output") == "fast $(x)|[1, 2]|None"
+    assert outcome.results == {"Output": "text $(params.x) fast $(x)|[1, 2]|None"}
+
+
+def test_an_exit_task_runs_even_when_a_cleanup_in_its_pod_fails(tmp_path: Path) -> None:
+    @dsl.component(base_image="python:3.11-slim")
+    def failing(x: str = "none") -> str:
+        raise RuntimeError("cleanup failed")
+
+    @dsl.component(base_image="python:3.11-slim")
+    def notify(status: dsl.PipelineTaskFinalStatus) -> str:
+        return status.state
+
+    @dsl.pipeline(name="exit-with-cleanup")
+    def pipeline():
+        with dsl.ExitHandler(notify()):
+            first = echo(x="work")
+            failing(x=first.output).ignore_upstream_failure()
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    outcome = simulate(manifest, tmp_path / "run")
+    assert outcome.status == "Failed", "the verdict step fails the exit pod when a step in it failed"
+    assert output(outcome, "notify", "Output") == "FAILED"

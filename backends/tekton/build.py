@@ -43,32 +43,35 @@ class Builder:
         self.units: list[Unit] = []
         self.unit_of: dict[str, Unit] = {}  # flat task id -> its unit
         self.specs: dict[str, dict[str, Any]] = {}  # flat task id -> the runtime spec that publishes its results
-        self.published: dict[str, dict[str, str]] = {}  # flat task id -> output -> result name
+        self.published: dict[str, dict[tuple[str, bool], str]] = {}  # task -> (output, raw) -> result
         self.helpers: dict[str, Unit] = {}  # condition, gate and value tasks, shared by what they compute
         self.warnings: list[str] = []
         self.group: frozenset[str] = frozenset()  # the exit tasks being merged into one pod (add_group)
 
     # -- results other tasks read ----------------------------------------------------------------
 
-    def publish(self, task_id: str, output: str) -> str:
+    def publish(self, task_id: str, output: str, raw: bool = False) -> str:
+        """The name of the result that carries `output` of a task (in T-form, or `raw` as written,
+        for pipeline results); the task learns to publish it in finish_results."""
         names = self.published.setdefault(task_id, {})
-        if output not in names:
-            base = _RESULT_INVALID.sub("-", output).strip("-._") or "out"
+        key = (output, raw)
+        if key not in names:
+            base = (_RESULT_INVALID.sub("-", output).strip("-._") or "out") + ("-raw" if raw else "")
             name, n = base, 1
             while name in names.values():
                 n += 1
                 name = f"{base}-{n}"
-            names[output] = name
-        return names[output]
+            names[key] = name
+        return names[key]
 
     def finish_results(self) -> None:
         for task_id, outputs in self.published.items():
             unit, spec = self.unit_of[task_id], self.specs[task_id]
-            for output, result in sorted(outputs.items()):
-                spec.setdefault("r", {})[output] = result
+            for (output, raw), result in sorted(outputs.items()):
+                spec.setdefault("rr" if raw else "r", {})[output] = result
                 unit.result(result)
 
-    def result_ref(self, source: f.Source, unguarded: bool = False) -> str | None:
+    def result_ref(self, source: f.Source, unguarded: bool = False, raw: bool = False) -> str | None:
         """Tekton text for a value Tekton can carry itself: a parameter, or a result of a task that
         runs once (not in a loop) before the reader. With `unguarded`, only of a task that always
         runs: a `when` reading the result of a skipped task is skipped for a reason that cascades
@@ -79,7 +82,8 @@ class Builder:
             producer = self.flat.task(source.task)
             if producer.loops or producer.finally_ or source.task not in self.specs or (unguarded and producer.guards):
                 return None
-            return escape.ref(f"tasks.{self.unit_of[source.task].name}.results.{self.publish(source.task, source.output)}")
+            result = self.publish(source.task, source.output, raw)
+            return escape.ref(f"tasks.{self.unit_of[source.task].name}.results.{result}")
         return None
 
     def guard_ref(self, source: f.Source) -> str | None:
@@ -112,7 +116,7 @@ class Builder:
             return None
 
         def make() -> Unit:
-            unit = Unit(self.namer.name("cond-" + guard.id.rsplit("/", 1)[-1]))
+            unit = Unit(self.namer.helper("cond-" + guard.id.rsplit("/", 1)[-1]))
             unit.steps.append(st.runtime_step("cond", self.helper_image, "cond", {"g": [expr]}, desc))
             unit.result("v")
             unit.run_after = self.dag_producers(desc, "a condition")
@@ -121,24 +125,27 @@ class Builder:
         return self.helper("cond:" + guard.id, make)
 
     def value_unit(self, consumer: f.FlatTask | None, what: str, source: f.Source | None = None,
-                   artifact: tuple[str, f.ArtSource, str | None] | None = None, hint: str = "") -> Unit:
+                   artifact: tuple[str, f.ArtSource, str | None] | None = None, hint: str = "",
+                   raw: bool = False) -> Unit:
         """A task that computes one value once and publishes it as result `v`, for a container that
         cannot compute it itself (OneOf, collected lists, selected fields, artifact metadata), or
         for a pipeline output."""
+        probe = Descriptors(self.ctx, consumer.loops if consumer else [])
+        found = probe.artifact(artifact[1]) if artifact is not None else probe.param(source)  # type: ignore[arg-type]
+        if per_iteration(found):
+            raise UnsupportedError(f"{what} differs per loop iteration in a way a container component cannot read on "
+                                   "Tekton; use a Python component or --backend argo",
+                                   path=(consumer.plan_task.path,) if consumer else ())
         desc = Descriptors(self.ctx, [], consumer.plan_task.key if consumer else "")
         if artifact is not None:
             attr, art, key = artifact
             value = ["A", attr, desc.artifact(art), key]
         else:
             value = desc.param(source)  # type: ignore[arg-type]
-        if per_iteration(value):
-            raise UnsupportedError(f"{what} differs per loop iteration in a way a container component cannot read on "
-                                   "Tekton; use a Python component or --backend argo",
-                                   path=(consumer.plan_task.path,) if consumer else ())
-        spec = {"v": value}
+        spec = {"v": value, **({"raw": 1} if raw else {})}
 
         def make() -> Unit:
-            unit = Unit(self.namer.name(hint or "val-" + (consumer.id if consumer else "")))
+            unit = Unit(self.namer.helper(hint or "val-" + (consumer.id if consumer else "")))
             unit.steps.append(st.runtime_step("value", self.helper_image, "value", spec, desc))
             unit.result("v")
             unit.run_after = self.dag_producers(desc, what)
@@ -153,7 +160,7 @@ class Builder:
             spec["v"] = desc.param(value)
 
         def make() -> Unit:
-            unit = Unit(self.namer.name("gate-" + task.id))
+            unit = Unit(self.namer.helper("gate-" + task.id))
             unit.steps.append(st.runtime_step("gate", self.helper_image, "gate", spec, desc))
             unit.result("keys", array=True)
             unit.result("n")
@@ -168,15 +175,24 @@ class Builder:
 
     def add_group(self, tasks: list[f.FlatTask]) -> None:
         """Exit tasks that depend on each other run as the steps of one finally task, in order: Tekton's
-        finally tasks cannot wait for each other. Their conditions are evaluated in the pod."""
+        finally tasks cannot wait for each other. Their conditions are evaluated in the pod.
+
+        Every step may fail without stopping the pod (`onError: continue`), because an exit task
+        runs whatever happened before it; a task that waits for others in the group normally skips
+        itself when one of them failed (it reads their exit codes); a last step fails the TaskRun
+        when any step failed."""
         self.group = frozenset(t.id for t in tasks)
         merged = Unit(tasks[0].id, finally_=True, display=escape.tform(tasks[0].plan_task.display_name))
+        steps_of: dict[str, list[str]] = {}
         try:
             for task in tasks:
                 self.add(task)
                 unit = self.units.pop()
                 for step in unit.steps:
                     step["name"] = task.id if step["name"] == "main" else f"{task.id}-{step['name']}"
+                    step["onError"] = "continue"
+                steps_of[task.id] = [step["name"] for step in unit.steps]
+                self.wait_for_group(task, unit, steps_of)
                 merged.steps += unit.steps
                 merged.volumes += [v for v in unit.volumes if v not in merged.volumes]
                 merged.retries = max(merged.retries, unit.retries)
@@ -186,7 +202,33 @@ class Builder:
                 self.unit_of[task.id] = merged
         finally:
             self.group = frozenset()
+        desc = Descriptors(self.ctx, [])
+        codes = [[desc.env_var(_exit_code(step)), step] for names in steps_of.values() for step in names]
+        merged.steps.append(st.runtime_step("verdict", self.helper_image, "verdict", {"s": codes}, desc))
         self.units.append(merged)
+
+    def wait_for_group(self, task: f.FlatTask, unit: Unit, steps_of: dict[str, list[str]]) -> None:
+        """A task that runs only after its upstreams succeeded skips itself when one in the group failed."""
+        if task.plan_task.run_after_failure:
+            return
+        upstream = set()
+        pending = [t for t in task.after if t in steps_of]
+        while pending:  # the group's tasks this one waits for, directly or through others
+            current = pending.pop()
+            if current not in upstream:
+                upstream.add(current)
+                pending += [t for t in self.flat.task(current).after if t in steps_of]
+        if not upstream:
+            return
+        if not isinstance(task.component, p.ContainerComponent) or not task.component.needs_launcher:
+            raise UnsupportedError(f"task {task.plan_task.key!r} runs in an exit pipeline after other tasks; on Tekton "
+                                   "it must be a Python component (it checks in the pod whether they succeeded); use "
+                                   "--backend argo", path=(task.plan_task.path,))
+        step = unit.steps[0]
+        codes = [_exit_code(name) for t in sorted(upstream) for name in steps_of[t]]
+        env_names = [f"KFPC_EXIT{i}" for i in range(len(codes))]
+        step["env"][-1:-1] = [{"name": n, "value": v} for n, v in zip(env_names, codes)]
+        self.specs[task.id]["gu"] = env_names
 
     def add(self, task: f.FlatTask) -> None:
         unit = Unit(task.id, finally_=task.finally_, display=escape.tform(task.plan_task.display_name))
@@ -226,16 +268,18 @@ class Builder:
                               "values": ["true"]})
             unit.run_after.add(cond.name)
         if per_iter and task.finally_:
-            raise UnsupportedError("a condition on loop items inside an exit task is not supported on Tekton; "
-                                   "use --backend argo", path=(task.plan_task.path,))
+            raise UnsupportedError("a condition on loop items that would run in Tekton's finally section (part of an "
+                                   "exit task, or after an ignore_upstream_failure task) is not supported; use "
+                                   "--backend argo", path=(task.plan_task.path,))
         return per_iter, in_pod
 
     def lower_loops(self, task: f.FlatTask, unit: Unit, per_iter: list[f.Guard], value: f.Source | None) -> None:
         if not task.loops:
             return
         if task.finally_:
-            raise UnsupportedError("a loop inside an exit task is not supported on Tekton (finally tasks cannot "
-                                   "depend on each other); use --backend argo", path=(task.plan_task.path,))
+            raise UnsupportedError("this loop would run in Tekton's finally section (it is part of an exit handler's "
+                                   "exit task, or runs after an ignore_upstream_failure task), where kfpc cannot fan "
+                                   "out; use --backend argo", path=(task.plan_task.path,))
         limits = [loop.parallelism for loop in task.loops if loop.parallelism]
         if limits:
             self.warnings.append(f"task {task.plan_task.key!r}: Tekton's Matrix has no parallelism limit; all "
@@ -466,13 +510,13 @@ class _DirectValues:
             return st.constant_text(source.value)
         if isinstance(source, f.Runtime):
             return self.runtime(source.kind)
+        if self.fan_out is not None and source == self.fan_out:
+            return escape.ref(f"params.{st.VALUE_PARAM}")
         if isinstance(source, f.Interp):
             return "".join(escape.tform(part) if isinstance(part, str) else self.text(part, what)
                            for part in source.parts)
         if isinstance(source, f.Status):
             return self.status(source)
-        if self.fan_out is not None and source == self.fan_out:
-            return escape.ref(f"params.{st.VALUE_PARAM}")
         ref = self.b.result_ref(source)
         if ref is not None:
             if isinstance(source, f.Out):
@@ -526,6 +570,11 @@ class _DirectValues:
                     return st.artifact_path(source.task, source.output, escape.ref(f"params.{st.KEY_PARAM}"))
         assert source is not None
         return self.computed(self.b.value_unit(self.task, what, artifact=(attr, source, key)))
+
+
+def _exit_code(step: str) -> str:
+    """Where Tekton leaves a step's exit code, for the steps after it."""
+    return escape.ref(f"steps.step-{step}.exitCode.path")
 
 
 def _metadata(meta: Any, task: f.FlatTask, desc: Descriptors) -> Any:

@@ -144,7 +144,7 @@ class FlatPipeline:
     tasks: list[FlatTask]
     outputs: dict[str, tuple[p.ParamType, Source]]
     artifact_outputs: dict[str, ArtSource | None]
-    namer: names.Namer  # task names handed out so far; helper tasks take theirs from it too
+    namer: "TaskNamer"  # task names handed out so far; helper tasks take theirs from it too
 
     def task(self, flat_id: str) -> FlatTask:
         return self._by_id[flat_id]
@@ -176,10 +176,38 @@ class _Frame:
     after: set[str]
 
 
+@dataclass
+class TaskNamer(names.Namer):
+    """Pipeline task names, kept apart from the TaskRun names Tekton derives: a fanned-out task T
+    runs as `<run>-T-<i>` (or `<run>-T` for a single item), a plain task U as `<run>-U`."""
+
+    fanned_out: set[str] = field(default_factory=set)
+
+    def helper(self, text: str) -> str:
+        return self.name(text, _RunNames(self, False))
+
+
+class _RunNames:
+    """Is a candidate name unsafe next to the names already given?"""
+
+    def __init__(self, namer: TaskNamer, fanned_out: bool):
+        self.namer = namer
+        self.fanned_out = fanned_out
+
+    def __call__(self, candidate: str) -> bool:
+        base, _, index = candidate.rpartition("-")
+        if index.isdigit() and base in self.namer.fanned_out:
+            return True  # U = T-<i>
+        if self.fanned_out:
+            prefix = candidate + "-"
+            return any(n.startswith(prefix) and n[len(prefix):].isdigit() for n in self.namer.taken)
+        return False
+
+
 class _Flattener:
     def __init__(self, plan: p.Plan):
         self.plan = plan
-        self.namer = names.Namer(max_len=TASK_NAME_MAX)
+        self.namer = TaskNamer(max_len=TASK_NAME_MAX)
         self.ids: dict[Path, str] = {}
         self.tasks: list[FlatTask] = []
         self.leaves_under: dict[Path, set[str]] = {}
@@ -198,12 +226,14 @@ class _Flattener:
 
     # -- ids ------------------------------------------------------------------------------------
 
-    def flat_id(self, path: Path) -> str:
+    def flat_id(self, path: Path, fanned_out: bool = False) -> str:
         """The task's name: its key, after the keys of the user's sub-pipelines it sits in (the SDK's
         own loop, condition and exit-handler groups add nothing a reader needs)."""
         if path not in self.ids:
             parts = [key for key in path[:-1] if not _CONTROL_FLOW.match(key)] + [path[-1]]
-            self.ids[path] = self.namer.name("-".join(parts))
+            self.ids[path] = self.namer.name("-".join(parts), _RunNames(self.namer, fanned_out))
+            if fanned_out:
+                self.namer.fanned_out.add(self.ids[path])
         return self.ids[path]
 
     # -- expansion ------------------------------------------------------------------------------
@@ -242,7 +272,7 @@ class _Flattener:
                     for t in self.tasks[before:]:
                         t.finally_ = True
                 continue
-            flat = FlatTask(self.flat_id(path), path, task, component, {}, {}, after, guards, loops,
+            flat = FlatTask(self.flat_id(path, bool(loops)), path, task, component, {}, {}, after, guards, loops,
                             task.run_after_failure)
             for b in task.params:
                 flat.params[b.name] = (b.type, self.resolve(b.source, frame, task))

@@ -139,9 +139,12 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
         if isinstance(source, f.Out) and flat.task(source.task).finally_:
             builder.warnings.append(f"pipeline output {name!r} comes from an exit task; Tekton cannot publish it")
             continue
-        text = builder.result_ref(source)
+        text = builder.result_ref(source, raw=True)  # shown as written: nothing substitutes pipeline results
+        if isinstance(source, f.Param):
+            text = None  # a pipeline parameter is T-form text: a helper task shows it as written
         if text is None:
-            unit = builder.value_unit(None, f"pipeline output {name!r}", source=source, hint="output-" + name)
+            unit = builder.value_unit(None, f"pipeline output {name!r}", source=source, hint="output-" + name,
+                                      raw=True)
             text = escape.ref(f"tasks.{unit.name}.results.v")
         result = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-._") or "output"
         while result in taken:

@@ -39,6 +39,8 @@ class Context:
         self.param_names = param_names  # KFP pipeline parameter -> Tekton parameter name
         self.pipeline_root = pipeline_root
         self.dag_ids = frozenset(t.id for t in flat.tasks if not t.finally_)
+        # Optional parameters without a default: Tekton needs some default, "" stands for "not given".
+        self.unset_optional = frozenset(q.name for q in flat.plan.inputs if q.optional and not q.has_default)
 
     def depth(self, task: str, outside: int) -> int:
         """How many of the producer's loops the reader shares: the length of the key prefix it reads."""
@@ -76,7 +78,8 @@ class Descriptors:
         if isinstance(source, f.Const):
             return None if source.value is None else ["c", source.value]
         if isinstance(source, f.Param):
-            return ["e", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
+            desc = ["e", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
+            return desc + [1] if source.name in self.ctx.unset_optional else desc
         if isinstance(source, f.Out):
             self.producers.add(source.task)
             depth = self.ctx.depth(source.task, source.loops)
@@ -105,8 +108,12 @@ class Descriptors:
         if isinstance(source, f.Status):
             names = [self.env_var(escape.ref("params." + self.state_param(ref))) for ref in status_refs(self.ctx, source)]
             overall = self.env_var(escape.ref("params." + self.state_param(escape.ref("tasks.status"))))
+            # Tasks of the group that run in finally too (ignore_upstream_failure) share the exit
+            # task's pod (build.add_group): their steps' exit codes say how they ended.
+            codes = [self.env_var(escape.ref(f"steps.step-{t}.exitCode.path"))
+                     for t in source.tasks if t not in self.ctx.dag_ids]
             self.env.setdefault("KFPC_NAME", escape.ref("context.pipelineRun.name"))
-            return ["s", overall, names, source.display_name]
+            return ["s", overall, names, source.display_name, codes]
         raise TypeError(source)
 
     def runtime(self, kind: p.RuntimeKind) -> list[Any]:
@@ -185,9 +192,10 @@ def _intern(table: dict[str, str], prefix: str, value: str) -> str:
 def status_refs(ctx: Context, source: f.Status) -> list[str]:
     """Tekton's state references for an exit handler's group: `$(tasks.status)` when the group is the
     whole pipeline, else one `$(tasks.<t>.status)` per task of the group."""
-    if set(source.tasks) >= ctx.dag_ids:
+    tasks = [t for t in source.tasks if t in ctx.dag_ids]  # exit tasks inside the group run in finally too
+    if set(tasks) >= ctx.dag_ids:
         return [escape.ref("tasks.status")]
-    return [escape.ref(f"tasks.{t}.status") for t in source.tasks]
+    return [escape.ref(f"tasks.{t}.status") for t in tasks]
 
 
 def per_iteration(desc: Any) -> bool:

@@ -80,7 +80,10 @@ def launcher_spec(task: f.FlatTask, desc: Descriptors) -> tuple[dict[str, Any], 
         argv.append(escape.tform(placeholders.as_written(arg)))
         if not isinstance(arg, str):
             templated[str(index)] = placeholders.launcher_tree(arg, lambda leaf: ["v", desc.runtime(leaf.kind)])
-    spec = {"t": task.id, "p": params, "a": arts,
+    env = [[name, ["x", [part if isinstance(part, str) else desc.param(task.params[part.name][1]) or ""
+                         for part in tmpl if isinstance(part, str) or part.name in task.params]]]
+           for name, tmpl in c.env]
+    spec = {"t": task.id, "p": params, "a": arts, "env": env,
             "op": [[q.name, q.type.value] for q in c.interface.out_params],
             "oa": [[a.name, a.type.schema_title, a.type.schema_version] for a in c.interface.out_artifacts],
             "x": templated, "r": {}}

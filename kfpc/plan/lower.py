@@ -39,11 +39,25 @@ def param_type(text: str) -> p.ParamType:
 
 
 def normalize(value: Any, ptype: p.ParamType) -> Any:
-    """KFP writes integers as floats (`200.0`); give them back their type."""
+    """KFP writes integers as floats (`200.0`); give them back their type. Inside lists and dicts
+    every whole number becomes an integer: KFP's backend hands those values to components as
+    protobuf JSON, which writes `1.0` as `1`, so a `List[int]` component gets ints there too."""
     if ptype is p.ParamType.INTEGER and isinstance(value, float) and value.is_integer():
         return int(value)
     if ptype is p.ParamType.DOUBLE and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if ptype in (p.ParamType.LIST, p.ParamType.STRUCT):
+        return _whole_numbers(value)
+    return value
+
+
+def _whole_numbers(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
     return value
 
 
