@@ -14,6 +14,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
+from kfpc.run_options import RunOptions
 
 #: Bump when the protocol changes incompatibly; plugins declare what they implement.
 PROTOCOL_VERSION = 1
@@ -21,10 +22,14 @@ PROTOCOL_VERSION = 1
 
 @dataclass(frozen=True)
 class Options:
-    """Compile options every backend receives; backends ignore what does not apply to them."""
+    """Compile options every backend receives: the pipeline root, backend options (`-O`, declared by
+    each backend) and run options (kfpc.run_options), which each backend maps to its engine and
+    warns about where its engine has no equivalent."""
 
     pipeline_root: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()
+    run: RunOptions = field(default_factory=RunOptions)
+    params: tuple[tuple[str, Any], ...] = ()  # compile-time parameter values, applied to the plan by the core
 
     def get(self, key: str, default: Any = None) -> Any:
         return dict(self.extra).get(key, default)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from kfpc.errors import KfpcError, UsageError
+from kfpc.run_options import KINDS, POD_GC, PULL_POLICIES
 
 _EXT = {"yaml": ".yaml", "json": ".json"}
 
@@ -30,14 +31,37 @@ def _parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compile", help="compile IR files into manifests",
                           description="Compile pipeline IR (YAML or JSON, `-` for stdin) into engine manifests.")
     comp.add_argument("inputs", nargs="+", metavar="IR", help="IR file compiled by the kfp SDK, or - for stdin")
-    comp.add_argument("-b", "--backend", default="argo", help="target engine (default: argo; see `kfpc backends`)")
+    comp.add_argument("-b", "--backend", help="target engine (default: argo; see `kfpc backends`)")
     where = comp.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     where.add_argument("--output-dir", metavar="DIR", help="write one file per input, named after the input")
-    comp.add_argument("--format", choices=sorted(_EXT), default="yaml", help="output format (default: yaml)")
+    comp.add_argument("--format", choices=sorted(_EXT), help="output format (default: yaml)")
     comp.add_argument("--pipeline-root", metavar="URI", help="value of {{$.pipeline_root}} (default: the IR's)")
+    comp.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                      help="a pipeline parameter's value, typed by the IR (becomes its default), repeatable")
     comp.add_argument("-O", "--option", action="append", default=[], metavar="NAME=VALUE",
                       help="a backend option, repeatable (see `kfpc backends`)")
+    comp.add_argument("--config", metavar="FILE", help="settings file (default: ./kfpc.yaml, or [tool.kfpc] in "
+                      "./pyproject.toml)")
+    run = comp.add_argument_group("how the pipeline runs")
+    run.add_argument("--kind", choices=KINDS, help="run: one run (default); template: a reusable definition "
+                     "(Argo WorkflowTemplate, Tekton Pipeline + PipelineRun); cron: runs on --schedule")
+    run.add_argument("--name", help="a fixed object name (default: generated from the pipeline's name)")
+    run.add_argument("--namespace", help="namespace of the objects")
+    run.add_argument("--service-account", help="service account the pods run as")
+    run.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="label, repeatable")
+    run.add_argument("--annotation", action="append", default=[], metavar="KEY=VALUE", help="annotation, repeatable")
+    run.add_argument("--schedule", metavar="CRON", help="cron schedule, e.g. '0 2 * * *' (with --kind cron)")
+    run.add_argument("--timezone", metavar="TZ", help="IANA time zone of the schedule (default: the engine's)")
+    run.add_argument("--max-concurrency", type=int, metavar="N", help="scheduled runs at once (1: never overlap)")
+    run.add_argument("--ttl", type=int, metavar="SECONDS", help="delete a run this long after it finished")
+    run.add_argument("--pod-gc", choices=POD_GC, help="Argo pod garbage collection strategy")
+    run.add_argument("--image-pull-policy", choices=PULL_POLICIES, help="default image pull policy")
+    run.add_argument("--timeout", metavar="DURATION", help="default per-task timeout, e.g. 2h (default: none)")
+    run.add_argument("--pipeline-timeout", metavar="DURATION", help="deadline of the whole run (default: none)")
+    run.add_argument("--artifact-repository", metavar="CONFIGMAP[:KEY]", help="Argo artifact repository to use")
+    run.add_argument("--disable-caching", action="store_true", default=None,
+                     help="run every task, whatever the pipeline's caching options say")
 
     val = sub.add_parser("validate", help="check IR files without compiling them")
     val.add_argument("inputs", nargs="+", metavar="IR")
@@ -83,9 +107,11 @@ def _compile(args: argparse.Namespace) -> int:
     from kfpc import compiler, registry
     from kfpc.backend import Options, settings
 
+    _apply_config(args)
     targets = _targets(args)
     engine = registry.load(args.backend)  # fail fast on a bad backend name, before reading anything
-    options = Options(pipeline_root=args.pipeline_root, extra=tuple(_option(o) for o in args.option))
+    options = Options(pipeline_root=args.pipeline_root, extra=tuple(args.options.items()),
+                      run=_run_options(args), params=tuple(args.params.items()))
     settings(engine, options)  # and on a bad option
     results = []
     failed = False
@@ -94,6 +120,8 @@ def _compile(args: argparse.Namespace) -> int:
             plan, warnings = compiler.load_plan(path)
             output = compiler.compile_plan(plan, engine, options)
             results.append((path, compiler.Result(tuple(output.documents), tuple(warnings) + tuple(output.warnings))))
+        except UsageError:
+            raise
         except KfpcError as exc:
             _print_error(exc.with_file(path if path != "-" else "<stdin>") if not exc.diagnostics[0].file else exc)
             failed = True
@@ -136,11 +164,46 @@ def _targets(args: argparse.Namespace) -> list[Path]:
     return []
 
 
-def _option(text: str) -> tuple[str, str]:
+def _pair(text: str, flag: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise UsageError(f"option {text!r} is not NAME=VALUE")
+        raise UsageError(f"{flag} {text!r} is not NAME=VALUE")
     return name.strip(), value
+
+
+def _apply_config(args: argparse.Namespace) -> None:
+    """Fill what the command line left open from the config file; repeatable flags add to its tables."""
+    from kfpc import config
+
+    found = config.load(config.find(args.config))
+    args.backend = args.backend or found.get("backend", "argo")
+    args.format = args.format or found.get("format", "yaml")
+    if args.format not in _EXT:
+        raise UsageError(f"format must be one of {', '.join(sorted(_EXT))}, not {args.format!r}")
+    args.pipeline_root = args.pipeline_root if args.pipeline_root is not None else found.get("pipeline-root")
+    for flag, table in (("option", "options"), ("param", "params"), ("label", "labels"), ("annotation", "annotations")):
+        merged = dict(found.get(table, {}))
+        merged.update(_pair(text, "--" + flag if flag != "option" else "-O") for text in getattr(args, flag))
+        setattr(args, table, merged)
+    for key in ("kind", "name", "namespace", "service-account", "schedule", "timezone", "max-concurrency", "ttl",
+                "pod-gc", "image-pull-policy", "timeout", "pipeline-timeout", "artifact-repository"):
+        attr = key.replace("-", "_")
+        if getattr(args, attr) is None and key in found:
+            setattr(args, attr, found[key])
+    if args.disable_caching is None and "caching" in found:
+        args.disable_caching = not found["caching"]
+
+
+def _run_options(args: argparse.Namespace):
+    from kfpc.run_options import RunOptions
+
+    return RunOptions().with_values(
+        kind=args.kind, name=args.name, namespace=args.namespace, service_account=args.service_account,
+        labels=tuple(sorted(args.labels.items())), annotations=tuple(sorted(args.annotations.items())),
+        schedule=args.schedule, timezone=args.timezone, max_concurrency=args.max_concurrency, ttl_seconds=args.ttl,
+        pod_gc=args.pod_gc, image_pull_policy=args.image_pull_policy, timeout=args.timeout,
+        pipeline_timeout=args.pipeline_timeout, artifact_repository=args.artifact_repository,
+        caching=not args.disable_caching if args.disable_caching is not None else None)
 
 
 def _join(texts: list[tuple[str, str]], fmt: str) -> str:

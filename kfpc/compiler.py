@@ -79,9 +79,13 @@ def compile_plan(plan: Plan, backend: "str | Backend" = "argo", options: Options
     """Render a plan with a backend given by name (looked up in the registry) or as an object."""
     from kfpc import registry
 
+    from kfpc.plan import arguments
+
     engine = registry.load(backend) if isinstance(backend, str) else backend
+    options = options or Options()
     with _no_gc():
-        output = engine.compile(plan, options or Options())
+        plan = arguments.apply(plan, dict(options.params))
+        output = engine.compile(plan, options)
     return Result(tuple(output.documents), tuple(output.warnings))
 
 

@@ -65,7 +65,7 @@ class Diagnostic:
         return format_path(self.path)
 
     def render(self) -> str:
-        where = self.file or "<input>"
+        where = self.file or ("kfpc" if self.code == "KFPC500" else "<input>")  # usage errors concern the command
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:

@@ -43,6 +43,26 @@ def _crd_validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(crd_schema())
 
 
+@functools.lru_cache(maxsize=None)
+def _kind_validator(kind: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((SCHEMAS / "schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator({"$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}",
+                                            "definitions": schema["definitions"]})
+
+
+def problems_any(doc: dict[str, Any]) -> list[str]:
+    """A Workflow, WorkflowTemplate or CronWorkflow: its own schema, then every Workflow check on the
+    workflow it describes."""
+    if doc["kind"] == "Workflow":
+        return problems(doc)
+    found = [f"schema.json {doc['kind']}: {e.json_path}: {e.message[:200]}"
+             for e in _kind_validator(doc["kind"]).iter_errors(doc)]
+    spec = doc["spec"]["workflowSpec"] if doc["kind"] == "CronWorkflow" else doc["spec"]
+    workflow = {"apiVersion": doc["apiVersion"], "kind": "Workflow",
+                "metadata": {"generateName": doc["metadata"]["name"] + "-"}, "spec": spec}
+    return found + problems(workflow)
+
+
 def problems(wf: dict[str, Any]) -> list[str]:
     found = [f"schema.json: {e.json_path}: {e.message[:200]}" for e in _schema_validator().iter_errors(wf)]
     found += [f"crd: {e.json_path}: {e.message[:200]}" for e in _crd_validator().iter_errors(wf)]

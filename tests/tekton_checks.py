@@ -59,6 +59,34 @@ def tasks_of(run: dict[str, Any]) -> list[dict[str, Any]]:
     return list(spec.get("tasks", [])) + list(spec.get("finally", []))
 
 
+def problems_all(documents: list[dict[str, Any]]) -> list[str]:
+    """Every document of a compile: a PipelineRun, or a Pipeline and a PipelineRun referring to it
+    (checked as one run), plus the scheduling objects of `--kind cron`."""
+    pipelines = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Pipeline"}
+    out = []
+    for doc in documents:
+        if doc["kind"] == "Pipeline":
+            out += _validate(doc, "pipeline-crd.json", "", "Pipeline")
+        elif doc["kind"] == "PipelineRun" and "pipelineRef" in doc["spec"]:
+            ref = doc["spec"]["pipelineRef"]["name"]
+            if ref not in pipelines:
+                out.append(f"PipelineRun refers to Pipeline {ref!r}, which is not among the documents")
+                continue
+            out += _validate(doc, "pipelinerun-crd.json", "", "PipelineRun")
+            joined = {**doc, "spec": {**{k: v for k, v in doc["spec"].items() if k != "pipelineRef"},
+                                      "pipelineSpec": pipelines[ref]["spec"]}}
+            out += problems(joined)
+        elif doc["kind"] == "PipelineRun":
+            out += problems(doc)
+        elif doc["kind"] == "CronJob":
+            container = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+            if len(doc["metadata"]["name"]) > 52 or not container.get("command"):
+                out.append("CronJob: a name of at most 52 characters and a command are needed")
+        elif doc["kind"] not in ("ServiceAccount", "Role", "RoleBinding"):
+            out.append(f"unexpected document kind {doc['kind']}")
+    return out
+
+
 def problems(run: dict[str, Any]) -> list[str]:
     found = _validate(run, "pipelinerun-crd.json", "", "PipelineRun")
     spec = run["spec"]["pipelineSpec"]
@@ -137,8 +165,8 @@ def structure(run: dict[str, Any]) -> list[str]:
                 out.append(f"task {name}: runAfter {dep!r} is not a pipeline task")
         if name in fin and "runAfter" in task:
             out.append(f"finally task {name}: runAfter is not allowed")
-        if task.get("timeout") != "0s":
-            out.append(f"task {name}: timeout must be 0s (Tekton's default would end it after an hour)")
+        if not re.fullmatch(r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+", str(task.get("timeout", ""))):
+            out.append(f"task {name}: an explicit timeout is needed (Tekton's default would end it after an hour)")
         ts = task["taskSpec"]
         steps = [s["name"] for s in ts["steps"]]
         if len(set(steps)) != len(steps) or any(not _DNS_LABEL.match(s) or len(s) > 58 for s in steps):

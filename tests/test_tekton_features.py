@@ -14,6 +14,7 @@ import kfpc
 import tekton_checks
 from kfpc.backend import Options
 from kfpc.errors import UsageError
+from k8s_standin import Api, k8s_api  # noqa: F401 (fixture)
 from tekton_sim import Outcome, simulate
 
 dsl = pytest.importorskip("kfp.dsl")
@@ -219,59 +220,22 @@ def test_a_pipeline_without_files_needs_no_volume(tmp_path: Path) -> None:
     assert "workspaces" not in manifest["spec"]["pipelineSpec"]
 
 
-def test_create_and_delete_pvc_through_the_kubernetes_api(tmp_path: Path) -> None:
+def test_create_and_delete_pvc_through_the_kubernetes_api(tmp_path: Path, k8s_api: Api) -> None:
     """CreatePVC / DeletePVC become calls to the API server as the run's service account (here a
     local HTTPS stand-in with a self-signed certificate, as a pod would see it)."""
-    import shutil
-    import ssl
-    import subprocess
-
     kubernetes = pytest.importorskip("kfp.kubernetes")
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make the stand-in's certificate")
-    account = tmp_path / "sa"
-    account.mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(account / "key.pem"),
-                    "-out", str(account / "ca.crt")], check=True, capture_output=True)
-    (account / "token").write_text("secret-token")
-    (account / "namespace").write_text("team-a")
-    calls: list[tuple[str, str, str, Any]] = []
 
-    class Api(http.server.BaseHTTPRequestHandler):
-        def handle_call(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
-            calls.append((self.command, self.path, self.headers["Authorization"], body))
-            self.send_response(201 if self.command == "POST" else 200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b"{}")
+    @dsl.pipeline(name="pvc")
+    def pipeline(size: str = "5Gi"):
+        pvc = kubernetes.CreatePVC(pvc_name_suffix="scratch", access_modes=["ReadWriteOnce"], size=size,
+                                   storage_class_name="fast")
+        use = echo(x=pvc.outputs["name"])
+        kubernetes.DeletePVC(pvc_name=pvc.outputs["name"]).after(use)
 
-        do_POST = do_DELETE = handle_call
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(account / "ca.crt", account / "key.pem")
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        @dsl.pipeline(name="pvc")
-        def pipeline(size: str = "5Gi"):
-            pvc = kubernetes.CreatePVC(pvc_name_suffix="scratch", access_modes=["ReadWriteOnce"], size=size,
-                                       storage_class_name="fast")
-            use = echo(x=pvc.outputs["name"])
-            kubernetes.DeletePVC(pvc_name=pvc.outputs["name"]).after(use)
-
-        manifest = compile_pipeline(pipeline, tmp_path)
-        outcome = simulate(manifest, tmp_path / "run", api=(server.server_address[1], account))
-        assert outcome.status == "Succeeded", [s[3] for st in outcome.states.values() for r in st.runs for s in r.steps]
-    finally:
-        server.shutdown()
-    (create, delete) = calls
+    manifest = compile_pipeline(pipeline, tmp_path)
+    outcome = simulate(manifest, tmp_path / "run", api=(k8s_api.port, k8s_api.account))
+    assert outcome.status == "Succeeded", [s[3] for st in outcome.states.values() for r in st.runs for s in r.steps]
+    (create, delete) = k8s_api.calls
     assert create[:3] == ("POST", "/api/v1/namespaces/team-a/persistentvolumeclaims", "Bearer secret-token")
     assert create[3] == {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "kfpc-run-scratch"},
                          "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}},

@@ -9,7 +9,7 @@ template sharing).
 
 from __future__ import annotations
 
-from kfpc.backend import PROTOCOL_VERSION, Options, Output
+from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
 from kfpc.plan.model import Plan
 
 
@@ -18,9 +18,17 @@ class ArgoBackend:
     description = "Argo Workflows (argoproj.io/v1alpha1 Workflow), Argo v3.5 through 4.x"
     protocol_version = PROTOCOL_VERSION
 
-    def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import split, workflow
+    options = (
+        Option("argo-version", "4", "oldest Argo version the manifest must run on (3.5: a CronWorkflow's "
+               "`schedule`; later: `schedules`)"),
+    )
 
+    def compile(self, plan: Plan, options: Options) -> Output:
+        from kfpc_backends.argo import kinds, split, workflow
+
+        given = settings(self, options)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
-        return Output([workflow.build(plan, root or "")], [])
+        document, warnings = kinds.apply(workflow.build(plan, root or ""), options.run, given["argo-version"] or "4",
+                                         plan.k8s_name[:63].rstrip("-"))
+        return Output([document], warnings)

@@ -27,16 +27,19 @@ class TektonBackend:
     )
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.tekton import pipelinerun
+
+        from kfpc_backends.tekton import kinds, pipelinerun
 
         given = settings(self, options)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
+        helper = given["helper-image"] or "python:3.12-slim"
         run, warnings = pipelinerun.build(plan, pipelinerun.Settings(
-            helper_image=given["helper-image"] or "python:3.12-slim",
+            helper_image=helper,
             workspace_size=given["workspace-size"] or "1Gi",
             storage_class=given["storage-class"],
             access_mode=given["access-mode"] or "ReadWriteOnce",
             workspace_claim=given["workspace-claim"],
             pipeline_root=root or "",
         ))
-        return Output([run], warnings)
+        documents, more = kinds.apply(run, options.run, helper)
+        return Output(documents, warnings + more)

@@ -1,0 +1,92 @@
+"""Run options on the Argo side: where the Workflow runs and as whom, and which object it becomes.
+
+`--kind run` is a Workflow; `template` a WorkflowTemplate (run it with `argo submit --from
+workflowtemplate/<name>`); `cron` a CronWorkflow. CronWorkflow changed between Argo versions
+(argo.md §8): v3.5 knows only `schedule`, v4 only `schedules`, v3.6-3.7 both; the `argo-version`
+backend option picks the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from kfpc import names
+from kfpc.run_options import RunOptions, seconds
+
+_LEAF = ("container", "script", "resource", "data", "http", "plugin", "containerSet")
+CRON_NAME_MAX = 52  # Argo adds a timestamp suffix to the Workflows it creates
+
+
+def apply(workflow: dict[str, Any], run: RunOptions, argo_version: str, pipeline_name: str) -> tuple[dict, list[str]]:
+    warnings: list[str] = []
+    metadata, spec = workflow["metadata"], workflow["spec"]
+    labels = {**metadata.get("labels", {}), **dict(run.labels)}
+    annotations = {**metadata.get("annotations", {}), **dict(run.annotations)}
+    if run.service_account:
+        spec["serviceAccountName"] = run.service_account
+    if run.ttl_seconds is not None:
+        spec["ttlStrategy"] = {"secondsAfterCompletion": run.ttl_seconds}
+    if run.pod_gc:
+        spec["podGC"] = {"strategy": run.pod_gc}
+    if run.pipeline_timeout:
+        spec["activeDeadlineSeconds"] = seconds(run.pipeline_timeout)
+    if run.artifact_repository:
+        config_map, _, key = run.artifact_repository.partition(":")
+        spec["artifactRepositoryRef"] = {"configMap": config_map, **({"key": key} if key else {})}
+    for template in spec["templates"]:
+        if run.timeout and any(k in template for k in _LEAF) and "timeout" not in template:
+            template["timeout"] = run.timeout
+        if run.image_pull_policy:
+            for container in _containers(template):
+                container.setdefault("imagePullPolicy", run.image_pull_policy)
+    if run.kind != "cron":
+        if run.max_concurrency is not None:
+            warnings.append("--max-concurrency applies to scheduled runs (--kind cron); ignored")
+        if run.timezone:
+            warnings.append("--timezone applies to scheduled runs (--kind cron); ignored")
+    if run.kind == "run":
+        if run.name:
+            metadata.pop("generateName", None)
+            metadata["name"] = run.name
+        return _object(workflow, "Workflow", metadata, labels, annotations, run, spec), warnings
+    if run.kind == "template":
+        metadata.pop("generateName", None)
+        metadata["name"] = run.name or pipeline_name
+        return _object(workflow, "WorkflowTemplate", metadata, labels, annotations, run, spec), warnings
+    metadata.pop("generateName", None)
+    metadata["name"] = names.dns_label(run.name or pipeline_name, CRON_NAME_MAX)
+    cron: dict[str, Any] = {}
+    if argo_version.startswith("3.5"):
+        cron["schedule"] = run.schedule
+    else:
+        cron["schedules"] = [run.schedule]
+    if run.max_concurrency == 1:
+        cron["concurrencyPolicy"] = "Forbid"
+    elif run.max_concurrency is not None:
+        cron["concurrencyPolicy"] = "Allow"
+        warnings.append(f"Argo schedules either one run at a time or any number; --max-concurrency "
+                        f"{run.max_concurrency} allows any number")
+    if run.timezone:
+        cron["timezone"] = run.timezone
+    cron["workflowMetadata"] = {"labels": labels, "annotations": annotations}
+    cron["workflowSpec"] = spec
+    return _object(workflow, "CronWorkflow", metadata, labels, annotations, run, cron), warnings
+
+
+def _object(workflow: dict[str, Any], kind: str, metadata: dict[str, Any], labels: dict[str, str],
+            annotations: dict[str, str], run: RunOptions, spec: dict[str, Any]) -> dict[str, Any]:
+    ordered: dict[str, Any] = {k: metadata[k] for k in ("name", "generateName") if k in metadata}
+    if run.namespace:
+        ordered["namespace"] = run.namespace
+    ordered["annotations"] = annotations
+    ordered["labels"] = labels
+    return {"apiVersion": workflow["apiVersion"], "kind": kind, "metadata": ordered, "spec": spec}
+
+
+def _containers(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if "container" in template:
+        yield template["container"]
+    if "script" in template:
+        yield template["script"]
+    yield from template.get("initContainers", ())
+    yield from template.get("sidecars", ())

@@ -1,0 +1,114 @@
+"""Run options on the Tekton side, and which objects a compile produces.
+
+`--kind run`: one PipelineRun with an inline pipelineSpec (kubectl create -f). `template`: a Pipeline
+plus a PipelineRun that refers to it (`kubectl apply` the Pipeline once; create runs from the
+second document, or with `tkn pipeline start`). `cron`: Tekton has no scheduler, so a stock
+Kubernetes CronJob creates the PipelineRun: the Pipeline, a ServiceAccount, Role and RoleBinding
+allowing it to list and create PipelineRuns, and the CronJob, whose pod (the helper image running
+the kfpc runtime) skips a run while `--max-concurrency` runs of the schedule are still going.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from kfpc import names
+from kfpc.run_options import RunOptions
+from kfpc.runtime import bootstrap, tekton_packed
+
+from kfpc_backends.tekton import steps as st
+
+SCHEDULE_LABEL = "kfpc.dev/schedule"
+
+
+def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[list[dict[str, Any]], list[str]]:
+    warnings = _unsupported(options)
+    metadata, spec = run["metadata"], run["spec"]
+    if options.service_account:
+        spec.setdefault("taskRunTemplate", {})["serviceAccountName"] = options.service_account
+    if options.pipeline_timeout:
+        spec["timeouts"] = {"pipeline": options.pipeline_timeout}
+    pipeline_spec = spec["pipelineSpec"]
+    for task in pipeline_spec["tasks"] + pipeline_spec.get("finally", []):
+        if options.timeout and task.get("timeout") == "0s":
+            task["timeout"] = options.timeout
+        if options.image_pull_policy:
+            for step in task["taskSpec"]["steps"]:
+                step.setdefault("imagePullPolicy", options.image_pull_policy)
+    base = metadata["generateName"].rstrip("-")
+    labels = {**metadata.get("labels", {}), **dict(options.labels)}
+    annotations = {**metadata.get("annotations", {}), **dict(options.annotations)}
+    if options.kind == "run":
+        if options.name:
+            metadata.pop("generateName")
+            metadata["name"] = options.name
+        _metadata(run, options, labels, annotations)
+        return [run], warnings
+    name = options.name or base
+    pipeline = {"apiVersion": run["apiVersion"], "kind": "Pipeline", "metadata": {"name": name}, "spec": pipeline_spec}
+    _metadata(pipeline, options, labels, annotations)
+    run_spec = {"pipelineRef": {"name": name}, **{k: v for k, v in spec.items() if k != "pipelineSpec"}}
+    run = {"apiVersion": run["apiVersion"], "kind": "PipelineRun", "metadata": {"generateName": name + "-"},
+           "spec": run_spec}
+    if options.kind == "template":
+        _metadata(run, options, labels, annotations)
+        return [pipeline, run], warnings
+    run_labels = {**labels, SCHEDULE_LABEL: names.dns_label(name)}
+    _metadata(run, options, run_labels, annotations)
+    return [pipeline, *_scheduler(name, run, options, helper_image, run_labels)], warnings
+
+
+def _unsupported(options: RunOptions) -> list[str]:
+    out = []
+    if options.ttl_seconds is not None:
+        out.append("--ttl: Tekton has no time-to-live for PipelineRuns (use Tekton's pruner); ignored")
+    if options.pod_gc:
+        out.append("--pod-gc is an Argo setting (Tekton keeps each TaskRun's pod until the run is deleted); ignored")
+    if options.artifact_repository:
+        out.append("--artifact-repository is an Argo setting (Tekton runs pass files through their volume); ignored")
+    if options.kind != "cron" and (options.max_concurrency is not None or options.timezone):
+        out.append("--max-concurrency and --timezone apply to scheduled runs (--kind cron); ignored")
+    return out
+
+
+def _metadata(obj: dict[str, Any], options: RunOptions, labels: dict[str, str], annotations: dict[str, str]) -> None:
+    metadata = obj["metadata"]
+    ordered = {k: metadata[k] for k in ("name", "generateName") if k in metadata}
+    if options.namespace:
+        ordered["namespace"] = options.namespace
+    if annotations:
+        ordered["annotations"] = annotations
+    if labels:
+        ordered["labels"] = dict(labels)
+    obj["metadata"] = ordered
+
+
+def _scheduler(name: str, run: dict[str, Any], options: RunOptions, helper_image: str,
+               labels: dict[str, str]) -> list[dict[str, Any]]:
+    account = names.dns_label(name + "-scheduler")
+    namespace = {"namespace": options.namespace} if options.namespace else {}
+    role_rules = [{"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create", "list"]}]
+    # The run travels base64-encoded: the kubelet would expand $(...) in a plain env value.
+    spec = {"run": base64.b64encode(json.dumps(run, separators=(",", ":")).encode()).decode(),
+            "max": options.max_concurrency or 0, "label": f"{SCHEDULE_LABEL}={labels[SCHEDULE_LABEL]}"}
+    container = {"name": "create-run", "image": helper_image, "command": ["python3", "-c", bootstrap(st.RUNTIME_ENV)],
+                 "args": ["schedule"], "env": [{"name": st.RUNTIME_ENV, "value": tekton_packed()},
+                                               {"name": "KFPC_SPEC", "value": json.dumps(spec, separators=(",", ":"))}]}
+    cron: dict[str, Any] = {"schedule": options.schedule}
+    if options.timezone:
+        cron["timeZone"] = options.timezone
+    cron["concurrencyPolicy"] = "Forbid"  # the job only creates the run; overlapping runs are limited by the job
+    cron["jobTemplate"] = {"spec": {"backoffLimit": 2, "template": {"spec": {
+        "serviceAccountName": account, "restartPolicy": "Never", "containers": [container]}}}}
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": account, **namespace}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": account, **namespace},
+         "rules": role_rules},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": account, **namespace},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": account},
+         "subjects": [{"kind": "ServiceAccount", "name": account, **namespace}]},
+        {"apiVersion": "batch/v1", "kind": "CronJob",
+         "metadata": {"name": names.dns_label(name, 52), **namespace, "labels": labels}, "spec": cron},
+    ]

@@ -1,0 +1,96 @@
+"""Project defaults for `kfpc compile`, so a Makefile line stays short.
+
+Read from `--config FILE`, else `kfpc.yaml` in the working directory, else the `[tool.kfpc]` table
+of `pyproject.toml` there. Keys are the long command-line options (`service-account` or
+`service_account`); tables hold repeatable ones: `labels`, `annotations`, `params` (compile-time
+pipeline parameter values) and `options` (backend options, `-O`). Command-line flags win.
+
+    [tool.kfpc]
+    backend = "argo"
+    namespace = "ml"
+    service-account = "pipeline-runner"
+    labels = { team = "ml" }
+    params = { raw_data_path = "gs://bucket/data/latest.csv" }
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from kfpc.errors import UsageError
+
+SCALARS = {
+    "backend": str, "format": str, "pipeline-root": str, "kind": str, "name": str, "namespace": str,
+    "service-account": str, "schedule": str, "timezone": str, "max-concurrency": int, "ttl": int, "pod-gc": str,
+    "image-pull-policy": str, "timeout": str, "pipeline-timeout": str, "artifact-repository": str,
+    "caching": bool,
+}
+TABLES = ("labels", "annotations", "params", "options")
+
+
+def find(explicit: str | None, cwd: Path | None = None) -> Path | None:
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise UsageError(f"config file {explicit!r} not found")
+        return path
+    here = cwd or Path.cwd()
+    if (here / "kfpc.yaml").is_file():
+        return here / "kfpc.yaml"
+    pyproject = here / "pyproject.toml"
+    if pyproject.is_file() and "[tool.kfpc]" in pyproject.read_text("utf-8", errors="replace"):
+        return pyproject
+    return None
+
+
+def load(path: Path | None) -> dict[str, Any]:
+    """The settings in `path`, keys normalised to their dashed form and values checked."""
+    if path is None:
+        return {}
+    raw = _read(path)
+    settings: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = str(key).replace("_", "-")
+        if name in SCALARS:
+            kind = SCALARS[name]
+            if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+                raise UsageError(f"{path}: {key} must be a {kind.__name__}, not {type(value).__name__}")
+            settings[name] = value
+        elif name in TABLES:
+            if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                raise UsageError(f"{path}: {key} must be a table of name = value")
+            settings[name] = {k: (v if name == "params" else str(v)) for k, v in value.items()}
+        else:
+            near = difflib.get_close_matches(name, sorted(SCALARS) + list(TABLES), n=1, cutoff=0.6)
+            raise UsageError(f"{path}: unknown setting {key!r}", hint=f"did you mean {near[0]!r}?" if near else None)
+    return settings
+
+
+def _read(path: Path) -> dict[str, Any]:
+    text = path.read_text("utf-8", errors="replace")
+    if path.suffix == ".toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+        table = data.get("tool", {}).get("kfpc", {})
+    else:
+        from kfpc import yamlio
+        from kfpc.errors import KfpcError
+
+        try:
+            docs = yamlio.load_documents(str(path), text)
+        except KfpcError as exc:  # keep the usage exit status, with yamlio's line and column
+            raise UsageError(exc.diagnostics[0].render()) from None
+        if len(docs) > 1:
+            raise UsageError(f"{path}: one YAML document expected, found {len(docs)}")
+        table = docs[0] if docs else None
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: the kfpc settings must be a mapping")
+    return table

@@ -1,0 +1,62 @@
+"""Compile-time values for pipeline parameters (`kfpc compile -p name=value`, or `params` in the
+config): they become the parameters' defaults, typed by the IR, so the manifest runs as given and
+can still be overridden at submit time."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+from typing import Any, Mapping
+
+from kfpc.errors import UsageError
+from kfpc.plan import model as p
+from kfpc.plan.lower import normalize, type_problem
+
+_TRUE = ("true", "True", "TRUE", "1")
+_FALSE = ("false", "False", "FALSE", "0")
+
+
+def apply(plan: p.Plan, values: Mapping[str, Any]) -> p.Plan:
+    if not values:
+        return plan
+    inputs = {q.name: q for q in plan.inputs}
+    updated = dict(inputs)
+    for name, raw in values.items():
+        param = inputs.get(name)
+        if param is None:
+            near = difflib.get_close_matches(name, sorted(inputs), n=1, cutoff=0.5)
+            known = ", ".join(sorted(inputs)) or "none"
+            raise UsageError(f"pipeline {plan.name!r} has no parameter {name!r} (parameters: {known})",
+                             hint=f"did you mean {near[0]!r}?" if near else None, file=plan.source)
+        value = _typed(plan, param, raw)
+        updated[name] = dataclasses.replace(param, default=value, has_default=True)
+    return dataclasses.replace(plan, inputs=tuple(updated[q.name] for q in plan.inputs))
+
+
+def _typed(plan: p.Plan, param: p.Param, raw: Any) -> Any:
+    """A value for `param` from text (command line) or from a typed config value."""
+    kind = param.type
+    where = f"parameter {param.name!r} ({kind.value})"
+    if isinstance(raw, str) and kind is not p.ParamType.STRING:
+        try:
+            if kind is p.ParamType.BOOLEAN:
+                if raw not in _TRUE + _FALSE:
+                    raise ValueError("expected true or false")
+                raw = raw in _TRUE
+            elif kind is p.ParamType.INTEGER:
+                raw = int(raw)
+            elif kind is p.ParamType.DOUBLE:
+                raw = float(raw)
+                if not math.isfinite(raw):
+                    raise ValueError("not a finite number")
+            else:
+                raw = json.loads(raw)
+        except ValueError as exc:
+            raise UsageError(f"{where} cannot be {raw!r}: {exc}", file=plan.source) from None
+    value = normalize(raw, kind)
+    problem = type_problem(value, kind)
+    if problem:
+        raise UsageError(f"{where}: {problem}", file=plan.source)
+    return value

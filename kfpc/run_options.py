@@ -1,0 +1,110 @@
+"""How a compiled pipeline is to be run: what kind of object, where, as whom, when.
+
+These are the knobs a Makefile line sets (`kfpc compile ... --namespace ml --schedule "0 2 * * *"`) or
+a `[tool.kfpc]` table / `kfpc.yaml` (config.py). They are engine-neutral: each backend maps them to
+its own fields, and says in a warning what its engine cannot do. Values are checked here, once, so
+a bad one is a usage error before anything is compiled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from kfpc.errors import UsageError
+
+KINDS = ("run", "template", "cron")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+POD_GC = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_QUALIFIED = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+_CRON_FIELD = re.compile(r"^[A-Za-z0-9*/,\-?LW#]+$")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    kind: str = "run"  # run: one run now; template: a reusable definition; cron: runs on a schedule
+    name: str | None = None  # a fixed name; default: generateName from the pipeline's name
+    namespace: str | None = None
+    service_account: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    schedule: str | None = None  # cron expression (kind cron)
+    timezone: str | None = None
+    max_concurrency: int | None = None
+    ttl_seconds: int | None = None  # delete the run this long after it finished
+    pod_gc: str | None = None  # Argo's pod garbage collection strategy
+    image_pull_policy: str | None = None  # default for every container
+    timeout: str | None = None  # default per-task timeout (a Go duration, e.g. "2h")
+    pipeline_timeout: str | None = None  # the whole run's deadline
+    artifact_repository: str | None = None  # Argo: configmap[:key] of the artifact repository to use
+    caching: bool = True  # False: no task is memoized, whatever the pipeline says
+
+    def with_values(self, **values: Any) -> "RunOptions":
+        """A copy with the given fields set (None leaves a field as it is), checked."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise UsageError(f"unknown run option {unknown[0]!r}")
+        updated = replace(self, **{k: v for k, v in values.items() if v is not None})
+        updated.check()
+        return updated
+
+    def check(self) -> None:
+        if self.kind not in KINDS:
+            raise UsageError(f"--kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if self.name is not None and (len(self.name) > 63 or not _DNS_SUBDOMAIN.match(self.name)):
+            raise UsageError(f"--name {self.name!r} is not a valid Kubernetes name (lowercase letters, digits, '-', "
+                             "'.'; at most 63 characters)")
+        for flag, value in (("--namespace", self.namespace), ("--service-account", self.service_account)):
+            if value is not None and (len(value) > 63 or not _DNS_LABEL.match(value)):
+                raise UsageError(f"{flag} {value!r} is not a valid Kubernetes name")
+        for flag, pairs in (("--label", self.labels), ("--annotation", self.annotations)):
+            for key, value in pairs:
+                if not _qualified_name(key):
+                    raise UsageError(f"{flag} key {key!r} is not a valid Kubernetes label or annotation key")
+                if flag == "--label" and (len(value) > 63 or not _LABEL_VALUE.match(value)):
+                    raise UsageError(f"--label value {value!r} is not a valid Kubernetes label value")
+        if self.kind == "cron" and not self.schedule:
+            raise UsageError("--kind cron needs --schedule (a cron expression such as '0 2 * * *')")
+        if self.schedule is not None:
+            parts = self.schedule.split()
+            if not (self.schedule.startswith("@") or (len(parts) in (5, 6) and all(_CRON_FIELD.match(p) for p in parts))):
+                raise UsageError(f"--schedule {self.schedule!r} is not a cron expression (five fields, e.g. '0 2 * * *')")
+        if self.schedule is not None and self.kind != "cron":
+            raise UsageError("--schedule needs --kind cron")
+        for flag, number in (("--max-concurrency", self.max_concurrency), ("--ttl", self.ttl_seconds)):
+            if number is not None and number < (1 if flag == "--max-concurrency" else 0):
+                raise UsageError(f"{flag} must be a positive number, not {number}")
+        if self.pod_gc is not None and self.pod_gc not in POD_GC:
+            raise UsageError(f"--pod-gc must be one of {', '.join(POD_GC)}, not {self.pod_gc!r}")
+        if self.image_pull_policy is not None and self.image_pull_policy not in PULL_POLICIES:
+            raise UsageError(f"--image-pull-policy must be one of {', '.join(PULL_POLICIES)}, not "
+                             f"{self.image_pull_policy!r}")
+        for flag, duration in (("--timeout", self.timeout), ("--pipeline-timeout", self.pipeline_timeout)):
+            if duration is not None and not _DURATION.match(duration):
+                raise UsageError(f"{flag} {duration!r} is not a duration such as 90s, 30m or 2h")
+        if self.artifact_repository is not None and not re.match(r"^[a-z0-9][-a-z0-9.]*(:[-._a-zA-Z0-9]+)?$",
+                                                                 self.artifact_repository):
+            raise UsageError(f"--artifact-repository {self.artifact_repository!r} is not CONFIGMAP[:KEY]")
+
+
+def _qualified_name(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return False
+    return 0 < len(name) <= 63 and bool(_QUALIFIED.match(name))
+
+
+def seconds(duration: str) -> int:
+    """A Go duration in whole seconds (rounded up), for engines that want a number."""
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+    total = 0.0
+    for number, _, unit in re.findall(r"(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)", duration):
+        total += float(number) * units[unit]
+    whole = int(total)
+    return whole if whole == total else whole + 1

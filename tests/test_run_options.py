@@ -1,0 +1,170 @@
+"""Run options (where, as whom, what kind of object, when), compile-time parameters and the config
+file, on both backends, through the command line as a Makefile would use it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import argo_checks
+import tekton_checks
+from conftest import GOLDEN, REPO
+from k8s_standin import Api, k8s_api  # noqa: F401 (fixture)
+
+SEED = GOLDEN / "seed_ml_pipeline" / "pipeline.yaml"
+HELLO = GOLDEN / "hello_container" / "pipeline.yaml"
+
+
+def kfpc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "kfpc", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+def documents(*args: str, cwd: Path | None = None) -> list[dict]:
+    proc = kfpc("compile", *args, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return list(yaml.safe_load_all(proc.stdout))
+
+
+def test_the_seed_guides_recurring_run_is_one_command() -> None:
+    """The guide's create_recurring_run(cron_expression='0 2 * * *', max_concurrency=1, params=...)."""
+    (cron,) = documents(str(SEED), "--kind", "cron", "--schedule", "0 2 * * *", "--max-concurrency", "1",
+                        "--name", "daily-retraining", "-p", "raw_data_path=gs://bucket/data/latest.csv",
+                        "-p", "n_estimators=100")
+    assert cron["kind"] == "CronWorkflow" and cron["metadata"]["name"] == "daily-retraining"
+    assert cron["spec"]["schedules"] == ["0 2 * * *"] and cron["spec"]["concurrencyPolicy"] == "Forbid"
+    values = {p["name"]: p["value"] for p in cron["spec"]["workflowSpec"]["arguments"]["parameters"]}
+    assert values["raw_data_path"] == "gs://bucket/data/latest.csv" and values["n_estimators"] == "100"
+    assert not argo_checks.problems_any(cron)
+
+
+def test_argo_35_gets_the_schedule_field_it_knows() -> None:
+    (cron,) = documents(str(HELLO), "--kind", "cron", "--schedule", "@daily", "-O", "argo-version=3.5")
+    assert cron["spec"]["schedule"] == "@daily" and "schedules" not in cron["spec"]
+
+
+def test_argo_run_options_land_where_argo_applies_them() -> None:
+    (wf,) = documents(str(SEED), "-p", "raw_data_path=/data.csv", "--name", "nightly", "--namespace", "ml",
+                      "--service-account", "runner", "--label", "team=ml", "--annotation", "owner=ana",
+                      "--ttl", "3600", "--pod-gc", "OnPodSuccess", "--timeout", "2h", "--pipeline-timeout", "6h",
+                      "--image-pull-policy", "IfNotPresent", "--artifact-repository", "my-repo:s3")
+    assert wf["metadata"]["name"] == "nightly" and wf["metadata"]["namespace"] == "ml"
+    assert wf["metadata"]["labels"]["team"] == "ml" and wf["metadata"]["annotations"]["owner"] == "ana"
+    spec = wf["spec"]
+    assert spec["serviceAccountName"] == "runner" and spec["ttlStrategy"] == {"secondsAfterCompletion": 3600}
+    assert spec["podGC"] == {"strategy": "OnPodSuccess"} and spec["activeDeadlineSeconds"] == 21600
+    assert spec["artifactRepositoryRef"] == {"configMap": "my-repo", "key": "s3"}
+    leaves = [t for t in spec["templates"] if "container" in t]
+    assert leaves and all(t["timeout"] == "2h" and t["container"]["imagePullPolicy"] == "IfNotPresent" for t in leaves)
+    assert not argo_checks.problems(wf)
+
+
+def test_argo_workflow_template() -> None:
+    (template,) = documents(str(HELLO), "--kind", "template")
+    assert template["kind"] == "WorkflowTemplate" and template["metadata"]["name"] == "hello-container"
+    assert not argo_checks.problems_any(template)
+
+
+def test_tekton_template_is_a_pipeline_and_a_run_of_it() -> None:
+    docs = documents(str(GOLDEN / "loops" / "pipeline.yaml"), "-b", "tekton", "--kind", "template", "--name", "loops",
+                     "--namespace", "ml", "--service-account", "runner", "--timeout", "30m")
+    assert [d["kind"] for d in docs] == ["Pipeline", "PipelineRun"]
+    assert docs[1]["spec"]["pipelineRef"] == {"name": "loops"}
+    assert docs[1]["spec"]["taskRunTemplate"]["serviceAccountName"] == "runner"
+    assert all(t["timeout"] == "30m" for t in docs[0]["spec"]["tasks"])
+    assert not tekton_checks.problems_all(docs)
+
+
+def test_tekton_warns_about_argo_only_options() -> None:
+    proc = kfpc("compile", str(HELLO), "-b", "tekton", "--ttl", "60", "--pod-gc", "OnPodSuccess")
+    assert proc.returncode == 0
+    assert "--ttl: Tekton has no time-to-live" in proc.stderr and "--pod-gc is an Argo setting" in proc.stderr
+
+
+def test_tekton_schedule_creates_runs_and_respects_max_concurrency(tmp_path: Path, k8s_api: Api) -> None:
+    docs = documents(str(HELLO), "-b", "tekton", "--kind", "cron", "--schedule", "0 2 * * *", "--max-concurrency", "1",
+                     "--name", "nightly")
+    assert [d["kind"] for d in docs] == ["Pipeline", "ServiceAccount", "Role", "RoleBinding", "CronJob"]
+    assert not tekton_checks.problems_all(docs)
+    container = docs[-1]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    spec = json.loads(next(e["value"] for e in container["env"] if e["name"] == "KFPC_SPEC"))
+    run = json.loads(base64.b64decode(spec["run"]))
+    assert run["spec"]["pipelineRef"] == {"name": "nightly"} and run["metadata"]["labels"]["kfpc.dev/schedule"] == "nightly"
+    from kfpc.runtime import generate
+
+    source = generate.render_tekton(service_account_dir=str(k8s_api.account))
+    env = {"PATH": os.environ["PATH"], "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+           "KUBERNETES_SERVICE_PORT": str(k8s_api.port), "KFPC_SPEC": json.dumps(spec)}
+
+    def job() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", source, "schedule"], env=env, capture_output=True, text=True)
+
+    running = {"items": [{"status": {"conditions": [{"type": "Succeeded", "status": "Unknown"}]}}]}
+    k8s_api.answers["GET"] = lambda method, path, body: (200, {"items": []})
+    assert job().returncode == 0
+    k8s_api.answers["GET"] = lambda method, path, body: (200, running)
+    skipped = job()
+    assert skipped.returncode == 0 and "skipped" in skipped.stdout
+    methods = [(c[0], c[1].split("?")[0]) for c in k8s_api.calls]
+    assert methods == [("GET", "/apis/tekton.dev/v1/namespaces/team-a/pipelineruns"),
+                       ("POST", "/apis/tekton.dev/v1/namespaces/team-a/pipelineruns"),
+                       ("GET", "/apis/tekton.dev/v1/namespaces/team-a/pipelineruns")]
+    assert k8s_api.calls[0][1].endswith("labelSelector=kfpc.dev/schedule=nightly")
+    assert k8s_api.calls[1][3] == run
+
+
+def test_compile_time_parameters_are_typed_by_the_ir() -> None:
+    (wf,) = documents(str(SEED), "-p", "raw_data_path=/d.csv", "-p", "accuracy_threshold=0.95", "-p", "max_depth=7")
+    values = {p["name"]: p["value"] for p in wf["spec"]["arguments"]["parameters"]}
+    assert values["accuracy_threshold"] == "0.95" and values["max_depth"] == "7"
+    for bad, message in (("n_estimator=5", "did you mean 'n_estimators'"), ("max_depth=deep", "cannot be 'deep'"),
+                         ("accuracy_threshold=inf", "not a finite number"), ("novalue", "is not NAME=VALUE")):
+        proc = kfpc("compile", str(SEED), "-p", bad)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--schedule", "0 2 * * *"], "--schedule needs --kind cron"),
+    (["--kind", "cron"], "--kind cron needs --schedule"),
+    (["--kind", "cron", "--schedule", "every day"], "is not a cron expression"),
+    (["--name", "Bad_Name"], "is not a valid Kubernetes name"),
+    (["--label", "team=a b"], "is not a valid Kubernetes label value"),
+    (["--timeout", "2 hours"], "is not a duration"),
+    (["--max-concurrency", "0", "--kind", "cron", "--schedule", "@daily"], "must be a positive number"),
+])
+def test_bad_run_options_are_usage_errors(flags: list[str], message: str, tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    proc = kfpc("compile", str(HELLO), *flags, "-o", str(out))
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
+def test_settings_come_from_pyproject_or_kfpc_yaml(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.kfpc]\nbackend = "tekton"\n'
+                                             'namespace = "ml"\nlabels = { team = "ml" }\n'
+                                             'params = { message = "from config" }\n'
+                                             'options = { workspace-size = "5Gi" }\n')
+    (run,) = documents(str(HELLO), cwd=tmp_path)
+    assert run["kind"] == "PipelineRun" and run["metadata"]["namespace"] == "ml"
+    assert run["metadata"]["labels"]["team"] == "ml"
+    assert run["spec"]["pipelineSpec"]["params"][0]["default"] == "from config"
+    (flagged,) = documents(str(HELLO), "-p", "message=from flag", "--namespace", "dev", cwd=tmp_path)
+    assert flagged["metadata"]["namespace"] == "dev"
+    assert flagged["spec"]["pipelineSpec"]["params"][0]["default"] == "from flag"
+    (tmp_path / "kfpc.yaml").write_text("backend: argo\nservice_account: runner\n")
+    (wf,) = documents(str(HELLO), cwd=tmp_path)
+    assert wf["kind"] == "Workflow" and wf["spec"]["serviceAccountName"] == "runner"
+    (tmp_path / "kfpc.yaml").write_text("backend: argo\nnamespce: ml\n")
+    proc = kfpc("compile", str(HELLO), cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown setting 'namespce'" in proc.stderr and "did you mean 'namespace'" in proc.stderr
+    (tmp_path / "kfpc.yaml").write_text("ttl: soon\n")
+    proc = kfpc("compile", str(HELLO), cwd=tmp_path)
+    assert proc.returncode == 2 and "ttl must be a int" in proc.stderr
