@@ -59,8 +59,6 @@ def plan_source(source: ir_load.Source) -> tuple[Plan, list[str]]:
             ir_schema.validate_platform(source.platform)
         except KfpcError as exc:
             raise source.place(exc, 1) from None
-        warnings.append(f"{source.name}: the kfp-kubernetes platform spec (second document) is validated but not "
-                        "applied yet; secrets, volumes, node selectors and similar settings are ignored")
     try:
         pipeline = ir_parse.parse(source.pipeline, source.platform)
         checks.check(pipeline, source.name)

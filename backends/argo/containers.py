@@ -90,7 +90,8 @@ def call_signature(component: p.ContainerComponent, call: Call) -> tuple:
     retry = call.task.retry
     return (params, arts, tuple(sorted((k, tuple(sorted(v.items()))) for k, v in call.imported.items())),
             (retry.max_count, retry.backoff_seconds, retry.factor, retry.max_backoff_seconds) if retry else None,
-            call.task.key if uses_task_name else None, call.keyed, call.pipeline_root)
+            call.task.key if uses_task_name else None, call.keyed, call.pipeline_root,
+            repr(call.task.k8s) if call.task.k8s is not None else None)
 
 
 def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
@@ -290,6 +291,9 @@ class _Builder:
             volumes.append({"name": OCI_VOLUME, "emptyDir": {}})
         if mounts:
             container["volumeMounts"] = mounts
+        pod: dict[str, Any] = {}  # template fields the kfp-kubernetes settings ask for
+        if self.task.k8s is not None:
+            patch = self.apply_k8s(self.task.k8s, container, pod, volumes, patch)
         template: dict[str, Any] = {"name": c.name}
         inputs = self.template_inputs()
         if inputs:
@@ -302,12 +306,32 @@ class _Builder:
         template["container"] = container
         if volumes:
             template["volumes"] = volumes
+        template.update(pod)
         if patch:
             template["podSpecPatch"] = patch
         retry = self.retry()
         if retry:
             template["retryStrategy"] = retry
         return template
+
+    def apply_k8s(self, config: Any, container: dict[str, Any], pod: dict[str, Any], volumes: list[dict[str, Any]],
+                  patch: str | None) -> str | None:
+        """kfp-kubernetes settings (k8s.py); returns the podSpecPatch with their run-time parts added."""
+        from kfpc_backends.argo import k8s
+
+        applier = k8s.Applier(config, lambda name: escape.u_expr(f"inputs.parameters[{escape.string_literal(name)}]"))
+        scratch: dict[str, Any] = {}
+        applier.apply(scratch, container)
+        volumes.extend(scratch.pop("volumes", []))
+        init = scratch.pop("initContainers", [])
+        if init:
+            pod["initContainers"] = init
+        pod.update(scratch)
+        self.inputs += [{"name": n} for n in applier.inputs]
+        if not applier.patch:
+            return patch
+        parts = ", ".join(applier.patch)
+        return patch[:-1] + ", " + parts + " }" if patch else "{" + parts + " }"
 
     def template_text(self, part: str | p.InputValue) -> str:
         if isinstance(part, str):

@@ -19,6 +19,7 @@ from kfpc.plan.values import text_form
 
 from kfpc_backends.argo import collect, conditions, escape, shapes, values
 from kfpc_backends.argo.containers import meta_param
+from kfpc_backends.argo.k8s import INPUT_PREFIX as K8S_INPUT
 
 if TYPE_CHECKING:
     from kfpc_backends.argo.workflow import Renderer
@@ -205,6 +206,9 @@ class DagBuilder:
             elif name.startswith("kfpc-meta-"):
                 artifact = name[len("kfpc-meta-"):]
                 value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
+            elif name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
+                source = task.k8s.sources()[int(name[len(K8S_INPUT):])][1]
+                value = values.argument(source, self.scope_for(task, name), task.key)
             else:
                 binding = task.param(name)
                 value = None if binding is None else values.argument(

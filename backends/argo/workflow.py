@@ -15,6 +15,7 @@ from kfpc_backends.argo import collect, containers, dags, escape, pvc, values
 
 API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
+WORKSPACE_CLAIM = "kfp-workspace"
 _SAFE_DEFAULT = re.compile(r"\{\{|\}\}")
 
 
@@ -388,6 +389,23 @@ def build(plan: p.Plan, pipeline_root: str) -> dict[str, Any]:
     if renderer.uses_launcher:
         main["env"] = [{"name": containers.LAUNCHER_ENV, "value": packed("Argo", renderer.launcher_features)}]
     patch = {"containers": [main], "volumes": [{"name": containers.VOLUME, "emptyDir": {}}]}
+    config = plan.run_config
+    if config is not None and config.workspace_size:
+        # KFP's shared workspace: one claim per run (Argo names it <workflow>-kfp-workspace), in every pod.
+        claim = {"accessModes": ["ReadWriteOnce"], **dict(config.workspace_patch or {}),
+                 "resources": {"requests": {"storage": config.workspace_size}}}
+        spec["volumeClaimTemplates"] = [{"metadata": {"name": WORKSPACE_CLAIM}, "spec": claim}]
+        main["volumeMounts"].append({"name": WORKSPACE_CLAIM, "mountPath": "/kfp-workspace"})
+        patch["volumes"].append({"name": WORKSPACE_CLAIM,
+                                 "persistentVolumeClaim": {"claimName": "{{workflow.name}}-" + WORKSPACE_CLAIM}})
+    if config is not None:
+        if config.active_deadline_seconds:
+            spec["activeDeadlineSeconds"] = config.active_deadline_seconds
+        ttl = {key: value for key, value in (("secondsAfterCompletion", config.ttl_on_completion),
+                                             ("secondsAfterSuccess", config.ttl_on_success),
+                                             ("secondsAfterFailure", config.ttl_on_failure)) if value is not None}
+        if ttl:
+            spec["ttlStrategy"] = ttl
     spec["podSpecPatch"] = json.dumps(patch, separators=(",", ":"))
     spec["templates"] = templates
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}

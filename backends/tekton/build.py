@@ -19,7 +19,9 @@ import json
 import re
 from typing import Any
 
+from kfpc import k8s_objects as objects
 from kfpc.errors import UnsupportedError
+from kfpc.plan import k8s
 from kfpc.plan import model as p
 from kfpc.plan import placeholders
 from kfpc.plan.values import text_form
@@ -47,6 +49,7 @@ class Builder:
         self.helpers: dict[str, Unit] = {}  # condition, gate and value tasks, shared by what they compute
         self.warnings: list[str] = []
         self.group: frozenset[str] = frozenset()  # the exit tasks being merged into one pod (add_group)
+        self.pod_specs: dict[str, dict[str, Any]] = {}  # pipeline task -> its taskRunSpecs entry
 
     # -- results other tasks read ----------------------------------------------------------------
 
@@ -234,6 +237,8 @@ class Builder:
         unit = Unit(task.id, finally_=task.finally_, display=escape.tform(task.plan_task.display_name))
         per_iter, in_pod = self.lower_guards(task, unit)
         value_matrix = self.render_steps(task, unit, in_pod)
+        if task.plan_task.k8s is not None:
+            self.apply_k8s(task, unit, task.plan_task.k8s)
         self.lower_loops(task, unit, per_iter, value_matrix)
         retry = task.plan_task.retry
         if retry is not None and retry.max_count > 0:
@@ -421,6 +426,89 @@ class Builder:
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
 
+    # -- kfp-kubernetes settings ------------------------------------------------------------------
+
+    def apply_k8s(self, task: f.FlatTask, unit: Unit, c: k8s.TaskK8s) -> None:
+        """Container-level settings on the component's step; volumes on the task; pod-level ones
+        (scheduling, pod metadata, pull secrets) in the run's taskRunSpecs. Names known only at run
+        time are Tekton references (substituted in env and volume names); pod-level objects are
+        not substituted by Tekton before v1.3, so they must be known when compiling."""
+        values = _DirectValues(self, task, unit, None)
+        what = f"a name in the kfp-kubernetes settings of {task.plan_task.key!r}"
+
+        def name_of(source: p.ParamSource) -> str:
+            return values.text(task.k8s_value(source), what)
+
+        main = next((step for step in unit.steps if step["name"] == "main"), unit.steps[0])
+        env = objects.env_entries(c, name_of)
+        if env:
+            main.setdefault("env", []).extend(env)
+        volumes, mounts = objects.volumes(c, name_of)
+        if mounts:
+            main.setdefault("volumeMounts", []).extend(mounts)
+            unit.volumes += [v for v in volumes if v["name"] not in {u["name"] for u in unit.volumes}]
+        if c.image_pull_policy:
+            main["imagePullPolicy"] = c.image_pull_policy
+        if c.security_context is not None:
+            main["securityContext"] = objects.security_context(c.security_context)
+        if c.init_containers:
+            at = unit.steps.index(main)
+            unit.steps[at:at] = [_init_step(i) for i in c.init_containers]
+        if c.timeout_seconds:
+            unit.timeout = f"{c.timeout_seconds}s"
+        pod: dict[str, Any] = {}
+        selector = objects.static_selector(c)
+        if c.node_selector_json is not None and not isinstance(c.node_selector_json, p.Constant):
+            selector.update({str(k): str(v) for k, v in (self.known(task, c.node_selector_json, "node selector") or {}).items()})
+        if selector:
+            pod["nodeSelector"] = selector
+        tolerations = [objects.toleration(t) for t in c.tolerations]
+        for source in c.tolerations_json:
+            tolerations += objects.listed(self.known(task, source, "tolerations"))
+        if tolerations:
+            pod["tolerations"] = tolerations
+        affinity = objects.affinity_of(c)
+        for source in c.node_affinity_json:
+            if not isinstance(source, p.Constant) and self.known(task, source, "node affinity"):
+                affinity.setdefault("nodeAffinity", {}).update(self.known(task, source, "node affinity"))
+        if affinity:
+            pod["affinity"] = affinity
+        secrets = [self.known(task, s, "image pull secret") for s in c.image_pull_secrets]
+        if any(secrets):
+            pod["imagePullSecrets"] = [{"name": str(s)} for s in secrets if s]
+        spec: dict[str, Any] = {}
+        if pod:
+            spec["podTemplate"] = pod
+        if c.labels or c.annotations:
+            spec["metadata"] = {**({"labels": dict(c.labels)} if c.labels else {}),
+                                **({"annotations": dict(c.annotations)} if c.annotations else {})}
+        if spec:
+            merged = self.pod_specs.setdefault(unit.name, {})
+            for key, value in spec.items():
+                merged.setdefault(key, {}).update(value)
+
+    def known(self, task: f.FlatTask, plan_source: Any, what: str) -> Any:
+        """A value Tekton needs when the run is created: a constant, or a pipeline parameter's default."""
+        if isinstance(plan_source, p.Constant):
+            return plan_source.value
+        source = task.k8s_value(plan_source)
+        if isinstance(source, f.Const):
+            return source.value
+        name = source.name if isinstance(source, f.Param) else None
+        param = next((q for q in self.flat.plan.inputs if q.name == name), None) if name else None
+        if param is not None and param.has_default:
+            self.warnings.append(f"task {task.plan_task.key!r}: Tekton needs the {what} when the run is created; "
+                                 f"using the default of parameter {name!r}")
+            value = param.default
+            return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
+        if param is not None:
+            self.warnings.append(f"task {task.plan_task.key!r}: the {what} comes from parameter {name!r}, which has no "
+                                 "default; Tekton needs it when the run is created, so it is not applied")
+            return None
+        raise UnsupportedError(f"task {task.plan_task.key!r} takes its {what} from a value known only at run time; "
+                               "Tekton sets pod settings when the run is created; use --backend argo",
+                               path=(task.plan_task.path,))
+
     @staticmethod
     def task_params(unit: Unit, desc: Descriptors) -> None:
         for name, value in desc.task_params.items():
@@ -570,6 +658,15 @@ class _DirectValues:
                     return st.artifact_path(source.task, source.output, escape.ref(f"params.{st.KEY_PARAM}"))
         assert source is not None
         return self.computed(self.b.value_unit(self.task, what, artifact=(attr, source, key)))
+
+
+def _init_step(container: k8s.InitContainer) -> dict[str, Any]:
+    """kfp-kubernetes init containers run as steps before the component's: steps run in order."""
+    step = objects.init_container(container)
+    step["name"] = "init-" + step["name"]
+    if "resources" in step:
+        step["computeResources"] = step.pop("resources")
+    return step
 
 
 def _exit_code(step: str) -> str:

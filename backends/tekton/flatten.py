@@ -136,6 +136,15 @@ class FlatTask:
     guards: list[Guard] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
     finally_: bool = False
+    k8s_values: list[Source] = field(default_factory=list)  # plan_task.k8s.sources(), resolved
+
+    def k8s_value(self, plan_source: Any) -> Source:
+        """The flat source of a value in the task's kfp-kubernetes settings."""
+        assert self.plan_task.k8s is not None
+        for (_, known), resolved in zip(self.plan_task.k8s.sources(), self.k8s_values):
+            if known is plan_source:
+                return resolved
+        raise KeyError(plan_source)
 
 
 @dataclass
@@ -278,6 +287,8 @@ class _Flattener:
                 flat.params[b.name] = (b.type, self.resolve(b.source, frame, task))
             for a in task.artifacts:
                 flat.artifacts[a.name] = (a, self.resolve_artifact(a.source, frame))
+            if task.k8s is not None:
+                flat.k8s_values = [self.resolve(source, frame, task) for _, source in task.k8s.sources()]
             self.tasks.append(flat)
             self.leaves_under[path] = {flat.id}
 

@@ -55,6 +55,11 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
             builder.add(group[0])
     results = pipeline_results(builder, flat)
     builder.finish_results()
+    config = plan.run_config
+    if config is not None and config.workspace_size:
+        for unit in builder.units:
+            unit.kfp_workspace = any(step.get("name") == "main" for step in unit.steps) or unit.finally_
+        settings = _with_kfp_workspace(settings, config)
     tasks = [u.render() for u in builder.units if not u.finally_]
     finally_ = [u.render() for u in builder.units if u.finally_]
     if not tasks:
@@ -84,7 +89,15 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     if any(step.get("command") == st.COMMAND for t in tasks + finally_ for step in t["taskSpec"]["steps"]):
         env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
     run_spec: dict[str, Any] = {"pipelineSpec": spec, "taskRunTemplate": {"podTemplate": {"env": env}}}
-    run_spec["timeouts"] = {"pipeline": "0s"}
+    if builder.pod_specs:  # kfp-kubernetes pod settings, per pipeline task
+        run_spec["taskRunSpecs"] = [{"pipelineTaskName": name, **builder.pod_specs[name]}
+                                    for name in sorted(builder.pod_specs)]
+    run_spec["timeouts"] = {"pipeline": f"{config.active_deadline_seconds}s"
+                            if config is not None and config.active_deadline_seconds else "0s"}
+    if config is not None and any(t is not None for t in (config.ttl_on_completion, config.ttl_on_success,
+                                                          config.ttl_on_failure)):
+        builder.warnings.append("the pipeline's resource TTL: Tekton has no time-to-live for PipelineRuns (use "
+                                "Tekton's pruner); ignored")
     if uses_workspace:
         run_spec["workspaces"] = [workspace_binding(settings)]
     run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
@@ -182,6 +195,32 @@ def finally_groups(flat: f.FlatPipeline) -> list[list[f.FlatTask]]:
     for t in fin:
         groups.setdefault(root(t.id), []).append(t)
     return sorted(groups.values(), key=lambda g: fin.index(g[0]))
+
+
+def _with_kfp_workspace(settings: Settings, config: Any) -> Settings:
+    """KFP's workspace lives in the run's volume: the volume gets at least its size, and its claim
+    settings (pvcSpecPatch) where the -O options left the defaults."""
+    import dataclasses
+
+    patch = dict(config.workspace_patch or {})
+    size = settings.workspace_size
+    if _quantity(config.workspace_size) > _quantity(size):
+        size = config.workspace_size
+    modes = patch.get("accessModes")
+    return dataclasses.replace(
+        settings, workspace_size=size,
+        access_mode=modes[0] if modes and settings.access_mode == "ReadWriteOnce" else settings.access_mode,
+        storage_class=settings.storage_class or patch.get("storageClassName"))
+
+
+_UNITS = {"": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+          "Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
+
+
+def _quantity(text: str) -> float:
+    """A Kubernetes storage quantity in bytes (0 when it is not one kfpc can read)."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGTPE]i?)?", text.strip())
+    return float(m.group(1)) * _UNITS[m.group(2) or ""] if m else 0.0
 
 
 def workspace_binding(settings: Settings) -> dict[str, Any]:

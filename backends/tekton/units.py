@@ -12,6 +12,8 @@ from typing import Any, Iterator
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
 
+KFP_WORKSPACE = "kfp-workspace"
+
 
 def strings(value: Any) -> Iterator[str]:
     """Every string in a manifest fragment."""
@@ -39,6 +41,8 @@ class Unit:
     steps: list[dict[str, Any]] = field(default_factory=list)
     volumes: list[dict[str, Any]] = field(default_factory=list)
     retries: int = 0
+    timeout: str = "0s"  # Tekton's default is 60 minutes, and PipelineRun timeouts do not reach tasks
+    kfp_workspace: bool = False  # mount KFP's shared workspace (pipelineConfig) at /kfp-workspace
 
     @property
     def workspace(self) -> bool:
@@ -64,8 +68,9 @@ class Unit:
             spec["params"] = self.declared
         if self.results:
             spec["results"] = self.results
-        if workspace:
-            spec["workspaces"] = [{"name": WORKSPACE}]
+        if workspace or self.kfp_workspace:
+            spec["workspaces"] = [{"name": WORKSPACE}] + (
+                [{"name": KFP_WORKSPACE, "mountPath": "/kfp-workspace"}] if self.kfp_workspace else [])
         spec["steps"] = self.steps
         if self.volumes:
             spec["volumes"] = self.volumes
@@ -82,8 +87,12 @@ class Unit:
             task["runAfter"] = sorted(self.run_after)
         if self.retries:
             task["retries"] = self.retries
-        task["timeout"] = "0s"  # Tekton's default is 60 minutes, and PipelineRun timeouts do not reach tasks
-        if workspace:
-            task["workspaces"] = [{"name": WORKSPACE, "workspace": WORKSPACE}]
+        task["timeout"] = self.timeout
+        if workspace or self.kfp_workspace:
+            # KFP's workspace is a directory of the run's volume: a second claim would keep Tekton's
+            # affinity assistant from scheduling the pod (one volume per TaskRun).
+            task["workspaces"] = [{"name": WORKSPACE, "workspace": WORKSPACE}] + (
+                [{"name": KFP_WORKSPACE, "workspace": WORKSPACE,
+                  "subPath": "$(context.pipelineRun.uid)/kfp-workspace"}] if self.kfp_workspace else [])
         task["taskSpec"] = spec
         return task

@@ -33,7 +33,9 @@ class Source:
         for diag in error.diagnostics:
             line = col = None
             if diag.line is None and diag.path:
-                where = self.locate(doc_index, diag.path)
+                # The platform document's paths start at its top key.
+                index = 1 if diag.path[0] == "platforms" and self.platform is not None else doc_index
+                where = self.locate(index, diag.path)
                 if where:
                     line, col = where
             placed.append(Diagnostic(diag.code, diag.message, diag.file or self.name, diag.path,

@@ -162,6 +162,11 @@ def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
     )
 
 
+def param_input(spec: Mapping[str, Any], path: m.Path) -> m.ParamInput:
+    """An InputParameterSpec (task inputs, and the platform spec's parameter references)."""
+    return _param_input(spec, path)
+
+
 def _param_input(spec: Mapping[str, Any], path: m.Path) -> m.ParamInput:
     selector = _get(spec, "parameterExpressionSelector") or None
     if _get(spec, "componentInputParameter") is not None:

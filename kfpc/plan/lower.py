@@ -18,8 +18,10 @@ from kfpc import names
 from kfpc.errors import Collector, format_path
 from kfpc.graph import build
 from kfpc.ir import model as m
+from kfpc.ir import parse
 from kfpc.plan import cachekey, conditions, placeholders
 from kfpc.plan import model as p
+from kfpc.plan.platform import PlatformLowering
 from kfpc.plan.values import text_form
 
 _PVC_STUBS = {"argostub/createpvc": "create", "argostub/deletepvc": "delete"}
@@ -109,6 +111,7 @@ class _Lowering:
         self.names: dict[str, str] = {}
         self._containers: dict[tuple, tuple] = {}
         self._parts_by_key: dict[str, tuple] = {}
+        self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
         for key in sorted(ir.components):
@@ -120,6 +123,8 @@ class _Lowering:
             built = self.component(key, comp)
             if built is not None:
                 lowered[built.name] = built
+        self.platform.check_unused({c.executor for c in self.components.values() if c.executor})
+        run_config = self.platform.run_config()
         self.out.raise_if_any()
         root_iface = interface(self.ir.root.interface)
         return p.Plan(
@@ -134,6 +139,7 @@ class _Lowering:
             components=lowered,
             platform=self.ir.platform,
             source=self.file,
+            run_config=run_config,
         )
 
     # -- components ---------------------------------------------------------------------------
@@ -327,8 +333,16 @@ class _Lowering:
             digest = self.container_parts(target, executor)[-1]
             caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
         depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
+
+        def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> p.ParamSource:
+            ref = parse.param_input(spec, path) if isinstance(spec, dict) else m.ParamInput("constant", value=spec)
+            if json_value and ref.kind == "constant":
+                return p.Constant(_whole_numbers(ref.value))  # an object (selector, affinity, tolerations)
+            return self.param_source(ref, parent, dag, p.ParamType.STRING)
+
+        k8s = self.platform.task(target.executor, resolve) if target.executor else None
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
-                      condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path))
+                      condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s)
 
     def param_bindings(self, task: m.Task, target: m.Component, parent: m.Component,
                        dag: m.Dag) -> tuple[p.ParamBinding, ...]:

@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
+from kfpc.plan.k8s import RunConfig, TaskK8s
 from kfpc.records import Record
 
 # ---------------------------------------------------------------------------------------------
@@ -413,6 +414,7 @@ class Task(Record):
     retry: Retry | None = None
     caching: Caching | None = None
     path: str = ""  # IR path, for messages
+    k8s: "TaskK8s | None" = None  # kfp-kubernetes settings of the task's pod
 
     def param(self, name: str) -> ParamBinding | None:
         return next((b for b in self.params if b.name == name), None)
@@ -455,6 +457,7 @@ class Plan(Record):
     components: Mapping[str, Component]
     platform: Mapping[str, Any] | None
     source: str  # file name, for messages
+    run_config: "RunConfig | None" = None  # kfp-kubernetes pipelineConfig
 
     def component(self, name: str) -> Component:
         return self.components[name]

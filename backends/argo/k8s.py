@@ -1,0 +1,115 @@
+"""kfp-kubernetes settings on an Argo container template.
+
+Static settings go where Argo applies them: the container (env from Secrets and ConfigMaps, the
+downward API, volume mounts, pull policy, security context), the template (volumes, node selector,
+tolerations, affinity, pod metadata, init containers, activeDeadlineSeconds). A value that only the
+run knows (a Secret name from a parameter, a claim created by an earlier task, a node selector
+given as a JSON parameter) arrives as a template input `kfpc-k8s-<i>` and is read raw by an
+expression tag, in the field itself or, for pod-level objects, in the template's podSpecPatch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from kfpc import k8s_objects as objects
+from kfpc.plan import k8s
+from kfpc.plan import model as p
+from kfpc.plan.values import text_form
+
+from kfpc_backends.argo import escape
+
+INPUT_PREFIX = "kfpc-k8s-"
+
+
+class Applier:
+    """Adds one task's settings to its template; `raw(input)` is the expression reading an input."""
+
+    def __init__(self, config: k8s.TaskK8s, raw: Callable[[str], str]):
+        self.config = config
+        self.raw = raw
+        self.inputs: list[str] = []
+        self.patch: list[str] = []  # pod-level fields of the template's podSpecPatch, as JSON text
+        self.index = {id(source): i for i, (_, source) in enumerate(config.sources())}
+
+    def value(self, source: p.ParamSource) -> str:
+        """A name: literal when constant, else an expression tag on its template input."""
+        if isinstance(source, p.Constant):
+            return text_form(source.value)
+        return escape.tag(self.expr(source))
+
+    def expr(self, source: p.ParamSource) -> str:
+        name = f"{INPUT_PREFIX}{self.index[id(source)]}"
+        if name not in self.inputs:
+            self.inputs.append(name)
+        return self.raw(name)
+
+    def apply(self, template: dict[str, Any], container: dict[str, Any]) -> None:
+        c = self.config
+        container.setdefault("env", []).extend(objects.env_entries(c, self.value))
+        volumes, mounts = objects.volumes(c, self.value)
+        if mounts:
+            container.setdefault("volumeMounts", []).extend(mounts)
+            template.setdefault("volumes", []).extend(volumes)
+        if c.image_pull_policy:
+            container["imagePullPolicy"] = c.image_pull_policy
+        if c.security_context is not None:
+            container["securityContext"] = objects.security_context(c.security_context)
+        selector = objects.static_selector(c)
+        if selector:
+            template["nodeSelector"] = selector
+        if (c.tolerations or c.tolerations_json) and not self.dynamic_tolerations():
+            template["tolerations"] = [objects.toleration(t) for t in c.tolerations] + [
+                t for s in c.tolerations_json for t in objects.listed(s.value)]  # type: ignore[union-attr]
+        affinity = objects.affinity_of(c)
+        if affinity:
+            template["affinity"] = affinity
+        if c.labels or c.annotations:
+            template["metadata"] = {**({"annotations": dict(c.annotations)} if c.annotations else {}),
+                                    **({"labels": dict(c.labels)} if c.labels else {})}
+        if c.timeout_seconds:
+            template["activeDeadlineSeconds"] = str(c.timeout_seconds)  # IntOrString, typed string in schema.json
+        if c.init_containers:
+            template["initContainers"] = template.get("initContainers", []) + [objects.init_container(i)
+                                                                               for i in c.init_containers]
+        self.dynamic()
+
+    def dynamic_tolerations(self) -> bool:
+        return any(not isinstance(s, p.Constant) for s in self.config.tolerations_json)
+
+    def dynamic(self) -> None:
+        """Pod-level settings Argo's template has no field for (image pull secrets), or known only at
+        run time, go into the template's podSpecPatch."""
+        c = self.config
+        if c.image_pull_secrets:
+            names_ = ", ".join(self.json_string(s) for s in c.image_pull_secrets)
+            self.patch.append(f'"imagePullSecrets": [{names_}]')
+        if c.node_selector_json is not None and not isinstance(c.node_selector_json, p.Constant):
+            self.patch.append(f'"nodeSelector": {self.json_object(c.node_selector_json)}')
+        if self.dynamic_tolerations():
+            parts = [f"fromJSON({escape.string_literal(escape.json_text([objects.toleration(t) for t in c.tolerations]))})"]
+            parts += [self.json_list(s) for s in c.tolerations_json]
+            self.patch.append('"tolerations": ' + escape.tag("toJson(flatten([" + ", ".join(parts) + "]))"))
+        if c.node_affinity_json and any(not isinstance(s, p.Constant) for s in c.node_affinity_json):
+            self.patch.append(f'"affinity": {{"nodeAffinity": {self.json_object(c.node_affinity_json[0])} }}')
+
+    def json_string(self, source: p.ParamSource) -> str:
+        if isinstance(source, p.Constant):
+            return escape.json_text({"name": text_form(source.value)})
+        return '{"name": ' + escape.tag(f"toJson({escape.single_quoted(self.expr(source))})") + " }"
+
+    def json_object(self, source: p.ParamSource) -> str:
+        """A JSON object given as a parameter (a dict, or its JSON text)."""
+        if isinstance(source, p.Constant):
+            return escape.json_text(source.value or {})
+        raw = escape.single_quoted(self.expr(source))
+        return escape.tag(f"{raw} == '' ? '{{' + ' }}' : {raw}")
+
+    def json_list(self, source: p.ParamSource) -> str:
+        if isinstance(source, p.Constant):
+            value = source.value if isinstance(source.value, list) else [source.value] if source.value else []
+            return f"fromJSON({escape.string_literal(escape.json_text(value))})"
+        raw = escape.single_quoted(self.expr(source))
+        return f"({raw} == '' ? [] : (sprig.kindIs('slice', fromJSON({raw})) ? fromJSON({raw}) : [fromJSON({raw})]))"
+
+

@@ -1,0 +1,310 @@
+"""Lower the kfp-kubernetes platform spec (the IR's second document) into plan records (k8s.py).
+
+Every setting kfp-kubernetes 2.17 writes is read here, with its name in either JSON spelling
+(`secretAsEnv` / `secret_as_env`); anything else is an error naming the setting, never silently
+dropped. Names and JSON objects taken from parameters (`secretNameParameter`, `nodeSelectorJson`,
+...) are resolved like task inputs by the caller's `resolve`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+from kfpc.errors import Collector
+from kfpc.plan import k8s
+from kfpc.plan.model import Constant, ParamSource
+
+Path = tuple[str | int, ...]
+Resolve = Callable[..., ParamSource]  # (InputParameterSpec, path, json_value=False)
+CODE = "KFPC315"
+
+_EXECUTOR_KEYS = {
+    "secretAsVolume", "secretAsEnv", "pvcMount", "nodeSelector", "podMetadata", "imagePullSecret", "imagePullPolicy",
+    "configMapAsVolume", "configMapAsEnv", "activeDeadlineSeconds", "fieldPathAsEnv", "tolerations",
+    "genericEphemeralVolume", "nodeAffinity", "podAffinity", "enabledSharedMemory", "emptyDirMounts",
+    "securityContext", "initContainers",
+}
+_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _fields(spec: Any, path: Path, out: Collector, allowed: set[str]) -> dict[str, Any]:
+    """A mapping's fields under their camelCase names; unknown ones are reported."""
+    if not isinstance(spec, Mapping):
+        out.add(CODE, f"expected a mapping, found {type(spec).__name__}", path)
+        return {}
+    found = {}
+    for key, value in spec.items():
+        name = camel(str(key))
+        if name not in allowed:
+            out.add(CODE, f"unknown kfp-kubernetes setting {key!r} (known: {', '.join(sorted(allowed))})", path + (key,))
+            continue
+        found[name] = value
+    return found
+
+
+class PlatformLowering:
+    def __init__(self, platform: Mapping[str, Any] | None, out: Collector):
+        self.out = out
+        self.executors: dict[str, tuple[Mapping[str, Any], Path]] = {}
+        self.config: Mapping[str, Any] = {}
+        self.config_path: Path = ()
+        if not platform:
+            return
+        kube = (platform.get("platforms") or {}).get("kubernetes") or {}
+        base: Path = ("platforms", "kubernetes")
+        spec = kube.get("deploymentSpec") or kube.get("deployment_spec") or {}
+        executors = spec.get("executors") or {}
+        for label, config in executors.items():
+            self.executors[label] = (config or {}, base + ("deploymentSpec", "executors", label))
+        self.config = kube.get("pipelineConfig") or kube.get("pipeline_config") or {}
+        self.config_path = base + ("pipelineConfig",)
+
+    # -- per task --------------------------------------------------------------------------------
+
+    def check_unused(self, used: set[str]) -> None:
+        """Settings for executors no task runs are still checked: a typo is an error wherever it is."""
+        for label in sorted(set(self.executors) - used):
+            self.task(label, lambda *args, **kwargs: Constant(""))
+
+    def task(self, executor: str, resolve: Resolve) -> k8s.TaskK8s | None:
+        if executor not in self.executors:
+            return None
+        raw, path = self.executors[executor]
+        spec = _fields(raw, path, self.out, _EXECUTOR_KEYS)
+        values: dict[str, Any] = {}
+        env_from = []
+        volumes: list[k8s.Volume] = []
+        for kind, key, name_field in (("secret", "secretAsEnv", "secretName"), ("configMap", "configMapAsEnv",
+                                                                                  "configMapName")):
+            for i, item in enumerate(self.items(spec, key, path)):
+                where = path + (key, i)
+                f = _fields(item, where, self.out, {name_field, name_field + "Parameter", "keyToEnv", "optional"})
+                keys = []
+                key_field = "secretKey" if kind == "secret" else "configMapKey"
+                for j, pair in enumerate(f.get("keyToEnv") or ()):
+                    g = _fields(pair, where + ("keyToEnv", j), self.out, {key_field, "envVar"})
+                    keys.append(k8s.KeyToEnv(self.text(g, key_field, where), self.text(g, "envVar", where)))
+                env_from.append(k8s.EnvFrom(kind, self.name(f, name_field, where, resolve), tuple(keys),
+                                            f.get("optional")))
+        for kind, key, name_field in (("secret", "secretAsVolume", "secretName"),
+                                      ("configMap", "configMapAsVolume", "configMapName")):
+            for i, item in enumerate(self.items(spec, key, path)):
+                where = path + (key, i)
+                f = _fields(item, where, self.out, {name_field, name_field + "Parameter", "mountPath", "optional"})
+                volumes.append(k8s.ObjectVolume(kind, self.name(f, name_field, where, resolve),
+                                                self.text(f, "mountPath", where), f.get("optional")))
+        for i, item in enumerate(self.items(spec, "pvcMount", path)):
+            where = path + ("pvcMount", i)
+            f = _fields(item, where, self.out, {"taskOutputParameter", "constant", "componentInputParameter",
+                                                "pvcNameParameter", "mountPath", "subPath"})
+            volumes.append(k8s.PvcVolume(self.pvc_name(f, where, resolve), self.text(f, "mountPath", where),
+                                         str(f.get("subPath") or "")))
+        for i, item in enumerate(self.items(spec, "genericEphemeralVolume", path)):
+            volumes.append(self.ephemeral(item, path + ("genericEphemeralVolume", i)))
+        for i, item in enumerate(self.items(spec, "emptyDirMounts", path)):
+            where = path + ("emptyDirMounts", i)
+            f = _fields(item, where, self.out, {"volumeName", "mountPath", "medium", "sizeLimit"})
+            volumes.append(k8s.EmptyDirVolume(self.text(f, "volumeName", where), self.text(f, "mountPath", where),
+                                              f.get("medium") or None, f.get("sizeLimit") or None))
+        if "enabledSharedMemory" in spec:
+            where = path + ("enabledSharedMemory",)
+            f = _fields(spec["enabledSharedMemory"], where, self.out, {"volumeName", "size"})
+            volumes.append(k8s.EmptyDirVolume(str(f.get("volumeName") or "shm"), "/dev/shm", "Memory",
+                                              f.get("size") or None))
+        values["env_from"] = tuple(env_from)
+        values["volumes"] = tuple(volumes)
+        values["field_env"] = tuple(
+            k8s.FieldEnv(self.text(g, "name", path + ("fieldPathAsEnv", i)), self.text(g, "fieldPath", path))
+            for i, item in enumerate(self.items(spec, "fieldPathAsEnv", path))
+            for g in [_fields(item, path + ("fieldPathAsEnv", i), self.out, {"name", "fieldPath"})])
+        self.scheduling(spec, path, resolve, values)
+        if "podMetadata" in spec:
+            f = _fields(spec["podMetadata"], path + ("podMetadata",), self.out, {"labels", "annotations"})
+            values["labels"] = self.strings(f.get("labels"), path + ("podMetadata", "labels"))
+            values["annotations"] = self.strings(f.get("annotations"), path + ("podMetadata", "annotations"))
+        values["image_pull_secrets"] = tuple(
+            self.name(_fields(item, path + ("imagePullSecret", i), self.out, {"secretName", "secretNameParameter"}),
+                      "secretName", path + ("imagePullSecret", i), resolve)
+            for i, item in enumerate(self.items(spec, "imagePullSecret", path)))
+        if spec.get("imagePullPolicy"):
+            policy = spec["imagePullPolicy"]
+            if policy not in _PULL_POLICIES:
+                self.out.add(CODE, f"imagePullPolicy must be one of {', '.join(_PULL_POLICIES)}, not {policy!r}",
+                             path + ("imagePullPolicy",))
+            values["image_pull_policy"] = policy
+        if spec.get("activeDeadlineSeconds") not in (None, "", 0, "0"):
+            values["timeout_seconds"] = self.integer(spec["activeDeadlineSeconds"], path + ("activeDeadlineSeconds",))
+        if "securityContext" in spec:
+            where = path + ("securityContext",)
+            f = _fields(spec["securityContext"], where, self.out, {"runAsUser", "runAsGroup", "runAsNonRoot"})
+            values["security_context"] = k8s.SecurityContext(
+                self.integer(f["runAsUser"], where) if "runAsUser" in f else None,
+                self.integer(f["runAsGroup"], where) if "runAsGroup" in f else None,
+                f.get("runAsNonRoot"))
+        values["init_containers"] = tuple(self.init_container(item, path + ("initContainers", i))
+                                          for i, item in enumerate(self.items(spec, "initContainers", path)))
+        return k8s.TaskK8s(**values)
+
+    def scheduling(self, spec: dict[str, Any], path: Path, resolve: Resolve, values: dict[str, Any]) -> None:
+        if "nodeSelector" in spec:
+            where = path + ("nodeSelector",)
+            f = _fields(spec["nodeSelector"], where, self.out, {"labels", "nodeSelectorJson"})
+            if f.get("labels"):
+                values["node_selector"] = self.strings(f["labels"], where + ("labels",))
+            if f.get("nodeSelectorJson"):
+                values["node_selector_json"] = resolve(f["nodeSelectorJson"], where + ("nodeSelectorJson",), True)
+        tolerations, tolerations_json = [], []
+        for i, item in enumerate(self.items(spec, "tolerations", path)):
+            where = path + ("tolerations", i)
+            f = _fields(item, where, self.out, {"key", "operator", "value", "effect", "tolerationSeconds",
+                                                "tolerationJson"})
+            if f.get("tolerationJson"):
+                tolerations_json.append(resolve(f["tolerationJson"], where + ("tolerationJson",), True))
+                continue
+            tolerations.append(k8s.Toleration(f.get("key") or None, f.get("operator") or None, f.get("value") or None,
+                                              f.get("effect") or None,
+                                              self.integer(f["tolerationSeconds"], where)
+                                              if f.get("tolerationSeconds") is not None else None))
+        values["tolerations"], values["tolerations_json"] = tuple(tolerations), tuple(tolerations_json)
+        affinity, affinity_json = [], []
+        for i, item in enumerate(self.items(spec, "nodeAffinity", path)):
+            where = path + ("nodeAffinity", i)
+            f = _fields(item, where, self.out, {"matchExpressions", "matchFields", "weight", "nodeAffinityJson"})
+            if f.get("nodeAffinityJson"):
+                affinity_json.append(resolve(f["nodeAffinityJson"], where + ("nodeAffinityJson",), True))
+                continue
+            affinity.append(k8s.NodeAffinity(self.requirements(f.get("matchExpressions"), where),
+                                             self.requirements(f.get("matchFields"), where),
+                                             self.integer(f["weight"], where) if f.get("weight") is not None else None))
+        values["node_affinity"], values["node_affinity_json"] = tuple(affinity), tuple(affinity_json)
+        pods = []
+        for i, item in enumerate(self.items(spec, "podAffinity", path)):
+            where = path + ("podAffinity", i)
+            f = _fields(item, where, self.out, {"matchPodExpressions", "matchPodLabels", "topologyKey", "namespaces",
+                                                "matchNamespaceExpressions", "matchNamespaceLabels", "weight", "anti"})
+            pods.append(k8s.PodAffinity(
+                str(f.get("topologyKey") or "kubernetes.io/hostname"), self.requirements(f.get("matchPodExpressions"), where),
+                self.strings(f.get("matchPodLabels"), where), tuple(str(n) for n in f.get("namespaces") or ()),
+                self.requirements(f.get("matchNamespaceExpressions"), where),
+                self.strings(f.get("matchNamespaceLabels"), where),
+                self.integer(f["weight"], where) if f.get("weight") is not None else None, bool(f.get("anti"))))
+        values["pod_affinity"] = tuple(pods)
+
+    # -- pipeline-wide ---------------------------------------------------------------------------
+
+    def run_config(self) -> k8s.RunConfig | None:
+        if not self.config:
+            return None
+        path = self.config_path
+        f = _fields(self.config, path, self.out, {"workspace", "activeDeadlineSeconds", "resourceTtlOnCompletion",
+                                                   "resourceTtlOnSuccess", "resourceTtlOnFailure"})
+        size = patch = None
+        if f.get("workspace"):
+            w = _fields(f["workspace"], path + ("workspace",), self.out, {"size", "kubernetes"})
+            size = str(w.get("size") or "") or None
+            if w.get("kubernetes"):
+                kube = _fields(w["kubernetes"], path + ("workspace", "kubernetes"), self.out, {"pvcSpecPatch"})
+                patch = kube.get("pvcSpecPatch") or None
+        numbers = {key: self.integer(f[key], path + (key,)) if f.get(key) not in (None, "") else None
+                   for key in ("activeDeadlineSeconds", "resourceTtlOnCompletion", "resourceTtlOnSuccess",
+                               "resourceTtlOnFailure")}
+        return k8s.RunConfig(size, patch, numbers["activeDeadlineSeconds"], numbers["resourceTtlOnCompletion"],
+                             numbers["resourceTtlOnSuccess"], numbers["resourceTtlOnFailure"])
+
+    # -- pieces ----------------------------------------------------------------------------------
+
+    def items(self, spec: Mapping[str, Any], key: str, path: Path) -> list[Any]:
+        value = spec.get(key) or []
+        if not isinstance(value, list):
+            self.out.add(CODE, f"{key} must be a list", path + (key,))
+            return []
+        return value
+
+    def text(self, f: Mapping[str, Any], key: str, path: Path) -> str:
+        value = f.get(key)
+        if not isinstance(value, str) or not value:
+            self.out.add(CODE, f"{key} is required and must be a string", path)
+            return ""
+        return value
+
+    def integer(self, value: Any, path: Path) -> int:
+        """A whole number as protobuf JSON writes it: 5, 5.0 or "5"."""
+        whole = (isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+                 or (isinstance(value, str) and re.fullmatch(r"-?\d+", value)))
+        if isinstance(value, bool) or not whole:
+            self.out.add(CODE, f"expected a whole number, found {value!r}", path)
+            return 0
+        return int(value)
+
+    def strings(self, value: Any, path: Path) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.out.add(CODE, "expected a mapping of strings", path)
+            return None
+        return {str(k): str(v) for k, v in value.items()}
+
+    def name(self, f: Mapping[str, Any], field: str, path: Path, resolve: Resolve) -> ParamSource:
+        """A Secret or ConfigMap name: a constant, or a parameter resolved at run time."""
+        if f.get(field + "Parameter"):
+            return resolve(f[field + "Parameter"], path + (field + "Parameter",))
+        if f.get(field):
+            return Constant(str(f[field]))
+        self.out.add(CODE, f"{field} or {field}Parameter is required", path)
+        return Constant("")
+
+    def pvc_name(self, f: Mapping[str, Any], path: Path, resolve: Resolve) -> ParamSource:
+        if f.get("pvcNameParameter"):
+            return resolve(f["pvcNameParameter"], path + ("pvcNameParameter",))
+        if f.get("constant"):
+            return Constant(str(f["constant"]))
+        if f.get("taskOutputParameter"):
+            return resolve({"taskOutputParameter": f["taskOutputParameter"]}, path + ("taskOutputParameter",))
+        if f.get("componentInputParameter"):
+            return resolve({"componentInputParameter": f["componentInputParameter"]},
+                           path + ("componentInputParameter",))
+        self.out.add(CODE, "a PVC mount needs the claim's name (pvcNameParameter, constant or a task output)", path)
+        return Constant("")
+
+    def requirements(self, value: Any, path: Path) -> tuple[k8s.Requirement, ...]:
+        out = []
+        for i, item in enumerate(value or ()):
+            f = _fields(item, path + (i,), self.out, {"key", "operator", "values"})
+            out.append(k8s.Requirement(self.text(f, "key", path + (i,)), self.text(f, "operator", path + (i,)),
+                                       tuple(str(v) for v in f.get("values") or ())))
+        return tuple(out)
+
+    def ephemeral(self, item: Any, path: Path) -> k8s.EphemeralVolume:
+        f = _fields(item, path, self.out, {"volumeName", "mountPath", "accessModes", "size", "defaultStorageClass",
+                                           "storageClassName", "metadata"})
+        meta = _fields(f.get("metadata") or {}, path + ("metadata",), self.out, {"labels", "annotations"})
+        storage_class = None if f.get("defaultStorageClass") or not f.get("storageClassName") else \
+            str(f["storageClassName"])
+        return k8s.EphemeralVolume(self.text(f, "volumeName", path), self.text(f, "mountPath", path),
+                                   tuple(str(a) for a in f.get("accessModes") or ("ReadWriteOnce",)),
+                                   self.text(f, "size", path), storage_class,
+                                   self.strings(meta.get("labels"), path), self.strings(meta.get("annotations"), path))
+
+    def init_container(self, item: Any, path: Path) -> k8s.InitContainer:
+        f = _fields(item, path, self.out, {"name", "image", "command", "args", "env", "volumeMounts", "resources"})
+        resources = f.get("resources")
+        if resources is not None and not isinstance(resources, Mapping):
+            self.out.add(CODE, "resources must be a mapping (limits, requests)", path + ("resources",))
+            resources = None
+        env = []
+        for i, e in enumerate(f.get("env") or ()):
+            g = _fields(e, path + ("env", i), self.out, {"name", "value"})
+            env.append((self.text(g, "name", path + ("env", i)), str(g.get("value") or "")))
+        mounts = []
+        for i, v in enumerate(f.get("volumeMounts") or ()):
+            g = _fields(v, path + ("volumeMounts", i), self.out, {"volumeName", "mountPath"})
+            mounts.append((self.text(g, "volumeName", path), self.text(g, "mountPath", path)))
+        return k8s.InitContainer(self.text(f, "name", path), self.text(f, "image", path),
+                                 tuple(str(c) for c in f.get("command") or ()), tuple(str(a) for a in f.get("args") or ()),
+                                 tuple(env), tuple(mounts), resources)

@@ -1,0 +1,155 @@
+"""kfp-kubernetes settings (the IR's second document) land where each engine applies them.
+
+For every setting an IR carries, a shape that must appear in the compiled manifest (as a subset of
+some object in it); run over every corpus file with a platform spec and the golden case, on both
+backends. Plus: unknown settings are errors that point at the second document."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+import kfpc
+from conftest import CORPUS, GOLDEN, corpus_files, needs_corpus
+
+
+def objects(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from objects(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from objects(item)
+    elif isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        try:  # Argo's podSpecPatch is JSON text
+            yield from objects(json.loads(value))
+        except ValueError:
+            pass
+
+
+def subset(pattern: Any, value: Any) -> bool:
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(k in value and subset(v, value[k]) for k, v in pattern.items())
+    if isinstance(pattern, list):
+        return isinstance(value, list) and all(any(subset(p, v) for v in value) for p in pattern)
+    return pattern == value or (isinstance(value, str) and isinstance(pattern, str) and pattern in value)
+
+
+def present(manifest: Any, pattern: dict[str, Any]) -> bool:
+    return any(subset(pattern, obj) for obj in objects(manifest))
+
+
+def expectations(executor: dict[str, Any], backend: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(setting, shape that must appear) for one executor's settings."""
+    for item in executor.get("secretAsEnv", []):
+        for pair in item["keyToEnv"]:
+            yield "secretAsEnv", {"name": pair["envVar"], "valueFrom": {"secretKeyRef": {"key": pair["secretKey"]}}}
+    for item in executor.get("configMapAsEnv", []):
+        for pair in item["keyToEnv"]:
+            yield "configMapAsEnv", {"name": pair["envVar"],
+                                     "valueFrom": {"configMapKeyRef": {"key": pair["configMapKey"]}}}
+    for key, kind in (("secretAsVolume", "secret"), ("configMapAsVolume", "configMap"), ("pvcMount", "pvc")):
+        for item in executor.get(key, []):
+            yield key, {"mountPath": item["mountPath"]}
+            yield key, {"persistentVolumeClaim" if kind == "pvc" else kind: {}}
+    for item in executor.get("fieldPathAsEnv", []):
+        yield "fieldPathAsEnv", {"name": item["name"], "valueFrom": {"fieldRef": {"fieldPath": item["fieldPath"]}}}
+    for item in executor.get("emptyDirMounts", []):
+        yield "emptyDirMounts", {"name": item["volumeName"], "emptyDir": {}}
+        yield "emptyDirMounts", {"name": item["volumeName"], "mountPath": item["mountPath"]}
+    for item in executor.get("genericEphemeralVolume", []):
+        yield "genericEphemeralVolume", {"name": item["volumeName"], "ephemeral": {"volumeClaimTemplate": {}}}
+    labels = (executor.get("nodeSelector") or {}).get("labels")
+    if labels:
+        yield "nodeSelector", {"nodeSelector": labels}
+    for item in executor.get("tolerations", []):
+        if "key" in item:
+            yield "tolerations", {"tolerations": [{"key": item["key"]}]}
+    for item in executor.get("nodeAffinity", []):
+        if "matchExpressions" in item:
+            yield "nodeAffinity", {"nodeAffinity": {}}
+        elif item.get("nodeAffinityJson", {}).get("runtimeValue", {}).get("constant"):
+            yield "nodeAffinity", {"nodeAffinity": item["nodeAffinityJson"]["runtimeValue"]["constant"]}
+    meta = executor.get("podMetadata") or {}
+    for kind in ("labels", "annotations"):
+        if meta.get(kind):
+            yield "podMetadata", {kind: meta[kind]}
+    for item in executor.get("imagePullSecret", []):
+        if "secretName" in item:
+            yield "imagePullSecret", {"imagePullSecrets": [{"name": item["secretName"]}]}
+    if executor.get("activeDeadlineSeconds"):
+        seconds = int(executor["activeDeadlineSeconds"])
+        yield "activeDeadlineSeconds", {"activeDeadlineSeconds": str(seconds)} if backend == "argo" else \
+            {"timeout": f"{seconds}s"}
+    if executor.get("securityContext"):
+        yield "securityContext", {"securityContext": {"runAsUser": int(executor["securityContext"]["runAsUser"])}}
+    for item in executor.get("initContainers", []):
+        yield "initContainers", {"name": item["name"] if backend == "argo" else "init-" + item["name"],
+                                 "image": item["image"]}
+    if executor.get("enabledSharedMemory"):
+        yield "enabledSharedMemory", {"mountPath": "/dev/shm"}
+
+
+def platform_files() -> list[Path]:
+    files = [GOLDEN / "kubernetes_platform" / "pipeline.yaml"]
+    for path in corpus_files("pipelines", "components", "platform"):
+        if "\nplatforms:" in path.read_text("utf-8"):
+            files.append(path)
+    return files
+
+
+@pytest.mark.parametrize("backend", ["argo", "tekton"])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.name) for p in platform_files()])
+def test_every_setting_lands_in_the_manifest(path: Path, backend: str) -> None:
+    platform = list(yaml.safe_load_all(path.read_text("utf-8")))[1]
+    executors = platform["platforms"]["kubernetes"].get("deploymentSpec", {}).get("executors", {})
+    manifest = json.loads(json.dumps(list(kfpc.compile_file(str(path), backend=backend).documents)))
+    missing = [(setting, shape) for executor in executors.values() for setting, shape in expectations(executor, backend)
+               if not present(manifest, shape)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("path", needs_corpus(corpus_files("platform")))
+@pytest.mark.parametrize("backend", ["argo", "tekton"])
+def test_platform_corpus_is_valid_on_both_backends(path: Path, backend: str) -> None:
+    import argo_checks
+    import tekton_checks
+
+    documents = json.loads(json.dumps(list(kfpc.compile_file(str(path), backend=backend).documents)))
+    found = argo_checks.problems_any(documents[0]) if backend == "argo" else tekton_checks.problems_all(documents)
+    assert not found, "\n".join(found[:20])
+
+
+def test_an_unknown_setting_is_an_error_in_the_second_document(tmp_path: Path) -> None:
+    text = (GOLDEN / "kubernetes_platform" / "pipeline.yaml").read_text("utf-8")
+    broken = text.replace("    deploymentSpec:\n      executors:\n", "    deploymentSpec:\n      executors:\n"
+                          "        exec-bogus:\n          secretAsEnvv:\n          - secretName: x\n", 1)
+    assert broken != text
+    ir = tmp_path / "p.yaml"
+    ir.write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index("          secretAsEnvv:") + 1
+    proc = subprocess.run([sys.executable, "-m", "kfpc", "compile", str(ir), "-o", str(tmp_path / "out.yaml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{ir}:{line}:" in proc.stderr and "unknown kfp-kubernetes setting 'secretAsEnvv'" in proc.stderr
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_pipeline_config_workspace_and_deadline() -> None:
+    path = CORPUS / "pipelines" / "critical" / "pipeline_with_workspace.yaml"
+    if not path.exists():
+        pytest.skip("shared corpus not found")
+    (wf,) = kfpc.compile_file(str(path), backend="argo").documents
+    assert wf["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "kfp-workspace"
+    assert "/kfp-workspace" in wf["spec"]["podSpecPatch"]
+    (run,) = kfpc.compile_file(str(path), backend="tekton").documents
+    tasks = run["spec"]["pipelineSpec"]["tasks"]
+    assert all({"name": "kfp-workspace", "mountPath": "/kfp-workspace"} in t["taskSpec"]["workspaces"]
+               for t in tasks if any(s["name"] == "main" for s in t["taskSpec"]["steps"]))
