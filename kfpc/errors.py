@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "KFPC312": "placeholder cannot be parsed",
     "KFPC313": "value does not match its declared type",
     "KFPC314": "component kind is not supported",
+    "KFPC315": "kfp-kubernetes setting is unknown or invalid",
     "KFPC400": "the backend cannot express this pipeline",
     "KFPC500": "usage error",
     "KFPC600": "unknown backend",

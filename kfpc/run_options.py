@@ -93,6 +93,16 @@ class RunOptions:
             raise UsageError(f"--artifact-repository {self.artifact_repository!r} is not CONFIGMAP[:KEY]")
 
 
+def is_duration(text: str) -> bool:
+    """A Go duration (`time.ParseDuration`): 90s, 30m, 2h, 1h30m; not days."""
+    return bool(_DURATION.match(text))
+
+
+def is_dns_subdomain(text: str) -> bool:
+    """A valid name for most Kubernetes objects (config maps, secrets, claims)."""
+    return len(text) <= 253 and bool(_DNS_SUBDOMAIN.match(text))
+
+
 def _qualified_name(key: str) -> bool:
     prefix, _, name = key.rpartition("/")
     if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):

@@ -98,7 +98,7 @@ def expectations(executor: dict[str, Any], backend: str) -> Iterator[tuple[str, 
 
 
 def platform_files() -> list[Path]:
-    files = [GOLDEN / "kubernetes_platform" / "pipeline.yaml"]
+    files = [GOLDEN / "kubernetes_platform" / "pipeline.yaml", GOLDEN / "platform_runtime" / "pipeline.yaml"]
     for path in corpus_files("pipelines", "components", "platform"):
         if "\nplatforms:" in path.read_text("utf-8"):
             files.append(path)
@@ -153,3 +153,79 @@ def test_pipeline_config_workspace_and_deadline() -> None:
     tasks = run["spec"]["pipelineSpec"]["tasks"]
     assert all({"name": "kfp-workspace", "mountPath": "/kfp-workspace"} in t["taskSpec"]["workspaces"]
                for t in tasks if any(s["name"] == "main" for s in t["taskSpec"]["steps"]))
+
+
+RUNTIME = GOLDEN / "platform_runtime" / "pipeline.yaml"
+RUN_PARAMS = {"env": "prod", "rows": "10", "node_selector": '{"pool":"gpu"}',
+              "tolerations": '[{"key":"gpu","operator":"Exists","effect":"NoSchedule"}]',
+              "affinity": '{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":'
+                          '[{"matchExpressions":[{"key":"zone","operator":"In","values":["a"]}]}]}}',
+              "pull_secret": "registry-secret", "models_pvc": "models", "tls_secret": "tls-cert"}
+
+
+def argo_pod(task: str, **params: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One root-DAG task's template after Argo's substitution, and its podSpecPatch as the
+    controller parses it, for the given run's parameter values."""
+    import argo_sim
+
+    (wf,) = kfpc.compile_file(str(RUNTIME), backend="argo").documents
+    by_name = {t["name"]: t for t in wf["spec"]["templates"]}
+    root = by_name[wf["spec"]["entrypoint"]]
+    globals_ = {f"workflow.parameters.{k}": v for k, v in {**RUN_PARAMS, **params}.items()}
+    tasks = {"tasks.pick-config.outputs.parameters.Output": "app-config-prod",
+             "tasks.prepare.outputs.parameters.kfpc-id": "pod-1",
+             "tasks.prepare.outputs.parameters.kfpc-meta-data": "{}",
+             "tasks.train.outputs.parameters.Output": "10"}
+    args = argo_sim.dag_arguments(root, task, globals_, {}, tasks)
+    template = by_name[next(t for t in root["dag"]["tasks"] if t["name"] == task)["template"]]
+    processed, _ = argo_sim._processed(template, args, globals_)
+    patch = argo_sim.pod_spec_patch(template, args, globals_) if "podSpecPatch" in template else {}
+    return processed, patch
+
+
+def test_run_time_settings_reach_the_pod_on_argo() -> None:
+    """Names and JSON settings given as pipeline parameters or task outputs take the run's values."""
+    train, patch = argo_pod("train", pull_secret="other-secret", node_selector='{"pool":"cpu"}')
+    assert patch["nodeSelector"] == {"pool": "cpu"}
+    assert patch["tolerations"] == [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert patch["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert patch["imagePullSecrets"] == [{"name": "other-secret"}]
+    env = {e["name"]: e for e in train["container"]["env"]}
+    assert env["APP_MODE"]["valueFrom"]["configMapKeyRef"]["name"] == "app-config-prod"  # from pick-config
+    report, _ = argo_pod("report", models_pvc="models-b", tls_secret="tls-b")
+    volumes = {v["name"]: v for v in report["volumes"]}
+    assert volumes["kfpc-pvc-models"]["persistentVolumeClaim"]["claimName"] == "models-b"
+    assert volumes["kfpc-secret-tls"]["secret"]["secretName"] == "tls-b"
+
+
+@pytest.mark.parametrize("tolerations, expected", [
+    ('{"key":"a","operator":"Exists"}', [{"key": "a", "operator": "Exists"}]),  # one object, as KFP accepts
+    ("[]", []),
+    ('[{"key":"a","operator":"Exists"},{"key":"b","operator":"Exists"}]',
+     [{"key": "a", "operator": "Exists"}, {"key": "b", "operator": "Exists"}]),
+])
+def test_json_tolerations_of_any_shape_give_a_valid_pod_on_argo(tolerations: str, expected: list) -> None:
+    _, patch = argo_pod("train", tolerations=tolerations, node_selector="{}")
+    assert patch["tolerations"] == expected and patch["nodeSelector"] == {}
+
+
+def test_pipeline_config_from_the_sdk_on_both_backends() -> None:
+    """dsl.PipelineConfig(workspace=..., active_deadline_seconds=..., ttl_seconds_after_finished=...)."""
+    (wf,) = kfpc.compile_file(str(RUNTIME), backend="argo").documents
+    claim = wf["spec"]["volumeClaimTemplates"][0]
+    assert claim["metadata"]["name"] == "kfp-workspace" and claim["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    assert wf["spec"]["activeDeadlineSeconds"] == 3600 and wf["spec"]["ttlStrategy"] == {"secondsAfterCompletion": 86400}
+    prepare, _ = argo_pod("prepare")
+    env = {e["name"]: e.get("value") for e in prepare["container"]["env"]}
+    assert argo_sim_kubelet(env["KFPC_IN_workspace"], env) == "/kfp-workspace"
+    result = kfpc.compile_file(str(RUNTIME), backend="tekton")
+    (run,) = result.documents
+    assert run["spec"]["timeouts"]["pipeline"] == "3600s"
+    assert run["spec"]["workspaces"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    assert any("TTL" in w for w in result.warnings)
+
+
+def argo_sim_kubelet(text: str, env: dict[str, Any]) -> str:
+    import argo_sim
+
+    return argo_sim.kubelet(text, {k: v for k, v in env.items() if v is not None})

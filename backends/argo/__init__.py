@@ -3,13 +3,16 @@
 Runs on a vanilla Argo install (v3.5 through 4.x) with an artifact repository configured; nothing
 of KFP's. Module map: escape.py (how values survive Argo and the kubelet), values.py (sources ->
 expressions), conditions.py (`when`), containers.py (leaf templates, direct or launcher),
-dags.py (DAG templates), split.py (the 200-tasks-per-DAG rewrite), workflow.py (assembly and
-template sharing).
+dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py (the
+200-tasks-per-DAG rewrite), workflow.py (assembly and template sharing), kinds.py (run options and
+the object kind).
 """
 
 from __future__ import annotations
 
+from kfpc import run_options
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
+from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
 
 
@@ -21,14 +24,25 @@ class ArgoBackend:
     options = (
         Option("argo-version", "4", "oldest Argo version the manifest must run on (3.5: a CronWorkflow's "
                "`schedule`; later: `schedules`)"),
+        Option("cache-config-map", "kfpc-cache", "ConfigMap of memoized task results (Argo creates it; at most "
+               "1 MiB for the whole namespace)"),
+        Option("cache-max-age", None, "reuse a cached result only if younger than this Go duration (e.g. 24h; "
+               "default: no limit)"),
     )
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import kinds, split, workflow
+        from kfpc_backends.argo import kinds, memo, split, workflow
 
         given = settings(self, options)
+        cache = None
+        if options.run.caching:
+            cache = memo.Cache(given["cache-config-map"] or memo.CONFIG_MAP, given["cache-max-age"] or "")
+            if not run_options.is_dns_subdomain(cache.config_map):
+                raise UsageError(f"-O cache-config-map={cache.config_map!r} is not a valid ConfigMap name")
+            if cache.max_age and not run_options.is_duration(cache.max_age):
+                raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h")
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
-        document, warnings = kinds.apply(workflow.build(plan, root or ""), options.run, given["argo-version"] or "4",
+        document, warnings = kinds.apply(workflow.build(plan, root or "", cache), options.run, given["argo-version"] or "4",
                                          plan.k8s_name[:63].rstrip("-"))
         return Output([document], warnings)

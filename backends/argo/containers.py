@@ -59,6 +59,8 @@ class Call:
     imported: dict[str, dict[str, Any]]  # input artifact -> static info of an importer source
     pipeline_root: str
     keyed: bool = False  # artifacts get deterministic keys (the pipeline collects artifacts, collect.py)
+    memo: Any = None  # where the task is memoized (memo.Cache), or None
+    ids: bool = False  # artifact producers report their pod (some task in the workflow is memoized)
 
 
 def launcher_features(component: p.ContainerComponent, call: Call) -> set[str]:
@@ -91,7 +93,8 @@ def call_signature(component: p.ContainerComponent, call: Call) -> tuple:
     return (params, arts, tuple(sorted((k, tuple(sorted(v.items()))) for k, v in call.imported.items())),
             (retry.max_count, retry.backoff_seconds, retry.factor, retry.max_backoff_seconds) if retry else None,
             call.task.key if uses_task_name else None, call.keyed, call.pipeline_root,
-            repr(call.task.k8s) if call.task.k8s is not None else None)
+            repr(call.task.k8s) if call.task.k8s is not None else None,
+            (call.memo, call.task.caching.keyed_inputs) if call.memo and call.task.caching else None, call.ids)
 
 
 def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
@@ -294,6 +297,7 @@ class _Builder:
         pod: dict[str, Any] = {}  # template fields the kfp-kubernetes settings ask for
         if self.task.k8s is not None:
             patch = self.apply_k8s(self.task.k8s, container, pod, volumes, patch)
+        memoize = self.memoize()
         template: dict[str, Any] = {"name": c.name}
         inputs = self.template_inputs()
         if inputs:
@@ -312,7 +316,26 @@ class _Builder:
         retry = self.retry()
         if retry:
             template["retryStrategy"] = retry
+        if memoize:
+            template["memoize"] = memoize
         return template
+
+    def memoize(self) -> dict[str, Any] | None:
+        """The memoization key reads the fingerprint, every run-time parameter and who produced
+        each input artifact (memo.py); all of them become template inputs."""
+        from kfpc_backends.argo import k8s, memo
+
+        caching = self.task.caching
+        if not self.call.memo or caching is None:
+            return None
+        keyed = [memo.FINGERPRINT]
+        for name in caching.keyed_inputs:
+            keyed.append(memo.id_input(name) if name in self.artifacts else name)
+        keyed += [i["name"] for i in self.inputs if i["name"].startswith(k8s.INPUT_PREFIX)]  # run-time PVC names etc.
+        for name in keyed:
+            if not any(i["name"] == name for i in self.inputs):
+                self.inputs.append({"name": name})
+        return memo.memoize(keyed, self.call.memo)
 
     def apply_k8s(self, config: Any, container: dict[str, Any], pod: dict[str, Any], volumes: list[dict[str, Any]],
                   patch: str | None) -> str | None:
@@ -426,6 +449,10 @@ class _Builder:
     def template_outputs(self) -> dict[str, Any]:
         iface = self.c.interface
         params = [{"name": q.name, "valueFrom": {"path": f"{OUTPUTS}/{q.name}"}} for q in iface.out_params]
+        if self.call.ids and iface.out_artifacts:
+            from kfpc_backends.argo import memo
+
+            params.append(memo.producer_output())
         if self.c.needs_launcher:
             params += [{"name": meta_param(a.name), "valueFrom": {"path": f"{META_DIR}/meta-{a.name}"}}
                        for a in iface.out_artifacts]

@@ -17,7 +17,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, conditions, escape, shapes, values
+from kfpc_backends.argo import collect, conditions, escape, memo, shapes, values
 from kfpc_backends.argo.containers import meta_param
 from kfpc_backends.argo.k8s import INPUT_PREFIX as K8S_INPUT
 
@@ -206,6 +206,10 @@ class DagBuilder:
             elif name.startswith("kfpc-meta-"):
                 artifact = name[len("kfpc-meta-"):]
                 value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
+            elif name == memo.FINGERPRINT and task.caching is not None:
+                value = escape.literal(task.caching.fingerprint)
+            elif name.startswith("kfpc-id-"):
+                value = self.producer_id(task, name[len("kfpc-id-"):])
             elif name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
                 source = task.k8s.sources()[int(name[len(K8S_INPUT):])][1]
                 value = values.argument(source, self.scope_for(task, name), task.key)
@@ -270,6 +274,19 @@ class DagBuilder:
             return located(binding.name, location) if location else None
         return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
                                               f"{source.output}}}}}"}
+
+    def producer_id(self, task: p.Task, artifact: str) -> str | None:
+        """Who made an input artifact, for the memoization key (memo.py): the producing pod, or what
+        an importer imports."""
+        binding = task.artifact(artifact)
+        if binding is None or not isinstance(binding.source, p.FromTaskArtifact):
+            return None
+        source = binding.source
+        if source.task in self.virtual:
+            return self.r.import_meta(self, self.c.task(source.task))
+        ref = (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
+               f"[{escape.string_literal(memo.PRODUCER_ID)}]")
+        return escape.tag(escape.k_expr(ref))
 
     def meta_value(self, task: p.Task, artifact: str) -> str | None:
         binding = task.artifact(artifact)

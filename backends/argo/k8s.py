@@ -87,9 +87,14 @@ class Applier:
         if c.node_selector_json is not None and not isinstance(c.node_selector_json, p.Constant):
             self.patch.append(f'"nodeSelector": {self.json_object(c.node_selector_json)}')
         if self.dynamic_tolerations():
-            parts = [f"fromJSON({escape.string_literal(escape.json_text([objects.toleration(t) for t in c.tolerations]))})"]
-            parts += [self.json_list(s) for s in c.tolerations_json]
-            self.patch.append('"tolerations": ' + escape.tag("toJson(flatten([" + ", ".join(parts) + "]))"))
+            # JSON text assembled with sprig only (expr-lang's list functions differ between Argo
+            # versions): each source is a list or a single toleration, given as JSON text.
+            static = [objects.toleration(t) for t in c.tolerations] + [
+                t for s in c.tolerations_json if isinstance(s, p.Constant) for t in objects.listed(s.value)]
+            parts = [escape.string_literal(escape.json_text(static)[1:-1])] + [
+                self.json_items(s) for s in c.tolerations_json if not isinstance(s, p.Constant)]
+            self.patch.append('"tolerations": ' + escape.tag(
+                "'[' + sprig.join(',', sprig.compact([" + ", ".join(parts) + "])) + ']'"))
         if c.node_affinity_json and any(not isinstance(s, p.Constant) for s in c.node_affinity_json):
             self.patch.append(f'"affinity": {{"nodeAffinity": {self.json_object(c.node_affinity_json[0])} }}')
 
@@ -105,11 +110,9 @@ class Applier:
         raw = escape.single_quoted(self.expr(source))
         return escape.tag(f"{raw} == '' ? '{{' + ' }}' : {raw}")
 
-    def json_list(self, source: p.ParamSource) -> str:
-        if isinstance(source, p.Constant):
-            value = source.value if isinstance(source.value, list) else [source.value] if source.value else []
-            return f"fromJSON({escape.string_literal(escape.json_text(value))})"
-        raw = escape.single_quoted(self.expr(source))
-        return f"({raw} == '' ? [] : (sprig.kindIs('slice', fromJSON({raw})) ? fromJSON({raw}) : [fromJSON({raw})]))"
+    def json_items(self, source: p.ParamSource) -> str:
+        """The items of a JSON list, or the one JSON object, as text to join into a list."""
+        raw = f"sprig.trim({escape.single_quoted(self.expr(source))})"
+        return f"(sprig.hasPrefix('[', {raw}) ? sprig.trimSuffix(']', sprig.trimPrefix('[', {raw})) : {raw})"
 
 

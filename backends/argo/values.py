@@ -101,7 +101,7 @@ def runtime(kind: p.RuntimeKind, scope: Scope) -> str:
     if kind is p.RuntimeKind.CREATE_TIME:
         return "workflow.creationTimestamp.RFC3339"
     if kind is p.RuntimeKind.SCHEDULE_TIME:
-        return "(workflow['scheduledTime'] ?? workflow.creationTimestamp.RFC3339)"
+        return '(workflow["scheduledTime"] ?? workflow.creationTimestamp.RFC3339)'
     if kind is p.RuntimeKind.PIPELINE_ROOT:
         return escape.string_literal(scope.pipeline_root)
     if kind is p.RuntimeKind.WORKSPACE_PATH:

@@ -11,7 +11,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, containers, dags, escape, pvc, values
+from kfpc_backends.argo import collect, containers, dags, escape, memo, pvc, values
 
 API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
@@ -22,9 +22,13 @@ _SAFE_DEFAULT = re.compile(r"\{\{|\}\}")
 class Renderer:
     """Renders every template reachable from the root DAG, sharing identical ones."""
 
-    def __init__(self, plan: p.Plan, pipeline_root: str):
+    def __init__(self, plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache()):
         self.plan = plan
         self.pipeline_root = pipeline_root
+        self.cache = cache  # None: caching disabled for the whole run
+        # Artifact producers report who made each artifact (memo.py) when any task is memoized.
+        self.memo_any = cache is not None and any(t.caching is not None and t.caching.enabled for c in plan.components.values()
+                                        if isinstance(c, p.DagComponent) for t in c.tasks)
         self.encoded_params = frozenset(q.name for q in plan.inputs
                                         if q.has_default and _SAFE_DEFAULT.search(text_form(q.default)))
         self.templates: dict[str, dict[str, Any]] = {}
@@ -65,7 +69,9 @@ class Renderer:
             name = self.dag_template(component)
             return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
-            call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed)
+            call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
+                                   self.cache if memo.memoizable(task, self.cache, builder.c, self.plan) else None,
+                                   self.memo_any)
             signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
             known = self.rendered.get(signature)
             if known is not None:  # the same executor called the same way: render once
@@ -361,10 +367,10 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def build(plan: p.Plan, pipeline_root: str) -> dict[str, Any]:
+def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache()) -> dict[str, Any]:
     from kfpc.runtime import packed
 
-    renderer = Renderer(plan, pipeline_root)
+    renderer = Renderer(plan, pipeline_root, cache)
     templates = renderer.render()
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}

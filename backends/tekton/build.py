@@ -469,8 +469,9 @@ class Builder:
             pod["tolerations"] = tolerations
         affinity = objects.affinity_of(c)
         for source in c.node_affinity_json:
-            if not isinstance(source, p.Constant) and self.known(task, source, "node affinity"):
-                affinity.setdefault("nodeAffinity", {}).update(self.known(task, source, "node affinity"))
+            value = None if isinstance(source, p.Constant) else self.known(task, source, "node affinity")
+            if value:
+                affinity.setdefault("nodeAffinity", {}).update(value)
         if affinity:
             pod["affinity"] = affinity
         secrets = [self.known(task, s, "image pull secret") for s in c.image_pull_secrets]

@@ -39,6 +39,12 @@ def work_digest(interface: str, image: str, command: Iterable[str], args: Iterab
     return _framed([interface, image, *command, "\x00args", *args, env])
 
 
+def with_platform(work: str, settings: Any) -> str:
+    """Volumes, env from secrets and the rest of a task's kfp-kubernetes settings shape what it
+    reads (KFP keys on the PVC names; the whole setting is the safe superset)."""
+    return _framed([work, "\x00platform", canonical(settings)]) if settings else work
+
+
 def compute(enabled: bool, component_key: str, custom_key: str, work: str,
             params: tuple[ParamBinding, ...], artifacts: tuple[ArtifactBinding, ...]) -> Caching:
     if custom_key:

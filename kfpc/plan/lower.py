@@ -330,7 +330,8 @@ class _Lowering:
         caching = None
         executor = self.ir.executors.get(target.executor or "")
         if executor is not None and executor.container is not None:
-            digest = self.container_parts(target, executor)[-1]
+            digest = cachekey.with_platform(self.container_parts(target, executor)[-1],
+                                            self.platform.settings(target.executor or ""))
             caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
         depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
 

@@ -72,6 +72,10 @@ class PlatformLowering:
         for label in sorted(set(self.executors) - used):
             self.task(label, lambda *args, **kwargs: Constant(""))
 
+    def settings(self, executor: str) -> Mapping[str, Any] | None:
+        """The executor's settings as written, for its cache key (cachekey.with_platform)."""
+        return self.executors[executor][0] if executor in self.executors else None
+
     def task(self, executor: str, resolve: Resolve) -> k8s.TaskK8s | None:
         if executor not in self.executors:
             return None

@@ -1,0 +1,187 @@
+"""Caching: KFP's per-task cache choices become Argo memoization whose key hits exactly when the
+work and its inputs are the same (argo.md §7); Tekton has no caching (README).
+
+Keys are evaluated the way Argo evaluates them (argo_sim: the DAG's arguments, then the leaf
+template's substitution passes), over golden/platform_runtime: a task with caching off, one with a
+custom cache key, and memoized tasks reading parameters, an upstream artifact and run-time
+kfp-kubernetes names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+import argo_checks
+import argo_sim
+import kfpc
+from conftest import GOLDEN
+from kfpc.backend import Options
+from kfpc.errors import UsageError
+from kfpc.run_options import RunOptions
+
+IR = GOLDEN / "platform_runtime" / "pipeline.yaml"
+KEY = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")  # Argo's cacheKeyRegex
+
+GLOBALS = {"workflow.parameters.env": "prod", "workflow.parameters.rows": "10",
+           "workflow.parameters.node_selector": '{"pool":"gpu"}',
+           "workflow.parameters.tolerations": '[{"key":"gpu","operator":"Exists"}]',
+           "workflow.parameters.affinity": "{}", "workflow.parameters.pull_secret": "registry-secret",
+           "workflow.parameters.models_pvc": "models", "workflow.parameters.tls_secret": "tls-cert",
+           "workflow.name": "wf-1"}
+TASKS = {"tasks.pick-config.outputs.parameters.Output": "app-config-prod",
+         "tasks.prepare.outputs.parameters.kfpc-id": "wf-1-prepare-111",
+         "tasks.prepare.outputs.parameters.kfpc-meta-data": "{}",
+         "tasks.train.outputs.parameters.Output": "10"}
+
+
+def workflow(text: str | None = None, **run: Any) -> dict[str, Any]:
+    result = kfpc.compile_text(text if text is not None else IR.read_text("utf-8"), "argo",
+                               Options(run=RunOptions(**run)), name=str(IR))
+    (doc,) = result.documents
+    return doc
+
+
+def templates(wf: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["name"]: t for t in wf["spec"]["templates"]}
+
+
+def root_task(wf: dict[str, Any], name: str) -> dict[str, Any]:
+    root = templates(wf)[wf["spec"]["entrypoint"]]
+    return next(t for t in root["dag"]["tasks"] if t["name"] == name)
+
+
+def key_of(wf: dict[str, Any], task: str, globals_: dict[str, str] = GLOBALS,
+           tasks: dict[str, str] = TASKS) -> str:
+    """The memoization key Argo computes for one task of the root DAG."""
+    root = templates(wf)[wf["spec"]["entrypoint"]]
+    args = argo_sim.dag_arguments(root, task, globals_, {}, tasks)
+    template = templates(wf)[root_task(wf, task)["template"]]
+    processed, _ = argo_sim._processed(template, args, globals_)
+    return processed["memoize"]["key"]
+
+
+def fingerprint(wf: dict[str, Any], task: str) -> str:
+    args = root_task(wf, task).get("arguments", {}).get("parameters", [])
+    return next(a["value"] for a in args if a["name"] == "kfpc-cache")
+
+
+def edited(change: Any) -> str:
+    """The golden IR with one edit made to its documents."""
+    docs = list(yaml.safe_load_all(IR.read_text("utf-8")))
+    change(docs)
+    return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+def test_each_task_keeps_its_caching_choice() -> None:
+    wf = workflow()
+    by_name = templates(wf)
+    memoized = {t["name"] for t in wf["spec"]["templates"] if "memoize" in t}
+    assert memoized == {"prepare", "train", "report"}, memoized  # pick-config: set_caching_options(False)
+    for name in memoized:
+        memo = by_name[name]["memoize"]
+        assert memo["cache"]["configMap"]["name"] == "kfpc-cache" and memo["maxAge"] == ""
+    assert not argo_checks.problems(wf)
+
+
+def test_disable_caching_switch_memoizes_nothing() -> None:
+    wf = workflow(caching=False)
+    text = yaml.safe_dump(wf)
+    assert "memoize" not in text and "kfpc-cache" not in text and "kfpc-id" not in text
+    assert not argo_checks.problems(wf)
+
+
+def test_key_is_a_valid_hash_and_changes_with_every_input() -> None:
+    wf = workflow()
+    base = key_of(wf, "train")
+    assert KEY.match(base) and len(base) == 64
+    assert key_of(wf, "train") == base  # deterministic: same inputs, same key
+    variants = {
+        "a parameter": ({**GLOBALS, "workflow.parameters.env": "dev"}, TASKS),
+        "the producer of an input artifact": (GLOBALS, {**TASKS, "tasks.prepare.outputs.parameters.kfpc-id": "x"}),
+        "a config map name from a task": (GLOBALS, {**TASKS, "tasks.pick-config.outputs.parameters.Output": "c2"}),
+        "a JSON node selector": ({**GLOBALS, "workflow.parameters.node_selector": '{"pool":"cpu"}'}, TASKS),
+        "an image pull secret": ({**GLOBALS, "workflow.parameters.pull_secret": "other"}, TASKS),
+    }
+    for what, (globals_, tasks) in variants.items():
+        other = key_of(wf, "train", globals_, tasks)
+        assert KEY.match(other) and other != base, f"changing {what} must change the key"
+    report = key_of(wf, "report")
+    assert key_of(wf, "report", {**GLOBALS, "workflow.parameters.models_pvc": "models-2"}) != report  # PVC name
+    assert key_of(wf, "report", {**GLOBALS, "workflow.parameters.affinity": "[]"}) == report  # not its input
+
+
+def test_a_key_cannot_be_forged_by_moving_text_between_inputs() -> None:
+    """Inputs are hashed as a JSON list, so `a|b` + `c` and `a` + `b|c` differ."""
+    wf = workflow()
+    one = key_of(wf, "train", {**GLOBALS, "workflow.parameters.env": "a,b"},
+                 {**TASKS, "tasks.prepare.outputs.parameters.kfpc-id": "c"})
+    two = key_of(wf, "train", {**GLOBALS, "workflow.parameters.env": "a"},
+                 {**TASKS, "tasks.prepare.outputs.parameters.kfpc-id": "b,c"})
+    assert one != two
+
+
+def test_custom_cache_key_replaces_the_inputs() -> None:
+    """KFP: a task's cache_key stands for everything but the component; prepare sets 'prepare-v2'."""
+    wf = workflow()
+    assert key_of(wf, "prepare") == key_of(wf, "prepare", {**GLOBALS, "workflow.parameters.rows": "99"})
+
+    def bump(docs: list[dict[str, Any]]) -> None:
+        docs[0]["root"]["dag"]["tasks"]["prepare"]["cachingOptions"]["cacheKey"] = "prepare-v3"
+
+    bumped = workflow(edited(bump))
+    assert fingerprint(bumped, "prepare") != fingerprint(wf, "prepare")
+    assert fingerprint(bumped, "train") == fingerprint(wf, "train")
+
+
+def test_fingerprint_covers_the_work_and_its_platform_settings() -> None:
+    wf = workflow()
+
+    def new_image(docs: list[dict[str, Any]]) -> None:
+        docs[0]["deploymentSpec"]["executors"]["exec-train"]["container"]["image"] = "python:3.12-slim"
+
+    def new_mount(docs: list[dict[str, Any]]) -> None:
+        docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-report"]["pvcMount"][0][
+            "mountPath"] = "/other"
+
+    image = workflow(edited(new_image))
+    assert fingerprint(image, "train") != fingerprint(wf, "train")
+    assert fingerprint(image, "report") == fingerprint(wf, "report")
+    mount = workflow(edited(new_mount))
+    assert fingerprint(mount, "report") != fingerprint(wf, "report")
+    assert fingerprint(mount, "train") == fingerprint(wf, "train")
+
+
+def test_cached_results_copy_who_produced_each_artifact() -> None:
+    """A consumer keys on the producing pod's name (kfpc-id), which a cache hit restores."""
+    wf = workflow()
+    outputs = templates(wf)["prepare"]["outputs"]["parameters"]
+    kfpc_id = next(o for o in outputs if o["name"] == "kfpc-id")
+    assert kfpc_id["valueFrom"]["default"] == "{{pod.name}}"
+    assert 'inputs.parameters["kfpc-id-data"]' in templates(wf)["train"]["memoize"]["key"]
+
+
+def test_cache_options() -> None:
+    wf = kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(
+        extra=(("cache-config-map", "ml-cache"), ("cache-max-age", "24h")))).documents[0]
+    memo = templates(wf)["train"]["memoize"]
+    assert memo["maxAge"] == "24h" and memo["cache"]["configMap"]["name"] == "ml-cache"
+    for bad in (("cache-max-age", "1d"), ("cache-config-map", "Bad_Name")):
+        with pytest.raises(UsageError, match=bad[0]):
+            kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(extra=(bad,)))
+
+
+def test_artifacts_argo_cannot_identify_are_never_memoized() -> None:
+    """A consumer of artifacts collected from a loop has no producer identity: it always runs."""
+    wf = kfpc.compile_file(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"), "argo").documents[0]
+    plan, _ = kfpc.load_plan(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"))
+    listed = {t.key for c in plan.components.values() for t in getattr(c, "tasks", ())
+              if any(b.is_list for b in t.artifacts)}
+    assert listed
+    memo_templates = {t["name"] for t in wf["spec"]["templates"] if "memoize" in t}
+    for tmpl in wf["spec"]["templates"]:
+        for task in tmpl.get("dag", {}).get("tasks", []):
+            if task["name"] in listed:
+                assert task["template"] not in memo_templates, task["name"]
