@@ -229,3 +229,41 @@ def argo_sim_kubelet(text: str, env: dict[str, Any]) -> str:
     import argo_sim
 
     return argo_sim.kubelet(text, {k: v for k, v in env.items() if v is not None})
+
+
+def test_settings_only_the_proto_has_land_on_both_backends(tmp_path: Path) -> None:
+    """podAffinity and enabledSharedMemory have no kfp-kubernetes helper (ir.md §1) and initContainers
+    only one at kfp HEAD; an IR carrying them (another SDK, a newer kfp) gets them applied."""
+    docs = list(yaml.safe_load_all((GOLDEN / "kubernetes_platform" / "pipeline.yaml").read_text("utf-8")))
+    executor = docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-list-mounts"]
+    executor["podAffinity"] = [{"topologyKey": "zone", "matchPodLabels": {"app": "cache"}, "weight": 50},
+                               {"matchPodExpressions": [{"key": "app", "operator": "In", "values": ["db"]}],
+                                "anti": True}]
+    executor["enabledSharedMemory"] = {"volumeName": "shm", "size": "2Gi"}
+    executor["initContainers"] = [{"name": "fetch", "image": "busybox:1.36", "command": ["sh", "-c"],
+                                   "args": ["echo ready > /scratch/ready"], "env": [{"name": "MODE", "value": "x"}],
+                                   "volumeMounts": [{"volumeName": "scratch", "mountPath": "/scratch"}],
+                                   "resources": {"limits": {"memory": "64Mi"}}}]
+    ir = tmp_path / "proto_only.yaml"
+    ir.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
+    import argo_checks
+    import tekton_checks
+
+    for backend in ("argo", "tekton"):
+        manifest = json.loads(json.dumps(list(kfpc.compile_file(str(ir), backend=backend).documents)))
+        problems = argo_checks.problems_any(manifest[0]) if backend == "argo" else tekton_checks.problems_all(manifest)
+        assert not problems, (backend, problems[:10])
+        shapes = [
+            {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 50, "podAffinityTerm": {"topologyKey": "zone", "labelSelector": {"matchLabels": {"app": "cache"}}}}]},
+            {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["db"]}]}}]}},
+            {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "2Gi"}},
+            {"name": "shm", "mountPath": "/dev/shm"},
+            {"name": "fetch" if backend == "argo" else "init-fetch", "image": "busybox:1.36",
+             "args": ["echo ready > /scratch/ready"], "env": [{"name": "MODE", "value": "x"}],
+             "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}],
+             "resources" if backend == "argo" else "computeResources": {"limits": {"memory": "64Mi"}}},
+        ]
+        missing = [shape for shape in shapes if not present(manifest, shape)]
+        assert not missing, (backend, missing)
