@@ -56,7 +56,8 @@ def load(path: Path | None) -> dict[str, Any]:
         if name in SCALARS:
             kind = SCALARS[name]
             if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-                raise UsageError(f"{path}: {key} must be a {kind.__name__}, not {type(value).__name__}")
+                wanted = {str: "a string", int: "an integer", bool: "true or false"}[kind]
+                raise UsageError(f"{path}: {key} must be {wanted}, not {type(value).__name__}")
             settings[name] = value
         elif name in TABLES:
             if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):

@@ -73,7 +73,11 @@ class RunOptions:
             raise UsageError("--kind cron needs --schedule (a cron expression such as '0 2 * * *')")
         if self.schedule is not None:
             parts = self.schedule.split()
-            if not (self.schedule.startswith("@") or (len(parts) in (5, 6) and all(_CRON_FIELD.match(p) for p in parts))):
+            if len(parts) == 6 and all(_CRON_FIELD.match(p) for p in parts):  # KFP's format: seconds first
+                raise UsageError(f"--schedule {self.schedule!r} has six fields, as KFP's recurring runs take them "
+                                 "(seconds first); Argo and Kubernetes take five (minute hour day month weekday)",
+                                 hint=f"use --schedule {' '.join(parts[1:])!r}" if parts[0] == "0" else None)
+            if not (self.schedule.startswith("@") or (len(parts) == 5 and all(_CRON_FIELD.match(p) for p in parts))):
                 raise UsageError(f"--schedule {self.schedule!r} is not a cron expression (five fields, e.g. '0 2 * * *')")
         if self.schedule is not None and self.kind != "cron":
             raise UsageError("--schedule needs --kind cron")

@@ -135,6 +135,7 @@ def test_compile_time_parameters_are_typed_by_the_ir() -> None:
     (["--schedule", "0 2 * * *"], "--schedule needs --kind cron"),
     (["--kind", "cron"], "--kind cron needs --schedule"),
     (["--kind", "cron", "--schedule", "every day"], "is not a cron expression"),
+    (["--kind", "cron", "--schedule", "0 0 2 * * *"], "use --schedule '0 2 * * *'"),  # KFP's six fields
     (["--name", "Bad_Name"], "is not a valid Kubernetes name"),
     (["--label", "team=a b"], "is not a valid Kubernetes label value"),
     (["--timeout", "2 hours"], "is not a duration"),
@@ -167,4 +168,4 @@ def test_settings_come_from_pyproject_or_kfpc_yaml(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "unknown setting 'namespce'" in proc.stderr and "did you mean 'namespace'" in proc.stderr
     (tmp_path / "kfpc.yaml").write_text("ttl: soon\n")
     proc = kfpc("compile", str(HELLO), cwd=tmp_path)
-    assert proc.returncode == 2 and "ttl must be a int" in proc.stderr
+    assert proc.returncode == 2 and "ttl must be an integer, not str" in proc.stderr
