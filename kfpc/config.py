@@ -15,6 +15,7 @@ pipeline parameter values) and `options` (backend options, `-O`). Command-line f
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,21 @@ def find(explicit: str | None, cwd: Path | None = None) -> Path | None:
     if (here / "kfpc.yaml").is_file():
         return here / "kfpc.yaml"
     pyproject = here / "pyproject.toml"
-    if pyproject.is_file() and "[tool.kfpc]" in pyproject.read_text("utf-8", errors="replace"):
-        return pyproject
+    if pyproject.is_file() and "kfpc" in pyproject.read_text("utf-8", errors="replace"):
+        if "kfpc" in _toml(pyproject).get("tool", {}):  # any spelling: [tool.kfpc], [tool.kfpc.params], ...
+            return pyproject
     return None
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(path.read_text("utf-8", errors="replace"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: {exc}") from None
 
 
 def load(path: Path | None) -> dict[str, Any]:
@@ -62,23 +75,35 @@ def load(path: Path | None) -> dict[str, Any]:
         elif name in TABLES:
             if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
                 raise UsageError(f"{path}: {key} must be a table of name = value")
-            settings[name] = {k: (v if name == "params" else str(v)) for k, v in value.items()}
+            settings[name] = {k: (_plain(v, f"{path}: {key}.{k}") if name == "params" else str(v))
+                              for k, v in value.items()}
         else:
             near = difflib.get_close_matches(name, sorted(SCALARS) + list(TABLES), n=1, cutoff=0.6)
             raise UsageError(f"{path}: unknown setting {key!r}", hint=f"did you mean {near[0]!r}?" if near else None)
     return settings
 
 
+def _plain(value: Any, where: str) -> Any:
+    """A parameter value as JSON knows it; dates and times (YAML and TOML read them unquoted) are
+    the text that was written."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v, where) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise UsageError(f"{where} must be a string, number, boolean, list or table, not {type(value).__name__}")
+
+
 def _read(path: Path) -> dict[str, Any]:
     text = path.read_text("utf-8", errors="replace")
     if path.suffix == ".toml":
-        import tomllib
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise UsageError(f"{path}: {exc}") from None
-        table = data.get("tool", {}).get("kfpc", {})
+        tool = _toml(path).get("tool")
+        if not isinstance(tool, dict) or "kfpc" not in tool:
+            raise UsageError(f"{path}: no [tool.kfpc] table")
+        table = tool["kfpc"]
     else:
         from kfpc import yamlio
         from kfpc.errors import KfpcError

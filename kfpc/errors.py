@@ -46,6 +46,9 @@ CODES: dict[str, str] = {
 }
 
 
+_COMMAND_CODES = ("KFPC500", "KFPC600", "KFPC601")  # usage, unknown backend, plugin failure
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem, located as precisely as the input allows."""
@@ -66,7 +69,7 @@ class Diagnostic:
         return format_path(self.path)
 
     def render(self) -> str:
-        where = self.file or ("kfpc" if self.code == "KFPC500" else "<input>")  # usage errors concern the command
+        where = self.file or ("kfpc" if self.code in _COMMAND_CODES else "<input>")  # these concern the command
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:

@@ -6,6 +6,7 @@ an Argo template and in a Tekton pod template, so both backends build them here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any, Callable
 
@@ -32,14 +33,17 @@ def env_entries(c: k8s.TaskK8s, name_of: Callable[[Any], str]) -> list[dict[str,
 
 def volumes(c: k8s.TaskK8s, name_of: Callable[[Any], str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The pod's volumes and the container's mounts."""
-    found: list[dict[str, Any]] = []
+    found: dict[str, dict[str, Any]] = {}
     mounts: list[dict[str, Any]] = []
     for v in c.volumes:
         name, spec, mount = volume(v, name_of)
-        if name not in {f["name"] for f in found}:
-            found.append({"name": name, **spec})
+        if name in found and found[name] != spec and isinstance(v, (k8s.ObjectVolume, k8s.PvcVolume)):
+            # Names come from mount paths; `/a-b` and `/a_b` must not end up sharing one volume.
+            name = names.dns_label(f"{name[:54]}-{hashlib.sha256(v.mount_path.encode()).hexdigest()[:8]}")
+            mount = {**mount, "name": name}
+        found.setdefault(name, spec)
         mounts.append(mount)
-    return found, mounts
+    return [{"name": name, **spec} for name, spec in found.items()], mounts
 
 
 def volume(v: k8s.Volume, name_of: Callable[[Any], str]) -> tuple[str, dict[str, Any], dict[str, Any]]:

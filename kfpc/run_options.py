@@ -77,8 +77,14 @@ class RunOptions:
                 raise UsageError(f"--schedule {self.schedule!r} has six fields, as KFP's recurring runs take them "
                                  "(seconds first); Argo and Kubernetes take five (minute hour day month weekday)",
                                  hint=f"use --schedule {' '.join(parts[1:])!r}" if parts[0] == "0" else None)
-            if not (self.schedule.startswith("@") or (len(parts) == 5 and all(_CRON_FIELD.match(p) for p in parts))):
-                raise UsageError(f"--schedule {self.schedule!r} is not a cron expression (five fields, e.g. '0 2 * * *')")
+            problem = cron_problem(self.schedule)
+            if problem:
+                raise UsageError(f"--schedule {self.schedule!r} is not a cron expression: {problem}",
+                                 hint="five fields, minute hour day-of-month month day-of-week, e.g. '0 2 * * *'")
+        if self.timezone is not None:
+            problem = timezone_problem(self.timezone)
+            if problem:
+                raise UsageError(f"--timezone {self.timezone!r} {problem}")
         if self.schedule is not None and self.kind != "cron":
             raise UsageError("--schedule needs --kind cron")
         for flag, number in (("--max-concurrency", self.max_concurrency), ("--ttl", self.ttl_seconds)):
@@ -92,9 +98,64 @@ class RunOptions:
         for flag, duration in (("--timeout", self.timeout), ("--pipeline-timeout", self.pipeline_timeout)):
             if duration is not None and not _DURATION.match(duration):
                 raise UsageError(f"{flag} {duration!r} is not a duration such as 90s, 30m or 2h")
+            if duration is not None and seconds(duration) == 0:  # Argo: stop at once; Tekton: no limit
+                raise UsageError(f"{flag} must be longer than 0 (leave it out for no limit)")
         if self.artifact_repository is not None and not re.match(r"^[a-z0-9][-a-z0-9.]*(:[-._a-zA-Z0-9]+)?$",
                                                                  self.artifact_repository):
             raise UsageError(f"--artifact-repository {self.artifact_repository!r} is not CONFIGMAP[:KEY]")
+
+
+# The cron dialect Argo and Kubernetes share (robfig/cron's standard parser): five fields of
+# `*`, `?`, numbers, names and ranges with optional steps, or a descriptor.
+_CRON_RANGES = ((0, 59, "minute"), (0, 23, "hour"), (1, 31, "day of month"), (1, 12, "month"), (0, 6, "day of week"))
+_CRON_NAMES = ({}, {}, {}, {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
+               {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())})
+_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+def cron_problem(expr: str) -> str | None:
+    """What is wrong with a schedule, or None."""
+    if expr.startswith("@"):
+        if expr in _DESCRIPTORS or (expr.startswith("@every ") and _DURATION.match(expr[7:].strip())):
+            return None
+        return f"unknown descriptor (known: {', '.join(_DESCRIPTORS)}, @every <duration>)"
+    fields = expr.split()
+    if len(fields) != 5:
+        return f"{len(fields)} fields, not 5"
+    for text, (low, high, what), named in zip(fields, _CRON_RANGES, _CRON_NAMES):
+        for part in text.split(","):
+            span, _, step = part.partition("/")
+            if step and not (step.isdigit() and int(step) > 0):
+                return f"bad step {step!r} in the {what} field"
+            if span in ("*", "?"):
+                continue
+            bounds = span.split("-")
+            if len(bounds) > 2:
+                return f"bad range {span!r} in the {what} field"
+            numbers = []
+            for bound in bounds:
+                number = named.get(bound.lower()) if not bound.isdigit() else int(bound)
+                if number is None or not low <= number <= high:
+                    return f"{bound!r} is not a {what} ({low}-{high})"
+                numbers.append(number)
+            if numbers[0] > numbers[-1]:
+                return f"range {span!r} of the {what} field runs backwards"
+    return None
+
+
+def timezone_problem(name: str) -> str | None:
+    """An IANA zone is checked against this machine's zone database when it has one."""
+    import zoneinfo
+
+    if not re.match(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$", name):
+        return "is not an IANA time zone name such as Europe/Paris"
+    known = zoneinfo.available_timezones()
+    if known and name not in known:
+        import difflib
+
+        near = difflib.get_close_matches(name, sorted(known), n=1)
+        return "is not an IANA time zone" + (f" (did you mean {near[0]!r}?)" if near else "")
+    return None
 
 
 def is_duration(text: str) -> bool:

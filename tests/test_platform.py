@@ -129,8 +129,9 @@ def test_platform_corpus_is_valid_on_both_backends(path: Path, backend: str) -> 
 
 def test_an_unknown_setting_is_an_error_in_the_second_document(tmp_path: Path) -> None:
     text = (GOLDEN / "kubernetes_platform" / "pipeline.yaml").read_text("utf-8")
-    broken = text.replace("    deploymentSpec:\n      executors:\n", "    deploymentSpec:\n      executors:\n"
-                          "        exec-bogus:\n          secretAsEnvv:\n          - secretName: x\n", 1)
+    doc2 = text.index("\nplatforms:")
+    broken = text[:doc2] + text[doc2:].replace("        exec-list-mounts:\n", "        exec-list-mounts:\n"
+                                               "          secretAsEnvv:\n          - secretName: x\n", 1)
     assert broken != text
     ir = tmp_path / "p.yaml"
     ir.write_text(broken, encoding="utf-8")
@@ -140,6 +141,20 @@ def test_an_unknown_setting_is_an_error_in_the_second_document(tmp_path: Path) -
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"{ir}:{line}:" in proc.stderr and "unknown kfp-kubernetes setting 'secretAsEnvv'" in proc.stderr
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_settings_for_an_executor_the_pipeline_lacks_are_an_error(tmp_path: Path) -> None:
+    """A typo in the executor's name would otherwise drop all of its task's settings silently."""
+    text = (GOLDEN / "kubernetes_platform" / "pipeline.yaml").read_text("utf-8")
+    doc2 = text.index("\nplatforms:")
+    broken = text[:doc2] + text[doc2:].replace("        exec-list-mounts:\n", "        exec-list-mount:\n", 1)
+    ir = tmp_path / "p.yaml"
+    ir.write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index("        exec-list-mount:") + 1
+    proc = subprocess.run([sys.executable, "-m", "kfpc", "validate", str(ir)], capture_output=True, text=True)
+    assert proc.returncode == 1 and f"{ir}:{line}:" in proc.stderr, proc.stderr
+    assert "executor 'exec-list-mount', which the pipeline does not have" in proc.stderr
+    assert "did you mean 'exec-list-mounts'?" in proc.stderr
 
 
 def test_pipeline_config_workspace_and_deadline() -> None:
@@ -267,3 +282,71 @@ def test_settings_only_the_proto_has_land_on_both_backends(tmp_path: Path) -> No
         ]
         missing = [shape for shape in shapes if not present(manifest, shape)]
         assert not missing, (backend, missing)
+
+
+def with_platform(case: str, executors: dict[str, Any], tmp_path: Path) -> Path:
+    """A golden IR with kfp-kubernetes settings added as its second document."""
+    (pipeline,) = [d for d in yaml.safe_load_all((GOLDEN / case / "pipeline.yaml").read_text("utf-8"))][:1]
+    platform = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": executors}}}}
+    path = tmp_path / f"{case}-platform.yaml"
+    path.write_text(yaml.safe_dump_all([pipeline, platform], sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_a_loop_items_field_names_a_secret_per_iteration_on_argo(tmp_path: Path) -> None:
+    """kfp-kubernetes writes `secret_name=item.a` as `loop-item-param-N-subvar-a`, a name no
+    component declares: it is field `a` of the loop item."""
+    import argo_sim
+
+    ir = with_platform("loops", {"exec-describe": {"secretAsEnv": [{
+        "secretNameParameter": {"componentInputParameter": "loop-item-param-3-subvar-a"},
+        "keyToEnv": [{"secretKey": "k", "envVar": "K"}]}]}}, tmp_path)
+    (wf,) = kfpc.compile_file(str(ir), backend="argo").documents
+    by_name = {t["name"]: t for t in wf["spec"]["templates"]}
+    body = next(t for t in wf["spec"]["templates"] if any(x["name"] == "describe" for x in t.get("dag", {}).get("tasks", [])))
+    for item, secret in (('{"a":1,"b":10}', "1"), ('{"a":"s-2","b":20}', "s-2")):
+        args = argo_sim.dag_arguments(body, "describe", {}, {"pipelinechannel--loop-item-param-3": item}, {})
+        template = by_name[next(x for x in body["dag"]["tasks"] if x["name"] == "describe")["template"]]
+        processed, _ = argo_sim._processed(template, args, {})
+        env = {e["name"]: e for e in processed["container"]["env"]}
+        assert env["K"]["valueFrom"]["secretKeyRef"]["name"] == secret
+    with pytest.raises(kfpc.KfpcError, match="differs per loop iteration.*--backend argo"):
+        kfpc.compile_file(str(ir), backend="tekton")
+
+
+def test_a_setting_reading_an_undeclared_input_is_an_error(tmp_path: Path) -> None:
+    ir = with_platform("loops", {"exec-describe": {"secretAsEnv": [{
+        "secretNameParameter": {"componentInputParameter": "pipelinechannel--loop-item-param-33"},
+        "keyToEnv": [{"secretKey": "k", "envVar": "K"}]}]}}, tmp_path)
+    with pytest.raises(kfpc.KfpcError, match="reads parameter 'pipelinechannel--loop-item-param-33'") as caught:
+        kfpc.load_plan(str(ir))
+    assert caught.value.diagnostics[0].line is not None  # located in the second document
+
+
+@pytest.mark.parametrize("backend", ["argo", "tekton"])
+def test_mount_paths_that_look_alike_keep_their_own_volumes(backend: str, tmp_path: Path) -> None:
+    """Volume names come from mount paths; `/mnt/a-b`, `/mnt/a_b` and `/mnt/A.B` must stay three."""
+    mounts = {"/mnt/a-b": "s1", "/mnt/a_b": "s2", "/mnt/A.B": "s3"}
+    ir = with_platform("hello_container", {"exec-echo": {"secretAsVolume": [
+        {"secretName": secret, "mountPath": path} for path, secret in mounts.items()]}}, tmp_path)
+    manifest = json.loads(json.dumps(list(kfpc.compile_file(str(ir), backend=backend).documents)))
+    volumes = {v["name"]: v["secret"]["secretName"] for v in objects(manifest) if "secret" in v and "name" in v}
+    mounted = {m["mountPath"]: volumes[m["name"]] for m in objects(manifest) if m.get("mountPath") in mounts}
+    assert mounted == mounts
+
+
+@pytest.mark.parametrize("executor, message", [
+    ({"secretAsEnv": [{"secretName": "a", "keyToEnv": [{"secretKey": "k", "envVar": "X"}]}],
+      "fieldPathAsEnv": [{"name": "X", "fieldPath": "metadata.name"}]}, "'X' is set by more than one setting"),
+    ({"fieldPathAsEnv": [{"name": "KFPC_L", "fieldPath": "metadata.name"}]}, "names starting with 'KFPC_' are kfpc's"),
+    ({"emptyDirMounts": [{"volumeName": "kfpc-outputs", "mountPath": "/x"}]}, "names starting with 'kfpc-'"),
+    ({"secretAsVolume": [{"secretName": "a", "mountPath": "/kfpc/outputs"}]}, "where kfpc keeps task inputs"),
+    ({"secretAsVolume": [{"secretName": "a", "mountPath": "/m"}], "pvcMount": [{"pvcName": "p", "mountPath": "/m/"}]},
+     "two volumes are mounted at '/m'"),
+    ({"activeDeadlineSeconds": "-5"}, "at least 0"),
+    ({"emptyDirMounts": [{"volumeName": "v", "mountPath": "/v", "sizeLimit": "ten"}]}, "not a Kubernetes quantity"),
+])
+def test_settings_that_would_silently_clash_are_errors(executor: dict, message: str, tmp_path: Path) -> None:
+    ir = with_platform("hello_container", {"exec-echo": executor}, tmp_path)
+    with pytest.raises(kfpc.KfpcError, match=message):
+        kfpc.load_plan(str(ir))

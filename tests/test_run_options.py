@@ -140,6 +140,16 @@ def test_compile_time_parameters_are_typed_by_the_ir() -> None:
     (["--label", "team=a b"], "is not a valid Kubernetes label value"),
     (["--timeout", "2 hours"], "is not a duration"),
     (["--max-concurrency", "0", "--kind", "cron", "--schedule", "@daily"], "must be a positive number"),
+    (["--kind", "cron", "--schedule", "61 2 * * *"], "'61' is not a minute (0-59)"),
+    (["--kind", "cron", "--schedule", "0 2 L * *"], "'L' is not a day of month"),
+    (["--kind", "cron", "--schedule", "0 2 * * 7"], "'7' is not a day of week (0-6)"),
+    (["--kind", "cron", "--schedule", "@whenever"], "unknown descriptor"),
+    (["--kind", "cron", "--schedule", "@daily", "--timezone", "Europe Paris"], "is not an IANA time zone"),
+    (["--pipeline-timeout", "0s"], "--pipeline-timeout must be longer than 0"),
+    (["--timeout", "0m"], "--timeout must be longer than 0"),
+    (["-O", "argo-version=3.4"], "need Argo 3.5 or later"),
+    (["-O", "argo-version=latest"], "is not a version such as 3.5 or 4"),
+    (["-b", "argoo"], "kfpc: error[KFPC600]: unknown backend 'argoo'"),
 ])
 def test_bad_run_options_are_usage_errors(flags: list[str], message: str, tmp_path: Path) -> None:
     out = tmp_path / "out.yaml"
@@ -169,3 +179,34 @@ def test_settings_come_from_pyproject_or_kfpc_yaml(tmp_path: Path) -> None:
     (tmp_path / "kfpc.yaml").write_text("ttl: soon\n")
     proc = kfpc("compile", str(HELLO), cwd=tmp_path)
     assert proc.returncode == 2 and "ttl must be an integer, not str" in proc.stderr
+
+
+def test_schedules_argo_and_kubernetes_accept() -> None:
+    for schedule in ("*/15 8-18 * * MON-FRI", "0 0 1 JAN,jul ?", "@every 90m", "@midnight"):
+        (cron,) = documents(str(HELLO), "--kind", "cron", "--schedule", schedule)
+        assert cron["spec"]["schedules"] == [schedule]
+
+
+def test_argo_version_spellings() -> None:
+    for version in ("v3.5", "3.5.8"):
+        (cron,) = documents(str(HELLO), "--kind", "cron", "--schedule", "@daily", "-O", f"argo-version={version}")
+        assert cron["spec"]["schedule"] == "@daily" and "schedules" not in cron["spec"]
+    (cron,) = documents(str(HELLO), "--kind", "cron", "--schedule", "@daily", "-O", "argo-version=v3.6")
+    assert cron["spec"]["schedules"] == ["@daily"]
+
+
+def test_pyproject_tables_in_any_toml_spelling(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.kfpc.labels]\nteam = "ml"\n\n'
+                                            '[tool."kfpc"]\nnamespace = "ml"\n')
+    (wf,) = documents(str(HELLO), cwd=tmp_path)
+    assert wf["metadata"]["namespace"] == "ml" and wf["metadata"]["labels"]["team"] == "ml"
+    (tmp_path / "other.toml").write_text("namespace = 'ml'\n")
+    proc = kfpc("compile", str(HELLO), "--config", str(tmp_path / "other.toml"))
+    assert proc.returncode == 2 and "no [tool.kfpc] table" in proc.stderr
+
+
+def test_dates_in_the_config_file_are_the_text_written(tmp_path: Path) -> None:
+    (tmp_path / "kfpc.yaml").write_text("params:\n  raw_data_path: 2024-01-01\n")
+    (wf,) = documents(str(SEED), cwd=tmp_path)
+    values = {p["name"]: p["value"] for p in wf["spec"]["arguments"]["parameters"]}
+    assert values["raw_data_path"] == "2024-01-01"

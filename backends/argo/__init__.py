@@ -10,6 +10,8 @@ the object kind).
 
 from __future__ import annotations
 
+import re
+
 from kfpc import run_options
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
 from kfpc.errors import UsageError
@@ -43,6 +45,17 @@ class ArgoBackend:
                 raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h")
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
-        document, warnings = kinds.apply(workflow.build(plan, root or "", cache), options.run, given["argo-version"] or "4",
-                                         plan.k8s_name[:63].rstrip("-"))
+        document, warnings = kinds.apply(workflow.build(plan, root or "", cache), options.run,
+                                         _version(given["argo-version"] or "4"), plan.k8s_name[:63].rstrip("-"))
         return Output([document], warnings)
+
+
+def _version(text: str) -> str:
+    """`-O argo-version` as MAJOR.MINOR (`v3.5.8` -> `3.5`); older than 3.5 is refused."""
+    match = re.match(r"^v?(\d+)(?:\.(\d+))?(?:\.\d+)?$", text.strip())
+    if not match:
+        raise UsageError(f"-O argo-version={text!r} is not a version such as 3.5 or 4")
+    major, minor = int(match.group(1)), int(match.group(2) or 0)
+    if (major, minor) < (3, 5):
+        raise UsageError(f"-O argo-version={text!r}: kfpc's Workflows need Argo 3.5 or later")
+    return f"{major}.{minor}"

@@ -56,7 +56,7 @@ def apply(workflow: dict[str, Any], run: RunOptions, argo_version: str, pipeline
     metadata.pop("generateName", None)
     metadata["name"] = names.dns_label(run.name or pipeline_name, CRON_NAME_MAX)
     cron: dict[str, Any] = {}
-    if argo_version.startswith("3.5"):
+    if argo_version == "3.5":
         cron["schedule"] = run.schedule
     else:
         cron["schedules"] = [run.schedule]

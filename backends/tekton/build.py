@@ -437,7 +437,13 @@ class Builder:
         what = f"a name in the kfp-kubernetes settings of {task.plan_task.key!r}"
 
         def name_of(source: p.ParamSource) -> str:
-            return values.text(task.k8s_value(source), what)
+            flat = task.k8s_value(source)
+            if not isinstance(flat, (f.Const, f.Runtime)) and per_iteration(Descriptors(self.ctx, task.loops).param(flat)):
+                raise UnsupportedError(f"{what} differs per loop iteration: Tekton fixes a TaskRun's volume and "
+                                       "env-source names when it creates it, and kfpc's Matrix fans out over "
+                                       "iteration keys, not these names; use --backend argo",
+                                       path=(task.plan_task.path,))
+            return values.text(flat, what)
 
         main = next((step for step in unit.steps if step["name"] == "main"), unit.steps[0])
         env = objects.env_entries(c, name_of)

@@ -9,6 +9,7 @@ reported together.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -25,6 +26,7 @@ from kfpc.plan.platform import PlatformLowering
 from kfpc.plan.values import text_form
 
 _PVC_STUBS = {"argostub/createpvc": "create", "argostub/deletepvc": "delete"}
+_SUBVAR = re.compile(r"^(?:pipelinechannel--)?(loop-item-param-\d+)-subvar-(.+)$")
 _SELECTOR = re.compile(r'^parseJson\(string_value\)((?:\[(?:"[^"]*"|\'[^\']*\'|\d+)\])+)$')
 _SELECTOR_PART = re.compile(r'\[(?:"([^"]*)"|\'([^\']*)\'|(\d+))\]')
 
@@ -123,7 +125,7 @@ class _Lowering:
             built = self.component(key, comp)
             if built is not None:
                 lowered[built.name] = built
-        self.platform.check_unused({c.executor for c in self.components.values() if c.executor})
+        self.platform.check_unused({c.executor for c in self.components.values() if c.executor}, set(self.ir.executors))
         run_config = self.platform.run_config()
         self.out.raise_if_any()
         root_iface = interface(self.ir.root.interface)
@@ -337,6 +339,11 @@ class _Lowering:
 
         def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> p.ParamSource:
             ref = parse.param_input(spec, path) if isinstance(spec, dict) else m.ParamInput("constant", value=spec)
+            if ref.kind == "component_input" and ref.name not in parent.interface.in_params:
+                found = self.platform_input(ref, parent)
+                if found is None:
+                    return p.Constant("")
+                ref = found
             if json_value and ref.kind == "constant":
                 return p.Constant(_whole_numbers(ref.value))  # an object (selector, affinity, tolerations)
             return self.param_source(ref, parent, dag, p.ParamType.STRING)
@@ -344,6 +351,20 @@ class _Lowering:
         k8s = self.platform.task(target.executor, resolve) if target.executor else None
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
                       condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s)
+
+    def platform_input(self, ref: m.ParamInput, parent: m.Component) -> m.ParamInput | None:
+        """kfp-kubernetes names a loop item's field `loop-item-param-N-subvar-FIELD`, which no component
+        declares: it is FIELD of the loop item input. Any other undeclared name is an error."""
+        match = _SUBVAR.match(ref.name)
+        if match:
+            for item in (f"pipelinechannel--{match.group(1)}", match.group(1)):
+                if item in parent.interface.in_params:
+                    return m.ParamInput("component_input", name=item, path=ref.path,
+                                        selector=f"parseJson(string_value)[{json.dumps(match.group(2))}]")
+        near = difflib.get_close_matches(ref.name, sorted(parent.interface.in_params), n=1)
+        self.out.add("KFPC305", f"a kfp-kubernetes setting reads parameter {ref.name!r}, which the enclosing "
+                     "component does not declare", ref.path, hint=f"did you mean {near[0]!r}?" if near else None)
+        return None
 
     def param_bindings(self, task: m.Task, target: m.Component, parent: m.Component,
                        dag: m.Dag) -> tuple[p.ParamBinding, ...]:

@@ -8,6 +8,7 @@ dropped. Names and JSON objects taken from parameters (`secretNameParameter`, `n
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Callable, Mapping
 
@@ -26,6 +27,10 @@ _EXECUTOR_KEYS = {
     "securityContext", "initContainers",
 }
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+_QUANTITY = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?$")
+_RESERVED_ENV = "KFPC_"  # the backends' own env (escapes, runtime specs)
+_RESERVED_VOLUME = "kfpc-"
+_RESERVED_MOUNTS = ("/kfpc", "/workspace/kfpc")  # task inputs and outputs, the Tekton volume
 
 
 def camel(name: str) -> str:
@@ -67,9 +72,15 @@ class PlatformLowering:
 
     # -- per task --------------------------------------------------------------------------------
 
-    def check_unused(self, used: set[str]) -> None:
-        """Settings for executors no task runs are still checked: a typo is an error wherever it is."""
+    def check_unused(self, used: set[str], known: set[str]) -> None:
+        """Settings for executors no task runs are still checked: a typo is an error wherever it is,
+        in a setting or in the executor's name (whose settings would otherwise apply to nothing)."""
         for label in sorted(set(self.executors) - used):
+            if label not in known:
+                near = difflib.get_close_matches(label, sorted(known), n=1)
+                self.out.add(CODE, f"settings for executor {label!r}, which the pipeline does not have",
+                             self.executors[label][1], hint=f"did you mean {near[0]!r}?" if near else None)
+                continue
             self.task(label, lambda *args, **kwargs: Constant(""))
 
     def settings(self, executor: str) -> Mapping[str, Any] | None:
@@ -115,12 +126,12 @@ class PlatformLowering:
             where = path + ("emptyDirMounts", i)
             f = _fields(item, where, self.out, {"volumeName", "mountPath", "medium", "sizeLimit"})
             volumes.append(k8s.EmptyDirVolume(self.text(f, "volumeName", where), self.text(f, "mountPath", where),
-                                              f.get("medium") or None, f.get("sizeLimit") or None))
+                                              f.get("medium") or None, self.quantity(f.get("sizeLimit"), where)))
         if "enabledSharedMemory" in spec:
             where = path + ("enabledSharedMemory",)
             f = _fields(spec["enabledSharedMemory"], where, self.out, {"volumeName", "size"})
             volumes.append(k8s.EmptyDirVolume(str(f.get("volumeName") or "shm"), "/dev/shm", "Memory",
-                                              f.get("size") or None))
+                                              self.quantity(f.get("size"), where)))
         values["env_from"] = tuple(env_from)
         values["volumes"] = tuple(volumes)
         values["field_env"] = tuple(
@@ -153,7 +164,27 @@ class PlatformLowering:
                 f.get("runAsNonRoot"))
         values["init_containers"] = tuple(self.init_container(item, path + ("initContainers", i))
                                           for i, item in enumerate(self.items(spec, "initContainers", path)))
+        self.check_clashes(values, path)
         return k8s.TaskK8s(**values)
+
+    def check_clashes(self, values: dict[str, Any], path: Path) -> None:
+        """Settings that would silently override each other or kfpc's own env, volumes and mounts
+        (the pod would run, just not as written)."""
+        envs = [k.env for e in values["env_from"] for k in e.keys] + [f.env for f in values["field_env"]]
+        for name in sorted({n for n in envs if envs.count(n) > 1}):
+            self.out.add(CODE, f"environment variable {name!r} is set by more than one setting", path)
+        for name in sorted({n for n in envs if n.startswith(_RESERVED_ENV)}):
+            self.out.add(CODE, f"environment variable {name!r}: names starting with {_RESERVED_ENV!r} are kfpc's", path)
+        mounts = [v.mount_path.rstrip("/") or "/" for v in values["volumes"]]
+        for mount in sorted({m for m in mounts if mounts.count(m) > 1}):
+            self.out.add(CODE, f"two volumes are mounted at {mount!r}", path)
+        reserved = _RESERVED_MOUNTS + (("/kfp-workspace",) if self.config.get("workspace") else ())
+        for mount in sorted(set(mounts)):
+            if any(mount == r or mount.startswith(r + "/") for r in reserved):
+                self.out.add(CODE, f"mount path {mount!r} is where kfpc keeps task inputs and outputs", path)
+        for v in values["volumes"]:
+            if isinstance(v, (k8s.EmptyDirVolume, k8s.EphemeralVolume)) and v.volume.startswith(_RESERVED_VOLUME):
+                self.out.add(CODE, f"volume name {v.volume!r}: names starting with {_RESERVED_VOLUME!r} are kfpc's", path)
 
     def scheduling(self, spec: dict[str, Any], path: Path, resolve: Resolve, values: dict[str, Any]) -> None:
         if "nodeSelector" in spec:
@@ -211,7 +242,7 @@ class PlatformLowering:
         size = patch = None
         if f.get("workspace"):
             w = _fields(f["workspace"], path + ("workspace",), self.out, {"size", "kubernetes"})
-            size = str(w.get("size") or "") or None
+            size = self.quantity(w.get("size"), path + ("workspace", "size"))
             if w.get("kubernetes"):
                 kube = _fields(w["kubernetes"], path + ("workspace", "kubernetes"), self.out, {"pvcSpecPatch"})
                 patch = kube.get("pvcSpecPatch") or None
@@ -241,10 +272,18 @@ class PlatformLowering:
         """A whole number as protobuf JSON writes it: 5, 5.0 or "5"."""
         whole = (isinstance(value, int) or (isinstance(value, float) and value.is_integer())
                  or (isinstance(value, str) and re.fullmatch(r"-?\d+", value)))
-        if isinstance(value, bool) or not whole:
-            self.out.add(CODE, f"expected a whole number, found {value!r}", path)
+        if isinstance(value, bool) or not whole or int(value) < 0:  # no setting here takes a negative
+            self.out.add(CODE, f"expected a whole number of at least 0, found {value!r}", path)
             return 0
         return int(value)
+
+    def quantity(self, value: Any, path: Path) -> str | None:
+        """A Kubernetes quantity (1Gi, 500M, 0.5Ti); None when not given."""
+        if value in (None, ""):
+            return None
+        if not _QUANTITY.match(str(value)):
+            self.out.add(CODE, f"{value!r} is not a Kubernetes quantity such as 1Gi or 500Mi", path)
+        return str(value)
 
     def strings(self, value: Any, path: Path) -> dict[str, str] | None:
         if value is None:
@@ -292,7 +331,7 @@ class PlatformLowering:
             str(f["storageClassName"])
         return k8s.EphemeralVolume(self.text(f, "volumeName", path), self.text(f, "mountPath", path),
                                    tuple(str(a) for a in f.get("accessModes") or ("ReadWriteOnce",)),
-                                   self.text(f, "size", path), storage_class,
+                                   self.quantity(self.text(f, "size", path), path + ("size",)) or "", storage_class,
                                    self.strings(meta.get("labels"), path), self.strings(meta.get("annotations"), path))
 
     def init_container(self, item: Any, path: Path) -> k8s.InitContainer:
