@@ -185,3 +185,11 @@ def test_artifacts_argo_cannot_identify_are_never_memoized() -> None:
         for task in tmpl.get("dag", {}).get("tasks", []):
             if task["name"] in listed:
                 assert task["template"] not in memo_templates, task["name"]
+
+
+def test_producers_of_collected_artifacts_always_run() -> None:
+    """Collected artifacts are listed under the run's own prefix; a cache hit would upload nothing."""
+    wf = kfpc.compile_file(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"), "argo").documents[0]
+    producers = [t for t in wf["spec"]["templates"] if t.get("outputs", {}).get("artifacts") and "container" in t]
+    assert producers and not any("memoize" in t for t in producers)
+    assert "memoize" in templates(workflow())["prepare"]  # elsewhere artifact producers are memoized

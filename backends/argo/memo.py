@@ -10,7 +10,8 @@ live in a ConfigMap of the workflow's namespace, `kfpc-cache` unless `-O cache-c
 otherwise (Argo's controller creates it).
 
 Tasks whose input artifacts come from outside their DAG, from a list or from a workflow argument
-are not memoized: Argo gives no identity for those.
+are not memoized: Argo gives no identity for those. Neither are artifact producers in a pipeline
+that collects artifacts.
 """
 
 from __future__ import annotations
@@ -37,9 +38,13 @@ class Cache:
     max_age: str = ""  # a Go duration; empty: no limit
 
 
-def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.Plan) -> bool:
-    """Is there a key that hits exactly when the work and its inputs are the same?"""
+def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.Plan, keyed: bool) -> bool:
+    """Is there a key that hits exactly when the work and its inputs are the same, and is a hit as
+    good as a run? Where the pipeline collects artifacts (`keyed`, collect.py), consumers list them
+    under this run's own prefix, which a cache hit would leave empty."""
     if cache is None or task.caching is None or not task.caching.enabled or task.run_after_failure:
+        return False
+    if keyed and plan.component(task.component).interface.out_artifacts:
         return False
     for binding in task.artifacts:
         source = binding.source

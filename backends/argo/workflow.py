@@ -70,7 +70,7 @@ class Renderer:
             return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
-                                   self.cache if memo.memoizable(task, self.cache, builder.c, self.plan) else None,
+                                   self.cache if memo.memoizable(task, self.cache, builder.c, self.plan, self.keyed) else None,
                                    self.memo_any)
             signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
             known = self.rendered.get(signature)
