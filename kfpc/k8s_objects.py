@@ -177,14 +177,17 @@ def ephemeral_claim(v: k8s.EphemeralVolume) -> dict[str, Any]:
     return claim
 
 
-def init_container(i: k8s.InitContainer) -> dict[str, Any]:
+def init_container(i: k8s.InitContainer, text: Callable[[str], str] = str,
+                   env: tuple[dict[str, str], ...] = ()) -> dict[str, Any]:
+    """`text` hides the engine's own templating in command, args and env values (the kubelet's
+    `$(VAR)` stays, as for any init container); `env` comes first, for the escapes `text` uses."""
     out: dict[str, Any] = {"name": i.name, "image": i.image}
     if i.command:
-        out["command"] = list(i.command)
+        out["command"] = [text(c) for c in i.command]
     if i.args:
-        out["args"] = list(i.args)
-    if i.env:
-        out["env"] = [{"name": n, "value": v} for n, v in i.env]
+        out["args"] = [text(a) for a in i.args]
+    if i.env or env:
+        out["env"] = [*env, *({"name": n, "value": text(v)} for n, v in i.env)]
     if i.mounts:
         out["volumeMounts"] = [{"name": n, "mountPath": m} for n, m in i.mounts]
     if i.resources:

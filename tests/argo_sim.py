@@ -54,7 +54,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sprig.regexReplaceAll": _sprig_regex_replace_all,
     "get": lambda obj, key: obj.get(key) if isinstance(obj, dict) else None,
     "split": lambda s, sep, n=-1: s.split(sep) if n < 0 else s.split(sep, n - 1),
-    "toJson": lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False),
+    "toJson": lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False, sort_keys=True),  # Go sorts map keys
     "fromJSON": lambda s: json.loads(s),
     "string": lambda v: v if isinstance(v, str) else json.dumps(v),
     "int": lambda v: int(float(v)) if isinstance(v, str) else int(v),

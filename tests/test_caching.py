@@ -160,7 +160,7 @@ def test_cached_results_copy_who_produced_each_artifact() -> None:
     outputs = templates(wf)["prepare"]["outputs"]["parameters"]
     kfpc_id = next(o for o in outputs if o["name"] == "kfpc-id")
     assert kfpc_id["valueFrom"]["default"] == "{{pod.name}}"
-    assert 'inputs.parameters["kfpc-id-data"]' in templates(wf)["train"]["memoize"]["key"]
+    assert {"name": "kfpc-id-data"} in templates(wf)["train"]["inputs"]["parameters"]  # hashed with all inputs
 
 
 def test_cache_options() -> None:
@@ -185,6 +185,12 @@ def test_artifacts_argo_cannot_identify_are_never_memoized() -> None:
         for task in tmpl.get("dag", {}).get("tasks", []):
             if task["name"] in listed:
                 assert task["template"] not in memo_templates, task["name"]
+
+
+def test_nothing_is_memoized_where_a_kfp_workspace_is_used() -> None:
+    """The workspace is a new volume per run: a hit would skip the write this run's readers need."""
+    wf = kfpc.compile_file(str(GOLDEN / "kfp_workspace" / "pipeline.yaml"), "argo").documents[0]
+    assert not any("memoize" in t for t in wf["spec"]["templates"])
 
 
 def test_producers_of_collected_artifacts_always_run() -> None:

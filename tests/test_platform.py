@@ -225,25 +225,29 @@ def test_json_tolerations_of_any_shape_give_a_valid_pod_on_argo(tolerations: str
 
 
 def test_pipeline_config_from_the_sdk_on_both_backends() -> None:
-    """dsl.PipelineConfig(workspace=..., active_deadline_seconds=..., ttl_seconds_after_finished=...)."""
+    """dsl.PipelineConfig(active_deadline_seconds=..., ttl_seconds_after_finished=...), and
+    dsl.PipelineConfig(workspace=...) read through dsl.WORKSPACE_PATH_PLACEHOLDER."""
+    import argo_sim
+
     (wf,) = kfpc.compile_file(str(RUNTIME), backend="argo").documents
-    claim = wf["spec"]["volumeClaimTemplates"][0]
-    assert claim["metadata"]["name"] == "kfp-workspace" and claim["spec"]["resources"]["requests"]["storage"] == "2Gi"
     assert wf["spec"]["activeDeadlineSeconds"] == 3600 and wf["spec"]["ttlStrategy"] == {"secondsAfterCompletion": 86400}
-    prepare, _ = argo_pod("prepare")
-    env = {e["name"]: e.get("value") for e in prepare["container"]["env"]}
-    assert argo_sim_kubelet(env["KFPC_IN_workspace"], env) == "/kfp-workspace"
     result = kfpc.compile_file(str(RUNTIME), backend="tekton")
     (run,) = result.documents
     assert run["spec"]["timeouts"]["pipeline"] == "3600s"
-    assert run["spec"]["workspaces"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "2Gi"
     assert any("TTL" in w for w in result.warnings)
 
-
-def argo_sim_kubelet(text: str, env: dict[str, Any]) -> str:
-    import argo_sim
-
-    return argo_sim.kubelet(text, {k: v for k, v in env.items() if v is not None})
+    workspace = GOLDEN / "kfp_workspace" / "pipeline.yaml"
+    (wf,) = kfpc.compile_file(str(workspace), backend="argo").documents
+    claim = wf["spec"]["volumeClaimTemplates"][0]
+    assert claim["metadata"]["name"] == "kfp-workspace" and claim["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    assert "/kfp-workspace" in wf["spec"]["podSpecPatch"]
+    by_name = {t["name"]: t for t in wf["spec"]["templates"]}
+    root = by_name[wf["spec"]["entrypoint"]]
+    args = argo_sim.dag_arguments(root, "write", {"workflow.parameters.text": "hi"}, {}, {})
+    argv, env = argo_sim.pod(by_name["write"], args, {"workflow.parameters.text": "hi"})
+    assert env["KFPC_IN_workspace_path"] == "/kfp-workspace"
+    (run,) = kfpc.compile_file(str(workspace), backend="tekton").documents
+    assert run["spec"]["workspaces"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "2Gi"
 
 
 def test_settings_only_the_proto_has_land_on_both_backends(tmp_path: Path) -> None:
@@ -350,3 +354,34 @@ def test_settings_that_would_silently_clash_are_errors(executor: dict, message: 
     ir = with_platform("hello_container", {"exec-echo": executor}, tmp_path)
     with pytest.raises(kfpc.KfpcError, match=message):
         kfpc.load_plan(str(ir))
+
+
+@pytest.mark.parametrize("backend", ["argo", "tekton"])
+def test_init_containers_see_their_text_as_written(backend: str, tmp_path: Path) -> None:
+    """An init container's command reaches the kubelet as written: the engine substitutes nothing
+    in it (neither `{{workflow.name}}` nor `$(params.x)`), while the kubelet still expands `$(MODE)`."""
+    import argo_sim
+
+    script = 'echo "wf={{workflow.name}} in={{inputs.parameters.x}} t=$(params.t) run=$(context.pipelineRun.name) mode=$(MODE)"'
+    ir = with_platform("hello_container", {"exec-echo": {"initContainers": [
+        {"name": "prep", "image": "busybox", "command": ["sh", "-c"], "args": [script],
+         "env": [{"name": "MODE", "value": "m {{x}} $(params.t)"}]}]}}, tmp_path)
+    (doc, *_) = kfpc.compile_file(str(ir), backend=backend).documents
+    if backend == "argo":
+        template = next(t for t in doc["spec"]["templates"] if t.get("initContainers"))
+        processed, _ = argo_sim._processed(template, {}, {"workflow.name": "wf-1"})
+        init = processed["initContainers"][-1]
+        env: dict[str, str] = {}
+        for item in init["env"]:
+            env[item["name"]] = argo_sim.kubelet(item["value"], env)
+        args = [argo_sim.kubelet(a, env) for a in init["args"]]
+    else:
+        step = next(s for t in doc["spec"]["pipelineSpec"]["tasks"] for s in t["taskSpec"]["steps"]
+                    if s["name"] == "init-prep")
+        assert "$(params." not in json.dumps(step) and "$(context." not in json.dumps(step)  # Tekton substitutes none
+        env = {"KFPC_D": "$"}
+        for item in step["env"]:
+            env[item["name"]] = argo_sim.kubelet(item["value"], env)
+        args = [argo_sim.kubelet(a, env) for a in step["args"]]
+    assert env["MODE"] == "m {{x}} $(params.t)"
+    assert args == [script.replace("$(MODE)", "m {{x}} $(params.t)")]

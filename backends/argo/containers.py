@@ -60,7 +60,7 @@ class Call:
     pipeline_root: str
     keyed: bool = False  # artifacts get deterministic keys (the pipeline collects artifacts, collect.py)
     memo: Any = None  # where the task is memoized (memo.Cache), or None
-    ids: bool = False  # artifact producers report their pod (some task in the workflow is memoized)
+    ids: bool = False  # the task reports its pod: a memoized task reads its artifacts (memo.id_producers)
 
 
 def launcher_features(component: p.ContainerComponent, call: Call) -> set[str]:
@@ -94,7 +94,8 @@ def call_signature(component: p.ContainerComponent, call: Call) -> tuple:
             (retry.max_count, retry.backoff_seconds, retry.factor, retry.max_backoff_seconds) if retry else None,
             call.task.key if uses_task_name else None, call.keyed, call.pipeline_root,
             repr(call.task.k8s) if call.task.k8s is not None else None,
-            (call.memo, call.task.caching.keyed_inputs) if call.memo and call.task.caching else None, call.ids)
+            (call.memo, call.task.caching.keyed_inputs, call.task.caching.custom_key is not None)
+            if call.memo and call.task.caching else None, call.ids)
 
 
 def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
@@ -323,19 +324,18 @@ class _Builder:
     def memoize(self) -> dict[str, Any] | None:
         """The memoization key reads the fingerprint, every run-time parameter and who produced
         each input artifact (memo.py); all of them become template inputs."""
-        from kfpc_backends.argo import k8s, memo
+        from kfpc_backends.argo import memo
 
         caching = self.task.caching
         if not self.call.memo or caching is None:
             return None
-        keyed = [memo.FINGERPRINT]
-        for name in caching.keyed_inputs:
-            keyed.append(memo.id_input(name) if name in self.artifacts else name)
-        keyed += [i["name"] for i in self.inputs if i["name"].startswith(k8s.INPUT_PREFIX)]  # run-time PVC names etc.
+        keyed = [memo.FINGERPRINT] + [memo.id_input(name) for name in caching.keyed_inputs if name in self.artifacts]
         for name in keyed:
             if not any(i["name"] == name for i in self.inputs):
                 self.inputs.append({"name": name})
-        return memo.memoize(keyed, self.call.memo)
+        if any(i["name"] in (collect.PATH, collect.IDX) for i in self.inputs):
+            raise AssertionError("per-run paths in a memoized template's inputs")  # memo.memoizable keeps them out
+        return memo.memoize(self.call.memo, caching.custom_key is not None)
 
     def apply_k8s(self, config: Any, container: dict[str, Any], pod: dict[str, Any], volumes: list[dict[str, Any]],
                   patch: str | None) -> str | None:

@@ -40,6 +40,12 @@ def literal(text: str, adjacent: bool = False) -> str:
     return (_BRACE_AT_END if adjacent else _BRACE_PAIR).sub(LBRACE, out)
 
 
+def braces_only(text: str) -> str:
+    """Text for a container whose `$(VAR)` the kubelet should still expand (an init container):
+    only a `{{` is hidden from Argo, as `$(KFPC_L){`, and the container defines KFPC_L."""
+    return _BRACE_PAIR.sub(LBRACE, text)
+
+
 def literal_all(text: str) -> str:
     """K-form with every brace escaped: the same rule the run-time expressions apply."""
     return text.replace("$", "$$").replace("{", LBRACE)

@@ -70,8 +70,8 @@ class Applier:
         if c.timeout_seconds:
             template["activeDeadlineSeconds"] = str(c.timeout_seconds)  # IntOrString, typed string in schema.json
         if c.init_containers:
-            template["initContainers"] = template.get("initContainers", []) + [objects.init_container(i)
-                                                                               for i in c.init_containers]
+            template["initContainers"] = template.get("initContainers", []) + [
+                objects.init_container(i, escape.braces_only, _brace_env(i)) for i in c.init_containers]
         self.dynamic()
 
     def dynamic_tolerations(self) -> bool:
@@ -116,3 +116,7 @@ class Applier:
         return f"(sprig.hasPrefix('[', {raw}) ? sprig.trimSuffix(']', sprig.trimPrefix('[', {raw})) : {raw})"
 
 
+def _brace_env(i: k8s.InitContainer) -> tuple[dict[str, str], ...]:
+    """KFPC_L for an init container whose text has a `{{` (escape.braces_only)."""
+    texts = [*i.command, *i.args, *(v for _, v in i.env)]
+    return ({"name": escape.LBRACE_ENV, "value": "{"},) if any("{{" in t for t in texts) else ()

@@ -3,15 +3,15 @@
 A memoized template's key is a sha256 (Argo accepts only `[a-zA-Z0-9-]`, and does not hash) of the
 task's static fingerprint (kfpc/plan/cachekey.py: component, image, command, constants, custom
 cacheKey, kfp-kubernetes settings) and the run-time values of its inputs, run-time volume and
-secret names included. An input artifact counts by who produced it: every
-template that outputs artifacts also outputs `kfpc-id`, its pod's name, which a cache hit copies
+secret names included. An input artifact counts by who produced it: a task whose
+artifacts a memoized task reads also outputs `kfpc-id`, its pod's name, which a cache hit copies
 from the cached run, so a consumer hits only on the very artifacts it was cached with. Entries
 live in a ConfigMap of the workflow's namespace, `kfpc-cache` unless `-O cache-config-map` says
 otherwise (Argo's controller creates it).
 
 Tasks whose input artifacts come from outside their DAG, from a list or from a workflow argument
 are not memoized: Argo gives no identity for those. Neither are artifact producers in a pipeline
-that collects artifacts.
+that collects artifacts, nor any task of a pipeline with a KFP workspace.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.P
         return False
     if keyed and plan.component(task.component).interface.out_artifacts:
         return False
+    if plan.run_config is not None and plan.run_config.workspace_size:
+        return False  # the KFP workspace is a new volume per run: a hit would leave it without the task's files
     for binding in task.artifacts:
         source = binding.source
         if not isinstance(source, p.FromTaskArtifact) or binding.is_list or source.collected:
@@ -56,14 +58,35 @@ def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.P
     return True
 
 
+def short(fingerprint: str) -> str:
+    """128 bits of the fingerprint are plenty to tell works apart, and every task carries one."""
+    return fingerprint[:32]
+
+
+def id_producers(plan: p.Plan, cache: Cache | None, keyed: bool) -> set[tuple[str, str]]:
+    """(DAG, task) pairs whose artifacts a memoized task reads: only they report their pod."""
+    out: set[tuple[str, str]] = set()
+    for comp in plan.components.values():
+        if isinstance(comp, p.DagComponent):
+            for task in comp.tasks:
+                if memoizable(task, cache, comp, plan, keyed):
+                    out.update((comp.name, b.source.task) for b in task.artifacts
+                               if isinstance(b.source, p.FromTaskArtifact))
+    return out
+
+
 def id_input(artifact: str) -> str:
     return f"kfpc-id-{artifact}"
 
 
-def memoize(params: list[str], cache: Cache) -> dict[str, Any]:
-    """The template's memoize block; `params` are the template inputs that feed the key."""
-    parts = [f"inputs.parameters[{escape.string_literal(name)}]" for name in params]
-    key = escape.tag("sprig.sha256sum(toJson([" + ", ".join(parts) + "]))")  # a list: no two inputs run together
+def memoize(cache: Cache, custom_key: bool) -> dict[str, Any]:
+    """The template's memoize block. The key hashes every input parameter of the template (Argo
+    hands them to expressions as a map, which toJson writes with sorted keys): the fingerprint, the
+    task's inputs, producer ids, run-time kfp-kubernetes names and nothing else. Templates whose
+    inputs include per-run bookkeeping (collect.py's paths) are never memoized. A custom cache key
+    stands for the inputs, as in KFP: then only the fingerprint counts."""
+    hashed = f"inputs.parameters[{escape.string_literal(FINGERPRINT)}]" if custom_key else "toJson(inputs.parameters)"
+    key = escape.tag(f"sprig.sha256sum({hashed})")
     # maxAge is required by the CRD; empty means no limit (the controller skips the age check).
     return {"key": key, "maxAge": cache.max_age, "cache": {"configMap": {"name": cache.config_map}}}
 

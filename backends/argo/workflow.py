@@ -26,9 +26,6 @@ class Renderer:
         self.plan = plan
         self.pipeline_root = pipeline_root
         self.cache = cache  # None: caching disabled for the whole run
-        # Artifact producers report who made each artifact (memo.py) when any task is memoized.
-        self.memo_any = cache is not None and any(t.caching is not None and t.caching.enabled for c in plan.components.values()
-                                        if isinstance(c, p.DagComponent) for t in c.tasks)
         self.encoded_params = frozenset(q.name for q in plan.inputs
                                         if q.has_default and _SAFE_DEFAULT.search(text_form(q.default)))
         self.templates: dict[str, dict[str, Any]] = {}
@@ -39,6 +36,7 @@ class Renderer:
         self.uses_launcher = False
         self.launcher_features: set[str] = set()
         self.keyed = collect.uses_keys(plan)
+        self.id_producers = memo.id_producers(plan, cache, self.keyed)  # they report who made each artifact
         self.callers: dict[str, list[tuple[p.DagComponent, p.Task]]] = {}
         for comp in plan.components.values():
             if isinstance(comp, p.DagComponent):
@@ -71,7 +69,7 @@ class Renderer:
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
                                    self.cache if memo.memoizable(task, self.cache, builder.c, self.plan, self.keyed) else None,
-                                   self.memo_any)
+                                   (builder.c.name, task.key) in self.id_producers)
             signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
             known = self.rendered.get(signature)
             if known is not None:  # the same executor called the same way: render once

@@ -669,7 +669,7 @@ class _DirectValues:
 
 def _init_step(container: k8s.InitContainer) -> dict[str, Any]:
     """kfp-kubernetes init containers run as steps before the component's: steps run in order."""
-    step = objects.init_container(container)
+    step = objects.init_container(container, escape.references_only)
     step["name"] = "init-" + step["name"]
     if "resources" in step:
         step["computeResources"] = step.pop("resources")

@@ -15,14 +15,22 @@ reach either of them:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 DOLLAR_ENV = "KFPC_D"
 DOLLAR = f"$({DOLLAR_ENV})"
+_NOT_ENV_REF = re.compile(r"\$(?=\((?![A-Za-z_][A-Za-z0-9_]*\)))")
 
 
 def tform(text: str) -> str:
     return text.replace("$", DOLLAR)
+
+
+def references_only(text: str) -> str:
+    """Text for a container whose `$(VAR)` the kubelet should still expand (an init container):
+    only `$(` that does not start an env var reference (Tekton's are dotted) becomes T-form."""
+    return _NOT_ENV_REF.sub(DOLLAR, text)
 
 
 def spec_json(value: Any) -> str:

@@ -7,8 +7,7 @@ Exercises:
 * image pull secrets, a secret volume and a PVC mount named by pipeline parameters;
 * a config map (as env) named by an upstream task's output;
 * an emptyDir mount, generic ephemeral volume and security context on a consumer task;
-* `pipeline_config`: a KFP workspace (its path passed as `dsl.WORKSPACE_PATH_PLACEHOLDER`), an active
-  deadline and a TTL;
+* `pipeline_config`: an active deadline and a TTL (the workspace has its own case, kfp_workspace);
 * caching: one task opts out (`set_caching_options(False)`), one sets a custom `cache_key`, the
   others keep KFP's default (on), one of them reading an artifact produced upstream.
 """
@@ -23,12 +22,9 @@ def pick_config(env: str) -> str:
 
 
 @dsl.component(base_image='python:3.11-slim')
-def prepare(rows: int, workspace: str, data: Output[Dataset]):
-    import os
+def prepare(rows: int, data: Output[Dataset]):
     with open(data.path, 'w') as f:
         f.write('\n'.join(str(i) for i in range(rows)))
-    with open(os.path.join(workspace, 'rows.txt'), 'w') as f:
-        f.write(str(rows))
 
 
 @dsl.component(base_image='python:3.11-slim')
@@ -49,7 +45,6 @@ def report(count: int):
 @dsl.pipeline(
     name='platform-runtime',
     pipeline_config=dsl.PipelineConfig(
-        workspace=dsl.WorkspaceConfig(size='2Gi'),
         active_deadline_seconds=3600,
         ttl_seconds_after_finished=86400,
     ),
@@ -66,7 +61,7 @@ def pipeline(env: str = 'prod',
     cfg = pick_config(env=env)
     cfg.set_caching_options(False)
 
-    data = prepare(rows=rows, workspace=dsl.WORKSPACE_PATH_PLACEHOLDER)
+    data = prepare(rows=rows)
     data.set_caching_options(True, cache_key='prepare-v2')
 
     t = train(data=data.outputs['data'], mode=env)
