@@ -183,6 +183,8 @@ def _apply_config(args: argparse.Namespace) -> None:
     args.pipeline_root = args.pipeline_root if args.pipeline_root is not None else found.get("pipeline-root")
     for flag, table in (("option", "options"), ("param", "params"), ("label", "labels"), ("annotation", "annotations")):
         merged = dict(found.get(table, {}))
+        if table == "options":
+            merged = _options_for(args.backend, merged)
         merged.update(_pair(text, "--" + flag if flag != "option" else "-O") for text in getattr(args, flag))
         setattr(args, table, merged)
     for key in ("kind", "name", "namespace", "service-account", "schedule", "timezone", "max-concurrency", "ttl",
@@ -192,6 +194,24 @@ def _apply_config(args: argparse.Namespace) -> None:
             setattr(args, attr, found[key])
     if args.disable_caching is None and "caching" in found:
         args.disable_caching = not found["caching"]
+
+
+def _options_for(backend: str, options: dict[str, str]) -> dict[str, str]:
+    """A config file may hold options of several backends (`argo-version` beside `workspace-size`):
+    each backend gets its own; a name no installed backend declares stays, to be reported."""
+    from kfpc import registry
+
+    def declared(name: str) -> set[str]:
+        try:
+            return {o.name for o in getattr(registry.load(name), "options", ())}
+        except KfpcError:
+            return set()
+
+    mine = declared(backend)
+    if set(options) <= mine:
+        return options
+    others = set().union(*(declared(n) for n in registry.names() if n != backend))
+    return {k: v for k, v in options.items() if k in mine or k not in others}
 
 
 def _run_options(args: argparse.Namespace):

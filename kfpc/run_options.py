@@ -21,6 +21,7 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _QUALIFIED = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_QUANTITY = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?$")
 _DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
 _CRON_FIELD = re.compile(r"^[A-Za-z0-9*/,\-?LW#]+$")
 
@@ -161,6 +162,11 @@ def timezone_problem(name: str) -> str | None:
 def is_duration(text: str) -> bool:
     """A Go duration (`time.ParseDuration`): 90s, 30m, 2h, 1h30m; not days."""
     return bool(_DURATION.match(text))
+
+
+def is_quantity(text: str) -> bool:
+    """A Kubernetes quantity such as 1Gi, 500M or 0.5Ti."""
+    return bool(_QUANTITY.match(text))
 
 
 def is_dns_subdomain(text: str) -> bool:

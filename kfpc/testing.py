@@ -19,15 +19,24 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+def _golden() -> Path:
+    """The IR fixtures: `golden/` of a source checkout, or the copy installed as kfpc.golden."""
+    checkout = Path(__file__).resolve().parent.parent / "golden"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "golden"
+
+
+GOLDEN = _golden()
 
 
 class BackendConformance:
     backend: str = ""
 
     def fixtures(self) -> Iterable[Path]:
-        """IR files to compile; override to use your own."""
-        return sorted(GOLDEN.glob("*/pipeline.yaml"))
+        """IR files to compile; override to use your own. None found is a failure: a conformance
+        run over nothing would pass whatever the backend does."""
+        found = sorted(GOLDEN.glob("*/pipeline.yaml"))
+        assert found, f"no IR fixtures in {GOLDEN}; override fixtures() to name your own"
+        return found
 
     def _compile(self, path: Path):
         from kfpc import compiler

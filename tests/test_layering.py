@@ -54,3 +54,14 @@ def test_builtin_backends_are_entry_points() -> None:
     from kfpc import registry
 
     assert registry.entries()["argo"].target == "kfpc_backends.argo:ArgoBackend"
+
+
+def test_conformance_fixtures_ship_with_kfpc() -> None:
+    """kfpc.testing runs plugin backends over golden/'s IR files; an installed kfpc carries them as
+    kfpc.golden, and a run that finds none fails instead of passing over nothing."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    assert config["package-dir"]["kfpc.golden"] == "golden" and "kfpc.golden" in config["packages"]
+    assert config["package-data"]["kfpc.golden"] == ["*/pipeline.yaml"]
+    from kfpc import testing
+
+    assert len(list(testing.BackendConformance().fixtures())) >= 10

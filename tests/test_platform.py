@@ -352,8 +352,11 @@ def test_mount_paths_that_look_alike_keep_their_own_volumes(backend: str, tmp_pa
 ])
 def test_settings_that_would_silently_clash_are_errors(executor: dict, message: str, tmp_path: Path) -> None:
     ir = with_platform("hello_container", {"exec-echo": executor}, tmp_path)
-    with pytest.raises(kfpc.KfpcError, match=message):
+    with pytest.raises(kfpc.KfpcError, match=message) as caught:
         kfpc.load_plan(str(ir))
+    executor_path = ("platforms", "kubernetes", "deploymentSpec", "executors", "exec-echo")
+    assert caught.value.diagnostics[0].path[:5] == executor_path
+    assert len(caught.value.diagnostics[0].path) > 5  # the entry itself, not just its executor
 
 
 @pytest.mark.parametrize("backend", ["argo", "tekton"])

@@ -150,6 +150,8 @@ def test_compile_time_parameters_are_typed_by_the_ir() -> None:
     (["-O", "argo-version=3.4"], "need Argo 3.5 or later"),
     (["-O", "argo-version=latest"], "is not a version such as 3.5 or 4"),
     (["-b", "argoo"], "kfpc: error[KFPC600]: unknown backend 'argoo'"),
+    (["-b", "tekton", "-O", "access-mode=Bogus"], "is not one of ReadWriteOnce"),
+    (["-b", "tekton", "-O", "workspace-size=lots"], "is not a quantity"),
 ])
 def test_bad_run_options_are_usage_errors(flags: list[str], message: str, tmp_path: Path) -> None:
     out = tmp_path / "out.yaml"
@@ -210,3 +212,26 @@ def test_dates_in_the_config_file_are_the_text_written(tmp_path: Path) -> None:
     (wf,) = documents(str(SEED), cwd=tmp_path)
     values = {p["name"]: p["value"] for p in wf["spec"]["arguments"]["parameters"]}
     assert values["raw_data_path"] == "2024-01-01"
+
+
+def test_a_tasks_own_timeout_wins_over_the_default_on_both_backends() -> None:
+    """--timeout is the default for tasks without one; kfp-kubernetes set_timeout(600) is the task's own."""
+    ir = str(GOLDEN / "kubernetes_platform" / "pipeline.yaml")
+    (wf,) = documents(ir, "--timeout", "5m")
+    by_name = {t["name"]: t for t in wf["spec"]["templates"]}
+    assert by_name["use-everything"]["activeDeadlineSeconds"] == "600" and "timeout" not in by_name["use-everything"]
+    assert by_name["list-mounts"]["timeout"] == "5m"
+    (run,) = documents(ir, "-b", "tekton", "--timeout", "5m")
+    timeouts = {t["name"]: t.get("timeout") for t in run["spec"]["pipelineSpec"]["tasks"]}
+    assert timeouts["use-everything"] == "600s" and timeouts["list-mounts"] == "5m"
+
+
+def test_config_options_go_to_the_backend_that_declares_them(tmp_path: Path) -> None:
+    (tmp_path / "kfpc.yaml").write_text("options:\n  argo-version: '3.5'\n  workspace-size: 2Gi\n")
+    (cron,) = documents(str(HELLO), "--kind", "cron", "--schedule", "@daily", cwd=tmp_path)
+    assert cron["spec"]["schedule"] == "@daily"
+    (run,) = documents(str(SEED), "-b", "tekton", cwd=tmp_path)
+    assert run["spec"]["workspaces"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    (tmp_path / "kfpc.yaml").write_text("options:\n  argo-versoin: '3.5'\n")
+    proc = kfpc("compile", str(HELLO), cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean 'argo-version'" in proc.stderr

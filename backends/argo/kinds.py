@@ -34,7 +34,8 @@ def apply(workflow: dict[str, Any], run: RunOptions, argo_version: str, pipeline
         config_map, _, key = run.artifact_repository.partition(":")
         spec["artifactRepositoryRef"] = {"configMap": config_map, **({"key": key} if key else {})}
     for template in spec["templates"]:
-        if run.timeout and any(k in template for k in _LEAF) and "timeout" not in template:
+        if run.timeout and any(k in template for k in _LEAF) and "timeout" not in template \
+                and "activeDeadlineSeconds" not in template:  # a task's own timeout wins, as on Tekton
             template["timeout"] = run.timeout
         if run.image_pull_policy:
             for container in _containers(template):

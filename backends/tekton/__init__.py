@@ -10,7 +10,9 @@ pipelinerun.py (assembly). The in-pod runtime is kfpc/runtime/tekton.py.j2.
 
 from __future__ import annotations
 
+from kfpc import run_options
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
+from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
 
 
@@ -31,6 +33,7 @@ class TektonBackend:
         from kfpc_backends.tekton import kinds, pipelinerun
 
         given = settings(self, options)
+        _check(given)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         helper = given["helper-image"] or "python:3.12-slim"
         run, warnings = pipelinerun.build(plan, pipelinerun.Settings(
@@ -43,3 +46,19 @@ class TektonBackend:
         ))
         documents, more = kinds.apply(run, options.run, helper)
         return Output(documents, warnings + more)
+
+
+ACCESS_MODES = ("ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod", "ReadOnlyMany")
+
+
+def _check(given: dict[str, str | None]) -> None:
+    """Option values Kubernetes would refuse only when the run is created."""
+    if given["access-mode"] and given["access-mode"] not in ACCESS_MODES:
+        raise UsageError(f"-O access-mode={given['access-mode']!r} is not one of {', '.join(ACCESS_MODES)}")
+    if given["workspace-size"] and not run_options.is_quantity(given["workspace-size"]):
+        raise UsageError(f"-O workspace-size={given['workspace-size']!r} is not a quantity such as 1Gi or 500Mi")
+    for key in ("storage-class", "workspace-claim"):
+        if given[key] and not run_options.is_dns_subdomain(given[key]):
+            raise UsageError(f"-O {key}={given[key]!r} is not a valid Kubernetes name")
+    if given["helper-image"] is not None and not given["helper-image"].strip():
+        raise UsageError("-O helper-image needs an image")

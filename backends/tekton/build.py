@@ -504,9 +504,10 @@ class Builder:
         name = source.name if isinstance(source, f.Param) else None
         param = next((q for q in self.flat.plan.inputs if q.name == name), None) if name else None
         if param is not None and param.has_default:
-            self.warnings.append(f"task {task.plan_task.key!r}: Tekton needs the {what} when the run is created; "
-                                 f"using the default of parameter {name!r}")
             value = param.default
+            self.warnings.append(f"task {task.plan_task.key!r}: Tekton needs the {what} when the run is created; "
+                                 f"using parameter {name!r} as compiled ({text_form(value)}: its default or the -p "
+                                 "value), not the run's")
             return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
         if param is not None:
             self.warnings.append(f"task {task.plan_task.key!r}: the {what} comes from parameter {name!r}, which has no "

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 from kfpc.errors import Collector
 from kfpc.plan import k8s
 from kfpc.plan.model import Constant, ParamSource
+from kfpc.run_options import is_quantity
 
 Path = tuple[str | int, ...]
 Resolve = Callable[..., ParamSource]  # (InputParameterSpec, path, json_value=False)
@@ -27,7 +28,6 @@ _EXECUTOR_KEYS = {
     "securityContext", "initContainers",
 }
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
-_QUANTITY = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?$")
 _RESERVED_ENV = "KFPC_"  # the backends' own env (escapes, runtime specs)
 _RESERVED_VOLUME = "kfpc-"
 _RESERVED_MOUNTS = ("/kfpc", "/workspace/kfpc")  # task inputs and outputs, the Tekton volume
@@ -36,6 +36,14 @@ _RESERVED_MOUNTS = ("/kfpc", "/workspace/kfpc")  # task inputs and outputs, the 
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _get(item: Any, key: str) -> Any:
+    """A field of a setting under either JSON spelling (`mountPath` / `mount_path`)."""
+    if not isinstance(item, Mapping):
+        return None
+    snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), key)
+    return item.get(key, item.get(snake))
 
 
 def _fields(spec: Any, path: Path, out: Collector, allowed: set[str]) -> dict[str, Any]:
@@ -164,27 +172,46 @@ class PlatformLowering:
                 f.get("runAsNonRoot"))
         values["init_containers"] = tuple(self.init_container(item, path + ("initContainers", i))
                                           for i, item in enumerate(self.items(spec, "initContainers", path)))
-        self.check_clashes(values, path)
+        self.check_clashes(spec, path)
         return k8s.TaskK8s(**values)
 
-    def check_clashes(self, values: dict[str, Any], path: Path) -> None:
+    def check_clashes(self, spec: Mapping[str, Any], path: Path) -> None:
         """Settings that would silently override each other or kfpc's own env, volumes and mounts
-        (the pod would run, just not as written)."""
-        envs = [k.env for e in values["env_from"] for k in e.keys] + [f.env for f in values["field_env"]]
-        for name in sorted({n for n in envs if envs.count(n) > 1}):
-            self.out.add(CODE, f"environment variable {name!r} is set by more than one setting", path)
-        for name in sorted({n for n in envs if n.startswith(_RESERVED_ENV)}):
-            self.out.add(CODE, f"environment variable {name!r}: names starting with {_RESERVED_ENV!r} are kfpc's", path)
-        mounts = [v.mount_path.rstrip("/") or "/" for v in values["volumes"]]
-        for mount in sorted({m for m in mounts if mounts.count(m) > 1}):
-            self.out.add(CODE, f"two volumes are mounted at {mount!r}", path)
+        (the pod would run, just not as written); each reported where it is written."""
+        envs: list[tuple[str, Path]] = []
+        for key in ("secretAsEnv", "configMapAsEnv"):
+            for i, item in enumerate(self.items(spec, key, path)):
+                for j, pair in enumerate(_get(item, "keyToEnv") or ()):
+                    envs.append((str(_get(pair, "envVar")), path + (key, i, "keyToEnv", j)))
+        envs += [(str(_get(item, "name")), path + ("fieldPathAsEnv", i))
+                 for i, item in enumerate(self.items(spec, "fieldPathAsEnv", path))]
+        seen: set[str] = set()
+        for name, where in envs:
+            if name in seen:
+                self.out.add(CODE, f"environment variable {name!r} is set by more than one setting", where)
+            seen.add(name)
+            if name.startswith(_RESERVED_ENV):
+                self.out.add(CODE, f"environment variable {name!r}: names starting with {_RESERVED_ENV!r} are kfpc's",
+                             where)
+        mounts = [(str(_get(item, "mountPath")), path + (key, i)) for key in
+                  ("secretAsVolume", "configMapAsVolume", "pvcMount", "emptyDirMounts", "genericEphemeralVolume")
+                  for i, item in enumerate(self.items(spec, key, path))]
+        if "enabledSharedMemory" in spec:
+            mounts.append(("/dev/shm", path + ("enabledSharedMemory",)))
         reserved = _RESERVED_MOUNTS + (("/kfp-workspace",) if self.config.get("workspace") else ())
-        for mount in sorted(set(mounts)):
+        taken: set[str] = set()
+        for mount, where in mounts:
+            mount = mount.rstrip("/") or "/"
+            if mount in taken:
+                self.out.add(CODE, f"two volumes are mounted at {mount!r}", where)
+            taken.add(mount)
             if any(mount == r or mount.startswith(r + "/") for r in reserved):
-                self.out.add(CODE, f"mount path {mount!r} is where kfpc keeps task inputs and outputs", path)
-        for v in values["volumes"]:
-            if isinstance(v, (k8s.EmptyDirVolume, k8s.EphemeralVolume)) and v.volume.startswith(_RESERVED_VOLUME):
-                self.out.add(CODE, f"volume name {v.volume!r}: names starting with {_RESERVED_VOLUME!r} are kfpc's", path)
+                self.out.add(CODE, f"mount path {mount!r} is where kfpc keeps task inputs and outputs", where)
+        for key in ("emptyDirMounts", "genericEphemeralVolume"):
+            for i, item in enumerate(self.items(spec, key, path)):
+                if str(_get(item, "volumeName")).startswith(_RESERVED_VOLUME):
+                    self.out.add(CODE, f"volume name {_get(item, 'volumeName')!r}: names starting with "
+                                 f"{_RESERVED_VOLUME!r} are kfpc's", path + (key, i, "volumeName"))
 
     def scheduling(self, spec: dict[str, Any], path: Path, resolve: Resolve, values: dict[str, Any]) -> None:
         if "nodeSelector" in spec:
@@ -281,7 +308,7 @@ class PlatformLowering:
         """A Kubernetes quantity (1Gi, 500M, 0.5Ti); None when not given."""
         if value in (None, ""):
             return None
-        if not _QUANTITY.match(str(value)):
+        if not is_quantity(str(value)):
             self.out.add(CODE, f"{value!r} is not a Kubernetes quantity such as 1Gi or 500Mi", path)
         return str(value)
 
