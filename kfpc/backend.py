@@ -8,11 +8,10 @@ example and reuse the conformance tests in kfpc.testing.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-from kfpc.errors import UsageError
+from kfpc.errors import UsageError, did_you_mean
 from kfpc.plan.model import Plan
 from kfpc.run_options import RunOptions
 
@@ -51,10 +50,9 @@ def settings(backend: Any, options: Options) -> dict[str, str | None]:
     given = dict(options.extra)
     for key in given:
         if key not in declared:
-            near = difflib.get_close_matches(key, sorted(declared), n=1, cutoff=0.5)
             known = ", ".join(sorted(declared)) or "none"
             raise UsageError(f"backend {getattr(backend, 'name', '?')!r} has no option {key!r} (options: {known})",
-                             hint=f"did you mean {near[0]!r}?" if near else None)
+                             hint=did_you_mean(key, declared, cutoff=0.5))
     return {name: given.get(name, o.default) for name, o in declared.items()}
 
 

@@ -16,11 +16,10 @@ pipeline parameter values) and `options` (backend options, `-O`). Command-line f
 from __future__ import annotations
 
 import datetime
-import difflib
 from pathlib import Path
 from typing import Any
 
-from kfpc.errors import UsageError
+from kfpc.errors import UsageError, did_you_mean
 
 SCALARS = {
     "backend": str, "format": str, "pipeline-root": str, "kind": str, "name": str, "namespace": str,
@@ -78,8 +77,7 @@ def load(path: Path | None) -> dict[str, Any]:
             settings[name] = {k: (_plain(v, f"{path}: {key}.{k}") if name == "params" else str(v))
                               for k, v in value.items()}
         else:
-            near = difflib.get_close_matches(name, sorted(SCALARS) + list(TABLES), n=1, cutoff=0.6)
-            raise UsageError(f"{path}: unknown setting {key!r}", hint=f"did you mean {near[0]!r}?" if near else None)
+            raise UsageError(f"{path}: unknown setting {key!r}", hint=did_you_mean(name, [*SCALARS, *TABLES]))
     return settings
 
 

@@ -8,9 +8,16 @@ reported together, so a user fixes a pipeline in one round trip instead of one e
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
+
+def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The hint for a misspelt name: the closest known one, when one is close enough."""
+    near = difflib.get_close_matches(word, sorted(options), n=1, cutoff=cutoff)
+    return f"did you mean {near[0]!r}?" if near else None
+
 
 #: Every code kfpc can emit, with a short title. The README's error table is generated from this.
 CODES: dict[str, str] = {

@@ -8,12 +8,11 @@ crashing the CLI.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from importlib import metadata
 
 from kfpc.backend import PROTOCOL_VERSION, Backend
-from kfpc.errors import BackendLoadError, BackendNotFound
+from kfpc.errors import BackendLoadError, BackendNotFound, did_you_mean
 
 GROUP = "kfpc.backends"
 
@@ -41,10 +40,9 @@ def load(name: str) -> Backend:
     available = entries()
     entry = available.get(name)
     if entry is None:
-        near = difflib.get_close_matches(name, sorted(available), n=1, cutoff=0.5)
-        hint = f"did you mean {near[0]!r}?" if near else None
         known = ", ".join(sorted(available)) or "none installed"
-        raise BackendNotFound(f"unknown backend {name!r} (available: {known})", hint=hint)
+        raise BackendNotFound(f"unknown backend {name!r} (available: {known})",
+                              hint=did_you_mean(name, available, cutoff=0.5))
     module_name, _, attr = entry.target.partition(":")
     try:
         import importlib

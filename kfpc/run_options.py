@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from kfpc.errors import UsageError
+from kfpc.errors import UsageError, did_you_mean
 
 KINDS = ("run", "template", "cron")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -152,10 +152,8 @@ def timezone_problem(name: str) -> str | None:
         return "is not an IANA time zone name such as Europe/Paris"
     known = zoneinfo.available_timezones()
     if known and name not in known:
-        import difflib
-
-        near = difflib.get_close_matches(name, sorted(known), n=1)
-        return "is not an IANA time zone" + (f" (did you mean {near[0]!r}?)" if near else "")
+        hint = did_you_mean(name, known)
+        return "is not an IANA time zone" + (f" ({hint})" if hint else "")
     return None
 
 

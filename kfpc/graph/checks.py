@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from kfpc.errors import Collector
+from kfpc.errors import Collector, did_you_mean
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.plan import conditions
@@ -184,7 +184,5 @@ def _check_condition(task: m.Task, parent: m.Component, out: Collector) -> None:
 
 
 def _near(word: str, options) -> str:
-    import difflib
-
-    found = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.75)
-    return f" (did you mean {found[0]!r}?)" if found else ""
+    hint = did_you_mean(word, options, cutoff=0.75)
+    return f" ({hint})" if hint else ""

@@ -18,7 +18,7 @@ import json
 from importlib import resources
 from typing import Any, Iterator, Mapping
 
-from kfpc.errors import Diagnostic, SchemaError
+from kfpc.errors import Diagnostic, SchemaError, did_you_mean
 
 SCHEMA_ID = "urn:kfpc:ir-schema"
 MAX_REPORTED = 20
@@ -180,9 +180,9 @@ def _message(error: Any) -> str:
     if kind == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed) if isinstance(error.instance, dict) else []
-        near = _near(extra[0], allowed) if extra else None
+        hint = did_you_mean(extra[0], allowed, cutoff=0.7) if extra else None
         text = f"unknown field {', '.join(repr(k) for k in extra)}"
-        return text + (f"; did you mean {near!r}?" if near else "")
+        return text + (f"; {hint}" if hint else "")
     if kind == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
@@ -208,10 +208,3 @@ def _describe(value: Any) -> str:
     if value is None:
         return "null"
     return "a list" if isinstance(value, list) else "a mapping"
-
-
-def _near(word: str, options: set[str]) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.7)
-    return found[0] if found else None

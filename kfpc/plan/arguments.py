@@ -5,12 +5,11 @@ can still be overridden at submit time."""
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 from typing import Any, Mapping
 
-from kfpc.errors import UsageError
+from kfpc.errors import UsageError, did_you_mean
 from kfpc.plan import model as p
 from kfpc.plan.lower import normalize, type_problem
 
@@ -26,10 +25,9 @@ def apply(plan: p.Plan, values: Mapping[str, Any]) -> p.Plan:
     for name, raw in values.items():
         param = inputs.get(name)
         if param is None:
-            near = difflib.get_close_matches(name, sorted(inputs), n=1, cutoff=0.5)
             known = ", ".join(sorted(inputs)) or "none"
             raise UsageError(f"pipeline {plan.name!r} has no parameter {name!r} (parameters: {known})",
-                             hint=f"did you mean {near[0]!r}?" if near else None, file=plan.source)
+                             hint=did_you_mean(name, inputs, cutoff=0.5), file=plan.source)
         value = _typed(plan, param, raw)
         updated[name] = dataclasses.replace(param, default=value, has_default=True)
     return dataclasses.replace(plan, inputs=tuple(updated[q.name] for q in plan.inputs))

@@ -9,14 +9,13 @@ reported together.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
 from typing import Any
 
 from kfpc import names
-from kfpc.errors import Collector, format_path
+from kfpc.errors import Collector, did_you_mean, format_path
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
@@ -361,9 +360,8 @@ class _Lowering:
                 if item in parent.interface.in_params:
                     return m.ParamInput("component_input", name=item, path=ref.path,
                                         selector=f"parseJson(string_value)[{json.dumps(match.group(2))}]")
-        near = difflib.get_close_matches(ref.name, sorted(parent.interface.in_params), n=1)
         self.out.add("KFPC305", f"a kfp-kubernetes setting reads parameter {ref.name!r}, which the enclosing "
-                     "component does not declare", ref.path, hint=f"did you mean {near[0]!r}?" if near else None)
+                     "component does not declare", ref.path, hint=did_you_mean(ref.name, parent.interface.in_params))
         return None
 
     def param_bindings(self, task: m.Task, target: m.Component, parent: m.Component,

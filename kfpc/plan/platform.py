@@ -8,11 +8,10 @@ dropped. Names and JSON objects taken from parameters (`secretNameParameter`, `n
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Callable, Mapping
 
-from kfpc.errors import Collector
+from kfpc.errors import Collector, did_you_mean
 from kfpc.plan import k8s
 from kfpc.plan.model import Constant, ParamSource
 from kfpc.run_options import is_quantity
@@ -85,9 +84,8 @@ class PlatformLowering:
         in a setting or in the executor's name (whose settings would otherwise apply to nothing)."""
         for label in sorted(set(self.executors) - used):
             if label not in known:
-                near = difflib.get_close_matches(label, sorted(known), n=1)
                 self.out.add(CODE, f"settings for executor {label!r}, which the pipeline does not have",
-                             self.executors[label][1], hint=f"did you mean {near[0]!r}?" if near else None)
+                             self.executors[label][1], hint=did_you_mean(label, known))
                 continue
             self.task(label, lambda *args, **kwargs: Constant(""))
 
