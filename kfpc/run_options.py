@@ -97,7 +97,7 @@ class RunOptions:
             raise UsageError(f"--image-pull-policy must be one of {', '.join(PULL_POLICIES)}, not "
                              f"{self.image_pull_policy!r}")
         for flag, duration in (("--timeout", self.timeout), ("--pipeline-timeout", self.pipeline_timeout)):
-            if duration is not None and not _DURATION.match(duration):
+            if duration is not None and not is_duration(duration):
                 raise UsageError(f"{flag} {duration!r} is not a duration such as 90s, 30m or 2h")
             if duration is not None and seconds(duration) == 0:  # Argo: stop at once; Tekton: no limit
                 raise UsageError(f"{flag} must be longer than 0 (leave it out for no limit)")

@@ -63,16 +63,16 @@ def short(fingerprint: str) -> str:
     return fingerprint[:32]
 
 
-def id_producers(plan: p.Plan, cache: Cache | None, keyed: bool) -> set[tuple[str, str]]:
+def memoized(plan: p.Plan, cache: Cache | None, keyed: bool) -> set[tuple[str, str]]:
+    """The (DAG, task) pairs that are memoized."""
+    return {(comp.name, task.key) for comp in plan.components.values() if isinstance(comp, p.DagComponent)
+            for task in comp.tasks if memoizable(task, cache, comp, plan, keyed)}
+
+
+def id_producers(plan: p.Plan, memoized_tasks: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """(DAG, task) pairs whose artifacts a memoized task reads: only they report their pod."""
-    out: set[tuple[str, str]] = set()
-    for comp in plan.components.values():
-        if isinstance(comp, p.DagComponent):
-            for task in comp.tasks:
-                if memoizable(task, cache, comp, plan, keyed):
-                    out.update((comp.name, b.source.task) for b in task.artifacts
-                               if isinstance(b.source, p.FromTaskArtifact))
-    return out
+    return {(dag, b.source.task) for dag, key in memoized_tasks
+            for b in plan.component(dag).task(key).artifacts if isinstance(b.source, p.FromTaskArtifact)}
 
 
 def id_input(artifact: str) -> str:

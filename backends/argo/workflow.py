@@ -36,7 +36,8 @@ class Renderer:
         self.uses_launcher = False
         self.launcher_features: set[str] = set()
         self.keyed = collect.uses_keys(plan)
-        self.id_producers = memo.id_producers(plan, cache, self.keyed)  # they report who made each artifact
+        self.memoized = memo.memoized(plan, cache, self.keyed)
+        self.id_producers = memo.id_producers(plan, self.memoized)  # they report who made each artifact
         self.callers: dict[str, list[tuple[p.DagComponent, p.Task]]] = {}
         for comp in plan.components.values():
             if isinstance(comp, p.DagComponent):
@@ -68,7 +69,7 @@ class Renderer:
             return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
-                                   self.cache if memo.memoizable(task, self.cache, builder.c, self.plan, self.keyed) else None,
+                                   self.cache if (builder.c.name, task.key) in self.memoized else None,
                                    (builder.c.name, task.key) in self.id_producers)
             signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
             known = self.rendered.get(signature)

@@ -41,8 +41,7 @@ def _get(item: Any, key: str) -> Any:
     """A field of a setting under either JSON spelling (`mountPath` / `mount_path`)."""
     if not isinstance(item, Mapping):
         return None
-    snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), key)
-    return item.get(key, item.get(snake))
+    return item[key] if key in item else next((value for name, value in item.items() if camel(name) == key), None)
 
 
 def _fields(spec: Any, path: Path, out: Collector, allowed: set[str]) -> dict[str, Any]:
