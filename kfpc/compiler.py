@@ -65,6 +65,7 @@ def plan_source(source: ir_load.Source) -> tuple[Plan, list[str]]:
         plan = lower.lower(pipeline, source.name)
     except KfpcError as exc:
         raise source.place(exc, 0) from None
+    warnings += plan.warnings
     return plan, warnings
 
 

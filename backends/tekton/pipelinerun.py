@@ -60,6 +60,10 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
         for unit in builder.units:
             unit.kfp_workspace = any(step.get("name") == "main" for step in unit.steps) or unit.finally_
         settings = _with_kfp_workspace(settings, config)
+        dropped = sorted(set(config.workspace_patch or {}) - {"accessModes", "storageClassName"})
+        if dropped:
+            builder.warnings.append(f"the KFP workspace's pvcSpecPatch: Tekton's run volume takes only accessModes "
+                                    f"and storageClassName; {', '.join(dropped)} ignored")
     tasks = [u.render() for u in builder.units if not u.finally_]
     finally_ = [u.render() for u in builder.units if u.finally_]
     if not tasks:

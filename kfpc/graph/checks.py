@@ -29,6 +29,9 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
         out.add("KFPC308", "components instantiate each other in a cycle: " + " -> ".join(cycle),
                 components[cycle[0]].path)
     for key, comp in sorted(components.items()):
+        if comp.passthroughs:
+            out.add("KFPC316", f"component {key!r} asks for TaskConfig passthrough (task_config_passthroughs), "
+                    "which kfpc does not support yet", comp.path + ("taskConfigPassthroughs",))
         if comp.dag is not None:
             _check_dag(comp, components, out)
         elif comp.executor is not None:
@@ -94,6 +97,9 @@ def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Da
         if p.name not in iface.in_params:
             out.add("KFPC305", f"input {name!r} reads parameter {p.name!r}, which the enclosing component does not "
                     "declare" + _near(p.name, iface.in_params), p.path)
+    elif p.kind == "runtime_parameter":
+        out.add("KFPC316", f"input {name!r} is a runtimeValue.runtimeParameter ({p.name!r}); KFP's driver fails "
+                "such inputs at run time, so kfpc refuses them", p.path + ("runtimeValue", "runtimeParameter"))
     elif p.kind in ("task_output", "final_status"):
         producer = dag.tasks.get(p.producer)
         if producer is None:

@@ -112,6 +112,7 @@ class _Lowering:
         self.names: dict[str, str] = {}
         self._containers: dict[tuple, tuple] = {}
         self._parts_by_key: dict[str, tuple] = {}
+        self.warned: dict[str, list[str]] = {}  # warning text -> where it applies, reported once with a count
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -126,6 +127,7 @@ class _Lowering:
                 lowered[built.name] = built
         self.platform.check_unused({c.executor for c in self.components.values() if c.executor}, set(self.ir.executors))
         run_config = self.platform.run_config()
+        self.ignored_fields()
         self.out.raise_if_any()
         root_iface = interface(self.ir.root.interface)
         return p.Plan(
@@ -141,7 +143,38 @@ class _Lowering:
             platform=self.ir.platform,
             source=self.file,
             run_config=run_config,
+            warnings=self.warnings(),
         )
+
+    # -- fields compiled without their effect (docs/ir-coverage.md, status "warned") -------------
+
+    def warn(self, text: str, where: str) -> None:
+        self.warned.setdefault(text, []).append(where)
+
+    def warnings(self) -> tuple[str, ...]:
+        out = []
+        for text, places in self.warned.items():
+            shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+            out.append(f"{text} ({len(places)} {'place' if len(places) == 1 else 'places'}: {shown})")
+        return tuple(out)
+
+    def ignored_fields(self) -> None:
+        for key, comp in sorted(self.components.items()):
+            for name, spec in sorted(comp.interface.out_artifacts.items()):
+                if spec.metadata:
+                    self.warn("output artifact metadata in the component's outputDefinitions is not given to the "
+                              "component (it starts with empty metadata)", f"{key}.{name}")
+            for name, spec in sorted(comp.interface.in_params.items()):
+                if spec.literals is not None:
+                    self.warn("the allowed values of a parameter (dsl.Literal) are not checked", f"{key}.{name}")
+        for key, executor in sorted(self.ir.executors.items()):
+            if executor.importer is not None and executor.importer.download_to_workspace:
+                self.warn("importer download_to_workspace: the artifact is not copied into the KFP workspace; "
+                          "downstream tasks read it from its URI", key)
+        for name in sorted((self.ir.platform or {}).get("platforms") or {}):
+            if name != "kubernetes":
+                self.warn(f"platform settings for {name!r} are ignored: only 'kubernetes' applies off KFP's "
+                          "hosted backends", "platforms")
 
     # -- components ---------------------------------------------------------------------------
 
@@ -407,6 +440,10 @@ class _Lowering:
             return p.FromInput(spec.name, selector)
         if spec.kind == "task_output":
             return self.from_task(dag, spec.producer, spec.key, selector)
+        if spec.kind == "runtime_parameter":
+            self.out.add("KFPC316", f"runtimeValue.runtimeParameter ({spec.name!r}) cannot supply a task's value; "
+                         "KFP's driver fails such inputs at run time", spec.path)
+            return p.Constant("")
         if spec.kind == "final_status":
             producer = dag.tasks[spec.producer]
             return p.FinalStatus(spec.producer, producer.display_name)

@@ -458,6 +458,7 @@ class Plan(Record):
     platform: Mapping[str, Any] | None
     source: str  # file name, for messages
     run_config: "RunConfig | None" = None  # kfp-kubernetes pipelineConfig
+    warnings: tuple[str, ...] = ()  # what the IR asks for that the plan leaves out (docs/ir-coverage.md)
 
     def component(self, name: str) -> Component:
         return self.components[name]
