@@ -11,8 +11,8 @@ Usage: python docs/generate_ir_coverage.py [--check]
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import GOLDEN, REPO
 
 import kfpc
 from kfpc.errors import CODES, KfpcError
-from conftest import GOLDEN, REPO
 
 HELLO = yaml.safe_load((GOLDEN / "hello_container" / "pipeline.yaml").read_text("utf-8"))
 STATUS = re.compile(r"^(supported|warned|unused|refused KFPC\d{3})$")
