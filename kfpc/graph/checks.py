@@ -29,9 +29,6 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
         out.add("KFPC308", "components instantiate each other in a cycle: " + " -> ".join(cycle),
                 components[cycle[0]].path)
     for key, comp in sorted(components.items()):
-        if comp.passthroughs:
-            out.add("KFPC316", f"component {key!r} asks for TaskConfig passthrough (task_config_passthroughs), "
-                    "which kfpc does not support yet", comp.path + ("taskConfigPassthroughs",))
         if comp.dag is not None:
             _check_dag(comp, components, out)
         elif comp.executor is not None:

@@ -19,7 +19,7 @@ from kfpc.errors import Collector, did_you_mean, format_path
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
-from kfpc.plan import cachekey, conditions, placeholders
+from kfpc.plan import cachekey, conditions, placeholders, taskconfig
 from kfpc.plan import model as p
 from kfpc.plan.platform import PlatformLowering
 from kfpc.plan.values import text_form
@@ -35,6 +35,8 @@ def lower(ir: m.Pipeline, file: str | None = None) -> p.Plan:
 
 
 def param_type(text: str) -> p.ParamType:
+    if text == "TASK_CONFIG":
+        return p.ParamType.STRUCT  # dsl.TaskConfig: a JSON object the component reads as a dict
     try:
         return p.ParamType(text)
     except ValueError:
@@ -112,6 +114,8 @@ class _Lowering:
         self.names: dict[str, str] = {}
         self._containers: dict[tuple, tuple] = {}
         self._parts_by_key: dict[str, tuple] = {}
+        # component key (and memo key) -> (env, resources) as written, before passthrough (taskconfig.py)
+        self._task_config_parts: dict[Any, tuple] = {}
         self.warned: dict[str, list[str]] = {}  # warning text -> where it applies, reported once with a count
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
@@ -206,10 +210,11 @@ class _Lowering:
         c = executor.container
         assert c is not None
         iface_text = cachekey.canonical(_interface_json(comp.interface))
-        memo_key = (c.image, c.command, c.args, c.env, cachekey.canonical(c.resources), iface_text)
+        memo_key = (c.image, c.command, c.args, c.env, cachekey.canonical(c.resources), iface_text, comp.passthroughs)
         hit = self._containers.get(memo_key)
         if hit is not None:
             self._parts_by_key[comp.key] = hit
+            self._task_config_parts[comp.key] = self._task_config_parts[("memo",) + memo_key]
             return hit
         problems_before = len(self.out.items)
         iface = interface(comp.interface)
@@ -218,6 +223,10 @@ class _Lowering:
         image = self.text(c.image, c.path + ("image",))
         env = tuple((n, self.text(v, c.path + ("env", i, "value"))) for i, (n, v) in enumerate(c.env))
         resources = self.resources(c.resources, c.path + ("resources",))
+        _, on_pod = taskconfig.options(comp.passthroughs)
+        for field in taskconfig.unknown_fields(comp.passthroughs):
+            self.out.add("KFPC316", f"unknown TaskConfig passthrough field {field!r} (known: "
+                         f"{', '.join(taskconfig.FIELDS)})", comp.path + ("taskConfigPassthroughs",))
         leaves = [leaf for a in command + args for leaf in placeholders.walk(a)]
         self.check_refs(iface, leaves, c.path)
         # Inputs the executor reads but the component does not declare (set_container_image, f-strings).
@@ -233,9 +242,14 @@ class _Lowering:
                              (isinstance(leaf, (p.InputArtifactRef, p.OutputArtifactRef)) and leaf.attr == "list")
                              for leaf in leaves)
         digest = cachekey.work_digest(iface_text, c.image, c.command, c.args, cachekey.canonical(c.env))
-        hit = (iface, image, command, args, env, resources, needs_launcher, digest)
+        # Env and resources passed through without apply_to_task reach the component only (TaskConfig).
+        pod_env = env if taskconfig.ENV in on_pod else ()
+        pod_resources = resources if taskconfig.RESOURCES in on_pod else p.Resources()
+        hit = (iface, image, command, args, pod_env, pod_resources, needs_launcher, digest)
+        self._task_config_parts[comp.key] = (env, resources)
         if len(self.out.items) == problems_before:  # a copy must report its own problems at its own path
             self._containers[memo_key] = hit
+            self._task_config_parts[("memo",) + memo_key] = (env, resources)
         self._parts_by_key[comp.key] = hit
         return hit
 
@@ -381,8 +395,28 @@ class _Lowering:
             return self.param_source(ref, parent, dag, p.ParamType.STRING)
 
         k8s = self.platform.task(target.executor, resolve) if target.executor else None
+        claim = False
+        if executor is not None and executor.container is not None:
+            params, k8s, claim = self.task_config(target, params, k8s)
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
-                      condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s)
+                      condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s,
+                      claim)
+
+    def task_config(self, target: m.Component, params: tuple[p.ParamBinding, ...],
+                    k8s: Any) -> tuple[tuple[p.ParamBinding, ...], Any, bool]:
+        """Give `dsl.TaskConfig` inputs their value and keep passed-through fields off the pod (taskconfig.py)."""
+        enabled, on_pod = taskconfig.options(target.passthroughs)
+        wanted = sorted(n for n, d in target.interface.in_params.items() if d.type == "TASK_CONFIG")
+        workspace = _uses_workspace(params) and taskconfig.VOLUMES in enabled and bool(wanted)
+        if wanted:
+            env, resources = self._task_config_parts[target.key]
+            by_name = {b.name: b.source for b in params}
+            value = taskconfig.value(enabled, env, resources, k8s, workspace,
+                                     lambda name: by_name.get(name, p.Constant("")))
+            params = tuple(sorted([b for b in params if b.name not in wanted]
+                                  + [p.ParamBinding(n, p.ParamType.STRUCT, value) for n in wanted],
+                                  key=lambda b: b.name))
+        return params, taskconfig.strip_pod(k8s, on_pod), workspace
 
     def platform_input(self, ref: m.ParamInput, parent: m.Component) -> m.ParamInput | None:
         """kfp-kubernetes names a loop item's field `loop-item-param-N-subvar-FIELD`, which no component
@@ -565,6 +599,19 @@ class _SiblingRef:
 
     def __init__(self, name: str):
         self.name = name
+
+
+def _uses_workspace(params: tuple[p.ParamBinding, ...]) -> bool:
+    """KFP mounts its workspace in a pod whose inputs name it (driver.go needsWorkspaceMount @2.17.0)."""
+    for b in params:
+        parts = b.source.parts if isinstance(b.source, p.Interpolation) else (b.source,)
+        for part in parts:
+            value = part.value if isinstance(part, p.Constant) else part
+            if isinstance(value, p.Runtime) and value.kind is p.RuntimeKind.WORKSPACE_PATH:
+                return True
+            if isinstance(value, str) and ("{{$.workspace_path}}" in value or "/kfp-workspace" in value):
+                return True
+    return False
 
 
 def _interface_json(iface: m.Interface) -> dict[str, Any]:

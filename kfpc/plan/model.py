@@ -415,6 +415,8 @@ class Task(Record):
     caching: Caching | None = None
     path: str = ""  # IR path, for messages
     k8s: "TaskK8s | None" = None  # kfp-kubernetes settings of the task's pod
+    # A dsl.TaskConfig input names KFP's workspace claim as Argo names it (<run>-kfp-workspace).
+    task_config_claim: bool = False
 
     def param(self, name: str) -> ParamBinding | None:
         return next((b for b in self.params if b.name == name), None)

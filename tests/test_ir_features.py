@@ -1,0 +1,81 @@
+"""IR features that real pipelines use and kfpc once dropped or refused (issue: IR coverage, parts 2-3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+import kfpc
+
+FIXTURES = REPO / "tests" / "ir_fixtures"
+
+
+def templates(wf: dict) -> dict[str, dict]:
+    return {t["name"]: t for t in wf["spec"]["templates"]}
+
+
+# -- TaskConfig passthrough ----------------------------------------------------------------------
+
+
+def test_task_config_reaches_the_component_as_kfp_builds_it(tmp_path: Path) -> None:
+    """The sample's own component asserts the whole TaskConfig value (as KFP's driver builds it) and
+    that ENV, applied to the task too, is in its environment."""
+    pytest.importorskip("kfp.dsl.executor_main")
+    from test_launcher import run_task
+
+    wf = kfpc.compile_file(str(FIXTURES / "task_config.yaml")).documents[0]
+    tasks = {"tasks.createpvc.outputs.parameters.name": "kubernetes-task-config-pvc"}
+    proc, _ = run_task(wf, "echo-task-config", tmp_path, {}, tasks)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "'claimName': 'wf-1-kfp-workspace'" in proc.stdout  # Argo's name for KFP's workspace claim
+
+
+def test_task_config_fields_not_applied_to_the_task_stay_off_its_pod() -> None:
+    wf = kfpc.compile_file(str(FIXTURES / "task_config.yaml")).documents[0]
+    echo = templates(wf)["echo-task-config"]
+    assert "resources" not in echo["container"]
+    assert not {"nodeSelector", "tolerations", "affinity", "podSpecPatch"} & set(echo)
+    mounts = echo["container"].get("volumeMounts", []) + [v for v in echo.get("volumes", [])]
+    assert not any(m.get("mountPath") == "/data" or "persistentVolumeClaim" in m for m in mounts)
+    assert {"name": "ENV1", "value": "val1"} in echo["container"]["env"]  # applyToTask: true
+
+
+def test_without_passthrough_everything_stays_on_the_pod_and_task_config_is_empty() -> None:
+    docs = list(yaml.safe_load_all((FIXTURES / "task_config.yaml").read_text("utf-8")))
+    del docs[0]["components"]["comp-echo-task-config"]["taskConfigPassthroughs"]
+    wf = kfpc.compile_text(yaml.safe_dump(docs[0]) + "---\n" + yaml.safe_dump(docs[1])).documents[0]
+    echo = templates(wf)["echo-task-config"]
+    assert echo["container"]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    root = templates(wf)[wf["spec"]["entrypoint"]]
+    task = next(t for t in root["dag"]["tasks"] if t["name"] == "echo-task-config")
+    value = next(a["value"] for a in task["arguments"]["parameters"] if a["name"] == "task_config")
+    assert json.loads(value) == {"affinity": None, "tolerations": None, "nodeSelector": None, "env": None,
+                                 "volumes": None, "volumeMounts": None, "resources": {}}
+
+
+def test_task_config_on_tekton() -> None:
+    """Tekton's KFP workspace is a directory of the run's volume: no claim to hand on, so refused;
+    without the workspace the value is built as on Argo."""
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_file(str(FIXTURES / "task_config.yaml"), "tekton")
+    assert info.value.code == "KFPC400" and "TaskConfig" in str(info.value)
+    docs = list(yaml.safe_load_all((FIXTURES / "task_config.yaml").read_text("utf-8")))
+    docs[0]["root"]["dag"]["tasks"]["echo-task-config"]["inputs"]["parameters"]["workspace_path"] = {
+        "runtimeValue": {"constant": "/tmp"}}
+    run = kfpc.compile_text(yaml.safe_dump(docs[0]) + "---\n" + yaml.safe_dump(docs[1]), "tekton").documents[-1]
+    specs = [json.loads(e["value"]) for t in run["spec"]["pipelineSpec"]["tasks"] for s in t["taskSpec"]["steps"]
+             for e in s.get("env", []) if e["name"] == "KFPC_SPEC"]
+    given = next(q for spec in specs for q in spec.get("p", []) if q[0] == "task_config")
+    assert '"nodeSelector":{"disktype":"ssd"}' in json.dumps(given[2], separators=(",", ":")).replace('\\"', '"')
+
+
+def test_unknown_passthrough_field_is_refused() -> None:
+    docs = list(yaml.safe_load_all((FIXTURES / "task_config.yaml").read_text("utf-8")))
+    docs[0]["components"]["comp-echo-task-config"]["taskConfigPassthroughs"].append({"field": "GPU"})
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(yaml.safe_dump(docs[0]))
+    assert info.value.code in ("KFPC200", "KFPC316")
