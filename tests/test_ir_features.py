@@ -79,3 +79,53 @@ def test_unknown_passthrough_field_is_refused() -> None:
     with pytest.raises(kfpc.KfpcError) as info:
         kfpc.compile_text(yaml.safe_dump(docs[0]))
     assert info.value.code in ("KFPC200", "KFPC316")
+
+
+# -- dsl.Literal parameters ----------------------------------------------------------------------
+
+
+def test_literal_parameter_outside_its_list_is_a_usage_error() -> None:
+    from kfpc.backend import Options
+    from kfpc.errors import UsageError
+
+    plan, _ = kfpc.load_plan(str(FIXTURES / "literal_input.yaml"))
+    with pytest.raises(UsageError) as info:
+        kfpc.compile_plan(plan, "argo", Options(params=(("environment", "zzz"),)))
+    assert info.value.exit_status == 2
+    assert "'dev', 'staging', 'prod'" in str(info.value) and "'zzz'" in str(info.value)
+    wf = kfpc.compile_plan(plan, "argo", Options(params=(("environment", "prod"),))).documents[0]
+    assert wf["spec"]["arguments"]["parameters"] == [{"name": "environment", "value": "prod",
+                                                      "enum": ["dev", "staging", "prod"]}]
+
+
+def test_literal_numbers_compare_as_kfp_does() -> None:
+    from kfpc.plan.arguments import allowed
+
+    assert allowed(1, 1.0) and not allowed(True, 1) and not allowed(1, True) and allowed("a", "a")
+
+
+@pytest.mark.parametrize("version", ["v1", "v0.59"])
+def test_tekton_checks_literal_values_at_run_time(tmp_path: Path, version: str) -> None:
+    pytest.importorskip("kfp.dsl.executor_main")
+    from tekton_sim import simulate
+
+    run = kfpc.compile_file(str(FIXTURES / "literal_input.yaml"), "tekton").documents[0]
+    bad = simulate(run, tmp_path / "bad", params={"environment": "zzz"}, version=version)
+    assert bad.status == "Failed" and not bad.ran("producer") and not bad.ran("consumer")
+    assert "allowed values are 'dev', 'staging', 'prod'" in json.dumps(
+        [s for state in bad.states.values() for r in state.runs for s in r.steps])
+    good = simulate(run, tmp_path / "good", params={"environment": "dev"}, version=version)
+    # Tekton's reason for a successful run with a skipped task (the check) is Completed.
+    assert good.status == "Completed" and good.ran("consumer") and not good.ran("literal-environment")
+
+
+def test_literal_component_inputs_check_constants_and_warn_about_run_time_values() -> None:
+    doc = yaml.safe_load((FIXTURES / "literal_input.yaml").read_text("utf-8"))
+    doc["components"]["comp-consumer"]["inputDefinitions"]["parameters"]["input_value"]["literals"] = ["a", "b"]
+    warnings = kfpc.compile_text(yaml.safe_dump(doc)).warnings
+    assert any("dsl.Literal" in w and "consumer.input_value" in w for w in warnings), warnings
+    doc["root"]["dag"]["tasks"]["consumer"]["inputs"]["parameters"]["input_value"] = {"runtimeValue": {"constant": "c"}}
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(yaml.safe_dump(doc))
+    assert info.value.code == "KFPC313" and "'a', 'b'" in str(info.value)
+    assert info.value.diagnostics[0].path[-1] == "input_value"

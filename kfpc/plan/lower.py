@@ -89,8 +89,9 @@ def interface(iface: m.Interface) -> p.Interface:
     def param(d: m.ParamDef) -> p.Param:
         ptype = param_type(d.type)
         has_default = d.default is not m.MISSING and d.default is not None
+        literals = tuple(normalize(v, ptype) for v in d.literals) if d.literals is not None else None
         return p.Param(d.name, ptype, normalize(d.default, ptype) if has_default else None, has_default,
-                       d.optional, d.description)
+                       d.optional, d.description, literals)
 
     def artifact(a: m.ArtifactDef) -> p.Artifact:
         return p.Artifact(a.name, p.ArtifactType(a.schema_title, a.schema_version), a.is_list, a.optional,
@@ -168,9 +169,6 @@ class _Lowering:
                 if spec.metadata:
                     self.warn("output artifact metadata in the component's outputDefinitions is not given to the "
                               "component (it starts with empty metadata)", f"{key}.{name}")
-            for name, spec in sorted(comp.interface.in_params.items()):
-                if spec.literals is not None:
-                    self.warn("the allowed values of a parameter (dsl.Literal) are not checked", f"{key}.{name}")
         for key, executor in sorted(self.ir.executors.items()):
             if executor.importer is not None and executor.importer.download_to_workspace:
                 self.warn("importer download_to_workspace: the artifact is not copied into the KFP workspace; "
@@ -442,6 +440,8 @@ class _Lowering:
         bindings: dict[str, p.ParamSource] = {}
         for name, source in raw.items():
             bindings[name] = self.resolve_siblings(source, raw, task.params[name].path)
+            if name in declared and declared[name].literals is not None:
+                self.check_literal(declared[name], bindings[name], parent, task, target)
         item = task.iterator.item_input if task.iterator else None
         for name, spec in declared.items():
             if name in bindings or name == item:
@@ -451,6 +451,28 @@ class _Lowering:
                 bindings[name] = p.Constant(normalize(spec.default, ptype))
                 types[name] = ptype
         return tuple(p.ParamBinding(n, types[n], bindings[n]) for n in sorted(bindings))
+
+    def check_literal(self, spec: m.ParamDef, source: p.ParamSource, parent: m.Component, task: m.Task,
+                      target: m.Component) -> None:
+        """dsl.Literal inputs: constants are checked here; pipeline parameters with the same list are
+        checked when the run is submitted (-p, Argo's enum, Tekton's check task); anything else
+        KFP's driver would check at run time, which kfpc cannot (a warning)."""
+        from kfpc.plan.arguments import allowed
+
+        ptype = param_type(spec.type)
+        literals = [normalize(v, ptype) for v in spec.literals or ()]
+        if isinstance(source, p.Constant):
+            if not any(allowed(source.value, v) for v in literals):
+                self.out.add("KFPC313", f"{text_form(source.value)!r} is not one of the values input {spec.name!r} of "
+                             f"{target.key!r} allows ({', '.join(repr(text_form(v)) for v in literals)})",
+                             task.params[spec.name].path)
+            return
+        outer = parent.interface.in_params.get(source.name) if isinstance(source, p.FromInput) else None
+        if outer is not None and not source.selector and outer.literals is not None and all(
+                any(allowed(normalize(v, ptype), w) for w in literals) for v in outer.literals):
+            return
+        self.warn("values of inputs limited to dsl.Literal that are computed at run time are not checked "
+                  "against the list", f"{task.key}.{spec.name}")
 
     def source_type(self, spec: m.ParamInput, parent: m.Component, dag: m.Dag) -> p.ParamType:
         if spec.kind == "component_input" and spec.name in parent.interface.in_params and not spec.selector:

@@ -43,6 +43,7 @@ class Param(Record):
     has_default: bool = False
     optional: bool = False
     description: str = ""
+    literals: tuple[Any, ...] | None = None  # the only values allowed (dsl.Literal), in the IR's order
 
     @property
     def required(self) -> bool:
