@@ -129,3 +129,62 @@ def test_literal_component_inputs_check_constants_and_warn_about_run_time_values
         kfpc.compile_text(yaml.safe_dump(doc))
     assert info.value.code == "KFPC313" and "'a', 'b'" in str(info.value)
     assert info.value.diagnostics[0].path[-1] == "input_value"
+
+
+# -- the SDK's OutputPath quirk in container components -------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["argo", "tekton"])
+def test_output_path_of_a_container_component_is_the_artifact_path(backend: str) -> None:
+    result = kfpc.compile_file(str(FIXTURES / "output_path_container.yaml"), backend)
+    quirk = [w for w in result.warnings if "output parameter placeholder" in w]
+    assert len(quirk) == 1 and "comp-train.model_path" in quirk[0]
+    assert "model_path" in json.dumps(result.documents)
+
+
+def test_output_path_runs_and_hands_the_artifact_on(tmp_path: Path) -> None:
+    pytest.importorskip("kfp.dsl.executor_main")
+    from tekton_sim import simulate
+
+    run = kfpc.compile_file(str(FIXTURES / "output_path_container.yaml"), "tekton").documents[0]
+    outcome = simulate(run, tmp_path, params={"epochs": "7"}, version="v1")
+    assert outcome.status == "Succeeded", {n: s.status for n, s in outcome.states.items()}
+    assert "epochs=7" in outcome.stdout("show")
+
+
+def test_unknown_output_placeholder_points_at_the_argument() -> None:
+    doc = yaml.safe_load((FIXTURES / "output_path_container.yaml").read_text("utf-8"))
+    args = doc["deploymentSpec"]["executors"]["exec-train"]["container"]["args"]
+    args[1] = "{{$.outputs.parameters['nothing'].output_file}}"
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(yaml.safe_dump(doc))
+    diag = info.value.diagnostics[0]
+    assert diag.code == "KFPC304" and diag.path[-2:] == ("args", 1) and diag.line is not None
+
+
+# -- booleans written as numbers by old SDKs ------------------------------------------------------
+
+
+def _boolean_ir(default: object, constant: object) -> dict:
+    doc = yaml.safe_load((REPO / "golden" / "hello_container" / "pipeline.yaml").read_text("utf-8"))
+    doc["root"]["inputDefinitions"]["parameters"]["flag"] = {"parameterType": "BOOLEAN", "defaultValue": default}
+    doc["components"]["comp-echo"]["inputDefinitions"]["parameters"]["on"] = {"parameterType": "BOOLEAN"}
+    doc["deploymentSpec"]["executors"]["exec-echo"]["container"]["args"].append("{{$.inputs.parameters['on']}}")
+    doc["root"]["dag"]["tasks"]["echo"]["inputs"]["parameters"]["on"] = {"runtimeValue": {"constant": constant}}
+    return doc
+
+
+def test_booleans_written_as_numbers_are_read_with_one_warning() -> None:
+    result = kfpc.compile_text(yaml.safe_dump(_boolean_ir(1.0, 0.0)))
+    found = [w for w in result.warnings if "BOOLEAN value written as 1.0 or 0.0" in w]
+    assert len(found) == 1 and "2 places" in found[0], result.warnings
+    wf = result.documents[0]
+    assert {"name": "flag", "value": "true"} in wf["spec"]["arguments"]["parameters"]
+    assert "false" in json.dumps(wf["spec"]["templates"])
+
+
+@pytest.mark.parametrize("bad", [2.0, "yes", 0.5])
+def test_other_non_booleans_stay_errors(bad: object) -> None:
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(yaml.safe_dump(_boolean_ir(True, bad)))
+    assert info.value.code == "KFPC313"

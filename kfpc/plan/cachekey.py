@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from kfpc.plan.model import Caching, Constant, ParamBinding, ArtifactBinding
+from kfpc.plan.model import ArtifactBinding, Caching, Constant, ParamBinding
 
 VERSION = 1
 

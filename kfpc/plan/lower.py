@@ -49,11 +49,17 @@ def normalize(value: Any, ptype: p.ParamType) -> Any:
     protobuf JSON, which writes `1.0` as `1`, so a `List[int]` component gets ints there too."""
     if ptype is p.ParamType.INTEGER and isinstance(value, float) and value.is_integer():
         return int(value)
+    if ptype is p.ParamType.BOOLEAN and legacy_boolean(value):
+        return value == 1  # 2.0.0-beta SDKs wrote booleans as 1.0 / 0.0 (lowering warns)
     if ptype is p.ParamType.DOUBLE and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if ptype in (p.ParamType.LIST, p.ParamType.STRUCT):
         return _whole_numbers(value)
     return value
+
+
+def legacy_boolean(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1)
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -122,7 +128,7 @@ class _Lowering:
         namer = names.Namer()
         self.names["root"] = namer.name("root")
         for key in sorted(ir.components):
-            self.names[key] = namer.name(key[5:] if key.startswith("comp-") else key)
+            self.names[key] = namer.name(key.removeprefix("comp-"))
 
     def run(self) -> p.Plan:
         lowered: dict[str, p.Component] = {}
@@ -163,8 +169,14 @@ class _Lowering:
             out.append(f"{text} ({len(places)} {'place' if len(places) == 1 else 'places'}: {shown})")
         return tuple(out)
 
+    def warn_legacy_boolean(self, where: str) -> None:
+        self.warn("a BOOLEAN value written as 1.0 or 0.0 (as 2.0.0-beta SDKs did) is read as true or false", where)
+
     def ignored_fields(self) -> None:
         for key, comp in sorted(self.components.items()):
+            for name, spec in sorted(comp.interface.in_params.items()):
+                if spec.type == "BOOLEAN" and spec.default is not m.MISSING and legacy_boolean(spec.default):
+                    self.warn_legacy_boolean(f"{key}.{name}")
             for name, spec in sorted(comp.interface.out_artifacts.items()):
                 if spec.metadata:
                     self.warn("output artifact metadata in the component's outputDefinitions is not given to the "
@@ -225,8 +237,12 @@ class _Lowering:
         for field in taskconfig.unknown_fields(comp.passthroughs):
             self.out.add("KFPC316", f"unknown TaskConfig passthrough field {field!r} (known: "
                          f"{', '.join(taskconfig.FIELDS)})", comp.path + ("taskConfigPassthroughs",))
+        command = tuple(self.output_path_quirk(iface, a, c.path + ("command", i), comp.key) for i, a in enumerate(command))
+        args = tuple(self.output_path_quirk(iface, a, c.path + ("args", i), comp.key) for i, a in enumerate(args))
+        for part, items in (("command", command), ("args", args)):
+            for i, a in enumerate(items):
+                self.check_refs(iface, list(placeholders.walk(a)), c.path + (part, i))
         leaves = [leaf for a in command + args for leaf in placeholders.walk(a)]
-        self.check_refs(iface, leaves, c.path)
         # Inputs the executor reads but the component does not declare (set_container_image, f-strings).
         declared = {q.name for q in iface.in_params}
         referenced = {leaf.name for leaf in leaves if isinstance(leaf, p.InputValue)}
@@ -254,6 +270,20 @@ class _Lowering:
     @staticmethod
     def templates(res: p.Resources) -> list[p.TextTemplate]:
         return [getattr(res, f) for f in res.__dataclass_fields__ if getattr(res, f) is not None]
+
+    def output_path_quirk(self, iface: p.Interface, arg: p.Arg, path: m.Path, component: str) -> p.Arg:
+        """kfp's container components write `dsl.OutputPath('Model')` as an output *parameter* file
+        placeholder while declaring an output *artifact* of that name; KFP's launcher then fills in
+        the artifact's local path. Read it that way, and say so once per component."""
+        def fix(leaf: p.Arg) -> p.Arg:
+            if isinstance(leaf, p.OutputParamFile) and iface.out_param(leaf.name) is None \
+                    and iface.out_artifact(leaf.name) is not None:
+                self.warn("an output parameter placeholder ({{$.outputs.parameters['NAME'].output_file}}) names an "
+                          "output artifact: kfp writes dsl.OutputPath('Type') of a container component this way; "
+                          "the artifact's local path is used, as KFP's launcher does", f"{component}.{leaf.name}")
+                return p.OutputArtifactRef(leaf.name, "path")
+            return leaf
+        return placeholders.map_leaves(arg, fix)
 
     def check_refs(self, iface: p.Interface, leaves: list[Any], path: m.Path) -> None:
         for leaf in leaves:
@@ -503,6 +533,8 @@ class _Lowering:
         if spec.kind == "final_status":
             producer = dag.tasks[spec.producer]
             return p.FinalStatus(spec.producer, producer.display_name)
+        if ptype is p.ParamType.BOOLEAN and legacy_boolean(spec.value):
+            self.warn_legacy_boolean(format_path(spec.path))
         value = normalize(spec.value, ptype)
         problem = type_problem(value, ptype)
         if problem and not (isinstance(value, str) and "{{$" in value):
@@ -532,9 +564,7 @@ class _Lowering:
         parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
         out: list[Any] = []
         for part in parts:
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, p.Runtime):
+            if isinstance(part, str) or isinstance(part, p.Runtime):
                 out.append(part)
             elif isinstance(part, p.InputValue):
                 out.append(_SiblingRef(part.name))

@@ -11,10 +11,22 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from kfpc.plan.model import (Arg, Concat, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
-                             InputValue, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
+from kfpc.plan.model import (
+    Arg,
+    Concat,
+    ExecutorInput,
+    ExecutorOutputFile,
+    IfPresent,
+    InputArtifactRef,
+    InputValue,
+    OutputArtifactRef,
+    OutputParamFile,
+    Runtime,
+    RuntimeKind,
+)
 
 _PLACEHOLDER = re.compile(r"\{\{\$(?P<body>[^{}]*)\}\}")
 _NAME = r"""\[\s*(?:'(?P<{0}1>[^']*)'|"(?P<{0}2>[^"]*)")\s*\]"""
@@ -127,6 +139,19 @@ def walk(arg: Arg):
             yield from walk(part)
     else:
         yield arg
+
+
+def map_leaves(arg: Arg, fn: Callable[[Arg], Arg]) -> Arg:
+    """The same tree with every leaf replaced by fn(leaf); unchanged trees are returned as they are."""
+    if isinstance(arg, Concat):
+        parts = tuple(map_leaves(part, fn) for part in arg.parts)
+        return arg if all(a is b for a, b in zip(parts, arg.parts)) else Concat(parts)
+    if isinstance(arg, IfPresent):
+        then = tuple(map_leaves(part, fn) for part in arg.then)
+        otherwise = tuple(map_leaves(part, fn) for part in arg.otherwise)
+        same = all(a is b for a, b in zip(then + otherwise, arg.then + arg.otherwise))
+        return arg if same else IfPresent(arg.name, then, otherwise)
+    return fn(arg)
 
 
 def launcher_tree(arg: Arg, runtime: Callable[[Runtime], Any]) -> Any:

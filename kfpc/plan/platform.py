@@ -9,7 +9,8 @@ dropped. Names and JSON objects taken from parameters (`secretNameParameter`, `n
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from kfpc.errors import Collector, did_you_mean
 from kfpc.plan import k8s
