@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from typing import Any
+from typing import Any, Iterable
 
-from kfpc.plan.model import ArtifactBinding, Caching, Constant, ParamBinding
+from kfpc.plan.model import Caching, Constant, ParamBinding, ArtifactBinding
 
 VERSION = 1
 

@@ -10,7 +10,7 @@ hand-written IR uses them; anything else is a clear error, never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from typing import Callable
 
 from kfpc.plan.model import And, Compare, Expr, Literal, Not, Operand, Or, ParamType
 

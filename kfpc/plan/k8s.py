@@ -7,9 +7,8 @@ sources, resolved like task inputs. Backends place them where their engine appli
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Mapping, Union
 
 from kfpc.records import Record
 
@@ -28,7 +27,7 @@ class EnvFrom(Record):
     """Env vars read from keys of a Secret or ConfigMap."""
 
     kind: str  # "secret" | "configMap"
-    name: ParamSource
+    name: "ParamSource"
     keys: tuple[KeyToEnv, ...]
     optional: bool | None = None
 
@@ -46,14 +45,14 @@ class ObjectVolume(Record):
     """A Secret or ConfigMap mounted as files."""
 
     kind: str  # "secret" | "configMap"
-    name: ParamSource
+    name: "ParamSource"
     mount_path: str
     optional: bool | None = None
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class PvcVolume(Record):
-    name: ParamSource  # the claim's name
+    name: "ParamSource"  # the claim's name
     mount_path: str
     sub_path: str = ""
 
@@ -146,15 +145,15 @@ class TaskK8s(Record):
     field_env: tuple[FieldEnv, ...] = ()
     volumes: tuple[Volume, ...] = ()
     node_selector: Mapping[str, str] | None = None
-    node_selector_json: ParamSource | None = None
+    node_selector_json: "ParamSource | None" = None
     tolerations: tuple[Toleration, ...] = ()
-    tolerations_json: tuple[ParamSource, ...] = ()
+    tolerations_json: tuple["ParamSource", ...] = ()
     node_affinity: tuple[NodeAffinity, ...] = ()
-    node_affinity_json: tuple[ParamSource, ...] = ()
+    node_affinity_json: tuple["ParamSource", ...] = ()
     pod_affinity: tuple[PodAffinity, ...] = ()
     labels: Mapping[str, str] | None = None
     annotations: Mapping[str, str] | None = None
-    image_pull_secrets: tuple[ParamSource, ...] = ()
+    image_pull_secrets: tuple["ParamSource", ...] = ()
     image_pull_policy: str | None = None
     timeout_seconds: int | None = None
     security_context: SecurityContext | None = None

@@ -128,7 +128,7 @@ class _Lowering:
         namer = names.Namer()
         self.names["root"] = namer.name("root")
         for key in sorted(ir.components):
-            self.names[key] = namer.name(key.removeprefix("comp-"))
+            self.names[key] = namer.name(key[5:] if key.startswith("comp-") else key)
 
     def run(self) -> p.Plan:
         lowered: dict[str, p.Component] = {}
@@ -564,7 +564,9 @@ class _Lowering:
         parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
         out: list[Any] = []
         for part in parts:
-            if isinstance(part, str) or isinstance(part, p.Runtime):
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, p.Runtime):
                 out.append(part)
             elif isinstance(part, p.InputValue):
                 out.append(_SiblingRef(part.name))

@@ -10,9 +10,8 @@ task carries its cache fingerprint. If a backend needs something that is not her
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Mapping, Union
 
 from kfpc.plan.k8s import RunConfig, TaskK8s
 from kfpc.records import Record
@@ -141,7 +140,7 @@ class Runtime(Record):
 class Interpolation(Record):
     """A string assembled at run time from literal text and other values (f-strings, placeholders)."""
 
-    parts: tuple[str | FromInput | FromTask | Runtime, ...]
+    parts: tuple[Union[str, "FromInput", "FromTask", "Runtime"], ...]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -212,23 +211,23 @@ class Literal(Record):
 @dataclass(frozen=True, eq=False, repr=False)
 class Compare(Record):
     op: str  # == != < <= > >=
-    left: Expr
-    right: Expr
+    left: "Expr"
+    right: "Expr"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Not(Record):
-    operand: Expr
+    operand: "Expr"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class And(Record):
-    operands: tuple[Expr, ...]
+    operands: tuple["Expr", ...]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Or(Record):
-    operands: tuple[Expr, ...]
+    operands: tuple["Expr", ...]
 
 
 Expr = Union[Operand, Literal, Compare, Not, And, Or]
@@ -275,21 +274,21 @@ class ExecutorOutputFile(Record):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Concat(Record):
-    parts: tuple[Arg, ...]
+    parts: tuple["Arg", ...]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class IfPresent(Record):
     name: str
-    then: tuple[Arg, ...]
-    otherwise: tuple[Arg, ...]
+    then: tuple["Arg", ...]
+    otherwise: tuple["Arg", ...]
 
 
 Arg = Union[str, InputValue, InputArtifactRef, OutputParamFile, OutputArtifactRef, ExecutorInput,
             ExecutorOutputFile, Runtime, Concat, IfPresent]
 
 # A text field that may embed input values, such as `image` or a resource quantity.
-TextTemplate = tuple[str | InputValue, ...]
+TextTemplate = tuple[Union[str, InputValue], ...]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -416,7 +415,7 @@ class Task(Record):
     retry: Retry | None = None
     caching: Caching | None = None
     path: str = ""  # IR path, for messages
-    k8s: TaskK8s | None = None  # kfp-kubernetes settings of the task's pod
+    k8s: "TaskK8s | None" = None  # kfp-kubernetes settings of the task's pod
     # A dsl.TaskConfig input names KFP's workspace claim as Argo names it (<run>-kfp-workspace).
     task_config_claim: bool = False
 
@@ -461,7 +460,7 @@ class Plan(Record):
     components: Mapping[str, Component]
     platform: Mapping[str, Any] | None
     source: str  # file name, for messages
-    run_config: RunConfig | None = None  # kfp-kubernetes pipelineConfig
+    run_config: "RunConfig | None" = None  # kfp-kubernetes pipelineConfig
     warnings: tuple[str, ...] = ()  # what the IR asks for that the plan leaves out (docs/ir-coverage.md)
 
     def component(self, name: str) -> Component:

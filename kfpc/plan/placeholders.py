@@ -11,22 +11,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Callable
 
-from kfpc.plan.model import (
-    Arg,
-    Concat,
-    ExecutorInput,
-    ExecutorOutputFile,
-    IfPresent,
-    InputArtifactRef,
-    InputValue,
-    OutputArtifactRef,
-    OutputParamFile,
-    Runtime,
-    RuntimeKind,
-)
+from kfpc.plan.model import (Arg, Concat, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
+                             InputValue, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
 
 _PLACEHOLDER = re.compile(r"\{\{\$(?P<body>[^{}]*)\}\}")
 _NAME = r"""\[\s*(?:'(?P<{0}1>[^']*)'|"(?P<{0}2>[^"]*)")\s*\]"""

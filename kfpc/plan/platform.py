@@ -9,8 +9,7 @@ dropped. Names and JSON objects taken from parameters (`secretNameParameter`, `n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from kfpc.errors import Collector, did_you_mean
 from kfpc.plan import k8s
