@@ -188,3 +188,51 @@ def test_other_non_booleans_stay_errors(bad: object) -> None:
     with pytest.raises(kfpc.KfpcError) as info:
         kfpc.compile_text(yaml.safe_dump(_boolean_ir(True, bad)))
     assert info.value.code == "KFPC313"
+
+
+# -- IR wrapped by KFP's own tools ---------------------------------------------------------------
+
+
+def _golden_docs(case: str) -> list[dict]:
+    return list(yaml.safe_load_all((REPO / "golden" / case / "pipeline.yaml").read_text("utf-8")))
+
+
+@pytest.mark.parametrize("backend", ["argo", "tekton"])
+def test_pipeline_version_manifest_is_unwrapped(backend: str) -> None:
+    ir, platform = _golden_docs("kubernetes_platform")
+    bare = kfpc.compile_text(yaml.safe_dump(ir) + "---\n" + yaml.safe_dump(platform), backend)
+    version = {"apiVersion": "pipelines.kubeflow.org/v2beta1", "kind": "PipelineVersion",
+               "metadata": {"name": "p"}, "spec": {"pipelineName": "p", "pipelineSpec": ir, "platformSpec": platform}}
+    pipeline = {"apiVersion": "pipelines.kubeflow.org/v2beta1", "kind": "Pipeline", "metadata": {"name": "p"}}
+    wrapped = kfpc.compile_text(yaml.safe_dump(pipeline) + "---\n" + yaml.safe_dump(version), backend)
+    assert wrapped.documents == bare.documents
+    assert any("PipelineVersion" in w for w in wrapped.warnings)
+
+
+def test_errors_inside_a_wrapper_point_at_its_lines() -> None:
+    (ir,) = _golden_docs("hello_container")
+    ir["root"]["dag"]["tasks"]["echo"]["componentRef"]["name"] = "comp-missing"
+    version = {"apiVersion": "pipelines.kubeflow.org/v2beta1", "kind": "PipelineVersion", "metadata": {"name": "p"},
+               "spec": {"pipelineSpec": ir}}
+    text = yaml.safe_dump(version, sort_keys=False)
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(text)
+    diag = info.value.diagnostics[0]
+    assert diag.code == "KFPC301" and "comp-missing" in text.splitlines()[diag.line - 1]
+
+
+def test_vertex_pipeline_job_values_become_the_run_values() -> None:
+    (ir,) = _golden_docs("hello_container")
+    job = {"displayName": "hello", "pipelineSpec": ir,
+           "runtimeConfig": {"gcsOutputDirectory": "gs://bucket/root", "parameterValues": {"message": "from the job"}}}
+    result = kfpc.compile_text(json.dumps(job))
+    wf = result.documents[0]
+    assert wf["spec"]["arguments"]["parameters"] == [{"name": "message", "value": "from the job"}]
+    from kfpc.compiler import plan_source
+    from kfpc.ir import load
+
+    assert plan_source(load.load_text("job.json", json.dumps(job)))[0].pipeline_root == "gs://bucket/root"
+    job["runtimeConfig"]["parameterValues"] = {"nope": 1}
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(json.dumps(job))
+    assert info.value.code == "KFPC313" and "nope" in str(info.value)
