@@ -236,3 +236,55 @@ def test_vertex_pipeline_job_values_become_the_run_values() -> None:
     with pytest.raises(kfpc.KfpcError) as info:
         kfpc.compile_text(json.dumps(job))
     assert info.value.code == "KFPC313" and "nope" in str(info.value)
+
+
+# -- Vertex AI features: json_escape implemented, the rest refused once each -------------------------
+
+
+def _vertex_ir(args: list[str]) -> dict:
+    (doc,) = _golden_docs("hello_container")
+    container = doc["deploymentSpec"]["executors"]["exec-echo"]["container"]
+    container["image"], container["command"], container["args"] = "python:3.12", ["python3", "-c"], args
+    return doc
+
+
+def test_json_escape_embeds_values_in_a_json_payload(tmp_path: Path) -> None:
+    pytest.importorskip("kfp.dsl.executor_main")
+    from tekton_sim import simulate
+
+    program = ("import json, sys; p = json.loads(sys.argv[1]); print('MESSAGE', p['m']); "
+               "print('RAW', sys.argv[2]); print('INPUTS', json.loads(p['ei'])['inputs']['parameterValues'])")
+    payload = ('{"m": "{{$.inputs.parameters[\'message\'].json_escape[1]}}", "ei": "{{$.json_escape[1]}}"}')
+    doc = _vertex_ir([program, payload, "{{$.inputs.parameters['message'].json_escape[0]}}"])
+    run = kfpc.compile_text(yaml.safe_dump(doc), "tekton").documents[0]
+    message = 'say "hi"\\ there'
+    outcome = simulate(run, tmp_path, params={"message": message}, version="v1")
+    out = outcome.stdout("echo")
+    assert outcome.status == "Succeeded", out
+    assert f"MESSAGE {message}" in out and f"RAW {message}" in out
+    assert f"INPUTS {{'message': {message!r}}}" in out
+
+
+def test_vertex_only_placeholders_are_refused_once_with_a_count() -> None:
+    doc = _vertex_ir(["--project={{$.pipeline_google_cloud_project_id}}",
+                      "--where={{$.pipeline_google_cloud_location}}", "{{$.pipeline_google_cloud_project_id}}"])
+    doc["root"]["dag"]["tasks"]["echo"]["inputs"]["parameters"]["message"] = {
+        "runtimeValue": {"constant": "{{$.pipeline_google_cloud_project_id}}"}}
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(yaml.safe_dump(doc))
+    diags = info.value.diagnostics
+    assert [d.code for d in diags] == ["KFPC317", "KFPC317"], str(info.value)
+    project = next(d for d in diags if "project_id" in d.message)
+    assert "Vertex AI" in project.message and "3 uses" in project.message
+
+
+def test_custom_job_executors_are_refused_once_as_vertex_only() -> None:
+    (doc,) = _golden_docs("hello_container")
+    doc["deploymentSpec"]["executors"]["exec-echo"] = {"customJob": {"customJob": {"displayName": "x"}}}
+    doc["deploymentSpec"]["executors"]["exec-two"] = {"customJob": {"customJob": {"displayName": "y"}}}
+    doc["components"]["comp-two"] = {"executorLabel": "exec-two"}
+    doc["root"]["dag"]["tasks"]["two"] = {"componentRef": {"name": "comp-two"}, "taskInfo": {"name": "two"}}
+    with pytest.raises(kfpc.KfpcError) as info:
+        kfpc.compile_text(yaml.safe_dump(doc))
+    assert [d.code for d in info.value.diagnostics] == ["KFPC317"]
+    assert "Vertex AI only" in str(info.value) and "2 components" in str(info.value)

@@ -124,6 +124,7 @@ class _Lowering:
         # component key (and memo key) -> (env, resources) as written, before passthrough (taskconfig.py)
         self._task_config_parts: dict[Any, tuple] = {}
         self.warned: dict[str, list[str]] = {}  # warning text -> where it applies, reported once with a count
+        self.vertex: dict[str, list[m.Path]] = {}  # Vertex-AI-only feature -> where it is used
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -139,6 +140,9 @@ class _Lowering:
         self.platform.check_unused({c.executor for c in self.components.values() if c.executor}, set(self.ir.executors))
         run_config = self.platform.run_config()
         self.ignored_fields()
+        for name, spec in sorted(self.ir.root.interface.in_params.items()):
+            self.vertex_default(spec.default, ("root", "inputDefinitions", "parameters", name, "defaultValue"))
+        self.report_vertex_only()
         self.out.raise_if_any()
         root_iface = interface(self.ir.root.interface)
         return p.Plan(
@@ -158,6 +162,24 @@ class _Lowering:
         )
 
     # -- fields compiled without their effect (docs/ir-coverage.md, status "warned") -------------
+
+    def vertex_only(self, feature: str, path: m.Path) -> None:
+        """Vertex-AI-only features are refused once each, with a count, not once per use."""
+        self.vertex.setdefault(feature, []).append(path)
+
+    def vertex_default(self, value: Any, path: m.Path) -> None:
+        """A default such as Google Cloud Pipeline Components' `project` (the job's project on Vertex)."""
+        if isinstance(value, str):
+            for feature in placeholders.VERTEX_ONLY.values():
+                if feature in value:
+                    self.vertex_only(feature, path)
+
+    def report_vertex_only(self) -> None:
+        for feature, paths in self.vertex.items():
+            more = f" ({len(paths)} uses; the first is here)" if len(paths) > 1 else ""
+            self.out.add("KFPC317", f"{feature} is filled in by Vertex AI only; no other engine knows the job's "
+                         f"Google Cloud project or location{more}", paths[0],
+                         hint="pass the value as a pipeline parameter instead")
 
     def warn(self, text: str, where: str) -> None:
         self.warned.setdefault(text, []).append(where)
@@ -254,7 +276,7 @@ class _Lowering:
                                 iface.out_params, iface.out_artifacts)
         needs_launcher = any(isinstance(leaf, (p.ExecutorInput, p.ExecutorOutputFile)) or
                              (isinstance(leaf, (p.InputArtifactRef, p.OutputArtifactRef)) and leaf.attr == "list")
-                             for leaf in leaves)
+                             for leaf in leaves) or any(placeholders.escapes(a) for a in command + args)
         digest = cachekey.work_digest(iface_text, c.image, c.command, c.args, cachekey.canonical(c.env))
         # Env and resources passed through without apply_to_task reach the component only (TaskConfig).
         pod_env = env if taskconfig.ENV in on_pod else ()
@@ -300,6 +322,9 @@ class _Lowering:
     def arg(self, text: str, path: m.Path) -> p.Arg:
         try:
             return placeholders.parse_element(text)
+        except placeholders.VertexOnlyError as exc:
+            self.vertex_only(exc.feature, path)
+            return text
         except placeholders.PlaceholderError as exc:
             self.out.add("KFPC312", str(exc), path)
             return text
@@ -480,6 +505,7 @@ class _Lowering:
                 ptype = param_type(spec.type)
                 bindings[name] = p.Constant(normalize(spec.default, ptype))
                 types[name] = ptype
+                self.vertex_default(spec.default, task.path + ("inputs",))
         return tuple(p.ParamBinding(n, types[n], bindings[n]) for n in sorted(bindings))
 
     def check_literal(self, spec: m.ParamDef, source: p.ParamSource, parent: m.Component, task: m.Task,
@@ -540,7 +566,7 @@ class _Lowering:
         if problem and not (isinstance(value, str) and "{{$" in value):
             self.out.add("KFPC313", problem, spec.path)
         if isinstance(value, str) and "{{$" in value:
-            return self.interpolation(value)
+            return self.interpolation(value, spec.path)
         return p.Constant(value)
 
     def selector(self, spec: m.ParamInput) -> tuple[str | int, ...]:
@@ -556,9 +582,12 @@ class _Lowering:
             parts.append(int(idx) if idx else (dq or sq))
         return tuple(parts)
 
-    def interpolation(self, text: str) -> p.ParamSource:
+    def interpolation(self, text: str, path: m.Path = ()) -> p.ParamSource:
         try:
             parsed = placeholders.parse_string(text)
+        except placeholders.VertexOnlyError as exc:
+            self.vertex_only(exc.feature, path)
+            return p.Constant(text)
         except placeholders.PlaceholderError:
             return p.Constant(text)  # unknown `{{$...}}` text in a constant is the user's literal text
         parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)

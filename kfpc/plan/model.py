@@ -273,6 +273,15 @@ class ExecutorOutputFile(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
+class JsonEscape(Record):
+    """`{{$.json_escape[N]}}`, `{{$.inputs.parameters['x'].json_escape[N]}}`: the inner value's text,
+    escaped N times for a JSON string (Google Cloud Pipeline Components embed values in JSON payloads)."""
+
+    level: int
+    inner: "Arg"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Concat(Record):
     parts: tuple["Arg", ...]
 
@@ -285,7 +294,7 @@ class IfPresent(Record):
 
 
 Arg = Union[str, InputValue, InputArtifactRef, OutputParamFile, OutputArtifactRef, ExecutorInput,
-            ExecutorOutputFile, Runtime, Concat, IfPresent]
+            ExecutorOutputFile, Runtime, Concat, IfPresent, JsonEscape]
 
 # A text field that may embed input values, such as `image` or a resource quantity.
 TextTemplate = tuple[Union[str, InputValue], ...]
