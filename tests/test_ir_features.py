@@ -288,3 +288,20 @@ def test_custom_job_executors_are_refused_once_as_vertex_only() -> None:
         kfpc.compile_text(yaml.safe_dump(doc))
     assert [d.code for d in info.value.diagnostics] == ["KFPC317"]
     assert "Vertex AI only" in str(info.value) and "2 components" in str(info.value)
+
+
+def test_a_setting_that_reads_a_task_output_waits_for_that_task() -> None:
+    """kfp 2.0 betas wrote no dependentTasks for a PVC mount named by CreatePVC's output."""
+    docs = list(yaml.safe_load_all((FIXTURES / "task_config.yaml").read_text("utf-8")))
+    del docs[0]["components"]["comp-echo-task-config"]["taskConfigPassthroughs"]
+    del docs[0]["root"]["dag"]["tasks"]["echo-task-config"]["dependentTasks"]
+    docs[0]["root"]["dag"]["tasks"]["echo-task-config"]["inputs"]["parameters"]["workspace_path"] = {
+        "runtimeValue": {"constant": "/tmp"}}
+    text = yaml.safe_dump(docs[0]) + "---\n" + yaml.safe_dump(docs[1])
+    wf = kfpc.compile_text(text).documents[0]
+    root = templates(wf)[wf["spec"]["entrypoint"]]
+    echo = next(t for t in root["dag"]["tasks"] if t["name"] == "echo-task-config")
+    assert "createpvc" in echo["depends"]
+    run = kfpc.compile_text(text, "tekton").documents[0]
+    echo = next(t for t in run["spec"]["pipelineSpec"]["tasks"] if t["name"] == "echo-task-config")
+    assert "createpvc" in echo["runAfter"]

@@ -380,7 +380,7 @@ class _Lowering:
         order = build.topological_order(build.task_graph(dag))
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
-        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        tasks = _in_dependency_order([self.task(dag.tasks[t], task_names[t], comp, dag) for t in order])
         out_params = tuple(
             p.DagOutputParam(o.name, iface.out_param(o.name).type if iface.out_param(o.name) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
@@ -451,6 +451,13 @@ class _Lowering:
         claim = False
         if executor is not None and executor.container is not None:
             params, k8s, claim = self.task_config(target, params, k8s)
+        if k8s is not None:
+            # Settings that read a task's output (a PVC made by CreatePVC) wait for it, even where the
+            # SDK wrote no dependentTasks (kfp 2.0 betas did not).
+            readers = [s for _, s in k8s.sources()]
+            producers = {part.task for s in readers for part in (s.parts if isinstance(s, p.Interpolation) else (s,))
+                         if isinstance(part, p.FromTask)}
+            depends += tuple(sorted(t for t in producers if t in dag.tasks and t not in depends and t != task.key))
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
                       condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s,
                       claim)
@@ -682,6 +689,23 @@ class _SiblingRef:
 
     def __init__(self, name: str):
         self.name = name
+
+
+def _in_dependency_order(tasks: list[p.Task]) -> tuple[p.Task, ...]:
+    """The IR's order, moved only where a task waits for a later one (kfp-kubernetes settings that
+    read a task output add such waits); stable, so IR order decides among ready tasks."""
+    position = {t.key: i for i, t in enumerate(tasks)}
+    if all(position.get(d, -1) < i for i, t in enumerate(tasks) for d in t.depends):
+        return tuple(tasks)  # the usual case: the IR's order already fits
+    done: set[str] = set()
+    out: list[p.Task] = []
+    pending = list(tasks)
+    while pending:
+        ready = next((t for t in pending if all(d in done for d in t.depends)), pending[0])  # cycles: graph checks
+        pending.remove(ready)
+        out.append(ready)
+        done.add(ready.key)
+    return tuple(out)
 
 
 def _uses_workspace(params: tuple[p.ParamBinding, ...]) -> bool:
