@@ -13,6 +13,7 @@ import yaml
 
 import kfpc
 import tekton_checks
+import yaml_readers
 from argo_checks import problems
 from conftest import CORPUS, corpus_files, needs_corpus
 
@@ -84,6 +85,7 @@ def test_real_pipeline_compiles_or_is_refused_as_the_ledger_says(path, backend: 
     assert len(text.encode()) < 1024 * 1024
     doc = yaml.safe_load(text)
     found = problems(doc) if backend == "argo" else tekton_checks.problems(doc)
+    found += yaml_readers.check(list(result.documents), text)  # reads the same under YAML 1.1 and 1.2
     assert not found, "\n".join(found[:30])
 
 
