@@ -116,3 +116,13 @@ def test_tekton_warns_about_workspace_patch_keys_it_cannot_apply() -> None:
     warnings = compile_doc(HELLO, "tekton", platform).warnings
     assert any("pvcSpecPatch" in w and "volumeMode" in w and "storageClassName" not in w.split(";")[1]
                for w in warnings), warnings
+
+
+def test_importer_download_to_workspace_is_warned_about() -> None:
+    assert status("PipelineDeploymentConfig.ImporterSpec.download_to_workspace") == "warned"
+    doc = yaml.safe_load((GOLDEN / "importer" / "pipeline.yaml").read_text("utf-8"))
+    importers = [e["importer"] for e in doc["deploymentSpec"]["executors"].values() if "importer" in e]
+    importers[0]["downloadToWorkspace"] = True
+    for backend in ("argo", "tekton"):
+        warnings = compile_doc(doc, backend).warnings
+        assert any("download_to_workspace" in w for w in warnings), warnings
