@@ -21,6 +21,7 @@ from kfpc.ir import model as m
 from kfpc.ir import parse
 from kfpc.plan import cachekey, conditions, placeholders, taskconfig
 from kfpc.plan import model as p
+from kfpc.plan.notices import Notices, ignored_fields
 from kfpc.plan.platform import PlatformLowering
 from kfpc.plan.values import text_form
 
@@ -123,8 +124,7 @@ class _Lowering:
         self._parts_by_key: dict[str, tuple] = {}
         # component key (and memo key) -> (env, resources) as written, before passthrough (taskconfig.py)
         self._task_config_parts: dict[Any, tuple] = {}
-        self.warned: dict[str, list[str]] = {}  # warning text -> where it applies, reported once with a count
-        self.vertex: dict[str, list[m.Path]] = {}  # Vertex-AI-only feature -> where it is used
+        self.notices = Notices()  # warnings and Vertex-only uses, each reported once with a count
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -139,10 +139,10 @@ class _Lowering:
                 lowered[built.name] = built
         self.platform.check_unused({c.executor for c in self.components.values() if c.executor}, set(self.ir.executors))
         run_config = self.platform.run_config()
-        self.ignored_fields()
+        ignored_fields(self.ir, self.components, self.notices)
         for name, spec in sorted(self.ir.root.interface.in_params.items()):
-            self.vertex_default(spec.default, ("root", "inputDefinitions", "parameters", name, "defaultValue"))
-        self.report_vertex_only()
+            self.notices.vertex_default(spec.default, ("root", "inputDefinitions", "parameters", name, "defaultValue"))
+        self.notices.report_vertex_only(self.out)
         self.out.raise_if_any()
         root_iface = interface(self.ir.root.interface)
         return p.Plan(
@@ -158,59 +158,8 @@ class _Lowering:
             platform=self.ir.platform,
             source=self.file,
             run_config=run_config,
-            warnings=self.warnings(),
+            warnings=self.notices.warnings(),
         )
-
-    # -- fields compiled without their effect (docs/ir-coverage.md, status "warned") -------------
-
-    def vertex_only(self, feature: str, path: m.Path) -> None:
-        """Vertex-AI-only features are refused once each, with a count, not once per use."""
-        self.vertex.setdefault(feature, []).append(path)
-
-    def vertex_default(self, value: Any, path: m.Path) -> None:
-        """A default such as Google Cloud Pipeline Components' `project` (the job's project on Vertex)."""
-        if isinstance(value, str):
-            for feature in placeholders.VERTEX_ONLY.values():
-                if feature in value:
-                    self.vertex_only(feature, path)
-
-    def report_vertex_only(self) -> None:
-        for feature, paths in self.vertex.items():
-            more = f" ({len(paths)} uses; the first is here)" if len(paths) > 1 else ""
-            self.out.add("KFPC317", f"{feature} is filled in by Vertex AI only; no other engine knows the job's "
-                         f"Google Cloud project or location{more}", paths[0],
-                         hint="pass the value as a pipeline parameter instead")
-
-    def warn(self, text: str, where: str) -> None:
-        self.warned.setdefault(text, []).append(where)
-
-    def warnings(self) -> tuple[str, ...]:
-        out = []
-        for text, places in self.warned.items():
-            shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
-            out.append(f"{text} ({len(places)} {'place' if len(places) == 1 else 'places'}: {shown})")
-        return tuple(out)
-
-    def warn_legacy_boolean(self, where: str) -> None:
-        self.warn("a BOOLEAN value written as 1.0 or 0.0 (as 2.0.0-beta SDKs did) is read as true or false", where)
-
-    def ignored_fields(self) -> None:
-        for key, comp in sorted(self.components.items()):
-            for name, spec in sorted(comp.interface.in_params.items()):
-                if spec.type == "BOOLEAN" and spec.default is not m.MISSING and legacy_boolean(spec.default):
-                    self.warn_legacy_boolean(f"{key}.{name}")
-            for name, spec in sorted(comp.interface.out_artifacts.items()):
-                if spec.metadata:
-                    self.warn("output artifact metadata in the component's outputDefinitions is not given to the "
-                              "component (it starts with empty metadata)", f"{key}.{name}")
-        for key, executor in sorted(self.ir.executors.items()):
-            if executor.importer is not None and executor.importer.download_to_workspace:
-                self.warn("importer download_to_workspace: the artifact is not copied into the KFP workspace; "
-                          "downstream tasks read it from its URI", key)
-        for name in sorted((self.ir.platform or {}).get("platforms") or {}):
-            if name != "kubernetes":
-                self.warn(f"platform settings for {name!r} are ignored: only 'kubernetes' applies off KFP's "
-                          "hosted backends", "platforms")
 
     # -- components ---------------------------------------------------------------------------
 
@@ -259,7 +208,8 @@ class _Lowering:
         for field in taskconfig.unknown_fields(comp.passthroughs):
             self.out.add("KFPC316", f"unknown TaskConfig passthrough field {field!r} (known: "
                          f"{', '.join(taskconfig.FIELDS)})", comp.path + ("taskConfigPassthroughs",))
-        command = tuple(self.output_path_quirk(iface, a, c.path + ("command", i), comp.key) for i, a in enumerate(command))
+        command = tuple(self.output_path_quirk(iface, a, c.path + ("command", i), comp.key)
+                        for i, a in enumerate(command))
         args = tuple(self.output_path_quirk(iface, a, c.path + ("args", i), comp.key) for i, a in enumerate(args))
         for part, items in (("command", command), ("args", args)):
             for i, a in enumerate(items):
@@ -300,9 +250,10 @@ class _Lowering:
         def fix(leaf: p.Arg) -> p.Arg:
             if isinstance(leaf, p.OutputParamFile) and iface.out_param(leaf.name) is None \
                     and iface.out_artifact(leaf.name) is not None:
-                self.warn("an output parameter placeholder ({{$.outputs.parameters['NAME'].output_file}}) names an "
-                          "output artifact: kfp writes dsl.OutputPath('Type') of a container component this way; "
-                          "the artifact's local path is used, as KFP's launcher does", f"{component}.{leaf.name}")
+                self.notices.warn("an output parameter placeholder ({{$.outputs.parameters['NAME'].output_file}}) "
+                                  "names an output artifact: kfp writes dsl.OutputPath('Type') of a container "
+                                  "component this way; the artifact's local path is used, as KFP's launcher does",
+                                  f"{component}.{leaf.name}")
                 return p.OutputArtifactRef(leaf.name, "path")
             return leaf
         return placeholders.map_leaves(arg, fix)
@@ -323,7 +274,7 @@ class _Lowering:
         try:
             return placeholders.parse_element(text)
         except placeholders.VertexOnlyError as exc:
-            self.vertex_only(exc.feature, path)
+            self.notices.vertex_only(exc.feature, path)
             return text
         except placeholders.PlaceholderError as exc:
             self.out.add("KFPC312", str(exc), path)
@@ -512,7 +463,7 @@ class _Lowering:
                 ptype = param_type(spec.type)
                 bindings[name] = p.Constant(normalize(spec.default, ptype))
                 types[name] = ptype
-                self.vertex_default(spec.default, task.path + ("inputs",))
+                self.notices.vertex_default(spec.default, task.path + ("inputs",))
         return tuple(p.ParamBinding(n, types[n], bindings[n]) for n in sorted(bindings))
 
     def check_literal(self, spec: m.ParamDef, source: p.ParamSource, parent: m.Component, task: m.Task,
@@ -534,7 +485,7 @@ class _Lowering:
         if outer is not None and not source.selector and outer.literals is not None and all(
                 any(allowed(normalize(v, ptype), w) for w in literals) for v in outer.literals):
             return
-        self.warn("values of inputs limited to dsl.Literal that are computed at run time are not checked "
+        self.notices.warn("values of inputs limited to dsl.Literal that are computed at run time are not checked "
                   "against the list", f"{task.key}.{spec.name}")
 
     def source_type(self, spec: m.ParamInput, parent: m.Component, dag: m.Dag) -> p.ParamType:
@@ -567,7 +518,7 @@ class _Lowering:
             producer = dag.tasks[spec.producer]
             return p.FinalStatus(spec.producer, producer.display_name)
         if ptype is p.ParamType.BOOLEAN and legacy_boolean(spec.value):
-            self.warn_legacy_boolean(format_path(spec.path))
+            self.notices.legacy_boolean(format_path(spec.path))
         value = normalize(spec.value, ptype)
         problem = type_problem(value, ptype)
         if problem and not (isinstance(value, str) and "{{$" in value):
@@ -593,7 +544,7 @@ class _Lowering:
         try:
             parsed = placeholders.parse_string(text)
         except placeholders.VertexOnlyError as exc:
-            self.vertex_only(exc.feature, path)
+            self.notices.vertex_only(exc.feature, path)
             return p.Constant(text)
         except placeholders.PlaceholderError:
             return p.Constant(text)  # unknown `{{$...}}` text in a constant is the user's literal text
