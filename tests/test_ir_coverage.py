@@ -126,3 +126,11 @@ def test_importer_download_to_workspace_is_warned_about() -> None:
     for backend in ("argo", "tekton"):
         warnings = compile_doc(doc, backend).warnings
         assert any("download_to_workspace" in w for w in warnings), warnings
+
+
+def test_resolver_executors_are_refused_as_the_ledger_says() -> None:
+    code = status("PipelineDeploymentConfig.ExecutorSpec.resolver").split()[1]
+    doc = copy.deepcopy(HELLO)
+    doc["deploymentSpec"]["executors"]["exec-echo"] = {"resolver": {"outputArtifactQueries": {
+        "x": {"filter": "schema_title=\"system.Model\"", "limit": 1}}}}
+    assert error_of(doc).code == code == "KFPC314"
