@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -73,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if sys.stderr is None:  # started with stderr closed: messages must not fall back into the manifest
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -98,9 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     except BaseException as exc:
-        if output.is_termination(exc):
-            return 128 + signal.SIGTERM
-        raise
+        status = output.termination_status(exc)
+        if status is None:
+            raise
+        return status
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -154,11 +156,20 @@ def _compile(args: argparse.Namespace) -> int:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     texts = [(path, result.text(args.format)) for path, result in results]
+    _refuse_overwriting_inputs(args.inputs, [str(t) for t in targets] if args.output_dir else [args.output or "-"])
     if args.output_dir:
         output.write_files([(str(target), text) for (_, text), target in zip(texts, targets)])
     else:
         output.write(args.output or output.STDOUT, _join(texts, args.format))
     return 0
+
+
+def _refuse_overwriting_inputs(inputs: Sequence[str], targets: Sequence[str]) -> None:
+    """Replacing the IR with its manifest loses the pipeline; compilers refuse that (as gcc does)."""
+    for target in targets:
+        for path in inputs:
+            if path != "-" and target != "-" and output.same_file(path, target):
+                raise UsageError(f"the output {target} is the input {path}; write the manifest elsewhere")
 
 
 def _targets(args: argparse.Namespace) -> list[Path]:

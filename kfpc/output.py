@@ -2,11 +2,16 @@
 
 Why this is careful: kfpc runs in CI containers as root, where `-o /dev/null` or `-o /dev/stdout` name
 device nodes and links that a rename would replace for the whole machine. So a target is written the
-way it is: a regular file is replaced atomically (keeping its mode, so readers never see half a
-manifest), a symlink is followed to the file it names, and anything else (device, FIFO, terminal,
-`/dev/stdout`) is opened and written in place. Several outputs are all or nothing: every new file is
-written to a temporary name first and only then renamed, and a failure on the way restores what was
-there before.
+way it is:
+- a name for one of our open descriptors (`-`, `/dev/stdout`, `/proc/self/fd/N`, however spelt) is
+  written through that descriptor, so a shell's `>>` keeps appending;
+- a device, FIFO or terminal is opened and written in place;
+- a regular file is replaced atomically (readers never see half a manifest), keeping its mode and owner;
+  where a rename cannot keep them (a file of another user, a read-only folder, a bind mount) it is
+  written in place, as the shell would, and a file the user may not write is refused, as the shell does;
+- a symlink is followed to what it names.
+Several outputs are all or nothing: every output is staged first, each existing file gets a backup, and
+a failure on the way puts every old file back and removes every new one.
 """
 
 from __future__ import annotations
@@ -14,118 +19,100 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import signal
 import stat
 import sys
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Callable, Sequence
 
 from kfpc.errors import KfpcError, UsageError
 
 STDOUT = "-"
 
-# Names that mean an already open descriptor of this process; opening them anew would start a fresh
-# file description at offset 0 (and truncate what the shell redirected), so they are written through
-# the descriptor itself.
-_FD_PATH = re.compile(r"/(?:proc/self|dev)/fd/(\d+)")
-_STD_NAMES = {"/dev/stdout": 1, "/dev/stderr": 2}
+_FD_PATH = re.compile(r"/(?:proc/(?:self|thread-self|(\d+))|dev)/fd/(\d+)")
+_STD_NAMES = {"/dev/stdout": 1, "/dev/stderr": 2, "/dev/stdin": 0}
+_MAX_LINKS = 40  # as the kernel's limit on symlinks followed in one lookup
 
 
 def check_target(value: str | None, flag: str) -> None:
-    """`-o ''` would otherwise mean the current directory's empty name; refuse it as the usage mistake it is."""
-    if value is not None and value.strip() == "":
+    """An empty name is a usage mistake (`-o ''`); a trailing slash asks for a folder we do not make."""
+    if value is None:
+        return
+    if value == "":
         hint = "use -o - for standard output" if flag.startswith("-o") else None
         raise UsageError(f"{flag} needs a path, not an empty string", hint=hint)
+    if flag.startswith("-o") and value != STDOUT and value.endswith("/"):
+        raise UsageError(f"{flag} {value!r} names a directory; give a file name (or use --output-dir)")
 
 
 def write(target: str, text: str) -> None:
-    """Write one output: `-` is standard output; see the module docstring for every other kind of path."""
+    """Write one output: see the module docstring for what each kind of target gets."""
     data = text.encode("utf-8")
-    fd = _descriptor_of(target)
+    fd = descriptor_of(target)
     if fd is not None:
         _write_fd(fd, data, _label(fd))
         return
-    kind = _kind(Path(target))
-    if kind == "special":
-        _write_in_place(Path(target), data)
-    else:
-        write_all([(Path(target), data)])
-
-
-def write_all(outputs: Sequence[tuple[Path, bytes]], before_commit: Callable[[], None] = lambda: None) -> None:
-    """Regular files, all or nothing: on any failure no new file is left and old ones are as they were.
-    `before_commit` runs once everything is staged; if it fails, nothing is committed either."""
-    with _terminate_as_interrupt():
-        plans: list[_Plan] = []
-        staged: list[_Staged] = []
-        try:
-            for path, _ in outputs:
-                plans.append(_prepare(path))
-            for plan, (_, data) in zip(plans, outputs):
-                staged.append(plan.stage(data))
-            before_commit()
-            _commit(staged)
-        except BaseException:
-            for item in reversed(staged):
-                item.discard()
-            for plan in reversed(plans):
-                plan.undo_dirs()
-            raise
+    write_files([(target, text)])
 
 
 def write_files(outputs: Sequence[tuple[str, str]]) -> None:
-    """Several named outputs (`--output-dir`): special files in place, regular ones all or nothing."""
-    regular = []
-    special = []
-    for target, text in outputs:
-        (special if _kind(Path(target)) == "special" else regular).append((Path(target), text.encode("utf-8")))
+    """Several outputs (`--output-dir`), all or nothing."""
+    with _signals_unwind():
+        staged: list[_Output] = []
+        try:
+            for target, text in outputs:
+                staged.append(_Output.plan(Path(target), text.encode("utf-8")))
+            _refuse_shared_targets(staged)
+            for item in staged:
+                item.stage()
+            for item in staged:
+                item.back_up()
+            for item in staged:
+                item.commit()
+        except BaseException:
+            for item in reversed(staged):
+                item.roll_back()
+            raise
+        for item in staged:
+            item.finish()
 
-    def write_special() -> None:
-        for path, data in special:
-            _write_in_place(path, data)
 
-    write_all(regular, before_commit=write_special)
-
-
-# ---------------------------------------------------------------------------------------------
-# What a path is
-
-
-def _descriptor_of(target: str) -> int | None:
+def descriptor_of(target: str) -> int | None:
+    """The descriptor of ours that `target` names, following links the way open() would."""
     if target == STDOUT:
         return 1
-    if target in _STD_NAMES:
-        return _STD_NAMES[target]
-    match = _FD_PATH.fullmatch(target)
-    return int(match.group(1)) if match else None
+    path = os.path.normpath(os.path.join(os.getcwd(), target))
+    for _ in range(_MAX_LINKS):
+        if path in _STD_NAMES:
+            return _STD_NAMES[path]
+        match = _FD_PATH.fullmatch(path)
+        if match and (match.group(1) is None or int(match.group(1)) == os.getpid()):
+            return int(match.group(2))
+        try:
+            link = os.readlink(path)
+        except OSError:
+            return None
+        path = os.path.normpath(os.path.join(os.path.dirname(path), link))
+    return None
 
 
-def _kind(path: Path) -> str:
+def same_file(a: str, b: str) -> bool:
     try:
-        mode = os.stat(path).st_mode  # follows symlinks: a link is what it points to
-    except FileNotFoundError:
-        return "missing"
-    except OSError as exc:
-        raise _cannot_write(path, exc) from None
-    if stat.S_ISREG(mode):
-        return "regular"
-    if stat.S_ISDIR(mode):
-        raise KfpcError(f"cannot write {path}: it is a directory", file=str(path), code="KFPC100")
-    return "special"
-
-
-def _label(fd: int) -> str:
-    return {1: "<stdout>", 2: "<stderr>"}.get(fd, f"<descriptor {fd}>")
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------
-# Writing in place: descriptors, devices, FIFOs
+# Descriptors and in-place writes
 
 
 def _write_fd(fd: int, data: bytes, label: str) -> None:
-    if fd == 1:
+    if fd == 1 and sys.stdout is not None:
         sys.stdout.flush()  # anything printed before must come first
     try:
         view = memoryview(data)
@@ -149,6 +136,10 @@ def _write_in_place(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def _label(fd: int) -> str:
+    return {1: "<stdout>", 2: "<stderr>"}.get(fd, f"<descriptor {fd}>")
+
+
 class ReaderGone(KfpcError):
     """The reader of a pipe went away (`kfpc compile big.yaml | head`): the output is cut, so not a success."""
 
@@ -160,120 +151,196 @@ class ReaderGone(KfpcError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Regular files: stage beside the target, then rename
+# One output through its stages: plan, stage, back up, commit, then finish or roll back
 
 
 @dataclass
-class _Staged:
-    target: Path
-    temp: Path
+class _Output:
+    shown: Path  # as the user wrote it, for messages
+    target: Path  # links resolved
+    data: bytes
+    how: str  # "special", "create", "replace" or "in-place"
+    old: os.stat_result | None = None
+    made_dirs: list[Path] = field(default_factory=list)
+    temp: Path | None = None
     backup: Path | None = None
-    renamed: bool = False
+    committed: bool = False
 
-    def discard(self) -> None:
-        if self.renamed and self.backup is not None:
-            os.replace(self.backup, self.target)  # the old file comes back
-            self.backup = None
-        elif self.renamed:
-            _unlink(self.target)
-        _unlink(self.temp)
-        if self.backup is not None:
-            _unlink(self.backup)
-
-
-@dataclass
-class _Plan:
-    target: Path
-    created_dirs: list[Path]
-
-    def stage(self, data: bytes) -> _Staged:
-        temp = self.target.parent / f".{self.target.name}.kfpc-{os.getpid()}.tmp"
-        owner = _owner_of(self.target)
+    @classmethod
+    def plan(cls, shown: Path, data: bytes) -> _Output:
+        target = Path(os.path.realpath(shown))
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            old = os.stat(target)
+        except FileNotFoundError:
+            old = None
         except OSError as exc:
-            raise _cannot_write(self.target, exc) from None
-        staged = _Staged(self.target, temp)
+            raise _cannot_write(shown, exc) from None
+        if old is not None and stat.S_ISDIR(old.st_mode):
+            raise KfpcError(f"cannot write {shown}: it is a directory", file=str(shown), code="KFPC100")
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            return cls(shown, target, data, "special", old)
+        if old is not None and not _may(target, os.W_OK):
+            raise _cannot_write(shown, PermissionError(errno.EACCES, "Permission denied"))
+        item = cls(shown, target, data, "create" if old is None else _replace_or_in_place(target, old), old)
+        item.made_dirs = _make_parents(shown, target.parent)
+        return item
+
+    def stage(self) -> None:
+        """The new content, complete on disk under a temporary name beside the target."""
+        if self.how not in ("create", "replace"):
+            return
+        try:
+            fd, name = tempfile.mkstemp(prefix=".kfpc-", suffix=".tmp", dir=self.target.parent)
+        except OSError as exc:
+            raise _cannot_write(self.shown, exc) from None
+        self.temp = Path(name)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                fh.write(self.data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            if owner is not None:
-                _take_owner(temp, owner)
-        except BaseException as exc:
-            _unlink(temp)
-            if isinstance(exc, OSError):
-                raise _cannot_write(self.target, exc) from None
-            raise
-        return staged
+            _give_mode(self.temp, self.old)
+        except OSError as exc:
+            raise _cannot_write(self.shown, exc) from None
 
-    def undo_dirs(self) -> None:
-        for folder in reversed(self.created_dirs):
+    def back_up(self) -> None:
+        """A second name for the old content, to put back if a later output fails; none, no commit."""
+        if self.old is None or self.how == "special":
+            return
+        # Written in place, the file keeps its inode, so only a copy (not a second name) keeps the old text.
+        self.backup = _backup_of(self.shown, self.target, copy=self.how == "in-place")
+
+    def commit(self) -> None:
+        if self.how == "special":
+            _write_in_place(self.target, self.data)
+        elif self.how == "in-place":
+            _write_in_place(self.target, self.data)
+        else:
+            assert self.temp is not None
+            try:
+                os.replace(self.temp, self.target)
+            except OSError as exc:
+                if exc.errno != errno.EBUSY or self.old is None:  # EBUSY: a bind-mounted file
+                    raise _cannot_write(self.shown, exc) from None
+                self._write_over_busy_file()
+            else:
+                self.temp = None
+        self.committed = True
+
+    def _write_over_busy_file(self) -> None:
+        """A bind-mounted file cannot be renamed over; written in place it keeps its inode, so the backup
+        must become a copy before the old content is overwritten."""
+        assert self.temp is not None
+        _unlink(self.temp)
+        self.temp = None
+        if self.backup is not None:
+            _unlink(self.backup)
+            self.backup = None
+            self.backup = _backup_of(self.shown, self.target, copy=True)
+        _write_in_place(self.target, self.data)
+
+    def roll_back(self) -> None:
+        if self.temp is not None:
+            _unlink(self.temp)
+        if self.committed and self.backup is not None:
+            _restore(self.backup, self.target)
+            self.backup = None
+        elif self.committed and self.old is None:
+            _unlink(self.target)
+        if self.backup is not None:
+            _unlink(self.backup)
+        for folder in reversed(self.made_dirs):
             try:
                 folder.rmdir()
             except OSError:
                 pass
 
+    def finish(self) -> None:
+        if self.backup is not None:
+            _unlink(self.backup)
 
-def _prepare(path: Path) -> _Plan:
-    """Resolve links to the file they name and create missing folders, remembering which were new."""
-    target = Path(os.path.realpath(path))
-    created: list[Path] = []
-    missing = []
-    folder = target.parent
+
+def _replace_or_in_place(target: Path, old: os.stat_result) -> str:
+    """A rename keeps the manifest whole for readers, but only a writable folder allows it, and only
+    root can hand a new file to the old owner; otherwise write in place, as the shell's `>` does."""
+    if not _may(target.parent, os.W_OK | os.X_OK):
+        return "in-place"
+    if old.st_nlink > 1:
+        return "in-place"  # other names share this file; a rename would leave them the old content
+    if os.geteuid() != 0 and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+        return "in-place"
+    return "replace"
+
+
+def _may(path: Path, mode: int) -> bool:
+    """Permission as open() will judge it: by the effective user, where the platform can ask that way."""
+    if os.access in os.supports_effective_ids:
+        return os.access(path, mode, effective_ids=True)
+    return os.access(path, mode)
+
+
+def _make_parents(shown: Path, folder: Path) -> list[Path]:
+    missing: list[Path] = []
     while not folder.exists():
         missing.append(folder)
         folder = folder.parent
+    made: list[Path] = []
     for new in reversed(missing):
         try:
             new.mkdir()
         except OSError as exc:
-            for made in reversed(created):
-                made.rmdir()
-            raise _cannot_write(path, exc) from None
-        created.append(new)
-    if target.is_dir():
-        raise KfpcError(f"cannot write {path}: it is a directory", file=str(path), code="KFPC100")
-    return _Plan(target, created)
+            for done in reversed(made):
+                done.rmdir()
+            raise _cannot_write(shown, exc) from None
+        made.append(new)
+    return made
 
 
-def _owner_of(target: Path) -> os.stat_result | None:
-    try:
-        return os.stat(target)
-    except FileNotFoundError:
-        return None
-
-
-def _take_owner(temp: Path, old: os.stat_result) -> None:
-    """An existing file keeps its permissions and, where we may, its owner; a new one gets the umask's,
-    as the shell would give it."""
-    if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-        try:
-            os.chown(temp, old.st_uid, old.st_gid)
-        except PermissionError:
-            pass
+def _give_mode(temp: Path, old: os.stat_result | None) -> None:
+    """An existing file keeps its permissions and owner; a new one gets the umask's, as from the shell."""
+    if old is None:
+        return
+    if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+        os.chown(temp, old.st_uid, old.st_gid)  # only reached as root (see _replace_or_in_place)
     os.chmod(temp, stat.S_IMODE(old.st_mode))
 
 
-def _commit(staged: list[_Staged]) -> None:
-    for item in staged:
-        if item.target.exists():
-            backup = item.target.parent / f".{item.target.name}.kfpc-{os.getpid()}.old"
-            try:
-                os.link(item.target, backup)  # a second name for the old file, to put back on failure
-                item.backup = backup
-            except OSError:
-                item.backup = None
+def _backup_of(shown: Path, target: Path, copy: bool) -> Path:
+    folder = target.parent if _may(target.parent, os.W_OK | os.X_OK) else None  # None: the temp dir
+    fd, name = tempfile.mkstemp(prefix=".kfpc-", suffix=".old", dir=folder)
+    os.close(fd)
+    backup = Path(name)
+    if not copy:
         try:
-            os.replace(item.temp, item.target)
-        except OSError as exc:
-            raise _cannot_write(item.target, exc) from None
-        item.renamed = True
-    for item in staged:
-        if item.backup is not None:
-            _unlink(item.backup)
-            item.backup = None
+            os.unlink(backup)
+            os.link(target, backup)  # cheap: a second name for the same content
+            return backup
+        except OSError:
+            pass
+    try:
+        shutil.copyfile(target, backup)
+        return backup
+    except OSError as exc:
+        _unlink(backup)
+        raise KfpcError(f"cannot write {shown}: cannot keep a copy of the old file to restore on failure "
+                        f"({_reason(exc)})", file=str(shown), code="KFPC100") from None
+
+
+def _restore(backup: Path, target: Path) -> None:
+    try:
+        os.replace(backup, target)
+    except OSError:  # a bind-mounted target cannot be renamed over; copy the old content back
+        with open(backup, "rb") as fh:
+            _write_in_place(target, fh.read())
+        _unlink(backup)
+
+
+def _refuse_shared_targets(outputs: Sequence[_Output]) -> None:
+    seen: dict[Path, Path] = {}
+    for item in outputs:
+        if item.target in seen:
+            raise UsageError(f"{seen[item.target]} and {item.shown} are the same file; each output needs its own")
+        seen[item.target] = item.shown
 
 
 def _unlink(path: Path) -> None:
@@ -290,6 +357,8 @@ def _cannot_write(path: Path, exc: OSError) -> KfpcError:
 def _reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "no space left on the device"
+    if exc.errno == errno.EBADF:
+        return "it is closed"
     return exc.strerror or str(exc)
 
 
@@ -298,28 +367,37 @@ def _reason(exc: OSError) -> str:
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised like KeyboardInterrupt so that clean-up runs on the way out."""
+    """SIGTERM or SIGHUP, raised like KeyboardInterrupt so that clean-up runs on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
-class _terminate_as_interrupt:
-    """While outputs are staged, SIGTERM unwinds the stack (removing temporary files) instead of killing
-    the process where it stands. Only the main thread may set handlers; elsewhere nothing changes."""
+_UNWINDING = (signal.SIGTERM, signal.SIGHUP)
+
+
+class _signals_unwind:
+    """While outputs are staged, SIGTERM and SIGHUP unwind the stack (removing temporary files) instead of
+    killing the process where it stands. Only the main thread may set handlers; elsewhere nothing changes."""
 
     def __enter__(self) -> None:
-        self.previous: Callable[[int, FrameType | None], object] | int | None = None
+        self.previous: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
         try:
-            self.previous = signal.signal(signal.SIGTERM, _raise_terminated)
+            for signum in _UNWINDING:
+                self.previous[signum] = signal.signal(signum, _raise_terminated)
         except ValueError:  # not the main thread
-            self.previous = None
+            pass
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated()
+    raise _Terminated(signum)
 
 
-def is_termination(exc: BaseException) -> bool:
-    return isinstance(exc, _Terminated)
+def termination_status(exc: BaseException) -> int | None:
+    """The exit status for a signal that unwound a write (128 + its number), or None."""
+    return 128 + exc.signum if isinstance(exc, _Terminated) else None

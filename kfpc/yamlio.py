@@ -174,9 +174,16 @@ class _OutDumper(_Dumper):  # type: ignore[misc, valid-type]
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _UNICODE_BREAK.search(value):
+        # Plain or single-quoted, these would be written raw, and readers disagree on whether they break
+        # the line (YAML 1.1) or are text (1.2); escaped in double quotes they read the same everywhere.
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value and _literal_block_ok(value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_UNICODE_BREAK = re.compile("[\x85\u2028\u2029]")
 
 
 _NOT_LITERAL = re.compile("[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]| \n| \\Z")
@@ -190,29 +197,40 @@ def _literal_block_ok(value: str) -> bool:
 _OutDumper.add_representer(str, _represent_str)
 
 # Plain scalars that some YAML reader on the way to the cluster takes for something other than a string.
-# PyYAML's own resolver (YAML 1.1 as PyYAML reads it) already makes the emitter quote most of them; these
-# patterns add what it misses, so that every reader agrees a string is a string:
+# PyYAML's own resolver (YAML 1.1 as PyYAML reads it) already makes the emitter quote most of them; the
+# rule below adds what it misses, so that every reader agrees a string is a string:
 # - go-yaml v2 (sigs.k8s.io/yaml, kubectl, the API server) resolves y/Y/n/N as booleans (resolve.go's
-#   resolveMap), parses numbers with Go's strconv after dropping underscores (`0o17`, `0X1F`, `1_000`) and
-#   floats without a dot (`2e-05`, `1e3`);
+#   resolveMap) and parses numbers with Go's strconv after dropping every underscore (`0_x1F`, `+_.5`),
+#   floats without a dot (`2e-05`) and `0b` followed by a signed binary number (`0b-1`);
 # - YAML 1.2 core (ruamel.yaml, the npm `yaml` package) reads `0o17`, `2e-05` and `.5` as numbers;
-# - the YAML 1.1 type repository (ruamel.yaml's 1.1 mode) adds sexagesimal `1:20` and any-case booleans.
-# Quoting a string that no reader would have misread is harmless, so the patterns err on the wide side.
-_NOT_A_STRING = re.compile(r"""(?x) (?:
-    (?i: y | yes | n | no | true | false | on | off | null | ~ | [-+]?\.inf | \.nan )
-  | [-+]?[0-9][0-9_]*(?: :[0-5]?[0-9] )+ (?: \.[0-9_]* )?            # sexagesimal
-  | [-+]?0(?: [xX][0-9a-fA-F_]+ | [oO][0-7_]+ | [bB][01_]+ )           # prefixed integers
-  | [-+]?(?: \.[0-9_]+ | [0-9_]*[0-9][0-9_]*(?: \.[0-9_]* )? )(?: [eE][-+]?[0-9_]+ )?  # ints, floats
-    ) \Z""")
+# - YAML 1.1 readers add sexagesimal `1:20`, any-case booleans and loose forms: npm `yaml` takes `e5` and
+#   `.` for floats and `2024-1-5` for a date, ruamel.yaml fails outright on `-_`.
+# Quoting a string that no reader would have misread is harmless, so the rule errs on the wide side.
+_WORDS = re.compile(r"(?i:y|yes|n|no|true|false|on|off|null|~)")
+_NUMBERISH = re.compile(r"""(?x) [-+]? (?:
+    0 (?: [xX][0-9a-fA-F]* | [oO][0-7]* | [bB][-+]?[01]* )                 # prefixed integers
+  | [0-9]* \.? [0-9]* (?: [eE][-+]?[0-9]* )?                                # ints, floats, `e5`, `.`
+  | [0-9][0-9:]* (?: \.[0-9]* )?                                            # sexagesimal
+  | \. (?i: inf | nan )
+  )""")
+_DATE_START = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
 
 
-def _quote_ambiguous(cls: type) -> None:
-    # The emitter asks the resolver what a plain scalar would read as and quotes it when that is not its
-    # tag; claiming these for a non-string tag is how they get quoted. Only the dumper class is touched.
-    cls.add_implicit_resolver("tag:yaml.org,2002:kfpc-not-a-string", _NOT_A_STRING, None)
+class _NotAString:
+    """Answers the resolver's `match` for plain scalars some reader would not read as a string. The
+    emitter quotes a scalar when the resolver gives it a tag other than its own, so claiming these for a
+    made-up tag is how they get quoted."""
+
+    @staticmethod
+    def match(value: str) -> bool:
+        if _WORDS.fullmatch(value):
+            return True
+        if _NUMBERISH.fullmatch(value.replace("_", "")):
+            return True
+        return _DATE_START.match(value) is not None
 
 
-_quote_ambiguous(_OutDumper)
+_OutDumper.add_implicit_resolver("tag:yaml.org,2002:kfpc-not-a-string", _NotAString(), None)
 
 
 def dump_yaml(documents: Sequence[Any]) -> str:

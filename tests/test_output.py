@@ -6,6 +6,8 @@ Device nodes, FIFOs and links are made privately in a temporary directory; the r
 from __future__ import annotations
 
 import errno
+import shutil
+import tempfile
 import os
 import signal
 import stat
@@ -248,3 +250,173 @@ def test_closed_standard_input() -> None:
     proc = kfpc("compile", "-", stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
     assert proc.returncode == 1
     assert b"standard input" in proc.stderr and b"KFPC700" not in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases an independent review found
+
+
+def test_closed_standard_output_is_a_clean_error() -> None:
+    proc = kfpc("compile", str(HELLO), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, capture_output=False,
+                preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 1
+    assert b"closed" in proc.stderr and b"KFPC700" not in proc.stderr
+
+
+def test_closed_standard_error_keeps_messages_out_of_the_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    with out.open("wb") as fh:
+        proc = kfpc("compile", str(GOLDEN / "loops" / "pipeline.yaml"), "-b", "tekton", stdout=fh,
+                    stderr=subprocess.DEVNULL, capture_output=False, preexec_fn=lambda: os.close(2))
+    assert proc.returncode == 0
+    assert out.read_bytes().startswith(b"apiVersion: tekton.dev/v1\n")
+
+
+@pytest.mark.parametrize("spelling", ["//dev/stdout", "/dev/./stdout", "/proc/self/fd/1", "/dev/fd/1"])
+def test_any_spelling_of_standard_output_appends_to_the_redirection(spelling: str, tmp_path: Path,
+                                                                     hello_text: bytes) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(b"prev\n")
+    with log.open("ab") as fh:
+        proc = kfpc("compile", str(HELLO), "-o", spelling, stdout=fh, stderr=subprocess.PIPE, capture_output=False)
+    assert proc.returncode == 0, proc.stderr
+    assert log.read_bytes() == b"prev\n" + hello_text
+
+
+def test_no_backup_no_commit(tmp_path: Path, monkeypatch) -> None:
+    """When the old file cannot be kept for a roll-back, nothing is replaced at all."""
+    (tmp_path / "a.yaml").write_bytes(b"old a\n")
+    (tmp_path / "b.yaml").write_bytes(b"old b\n")
+
+    def no(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(output.os, "link", no)
+    monkeypatch.setattr(output.shutil, "copyfile", no)
+    with pytest.raises(KfpcError, match="cannot keep a copy"):
+        output.write_files([(str(tmp_path / "a.yaml"), "new a\n"), (str(tmp_path / "b.yaml"), "new b\n")])
+    assert (tmp_path / "a.yaml").read_bytes() == b"old a\n"
+    assert (tmp_path / "b.yaml").read_bytes() == b"old b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+
+
+def test_target_that_cannot_be_renamed_over_is_written_in_place(tmp_path: Path, monkeypatch) -> None:
+    """A bind-mounted file (a Kubernetes subPath) refuses rename with EBUSY; the shell's `>` still works."""
+    target = tmp_path / "mounted.yaml"
+    target.write_bytes(b"old\n")
+    inode = target.stat().st_ino
+    real_replace = os.replace
+
+    def busy(src, dst) -> None:
+        if Path(dst) == target:
+            raise OSError(errno.EBUSY, "Device or resource busy")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", busy)
+    output.write(str(target), "new\n")
+    assert target.read_bytes() == b"new\n" and target.stat().st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mounted.yaml"]
+
+
+def test_long_file_names_work(tmp_path: Path, hello_text: bytes) -> None:
+    target = tmp_path / ("a" * 245 + ".yaml")
+    proc = kfpc("compile", str(HELLO), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_bytes() == hello_text
+
+
+def test_outputs_that_are_one_file_are_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_bytes(b"keep\n")
+    (tmp_path / "x.yaml").symlink_to(real)
+    with pytest.raises(KfpcError, match="same file"):
+        output.write_files([(str(tmp_path / "x.yaml"), "1\n"), (str(real), "2\n")])
+    assert real.read_bytes() == b"keep\n"
+
+
+def test_hard_links_all_see_the_new_manifest(tmp_path: Path, hello_text: bytes) -> None:
+    target = tmp_path / "wf.yaml"
+    target.write_bytes(b"old\n")
+    os.link(target, tmp_path / "other-name.yaml")
+    assert kfpc("compile", str(HELLO), "-o", str(target)).returncode == 0
+    assert (tmp_path / "other-name.yaml").read_bytes() == hello_text
+
+
+@pytest.mark.parametrize("target", ["newdir/", "wf.yaml/"])
+def test_trailing_slash_is_a_usage_error(target: str, tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_bytes(b"keep\n")
+    proc = kfpc("compile", str(HELLO), "-o", target, cwd=tmp_path)
+    assert proc.returncode == 2 and b"names a directory" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wf.yaml"]
+    assert (tmp_path / "wf.yaml").read_bytes() == b"keep\n"
+
+
+@pytest.mark.parametrize("flags", [["-o", "p.yaml"], ["--output-dir", "."]])
+def test_the_input_is_never_overwritten(flags: list[str], tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_bytes(HELLO.read_bytes())
+    proc = kfpc("compile", "p.yaml", *flags, cwd=tmp_path)
+    assert proc.returncode == 2 and b"is the input" in proc.stderr
+    assert (tmp_path / "p.yaml").read_bytes() == HELLO.read_bytes()
+
+
+def test_sighup_while_writing_removes_temporary_files(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "wf.yaml"
+    monkeypatch.setattr(output.os, "fsync", lambda fd: os.kill(os.getpid(), signal.SIGHUP))
+    assert cli.main(["compile", str(HELLO), "-o", str(target)]) == 128 + signal.SIGHUP
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder another user can reach (pytest's own tmp folders are private to root)."""
+    if os.geteuid() != 0:
+        pytest.skip("acting as another user needs root")
+    folder = Path(tempfile.mkdtemp(prefix="kfpc-perm-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder)
+
+
+class _as_nobody:
+    """Act as user nobody in this process (the real user stays root, so it can come back); a child
+    process could not even start the interpreter, which lives in root's home here."""
+
+    def __enter__(self) -> None:
+        os.setegid(65534)
+        os.seteuid(65534)
+
+    def __exit__(self, *exc: object) -> None:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def test_non_root_read_only_file_is_refused_as_the_shell_does(shared_dir: Path) -> None:
+    target = shared_dir / "ro.yaml"
+    target.write_bytes(b"keep\n")
+    target.chmod(0o444)
+    os.chown(target, 65534, 65534)
+    with _as_nobody(), pytest.raises(KfpcError, match="Permission denied"):
+        output.write(str(target), "new\n")
+    assert target.read_bytes() == b"keep\n"
+
+
+def test_non_root_writable_file_in_read_only_folder_is_written(shared_dir: Path) -> None:
+    folder = shared_dir / "ro"
+    folder.mkdir()
+    target = folder / "wf.yaml"
+    target.write_bytes(b"old\n")
+    target.chmod(0o666)
+    folder.chmod(0o555)
+    with _as_nobody():
+        output.write(str(target), "new\n")
+    assert target.read_bytes() == b"new\n"
+
+
+def test_non_root_keeps_the_owner_of_a_file_it_may_write(shared_dir: Path) -> None:
+    target = shared_dir / "roots.yaml"
+    target.write_bytes(b"old\n")
+    target.chmod(0o646)
+    with _as_nobody():
+        output.write(str(target), "new\n")
+    assert target.read_bytes() == b"new\n"
+    assert (target.stat().st_uid, stat.S_IMODE(target.stat().st_mode)) == (0, 0o646)

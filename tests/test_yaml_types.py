@@ -20,8 +20,17 @@ AMBIGUOUS = [
     "5.", "0o17", "0O17", "0x1F", "0X1f", "-0x1F", "017", "0b101", "+1", "-0", "1_000", "1_0.5", "1:20",
     "-1:20:30", "190:20:30.15", ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
     "=", "<<", "3.14", "6.8523015e+5", "685.230_15e+03",
+    # go-yaml drops every underscore before strconv, and reads a sign after `0b`
+    "0_x1F", "-0_x1", "0_b101", "0_o17", "+_.5", "-_.5", "0b-1", "0b+1",
+    # ruamel.yaml cannot read these at all when plain
+    "-_", "+_", "+__",
+    # the npm `yaml` package's YAML 1.1 mode: floats with no mantissa, bare dots, dates with short fields
+    "e5", "E10", ".e5", "-e5", "+.E1", ".", "-.", "+.", "2024-1-5", "2024-01-5", "2024-1-05 1:2:3",
+    "2024-1-5t1:02:03Z",
+    # line breaks outside ASCII: YAML 1.1 readers break the line, YAML 1.2 readers keep the character
+    "a\u2028b", "end\u2029", "x\x85y",
 ]
-PLAIN_OK = ["hello", "v1", "12h", "1Gi", "e3", "abc:1", "1.0-beta", "a b", "x-1", "0.1.2"]
+PLAIN_OK = ["hello", "v1", "12h", "1Gi", "ex3", "abc:1", "1.0-beta", "a b", "x-1", "0.1.2"]
 
 
 @pytest.mark.parametrize("value", AMBIGUOUS + PLAIN_OK)
@@ -29,6 +38,13 @@ def test_string_scalars_stay_strings(value: str) -> None:
     documents = [{"name": value, value: [value, {"default": value}]}]
     problems = yaml_readers.check(documents, yamlio.dump_yaml(documents))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("value", ["a\u2028b", "end\u2029", "x\x85y"])
+def test_unicode_line_breaks_are_escaped(value: str) -> None:
+    """Raw, these read differently in YAML 1.1 and 1.2 readers; escaped, the same in both."""
+    text = yamlio.dump_yaml([{"k": value}])
+    assert text.isascii(), text
 
 
 def test_plain_text_stays_plain() -> None:
