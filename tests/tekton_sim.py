@@ -402,5 +402,69 @@ def _holds(when: dict[str, Any]) -> bool:
     return found if when["operator"] == "in" else not found
 
 
+# -- pod placement with the affinity assistant ----------------------------------------------------
+
+_STANDARD = ("cpu", "memory", "ephemeral-storage")
+
+
+def _effective_template(run_spec: dict[str, Any], task: str) -> dict[str, Any]:
+    """A TaskRun's pod template: its taskRunSpecs entry, each field falling back to the run-wide one
+    when unset (PipelineRun.GetTaskRunSpec, pkg/apis/pipeline/v1/pipelinerun_types.go:659,665 @v0.59.6;
+    MergePodTemplateWithDefault, pkg/apis/pipeline/pod/template.go:200-209 @v1.15.0)."""
+    default = run_spec.get("taskRunTemplate", {}).get("podTemplate", {}) or {}
+    own = next((s.get("podTemplate") for s in run_spec.get("taskRunSpecs", []) if s["pipelineTaskName"] == task), None)
+    if own is None:
+        return dict(default)
+    return {**own, **{k: default[k] for k in ("nodeSelector", "tolerations", "affinity") if own.get(k) is None
+                      and k in default}}
+
+
+def schedule_pods(run: dict[str, Any], coschedule: str = "workspaces") -> list[str]:
+    """Pods that could never be scheduled. With `coschedule: workspaces` (the default,
+    pkg/apis/config/feature_flags.go:98 @v0.59.6, :97 @v1.15.0) a TaskRun binding a PVC-backed
+    workspace is annotated with the assistant (pipelinerun.go:1039 @v0.59.6, :1433 @v1.15.0) and its
+    pod gets a required pod affinity to the assistant's pod by hostname
+    (pkg/internal/affinityassistant/transformer.go:50 @v0.59.6). The assistant is placed by the
+    run-wide template's node selector, tolerations and affinity only
+    (pkg/reconciler/pipelinerun/affinity_assistant.go:291,362-363,366 @v0.59.6; :337-338,439-440,446
+    @v1.15.0). The node it lands on is known to satisfy only that, so a bound pod fits there when
+    its own node selector and node affinity ask for nothing more, it tolerates what the assistant
+    tolerates (the node may carry those taints), and any extended resource (GPU) it requests comes
+    with a placement that steers the assistant to such nodes."""
+    spec = run["spec"]
+    if coschedule == "disabled":
+        return []
+    pvc = {w["name"] for w in spec.get("workspaces", []) if "persistentVolumeClaim" in w or "volumeClaimTemplate" in w}
+    assistant = spec.get("taskRunTemplate", {}).get("podTemplate", {}) or {}
+    a_selector = assistant.get("nodeSelector") or {}
+    a_tolerations = assistant.get("tolerations") or []
+    a_node_affinity = (assistant.get("affinity") or {}).get("nodeAffinity")
+    problems = []
+    pipeline = spec.get("pipelineSpec", {})
+    for task in pipeline.get("tasks", []) + pipeline.get("finally", []):
+        if not any(w.get("workspace") in pvc for w in task.get("workspaces", [])):
+            continue
+        pod = _effective_template(spec, task["name"])
+        selector = pod.get("nodeSelector") or {}
+        extra = {k: v for k, v in selector.items() if a_selector.get(k) != v}
+        node_affinity = (pod.get("affinity") or {}).get("nodeAffinity")
+        missing = [t for t in a_tolerations if t not in (pod.get("tolerations") or [])]
+        gpus = sorted({name for step in task["taskSpec"]["steps"] for kind in ("requests", "limits")
+                       for name in step.get("computeResources", {}).get(kind, {})
+                       if name not in _STANDARD and not name.startswith("hugepages-")})
+        why = []
+        if extra:
+            why.append(f"node selector {extra} the assistant does not have")
+        if node_affinity and node_affinity != a_node_affinity:
+            why.append("a node affinity the assistant does not have")
+        if missing:
+            why.append("not tolerating taints the assistant's node may carry")
+        if gpus and not (a_selector or a_node_affinity):
+            why.append(f"requests {gpus} on a node nothing chose for them")
+        if why:
+            problems.append(f"task {task['name']}: Pending forever next to the affinity assistant: {'; '.join(why)}")
+    return problems
+
+
 def simulate(run: dict[str, Any], tmp: Path, **kwargs: Any) -> Outcome:
     return Sim(run, tmp, **kwargs).execute()

@@ -16,7 +16,7 @@ from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 from kfpc.runtime import tekton_packed
 
-from kfpc_backends.tekton import escape
+from kfpc_backends.tekton import escape, placement
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.build import Builder
@@ -38,6 +38,7 @@ class Settings:
     access_mode: str
     workspace_claim: str | None
     pipeline_root: str
+    affinity_assistant: bool = True  # Tekton's default `coschedule: workspaces`
 
 
 def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
@@ -100,6 +101,8 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
                                 "Tekton's pruner); ignored")
     if uses_workspace:
         run_spec["workspaces"] = [workspace_binding(settings)]
+    builder.warnings += placement.reconcile(run_spec, tasks + finally_, settings.affinity_assistant,
+                                            settings.access_mode, bool(settings.workspace_claim))
     run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
     size = len(json.dumps(run, separators=(",", ":")))
     if size > SIZE_WARNING:
