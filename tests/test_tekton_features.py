@@ -343,3 +343,28 @@ def test_an_exit_task_runs_even_when_a_cleanup_in_its_pod_fails(tmp_path: Path) 
     outcome = simulate(manifest, tmp_path / "run")
     assert outcome.status == "Failed", "the verdict step fails the exit pod when a step in it failed"
     assert output(outcome, "notify", "Output") == "FAILED"
+
+
+@dsl.component(base_image="python:3.11-slim")
+def make_list() -> list:
+    return ["a", "b"]
+
+
+def test_a_loop_over_a_list_from_a_branch_that_did_not_run_is_skipped(tmp_path: Path) -> None:
+    """KFP skips the loop's group and the run succeeds; the gate that computes the loop's keys must
+    not fail on the list that was never written."""
+    @dsl.pipeline(name="loop-in-skipped-branch")
+    def pipeline(flag: str = "no"):
+        with dsl.If(flag == "yes"):
+            made = make_list()
+            with dsl.ParallelFor(made.output) as item:
+                echo(x=item)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    for version in ("v1", "v0.59"):
+        skipped = simulate(manifest, tmp_path / f"no-{version}", version=version)
+        assert skipped.status in ("Succeeded", "Completed"), {n: s.reason for n, s in skipped.states.items()}
+        assert not skipped.ran("echo") and not skipped.ran("make-list")
+        ran = simulate(manifest, tmp_path / f"yes-{version}", params={"flag": "yes"}, version=version)
+        assert ran.status == "Succeeded"
+        assert sorted(output(ran, "echo", "Output", k) for k in ("0", "1")) == ["a", "b"]

@@ -4,14 +4,15 @@ the assistant. tests/tekton_sim.py's `schedule_pods` models that; these tests co
 pipelines and check that what kfpc writes can be scheduled. (No `from __future__ import
 annotations`: the kfp SDK reads the components' annotations as types.)"""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
-import kfpc
 import tekton_checks
 import tekton_sim
+
+import kfpc
 from kfpc.backend import Options
 from kfpc.errors import UnsupportedError, UsageError
 

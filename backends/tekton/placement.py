@@ -147,11 +147,11 @@ def _without_assistant(binding: list[dict[str, Any]], access_mode: str, claim: b
     if len(binding) < 2 or access_mode == "ReadWriteMany":
         return []
     if claim:
-        return ["-O affinity-assistant=disabled: the claim given with -O workspace-claim must be ReadWriteMany, since "
-                "the run's pods may be scheduled on different nodes"]
-    return [f"-O affinity-assistant=disabled with access mode {access_mode}: the run's pods may be scheduled on "
-            "different nodes, which a volume that is not ReadWriteMany cannot follow (pods wait, or fail to attach "
-            "it); use -O access-mode=ReadWriteMany"]
+        return [("-O affinity-assistant=disabled: the claim given with -O workspace-claim must be ReadWriteMany, "
+                 "since the run's pods may be scheduled on different nodes")]
+    return [(f"-O affinity-assistant=disabled with access mode {access_mode}: the run's pods may be scheduled on "
+             "different nodes, which a volume that is not ReadWriteMany cannot follow (pods wait, or fail to attach "
+             "it); use -O access-mode=ReadWriteMany")]
 
 
 def _describe(place: dict[str, Any], gpus: list[str] | None = None) -> str:
