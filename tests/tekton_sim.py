@@ -185,6 +185,11 @@ class Sim:
         return found
 
     def result_map(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Results Tekton substitutes: only of TaskRuns that succeeded (GetTaskRunsResults,
+        pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:165-169 @v0.59.6; from v1.x also of
+        failed ones that wrote them, pipelinerunstate.go:191 @v1.15.0: a kfpc step publishes only
+        after its component succeeded). Finally tasks get them propagated into their taskSpec (pipelinerun.go:901
+        @v0.59.6); a reference to anything else stays as text, which schedule() treats as an error."""
         strings: dict[str, str] = {}
         arrays: dict[str, list[str]] = {}
         for name, state in self.states.items():

@@ -75,3 +75,55 @@ def test_every_golden_pipeline_is_admitted_as_a_standalone_pipeline(case: str) -
     except UnsupportedError:
         pytest.skip("not compiled for Tekton")
     assert tekton_checks.standalone_pipeline(documents[0], "v0.59") == []
+
+
+@dsl.component(base_image="python:3.11-slim")
+def maybe_fail(fail: bool) -> str:
+    if fail:
+        raise RuntimeError("boom")
+    return "made"
+
+
+@dsl.container_component
+def report(text: str = "default"):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[text])
+
+
+@dsl.component(base_image="python:3.11-slim")
+def report_py(text: str = "default") -> str:
+    print("got", text)
+    return text
+
+
+def test_a_container_reading_a_failed_tasks_output_in_finally_is_refused(tmp_path: Path) -> None:
+    """Tekton substitutes results only of tasks that succeeded into a finally task; the container
+    would see `$(tasks.maybe-fail.results...)` literally instead of the input's default."""
+    from kfpc.errors import UnsupportedError
+
+    @dsl.pipeline(name="finally-reads-failed")
+    def pipeline(fail: bool = True):
+        report(text=maybe_fail(fail=fail).output).ignore_upstream_failure()
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    with pytest.raises(UnsupportedError) as err:
+        compile_kind(ir, "run")
+    text = err.value.diagnostics[0].render()
+    assert "maybe-fail" in text and "default" in text and "Python component" in text
+
+
+def test_a_python_component_in_finally_gets_the_default_of_a_failed_tasks_output(tmp_path: Path) -> None:
+    from tekton_sim import simulate
+
+    @dsl.pipeline(name="finally-default")
+    def pipeline(fail: bool = True):
+        report_py(text=maybe_fail(fail=fail).output).ignore_upstream_failure()
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    (run,) = compile_kind(ir, "run")
+    for version in ("v1", "v0.59"):
+        failed = simulate(run, tmp_path / f"f-{version}", version=version)
+        assert failed.status == "Failed" and "got default" in failed.stdout("report-py")
+        ok = simulate(run, tmp_path / f"ok-{version}", version=version, params={"fail": "false"})
+        assert ok.status == "Succeeded" and "got made" in ok.stdout("report-py")

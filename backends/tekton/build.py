@@ -613,12 +613,31 @@ class _DirectValues:
                            for part in source.parts)
         if isinstance(source, f.Status):
             return self.status(source)
+        self.refuse_after_failure(source, what)
         ref = self.b.result_ref(source)
         if ref is not None:
             if isinstance(source, f.Out):
                 self.unit.run_after.add(self.b.unit_of[source.task].name)
             return ref
         return self.computed(self.b.value_unit(self.task, what, source=source))
+
+    def refuse_after_failure(self, source: f.Source, what: str) -> None:
+        """A finally task gets results only of tasks that succeeded (GetTaskRunsResults,
+        pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:169 @v0.59.6; propagated into its
+        taskSpec at pipelinerun.go:901 @v0.59.6); a reference to one that failed or was skipped
+        stays as text, and the kubelet leaves the unknown `$(...)` too. A container cannot fall back
+        to the input's default in the pod, so this is refused; a Python component reads the value
+        from the volume and gets the default."""
+        if not self.task.finally_:
+            return
+        outs = [source] if isinstance(source, f.Out) else list(source.options) if isinstance(source, f.OneOf) else []
+        if any(not self.b.flat.task(o.task).finally_ for o in outs):
+            raise UnsupportedError(f"{what} is an output of task {outs[0].task!r}, and {self.task.plan_task.key!r} is a "
+                                   "container component that runs after failures (exit handler or "
+                                   "ignore_upstream_failure, in Tekton's finally): when that task failed or was "
+                                   "skipped, Tekton passes the text of its reference instead of the input's default; "
+                                   "use a Python component (it falls back to the default) or --backend argo",
+                                   path=(self.task.plan_task.path,))
 
     def status(self, source: f.Status) -> str:
         """A container without the launcher cannot turn Tekton's state into KFP's: it gets the
