@@ -310,7 +310,7 @@ class Sim:
             out_dir.mkdir(parents=True, exist_ok=True)
             tr.steps, tr.ok = [], True
             for step in steps:
-                code = self.step(step, tr, results_dir, out_dir)
+                code = self.step(step, tr, results_dir, out_dir, len(steps) + 1)
                 exit_file = self.tmp / "steps" / run_name / f"step-{step['name']}" / "exitCode"
                 exit_file.parent.mkdir(parents=True, exist_ok=True)
                 exit_file.write_text(str(code))
@@ -326,7 +326,7 @@ class Sim:
                 tr.results[r["name"]] = json.loads(text) if r.get("type") == "array" else text
         return tr
 
-    def step(self, step: dict[str, Any], tr: TaskRun, results_dir: Path, out_dir: Path) -> int:
+    def step(self, step: dict[str, Any], tr: TaskRun, results_dir: Path, out_dir: Path, containers: int = 3) -> int:
         env: dict[str, str] = {}
         for entry in list(step.get("env", [])) + list(self.pod_env):
             env[entry["name"]] = kubelet(entry.get("value", ""), env)
@@ -355,9 +355,15 @@ class Sim:
             argv[0] = sys.executable
         proc = subprocess.run(argv, env={**host, **env}, capture_output=True, text=True, timeout=300)
         tr.steps.append((step["name"], proc.returncode, proc.stdout, proc.stderr))
-        size = sum(len(p.read_bytes()) + len(p.name) + 32 for p in results_dir.iterdir()) if results_dir.exists() else 0
-        if proc.returncode == 0 and size > 4096:
-            tr.steps[-1] = (step["name"], 1, proc.stdout, f"Termination message is above max allowed size 4096 ({size})")
+        message = termination_message(results_dir) if results_dir.exists() else b"[]"
+        limit = min(4096, 12288 // containers)
+        if proc.returncode == 0 and len(message) > 4096:
+            tr.steps[-1] = (step["name"], 1, proc.stdout,
+                            f"Termination message is above max allowed size 4096 ({len(message)})")
+            return 1
+        if proc.returncode == 0 and len(message) > limit:
+            # The kubelet cuts the message to its share of 12 KiB: Tekton cannot parse what is left.
+            tr.steps[-1] = (step["name"], 1, proc.stdout, f"termination message cut to {limit} bytes by the kubelet")
             return 1
         return proc.returncode
 
@@ -369,6 +375,34 @@ class Sim:
             if "$(tasks." not in text:
                 out[result["name"]] = text
         return out
+
+
+def go_json(text: str) -> str:
+    """A JSON string as Go's encoding/json writes it (encode.go, appendString): `"` and `\\` escaped,
+    \\n \\r \\t, other control characters and HTML's < > & as \\u00XX, U+2028 and U+2029 as \\u2028/9
+    (Go before 1.22 also writes \\b and \\f as \\u0008, \\u000c), everything else as UTF-8."""
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif ch < " " or ch in "<>&\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out) + '"'
+
+
+def termination_message(results_dir: Path) -> bytes:
+    """What Tekton's entrypoint writes after a step: every result file present, then its StartedAt
+    entry, as json.Marshal of RunResult{key, value, type} (pkg/entrypoint/entrypointer.go:161-166,
+    196-200, 306-343 and pkg/termination/write.go:46-51 @v0.59.6; the time in the step image's
+    zone, entrypointer.go:48, here its longest form)."""
+    entries = [(p.name, p.read_text("utf-8"), 1) for p in sorted(results_dir.iterdir())]
+    entries.append(("StartedAt", "2006-01-02T15:04:05.000-07:00", 3))
+    return ("[" + ",".join(f'{{"key":{go_json(k)},"value":{go_json(v)},"type":{t}}}' for k, v, t in entries)
+            + "]").encode("utf-8")
 
 
 def _strings(value: Any) -> list[str]:
