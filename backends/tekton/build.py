@@ -272,19 +272,19 @@ class Builder:
             unit.when.append({"input": escape.ref(f"tasks.{cond.name}.results.v"), "operator": "in",
                               "values": ["true"]})
             unit.run_after.add(cond.name)
-        if per_iter and task.finally_:
-            raise UnsupportedError("a condition on loop items that would run in Tekton's finally section (part of an "
-                                   "exit task, or after an ignore_upstream_failure task) is not supported; use "
-                                   "--backend argo", path=(task.plan_task.path,))
+        if per_iter and self.group:
+            raise UnsupportedError("a condition on loop items inside an exit task that runs several tasks in one "
+                                   "finally pod (an exit pipeline, or tasks after an ignore_upstream_failure task) is "
+                                   "not supported; use --backend argo", path=(task.plan_task.path,))
         return per_iter, in_pod
 
     def lower_loops(self, task: f.FlatTask, unit: Unit, per_iter: list[f.Guard], value: f.Source | None) -> None:
         if not task.loops:
             return
-        if task.finally_:
-            raise UnsupportedError("this loop would run in Tekton's finally section (it is part of an exit handler's "
-                                   "exit task, or runs after an ignore_upstream_failure task), where kfpc cannot fan "
-                                   "out; use --backend argo", path=(task.plan_task.path,))
+        if self.group:
+            raise UnsupportedError("this loop would run inside an exit task that runs several tasks in one finally pod "
+                                   "(an exit pipeline, or tasks after an ignore_upstream_failure task), which kfpc "
+                                   "cannot fan out; use --backend argo", path=(task.plan_task.path,))
         limits = [loop.parallelism for loop in task.loops if loop.parallelism]
         if limits:
             self.warnings.append(f"task {task.plan_task.key!r}: Tekton's Matrix has no parallelism limit; all "
