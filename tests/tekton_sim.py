@@ -35,6 +35,10 @@ RESULTS = "/tekton/results"
 STEPS = "/tekton/steps"
 
 
+class CouldntGetPipelineResult(AssertionError):
+    """The PipelineRun fails after its tasks ran: a pipeline result cannot be resolved."""
+
+
 @dataclass
 class TaskRun:
     name: str
@@ -368,10 +372,18 @@ class Sim:
         return proc.returncode
 
     def pipeline_results(self) -> dict[str, Any]:
+        """Pipeline results once the run is done: one that refers to a task that did not succeed is
+        left out; one that refers to a result a *succeeded* task did not write fails the whole run
+        (CouldntGetPipelineResult: resources/apply.go:505-515, pipelinerun.go:809-816 @v0.59.6)."""
         strings, _ = self.result_map()
         out = {}
         for result in self.spec.get("results", []):
             text = replace(result["value"], strings)
+            for ref in _REF.findall(text):
+                m = re.match(r"tasks\.([^.]+)\.results\.", ref)
+                if m and m.group(1) in self.states and self.states[m.group(1)].status == "Succeeded":
+                    raise CouldntGetPipelineResult(f"pipeline result {result['name']}: $({ref}) was not written by a "
+                                                   "task that succeeded")
             if "$(tasks." not in text:
                 out[result["name"]] = text
         return out

@@ -127,3 +127,82 @@ def test_a_python_component_in_finally_gets_the_default_of_a_failed_tasks_output
         assert failed.status == "Failed" and "got default" in failed.stdout("report-py")
         ok = simulate(run, tmp_path / f"ok-{version}", version=version, params={"fail": "false"})
         assert ok.status == "Succeeded" and "got made" in ok.stdout("report-py")
+
+
+def test_no_pipeline_output_can_fail_the_run_after_its_tasks_succeeded(tmp_path: Path) -> None:
+    """Tekton fails a finished run whose pipeline result names a result that a task which succeeded did
+    not write (CouldntGetPipelineResult; tekton_sim raises it). Here a sub-pipeline's OneOf over branches:
+    kfp requires an Else, so some branch always writes it (a pipeline output cannot be a parameter)."""
+    from tekton_sim import simulate
+
+    @dsl.component(base_image="python:3.11-slim")
+    def pick(x: str) -> str:
+        return x
+
+    @dsl.pipeline(name="branches")
+    def branches(flag: str) -> str:
+        with dsl.If(flag == "a"):
+            first = pick(x="a")
+        with dsl.Else():
+            second = pick(x="other")
+        return dsl.OneOf(first.output, second.output)
+
+    @dsl.pipeline(name="maybe-outputs")
+    def pipeline(flag: str = "no") -> str:
+        return branches(flag=flag).output
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    (run,) = compile_kind(ir, "run")
+    assert run["spec"]["pipelineSpec"]["results"]
+    for flag, expected in (("a", "a"), ("no", "other")):
+        for version in ("v1", "v0.59"):
+            outcome = simulate(run, tmp_path / f"{flag}-{version}", version=version, params={"flag": flag})
+            assert outcome.status in ("Succeeded", "Completed")
+            assert list(outcome.results.values()) == [expected]
+
+
+def test_a_value_task_for_a_pipeline_result_always_writes_it(tmp_path: Path) -> None:
+    """A helper that computes a pipeline result writes it even when the value does not exist."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from kfpc.runtime import generate
+
+    results = tmp_path / "results"
+    results.mkdir()
+    source = generate.render_tekton(workspace=str(tmp_path / "ws"), results_dir=str(results))
+    env = {**os.environ, "KFPC_SPEC": json.dumps({"v": ["f", "gone", "Output", 0, []], "raw": 1})}
+    done = subprocess.run([sys.executable, "-c", source, "value"], env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert (results / "v").read_text("utf-8") == ""
+
+
+def test_a_pipeline_too_large_for_client_side_apply_is_warned_about() -> None:
+    wide = kfpc.compile_file(str(GOLDEN / "wide_dag" / "pipeline.yaml"), backend="tekton",
+                             options=Options(run=RunOptions(kind="template")))
+    assert any("kubectl apply --server-side" in w and "256 KiB" in w for w in wide.warnings)
+    small = kfpc.compile_file(str(GOLDEN / "hello_container" / "pipeline.yaml"), backend="tekton",
+                              options=Options(run=RunOptions(kind="template")))
+    assert not any("server-side" in w for w in small.warnings)
+
+
+def test_each_import_that_is_not_downloaded_is_warned_about(tmp_path: Path) -> None:
+    @dsl.component(base_image="python:3.11-slim")
+    def size(data: dsl.Input[dsl.Dataset]) -> str:
+        return data.uri
+
+    @dsl.pipeline(name="imports")
+    def pipeline(uri: str = "s3://bucket/b.csv"):
+        size(data=dsl.importer(artifact_uri="gs://bucket/a.csv", artifact_class=dsl.Dataset).output)
+        size(data=dsl.importer(artifact_uri=uri, artifact_class=dsl.Dataset).output)
+        size(data=dsl.importer(artifact_uri="https://example.com/c.csv", artifact_class=dsl.Dataset).output)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    warnings = kfpc.compile_file(str(ir), backend="tekton").warnings
+    found = [w for w in warnings if "downloads nothing" in w]
+    assert len(found) == 2 and any("gs://bucket/a.csv" in w for w in found) and any("s3://" in w for w in found)

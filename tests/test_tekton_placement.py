@@ -144,3 +144,28 @@ def test_every_golden_pipeline_can_be_scheduled(case: str) -> None:
         pytest.skip("not compiled for Tekton")
     disabled = options is not None and ("affinity-assistant", "disabled") in options.extra
     assert tekton_sim.schedule_pods(run, coschedule="disabled" if disabled else "workspaces") == []
+
+
+def test_non_root_steps_share_a_group_that_may_write_the_volume(tmp_path: Path) -> None:
+    """A fresh block-storage volume is root's: a step running as user 1000 needs the pod fsGroup
+    (the kubelet makes the volume group-writable at mount) and files the others create group-writable."""
+    @dsl.pipeline(name="non-root")
+    def pipeline():
+        first = make()
+        second = use(x=first.output)
+        kubernetes.set_security_context(second, run_as_user=1000, run_as_group=2000, run_as_non_root=True)
+
+    run = compile_pipeline(pipeline, tmp_path).documents[0]
+    assert run["spec"]["taskRunTemplate"]["podTemplate"]["securityContext"] == {"fsGroup": 2000}
+    outcome = tekton_sim.simulate(run, tmp_path / "run")
+    assert outcome.status == "Succeeded"
+    made = outcome.workspace / "uid-1234" / "make"
+    assert (made / "Output").stat().st_mode & 0o020 and made.stat().st_mode & 0o020, "group-writable"
+
+    @dsl.pipeline(name="root")
+    def plain():
+        use(x=make().output)
+
+    (tmp_path / "plain").mkdir()
+    root = compile_pipeline(plain, tmp_path / "plain").documents[0]
+    assert "securityContext" not in root["spec"]["taskRunTemplate"]["podTemplate"]

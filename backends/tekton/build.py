@@ -406,6 +406,7 @@ class Builder:
         artifact = c.interface.out_artifacts[0].name if c.interface.out_artifacts else "artifact"
         spec = {"t": task.id, "u": desc.param(uri_source) or ["c", ""], "m": _metadata(c.metadata, task, desc),
                 "a": artifact}
+        self.warn_undownloaded(task, uri_source)
         if isinstance(uri_source, f.Const) and str(uri_source.value).startswith("oci://"):
             # A model packaged as an image (KServe modelcar): its /models is copied into the workspace.
             target = st.artifact_path(task.id, artifact, None)
@@ -415,6 +416,20 @@ class Builder:
         self.task_params(unit, desc)
         unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")
         self.specs[task.id] = spec
+
+    def warn_undownloaded(self, task: f.FlatTask, source: f.Source) -> None:
+        """Only http(s) and oci:// imports reach the volume; others are passed on by URI alone."""
+        uri = None
+        if isinstance(source, f.Const):
+            uri = str(source.value)
+        elif isinstance(source, f.Param):
+            spec = next((q for q in self.flat.plan.inputs if q.name == source.name), None)
+            uri = str(spec.default) if spec is not None and spec.has_default else None
+        scheme = uri.split("://", 1)[0].lower() if uri and "://" in uri else None
+        if scheme and scheme not in ("http", "https", "oci"):
+            self.warnings.append(f"importer {task.plan_task.key!r}: {uri} is passed on by its URI only; on Tekton "
+                                 f"kfpc downloads nothing from {scheme}:// (a component reading the artifact's path "
+                                 "finds no file there); import it over https, or use --backend argo")
 
     def pvc(self, task: f.FlatTask, unit: Unit, c: p.PvcComponent) -> None:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)

@@ -23,6 +23,7 @@ from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.units import strings
 
 SCHEDULE_LABEL = "kfpc.dev/schedule"
+APPLY_LIMIT = 256 * 1024  # all annotations of an object together (apimachinery's TotalAnnotationSizeLimitB)
 
 
 def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -52,6 +53,11 @@ def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[
     declare_pipeline_params(pipeline_spec)
     pipeline = {"apiVersion": run["apiVersion"], "kind": "Pipeline", "metadata": {"name": name}, "spec": pipeline_spec}
     _metadata(pipeline, options, labels, annotations)
+    size = len(json.dumps(pipeline, separators=(",", ":")))
+    if size > APPLY_LIMIT:
+        warnings.append(f"the Pipeline is {size // 1024} KiB: `kubectl apply` (client-side) fails above 256 KiB, "
+                        "since it copies the object into its last-applied-configuration annotation and annotations "
+                        "are limited to 256 KiB; use `kubectl create -f` or `kubectl apply --server-side -f`")
     run_spec = {"pipelineRef": {"name": name}, **{k: v for k, v in spec.items() if k != "pipelineSpec"}}
     run = {"apiVersion": run["apiVersion"], "kind": "PipelineRun", "metadata": {"generateName": name + "-"},
            "spec": run_spec}

@@ -101,6 +101,9 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
                                 "Tekton's pruner); ignored")
     if uses_workspace:
         run_spec["workspaces"] = [workspace_binding(settings)]
+    group = volume_group(tasks + finally_) if uses_workspace else None
+    if group is not None:
+        run_spec["taskRunTemplate"]["podTemplate"]["securityContext"] = {"fsGroup": group}
     builder.warnings += placement.reconcile(run_spec, tasks + finally_, settings.affinity_assistant,
                                             settings.access_mode, bool(settings.workspace_claim))
     run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
@@ -109,6 +112,27 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
         builder.warnings.append(f"the PipelineRun is {size // 1024} KiB; Tekton stores it twice over (its status holds "
                                 "the substituted spec) and etcd refuses objects over 1.5 MiB, so it may not run")
     return run, builder.warnings
+
+
+def volume_group(tasks: list[dict[str, Any]]) -> int | None:
+    """A group for the run's volume when a step that binds it runs as a non-root user.
+
+    A fresh volume's root is owned by root (block storage), so such a step could not create its
+    files. With a pod `fsGroup` the kubelet makes the volume's files group-owned and group-writable
+    when it mounts it (for volumes that support ownership: block storage, not NFS) and adds the group
+    to every container; the runtime creates files group-writable (umask 002). Run-wide, so that every
+    pod's mount applies it and the affinity assistant's template (v1.x) agrees. The group is the
+    step's runAsGroup, else its runAsUser."""
+    for task in tasks:
+        if "workspaces" not in task:
+            continue
+        for step in task["taskSpec"]["steps"]:
+            context = step.get("securityContext") or {}
+            user = context.get("runAsUser")
+            if user not in (None, 0) or context.get("runAsNonRoot"):
+                group = context.get("runAsGroup") or user
+                return int(group) if group else 1000
+    return None
 
 
 def param_names(plan: p.Plan) -> dict[str, str]:
