@@ -517,5 +517,33 @@ def schedule_pods(run: dict[str, Any], coschedule: str = "workspaces") -> list[s
     return problems
 
 
+def _minutes(duration: str) -> float:
+    total = 0.0
+    for number, unit in re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", duration):
+        total += float(number) * {"h": 60, "m": 1, "s": 1 / 60, "ms": 1 / 60000}[unit]
+    return total
+
+
+def task_run_timeout(run: dict[str, Any], task: str, version: str = "v1.11") -> str:
+    """The timeout a TaskRun gets. A pipeline task's own `timeout` wins; else before v1.11 Tekton's
+    60-minute default (pipelinerun.go:1187-1193 @v1.9.6); from v1.11 (commit d1379f8f0) the run's
+    `timeouts.tasks` / `timeouts.finally` when it is 0 or above that default
+    (pipelinerun.go:1210-1218, 1561-1587 @v1.12.0; `timeouts.pipeline` is not passed down). A
+    taskRunSpecs timeout overrides both."""
+    spec = run["spec"]
+    pipeline = spec.get("pipelineSpec", {})
+    entry = next(t for t in pipeline.get("tasks", []) + pipeline.get("finally", []) if t["name"] == task)
+    final = entry in pipeline.get("finally", [])
+    timeout = entry.get("timeout")
+    if timeout is None:
+        timeout = "60m"
+        run_level = spec.get("timeouts", {}).get("finally" if final else "tasks")
+        if version != "v0.59" and not version.startswith(("v1.6", "v1.9", "v1.10")) and run_level is not None:
+            if _minutes(run_level) == 0 or _minutes(run_level) > 60:
+                timeout = run_level
+    own = next((s.get("timeout") for s in spec.get("taskRunSpecs", []) if s["pipelineTaskName"] == task), None)
+    return own or timeout
+
+
 def simulate(run: dict[str, Any], tmp: Path, **kwargs: Any) -> Outcome:
     return Sim(run, tmp, **kwargs).execute()

@@ -206,3 +206,28 @@ def test_each_import_that_is_not_downloaded_is_warned_about(tmp_path: Path) -> N
     warnings = kfpc.compile_file(str(ir), backend="tekton").warnings
     found = [w for w in warnings if "downloads nothing" in w]
     assert len(found) == 2 and any("gs://bucket/a.csv" in w for w in found) and any("s3://" in w for w in found)
+
+
+@pytest.mark.parametrize("version", ["v0.59", "v1.9", "v1.11", "v1.15"])
+@pytest.mark.parametrize("case", ["loops", "exit_handler", "conditions"])
+def test_no_task_run_stops_at_tektons_default_timeout_on_any_version(case: str, version: str) -> None:
+    """Before v1.11 a PipelineRun's timeouts never reach its TaskRuns (60-minute default); from v1.11
+    `timeouts.tasks`/`finally` do, but a task's own timeout still wins: kfpc's `timeout: 0s` on every
+    task means the same on every version, and `--timeout` sets each task's."""
+    from tekton_sim import task_run_timeout
+
+    for options, expected in ((Options(), "0s"), (Options(run=RunOptions(timeout="30m", pipeline_timeout="2h")), "30m")):
+        run = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend="tekton", options=options).documents[0]
+        spec = run["spec"]["pipelineSpec"]
+        for task in spec["tasks"] + spec.get("finally", []):
+            assert task_run_timeout(run, task["name"], version) == expected, task["name"]
+
+
+def test_the_timeout_model_follows_the_v1_11_change() -> None:
+    from tekton_sim import task_run_timeout
+
+    run = {"spec": {"pipelineSpec": {"tasks": [{"name": "t"}]}, "timeouts": {"tasks": "0s"}}}
+    assert task_run_timeout(run, "t", "v1.9") == "60m"
+    assert task_run_timeout(run, "t", "v1.11") == "0s"
+    run["spec"]["timeouts"] = {"pipeline": "0s"}
+    assert task_run_timeout(run, "t", "v1.15") == "60m", "timeouts.pipeline is not passed down"
