@@ -169,3 +169,26 @@ def test_non_root_steps_share_a_group_that_may_write_the_volume(tmp_path: Path) 
     (tmp_path / "plain").mkdir()
     root = compile_pipeline(plain, tmp_path / "plain").documents[0]
     assert "securityContext" not in root["spec"]["taskRunTemplate"]["podTemplate"]
+
+
+def test_a_task_with_pod_affinity_keeps_its_node_affinity() -> None:
+    """A task's own `affinity` replaces the run-wide one whole, so moving only its node affinity
+    run-wide would lose it."""
+    from kfpc_backends.tekton import placement
+
+    node = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]}}
+    pod = {"preferredDuringSchedulingIgnoredDuringExecution": []}
+    step = {"name": "s"}
+    run_spec = {"taskRunTemplate": {"podTemplate": {}}, "taskRunSpecs": [
+        {"pipelineTaskName": "a", "podTemplate": {"affinity": {"nodeAffinity": node, "podAffinity": pod}}},
+        {"pipelineTaskName": "b", "podTemplate": {"affinity": {"nodeAffinity": node}}}]}
+    tasks = [{"name": n, "workspaces": [{"name": "kfpc", "workspace": "kfpc"}], "taskSpec": {"steps": [step]}}
+             for n in ("a", "b")]
+    placement.reconcile(run_spec, tasks, True, "ReadWriteOnce", False)
+    assert run_spec["taskRunTemplate"]["podTemplate"]["affinity"] == {"nodeAffinity": node}
+    assert run_spec["taskRunSpecs"] == [{"pipelineTaskName": "a", "podTemplate": {
+        "affinity": {"nodeAffinity": node, "podAffinity": pod}}}]
+    run = {"spec": {**run_spec, "pipelineSpec": {"tasks": tasks},
+                    "workspaces": [{"name": "kfpc", "volumeClaimTemplate": {}}]}}
+    assert tekton_sim.schedule_pods(run) == []

@@ -62,10 +62,10 @@ def _strip(template: dict[str, Any]) -> None:
     for key in FIELDS:
         template.pop(key, None)
     affinity = template.get("affinity")
-    if affinity is not None:
-        affinity.pop("nodeAffinity", None)
-        if not affinity:
-            template.pop("affinity")
+    if affinity is not None and set(affinity) <= {"nodeAffinity"}:
+        # A task's own affinity replaces the run-wide one as a whole (template.go:207-209 @v1.15.0):
+        # one that also holds pod (anti-)affinity keeps its node affinity.
+        template.pop("affinity")
 
 
 def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: bool, access_mode: str,
