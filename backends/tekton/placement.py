@@ -93,7 +93,7 @@ def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: 
     if not wanted:
         return []
     kinds: dict[str, list[str]] = {}
-    for name, (place, gpus) in wanted.items():
+    for name, (place, _) in wanted.items():
         kinds.setdefault(_key(place), []).append(name)
     if len(kinds) > 1:
         shown = "; ".join(f"{', '.join(repr(n) for n in names[:3])}{' ...' if len(names) > 3 else ''}: "
