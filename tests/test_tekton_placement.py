@@ -192,3 +192,24 @@ def test_a_task_with_pod_affinity_keeps_its_node_affinity() -> None:
     run = {"spec": {**run_spec, "pipelineSpec": {"tasks": tasks},
                     "workspaces": [{"name": "kfpc", "volumeClaimTemplate": {}}]}}
     assert tekton_sim.schedule_pods(run) == []
+
+
+def _corpus() -> list:
+    from conftest import corpus_files, needs_corpus
+
+    return needs_corpus(corpus_files("pipelines", "components", "platform"))
+
+
+@pytest.mark.parametrize("path", _corpus())
+def test_every_corpus_pipeline_can_be_scheduled_or_is_refused(path: Path) -> None:
+    """With the assistant (the default) every pod that binds the volume can join it; where that is
+    impossible kfpc refuses, and the pipeline then compiles for a cluster without the assistant."""
+    try:
+        run = kfpc.compile_file(str(path), backend="tekton").documents[0]
+    except UnsupportedError as err:
+        if "affinity-assistant=disabled" not in err.diagnostics[0].render():
+            pytest.skip("not compiled for Tekton")
+        run = tekton_checks.compile_any(str(path)).documents[0]
+        assert tekton_sim.schedule_pods(run, coschedule="disabled") == []
+        return
+    assert tekton_sim.schedule_pods(run) == []
