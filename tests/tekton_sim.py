@@ -11,7 +11,14 @@ What is emulated, from tekton.md and the Tekton sources it cites:
 * the kubelet: `$(VAR)` and `$$` in env values (earlier variables only) and in command/args;
 * steps run as local processes: the kfpc runtime as rendered for this machine's paths, containers
   by their command (images are ignored), with /workspace/kfpc and /kfpc/out mapped to temporary dirs;
-  results read back from each step's results dir, with Tekton's 4 KiB termination-message limit.
+  results read back from each step's results dir;
+* result sizes: the termination message each step's entrypoint writes (Go's JSON encoding of every
+  result plus StartedAt, at most 4096 bytes) and the kubelet's 12 KiB per pod (termination_message);
+* result availability: only tasks that succeeded give results, in finally too; a pipeline result a
+  succeeded task did not write fails the run (CouldntGetPipelineResult);
+* pod placement next to the affinity assistant (schedule_pods) and TaskRun timeouts before and
+  after v1.11 (task_run_timeout). Admission of standalone Pipelines by version is in
+  tekton_checks.standalone_pipeline.
 """
 
 from __future__ import annotations

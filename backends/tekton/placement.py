@@ -114,10 +114,13 @@ def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: 
     _to_run_template(run_spec, place)
     warnings = []
     others = sorted(t["name"] for t in binding if t["name"] not in wanted)
-    if others:
-        warnings.append(f"tasks {', '.join(others)} share the run's volume with {', '.join(sorted(wanted))} and so run "
-                        f"on the same node (Tekton's affinity assistant): the node placement ({_describe(place)}) is "
-                        "applied to the whole run")
+    free = sorted(t["name"] for t in tasks if "workspaces" not in t and not of(specs.get(t["name"], {}).get("podTemplate")))
+    if others or free:
+        warnings.append(f"the node placement of {', '.join(sorted(wanted))} ({_describe(place)}) is applied to the whole "
+                        "run, where Tekton's affinity assistant follows it"
+                        + (f": tasks {', '.join(others)} share the run's volume and so run on the same node" if others
+                           else "")
+                        + (f"; tasks {', '.join(free)} (without the volume) get the same placement" if free else ""))
     return warnings
 
 
