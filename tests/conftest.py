@@ -23,6 +23,17 @@ def golden_cases(gaps: dict[str, str] = GOLDEN_GAPS) -> list:
             sorted(p.name for p in GOLDEN.iterdir() if (p / "pipeline.yaml").is_file())]
 
 
+def golden_options(case: str, backend: str):
+    """Backend options a golden case is compiled with: golden/<case>/<backend>.options, one `name=value`
+    a line (`#` starts a comment), for cases that need a setting the default cluster lacks."""
+    from kfpc.backend import Options
+
+    path = GOLDEN / case / f"{backend}.options"
+    lines = path.read_text("utf-8").splitlines() if path.is_file() else []
+    pairs = [tuple(x.strip() for x in line.split("=", 1)) for line in lines if line.strip() and not line.startswith("#")]
+    return Options(extra=tuple(pairs)) if pairs else None
+
+
 def corpus_files(*folders: str) -> list[Path]:
     if not CORPUS.is_dir():
         return []

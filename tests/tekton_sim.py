@@ -11,7 +11,14 @@ What is emulated, from tekton.md and the Tekton sources it cites:
 * the kubelet: `$(VAR)` and `$$` in env values (earlier variables only) and in command/args;
 * steps run as local processes: the kfpc runtime as rendered for this machine's paths, containers
   by their command (images are ignored), with /workspace/kfpc and /kfpc/out mapped to temporary dirs;
-  results read back from each step's results dir, with Tekton's 4 KiB termination-message limit.
+  results read back from each step's results dir;
+* result sizes: the termination message each step's entrypoint writes (Go's JSON encoding of every
+  result plus StartedAt, at most 4096 bytes) and the kubelet's 12 KiB per pod (termination_message);
+* result availability: only tasks that succeeded give results, in finally too; a pipeline result a
+  succeeded task did not write fails the run (CouldntGetPipelineResult);
+* pod placement next to the affinity assistant (schedule_pods) and TaskRun timeouts before and
+  after v1.11 (task_run_timeout). Admission of standalone Pipelines by version is in
+  tekton_checks.standalone_pipeline.
 """
 
 from __future__ import annotations
@@ -33,6 +40,10 @@ WS = "/workspace/kfpc"
 OUT = "/kfpc/out"
 RESULTS = "/tekton/results"
 STEPS = "/tekton/steps"
+
+
+class CouldntGetPipelineResult(AssertionError):
+    """The PipelineRun fails after its tasks ran: a pipeline result cannot be resolved."""
 
 
 @dataclass
@@ -185,6 +196,11 @@ class Sim:
         return found
 
     def result_map(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Results Tekton substitutes: only of TaskRuns that succeeded (GetTaskRunsResults,
+        pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:165-169 @v0.59.6; from v1.x also of
+        failed ones that wrote them, pipelinerunstate.go:191 @v1.15.0: a kfpc step publishes only
+        after its component succeeded). Finally tasks get them propagated into their taskSpec (pipelinerun.go:901
+        @v0.59.6); a reference to anything else stays as text, which schedule() treats as an error."""
         strings: dict[str, str] = {}
         arrays: dict[str, list[str]] = {}
         for name, state in self.states.items():
@@ -305,7 +321,7 @@ class Sim:
             out_dir.mkdir(parents=True, exist_ok=True)
             tr.steps, tr.ok = [], True
             for step in steps:
-                code = self.step(step, tr, results_dir, out_dir)
+                code = self.step(step, tr, results_dir, out_dir, len(steps) + 1)
                 exit_file = self.tmp / "steps" / run_name / f"step-{step['name']}" / "exitCode"
                 exit_file.parent.mkdir(parents=True, exist_ok=True)
                 exit_file.write_text(str(code))
@@ -321,7 +337,7 @@ class Sim:
                 tr.results[r["name"]] = json.loads(text) if r.get("type") == "array" else text
         return tr
 
-    def step(self, step: dict[str, Any], tr: TaskRun, results_dir: Path, out_dir: Path) -> int:
+    def step(self, step: dict[str, Any], tr: TaskRun, results_dir: Path, out_dir: Path, containers: int = 3) -> int:
         env: dict[str, str] = {}
         for entry in list(step.get("env", [])) + list(self.pod_env):
             env[entry["name"]] = kubelet(entry.get("value", ""), env)
@@ -350,20 +366,62 @@ class Sim:
             argv[0] = sys.executable
         proc = subprocess.run(argv, env={**host, **env}, capture_output=True, text=True, timeout=300)
         tr.steps.append((step["name"], proc.returncode, proc.stdout, proc.stderr))
-        size = sum(len(p.read_bytes()) + len(p.name) + 32 for p in results_dir.iterdir()) if results_dir.exists() else 0
-        if proc.returncode == 0 and size > 4096:
-            tr.steps[-1] = (step["name"], 1, proc.stdout, f"Termination message is above max allowed size 4096 ({size})")
+        message = termination_message(results_dir) if results_dir.exists() else b"[]"
+        limit = min(4096, 12288 // containers)
+        if proc.returncode == 0 and len(message) > 4096:
+            tr.steps[-1] = (step["name"], 1, proc.stdout,
+                            f"Termination message is above max allowed size 4096 ({len(message)})")
+            return 1
+        if proc.returncode == 0 and len(message) > limit:
+            # The kubelet cuts the message to its share of 12 KiB: Tekton cannot parse what is left.
+            tr.steps[-1] = (step["name"], 1, proc.stdout, f"termination message cut to {limit} bytes by the kubelet")
             return 1
         return proc.returncode
 
     def pipeline_results(self) -> dict[str, Any]:
+        """Pipeline results once the run is done: one that refers to a task that did not succeed is
+        left out; one that refers to a result a *succeeded* task did not write fails the whole run
+        (CouldntGetPipelineResult: resources/apply.go:505-515, pipelinerun.go:809-816 @v0.59.6)."""
         strings, _ = self.result_map()
         out = {}
         for result in self.spec.get("results", []):
             text = replace(result["value"], strings)
+            for ref in _REF.findall(text):
+                m = re.match(r"tasks\.([^.]+)\.results\.", ref)
+                if m and m.group(1) in self.states and self.states[m.group(1)].status == "Succeeded":
+                    raise CouldntGetPipelineResult(f"pipeline result {result['name']}: $({ref}) was not written by a "
+                                                   "task that succeeded")
             if "$(tasks." not in text:
                 out[result["name"]] = text
         return out
+
+
+def go_json(text: str) -> str:
+    """A JSON string as Go's encoding/json writes it (encode.go, appendString): `"` and `\\` escaped,
+    \\n \\r \\t, other control characters and HTML's < > & as \\u00XX, U+2028 and U+2029 as \\u2028/9
+    (Go before 1.22 also writes \\b and \\f as \\u0008, \\u000c), everything else as UTF-8."""
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif ch < " " or ch in "<>&\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out) + '"'
+
+
+def termination_message(results_dir: Path) -> bytes:
+    """What Tekton's entrypoint writes after a step: every result file present, then its StartedAt
+    entry, as json.Marshal of RunResult{key, value, type} (pkg/entrypoint/entrypointer.go:161-166,
+    196-200, 306-343 and pkg/termination/write.go:46-51 @v0.59.6; the time in the step image's
+    zone, entrypointer.go:48, here its longest form)."""
+    entries = [(p.name, p.read_text("utf-8"), 1) for p in sorted(results_dir.iterdir())]
+    entries.append(("StartedAt", "2006-01-02T15:04:05.000-07:00", 3))
+    return ("[" + ",".join(f'{{"key":{go_json(k)},"value":{go_json(v)},"type":{t}}}' for k, v, t in entries)
+            + "]").encode("utf-8")
 
 
 def _strings(value: Any) -> list[str]:
@@ -400,6 +458,98 @@ def _expand_arrays(value: Any, arrays: dict[str, list[str]]) -> Any:
 def _holds(when: dict[str, Any]) -> bool:
     found = when["input"] in when["values"]
     return found if when["operator"] == "in" else not found
+
+
+# -- pod placement with the affinity assistant ----------------------------------------------------
+
+_STANDARD = ("cpu", "memory", "ephemeral-storage")
+
+
+def _effective_template(run_spec: dict[str, Any], task: str) -> dict[str, Any]:
+    """A TaskRun's pod template: its taskRunSpecs entry, each field falling back to the run-wide one
+    when unset (PipelineRun.GetTaskRunSpec, pkg/apis/pipeline/v1/pipelinerun_types.go:659,665 @v0.59.6;
+    MergePodTemplateWithDefault, pkg/apis/pipeline/pod/template.go:200-209 @v1.15.0)."""
+    default = run_spec.get("taskRunTemplate", {}).get("podTemplate", {}) or {}
+    own = next((s.get("podTemplate") for s in run_spec.get("taskRunSpecs", []) if s["pipelineTaskName"] == task), None)
+    if own is None:
+        return dict(default)
+    return {**own, **{k: default[k] for k in ("nodeSelector", "tolerations", "affinity") if own.get(k) is None
+                      and k in default}}
+
+
+def schedule_pods(run: dict[str, Any], coschedule: str = "workspaces") -> list[str]:
+    """Pods that could never be scheduled. With `coschedule: workspaces` (the default,
+    pkg/apis/config/feature_flags.go:98 @v0.59.6, :97 @v1.15.0) a TaskRun binding a PVC-backed
+    workspace is annotated with the assistant (pipelinerun.go:1039 @v0.59.6, :1433 @v1.15.0) and its
+    pod gets a required pod affinity to the assistant's pod by hostname
+    (pkg/internal/affinityassistant/transformer.go:50 @v0.59.6). The assistant is placed by the
+    run-wide template's node selector, tolerations and affinity only
+    (pkg/reconciler/pipelinerun/affinity_assistant.go:291,362-363,366 @v0.59.6; :337-338,439-440,446
+    @v1.15.0). The node it lands on is known to satisfy only that, so a bound pod fits there when
+    its own node selector and node affinity ask for nothing more, it tolerates what the assistant
+    tolerates (the node may carry those taints), and any extended resource (GPU) it requests comes
+    with a placement that steers the assistant to such nodes."""
+    spec = run["spec"]
+    if coschedule == "disabled":
+        return []
+    pvc = {w["name"] for w in spec.get("workspaces", []) if "persistentVolumeClaim" in w or "volumeClaimTemplate" in w}
+    assistant = spec.get("taskRunTemplate", {}).get("podTemplate", {}) or {}
+    a_selector = assistant.get("nodeSelector") or {}
+    a_tolerations = assistant.get("tolerations") or []
+    a_node_affinity = (assistant.get("affinity") or {}).get("nodeAffinity")
+    problems = []
+    pipeline = spec.get("pipelineSpec", {})
+    for task in pipeline.get("tasks", []) + pipeline.get("finally", []):
+        if not any(w.get("workspace") in pvc for w in task.get("workspaces", [])):
+            continue
+        pod = _effective_template(spec, task["name"])
+        selector = pod.get("nodeSelector") or {}
+        extra = {k: v for k, v in selector.items() if a_selector.get(k) != v}
+        node_affinity = (pod.get("affinity") or {}).get("nodeAffinity")
+        missing = [t for t in a_tolerations if t not in (pod.get("tolerations") or [])]
+        gpus = sorted({name for step in task["taskSpec"]["steps"] for kind in ("requests", "limits")
+                       for name in step.get("computeResources", {}).get(kind, {})
+                       if name not in _STANDARD and not name.startswith("hugepages-")})
+        why = []
+        if extra:
+            why.append(f"node selector {extra} the assistant does not have")
+        if node_affinity and node_affinity != a_node_affinity:
+            why.append("a node affinity the assistant does not have")
+        if missing:
+            why.append("not tolerating taints the assistant's node may carry")
+        if gpus and not (a_selector or a_node_affinity):
+            why.append(f"requests {gpus} on a node nothing chose for them")
+        if why:
+            problems.append(f"task {task['name']}: Pending forever next to the affinity assistant: {'; '.join(why)}")
+    return problems
+
+
+def _minutes(duration: str) -> float:
+    total = 0.0
+    for number, unit in re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", duration):
+        total += float(number) * {"h": 60, "m": 1, "s": 1 / 60, "ms": 1 / 60000}[unit]
+    return total
+
+
+def task_run_timeout(run: dict[str, Any], task: str, version: str = "v1.11") -> str:
+    """The timeout a TaskRun gets. A pipeline task's own `timeout` wins; else before v1.11 Tekton's
+    60-minute default (pipelinerun.go:1187-1193 @v1.9.6); from v1.11 (commit d1379f8f0) the run's
+    `timeouts.tasks` / `timeouts.finally` when it is 0 or above that default
+    (pipelinerun.go:1210-1218, 1561-1587 @v1.12.0; `timeouts.pipeline` is not passed down). A
+    taskRunSpecs timeout overrides both."""
+    spec = run["spec"]
+    pipeline = spec.get("pipelineSpec", {})
+    entry = next(t for t in pipeline.get("tasks", []) + pipeline.get("finally", []) if t["name"] == task)
+    final = entry in pipeline.get("finally", [])
+    timeout = entry.get("timeout")
+    if timeout is None:
+        timeout = "60m"
+        run_level = spec.get("timeouts", {}).get("finally" if final else "tasks")
+        if version != "v0.59" and not version.startswith(("v1.6", "v1.9", "v1.10")) and run_level is not None:
+            if _minutes(run_level) == 0 or _minutes(run_level) > 60:
+                timeout = run_level
+    own = next((s.get("timeout") for s in spec.get("taskRunSpecs", []) if s["pipelineTaskName"] == task), None)
+    return own or timeout
 
 
 def simulate(run: dict[str, Any], tmp: Path, **kwargs: Any) -> Outcome:

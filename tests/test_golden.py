@@ -15,7 +15,7 @@ import yaml
 import kfpc
 import argo_checks
 import tekton_checks
-from conftest import GOLDEN, GOLDEN_INVALID, golden_cases
+from conftest import GOLDEN, GOLDEN_INVALID, golden_cases, golden_options
 
 BACKENDS = ["argo", "tekton"]
 CHECKS = {"argo": argo_checks.problems, "tekton": tekton_checks.problems}
@@ -28,7 +28,8 @@ def test_golden(case: str, backend: str) -> None:
     if REGEN and os.environ.get("CI"):
         pytest.fail("KFPC_REGEN_GOLDEN refuses to run under CI: regenerate locally and review the diff")
     expected_path = GOLDEN / case / f"{backend}.yaml"
-    actual = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend=backend).text()
+    actual = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend=backend,
+                               options=golden_options(case, backend)).text()
     if REGEN:
         expected_path.write_text(actual, encoding="utf-8")
         return

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 import kfpc
+import tekton_checks
 from conftest import CORPUS, GOLDEN, corpus_files, needs_corpus
 
 
@@ -110,7 +111,8 @@ def platform_files() -> list[Path]:
 def test_every_setting_lands_in_the_manifest(path: Path, backend: str) -> None:
     platform = list(yaml.safe_load_all(path.read_text("utf-8")))[1]
     executors = platform["platforms"]["kubernetes"].get("deploymentSpec", {}).get("executors", {})
-    manifest = json.loads(json.dumps(list(kfpc.compile_file(str(path), backend=backend).documents)))
+    compiled = tekton_checks.compile_any(str(path)) if backend == "tekton" else kfpc.compile_file(str(path), backend)
+    manifest = json.loads(json.dumps(list(compiled.documents)))
     missing = [(setting, shape) for executor in executors.values() for setting, shape in expectations(executor, backend)
                if not present(manifest, shape)]
     assert not missing, missing
@@ -122,7 +124,8 @@ def test_platform_corpus_is_valid_on_both_backends(path: Path, backend: str) -> 
     import argo_checks
     import tekton_checks
 
-    documents = json.loads(json.dumps(list(kfpc.compile_file(str(path), backend=backend).documents)))
+    compiled = tekton_checks.compile_any(str(path)) if backend == "tekton" else kfpc.compile_file(str(path), backend)
+    documents = json.loads(json.dumps(list(compiled.documents)))
     found = argo_checks.problems_any(documents[0]) if backend == "argo" else tekton_checks.problems_all(documents)
     assert not found, "\n".join(found[:20])
 

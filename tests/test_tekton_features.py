@@ -343,3 +343,62 @@ def test_an_exit_task_runs_even_when_a_cleanup_in_its_pod_fails(tmp_path: Path) 
     outcome = simulate(manifest, tmp_path / "run")
     assert outcome.status == "Failed", "the verdict step fails the exit pod when a step in it failed"
     assert output(outcome, "notify", "Output") == "FAILED"
+
+
+@dsl.component(base_image="python:3.11-slim")
+def make_list() -> list:
+    return ["a", "b"]
+
+
+def test_a_loop_over_a_list_from_a_branch_that_did_not_run_is_skipped(tmp_path: Path) -> None:
+    """KFP skips the loop's group and the run succeeds; the gate that computes the loop's keys must
+    not fail on the list that was never written."""
+    @dsl.pipeline(name="loop-in-skipped-branch")
+    def pipeline(flag: str = "no"):
+        with dsl.If(flag == "yes"):
+            made = make_list()
+            with dsl.ParallelFor(made.output) as item:
+                echo(x=item)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    for version in ("v1", "v0.59"):
+        skipped = simulate(manifest, tmp_path / f"no-{version}", version=version)
+        assert skipped.status in ("Succeeded", "Completed"), {n: s.reason for n, s in skipped.states.items()}
+        assert not skipped.ran("echo") and not skipped.ran("make-list")
+        ran = simulate(manifest, tmp_path / f"yes-{version}", params={"flag": "yes"}, version=version)
+        assert ran.status == "Succeeded"
+        assert sorted(output(ran, "echo", "Output", k) for k in ("0", "1")) == ["a", "b"]
+
+
+def test_an_exit_handler_in_a_sub_pipeline_inside_a_conditional_loop_runs_per_iteration(tmp_path: Path) -> None:
+    """Exit tasks run in Tekton's finally: inside a loop they fan out over the same keys as the loop's
+    tasks (a gate filters the iterations whose condition holds), after every DAG task."""
+    @dsl.component(base_image="python:3.11-slim")
+    def work(x: str) -> str:
+        if x == "b":
+            raise RuntimeError("b fails")
+        return x
+
+    @dsl.component(base_image="python:3.11-slim")
+    def cleanup(x: str):
+        print("cleanup", x)
+
+    @dsl.pipeline(name="sub")
+    def sub(x: str):
+        with dsl.ExitHandler(cleanup(x=x)):
+            work(x=x)
+
+    @dsl.pipeline(name="exit-in-loop")
+    def pipeline():
+        with dsl.ParallelFor(["a", "b", "skip"]) as item:
+            with dsl.If(item != "skip"):
+                sub(x=item)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    (final,) = manifest["spec"]["pipelineSpec"]["finally"]
+    assert "matrix" in final
+    for version in ("v1", "v0.59"):
+        outcome = simulate(manifest, tmp_path / version, version=version)
+        assert outcome.status == "Failed", "b's work fails, as on KFP"
+        cleaned = sorted(line for line in outcome.stdout(final["name"]).splitlines() if line.startswith("cleanup"))
+        assert cleaned == ["cleanup a", "cleanup b"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import kfpc
-from conftest import GOLDEN
+from conftest import GOLDEN, golden_options
 from tekton_sim import Outcome, simulate
 
 pytest.importorskip("kfp.dsl.executor_main")
@@ -30,7 +30,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run(workdir: Path, case: str, version: str, **params: str) -> Outcome:
     key = (case, version, tuple(sorted(params.items())))
     if key not in _RUNS:
-        manifest = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend="tekton").documents[0]
+        manifest = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend="tekton",
+                                     options=golden_options(case, "tekton")).documents[0]
         _RUNS[key] = simulate(manifest, workdir / f"run{len(_RUNS)}", params=params, version=version)
     return _RUNS[key]
 
@@ -181,7 +182,8 @@ def test_container_placeholders_render_argv(workdir: Path, version: str) -> None
 
 
 def test_retries_rerun_a_failing_task(workdir: Path, tmp_path: Path) -> None:
-    manifest = kfpc.compile_file(str(GOLDEN / "retry_resources_env" / "pipeline.yaml"), backend="tekton").documents[0]
+    manifest = kfpc.compile_file(str(GOLDEN / "retry_resources_env" / "pipeline.yaml"), backend="tekton",
+                                 options=golden_options("retry_resources_env", "tekton")).documents[0]
     retried = [t for t in manifest["spec"]["pipelineSpec"]["tasks"] if t.get("retries")]
     assert sorted(t["retries"] for t in retried) == [1, 3]
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import kfpc
 import yaml_readers
-from conftest import GOLDEN, SHARED, golden_cases
+from conftest import GOLDEN, SHARED, golden_cases, golden_options
 from kfpc import yamlio
 from kfpc.errors import KfpcError
 
@@ -70,7 +70,8 @@ def test_non_string_scalars_keep_their_types() -> None:
 @pytest.mark.parametrize("backend", ["argo", "tekton"])
 @pytest.mark.parametrize("case", golden_cases())
 def test_golden_output_reads_as_meant(case: str, backend: str) -> None:
-    result = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend=backend)
+    result = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend=backend,
+                               options=golden_options(case, backend))
     problems = yaml_readers.check(list(result.documents), result.text())
     assert not problems, "\n".join(problems[:20])
 

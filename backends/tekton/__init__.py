@@ -26,6 +26,8 @@ class TektonBackend:
         Option("storage-class", None, "storage class of that volume (default: the cluster's)"),
         Option("access-mode", "ReadWriteOnce", "access mode of that volume"),
         Option("workspace-claim", None, "use this existing PersistentVolumeClaim instead of one per run"),
+        Option("affinity-assistant", "enabled", "`disabled` when the cluster's Tekton runs with `coschedule: "
+               "disabled` (pods that share the volume may then run on different nodes)"),
     )
 
     def compile(self, plan: Plan, options: Options) -> Output:
@@ -43,6 +45,7 @@ class TektonBackend:
             access_mode=given["access-mode"] or "ReadWriteOnce",
             workspace_claim=given["workspace-claim"],
             pipeline_root=root or "",
+            affinity_assistant=(given["affinity-assistant"] or "enabled") == "enabled",
         ))
         documents, more = kinds.apply(run, options.run, helper)
         return Output(documents, warnings + more)
@@ -60,5 +63,7 @@ def _check(given: dict[str, str | None]) -> None:
     for key in ("storage-class", "workspace-claim"):
         if given[key] and not run_options.is_dns_subdomain(given[key]):
             raise UsageError(f"-O {key}={given[key]!r} is not a valid Kubernetes name")
+    if given["affinity-assistant"] and given["affinity-assistant"] not in ("enabled", "disabled"):
+        raise UsageError(f"-O affinity-assistant={given['affinity-assistant']!r} is not `enabled` or `disabled`")
     if given["helper-image"] is not None and not given["helper-image"].strip():
         raise UsageError("-O helper-image needs an image")

@@ -276,19 +276,19 @@ class Builder:
             unit.when.append({"input": escape.ref(f"tasks.{cond.name}.results.v"), "operator": "in",
                               "values": ["true"]})
             unit.run_after.add(cond.name)
-        if per_iter and task.finally_:
-            raise UnsupportedError("a condition on loop items that would run in Tekton's finally section (part of an "
-                                   "exit task, or after an ignore_upstream_failure task) is not supported; use "
-                                   "--backend argo", path=(task.plan_task.path,))
+        if per_iter and self.group:
+            raise UnsupportedError("a condition on loop items inside an exit task that runs several tasks in one "
+                                   "finally pod (an exit pipeline, or tasks after an ignore_upstream_failure task) is "
+                                   "not supported; use --backend argo", path=(task.plan_task.path,))
         return per_iter, in_pod
 
     def lower_loops(self, task: f.FlatTask, unit: Unit, per_iter: list[f.Guard], value: f.Source | None) -> None:
         if not task.loops:
             return
-        if task.finally_:
-            raise UnsupportedError("this loop would run in Tekton's finally section (it is part of an exit handler's "
-                                   "exit task, or runs after an ignore_upstream_failure task), where kfpc cannot fan "
-                                   "out; use --backend argo", path=(task.plan_task.path,))
+        if self.group:
+            raise UnsupportedError("this loop would run inside an exit task that runs several tasks in one finally pod "
+                                   "(an exit pipeline, or tasks after an ignore_upstream_failure task), which kfpc "
+                                   "cannot fan out; use --backend argo", path=(task.plan_task.path,))
         limits = [loop.parallelism for loop in task.loops if loop.parallelism]
         if limits:
             self.warnings.append(f"task {task.plan_task.key!r}: Tekton's Matrix has no parallelism limit; all "
@@ -410,6 +410,7 @@ class Builder:
         artifact = c.interface.out_artifacts[0].name if c.interface.out_artifacts else "artifact"
         spec = {"t": task.id, "u": desc.param(uri_source) or ["c", ""], "m": _metadata(c.metadata, task, desc),
                 "a": artifact}
+        self.warn_undownloaded(task, uri_source)
         if isinstance(uri_source, f.Const) and str(uri_source.value).startswith("oci://"):
             # A model packaged as an image (KServe modelcar): its /models is copied into the workspace.
             target = st.artifact_path(task.id, artifact, None)
@@ -419,6 +420,20 @@ class Builder:
         self.task_params(unit, desc)
         unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")
         self.specs[task.id] = spec
+
+    def warn_undownloaded(self, task: f.FlatTask, source: f.Source) -> None:
+        """Only http(s) and oci:// imports reach the volume; others are passed on by URI alone."""
+        uri = None
+        if isinstance(source, f.Const):
+            uri = str(source.value)
+        elif isinstance(source, f.Param):
+            spec = next((q for q in self.flat.plan.inputs if q.name == source.name), None)
+            uri = str(spec.default) if spec is not None and spec.has_default else None
+        scheme = uri.split("://", 1)[0].lower() if uri and "://" in uri else None
+        if scheme and scheme not in ("http", "https", "oci"):
+            self.warnings.append(f"importer {task.plan_task.key!r}: {uri} is passed on by its URI only; on Tekton "
+                                 f"kfpc downloads nothing from {scheme}:// (a component reading the artifact's path "
+                                 "finds no file there); import it over https, or use --backend argo")
 
     def pvc(self, task: f.FlatTask, unit: Unit, c: p.PvcComponent) -> None:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
@@ -617,12 +632,31 @@ class _DirectValues:
                            for part in source.parts)
         if isinstance(source, f.Status):
             return self.status(source)
+        self.refuse_after_failure(source, what)
         ref = self.b.result_ref(source)
         if ref is not None:
             if isinstance(source, f.Out):
                 self.unit.run_after.add(self.b.unit_of[source.task].name)
             return ref
         return self.computed(self.b.value_unit(self.task, what, source=source))
+
+    def refuse_after_failure(self, source: f.Source, what: str) -> None:
+        """A finally task gets results only of tasks that succeeded (GetTaskRunsResults,
+        pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:169 @v0.59.6; propagated into its
+        taskSpec at pipelinerun.go:901 @v0.59.6); a reference to one that failed or was skipped
+        stays as text, and the kubelet leaves the unknown `$(...)` too. A container cannot fall back
+        to the input's default in the pod, so this is refused; a Python component reads the value
+        from the volume and gets the default."""
+        if not self.task.finally_:
+            return
+        outs = [source] if isinstance(source, f.Out) else list(source.options) if isinstance(source, f.OneOf) else []
+        if any(not self.b.flat.task(o.task).finally_ for o in outs):
+            raise UnsupportedError(f"{what} is an output of task {outs[0].task!r}, and {self.task.plan_task.key!r} is a "
+                                   "container component that runs after failures (exit handler or "
+                                   "ignore_upstream_failure, in Tekton's finally): when that task failed or was "
+                                   "skipped, Tekton passes the text of its reference instead of the input's default; "
+                                   "use a Python component (it falls back to the default) or --backend argo",
+                                   path=(self.task.plan_task.path,))
 
     def status(self, source: f.Status) -> str:
         """A container without the launcher cannot turn Tekton's state into KFP's: it gets the

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from kfpc import names
@@ -19,8 +20,10 @@ from kfpc.run_options import RunOptions
 from kfpc.runtime import bootstrap, tekton_packed
 
 from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton.units import strings
 
 SCHEDULE_LABEL = "kfpc.dev/schedule"
+APPLY_LIMIT = 256 * 1024  # all annotations of an object together (apimachinery's TotalAnnotationSizeLimitB)
 
 
 def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -47,8 +50,14 @@ def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[
         _metadata(run, options, labels, annotations)
         return [run], warnings
     name = options.name or base
+    declare_pipeline_params(pipeline_spec)
     pipeline = {"apiVersion": run["apiVersion"], "kind": "Pipeline", "metadata": {"name": name}, "spec": pipeline_spec}
     _metadata(pipeline, options, labels, annotations)
+    size = len(json.dumps(pipeline, separators=(",", ":")))
+    if size > APPLY_LIMIT:
+        warnings.append(f"the Pipeline is {size // 1024} KiB: `kubectl apply` (client-side) fails above 256 KiB, "
+                        "since it copies the object into its last-applied-configuration annotation and annotations "
+                        "are limited to 256 KiB; use `kubectl create -f` or `kubectl apply --server-side -f`")
     run_spec = {"pipelineRef": {"name": name}, **{k: v for k, v in spec.items() if k != "pipelineSpec"}}
     run = {"apiVersion": run["apiVersion"], "kind": "PipelineRun", "metadata": {"generateName": name + "-"},
            "spec": run_spec}
@@ -58,6 +67,27 @@ def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[
     run_labels = {**labels, SCHEDULE_LABEL: names.dns_label(name)}
     _metadata(run, options, run_labels, annotations)
     return [pipeline, *_scheduler(name, run, options, helper_image, run_labels)], warnings
+
+
+_PARAM_REF = re.compile(r"\$\(params\.([_a-zA-Z][_a-zA-Z0-9-]*)\)")
+
+
+def declare_pipeline_params(spec: dict[str, Any]) -> None:
+    """A Pipeline created on its own is admitted by Tekton v0.59 only if every `$(params.x)` in an
+    inline taskSpec's steps is a param that taskSpec declares: pipeline params reach inline specs
+    of a standalone Pipeline only from v0.60 (pkg/apis/pipeline/v1/pipeline_validation.go:63,157
+    @v0.59.6; from v0.60.0, commit 1b74ff31e, :165 @v1.15.0 also accepts the pipeline's own). So
+    each task declares the pipeline params its taskSpec uses and passes them on by name."""
+    pipeline_params = {p["name"] for p in spec.get("params", [])}
+    for task in spec.get("tasks", []) + spec.get("finally", []):
+        task_spec = task["taskSpec"]
+        declared = {d["name"] for d in task_spec.get("params", [])}
+        used = sorted({m for text in strings(task_spec) for m in _PARAM_REF.findall(text)})
+        for name in used:
+            if name in pipeline_params and name not in declared:
+                task_spec.setdefault("params", []).append({"name": name, "type": "string"})
+                task.setdefault("params", []).append({"name": name, "value": f"$(params.{name})"})
+                declared.add(name)
 
 
 def _unsupported(options: RunOptions) -> list[str]:

@@ -16,7 +16,7 @@ from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 from kfpc.runtime import tekton_packed
 
-from kfpc_backends.tekton import escape
+from kfpc_backends.tekton import escape, placement
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.build import Builder
@@ -39,6 +39,7 @@ class Settings:
     access_mode: str
     workspace_claim: str | None
     pipeline_root: str
+    affinity_assistant: bool = True  # Tekton's default `coschedule: workspaces`
 
 
 def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
@@ -106,6 +107,11 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
                                 "Tekton's pruner); ignored")
     if uses_workspace:
         run_spec["workspaces"] = [workspace_binding(settings)]
+    group = volume_group(tasks + finally_) if uses_workspace else None
+    if group is not None:
+        run_spec["taskRunTemplate"]["podTemplate"]["securityContext"] = {"fsGroup": group}
+    builder.warnings += placement.reconcile(run_spec, tasks + finally_, settings.affinity_assistant,
+                                            settings.access_mode, bool(settings.workspace_claim))
     run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
     size = len(json.dumps(run, separators=(",", ":")))
     if size > SIZE_WARNING:
@@ -133,6 +139,27 @@ def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image:
             if not other.finally_:
                 other.run_after.add(unit.name)
         builder.units.insert(0, unit)
+
+
+def volume_group(tasks: list[dict[str, Any]]) -> int | None:
+    """A group for the run's volume when a step that binds it runs as a non-root user.
+
+    A fresh volume's root is owned by root (block storage), so such a step could not create its
+    files. With a pod `fsGroup` the kubelet makes the volume's files group-owned and group-writable
+    when it mounts it (for volumes that support ownership: block storage, not NFS) and adds the group
+    to every container; the runtime creates files group-writable (umask 002). Run-wide, so that every
+    pod's mount applies it and the affinity assistant's template (v1.x) agrees. The group is the
+    step's runAsGroup, else its runAsUser."""
+    for task in tasks:
+        if "workspaces" not in task:
+            continue
+        for step in task["taskSpec"]["steps"]:
+            context = step.get("securityContext") or {}
+            user = context.get("runAsUser")
+            if user not in (None, 0) or context.get("runAsNonRoot"):
+                group = context.get("runAsGroup") or user
+                return int(group) if group else 1000
+    return None
 
 
 def param_names(plan: p.Plan) -> dict[str, str]:

@@ -21,7 +21,7 @@ ENGINES = {
 }
 FEATURES = ("lists", "imports", "placeholders")  # optional parts, rendered only when a pipeline needs them
 TEKTON = {"workspace": "/workspace/kfpc", "outputs_dir": "/kfpc/out", "results_dir": "/tekton/results",
-          "service_account_dir": "/var/run/secrets/kubernetes.io/serviceaccount", "result_limit": 3584}
+          "service_account_dir": "/var/run/secrets/kubernetes.io/serviceaccount", "result_limit": 4096}
 
 
 def variants() -> list[tuple[str, frozenset[str]]]:

@@ -1,0 +1,233 @@
+"""What the Tekton webhook admits: standalone Pipelines (`--kind template`, `--kind cron`) on every
+supported version, as tests/tekton_checks.py checks them. (No `from __future__ import annotations`:
+the kfp SDK reads the components' annotations as types.)"""
+
+from pathlib import Path
+
+import pytest
+import tekton_checks
+
+import kfpc
+from conftest import GOLDEN
+from kfpc.backend import Options
+from kfpc.run_options import RunOptions
+
+dsl = pytest.importorskip("kfp.dsl")
+compiler = pytest.importorskip("kfp.compiler")
+
+
+def compile_kind(ir: Path, kind: str, **run: str) -> list[dict]:
+    options = Options(run=RunOptions(kind=kind, **run))
+    return kfpc.compile_file(str(ir), backend="tekton", options=options).documents
+
+
+@dsl.container_component
+def say(message: str):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[message])
+
+
+@dsl.component(base_image="python:3.11-slim")
+def seeded(seed: int) -> int:
+    return seed
+
+
+def test_the_v059_rule_catches_a_step_using_an_undeclared_pipeline_param() -> None:
+    pipeline = {"kind": "Pipeline", "spec": {"params": [{"name": "seed", "type": "string"}], "tasks": [
+        {"name": "t", "taskSpec": {"steps": [{"name": "s", "image": "x", "args": ["$(params.seed)"]}]}}]}}
+    assert tekton_checks.standalone_pipeline(pipeline, "v0.59")
+    assert tekton_checks.standalone_pipeline(pipeline, "v1") == []
+
+
+@pytest.mark.parametrize("kind", ["template", "cron"])
+def test_standalone_pipelines_declare_every_param_their_task_specs_use(tmp_path: Path, kind: str) -> None:
+    @dsl.pipeline(name="standalone")
+    def pipeline(message: str = "hi", seed: int = 3):
+        say(message=message)
+        seeded(seed=seed)
+        with dsl.ExitHandler(say(message=message).set_display_name("bye")):
+            seeded(seed=seed)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    run = {"schedule": "0 2 * * *"} if kind == "cron" else {}
+    documents = compile_kind(ir, kind, **run)
+    pipeline_doc = documents[0]
+    assert pipeline_doc["kind"] == "Pipeline"
+    used = [t for t in pipeline_doc["spec"]["tasks"] + pipeline_doc["spec"].get("finally", [])
+            if "$(params.message)" in str(t["taskSpec"]["steps"])]
+    assert used, "the container's step reads the pipeline param"
+    for task in used:
+        assert {"name": "message", "value": "$(params.message)"} in task["params"]
+        assert {"name": "message", "type": "string"} in task["taskSpec"]["params"]
+    assert tekton_checks.problems_all(documents) == []
+    assert tekton_checks.standalone_pipeline(pipeline_doc, "v0.59") == []
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir() if (p / "pipeline.yaml").is_file()))
+def test_every_golden_pipeline_is_admitted_as_a_standalone_pipeline(case: str) -> None:
+    from conftest import golden_options
+    from kfpc.errors import UnsupportedError
+
+    extra = golden_options(case, "tekton")
+    options = Options(run=RunOptions(kind="template"), extra=extra.extra if extra else ())
+    try:
+        documents = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend="tekton", options=options).documents
+    except UnsupportedError:
+        pytest.skip("not compiled for Tekton")
+    assert tekton_checks.standalone_pipeline(documents[0], "v0.59") == []
+
+
+@dsl.component(base_image="python:3.11-slim")
+def maybe_fail(fail: bool) -> str:
+    if fail:
+        raise RuntimeError("boom")
+    return "made"
+
+
+@dsl.container_component
+def report(text: str = "default"):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[text])
+
+
+@dsl.component(base_image="python:3.11-slim")
+def report_py(text: str = "default") -> str:
+    print("got", text)
+    return text
+
+
+def test_a_container_reading_a_failed_tasks_output_in_finally_is_refused(tmp_path: Path) -> None:
+    """Tekton substitutes results only of tasks that succeeded into a finally task; the container
+    would see `$(tasks.maybe-fail.results...)` literally instead of the input's default."""
+    from kfpc.errors import UnsupportedError
+
+    @dsl.pipeline(name="finally-reads-failed")
+    def pipeline(fail: bool = True):
+        report(text=maybe_fail(fail=fail).output).ignore_upstream_failure()
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    with pytest.raises(UnsupportedError) as err:
+        compile_kind(ir, "run")
+    text = err.value.diagnostics[0].render()
+    assert "maybe-fail" in text and "default" in text and "Python component" in text
+
+
+def test_a_python_component_in_finally_gets_the_default_of_a_failed_tasks_output(tmp_path: Path) -> None:
+    from tekton_sim import simulate
+
+    @dsl.pipeline(name="finally-default")
+    def pipeline(fail: bool = True):
+        report_py(text=maybe_fail(fail=fail).output).ignore_upstream_failure()
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    (run,) = compile_kind(ir, "run")
+    for version in ("v1", "v0.59"):
+        failed = simulate(run, tmp_path / f"f-{version}", version=version)
+        assert failed.status == "Failed" and "got default" in failed.stdout("report-py")
+        ok = simulate(run, tmp_path / f"ok-{version}", version=version, params={"fail": "false"})
+        assert ok.status == "Succeeded" and "got made" in ok.stdout("report-py")
+
+
+def test_no_pipeline_output_can_fail_the_run_after_its_tasks_succeeded(tmp_path: Path) -> None:
+    """Tekton fails a finished run whose pipeline result names a result that a task which succeeded did
+    not write (CouldntGetPipelineResult; tekton_sim raises it). Here a sub-pipeline's OneOf over branches:
+    kfp requires an Else, so some branch always writes it (a pipeline output cannot be a parameter)."""
+    from tekton_sim import simulate
+
+    @dsl.component(base_image="python:3.11-slim")
+    def pick(x: str) -> str:
+        return x
+
+    @dsl.pipeline(name="branches")
+    def branches(flag: str) -> str:
+        with dsl.If(flag == "a"):
+            first = pick(x="a")
+        with dsl.Else():
+            second = pick(x="other")
+        return dsl.OneOf(first.output, second.output)
+
+    @dsl.pipeline(name="maybe-outputs")
+    def pipeline(flag: str = "no") -> str:
+        return branches(flag=flag).output
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    (run,) = compile_kind(ir, "run")
+    assert run["spec"]["pipelineSpec"]["results"]
+    for flag, expected in (("a", "a"), ("no", "other")):
+        for version in ("v1", "v0.59"):
+            outcome = simulate(run, tmp_path / f"{flag}-{version}", version=version, params={"flag": flag})
+            assert outcome.status in ("Succeeded", "Completed")
+            assert list(outcome.results.values()) == [expected]
+
+
+def test_a_value_task_for_a_pipeline_result_always_writes_it(tmp_path: Path) -> None:
+    """A helper that computes a pipeline result writes it even when the value does not exist."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from kfpc.runtime import generate
+
+    results = tmp_path / "results"
+    results.mkdir()
+    source = generate.render_tekton(workspace=str(tmp_path / "ws"), results_dir=str(results))
+    env = {**os.environ, "KFPC_SPEC": json.dumps({"v": ["f", "gone", "Output", 0, []], "raw": 1})}
+    done = subprocess.run([sys.executable, "-c", source, "value"], env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert (results / "v").read_text("utf-8") == ""
+
+
+def test_a_pipeline_too_large_for_client_side_apply_is_warned_about() -> None:
+    wide = kfpc.compile_file(str(GOLDEN / "wide_dag" / "pipeline.yaml"), backend="tekton",
+                             options=Options(run=RunOptions(kind="template")))
+    assert any("kubectl apply --server-side" in w and "256 KiB" in w for w in wide.warnings)
+    small = kfpc.compile_file(str(GOLDEN / "hello_container" / "pipeline.yaml"), backend="tekton",
+                              options=Options(run=RunOptions(kind="template")))
+    assert not any("server-side" in w for w in small.warnings)
+
+
+def test_each_import_that_is_not_downloaded_is_warned_about(tmp_path: Path) -> None:
+    @dsl.component(base_image="python:3.11-slim")
+    def size(data: dsl.Input[dsl.Dataset]) -> str:
+        return data.uri
+
+    @dsl.pipeline(name="imports")
+    def pipeline(uri: str = "s3://bucket/b.csv"):
+        size(data=dsl.importer(artifact_uri="gs://bucket/a.csv", artifact_class=dsl.Dataset).output)
+        size(data=dsl.importer(artifact_uri=uri, artifact_class=dsl.Dataset).output)
+        size(data=dsl.importer(artifact_uri="https://example.com/c.csv", artifact_class=dsl.Dataset).output)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    warnings = kfpc.compile_file(str(ir), backend="tekton").warnings
+    found = [w for w in warnings if "downloads nothing" in w]
+    assert len(found) == 2 and any("gs://bucket/a.csv" in w for w in found) and any("s3://" in w for w in found)
+
+
+@pytest.mark.parametrize("version", ["v0.59", "v1.9", "v1.11", "v1.15"])
+@pytest.mark.parametrize("case", ["loops", "exit_handler", "conditions"])
+def test_no_task_run_stops_at_tektons_default_timeout_on_any_version(case: str, version: str) -> None:
+    """Before v1.11 a PipelineRun's timeouts never reach its TaskRuns (60-minute default); from v1.11
+    `timeouts.tasks`/`finally` do, but a task's own timeout still wins: kfpc's `timeout: 0s` on every
+    task means the same on every version, and `--timeout` sets each task's."""
+    from tekton_sim import task_run_timeout
+
+    for options, expected in ((Options(), "0s"), (Options(run=RunOptions(timeout="30m", pipeline_timeout="2h")), "30m")):
+        run = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend="tekton", options=options).documents[0]
+        spec = run["spec"]["pipelineSpec"]
+        for task in spec["tasks"] + spec.get("finally", []):
+            assert task_run_timeout(run, task["name"], version) == expected, task["name"]
+
+
+def test_the_timeout_model_follows_the_v1_11_change() -> None:
+    from tekton_sim import task_run_timeout
+
+    run = {"spec": {"pipelineSpec": {"tasks": [{"name": "t"}]}, "timeouts": {"tasks": "0s"}}}
+    assert task_run_timeout(run, "t", "v1.9") == "60m"
+    assert task_run_timeout(run, "t", "v1.11") == "0s"
+    run["spec"]["timeouts"] = {"pipeline": "0s"}
+    assert task_run_timeout(run, "t", "v1.15") == "60m", "timeouts.pipeline is not passed down"
