@@ -393,6 +393,10 @@ def _split(results: list[Any], targets: list[Path], fmt: str) -> list[tuple[Path
             documents = [d for d in result.documents if d.get("kind") == kind]
             files.append((target.with_name(f"{target.stem}.{kind.lower()}{target.suffix}"),
                           compiler.Result(documents).text(fmt)))
+    names = [str(path) for path, _ in files]
+    clash = next((name for name in names if names.count(name) > 1), None)
+    if clash is not None:
+        raise UsageError(f"two outputs would both be written to {clash}; rename an input or compile them separately")
     return files
 
 

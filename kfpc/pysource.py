@@ -43,7 +43,8 @@ def ir_text(func: Any, name: str = "<pipeline function>") -> str:
     with tempfile.TemporaryDirectory(prefix="kfpc-py-") as folder:
         target = os.path.join(folder, "pipeline.yaml")
         try:
-            compiler.Compiler().compile(pipeline_func=func, package_path=target)
+            with contextlib.redirect_stdout(sys.stderr):
+                compiler.Compiler().compile(pipeline_func=func, package_path=target)
         except Exception as exc:  # noqa: BLE001 -- the SDK refuses the pipeline: said as kfp says it
             raise InputError(f"the kfp SDK could not compile the pipeline: {type(exc).__name__}: {exc}", file=name,
                              code="KFPC107") from None
@@ -102,7 +103,7 @@ def _run_module(path: str) -> Any:
         raise InputError(f"{path} is not a Python file", file=path, code="KFPC107")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling in the user's file look their module up here
-    with _on_path(str(file.resolve().parent)):
+    with _on_path(str(file.resolve().parent)), contextlib.redirect_stdout(sys.stderr):  # stdout is the manifest's
         try:
             spec.loader.exec_module(module)
         except KfpcError:

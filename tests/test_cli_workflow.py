@@ -105,6 +105,24 @@ def test_a_python_file_given_as_ir_gets_a_hint(tmp_path: Path) -> None:
     assert "kfpc compile --py" in proc.stderr
 
 
+def test_py_output_is_not_mixed_with_what_the_file_prints(tmp_path: Path) -> None:
+    pytest.importorskip("kfp")
+    source = tmp_path / "noisy.py"
+    source.write_text("from kfp import dsl\nprint('importing my pipeline')\n\n"
+                      "@dsl.component(base_image='python:3.12')\ndef c() -> str:\n    return 'x'\n\n"
+                      "@dsl.pipeline\ndef p(n: int = 1):\n    c()\n")
+    proc = kfpc_cli("compile", "--py", str(source))
+    assert proc.returncode == 0, proc.stderr
+    assert yaml.safe_load(proc.stdout)["kind"] == "Workflow" and "importing my pipeline" in proc.stderr
+    broken = tmp_path / "broken.py"
+    broken.write_text("from kfp import dsl\nraise RuntimeError('no data')\n")
+    proc = kfpc_cli("compile", "--py", str(broken))
+    assert proc.returncode == 1 and "running" in proc.stderr and "RuntimeError: no data" in proc.stderr
+    broken.write_text("def (:\n")
+    proc = kfpc_cli("compile", "--py", str(broken))
+    assert proc.returncode == 1 and f"{broken}:1:" in proc.stderr and "Python syntax error" in proc.stderr
+
+
 def test_py_and_ir_together_or_function_alone_are_usage_errors() -> None:
     assert kfpc_cli("compile", str(HELLO), "--py", str(SEED / "pipeline.py")).returncode == 2
     proc = kfpc_cli("compile", str(HELLO), "--function", "x")
