@@ -85,7 +85,27 @@ def plan_source(source: ir_load.Source) -> tuple[Plan, list[str]]:
         plan = lower.lower(pipeline, source.name)
     except KfpcError as exc:
         raise source.place(exc, 0) from None
-    return plan, warnings
+    warnings += source.notes
+    warnings += plan.warnings
+    return _wrapper_values(source, plan), warnings
+
+
+def _wrapper_values(source: ir_load.Source, plan: Plan) -> Plan:
+    """A PipelineJob's run values: its parameter values and output directory (the pipeline root)."""
+    import dataclasses
+
+    from kfpc.errors import UsageError
+    from kfpc.plan import arguments
+
+    if source.params:
+        try:
+            plan = arguments.apply(plan, source.params)
+        except UsageError as exc:
+            raise KfpcError(f"runtimeConfig.parameterValues: {exc.diagnostics[0].message}", file=source.name,
+                            code="KFPC313") from None
+    if source.pipeline_root and not plan.pipeline_root:
+        plan = dataclasses.replace(plan, pipeline_root=source.pipeline_root)
+    return plan
 
 
 def load_plan(path: str) -> tuple[Plan, list[str]]:
