@@ -8,10 +8,14 @@ atomically, so a failed run never leaves half an output behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import os
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, Sequence
 
 from kfpc import output
 from kfpc.errors import KfpcError, UsageError
@@ -31,31 +35,28 @@ def _parser() -> argparse.ArgumentParser:
 
     comp = sub.add_parser("compile", help="compile IR files into manifests",
                           description="Compile pipeline IR (YAML or JSON, `-` for stdin) into engine manifests.")
-    comp.add_argument("inputs", nargs="+", metavar="IR", help="IR file compiled by the kfp SDK, or - for stdin")
+    _add_sources(comp)
     comp.add_argument("-b", "--backend", help="target engine (default: argo; see `kfpc backends`)")
     where = comp.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="FILE", help="write to FILE; - is standard output (the default)")
     where.add_argument("--output-dir", metavar="DIR", help="write one file per input, named after the input")
-    comp.add_argument("--format", choices=sorted(_EXT), help="output format (default: yaml)")
+    comp.add_argument("--format", choices=sorted(_EXT), help="output format (default: from the -o file's "
+                      "extension, else yaml)")
     comp.add_argument("--pipeline-root", metavar="URI", help="value of {{$.pipeline_root}} (default: the IR's)")
-    comp.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                      help="a pipeline parameter's value, typed by the IR (becomes its default), repeatable")
-    comp.add_argument("-O", "--option", action="append", default=[], metavar="NAME=VALUE",
-                      help="a backend option, repeatable (see `kfpc backends`)")
-    comp.add_argument("--config", metavar="FILE", help="settings file (default: ./kfpc.yaml, or [tool.kfpc] in "
-                      "./pyproject.toml)")
+    _add_values(comp)
     run = comp.add_argument_group("how the pipeline runs")
     run.add_argument("--kind", choices=KINDS, help="run: one run (default); template: a reusable definition "
                      "(Argo WorkflowTemplate, Tekton Pipeline + PipelineRun); cron: runs on --schedule")
     run.add_argument("--name", help="a fixed object name (default: generated from the pipeline's name)")
-    run.add_argument("--namespace", help="namespace of the objects")
+    run.add_argument("-n", "--namespace", help="namespace of the objects")
     run.add_argument("--service-account", help="service account the pods run as")
     run.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="label, repeatable")
     run.add_argument("--annotation", action="append", default=[], metavar="KEY=VALUE", help="annotation, repeatable")
     run.add_argument("--schedule", metavar="CRON", help="cron schedule, e.g. '0 2 * * *' (with --kind cron)")
     run.add_argument("--timezone", metavar="TZ", help="IANA time zone of the schedule (default: the engine's)")
     run.add_argument("--max-concurrency", type=int, metavar="N", help="scheduled runs at once (1: never overlap)")
-    run.add_argument("--ttl", type=int, metavar="SECONDS", help="delete a run this long after it finished")
+    run.add_argument("--ttl", metavar="DURATION", help="delete a run this long after it finished, e.g. 24h "
+                     "(a bare number is seconds)")
     run.add_argument("--pod-gc", choices=POD_GC, help="Argo pod garbage collection strategy")
     run.add_argument("--image-pull-policy", choices=PULL_POLICIES, help="default image pull policy")
     run.add_argument("--timeout", metavar="DURATION", help="default per-task timeout, e.g. 2h (default: none)")
@@ -64,11 +65,49 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--disable-caching", action="store_true", default=None,
                      help="run every task, whatever the pipeline's caching options say")
 
-    val = sub.add_parser("validate", help="check IR files without compiling them")
-    val.add_argument("inputs", nargs="+", metavar="IR")
+    val = sub.add_parser("validate", help="check IR files (with -b: and that the backend compiles them)")
+    _add_sources(val)
+    val.add_argument("-b", "--backend", help="also compile with this backend, writing nothing, so what its "
+                     "engine cannot express shows up (default: the IR checks only)")
+    _add_values(val)
 
     sub.add_parser("backends", help="list installed backends")
+
+    draw = sub.add_parser("graph", help="draw a pipeline as a Mermaid or Graphviz diagram",
+                          description="Draw the tasks of a pipeline, its sub-pipelines, conditions and loops, "
+                          "and the data and ordering edges between them.")
+    draw.add_argument("inputs", nargs="*", metavar="IR", help="IR file, or - for stdin")
+    draw.add_argument("--py", metavar="FILE", help="a Python file defining the pipeline (needs kfpc[kfp])")
+    draw.add_argument("--function", metavar="NAME", help="with --py: which pipeline function to draw")
+    draw.add_argument("--format", choices=("mermaid", "dot"), default="mermaid",
+                      help="mermaid (default; GitHub and most wikis render it) or dot (Graphviz)")
+    draw.add_argument("-o", "--output", metavar="FILE", help="write to FILE; - is standard output (the default)")
     return parser
+
+
+def _add_sources(command: argparse.ArgumentParser) -> None:
+    """Where pipelines come from: IR files, or a Python file compiled by the kfp SDK first."""
+    command.add_argument("inputs", nargs="*", metavar="IR", help="IR file compiled by the kfp SDK, or - for stdin")
+    command.add_argument("--py", metavar="FILE", help="compile the @dsl.pipeline function in a Python file, as "
+                         "`kfp dsl compile --py` would, then this IR (needs the kfp SDK: kfpc[kfp])")
+    command.add_argument("--function", metavar="NAME", help="with --py: the pipeline function to compile, when "
+                         "the file defines several")
+
+
+def _add_values(command: argparse.ArgumentParser) -> None:
+    """What compile and validate share: parameter values, backend options, settings, how warnings count."""
+    command.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="a pipeline parameter's value, typed by the IR (becomes its default), repeatable")
+    command.add_argument("--param-file", metavar="FILE", help="parameter values from a YAML or JSON mapping, as "
+                         "`argo submit --parameter-file` (-p wins)")
+    command.add_argument("-O", "--option", action="append", default=[], metavar="NAME=VALUE",
+                         help="a backend option, repeatable (see `kfpc backends`)")
+    command.add_argument("--config", metavar="FILE", help="settings file (default: kfpc.yaml or [tool.kfpc] in "
+                         "pyproject.toml, looked for from each input's folder upward)")
+    noise = command.add_mutually_exclusive_group()
+    noise.add_argument("--strict", action="store_true", default=None,
+                       help="treat warnings as errors (exit 1, nothing written), e.g. in CI")
+    noise.add_argument("--quiet", action="store_true", default=None, help="do not print warnings")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,6 +149,8 @@ def _run(args: argparse.Namespace) -> int:
         return _compile(args)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "graph":
+        return _graph(args)
     return _backends()
 
 
@@ -127,40 +168,48 @@ def _print_error(exc: KfpcError) -> None:
         print(diag.render(), file=sys.stderr)
 
 
-def _compile(args: argparse.Namespace) -> int:
-    from kfpc import compiler, registry
-    from kfpc.backend import Options, settings
+@dataclass
+class _Job:
+    """One input with the settings that apply to it: its own config file's, then the flags'."""
 
-    _apply_config(args)
-    targets = _targets(args)
-    engine = registry.load(args.backend)  # fail fast on a bad backend name, before reading anything
-    options = Options(pipeline_root=args.pipeline_root, extra=tuple(args.options.items()),
-                      run=_run_options(args), params=tuple(args.params.items()))
-    settings(engine, options)  # and on a bad option
-    results = []
-    failed = False
-    for path in args.inputs:
+    source: str  # the path as given (`-` for standard input), or the --py file
+    args: argparse.Namespace
+    blame: list[tuple[Any, str, tuple[str, ...]]]  # (config, key, words a message about that key holds)
+    engine: Any = None
+    options: Any = None
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from kfpc import compiler
+
+    jobs = _jobs(args)
+    fmt = _format(args, jobs[0].args)
+    targets = _targets(args, jobs, fmt)
+    strict, quiet = _noise(args, jobs)
+    results, failed = [], False
+    for job in jobs:
         try:
-            plan, warnings = compiler.load_plan(path)
-            rendered = compiler.compile_plan(plan, engine, options)
-            results.append((path, compiler.Result(tuple(rendered.documents),
-                                                  tuple(warnings) + tuple(rendered.warnings))))
+            with _blamed(job):
+                plan, warnings = _load(job)
+                rendered = compiler.compile_plan(plan, job.engine, job.options)
+            results.append(compiler.Result(tuple(rendered.documents), tuple(warnings) + tuple(rendered.warnings)))
         except UsageError:
             raise
         except KfpcError as exc:
-            _print_error(exc.with_file(path if path != "-" else "<stdin>") if not exc.diagnostics[0].file else exc)
+            _print_error(_named(exc, job.source))
             failed = True
     if failed:
         return 1
-    for path, result in results:
-        for warning in result.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-    texts = [(path, result.text(args.format)) for path, result in results]
-    _refuse_overwriting_inputs(args.inputs, [str(t) for t in targets] if args.output_dir else [args.output or "-"])
-    if args.output_dir:
-        output.write_files([(str(target), text) for (_, text), target in zip(texts, targets)])
+    if not _report([w for r in results for w in r.warnings], strict, quiet):
+        return 1
+    files = _split(results, targets, fmt) if targets else []
+    _refuse_overwriting_inputs([job.source for job in jobs], [str(path) for path, _ in files] or [args.output or "-"])
+    if files:
+        output.write_files([(str(target), text) for target, text in files])
+    elif fmt == "json":
+        output.write(args.output or output.STDOUT, compiler.Result([d for r in results for d in r.documents]).text(fmt))
     else:
-        output.write(args.output or output.STDOUT, _join(texts, args.format))
+        output.write(args.output or output.STDOUT, _join([r.text(fmt) for r in results]))
     return 0
 
 
@@ -172,28 +221,212 @@ def _refuse_overwriting_inputs(inputs: Sequence[str], targets: Sequence[str]) ->
                 raise UsageError(f"the output {target} is the input {path}; write the manifest elsewhere")
 
 
-def _targets(args: argparse.Namespace) -> list[Path]:
+def _validate(args: argparse.Namespace) -> int:
+    from kfpc import compiler
+    from kfpc.plan import arguments
+
+    jobs = _jobs(args, with_backend=args.backend is not None)
+    strict, quiet = _noise(args, jobs)
+    failed = False
+    for job in jobs:
+        try:
+            with _blamed(job):
+                plan, warnings = _load(job)
+                if job.engine is not None:
+                    warnings += list(compiler.compile_plan(plan, job.engine, job.options).warnings)
+                else:
+                    warnings += compiler.missing_parameters(arguments.apply(plan, job.args.params))
+        except UsageError:
+            raise
+        except KfpcError as exc:
+            _print_error(_named(exc, job.source))
+            failed = True
+            continue
+        if not _report(warnings, strict, quiet):
+            failed = True
+            continue
+        print(f"{job.source}: ok" + (f" ({job.args.backend})" if job.engine is not None else ""))
+    return 1 if failed else 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from kfpc import draw
+
     output.check_target(args.output, "-o/--output")
-    output.check_target(args.output_dir, "--output-dir")
-    if args.output_dir:
-        seen: dict[str, str] = {}
-        targets = []
-        for path in args.inputs:
-            stem = "stdin" if path == "-" else Path(path).stem
-            if stem in seen:
-                raise UsageError(f"inputs {seen[stem]!r} and {path!r} would both be written to "
-                                 f"{stem}{_EXT[args.format]} in {args.output_dir}; rename one or compile them "
-                                 "separately")
-            seen[stem] = path
-            targets.append(Path(args.output_dir) / f"{stem}{_EXT[args.format]}")
-        if Path(args.output_dir).exists() and not Path(args.output_dir).is_dir():
-            raise UsageError(f"--output-dir {args.output_dir!r} exists and is not a directory")
-        return targets
-    if args.format == "json" and len(args.inputs) > 1:
-        raise UsageError("JSON output holds one manifest; use --output-dir for several inputs")
+    sources = _sources(args)
+    if len(sources) != 1:
+        raise UsageError("kfpc graph draws one pipeline at a time")
+    job = _Job(sources[0], args, [])
+    try:
+        plan, _ = _load(job)
+    except UsageError:
+        raise
+    except KfpcError as exc:
+        _print_error(_named(exc, job.source))
+        return 1
+    output.write(args.output or output.STDOUT, draw.draw(plan, args.format))
+    return 0
+
+
+def _load(job: _Job) -> tuple[Any, list[str]]:
+    """The plan of one input; a --py file is first compiled to IR by the kfp SDK."""
+    from kfpc import compiler
+
+    if job.args.py is not None:
+        from kfpc import pysource
+
+        return compiler.load_text(pysource.ir_of_file(job.source, job.args.function), job.source)
+    return compiler.load_plan(job.source)
+
+
+def _named(exc: KfpcError, source: str) -> KfpcError:
+    return exc.with_file(source if source != "-" else "<stdin>") if not exc.diagnostics[0].file else exc
+
+
+def _report(warnings: list[str], strict: bool, quiet: bool) -> bool:
+    """Print the warnings; under --strict they are errors and the run fails (nothing is written)."""
+    for warning in warnings:
+        if strict:
+            print(f"kfpc: error[KFPC500]: {warning}\n  hint: --strict treats warnings as errors", file=sys.stderr)
+        elif not quiet:
+            print(f"warning: {warning}", file=sys.stderr)
+    return not (strict and warnings)
+
+
+def _noise(args: argparse.Namespace, jobs: list[_Job]) -> tuple[bool, bool]:
+    strict = bool(args.strict) or (args.quiet is None and any(j.args.config_strict for j in jobs))
+    quiet = not strict and (bool(args.quiet) or any(j.args.config_quiet for j in jobs))
+    notes = sorted({note for j in jobs for note in j.args.config_notes})
+    for note in notes if not quiet else ():
+        print(f"note: {note}", file=sys.stderr)
+    return strict, quiet
+
+
+def _sources(args: argparse.Namespace) -> list[str]:
+    if args.py is not None:
+        if args.inputs:
+            raise UsageError("give IR files or --py FILE, not both")
+        return [args.py]
+    if args.function is not None:
+        raise UsageError("--function picks a pipeline in a Python file given with --py")
+    if not args.inputs:
+        raise UsageError("no input: give an IR file (- for standard input), or --py FILE for a Python pipeline")
     if args.inputs.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
-    return []
+    return list(args.inputs)
+
+
+def _jobs(args: argparse.Namespace, with_backend: bool = True) -> list[_Job]:
+    """Every input with its settings, checked (backend name, options, run options) before anything is read."""
+    from kfpc import config, registry
+    from kfpc.backend import Options, settings
+
+    from_file = _param_file(args.param_file) if args.param_file else None
+    jobs = []
+    for source in _sources(args):
+        found = config.for_input(args.config, source)
+        job = _Job(source, copy.copy(args), [])
+        _apply_config(job, found, from_file)
+        if with_backend:
+            with _blamed(job):
+                job.engine = registry.load(job.args.backend)  # fail fast on a bad backend name or option
+                job.options = Options(pipeline_root=job.args.pipeline_root, extra=tuple(job.args.options.items()),
+                                      run=_run_options(job.args), params=tuple(job.args.params.items()))
+                settings(job.engine, job.options)
+        jobs.append(job)
+    return jobs
+
+
+@contextlib.contextmanager
+def _blamed(job: _Job) -> Iterator[None]:
+    """A usage error about a value that came from a config or parameter file names that file, line and key."""
+    try:
+        yield
+    except UsageError as exc:
+        message = exc.diagnostics[0].message
+        for where, key, words in job.blame:
+            if any(re.search(word, message) for word in words):
+                raise where.error(key, message, hint=exc.diagnostics[0].hint) from None
+        raise
+    except KfpcError as exc:
+        if exc.code == "KFPC600":  # unknown backend
+            for where, key, _ in job.blame:
+                if key == "backend":
+                    raise where.error(key, exc.diagnostics[0].message, hint=exc.diagnostics[0].hint) from None
+        raise
+
+
+def _format(args: argparse.Namespace, settings: argparse.Namespace) -> str:
+    """--format, else what the -o file's extension says, else the config's, else YAML."""
+    if args.format is not None:
+        return args.format
+    suffix = Path(args.output).suffix.lower() if args.output and args.output != output.STDOUT else ""
+    by_extension = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
+    fmt = by_extension or settings.config_format or "yaml"
+    if fmt not in _EXT:
+        raise UsageError(f"format must be one of {', '.join(sorted(_EXT))}, not {fmt!r}")
+    return fmt
+
+
+def _targets(args: argparse.Namespace, jobs: list[_Job], fmt: str) -> list[Path]:
+    output.check_target(args.output, "-o/--output")
+    output.check_target(args.output_dir, "--output-dir")
+    if not args.output_dir:
+        return []
+    seen: dict[str, str] = {}
+    targets = []
+    for job in jobs:
+        stem = "stdin" if job.source == "-" else Path(job.source).stem
+        if stem in seen:
+            raise UsageError(f"inputs {seen[stem]!r} and {job.source!r} would both be written to "
+                             f"{stem}{_EXT[fmt]} in {args.output_dir}; rename one or compile them separately")
+        seen[stem] = job.source
+        targets.append(Path(args.output_dir) / f"{stem}{_EXT[fmt]}")
+    if Path(args.output_dir).exists() and not Path(args.output_dir).is_dir():
+        raise UsageError(f"--output-dir {args.output_dir!r} exists and is not a directory")
+    return targets
+
+
+_RUNS = ("PipelineRun", "Workflow")  # objects to `kubectl create` (one per run), beside definitions to `apply`
+
+
+def _split(results: list[Any], targets: list[Path], fmt: str) -> list[tuple[Path, str]]:
+    """One file per input; a run beside the definition it runs (Tekton's Pipeline + PipelineRun) gets a
+    file of its own, one file per kind, since the definition is applied and each run created."""
+    from kfpc import compiler
+
+    files = []
+    for result, target in zip(results, targets):
+        kinds = list(dict.fromkeys(str(d.get("kind")) for d in result.documents))
+        if len(kinds) < 2 or not any(k in _RUNS for k in kinds):
+            files.append((target, result.text(fmt)))
+            continue
+        for kind in kinds:
+            documents = [d for d in result.documents if d.get("kind") == kind]
+            files.append((target.with_name(f"{target.stem}.{kind.lower()}{target.suffix}"),
+                          compiler.Result(documents).text(fmt)))
+    names = [str(path) for path, _ in files]
+    clash = next((name for name in names if names.count(name) > 1), None)
+    if clash is not None:
+        raise UsageError(f"two outputs would both be written to {clash}; rename an input or compile them separately")
+    return files
+
+
+def _param_file(path: str) -> Any:
+    """`--param-file`: a YAML or JSON mapping of parameter names to values (typed as written)."""
+    from kfpc import config, yamlio
+    from kfpc.ir import load as ir_load
+
+    name, data = ir_load.read_bytes(path)
+    try:
+        docs = [d for d in yamlio.load_documents(name, yamlio.decode(name, data)) if d is not None]
+    except KfpcError as exc:
+        raise UsageError(exc.diagnostics) from None
+    if len(docs) != 1 or not isinstance(docs[0], dict) or not all(isinstance(k, str) for k in docs[0]):
+        raise UsageError(f"--param-file {path}: expected one mapping of parameter names to values")
+
+    where = config.Config(Path(path))
+    return where, {k: config.plain_value(v, where, k) for k, v in docs[0].items()}
 
 
 def _pair(text: str, flag: str) -> tuple[str, str]:
@@ -203,29 +436,53 @@ def _pair(text: str, flag: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def _apply_config(args: argparse.Namespace) -> None:
-    """Fill what the command line left open from the config file; repeatable flags add to its tables."""
-    from kfpc import config
-
-    found = config.load(config.find(args.config))
+def _apply_config(job: _Job, found: Any, from_file: Any) -> None:
+    """Fill what the command line left open from the input's config file; repeatable flags add to its
+    tables, and --param-file's values sit between the config's and -p's. Remembers where each value came
+    from, so an error about it can name the file and key."""
+    args = job.args
+    args.config_format = found.get("format")
+    args.config_strict, args.config_quiet, args.config_notes = found.get("strict"), found.get("quiet"), found.notes
+    if args.backend is None and "backend" in found:
+        job.blame.append((found, "backend", (re.escape(repr(found.get("backend"))),)))
     args.backend = args.backend or found.get("backend", "argo")
-    args.format = args.format or found.get("format", "yaml")
-    if args.format not in _EXT:
-        raise UsageError(f"format must be one of {', '.join(sorted(_EXT))}, not {args.format!r}")
-    args.pipeline_root = args.pipeline_root if args.pipeline_root is not None else found.get("pipeline-root")
+    root = getattr(args, "pipeline_root", None)
+    args.pipeline_root = root if root is not None else found.get("pipeline-root")
     for flag, table in (("option", "options"), ("param", "params"), ("label", "labels"), ("annotation", "annotations")):
         merged = dict(found.get(table, {}))
         if table == "options":
             merged = _options_for(args.backend, merged)
-        merged.update(_pair(text, "--" + flag if flag != "option" else "-O") for text in getattr(args, flag))
+        sources = {key: (found, f"{table}.{key}") for key in merged}
+        if table == "params" and from_file is not None:
+            where, values = from_file
+            merged.update(values)
+            sources.update((key, (where, key)) for key in values)
+        given = dict(_pair(text, "--" + flag if flag != "option" else "-O") for text in getattr(args, flag, []))
+        job.blame.extend((where, place, _words(table, key, merged[key]))
+                         for key, (where, place) in sources.items() if key not in given)
+        merged.update(given)
         setattr(args, table, merged)
     for key in ("kind", "name", "namespace", "service-account", "schedule", "timezone", "max-concurrency", "ttl",
                 "pod-gc", "image-pull-policy", "timeout", "pipeline-timeout", "artifact-repository"):
         attr = key.replace("-", "_")
-        if getattr(args, attr) is None and key in found:
-            setattr(args, attr, found[key])
-    if args.disable_caching is None and "caching" in found:
-        args.disable_caching = not found["caching"]
+        if getattr(args, attr, None) is None and key in found:
+            setattr(args, attr, found.get(key))
+            job.blame.append((found, key, (rf"(^|[\s(])--{key}\b",)))
+        elif not hasattr(args, attr):
+            setattr(args, attr, None)
+    if getattr(args, "disable_caching", None) is None and "caching" in found:
+        args.disable_caching = not found.get("caching")
+    elif not hasattr(args, "disable_caching"):
+        args.disable_caching = None
+
+
+def _words(table: str, key: str, value: Any) -> tuple[str, ...]:
+    """What a message about this table entry says (see the messages in run_options, arguments, backends)."""
+    if table == "params":
+        return (rf"parameter {re.escape(repr(key))}",)
+    if table == "options":
+        return (rf"-O {re.escape(key)}=", rf"option {re.escape(repr(key))}")
+    return (rf"key {re.escape(repr(key))}", rf"value {re.escape(repr(str(value)))}")
 
 
 def _options_for(backend: str, options: dict[str, str]) -> dict[str, str]:
@@ -258,27 +515,10 @@ def _run_options(args: argparse.Namespace):
         caching=not args.disable_caching if args.disable_caching is not None else None)
 
 
-def _join(texts: list[tuple[str, str]], fmt: str) -> str:
+def _join(texts: list[str]) -> str:
     if len(texts) == 1:
-        return texts[0][1]
-    return "".join(text if text.startswith("---") else "---\n" + text for _, text in texts)
-
-
-def _validate(args: argparse.Namespace) -> int:
-    from kfpc import compiler
-
-    failed = False
-    for path in args.inputs:
-        try:
-            _, warnings = compiler.load_plan(path)
-        except KfpcError as exc:
-            _print_error(exc)
-            failed = True
-            continue
-        for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        print(f"{path}: ok")
-    return 1 if failed else 0
+        return texts[0]
+    return "".join(text if text.startswith("---") else "---\n" + text for text in texts)
 
 
 def _backends() -> int:

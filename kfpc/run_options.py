@@ -37,7 +37,7 @@ class RunOptions:
     schedule: str | None = None  # cron expression (kind cron)
     timezone: str | None = None
     max_concurrency: int | None = None
-    ttl_seconds: int | None = None  # delete the run this long after it finished
+    ttl_seconds: int | None = None  # delete the run this long after it finished (a duration given is read here)
     pod_gc: str | None = None  # Argo's pod garbage collection strategy
     image_pull_policy: str | None = None  # default for every container
     timeout: str | None = None  # default per-task timeout (a Go duration, e.g. "2h")
@@ -51,7 +51,11 @@ class RunOptions:
         unknown = sorted(set(values) - known)
         if unknown:
             raise UsageError(f"unknown run option {unknown[0]!r}")
-        updated = replace(self, **{k: v for k, v in values.items() if v is not None})
+        given = {k: v for k, v in values.items() if v is not None}
+        for key, flag in _DURATION_FIELDS.items():
+            if key in given:
+                given[key] = duration_seconds(given[key], flag) if key == "ttl_seconds" else duration(given[key], flag)
+        updated = replace(self, **given)
         updated.check()
         return updated
 
@@ -96,10 +100,8 @@ class RunOptions:
         if self.image_pull_policy is not None and self.image_pull_policy not in PULL_POLICIES:
             raise UsageError(f"--image-pull-policy must be one of {', '.join(PULL_POLICIES)}, not "
                              f"{self.image_pull_policy!r}")
-        for flag, duration in (("--timeout", self.timeout), ("--pipeline-timeout", self.pipeline_timeout)):
-            if duration is not None and not is_duration(duration):
-                raise UsageError(f"{flag} {duration!r} is not a duration such as 90s, 30m or 2h")
-            if duration is not None and seconds(duration) == 0:  # Argo: stop at once; Tekton: no limit
+        for flag, text in (("--timeout", self.timeout), ("--pipeline-timeout", self.pipeline_timeout)):
+            if text is not None and duration_seconds(text, flag) == 0:  # Argo: stop at once; Tekton: no limit
                 raise UsageError(f"{flag} must be longer than 0 (leave it out for no limit)")
         if self.artifact_repository is not None and not re.match(r"^[a-z0-9][-a-z0-9.]*(:[-._a-zA-Z0-9]+)?$",
                                                                  self.artifact_repository):
@@ -160,6 +162,32 @@ def timezone_problem(name: str) -> str | None:
 def is_duration(text: str) -> bool:
     """A Go duration (`time.ParseDuration`): 90s, 30m, 2h, 1h30m; not days."""
     return bool(_DURATION.match(text))
+
+
+# Every duration a user gives (flags and config keys alike) is read by these two, so `--ttl 24h`,
+# `--timeout 90s` and `ttl = 3600` mean what they look like: Go durations, and bare integers as seconds.
+_DURATION_FIELDS = {"ttl_seconds": "--ttl", "timeout": "--timeout", "pipeline_timeout": "--pipeline-timeout"}
+
+
+def duration(value: str | int, flag: str) -> str:
+    """A duration as the Go duration text the engines read (`90` becomes `90s`); a usage error otherwise."""
+    if isinstance(value, bool):
+        raise UsageError(f"{flag} must be a duration such as 90s, 30m or 2h, not {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise UsageError(f"{flag} must not be negative, not {value}")
+        return f"{value}s"
+    text = str(value).strip()
+    if text.isdigit():
+        return f"{int(text)}s"
+    if not is_duration(text):
+        raise UsageError(f"{flag} {value!r} is not a duration such as 90s, 30m or 2h (a bare number is seconds)")
+    return text
+
+
+def duration_seconds(value: str | int, flag: str) -> int:
+    """A duration in whole seconds (rounded up), for fields that count seconds."""
+    return seconds(duration(value, flag))
 
 
 def is_quantity(text: str) -> bool:

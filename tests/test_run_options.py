@@ -180,7 +180,7 @@ def test_settings_come_from_pyproject_or_kfpc_yaml(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "unknown setting 'namespce'" in proc.stderr and "did you mean 'namespace'" in proc.stderr
     (tmp_path / "kfpc.yaml").write_text("ttl: soon\n")
     proc = kfpc("compile", str(HELLO), cwd=tmp_path)
-    assert proc.returncode == 2 and "ttl must be an integer, not str" in proc.stderr
+    assert proc.returncode == 2 and "kfpc.yaml:1: error[KFPC500]: ttl 'soon' is not a duration" in proc.stderr
 
 
 def test_schedules_argo_and_kubernetes_accept() -> None:
