@@ -150,7 +150,7 @@ def _compile(args: argparse.Namespace) -> int:
             failed = True
     if failed:
         return 1
-    for path, result in results:
+    for _path, result in results:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     texts = [(path, result.text(args.format)) for path, result in results]

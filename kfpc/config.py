@@ -16,6 +16,7 @@ pipeline parameter values) and `options` (backend options, `-O`). Command-line f
 from __future__ import annotations
 
 import datetime
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,10 @@ def find(explicit: str | None, cwd: Path | None = None) -> Path | None:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:
+        import tomli as tomllib
     try:
         return tomllib.loads(path.read_text("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError as exc:

@@ -77,8 +77,8 @@ def write_all(outputs: Sequence[tuple[Path, bytes]], before_commit: Callable[[],
 
 def write_files(outputs: Sequence[tuple[str, str]]) -> None:
     """Several named outputs (`--output-dir`): special files in place, regular ones all or nothing."""
-    regular = []
-    special = []
+    regular: list[tuple[Path, bytes]] = []
+    special: list[tuple[Path, bytes]] = []
     for target, text in outputs:
         (special if _kind(Path(target)) == "special" else regular).append((Path(target), text.encode("utf-8")))
 

@@ -206,7 +206,7 @@ _NOT_A_STRING = re.compile(r"""(?x) (?:
     ) \Z""")
 
 
-def _quote_ambiguous(cls: type) -> None:
+def _quote_ambiguous(cls: Any) -> None:
     # The emitter asks the resolver what a plain scalar would read as and quotes it when that is not its
     # tag; claiming these for a non-string tag is how they get quoted. Only the dumper class is touched.
     cls.add_implicit_resolver("tag:yaml.org,2002:kfpc-not-a-string", _NOT_A_STRING, None)

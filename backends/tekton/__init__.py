@@ -58,7 +58,7 @@ def _check(given: dict[str, str | None]) -> None:
     if given["workspace-size"] and not run_options.is_quantity(given["workspace-size"]):
         raise UsageError(f"-O workspace-size={given['workspace-size']!r} is not a quantity such as 1Gi or 500Mi")
     for key in ("storage-class", "workspace-claim"):
-        if given[key] and not run_options.is_dns_subdomain(given[key]):
-            raise UsageError(f"-O {key}={given[key]!r} is not a valid Kubernetes name")
+        if (name := given[key]) and not run_options.is_dns_subdomain(name):
+            raise UsageError(f"-O {key}={name!r} is not a valid Kubernetes name")
     if given["helper-image"] is not None and not given["helper-image"].strip():
         raise UsageError("-O helper-image needs an image")

@@ -282,7 +282,7 @@ class _Lowering:
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
         tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
         out_params = tuple(
-            p.DagOutputParam(o.name, iface.out_param(o.name).type if iface.out_param(o.name) else p.ParamType.STRING,
+            p.DagOutputParam(o.name, q.type if (q := iface.out_param(o.name)) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
             for _, o in sorted(dag.out_params.items()))
         out_artifacts = []
@@ -321,7 +321,6 @@ class _Lowering:
 
     def task(self, task: m.Task, name: str, parent: m.Component, dag: m.Dag) -> p.Task:
         target = self.components[task.component]
-        target_iface = target.interface
         params = self.param_bindings(task, target, parent, dag)
         artifacts = self.artifact_bindings(task, target, dag)
         loop = self.loop(task, params, artifacts)
@@ -376,12 +375,12 @@ class _Lowering:
         for name, source in raw.items():
             bindings[name] = self.resolve_siblings(source, raw, task.params[name].path)
         item = task.iterator.item_input if task.iterator else None
-        for name, spec in declared.items():
+        for name, decl in declared.items():
             if name in bindings or name == item:
                 continue
-            if spec.default is not m.MISSING and spec.default is not None:
-                ptype = param_type(spec.type)
-                bindings[name] = p.Constant(normalize(spec.default, ptype))
+            if decl.default is not m.MISSING and decl.default is not None:
+                ptype = param_type(decl.type)
+                bindings[name] = p.Constant(normalize(decl.default, ptype))
                 types[name] = ptype
         return tuple(p.ParamBinding(n, types[n], bindings[n]) for n in sorted(bindings))
 
