@@ -14,6 +14,10 @@ from typing import Any
 
 from kfpc.errors import UsageError, did_you_mean
 
+__all__ = ["KINDS", "PULL_POLICIES", "POD_GC", "RunOptions", "cron_problem", "timezone_problem", "is_duration",
+    "is_quantity", "is_dns_subdomain", "seconds"]
+
+
 KINDS = ("run", "template", "cron")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 POD_GC = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "golden"
 SHARED = Path(os.environ.get("KFPC_SHARED", REPO.parent / "shared"))
 CORPUS = SHARED / "corpus" / "kfp"
+# The plugin guide's example backend (docs/plugins.md), imported by the tests as `kfpc_flat`.
+EXAMPLE = REPO / "docs" / "example"
+if str(EXAMPLE) not in sys.path:
+    sys.path.append(str(EXAMPLE))
 
 
 GOLDEN_GAPS: dict[str, str] = {}
