@@ -139,10 +139,7 @@ def _compile(args: argparse.Namespace) -> int:
     failed = False
     for path in args.inputs:
         try:
-            plan, warnings = compiler.load_plan(path)
-            rendered = compiler.compile_plan(plan, engine, options)
-            results.append((path, compiler.Result(tuple(rendered.documents),
-                                                  tuple(warnings) + tuple(rendered.warnings))))
+            results.append((path, compiler.compile_plan(compiler.load_plan(path), engine, options)))
         except UsageError:
             raise
         except KfpcError as exc:
@@ -259,13 +256,11 @@ def _validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.inputs:
         try:
-            _, warnings = compiler.load_plan(path)
+            compiler.load_plan(path)
         except KfpcError as exc:
             _print_error(exc)
             failed = True
             continue
-        for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
         print(f"{path}: ok")
     return 1 if failed else 0
 

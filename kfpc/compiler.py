@@ -45,9 +45,8 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def plan_source(source: ir_load.Source) -> tuple[Plan, list[str]]:
+def plan_source(source: ir_load.Source) -> Plan:
     """Validate one loaded IR file and lower it; errors carry the file name and line:column."""
-    warnings: list[str] = []
     try:
         ir_schema.validate_pipeline(source.pipeline)
     except KfpcError as exc:
@@ -65,10 +64,10 @@ def plan_source(source: ir_load.Source) -> tuple[Plan, list[str]]:
         plan = lower.lower(pipeline, source.name)
     except KfpcError as exc:
         raise source.place(exc, 0) from None
-    return plan, warnings
+    return plan
 
 
-def load_plan(path: str) -> tuple[Plan, list[str]]:
+def load_plan(path: str) -> Plan:
     with _no_gc():
         return plan_source(ir_load.load(path))
 
@@ -89,16 +88,14 @@ def compile_plan(plan: Plan, backend: "str | Backend" = "argo", options: Options
 
 def compile_file(path: str, backend: str = "argo", options: Options | None = None) -> Result:
     """Compile one IR file (`-` for stdin) with the named backend."""
-    plan, warnings = load_plan(path)
+    plan = load_plan(path)
     try:
-        result = compile_plan(plan, backend, options)
+        return compile_plan(plan, backend, options)
     except KfpcError as exc:
         raise exc.with_file(plan.source) from None
-    return Result(result.documents, tuple(warnings) + tuple(result.warnings))
 
 
 def compile_text(text: str, backend: str = "argo", options: Options | None = None, name: str = "<string>") -> Result:
     with _no_gc():
-        plan, warnings = plan_source(ir_load.load_text(name, text))
-    result = compile_plan(plan, backend, options)
-    return Result(result.documents, tuple(warnings) + tuple(result.warnings))
+        plan = plan_source(ir_load.load_text(name, text))
+    return compile_plan(plan, backend, options)

@@ -138,7 +138,6 @@ class _Lowering:
             inputs=root_iface.in_params,
             root=self.names["root"],
             components=lowered,
-            platform=self.ir.platform,
             source=self.file,
             run_config=run_config,
         )

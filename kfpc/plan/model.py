@@ -464,7 +464,6 @@ class Plan(Record):
     inputs: tuple[Param, ...]
     root: str  # name of the root DagComponent
     components: Mapping[str, Component]
-    platform: Mapping[str, Any] | None
     source: str  # file name, for messages
     run_config: "RunConfig | None" = None  # kfp-kubernetes pipelineConfig
 
