@@ -30,12 +30,13 @@ class TektonBackend:
         Option("workspace-claim", None, "use this existing PersistentVolumeClaim instead of one per run"),
     )
 
-    expected_unsupported: dict[str, str] = {}  # every conformance fixture compiles
+    expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
 
     def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        """The kind's CRD schema (config/300-crds, vendored in schemas/tekton, see SOURCE.md), with what the CRD leaves
-        to the API server and webhook: apiVersion, kind, metadata and spec present; a PipelineRun names
-        exactly one of pipelineRef / pipelineSpec (pkg/apis/pipeline/v1/pipelinerun_validation.go:64 @v1.6.0)."""
+        """The kind's CRD schema (config/300-crds, vendored in schemas/tekton, see SOURCE.md) with what
+        the CRD leaves to the API server and webhook: apiVersion, kind, metadata and spec present; a
+        PipelineRun names exactly one of pipelineRef / pipelineSpec
+        (pkg/apis/pipeline/v1/pipelinerun_validation.go:62-67 @v1.6.0)."""
         import json
         from importlib import resources
 
