@@ -139,7 +139,10 @@ def _compile(args: argparse.Namespace) -> int:
     failed = False
     for path in args.inputs:
         try:
-            results.append((path, compiler.compile_plan(compiler.load_plan(path), engine, options)))
+            plan, warnings = compiler.load_plan(path)
+            rendered = compiler.compile_plan(plan, engine, options)
+            results.append((path, compiler.Result(tuple(rendered.documents),
+                                                  tuple(warnings) + tuple(rendered.warnings))))
         except UsageError:
             raise
         except KfpcError as exc:
@@ -256,11 +259,13 @@ def _validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.inputs:
         try:
-            compiler.load_plan(path)
+            _, warnings = compiler.load_plan(path)
         except KfpcError as exc:
             _print_error(exc)
             failed = True
             continue
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         print(f"{path}: ok")
     return 1 if failed else 0
 

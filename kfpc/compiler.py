@@ -45,8 +45,9 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def plan_source(source: ir_load.Source) -> Plan:
+def plan_source(source: ir_load.Source) -> tuple[Plan, list[str]]:
     """Validate one loaded IR file and lower it; errors carry the file name and line:column."""
+    warnings: list[str] = []
     try:
         ir_schema.validate_pipeline(source.pipeline)
     except KfpcError as exc:
@@ -64,10 +65,30 @@ def plan_source(source: ir_load.Source) -> Plan:
         plan = lower.lower(pipeline, source.name)
     except KfpcError as exc:
         raise source.place(exc, 0) from None
+    warnings += source.notes
+    warnings += plan.warnings
+    return _wrapper_values(source, plan), warnings
+
+
+def _wrapper_values(source: ir_load.Source, plan: Plan) -> Plan:
+    """A PipelineJob's run values: its parameter values and output directory (the pipeline root)."""
+    import dataclasses
+
+    from kfpc.errors import UsageError
+    from kfpc.plan import arguments
+
+    if source.params:
+        try:
+            plan = arguments.apply(plan, source.params)
+        except UsageError as exc:
+            raise KfpcError(f"runtimeConfig.parameterValues: {exc.diagnostics[0].message}", file=source.name,
+                            code="KFPC313") from None
+    if source.pipeline_root and not plan.pipeline_root:
+        plan = dataclasses.replace(plan, pipeline_root=source.pipeline_root)
     return plan
 
 
-def load_plan(path: str) -> Plan:
+def load_plan(path: str) -> tuple[Plan, list[str]]:
     with _no_gc():
         return plan_source(ir_load.load(path))
 
@@ -88,14 +109,16 @@ def compile_plan(plan: Plan, backend: "str | Backend" = "argo", options: Options
 
 def compile_file(path: str, backend: str = "argo", options: Options | None = None) -> Result:
     """Compile one IR file (`-` for stdin) with the named backend."""
-    plan = load_plan(path)
+    plan, warnings = load_plan(path)
     try:
-        return compile_plan(plan, backend, options)
+        result = compile_plan(plan, backend, options)
     except KfpcError as exc:
         raise exc.with_file(plan.source) from None
+    return Result(result.documents, tuple(warnings) + tuple(result.warnings))
 
 
 def compile_text(text: str, backend: str = "argo", options: Options | None = None, name: str = "<string>") -> Result:
     with _no_gc():
-        plan = plan_source(ir_load.load_text(name, text))
-    return compile_plan(plan, backend, options)
+        plan, warnings = plan_source(ir_load.load_text(name, text))
+    result = compile_plan(plan, backend, options)
+    return Result(result.documents, tuple(warnings) + tuple(result.warnings))

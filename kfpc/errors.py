@@ -48,6 +48,8 @@ CODES: dict[str, str] = {
     "KFPC313": "value does not match its declared type",
     "KFPC314": "component kind is not supported",
     "KFPC315": "kfp-kubernetes setting is unknown or invalid",
+    "KFPC316": "IR field is not supported (see docs/ir-coverage.md)",
+    "KFPC317": "feature exists only on Vertex AI",
     "KFPC400": "the backend cannot express this pipeline",
     "KFPC500": "usage error",
     "KFPC600": "unknown backend",

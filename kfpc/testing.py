@@ -217,7 +217,7 @@ class BackendConformance:
         from kfpc import compiler
         from kfpc.errors import UnsupportedError
 
-        plan = compiler.load_plan(str(path))
+        plan = compiler.load_plan(str(path))[0]
         try:
             return compiler.compile_plan(plan, self._engine(), self.options())
         except UnsupportedError as exc:
@@ -239,7 +239,7 @@ class BackendConformance:
         for path in self.fixtures():
             outcome = self._compile(path)
             if not isinstance(outcome, Exception):
-                yield fixture_name(path), outcome, compiler.load_plan(str(path))
+                yield fixture_name(path), outcome, compiler.load_plan(str(path))[0]
 
     def _target(self) -> str:
         if isinstance(self.backend, str):
@@ -278,7 +278,7 @@ def _digests(engine: Any, paths: Sequence[str], options: Any) -> list[tuple[str,
 
     found = []
     for path in paths:
-        plan = compiler.load_plan(path)
+        plan = compiler.load_plan(path)[0]
         try:
             result = compiler.compile_plan(plan, engine, options)
             text = result.text() + "\0" + result.text("json") + "\0" + repr(list(result.warnings))

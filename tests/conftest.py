@@ -58,7 +58,7 @@ LAYERS: dict[str, str] = {
     "test_conformance.py": "golden", "test_kit.py": "golden", "test_plugin_example.py": "golden",
     "test_argo_runtime.py": "sim", "test_caching.py": "sim", "test_hostile_strings.py": "sim",
     "test_launcher.py": "sim", "test_platform.py": "sim", "test_tekton_features.py": "sim",
-    "test_tekton_hostile.py": "sim", "test_tekton_run.py": "sim",
+    "test_tekton_hostile.py": "sim", "test_tekton_run.py": "sim", "test_ir_features.py": "sim",
     "test_cli.py": "cli", "test_output.py": "cli", "test_run_options.py": "cli",
     "test_corpus.py": "corpus",
 }
@@ -66,11 +66,11 @@ LAYERS: dict[str, str] = {
 
 def _reads_corpus(item: pytest.Item) -> bool:
     params = getattr(getattr(item, "callspec", None), "params", {})
-    return any(isinstance(v, Path) and CORPUS in v.parents for v in params.values())
+    return any(isinstance(v, Path) and SHARED in v.parents for v in params.values())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.add_marker(LAYERS.get(item.path.name, "unit"))
-        if _reads_corpus(item):  # a case over a ../shared corpus file, in whatever file it lives
+        if _reads_corpus(item):  # a case over a ../shared corpus file (kfp/, real/...), in whatever file it lives
             item.add_marker("corpus")

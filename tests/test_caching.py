@@ -176,7 +176,7 @@ def test_cache_options() -> None:
 def test_artifacts_argo_cannot_identify_are_never_memoized() -> None:
     """A consumer of artifacts collected from a loop has no producer identity: it always runs."""
     wf = kfpc.compile_file(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"), "argo").documents[0]
-    plan = kfpc.load_plan(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"))
+    plan, _ = kfpc.load_plan(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"))
     listed = {t.key for c in plan.components.values() for t in getattr(c, "tasks", ())
               if any(b.is_list for b in t.artifacts)}
     assert listed

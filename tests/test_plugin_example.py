@@ -27,8 +27,8 @@ def test_the_guide_quotes_the_example_verbatim() -> None:
 def test_the_example_compiles_hello_container() -> None:
     import kfpc
 
-    result = kfpc.compile_plan(kfpc.load_plan(str(REPO / "golden" / "hello_container" / "pipeline.yaml")),
-                               FlatBackend())
+    plan, _ = kfpc.load_plan(str(REPO / "golden" / "hello_container" / "pipeline.yaml"))
+    result = kfpc.compile_plan(plan, FlatBackend())
     assert result.documents[0]["spec"] == {
         "params": [{"name": "message", "default": "hello world"}],
         "steps": [{"name": "echo", "image": "alpine:3.19", "command": ["echo", "$(params.message)"]}],

@@ -125,7 +125,7 @@ def test_same_bytes_in_every_process(case: str) -> None:
 def _caching(text: str) -> dict[str, p.Caching]:
     import kfpc
 
-    plan = kfpc.compiler.plan_source(kfpc.ir.load.load_text("p.yaml", text))
+    plan, _ = kfpc.compiler.plan_source(kfpc.ir.load.load_text("p.yaml", text))
     return {t.key: t.caching for t in plan.root_dag.tasks if t.caching}
 
 

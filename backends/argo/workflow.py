@@ -356,6 +356,9 @@ def workflow_arguments(plan: p.Plan, encoded: frozenset[str]) -> list[dict[str, 
             entry["value"] = ""
         if q.description:
             entry["description"] = q.description
+        if q.literals is not None and q.name not in encoded and (not q.has_default or any(
+                text_form(v) == entry.get("value") for v in q.literals)):
+            entry["enum"] = [text_form(v) for v in q.literals]  # the Argo UI offers these as a choice
         params.append(entry)
     return params
 

@@ -234,6 +234,10 @@ class Builder:
         self.specs[task.id]["gu"] = env_names
 
     def add(self, task: f.FlatTask) -> None:
+        if task.plan_task.task_config_claim:
+            raise UnsupportedError(f"task {task.plan_task.key!r} passes its volumes on through dsl.TaskConfig, "
+                                   "including KFP's workspace, which on Tekton is a directory of the run's volume "
+                                   "with no claim of its own; use --backend argo", path=(task.plan_task.path,))
         unit = Unit(task.id, finally_=task.finally_, display=escape.tform(task.plan_task.display_name))
         per_iter, in_pod = self.lower_guards(task, unit)
         value_matrix = self.render_steps(task, unit, in_pod)

@@ -21,6 +21,7 @@ from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.build import Builder
 from kfpc_backends.tekton.sources import WORKSPACE, Context
+from kfpc_backends.tekton.units import Unit
 
 API_VERSION = "tekton.dev/v1"
 ANNOTATION_PREFIX = "kfpc.dev"
@@ -55,11 +56,16 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
             builder.add(group[0])
     results = pipeline_results(builder, flat)
     builder.finish_results()
+    literal_guards(builder, plan, names, settings.helper_image)
     config = plan.run_config
     if config is not None and config.workspace_size:
         for unit in builder.units:
             unit.kfp_workspace = any(step.get("name") == "main" for step in unit.steps) or unit.finally_
         settings = _with_kfp_workspace(settings, config)
+        dropped = sorted(set(config.workspace_patch or {}) - {"accessModes", "storageClassName"})
+        if dropped:
+            builder.warnings.append(f"the KFP workspace's pvcSpecPatch: Tekton's run volume takes only accessModes "
+                                    f"and storageClassName; {', '.join(dropped)} ignored")
     tasks = [u.render() for u in builder.units if not u.finally_]
     finally_ = [u.render() for u in builder.units if u.finally_]
     if not tasks:
@@ -106,6 +112,27 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
         builder.warnings.append(f"the PipelineRun is {size // 1024} KiB; Tekton stores it twice over (its status holds "
                                 "the substituted spec) and etcd refuses objects over 1.5 MiB, so it may not run")
     return run, builder.warnings
+
+
+def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image: str) -> None:
+    """Parameters limited to a list of values (dsl.Literal): Tekton's param enum is an alpha feature
+    a stock install refuses, so a task that runs only when the value is not allowed fails the run
+    before any other task starts (each task's `when` skips that task alone)."""
+    for q in plan.inputs:
+        if q.literals is None or q.type.is_json:
+            continue
+        allowed = [text_form(v) for v in q.literals]
+        ref = f"$(params.{names[q.name]})"
+        unit = Unit(builder.namer.helper(f"literal-{names[q.name]}"))
+        unit.when = [{"input": ref, "operator": "notin", "values": [escape.tform(v) for v in allowed]}]
+        message = (escape.tform(f"parameter {q.name!r} is ") + ref
+                   + escape.tform(f"; allowed values are {', '.join(map(repr, allowed))}"))
+        unit.steps.append({"name": "check", "image": image,
+                           "command": ["python3", "-c", "import sys; sys.exit(sys.argv[1])", message]})
+        for other in builder.units:
+            if not other.finally_:
+                other.run_after.add(unit.name)
+        builder.units.insert(0, unit)
 
 
 def param_names(plan: p.Plan) -> dict[str, str]:

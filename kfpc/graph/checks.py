@@ -25,6 +25,7 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
         out.add("KFPC314", "the root component must be a DAG", ("root",))
     components = dict(pipeline.components)
     components["root"] = pipeline.root
+    custom_jobs: list[tuple] = []
     for cycle in build.component_cycles(build.component_graph(pipeline)):
         out.add("KFPC308", "components instantiate each other in a cycle: " + " -> ".join(cycle),
                 components[cycle[0]].path)
@@ -36,11 +37,16 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
             if executor is None:
                 out.add("KFPC302", f"component {key!r} uses executor {comp.executor!r}, which deploymentSpec "
                         "does not define", comp.path + ("executorLabel",))
+            elif executor.other == "customJob":
+                custom_jobs.append(executor.path)
             elif executor.other:
                 out.add("KFPC314", f"executor {comp.executor!r} is a {executor.other} executor; only container "
                         "and importer executors can run without the KFP backend", executor.path)
         else:
             out.add("KFPC314", f"component {key!r} has neither a dag nor an executorLabel", comp.path)
+    if custom_jobs:
+        more = f" ({len(custom_jobs)} components use one; the first is here)" if len(custom_jobs) > 1 else ""
+        out.add("KFPC317", f"a customJob executor (Vertex AI CustomJob) runs on Vertex AI only{more}", custom_jobs[0])
     out.raise_if_any()
 
 
@@ -94,6 +100,9 @@ def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Da
         if p.name not in iface.in_params:
             out.add("KFPC305", f"input {name!r} reads parameter {p.name!r}, which the enclosing component does not "
                     "declare" + _near(p.name, iface.in_params), p.path)
+    elif p.kind == "runtime_parameter":
+        out.add("KFPC316", f"input {name!r} is a runtimeValue.runtimeParameter ({p.name!r}); KFP's driver fails "
+                "such inputs at run time, so kfpc refuses them", p.path + ("runtimeValue", "runtimeParameter"))
     elif p.kind in ("task_output", "final_status"):
         producer = dag.tasks.get(p.producer)
         if producer is None:

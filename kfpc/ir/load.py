@@ -7,7 +7,7 @@ way, with the file named in the message.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -15,14 +15,26 @@ from kfpc import yamlio
 from kfpc.errors import Diagnostic, InputError, KfpcError
 
 
+Where = tuple[int, tuple[str | int, ...]]  # (YAML document index, path of the IR inside it)
+
+
 @dataclass(frozen=True)
 class Source:
-    """The documents of one IR file, with what is needed to point back into it."""
+    """The documents of one IR file, with what is needed to point back into it.
+
+    The IR may come wrapped by KFP's own tools (a PipelineVersion manifest, a Vertex PipelineJob):
+    `pipeline_at` / `platform_at` say where it sits, so errors still point at the right line, and
+    `params` holds run parameter values the wrapper gives (PipelineJob runtimeConfig)."""
 
     name: str
     text: str
     pipeline: Mapping[str, Any]
     platform: Mapping[str, Any] | None
+    pipeline_at: Where = (0, ())
+    platform_at: Where = (1, ())
+    params: Mapping[str, Any] = field(default_factory=dict)
+    pipeline_root: str | None = None
+    notes: tuple[str, ...] = ()
 
     def locate(self, doc_index: int, path: tuple[str | int, ...]) -> tuple[int, int] | None:
         return yamlio.locate(self.text, doc_index, path)
@@ -34,8 +46,9 @@ class Source:
             line = col = None
             if diag.line is None and diag.path:
                 # The platform document's paths start at its top key.
-                index = 1 if diag.path[0] == "platforms" and self.platform is not None else doc_index
-                where = self.locate(index, diag.path)
+                platform = (doc_index == 1 or diag.path[0] == "platforms") and self.platform is not None
+                index, prefix = self.platform_at if platform else self.pipeline_at
+                where = self.locate(index, prefix + tuple(diag.path))
                 if where:
                     line, col = where
             placed.append(Diagnostic(diag.code, diag.message, diag.file or self.name, diag.path,
@@ -86,6 +99,9 @@ def load_text(name: str, text: str) -> Source:
     if not isinstance(pipeline, dict):
         raise InputError(f"expected a mapping (PipelineSpec) at the top level, found {_kind(pipeline)}",
                          file=name, code="KFPC107")
+    wrapped = _unwrap(name, text, docs)
+    if wrapped is not None:
+        return wrapped
     _refuse_lookalikes(name, pipeline)
     platform = docs[1] if len(docs) == 2 else None
     if platform is not None and not isinstance(platform, dict):
@@ -99,6 +115,47 @@ def load(path: str) -> Source:
     return load_text(name, yamlio.decode(name, data))
 
 
+def _unwrap(name: str, text: str, docs: list[Any]) -> Source | None:
+    """IR inside KFP's own wrappers: `kfp dsl compile --kubernetes-manifest-format` (a PipelineVersion,
+    maybe after its Pipeline) and a Vertex AI PipelineJob (pipelineSpec plus runtimeConfig)."""
+    versions = [i for i, d in enumerate(docs) if isinstance(d, dict) and d.get("kind") == "PipelineVersion"
+                and str(d.get("apiVersion", "")).startswith("pipelines.kubeflow.org/")]
+    if versions:
+        if len(versions) > 1:
+            raise InputError("the file holds more than one PipelineVersion; give kfpc one pipeline", file=name,
+                             code="KFPC107")
+        index = versions[0]
+        spec = docs[index].get("spec") or {}
+        pipeline = spec.get("pipelineSpec")
+        if not isinstance(pipeline, dict):
+            raise InputError("this PipelineVersion has no spec.pipelineSpec (the IR)", file=name, code="KFPC107")
+        others = [d for i, d in enumerate(docs) if i != index and not (isinstance(d, dict) and d.get("kind") == "Pipeline")]
+        if others:
+            raise InputError("next to a PipelineVersion only its Pipeline may be in the file", file=name,
+                             code="KFPC107")
+        platform = spec.get("platformSpec")
+        return Source(name, text, pipeline, platform if isinstance(platform, dict) else None,
+                      (index, ("spec", "pipelineSpec")), (index, ("spec", "platformSpec")),
+                      notes=("read the IR inside the PipelineVersion manifest (spec.pipelineSpec)",))
+    doc = docs[0]
+    if len(docs) == 1 and isinstance(doc.get("pipelineSpec"), dict) and "root" not in doc:
+        runtime = doc.get("runtimeConfig") or {}
+        values = runtime.get("parameterValues")
+        if values is None and isinstance(runtime.get("parameters"), dict):  # older jobs: typed Values
+            values = {k: next(iter(v.values())) if isinstance(v, dict) and len(v) == 1 else v
+                      for k, v in runtime["parameters"].items()}
+        if values is not None and not isinstance(values, dict):
+            raise InputError("runtimeConfig.parameterValues must be a mapping", file=name, code="KFPC107")
+        root = runtime.get("gcsOutputDirectory")
+        notes = ["read the IR inside the Vertex AI PipelineJob (pipelineSpec)"]
+        if values:
+            notes.append("runtimeConfig.parameterValues become the parameters' values: "
+                         + ", ".join(sorted(values)))
+        return Source(name, text, doc["pipelineSpec"], None, (0, ("pipelineSpec",)), (1, ()), dict(values or {}),
+                      str(root) if root else None, tuple(notes))
+    return None
+
+
 def _refuse_lookalikes(name: str, doc: Mapping[str, Any]) -> None:
     """Recognise documents users commonly pass by mistake and say what they are."""
     if "platforms" in doc and "root" not in doc:
@@ -110,9 +167,6 @@ def _refuse_lookalikes(name: str, doc: Mapping[str, Any]) -> None:
     if doc.get("kind") and doc.get("apiVersion"):
         raise InputError(f"this is a Kubernetes manifest ({doc.get('kind')}), not pipeline IR", file=name,
                          code="KFPC107")
-    if "pipelineSpec" in doc and "root" not in doc:
-        raise InputError("this is a PipelineJob; pass its `pipelineSpec` (the IR compiled by the kfp SDK)",
-                         file=name, code="KFPC107")
 
 
 def _kind(value: Any) -> str:

@@ -31,6 +31,7 @@ class ParamDef(Record):
     default: Any = MISSING
     optional: bool = False
     description: str = ""
+    literals: tuple[Any, ...] | None = None  # the allowed values (dsl.Literal), when the IR lists them
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -41,6 +42,7 @@ class ArtifactDef(Record):
     is_list: bool = False
     optional: bool = False
     description: str = ""
+    metadata: Mapping[str, Any] | None = None  # outputs only: the artifact's initial metadata
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -55,7 +57,7 @@ class Interface(Record):
 class ParamInput(Record):
     """One `inputs.parameters` entry of a task; exactly one of the kinds below."""
 
-    kind: str  # "component_input" | "task_output" | "constant" | "final_status"
+    kind: str  # "component_input" | "task_output" | "constant" | "final_status" | "runtime_parameter"
     name: str = ""  # component_input: parent input name
     producer: str = ""  # task_output / final_status: producer task key
     key: str = ""  # task_output: output parameter key
@@ -136,6 +138,7 @@ class Component(Record):
     dag: Dag | None
     executor: str | None
     path: Path
+    passthroughs: tuple[tuple[str, bool], ...] = ()  # task_config_passthroughs: (field, apply_to_task)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -157,6 +160,7 @@ class Importer(Record):
     metadata: Mapping[str, Any]
     reimport: bool
     path: Path
+    download_to_workspace: bool = False
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -73,16 +73,19 @@ def _param_def(name: str, spec: Mapping[str, Any]) -> m.ParamDef:
     if isinstance(default, dict) and _get(spec, "parameterType") is None and len(default) == 1:
         # pre-2.0 PrimitiveValue {intValue|doubleValue|stringValue}
         default = next(iter(default.values()))
+    literals = _get(spec, "literals")
     return m.ParamDef(name, str(ptype), default, bool(_get(spec, "isOptional", False)),
-                      str(_get(spec, "description", "") or ""))
+                      str(_get(spec, "description", "") or ""),
+                      tuple(literals) if isinstance(literals, list) and literals else None)
 
 
 def _artifact_def(name: str, spec: Mapping[str, Any]) -> m.ArtifactDef:
     atype = _map(spec, "artifactType")
     title = _get(atype, "schemaTitle") or _title_from_legacy(atype) or "system.Artifact"
+    metadata = _get(spec, "metadata")
     return m.ArtifactDef(name, str(title), str(_get(atype, "schemaVersion", "0.0.1")),
                          bool(_get(spec, "isArtifactList", False)), bool(_get(spec, "isOptional", False)),
-                         str(_get(spec, "description", "") or ""))
+                         str(_get(spec, "description", "") or ""), metadata if isinstance(metadata, dict) else None)
 
 
 def _title_from_legacy(atype: Mapping[str, Any]) -> str | None:
@@ -97,7 +100,9 @@ def _component(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Component:
     dag_spec = _get(spec, "dag")
     dag = _dag(dag_spec, path + ("dag",)) if isinstance(dag_spec, dict) else None
     executor = _get(spec, "executorLabel")
-    return m.Component(key, _interface(spec), dag, str(executor) if executor else None, path)
+    passthroughs = tuple((str(_get(t, "field", "NONE")), bool(_get(t, "applyToTask", False)))
+                         for t in _get(spec, "taskConfigPassthroughs", []) or [] if isinstance(t, dict))
+    return m.Component(key, _interface(spec), dag, str(executor) if executor else None, path, passthroughs)
 
 
 def _dag(spec: Mapping[str, Any], path: m.Path) -> m.Dag:
@@ -181,6 +186,8 @@ def _param_input(spec: Mapping[str, Any], path: m.Path) -> m.ParamInput:
         return m.ParamInput("final_status", producer=str(_get(_get(spec, "taskFinalStatus"), "producerTask", "")),
                             path=path)
     runtime = _map(spec, "runtimeValue")
+    if _get(runtime, "runtimeParameter") is not None:
+        return m.ParamInput("runtime_parameter", name=str(_get(runtime, "runtimeParameter")), path=path)
     if "constant" in runtime:
         return m.ParamInput("constant", value=runtime["constant"], selector=selector, path=path)
     legacy = _map(runtime, "constantValue")
@@ -224,6 +231,7 @@ def _executor(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Executor:
             metadata=_map(importer, "metadata"),
             reimport=bool(_get(importer, "reimport", False)),
             path=path + ("importer",),
+            download_to_workspace=bool(_get(importer, "downloadToWorkspace", False)),
         ), path=path)
     other = next((k for k in ("resolver", "customJob") if _get(spec, k) is not None), "unknown")
     return m.Executor(key, other=other, path=path)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from kfpc.errors import UsageError, did_you_mean
 from kfpc.plan import model as p
 from kfpc.plan.lower import normalize, type_problem
+from kfpc.plan.values import text_form
 
 _TRUE = ("true", "True", "TRUE", "1")
 _FALSE = ("false", "False", "FALSE", "0")
@@ -57,4 +59,15 @@ def _typed(plan: p.Plan, param: p.Param, raw: Any) -> Any:
     problem = type_problem(value, kind)
     if problem:
         raise UsageError(f"{where}: {problem}", file=plan.source)
+    if param.literals is not None and not any(allowed(value, v) for v in param.literals):
+        raise UsageError(f"{where} cannot be {text_form(value)!r}: allowed values are "
+                         f"{', '.join(repr(text_form(v)) for v in param.literals)}", file=plan.source)
     return value
+
+
+def allowed(value: Any, literal: Any) -> bool:
+    """Equal as protobuf Values, as KFP compares them (util/validate_literal.go @2.17.0): numbers are
+    doubles (1 == 1.0), a boolean is not a number."""
+    if isinstance(value, bool) or isinstance(literal, bool):
+        return type(value) is type(literal) and value == literal
+    return value == literal

@@ -19,8 +19,9 @@ from kfpc.errors import Collector, did_you_mean, format_path
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
-from kfpc.plan import cachekey, conditions, placeholders
+from kfpc.plan import cachekey, conditions, placeholders, taskconfig
 from kfpc.plan import model as p
+from kfpc.plan.notices import Notices, ignored_fields
 from kfpc.plan.platform import PlatformLowering
 from kfpc.plan.values import text_form
 
@@ -35,6 +36,8 @@ def lower(ir: m.Pipeline, file: str | None = None) -> p.Plan:
 
 
 def param_type(text: str) -> p.ParamType:
+    if text == "TASK_CONFIG":
+        return p.ParamType.STRUCT  # dsl.TaskConfig: a JSON object the component reads as a dict
     try:
         return p.ParamType(text)
     except ValueError:
@@ -47,11 +50,17 @@ def normalize(value: Any, ptype: p.ParamType) -> Any:
     protobuf JSON, which writes `1.0` as `1`, so a `List[int]` component gets ints there too."""
     if ptype is p.ParamType.INTEGER and isinstance(value, float) and value.is_integer():
         return int(value)
+    if ptype is p.ParamType.BOOLEAN and legacy_boolean(value):
+        return value == 1  # 2.0.0-beta SDKs wrote booleans as 1.0 / 0.0 (lowering warns)
     if ptype is p.ParamType.DOUBLE and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if ptype in (p.ParamType.LIST, p.ParamType.STRUCT):
         return _whole_numbers(value)
     return value
+
+
+def legacy_boolean(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1)
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -87,8 +96,9 @@ def interface(iface: m.Interface) -> p.Interface:
     def param(d: m.ParamDef) -> p.Param:
         ptype = param_type(d.type)
         has_default = d.default is not m.MISSING and d.default is not None
+        literals = tuple(normalize(v, ptype) for v in d.literals) if d.literals is not None else None
         return p.Param(d.name, ptype, normalize(d.default, ptype) if has_default else None, has_default,
-                       d.optional, d.description)
+                       d.optional, d.description, literals)
 
     def artifact(a: m.ArtifactDef) -> p.Artifact:
         return p.Artifact(a.name, p.ArtifactType(a.schema_title, a.schema_version), a.is_list, a.optional,
@@ -112,6 +122,9 @@ class _Lowering:
         self.names: dict[str, str] = {}
         self._containers: dict[tuple, tuple] = {}
         self._parts_by_key: dict[str, tuple] = {}
+        # component key (and memo key) -> (env, resources) as written, before passthrough (taskconfig.py)
+        self._task_config_parts: dict[Any, tuple] = {}
+        self.notices = Notices()  # warnings and Vertex-only uses, each reported once with a count
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -126,6 +139,10 @@ class _Lowering:
                 lowered[built.name] = built
         self.platform.check_unused({c.executor for c in self.components.values() if c.executor}, set(self.ir.executors))
         run_config = self.platform.run_config()
+        ignored_fields(self.ir, self.components, self.notices)
+        for name, spec in sorted(self.ir.root.interface.in_params.items()):
+            self.notices.vertex_default(spec.default, ("root", "inputDefinitions", "parameters", name, "defaultValue"))
+        self.notices.report_vertex_only(self.out)
         self.out.raise_if_any()
         root_iface = interface(self.ir.root.interface)
         return p.Plan(
@@ -140,6 +157,7 @@ class _Lowering:
             components=lowered,
             source=self.file,
             run_config=run_config,
+            warnings=self.notices.warnings(),
         )
 
     # -- components ---------------------------------------------------------------------------
@@ -172,10 +190,11 @@ class _Lowering:
         c = executor.container
         assert c is not None
         iface_text = cachekey.canonical(_interface_json(comp.interface))
-        memo_key = (c.image, c.command, c.args, c.env, cachekey.canonical(c.resources), iface_text)
+        memo_key = (c.image, c.command, c.args, c.env, cachekey.canonical(c.resources), iface_text, comp.passthroughs)
         hit = self._containers.get(memo_key)
         if hit is not None:
             self._parts_by_key[comp.key] = hit
+            self._task_config_parts[comp.key] = self._task_config_parts[("memo",) + memo_key]
             return hit
         problems_before = len(self.out.items)
         iface = interface(comp.interface)
@@ -184,8 +203,17 @@ class _Lowering:
         image = self.text(c.image, c.path + ("image",))
         env = tuple((n, self.text(v, c.path + ("env", i, "value"))) for i, (n, v) in enumerate(c.env))
         resources = self.resources(c.resources, c.path + ("resources",))
+        _, on_pod = taskconfig.options(comp.passthroughs)
+        for field in taskconfig.unknown_fields(comp.passthroughs):
+            self.out.add("KFPC316", f"unknown TaskConfig passthrough field {field!r} (known: "
+                         f"{', '.join(taskconfig.FIELDS)})", comp.path + ("taskConfigPassthroughs",))
+        command = tuple(self.output_path_quirk(iface, a, c.path + ("command", i), comp.key)
+                        for i, a in enumerate(command))
+        args = tuple(self.output_path_quirk(iface, a, c.path + ("args", i), comp.key) for i, a in enumerate(args))
+        for part, items in (("command", command), ("args", args)):
+            for i, a in enumerate(items):
+                self.check_refs(iface, list(placeholders.walk(a)), c.path + (part, i))
         leaves = [leaf for a in command + args for leaf in placeholders.walk(a)]
-        self.check_refs(iface, leaves, c.path)
         # Inputs the executor reads but the component does not declare (set_container_image, f-strings).
         declared = {q.name for q in iface.in_params}
         referenced = {leaf.name for leaf in leaves if isinstance(leaf, p.InputValue)}
@@ -197,17 +225,37 @@ class _Lowering:
                                 iface.out_params, iface.out_artifacts)
         needs_launcher = any(isinstance(leaf, (p.ExecutorInput, p.ExecutorOutputFile)) or
                              (isinstance(leaf, (p.InputArtifactRef, p.OutputArtifactRef)) and leaf.attr == "list")
-                             for leaf in leaves)
+                             for leaf in leaves) or any(placeholders.escapes(a) for a in command + args)
         digest = cachekey.work_digest(iface_text, c.image, c.command, c.args, cachekey.canonical(c.env))
-        hit = (iface, image, command, args, env, resources, needs_launcher, digest)
+        # Env and resources passed through without apply_to_task reach the component only (TaskConfig).
+        pod_env = env if taskconfig.ENV in on_pod else ()
+        pod_resources = resources if taskconfig.RESOURCES in on_pod else p.Resources()
+        hit = (iface, image, command, args, pod_env, pod_resources, needs_launcher, digest)
+        self._task_config_parts[comp.key] = (env, resources)
         if len(self.out.items) == problems_before:  # a copy must report its own problems at its own path
             self._containers[memo_key] = hit
+            self._task_config_parts[("memo",) + memo_key] = (env, resources)
         self._parts_by_key[comp.key] = hit
         return hit
 
     @staticmethod
     def templates(res: p.Resources) -> list[p.TextTemplate]:
         return [getattr(res, f) for f in res.__dataclass_fields__ if getattr(res, f) is not None]
+
+    def output_path_quirk(self, iface: p.Interface, arg: p.Arg, path: m.Path, component: str) -> p.Arg:
+        """kfp's container components write `dsl.OutputPath('Model')` as an output *parameter* file
+        placeholder while declaring an output *artifact* of that name; KFP's launcher then fills in
+        the artifact's local path. Read it that way, and say so once per component."""
+        def fix(leaf: p.Arg) -> p.Arg:
+            if isinstance(leaf, p.OutputParamFile) and iface.out_param(leaf.name) is None \
+                    and iface.out_artifact(leaf.name) is not None:
+                self.notices.warn("an output parameter placeholder ({{$.outputs.parameters['NAME'].output_file}}) "
+                                  "names an output artifact: kfp writes dsl.OutputPath('Type') of a container "
+                                  "component this way; the artifact's local path is used, as KFP's launcher does",
+                                  f"{component}.{leaf.name}")
+                return p.OutputArtifactRef(leaf.name, "path")
+            return leaf
+        return placeholders.map_leaves(arg, fix)
 
     def check_refs(self, iface: p.Interface, leaves: list[Any], path: m.Path) -> None:
         for leaf in leaves:
@@ -224,6 +272,9 @@ class _Lowering:
     def arg(self, text: str, path: m.Path) -> p.Arg:
         try:
             return placeholders.parse_element(text)
+        except placeholders.VertexOnlyError as exc:
+            self.notices.vertex_only(exc.feature, path)
+            return text
         except placeholders.PlaceholderError as exc:
             self.out.add("KFPC312", str(exc), path)
             return text
@@ -279,7 +330,7 @@ class _Lowering:
         order = build.topological_order(build.task_graph(dag))
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
-        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        tasks = _in_dependency_order([self.task(dag.tasks[t], task_names[t], comp, dag) for t in order])
         out_params = tuple(
             p.DagOutputParam(o.name, q.type if (q := iface.out_param(o.name)) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
@@ -346,8 +397,35 @@ class _Lowering:
             return self.param_source(ref, parent, dag, p.ParamType.STRING)
 
         k8s = self.platform.task(target.executor, resolve) if target.executor else None
+        claim = False
+        if executor is not None and executor.container is not None:
+            params, k8s, claim = self.task_config(target, params, k8s)
+        if k8s is not None:
+            # Settings that read a task's output (a PVC made by CreatePVC) wait for it, even where the
+            # SDK wrote no dependentTasks (kfp 2.0 betas did not).
+            readers = [s for _, s in k8s.sources()]
+            producers = {part.task for s in readers for part in (s.parts if isinstance(s, p.Interpolation) else (s,))
+                         if isinstance(part, p.FromTask)}
+            depends += tuple(sorted(t for t in producers if t in dag.tasks and t not in depends and t != task.key))
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
-                      condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s)
+                      condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s,
+                      claim)
+
+    def task_config(self, target: m.Component, params: tuple[p.ParamBinding, ...],
+                    k8s: Any) -> tuple[tuple[p.ParamBinding, ...], Any, bool]:
+        """Give `dsl.TaskConfig` inputs their value and keep passed-through fields off the pod (taskconfig.py)."""
+        enabled, on_pod = taskconfig.options(target.passthroughs)
+        wanted = sorted(n for n, d in target.interface.in_params.items() if d.type == "TASK_CONFIG")
+        workspace = _uses_workspace(params) and taskconfig.VOLUMES in enabled and bool(wanted)
+        if wanted:
+            env, resources = self._task_config_parts[target.key]
+            by_name = {b.name: b.source for b in params}
+            value = taskconfig.value(enabled, env, resources, k8s, workspace,
+                                     lambda name: by_name.get(name, p.Constant("")))
+            params = tuple(sorted([b for b in params if b.name not in wanted]
+                                  + [p.ParamBinding(n, p.ParamType.STRUCT, value) for n in wanted],
+                                  key=lambda b: b.name))
+        return params, taskconfig.strip_pod(k8s, on_pod), workspace
 
     def platform_input(self, ref: m.ParamInput, parent: m.Component) -> m.ParamInput | None:
         """kfp-kubernetes names a loop item's field `loop-item-param-N-subvar-FIELD`, which no component
@@ -373,6 +451,8 @@ class _Lowering:
         bindings: dict[str, p.ParamSource] = {}
         for name, source in raw.items():
             bindings[name] = self.resolve_siblings(source, raw, task.params[name].path)
+            if name in declared and declared[name].literals is not None:
+                self.check_literal(declared[name], bindings[name], parent, task, target)
         item = task.iterator.item_input if task.iterator else None
         for name, decl in declared.items():
             if name in bindings or name == item:
@@ -381,7 +461,31 @@ class _Lowering:
                 ptype = param_type(decl.type)
                 bindings[name] = p.Constant(normalize(decl.default, ptype))
                 types[name] = ptype
+                self.notices.vertex_default(decl.default, task.path + ("inputs",))
         return tuple(p.ParamBinding(n, types[n], bindings[n]) for n in sorted(bindings))
+
+    def check_literal(self, spec: m.ParamDef, source: p.ParamSource, parent: m.Component, task: m.Task,
+                      target: m.Component) -> None:
+        """dsl.Literal inputs: constants are checked here; pipeline parameters with the same list are
+        checked when the run is submitted (-p, Argo's enum, Tekton's check task); anything else
+        KFP's driver would check at run time, which kfpc cannot (a warning)."""
+        from kfpc.plan.arguments import allowed
+
+        ptype = param_type(spec.type)
+        literals = [normalize(v, ptype) for v in spec.literals or ()]
+        if isinstance(source, p.Constant):
+            if not any(allowed(source.value, v) for v in literals):
+                self.out.add("KFPC313", f"{text_form(source.value)!r} is not one of the values input {spec.name!r} of "
+                             f"{target.key!r} allows ({', '.join(repr(text_form(v)) for v in literals)})",
+                             task.params[spec.name].path)
+            return
+        outer = parent.interface.in_params.get(source.name) if isinstance(source, p.FromInput) else None
+        if isinstance(source, p.FromInput) and outer is not None and not source.selector \
+                and outer.literals is not None and all(
+                any(allowed(normalize(v, ptype), w) for w in literals) for v in outer.literals):
+            return
+        self.notices.warn("values of inputs limited to dsl.Literal that are computed at run time are not checked "
+                  "against the list", f"{task.key}.{spec.name}")
 
     def source_type(self, spec: m.ParamInput, parent: m.Component, dag: m.Dag) -> p.ParamType:
         if spec.kind == "component_input" and spec.name in parent.interface.in_params and not spec.selector:
@@ -405,15 +509,21 @@ class _Lowering:
             return p.FromInput(spec.name, selector)
         if spec.kind == "task_output":
             return self.from_task(dag, spec.producer, spec.key, selector)
+        if spec.kind == "runtime_parameter":
+            self.out.add("KFPC316", f"runtimeValue.runtimeParameter ({spec.name!r}) cannot supply a task's value; "
+                         "KFP's driver fails such inputs at run time", spec.path)
+            return p.Constant("")
         if spec.kind == "final_status":
             producer = dag.tasks[spec.producer]
             return p.FinalStatus(spec.producer, producer.display_name)
+        if ptype is p.ParamType.BOOLEAN and legacy_boolean(spec.value):
+            self.notices.legacy_boolean(format_path(spec.path))
         value = normalize(spec.value, ptype)
         problem = type_problem(value, ptype)
         if problem and not (isinstance(value, str) and "{{$" in value):
             self.out.add("KFPC313", problem, spec.path)
         if isinstance(value, str) and "{{$" in value:
-            return self.interpolation(value)
+            return self.interpolation(value, spec.path)
         return p.Constant(value)
 
     def selector(self, spec: m.ParamInput) -> tuple[str | int, ...]:
@@ -429,9 +539,12 @@ class _Lowering:
             parts.append(int(idx) if idx else (dq or sq))
         return tuple(parts)
 
-    def interpolation(self, text: str) -> p.ParamSource:
+    def interpolation(self, text: str, path: m.Path = ()) -> p.ParamSource:
         try:
             parsed = placeholders.parse_string(text)
+        except placeholders.VertexOnlyError as exc:
+            self.notices.vertex_only(exc.feature, path)
+            return p.Constant(text)
         except placeholders.PlaceholderError:
             return p.Constant(text)  # unknown `{{$...}}` text in a constant is the user's literal text
         parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
@@ -526,6 +639,36 @@ class _SiblingRef:
 
     def __init__(self, name: str):
         self.name = name
+
+
+def _in_dependency_order(tasks: list[p.Task]) -> tuple[p.Task, ...]:
+    """The IR's order, moved only where a task waits for a later one (kfp-kubernetes settings that
+    read a task output add such waits); stable, so IR order decides among ready tasks."""
+    position = {t.key: i for i, t in enumerate(tasks)}
+    if all(position.get(d, -1) < i for i, t in enumerate(tasks) for d in t.depends):
+        return tuple(tasks)  # the usual case: the IR's order already fits
+    done: set[str] = set()
+    out: list[p.Task] = []
+    pending = list(tasks)
+    while pending:
+        ready = next((t for t in pending if all(d in done for d in t.depends)), pending[0])  # cycles: graph checks
+        pending.remove(ready)
+        out.append(ready)
+        done.add(ready.key)
+    return tuple(out)
+
+
+def _uses_workspace(params: tuple[p.ParamBinding, ...]) -> bool:
+    """KFP mounts its workspace in a pod whose inputs name it (driver.go needsWorkspaceMount @2.17.0)."""
+    for b in params:
+        parts = b.source.parts if isinstance(b.source, p.Interpolation) else (b.source,)
+        for part in parts:
+            value = part.value if isinstance(part, p.Constant) else part
+            if isinstance(value, p.Runtime) and value.kind is p.RuntimeKind.WORKSPACE_PATH:
+                return True
+            if isinstance(value, str) and ("{{$.workspace_path}}" in value or "/kfp-workspace" in value):
+                return True
+    return False
 
 
 def _interface_json(iface: m.Interface) -> dict[str, Any]:

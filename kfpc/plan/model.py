@@ -52,6 +52,7 @@ class Param(Record):
     has_default: bool = False
     optional: bool = False
     description: str = ""
+    literals: tuple[Any, ...] | None = None  # the only values allowed (dsl.Literal), in the IR's order
 
     @property
     def required(self) -> bool:
@@ -281,6 +282,15 @@ class ExecutorOutputFile(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
+class JsonEscape(Record):
+    """`{{$.json_escape[N]}}`, `{{$.inputs.parameters['x'].json_escape[N]}}`: the inner value's text,
+    escaped N times for a JSON string (Google Cloud Pipeline Components embed values in JSON payloads)."""
+
+    level: int
+    inner: "Arg"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Concat(Record):
     parts: tuple["Arg", ...]
 
@@ -293,7 +303,7 @@ class IfPresent(Record):
 
 
 Arg = Union[str, InputValue, InputArtifactRef, OutputParamFile, OutputArtifactRef, ExecutorInput,
-            ExecutorOutputFile, Runtime, Concat, IfPresent]
+            ExecutorOutputFile, Runtime, Concat, IfPresent, JsonEscape]
 
 # A text field that may embed input values, such as `image` or a resource quantity.
 TextTemplate = tuple[Union[str, InputValue], ...]
@@ -424,6 +434,8 @@ class Task(Record):
     caching: Caching | None = None
     path: str = ""  # IR path, for messages
     k8s: "TaskK8s | None" = None  # kfp-kubernetes settings of the task's pod
+    # A dsl.TaskConfig input names KFP's workspace claim as Argo names it (<run>-kfp-workspace).
+    task_config_claim: bool = False
 
     def param(self, name: str) -> ParamBinding | None:
         return next((b for b in self.params if b.name == name), None)
@@ -466,6 +478,7 @@ class Plan(Record):
     components: Mapping[str, Component]
     source: str  # file name, for messages
     run_config: "RunConfig | None" = None  # kfp-kubernetes pipelineConfig
+    warnings: tuple[str, ...] = ()  # what the IR asks for that the plan leaves out (docs/ir-coverage.md)
 
     def component(self, name: str) -> Component:
         return self.components[name]

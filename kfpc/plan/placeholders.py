@@ -14,7 +14,7 @@ import re
 from typing import Any, Callable
 
 from kfpc.plan.model import (Arg, Concat, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
-                             InputValue, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
+                             InputValue, JsonEscape, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
 
 __all__ = ["PlaceholderError", "parse_element", "parse_string", "walk", "launcher_tree", "as_written", "command_elements",
            "command_text"]
@@ -24,6 +24,8 @@ _PLACEHOLDER = re.compile(r"\{\{\$(?P<body>[^{}]*)\}\}")
 _NAME = r"""\[\s*(?:'(?P<{0}1>[^']*)'|"(?P<{0}2>[^"]*)")\s*\]"""
 _FORMS = [
     ("in_param", re.compile(r"^\.inputs\.parameters" + _NAME.format("n") + r"$")),
+    ("in_param_escaped", re.compile(r"^\.inputs\.parameters" + _NAME.format("n") + r"\.json_escape\[(?P<level>\d)\]$")),
+    ("escaped", re.compile(r"^\.json_escape\[(?P<level>\d)\]$")),
     ("in_art", re.compile(r"^\.inputs\.artifacts" + _NAME.format("n") + r"(?:\.(?P<attr>path|uri|metadata)(?:"
                           + _NAME.format("k") + r")?)?$")),
     ("out_param", re.compile(r"^\.outputs\.parameters" + _NAME.format("n") + r"\.output_file$")),
@@ -37,6 +39,19 @@ _RUNTIME = {k.value: k for k in RuntimeKind}
 
 class PlaceholderError(ValueError):
     pass
+
+
+class VertexOnlyError(PlaceholderError):
+    """A placeholder only Vertex AI fills in (the job's Google Cloud project or location)."""
+
+    def __init__(self, feature: str):
+        super().__init__(feature)
+        self.feature = feature
+
+
+#: Placeholders Vertex AI fills in and no engine can: reported once per feature, with a count.
+VERTEX_ONLY = {"pipeline_google_cloud_project_id": "{{$.pipeline_google_cloud_project_id}}",
+               "pipeline_google_cloud_location": "{{$.pipeline_google_cloud_location}}"}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -81,6 +96,10 @@ def _placeholder(body: str, whole: str) -> Arg:
         key = groups.get("k1") if groups.get("k1") is not None else groups.get("k2")
         if kind == "in_param":
             return InputValue(name or "")
+        if kind == "in_param_escaped":
+            return JsonEscape(int(groups["level"]), InputValue(name or ""))
+        if kind == "escaped":
+            return JsonEscape(int(groups["level"]), ExecutorInput())
         if kind == "in_art":
             return InputArtifactRef(name or "", groups.get("attr") or "list", key)
         if kind == "out_param":
@@ -91,6 +110,8 @@ def _placeholder(body: str, whole: str) -> Arg:
             return ExecutorOutputFile()
         if kind == "runtime" and groups["kind"] in _RUNTIME:
             return Runtime(_RUNTIME[groups["kind"]])
+        if kind == "runtime" and groups["kind"] in VERTEX_ONLY:
+            raise VertexOnlyError(VERTEX_ONLY[groups["kind"]])
     raise PlaceholderError(f"unknown placeholder {whole}")
 
 
@@ -129,8 +150,37 @@ def walk(arg: Arg):
     elif isinstance(arg, IfPresent):
         for part in arg.then + arg.otherwise:
             yield from walk(part)
+    elif isinstance(arg, JsonEscape):
+        yield from walk(arg.inner)
     else:
         yield arg
+
+
+def escapes(arg: Arg) -> bool:
+    """Does the tree hold a json_escape placeholder (which only the in-pod launcher renders)?"""
+    if isinstance(arg, JsonEscape):
+        return True
+    if isinstance(arg, Concat):
+        return any(escapes(part) for part in arg.parts)
+    if isinstance(arg, IfPresent):
+        return any(escapes(part) for part in arg.then + arg.otherwise)
+    return False
+
+
+def map_leaves(arg: Arg, fn: Callable[[Arg], Arg]) -> Arg:
+    """The same tree with every leaf replaced by fn(leaf); unchanged trees are returned as they are."""
+    if isinstance(arg, Concat):
+        parts = tuple(map_leaves(part, fn) for part in arg.parts)
+        return arg if all(a is b for a, b in zip(parts, arg.parts)) else Concat(parts)
+    if isinstance(arg, IfPresent):
+        then = tuple(map_leaves(part, fn) for part in arg.then)
+        otherwise = tuple(map_leaves(part, fn) for part in arg.otherwise)
+        same = all(a is b for a, b in zip(then + otherwise, arg.then + arg.otherwise))
+        return arg if same else IfPresent(arg.name, then, otherwise)
+    if isinstance(arg, JsonEscape):
+        inner = map_leaves(arg.inner, fn)
+        return arg if inner is arg.inner else JsonEscape(arg.level, inner)
+    return fn(arg)
 
 
 def launcher_tree(arg: Arg, runtime: Callable[[Runtime], Any]) -> Any:
@@ -143,6 +193,8 @@ def launcher_tree(arg: Arg, runtime: Callable[[Runtime], Any]) -> Any:
     if isinstance(arg, IfPresent):
         return ["if", arg.name, [launcher_tree(a, runtime) for a in arg.then],
                 [launcher_tree(a, runtime) for a in arg.otherwise]]
+    if isinstance(arg, JsonEscape):
+        return ["je", arg.level, launcher_tree(arg.inner, runtime)]
     if isinstance(arg, ExecutorInput):
         return ["ei"]
     if isinstance(arg, ExecutorOutputFile):
@@ -168,6 +220,9 @@ def as_written(arg: Arg) -> str:
         return "".join(as_written(a) for a in arg.parts)
     if isinstance(arg, IfPresent):
         return f"(if {arg.name} present)"
+    if isinstance(arg, JsonEscape):
+        inner = as_written(arg.inner)
+        return inner[:-2] + f".json_escape[{arg.level}]}}}}" if inner != "{{$}}" else f"{{{{$.json_escape[{arg.level}]}}}}"
     if isinstance(arg, InputValue):
         return f"{{{{$.inputs.parameters['{arg.name}']}}}}"
     if isinstance(arg, InputArtifactRef):

@@ -153,7 +153,7 @@ def tekton_size() -> None:
         return
     per_task, vs_argo, largest = [], [], (0, "")
     for ir in sorted(p for p in pipelines.rglob("*") if p.suffix in (".yaml", ".json")):
-        plan = compiler.load_plan(str(ir))
+        plan, _ = compiler.load_plan(str(ir))
         run = compiler.compile_plan(plan, "tekton")
         size = len(run.text().encode())
         spec = run.documents[0]["spec"]["pipelineSpec"]
