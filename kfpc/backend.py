@@ -4,16 +4,31 @@ A backend turns a Plan into engine manifests. It receives nothing else: no raw I
 backends (Argo, Tekton) implement exactly this protocol and are found through the same entry-point
 group as third-party plugins (`kfpc.backends`), so a plugin author can read the Argo backend as an
 example and reuse the conformance tests in kfpc.testing.
+
+What a plugin may import from kfpc is what the `__all__` of the modules in PUBLIC_MODULES names;
+everything else is internal and may change without notice (tests/test_public_api.py holds the
+built-in backends to the same line).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from kfpc.errors import UsageError, did_you_mean
 from kfpc.plan.model import Plan
 from kfpc.run_options import RunOptions
+
+__all__ = ["PROTOCOL_VERSION", "PUBLIC_MODULES", "Backend", "Option", "Options", "Output", "settings"]
+
+#: The modules a backend may import from kfpc, each declaring its public names in `__all__`.
+PUBLIC_MODULES = (
+    "kfpc.backend",  # this contract
+    "kfpc.plan.model", "kfpc.plan.k8s",  # the neutral plan (docs/plan.md)
+    "kfpc.plan.values", "kfpc.plan.placeholders", "kfpc.plan.conditions",  # helpers over the plan
+    "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects",
+    "kfpc.testing",  # the conformance kit
+)
 
 #: Bump when the protocol changes incompatibly; plugins declare what they implement.
 PROTOCOL_VERSION = 1
@@ -29,9 +44,6 @@ class Options:
     extra: tuple[tuple[str, Any], ...] = ()
     run: RunOptions = field(default_factory=RunOptions)
     params: tuple[tuple[str, Any], ...] = ()  # compile-time parameter values, applied to the plan by the core
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return dict(self.extra).get(key, default)
 
 
 @dataclass(frozen=True)
@@ -66,10 +78,23 @@ class Output:
 
 @runtime_checkable
 class Backend(Protocol):
+    """What a backend is. The core calls only `compile`; `options` feeds `-O` and `kfpc backends`;
+    `expected_unsupported` and `document_schema` are the backend's promises that kfpc.testing's
+    conformance kit holds it to (docs/plugins.md)."""
+
     name: str
     description: str
     protocol_version: int
+    options: Sequence[Option]
+    #: Conformance fixtures (golden case names) this engine cannot express, each with the reason;
+    #: every other fixture must compile.
+    expected_unsupported: Mapping[str, str]
 
     def compile(self, plan: Plan, options: Options) -> Output:
         """Render the plan; raise kfpc.errors.UnsupportedError for what the engine cannot express."""
+        ...
+
+    def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The JSON Schema (with its `$schema` draft) a document this backend produced must satisfy,
+        chosen by its apiVersion and kind; None for a kind the backend has no schema for."""
         ...

@@ -169,7 +169,7 @@ def missing_parameters(plan: Plan) -> list[str]:
             for q in plan.inputs if not q.has_default and not q.optional]
 
 
-def compile_file(path: str, backend: str = "argo", options: Options | None = None) -> Result:
+def compile_file(path: str, backend: "str | Backend" = "argo", options: Options | None = None) -> Result:
     """Compile one IR file (`-` for stdin) with the named backend."""
     plan, warnings = load_plan(path)
     try:
@@ -179,7 +179,8 @@ def compile_file(path: str, backend: str = "argo", options: Options | None = Non
     return Result(result.documents, tuple(warnings) + tuple(result.warnings))
 
 
-def compile_text(text: str, backend: str = "argo", options: Options | None = None, name: str = "<string>") -> Result:
+def compile_text(text: str, backend: "str | Backend" = "argo", options: Options | None = None,
+                 name: str = "<string>") -> Result:
     """Compile IR given as text; `name` is what messages call it."""
     plan, warnings = load_text(text, name)
     result = compile_plan(plan, backend, options)

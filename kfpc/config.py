@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +103,10 @@ def _has_kfpc_table(pyproject: Path) -> bool:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:
+        import tomli as tomllib
     try:
         return tomllib.loads(path.read_text("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError as exc:

@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
+__all__ = ["KfpcError", "UnsupportedError", "UsageError", "did_you_mean"]
+
+
 def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The hint for a misspelt name: the closest known one, when one is close enough."""
     near = difflib.get_close_matches(word, sorted(options), n=1, cutoff=cutoff)

@@ -21,7 +21,7 @@ def to_hera(documents: Sequence[dict[str, Any]]) -> list[Any]:
         raise UsageError(f"typed Argo objects need hera, which cannot be imported ({exc})", hint=HINT) from None
     typed = []
     for doc in documents:
-        kind = doc.get("kind")
+        kind = str(doc.get("kind"))
         model = getattr(models, kind, None) if doc.get("apiVersion") == "argoproj.io/v1alpha1" else None
         if model is None:
             raise UsageError(f"{kind} is not an Argo Workflows object; to_hera() reads the Argo backend's output")

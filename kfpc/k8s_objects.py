@@ -14,6 +14,9 @@ from kfpc import names
 from kfpc.plan import k8s
 from kfpc.plan import model as p
 
+__all__ = ["env_entries", "volumes", "volume", "affinity_of", "listed", "static_selector", "term", "pod_term",
+    "requirement", "toleration", "security_context", "ephemeral_claim", "init_container", "volume_name"]
+
 
 def env_entries(c: k8s.TaskK8s, name_of: Callable[[Any], str]) -> list[dict[str, Any]]:
     """Env vars from Secret and ConfigMap keys and from the downward API; `name_of` renders a name

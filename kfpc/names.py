@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+__all__ = ["short_hash", "clean", "dns_label", "Namer"]
+
+
 _INVALID = re.compile(r"[^a-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
 _VALID = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")

@@ -14,6 +14,10 @@ from typing import Any
 
 from kfpc.errors import UsageError, did_you_mean
 
+__all__ = ["KINDS", "PULL_POLICIES", "POD_GC", "RunOptions", "cron_problem", "timezone_problem", "is_duration",
+    "is_quantity", "is_dns_subdomain", "seconds"]
+
+
 KINDS = ("run", "template", "cron")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 POD_GC = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
@@ -111,7 +115,7 @@ class RunOptions:
 # The cron dialect Argo and Kubernetes share (robfig/cron's standard parser): five fields of
 # `*`, `?`, numbers, names and ranges with optional steps, or a descriptor.
 _CRON_RANGES = ((0, 59, "minute"), (0, 23, "hour"), (1, 31, "day of month"), (1, 12, "month"), (0, 6, "day of week"))
-_CRON_NAMES = ({}, {}, {}, {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
+_CRON_NAMES: tuple[dict[str, int], ...] = ({}, {}, {}, {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
                {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())})
 _DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "golden"
 SHARED = Path(os.environ.get("KFPC_SHARED", REPO.parent / "shared"))
 CORPUS = SHARED / "corpus" / "kfp"
+# The plugin guide's example backend (docs/plugins.md), imported by the tests as `kfpc_flat`.
+EXAMPLE = REPO / "docs" / "example"
+if str(EXAMPLE) not in sys.path:
+    sys.path.append(str(EXAMPLE))
 
 
 GOLDEN_GAPS: dict[str, str] = {}
@@ -54,3 +59,29 @@ def needs_corpus(files: list[Path]) -> list:
     return [pytest.param(f, id=str(f.relative_to(CORPUS)),
                          marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[f.name])] if f.name in KNOWN_GAPS
                          else []) for f in files]
+
+
+# Test layers (markers registered in pyproject.toml; CONTRIBUTING.md): each file's layer, by name.
+# `python -m pytest -m "not sim and not corpus"` is the fast loop. Files not listed are unit tests;
+# tests/test_layers.py keeps every file that drives a simulator in `sim`.
+LAYERS: dict[str, str] = {
+    "test_golden.py": "golden", "test_yaml_types.py": "golden", "test_argo_typed.py": "golden",
+    "test_conformance.py": "golden", "test_kit.py": "golden", "test_plugin_example.py": "golden",
+    "test_argo_runtime.py": "sim", "test_caching.py": "sim", "test_hostile_strings.py": "sim",
+    "test_launcher.py": "sim", "test_platform.py": "sim", "test_tekton_features.py": "sim",
+    "test_tekton_hostile.py": "sim", "test_tekton_run.py": "sim", "test_ir_features.py": "sim",
+    "test_cli.py": "cli", "test_output.py": "cli", "test_run_options.py": "cli",
+    "test_corpus.py": "corpus",
+}
+
+
+def _reads_corpus(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any(isinstance(v, Path) and SHARED in v.parents for v in params.values())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(LAYERS.get(item.path.name, "unit"))
+        if _reads_corpus(item):  # a case over a ../shared corpus file (kfp/, real/...), in whatever file it lives
+            item.add_marker("corpus")

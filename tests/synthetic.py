@@ -24,8 +24,8 @@ def chain_ir(n: int, stride: int = 1, name: str = "synthetic-chain") -> dict[str
         key = f"step-{i}"
         comp = f"comp-{key}"
         exe = f"exec-{key}"
-        source = f"\nimport kfp\nfrom kfp import dsl\nfrom kfp.dsl import *\nfrom typing import *\n\n" \
-                 f"def step(index: int, previous: str) -> str:\n    return previous + ',' + str(index)\n\n"
+        source = "\nimport kfp\nfrom kfp import dsl\nfrom kfp.dsl import *\nfrom typing import *\n\n" \
+                 "def step(index: int, previous: str) -> str:\n    return previous + ',' + str(index)\n\n"
         components[comp] = {
             "executorLabel": exe,
             "inputDefinitions": {"parameters": {"index": {"parameterType": "NUMBER_INTEGER"},

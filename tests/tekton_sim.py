@@ -316,7 +316,7 @@ class Sim:
         paths.update({f"workspaces.{w['name']}.path": f"/workspace/{w['name']}" for w in spec.get("workspaces", [])})
         for mapping in (strings, contexts, paths):
             steps = walk_strings(steps, lambda s, m=mapping: replace(s, m))
-        for attempt in range(int(task.get("retries", 0)) + 1):
+        for _attempt in range(int(task.get("retries", 0)) + 1):
             results_dir.mkdir(parents=True, exist_ok=True)
             out_dir.mkdir(parents=True, exist_ok=True)
             tr.steps, tr.ok = [], True

@@ -1,4 +1,4 @@
-"""The built-in backends pass the same conformance base offered to plugin authors."""
+"""The built-in backends pass the same conformance kit offered to plugin authors."""
 
 from kfpc.testing import BackendConformance
 

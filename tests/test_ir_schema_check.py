@@ -7,7 +7,6 @@ import random
 import subprocess
 import sys
 
-import jsonschema
 import pytest
 import yaml
 

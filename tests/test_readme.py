@@ -12,6 +12,6 @@ def test_every_error_code_is_documented() -> None:
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    command = 'pip install -e ".[dev]" && python -m pytest'
+    command = 'pip install -e ".[dev]" && ruff check . && mypy && python -m pytest'
     assert command in README
     assert (REPO / ".ci" / "run").read_text("utf-8").rstrip().splitlines()[-1] == command

@@ -11,6 +11,7 @@ the object kind).
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
 from kfpc import run_options
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
@@ -31,6 +32,21 @@ class ArgoBackend:
         Option("cache-max-age", None, "reuse a cached result only if younger than this Go duration (e.g. 24h; "
                "default: no limit)"),
     )
+
+    expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
+
+    def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Argo's own JSON Schema of the kind (api/jsonschema/schema.json @v4.1.2, vendored in schemas/argo)."""
+        import json
+        from importlib import resources
+
+        kind = document.get("kind")
+        if document.get("apiVersion") != "argoproj.io/v1alpha1" or kind not in ("Workflow", "WorkflowTemplate",
+                                                                                "CronWorkflow"):
+            return None
+        schema = json.loads(resources.files("kfpc.schemas").joinpath("argo/schema.json").read_text("utf-8"))
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
         from kfpc_backends.argo import kinds, memo, split, workflow

@@ -507,7 +507,7 @@ class _Builder:
                                        int(binding.is_list)])
         originals = list(self.c_original_elements())
         templated: dict[str, Any] = {}
-        for index, (text, tree) in enumerate(originals):
+        for index, (_text, tree) in enumerate(originals):
             if not isinstance(tree, str):
                 templated[str(index)] = self.tree(tree)
         spec = {"p": spec_params, "a": spec_artifacts,

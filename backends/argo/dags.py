@@ -198,8 +198,8 @@ class DagBuilder:
                 value = self.idx_value(looped)
             elif name == WRAPPED_ITEMS:
                 source = task.loop.source  # type: ignore[union-attr]
-                value = escape.tag(self.descriptor(source)) if task.loop.over_artifacts \
-                    else values.argument(source, self.scope, task.key)  # type: ignore[union-attr, arg-type]
+                value = (escape.tag(self.descriptor(source)) if task.loop.over_artifacts  # type: ignore[union-attr, arg-type]
+                         else values.argument(source, self.scope, task.key))  # type: ignore[arg-type]
             elif name.startswith("kfpc-list-"):
                 binding = task.artifact(name[len("kfpc-list-"):])
                 value = escape.tag(self.descriptor(binding.source)) if binding else None
@@ -214,9 +214,9 @@ class DagBuilder:
                 source = task.k8s.sources()[int(name[len(K8S_INPUT):])][1]
                 value = values.argument(source, self.scope_for(task, name), task.key)
             else:
-                binding = task.param(name)
-                value = None if binding is None else values.argument(
-                    binding.source, self.scope_for(task, name), task.key, binding.type)
+                param = task.param(name)
+                value = None if param is None else values.argument(
+                    param.source, self.scope_for(task, name), task.key, param.type)
             if value is not None:
                 params.append({"name": name, "value": value})
         arts = []
@@ -310,10 +310,10 @@ class DagBuilder:
 
     def outputs(self) -> dict[str, Any]:
         params = []
-        for out in self.c.out_params:
-            entry: dict[str, Any] = {"name": out.name, "valueFrom": self.param_from(out.sources)}
+        for param in self.c.out_params:
+            entry: dict[str, Any] = {"name": param.name, "valueFrom": self.param_from(param.sources)}
             if self.is_root:
-                entry["globalName"] = out.name
+                entry["globalName"] = param.name
             params.append(entry)
         arts = []
         is_body = self.c.name in self.r.loop_bodies

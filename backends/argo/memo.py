@@ -17,7 +17,7 @@ that collects artifacts, nor any task of a pipeline with a KFP workspace.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from kfpc.plan import model as p
 
@@ -72,7 +72,7 @@ def memoized(plan: p.Plan, cache: Cache | None, keyed: bool) -> set[tuple[str, s
 def id_producers(plan: p.Plan, memoized_tasks: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """(DAG, task) pairs whose artifacts a memoized task reads: only they report their pod."""
     return {(dag, b.source.task) for dag, key in memoized_tasks
-            for b in plan.component(dag).task(key).artifacts if isinstance(b.source, p.FromTaskArtifact)}
+            for b in cast(p.DagComponent, plan.component(dag)).task(key).artifacts if isinstance(b.source, p.FromTaskArtifact)}
 
 
 def id_input(artifact: str) -> str:

@@ -81,9 +81,9 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
     for out in comp.out_params:
         for s in out.sources:
             exports[part_of[s.task]][(s.task, s.output, False)] = (out.type, None)
-    for out in comp.out_artifacts:
-        for s in out.sources:
-            exports[part_of[s.task]][(s.task, s.output, True)] = (out.type, out.is_list)
+    for art in comp.out_artifacts:
+        for src in art.sources:
+            exports[part_of[src.task]][(src.task, src.output, True)] = (art.type, art.is_list)
 
     parts = []
     for i, chunk in enumerate(chunks):
@@ -93,11 +93,11 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
         tasks = tuple(_localize(t, keys | {v.key for v in needed_virtual}) for t in needed_virtual + list(chunk))
         in_params = list(comp.interface.in_params)
         in_arts = list(comp.interface.in_artifacts)
-        for (task, output, is_art), info in sorted(imports[i].items()):
+        for (producer, output, is_art), info in sorted(imports[i].items()):
             if is_art:
-                in_arts.append(p.Artifact(_export(task, output), info[0], bool(info[1])))
+                in_arts.append(p.Artifact(_export(producer, output), info[0], bool(info[1])))
             else:
-                in_params.append(p.Param(_export(task, output), info[0]))
+                in_params.append(p.Param(_export(producer, output), info[0]))
         out_params = tuple(p.DagOutputParam(_export(t, o), info[0], (p.FromTask(t, o),))
                            for (t, o, art), info in sorted(exports[i].items()) if not art)
         out_arts = tuple(p.DagOutputArtifact(_export(t, o), info[0], bool(info[1]), (p.FromTaskArtifact(t, o),))
@@ -112,14 +112,14 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
         params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params]
         arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
                 for a in comp.interface.in_artifacts]
-        for (task, output, is_art), info in sorted(imports[i].items()):
-            source_part = f"part-{part_of[task] + 1}"
+        for (producer, output, is_art), info in sorted(imports[i].items()):
+            source_part = f"part-{part_of[producer] + 1}"
             if is_art:
-                arts.append(p.ArtifactBinding(_export(task, output), info[0], bool(info[1]),
-                                              p.FromTaskArtifact(source_part, _export(task, output))))
+                arts.append(p.ArtifactBinding(_export(producer, output), info[0], bool(info[1]),
+                                              p.FromTaskArtifact(source_part, _export(producer, output))))
             else:
-                params.append(p.ParamBinding(_export(task, output), info[0],
-                                             p.FromTask(source_part, _export(task, output))))
+                params.append(p.ParamBinding(_export(producer, output), info[0],
+                                             p.FromTask(source_part, _export(producer, output))))
         outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part {i + 1}", part.name, tuple(params),
                                   tuple(arts), tuple(sorted(f"part-{d + 1}" for d in part_depends[i]))))
     outer = replace(comp, tasks=tuple(outer_tasks),

@@ -142,7 +142,7 @@ class Builder:
         desc = Descriptors(self.ctx, [], consumer.plan_task.key if consumer else "")
         if artifact is not None:
             attr, art, key = artifact
-            value = ["A", attr, desc.artifact(art), key]
+            value: list[Any] | None = ["A", attr, desc.artifact(art), key]
         else:
             value = desc.param(source)  # type: ignore[arg-type]
         spec = {"v": value, **({"raw": 1} if raw else {})}

@@ -386,7 +386,7 @@ class _Flattener:
         return expr
 
 
-def _one_of(options: list[Any], single: type, group: type, what: str) -> tuple[Any, ...]:
+def _one_of(options: list[Any], single: type, group: Any, what: str) -> tuple[Any, ...]:
     """The branches of a OneOf, nested OneOfs flattened (the first branch that ran wins)."""
     flat: list[Any] = []
     for option in options:
@@ -409,7 +409,7 @@ def _select(source: Source, selector: tuple[str | int, ...]) -> Source:
     if isinstance(source, Const) and source.value is not None:
         value = source.value
         for key in selector:
-            value = value[key] if isinstance(value, (dict, list)) else None
+            value = value[key] if isinstance(value, (dict, list)) else None  # type: ignore[index]
         return Const(value)
     raise UnsupportedError("selecting a field of this value is not supported on Tekton")
 

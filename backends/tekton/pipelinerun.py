@@ -107,9 +107,9 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
                                 "Tekton's pruner); ignored")
     if uses_workspace:
         run_spec["workspaces"] = [workspace_binding(settings)]
-    group = volume_group(tasks + finally_) if uses_workspace else None
-    if group is not None:
-        run_spec["taskRunTemplate"]["podTemplate"]["securityContext"] = {"fsGroup": group}
+    fs_group = volume_group(tasks + finally_) if uses_workspace else None
+    if fs_group is not None:
+        run_spec["taskRunTemplate"]["podTemplate"]["securityContext"] = {"fsGroup": fs_group}
     builder.warnings += placement.reconcile(run_spec, tasks + finally_, settings.affinity_assistant,
                                             settings.access_mode, bool(settings.workspace_claim))
     run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}

@@ -102,8 +102,8 @@ class Descriptors:
                 if isinstance(part, str):
                     parts.append(part)
                 else:
-                    desc = self.param(part)
-                    parts.append(desc if desc is not None else "")
+                    part_desc = self.param(part)
+                    parts.append(part_desc if part_desc is not None else "")
             return ["x", parts]
         if isinstance(source, f.Status):
             names = [self.env_var(escape.ref("params." + self.state_param(ref))) for ref in status_refs(self.ctx, source)]

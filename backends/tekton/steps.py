@@ -32,7 +32,7 @@ COMMAND = ["python3", "-c", bootstrap(RUNTIME_ENV)]
 
 
 def runtime_step(name: str, image: str, mode: str, spec: dict[str, Any], desc: Descriptors,
-                 args: list[str] = (), keyed: bool = False) -> dict[str, Any]:
+                 args: tuple[str, ...] | list[str] = (), keyed: bool = False) -> dict[str, Any]:
     """A step running the kfpc runtime. `spec` stays a dict until the manifest is written (producers
     learn late which of their outputs other tasks read as results)."""
     env: list[dict[str, Any]] = [{"name": "KFPC_RUN", "value": escape.ref("context.pipelineRun.uid")}]

@@ -141,8 +141,8 @@ def _check_required(task: m.Task, target: m.Component, out: Collector) -> None:
         if spec.default is m.MISSING and not spec.optional:
             out.add("KFPC306", f"task {task.key!r} does not supply required input {name!r} of component "
                     f"{target.key!r}", task.path + ("inputs",))
-    for name, spec in sorted(target.interface.in_artifacts.items()):
-        if name == item or name in task.artifacts or spec.optional:
+    for name, art in sorted(target.interface.in_artifacts.items()):
+        if name == item or name in task.artifacts or art.optional:
             continue
         out.add("KFPC306", f"task {task.key!r} does not supply required artifact {name!r} of component "
                 f"{target.key!r}", task.path + ("inputs",))

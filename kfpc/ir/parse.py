@@ -111,6 +111,7 @@ def _dag(spec: Mapping[str, Any], path: m.Path) -> m.Dag:
     out_params = {}
     for name, out in _map(outputs, "parameters").items():
         single = _get(out, "valueFromParameter")
+        sels: tuple[m.OutputSelector, ...]
         if single:
             sels = (m.OutputSelector(str(_get(single, "producerSubtask", "")), str(_get(single, "outputParameterKey", ""))),)
         else:

@@ -14,6 +14,9 @@ from typing import Callable
 
 from kfpc.plan.model import And, Compare, Expr, Literal, Not, Operand, Or, ParamType
 
+__all__ = ["operands"]
+
+
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<ref>inputs\.parameter_values\[\s*(?P<q>['"])(?P<name>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\])

@@ -12,6 +12,11 @@ from typing import TYPE_CHECKING, Any, Mapping, Union
 
 from kfpc.records import Record
 
+__all__ = ["KeyToEnv", "EnvFrom", "FieldEnv", "ObjectVolume", "PvcVolume", "EphemeralVolume", "EmptyDirVolume",
+    "Volume", "Toleration", "Requirement", "NodeAffinity", "PodAffinity", "SecurityContext", "InitContainer",
+    "TaskK8s", "RunConfig"]
+
+
 if TYPE_CHECKING:
     from kfpc.plan.model import ParamSource
 

@@ -155,7 +155,6 @@ class _Lowering:
             inputs=root_iface.in_params,
             root=self.names["root"],
             components=lowered,
-            platform=self.ir.platform,
             source=self.file,
             run_config=run_config,
             warnings=self.notices.warnings(),
@@ -333,7 +332,7 @@ class _Lowering:
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
         tasks = _in_dependency_order([self.task(dag.tasks[t], task_names[t], comp, dag) for t in order])
         out_params = tuple(
-            p.DagOutputParam(o.name, iface.out_param(o.name).type if iface.out_param(o.name) else p.ParamType.STRING,
+            p.DagOutputParam(o.name, q.type if (q := iface.out_param(o.name)) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
             for _, o in sorted(dag.out_params.items()))
         out_artifacts = []
@@ -372,7 +371,6 @@ class _Lowering:
 
     def task(self, task: m.Task, name: str, parent: m.Component, dag: m.Dag) -> p.Task:
         target = self.components[task.component]
-        target_iface = target.interface
         params = self.param_bindings(task, target, parent, dag)
         artifacts = self.artifact_bindings(task, target, dag)
         loop = self.loop(task, params, artifacts)
@@ -456,14 +454,14 @@ class _Lowering:
             if name in declared and declared[name].literals is not None:
                 self.check_literal(declared[name], bindings[name], parent, task, target)
         item = task.iterator.item_input if task.iterator else None
-        for name, spec in declared.items():
+        for name, decl in declared.items():
             if name in bindings or name == item:
                 continue
-            if spec.default is not m.MISSING and spec.default is not None:
-                ptype = param_type(spec.type)
-                bindings[name] = p.Constant(normalize(spec.default, ptype))
+            if decl.default is not m.MISSING and decl.default is not None:
+                ptype = param_type(decl.type)
+                bindings[name] = p.Constant(normalize(decl.default, ptype))
                 types[name] = ptype
-                self.notices.vertex_default(spec.default, task.path + ("inputs",))
+                self.notices.vertex_default(decl.default, task.path + ("inputs",))
         return tuple(p.ParamBinding(n, types[n], bindings[n]) for n in sorted(bindings))
 
     def check_literal(self, spec: m.ParamDef, source: p.ParamSource, parent: m.Component, task: m.Task,
@@ -482,7 +480,8 @@ class _Lowering:
                              task.params[spec.name].path)
             return
         outer = parent.interface.in_params.get(source.name) if isinstance(source, p.FromInput) else None
-        if outer is not None and not source.selector and outer.literals is not None and all(
+        if isinstance(source, p.FromInput) and outer is not None and not source.selector \
+                and outer.literals is not None and all(
                 any(allowed(normalize(v, ptype), w) for w in literals) for v in outer.literals):
             return
         self.notices.warn("values of inputs limited to dsl.Literal that are computed at run time are not checked "

@@ -16,6 +16,15 @@ from typing import Any, Mapping, Union
 from kfpc.plan.k8s import RunConfig, TaskK8s
 from kfpc.records import Record
 
+__all__ = ["ParamType", "Param", "ArtifactType", "Artifact", "Interface", "RuntimeKind", "FromInput", "FromTask",
+    "Constant", "Runtime", "Interpolation", "FinalStatus", "Absent", "ParamSource", "FromInputArtifact",
+    "FromTaskArtifact", "ArtifactSource", "ParamBinding", "ArtifactBinding", "Operand", "Literal", "Compare", "Not",
+    "And", "Or", "Expr", "InputValue", "InputArtifactRef", "OutputParamFile", "OutputArtifactRef", "ExecutorInput",
+    "ExecutorOutputFile", "Concat", "IfPresent", "Arg", "TextTemplate", "Resources", "Retry", "Caching",
+    "ContainerComponent", "ImporterComponent", "PvcComponent", "DagOutputParam", "DagOutputArtifact", "Loop",
+    "Task", "DagComponent", "Component", "Plan"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Types
 
@@ -467,7 +476,6 @@ class Plan(Record):
     inputs: tuple[Param, ...]
     root: str  # name of the root DagComponent
     components: Mapping[str, Component]
-    platform: Mapping[str, Any] | None
     source: str  # file name, for messages
     run_config: "RunConfig | None" = None  # kfp-kubernetes pipelineConfig
     warnings: tuple[str, ...] = ()  # what the IR asks for that the plan leaves out (docs/ir-coverage.md)

@@ -55,8 +55,8 @@ def ignored_fields(ir: m.Pipeline, components: Mapping[str, m.Component], notice
         for name, spec in sorted(comp.interface.in_params.items()):
             if spec.type == "BOOLEAN" and spec.default is not m.MISSING and legacy_boolean(spec.default):
                 notices.legacy_boolean(f"{key}.{name}")
-        for name, spec in sorted(comp.interface.out_artifacts.items()):
-            if spec.metadata:
+        for name, art in sorted(comp.interface.out_artifacts.items()):
+            if art.metadata:
                 notices.warn("output artifact metadata in the component's outputDefinitions is not given to the "
                              "component (it starts with empty metadata)", f"{key}.{name}")
     for key, executor in sorted(ir.executors.items()):

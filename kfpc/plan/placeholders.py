@@ -16,6 +16,10 @@ from typing import Any, Callable
 from kfpc.plan.model import (Arg, Concat, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
                              InputValue, JsonEscape, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
 
+__all__ = ["PlaceholderError", "parse_element", "parse_string", "walk", "launcher_tree", "as_written", "command_elements",
+           "command_text"]
+
+
 _PLACEHOLDER = re.compile(r"\{\{\$(?P<body>[^{}]*)\}\}")
 _NAME = r"""\[\s*(?:'(?P<{0}1>[^']*)'|"(?P<{0}2>[^"]*)")\s*\]"""
 _FORMS = [

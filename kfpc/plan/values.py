@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+__all__ = ["text_form"]
+
 
 def text_form(value: Any) -> str:
     if isinstance(value, str):

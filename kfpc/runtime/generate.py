@@ -67,7 +67,7 @@ def minified(source: str) -> str:
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
             body.pop(0)
             if not body:
                 body.append(ast.Pass())

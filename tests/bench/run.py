@@ -81,8 +81,8 @@ def build_wide_ir(n: int, work: Path) -> Path:
 def large_ir(sizes: list[int], repeat: int, work: Path, backend: str) -> None:
     import kfpc
 
-    loader = getattr(yaml, "CSafeLoader")
-    dumper = getattr(yaml, "CSafeDumper")
+    loader = yaml.CSafeLoader
+    dumper = yaml.CSafeDumper
     print(f"## Large IR (kfp SDK pipeline of N Python tasks), {backend}\n")
     print("| tasks | IR bytes | YAML floor (C load + C dump) | kfpc compile (in process) | ratio | kfpc per task "
           "| `kfpc compile` wall time |")
