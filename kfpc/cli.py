@@ -60,13 +60,25 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", metavar="DURATION", help="default per-task timeout, e.g. 2h (default: none)")
     run.add_argument("--pipeline-timeout", metavar="DURATION", help="deadline of the whole run (default: none)")
     run.add_argument("--artifact-repository", metavar="CONFIGMAP[:KEY]", help="Argo artifact repository to use")
-    run.add_argument("--disable-caching", action="store_true", default=None,
-                     help="run every task, whatever the pipeline's caching options say")
+    caching = run.add_mutually_exclusive_group()
+    caching.add_argument("--enable-caching", dest="caching", action="store_true", default=None,
+                         help="Argo: memoize the tasks the pipeline caches (needs `kfpc setup argo` applied once)")
+    caching.add_argument("--disable-caching", dest="caching", action="store_false", default=None,
+                         help="run every task (the default; overrides `caching = true` in the config file)")
 
     val = sub.add_parser("validate", help="check IR files without compiling them")
     val.add_argument("inputs", nargs="+", metavar="IR")
 
     sub.add_parser("backends", help="list installed backends")
+
+    setup = sub.add_parser("setup", help="print the one-time cluster objects a backend's manifests need",
+                           description="Print, for review and `kubectl apply`, the RBAC and ConfigMaps kfpc's "
+                           "manifests rely on. Nothing is applied.")
+    setup.add_argument("engine", metavar="BACKEND", help="the backend whose cluster objects to print, e.g. argo")
+    setup.add_argument("--namespace", default="default", help="namespace the workflows run in (default: default)")
+    setup.add_argument("--service-account", default="default", help="service account of the workflow pods")
+    setup.add_argument("--controller-namespace", default="argo", help="namespace of the Argo controller")
+    setup.add_argument("--controller-service-account", default="argo", help="service account of the controller")
     return parser
 
 
@@ -81,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compile(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "setup":
+            return _setup(args)
         return _backends()
     except KfpcError as exc:
         _print_error(exc)
@@ -192,8 +206,8 @@ def _apply_config(args: argparse.Namespace) -> None:
         attr = key.replace("-", "_")
         if getattr(args, attr) is None and key in found:
             setattr(args, attr, found[key])
-    if args.disable_caching is None and "caching" in found:
-        args.disable_caching = not found["caching"]
+    if args.caching is None and "caching" in found:  # a flag wins over the file; neither: off
+        args.caching = found["caching"]
 
 
 def _options_for(backend: str, options: dict[str, str]) -> dict[str, str]:
@@ -223,7 +237,7 @@ def _run_options(args: argparse.Namespace):
         schedule=args.schedule, timezone=args.timezone, max_concurrency=args.max_concurrency, ttl_seconds=args.ttl,
         pod_gc=args.pod_gc, image_pull_policy=args.image_pull_policy, timeout=args.timeout,
         pipeline_timeout=args.pipeline_timeout, artifact_repository=args.artifact_repository,
-        caching=not args.disable_caching if args.disable_caching is not None else None)
+        caching=args.caching)
 
 
 def _join(texts: list[tuple[str, str]], fmt: str) -> str:
@@ -262,6 +276,21 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"{path}: ok")
     return 1 if failed else 0
+
+
+def _setup(args: argparse.Namespace) -> int:
+    """A backend that needs one-time cluster objects offers `setup(**where)`; printed, never applied."""
+    from kfpc import registry
+    from kfpc.yamlio import dump_yaml
+
+    engine = registry.load(args.engine)
+    if not hasattr(engine, "setup"):
+        raise UsageError(f"backend {args.engine!r} needs no one-time set-up")
+    documents = engine.setup(namespace=args.namespace, service_account=args.service_account,
+                             controller_namespace=args.controller_namespace,
+                             controller_service_account=args.controller_service_account)
+    sys.stdout.write(dump_yaml(documents))
+    return 0
 
 
 def _backends() -> int:

@@ -390,3 +390,152 @@ def pod_spec_patch(template: dict[str, Any], inputs: dict[str, str], globals_: d
 def resolve(text: str, flat: dict[str, Any]) -> str:
     """One substitution pass over a single string field, as Argo does it inside the JSON."""
     return json.loads(substitute(json.dumps(text, ensure_ascii=False), flat))
+
+
+# -- memoization ---------------------------------------------------------------------------------
+# The controller's ConfigMap cache, as far as kfpc's manifests exercise it. Each rule cites the
+# Argo source it follows.
+
+CACHE_KEY = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")  # workflow/controller/cache/cache.go:15 @v4.1.2
+CACHE_LABEL = ("workflows.argoproj.io/configmap-type", "Cache")  # workflow/common/common.go:224-227 @v4.1.2
+# The stock controller role reads ConfigMaps only:
+# manifests/cluster-install-no-crds/workflow-controller-rbac/workflow-controller-clusterrole.yaml:19-27 @v4.1.2
+STOCK_CONTROLLER_VERBS = frozenset({"get", "list", "watch"})
+CONFIG_MAP_LIMIT = 1024 * 1024  # Kubernetes refuses a ConfigMap whose data exceeds 1 MiB
+
+
+class CacheError(Exception):
+    """What the controller writes into a node's message when the cache fails it."""
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def go_duration(text: str) -> float:
+    """time.ParseDuration, for maxAge (operator.go:2381-2386 @v4.1.2 fails the node on a bad one)."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        raise CacheError(f"invalid maxAge: time: invalid duration {text!r}")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+class MemoCache:
+    """The ConfigMaps of the controller's namespace (cache/cache.go:79-104, controller.go:235 @v4.1.2:
+    one namespace for every workflow), with the verbs the controller's account holds there."""
+
+    def __init__(self, verbs: frozenset[str] = STOCK_CONTROLLER_VERBS):
+        self.verbs = verbs
+        self.maps: dict[str, dict[str, Any]] = {}
+        self.now = 0.0
+
+    def _need(self, verb: str, name: str) -> None:
+        if verb not in self.verbs:
+            raise CacheError(f'configmaps "{name}" is forbidden: cannot {verb} resource "configmaps"')
+
+    def load(self, name: str, key: str) -> dict[str, Any] | None:
+        """configmap_cache.go:85-133 @v4.1.2: a missing map or entry is a miss; a found entry gets
+        its lastHitTimestamp written back, so a hit needs `update` too."""
+        if not CACHE_KEY.match(key):
+            raise CacheError(f"invalid cache key: {key}")
+        self._need("get", name)
+        cm = self.maps.get(name)
+        if cm is None:
+            return None
+        if cm["labels"].get(CACHE_LABEL[0]) != CACHE_LABEL[1]:  # configmap_cache.go:51-65 @v4.1.2
+            raise CacheError("memoization configmap doesn't have the cache label, refusing to use it")
+        raw = cm["data"].get(key)
+        if not raw:
+            return None
+        entry = json.loads(raw)
+        entry["lastHitTimestamp"] = self.now
+        self._need("update", name)
+        cm["data"][key] = json.dumps(entry)
+        return entry
+
+    def save(self, name: str, key: str, node_id: str, outputs: Any) -> None:
+        """configmap_cache.go:151-208 @v4.1.2: create the map if missing (labelled), then update it."""
+        if not CACHE_KEY.match(key):
+            raise CacheError(f"invalid cache key: {key}")
+        cm = self.maps.get(name)
+        if cm is None:
+            self._need("create", name)
+            cm = {"labels": {}, "data": {}}
+            self.maps[name] = cm
+        elif cm["labels"].get(CACHE_LABEL[0]) != CACHE_LABEL[1]:
+            raise CacheError("memoization configmap doesn't have the cache label, refusing to use it")
+        self._need("update", name)
+        data = dict(cm["data"])
+        data[key] = json.dumps({"nodeID": node_id, "outputs": outputs, "creationTimestamp": self.now,
+                                "lastHitTimestamp": self.now}, separators=(",", ":"))
+        if sum(len(k) + len(v.encode()) for k, v in data.items()) > CONFIG_MAP_LIMIT:
+            raise CacheError(f'ConfigMap "{name}" is invalid: data: Too long: must have at most 1048576 bytes')
+        cm["labels"] = {CACHE_LABEL[0]: CACHE_LABEL[1]}
+        cm["data"] = data
+
+    def gc(self, not_hit_for: float) -> None:
+        """cache_gc.go:47-77 @v4.1.2 (only with CACHE_GC_PERIOD set): drop entries not hit for
+        CACHE_GC_AFTER_NOT_HIT_DURATION, and the map once empty (needs `delete`)."""
+        for name, cm in list(self.maps.items()):
+            cm["data"] = {k: v for k, v in cm["data"].items()
+                          if self.now - json.loads(v)["lastHitTimestamp"] <= not_hit_for}
+            if not cm["data"]:
+                self._need("delete", name)
+                del self.maps[name]
+
+
+def run_memoized(template: dict[str, Any], cache: MemoCache, node_id: str,
+                 attempts: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One task of a processed (substituted) template through the controller's memoization.
+
+    `attempts` are what successive pods would end with ((phase, outputs)); the node that results has
+    `phase`, `outputs`, `message`, `pods` (how many pods ran) and `type`.
+    - operator.go:2363-2420 @v4.1.2: before creating the node, load; a load error marks the node
+      Error; an entry older than maxAge is a miss (cache.go:40-49); a hit is a Succeeded node with
+      the cached outputs and no pod (operator.go:3024-3031).
+    - With a retryStrategy the memoized node is the Retry parent (workflow_types.go:3491-3494
+      @v4.1.2) and every attempt carries the memoization status (operator.go:2967-2975); a hit
+      Retry node hands its own outputs on, not a child's (operator.go:2091-2093 @v4.1.2).
+    - A pod that succeeds saves its outputs (operator.go:1258-1266 @v4.1.2); a failed save turns
+      the node to Error with the error as its message.
+    """
+    memo = template["memoize"]
+    name, key = memo["cache"]["configMap"]["name"], memo["key"]
+    node_type = "Retry" if "retryStrategy" in template else "Pod"
+    try:
+        entry = cache.load(name, key)
+        max_age = memo.get("maxAge", "")
+        if entry is not None and max_age and cache.now - entry["creationTimestamp"] > go_duration(max_age):
+            entry = None
+    except CacheError as exc:
+        return {"type": node_type, "phase": "Error", "message": str(exc), "outputs": None, "pods": 0}
+    if entry is not None:
+        return {"type": node_type, "phase": "Succeeded", "outputs": entry["outputs"], "pods": 0, "hit": True}
+    limit = int(template.get("retryStrategy", {}).get("limit", 0)) + 1
+    phase, outputs, pods = "Failed", None, 0
+    for phase, outputs in attempts[:limit]:
+        pods += 1
+        if phase == "Succeeded":
+            try:
+                cache.save(name, key, f"{node_id}-{pods}" if node_type == "Retry" else node_id, outputs)
+            except CacheError as exc:
+                return {"type": node_type, "phase": "Error", "message": str(exc), "outputs": outputs, "pods": pods}
+            break
+    return {"type": node_type, "phase": phase, "outputs": outputs, "pods": pods, "hit": False}
+
+
+def rbac_allows(documents: list[dict[str, Any]], account: tuple[str, str], namespace: str,
+                verb: str, resource: str) -> bool:
+    """Kubernetes RBAC for one namespaced request by a service account (namespace, name), over the
+    Roles and RoleBindings given (what `kfpc setup argo` prints)."""
+    roles = {(d["metadata"]["namespace"], d["metadata"]["name"]): d for d in documents if d["kind"] == "Role"}
+    for binding in (d for d in documents if d["kind"] == "RoleBinding" and d["metadata"]["namespace"] == namespace):
+        if not any(s["kind"] == "ServiceAccount" and (s.get("namespace", namespace), s["name"]) == account
+                   for s in binding["subjects"]):
+            continue
+        role = roles.get((namespace, binding["roleRef"]["name"]))
+        for rule in (role or {}).get("rules", []):
+            group = "" if "/" not in resource else resource.split("/")[0]
+            plain = resource.split("/")[-1]
+            if group in rule["apiGroups"] and plain in rule["resources"] and verb in rule["verbs"]:
+                return True
+    return False

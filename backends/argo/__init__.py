@@ -26,10 +26,10 @@ class ArgoBackend:
     options = (
         Option("argo-version", "4", "oldest Argo version the manifest must run on (3.5: a CronWorkflow's "
                "`schedule`; later: `schedules`)"),
-        Option("cache-config-map", "kfpc-cache", "ConfigMap of memoized task results (Argo creates it; at most "
-               "1 MiB for the whole namespace)"),
-        Option("cache-max-age", None, "reuse a cached result only if younger than this Go duration (e.g. 24h; "
-               "default: no limit)"),
+        Option("cache-config-map", None, "ConfigMap of memoized task results, in the controller's namespace (Argo "
+               "creates it; at most 1 MiB; default: kfpc-cache-<pipeline>)"),
+        Option("cache-max-age", "168h", "with --enable-caching, reuse a cached result only if younger than this Go "
+               "duration (`none`: no limit)"),
     )
 
     def compile(self, plan: Plan, options: Options) -> Output:
@@ -38,16 +38,31 @@ class ArgoBackend:
         given = settings(self, options)
         cache = None
         if options.run.caching:
-            cache = memo.Cache(given["cache-config-map"] or memo.CONFIG_MAP, given["cache-max-age"] or "")
+            age = given["cache-max-age"] or memo.MAX_AGE
+            cache = memo.Cache(given["cache-config-map"] or memo.config_map_for(plan.k8s_name),
+                               "" if age == "none" else age)
             if not run_options.is_dns_subdomain(cache.config_map):
                 raise UsageError(f"-O cache-config-map={cache.config_map!r} is not a valid ConfigMap name")
-            if cache.max_age and not run_options.is_duration(cache.max_age):
-                raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h")
+            if cache.max_age and (not run_options.is_duration(cache.max_age) or run_options.seconds(cache.max_age) == 0):
+                # a zero age would make every entry stale (cache/cache.go:40-49 @v4.1.2)
+                raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h "
+                                 "(or `none` for no limit)")
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         document, warnings = kinds.apply(workflow.build(plan, root or "", cache), options.run,
                                          _version(given["argo-version"] or "4"), plan.k8s_name[:63].rstrip("-"))
+        if cache is not None and options.run.kind == "run" and options.run.name:
+            warnings.append("--enable-caching with a fixed --name: cached results point at artifacts stored under "
+                            "the workflow's name, so the artifact repository's keyFormat must hold {{workflow.uid}} "
+                            "(as `kfpc setup argo` writes it) or a later run overwrites them")
         return Output([document], warnings)
+
+
+    def setup(self, **where: str) -> list[dict]:
+        """`kfpc setup argo`: the RBAC and ConfigMaps to review and apply once (setup.py)."""
+        from kfpc_backends.argo import setup
+
+        return setup.manifests(setup.Target(**where))
 
 
 def _version(text: str) -> str:

@@ -298,7 +298,7 @@ class _Builder:
         pod: dict[str, Any] = {}  # template fields the kfp-kubernetes settings ask for
         if self.task.k8s is not None:
             patch = self.apply_k8s(self.task.k8s, container, pod, volumes, patch)
-        memoize = self.memoize()
+        memoize = self.memoize([container, init, volumes, pod, patch])
         template: dict[str, Any] = {"name": c.name}
         inputs = self.template_inputs()
         if inputs:
@@ -321,9 +321,10 @@ class _Builder:
             template["memoize"] = memoize
         return template
 
-    def memoize(self) -> dict[str, Any] | None:
-        """The memoization key reads the fingerprint, every run-time parameter and who produced
-        each input artifact (memo.py); all of them become template inputs."""
+    def memoize(self, body: list[Any]) -> dict[str, Any] | None:
+        """The memoization key reads the fingerprint, every run-time parameter, who produced each
+        input artifact, and the run's values the pod reads outside its inputs (memo.py); all of
+        them become template inputs."""
         from kfpc_backends.argo import memo
 
         caching = self.task.caching
@@ -333,6 +334,9 @@ class _Builder:
         for name in keyed:
             if not any(i["name"] == name for i in self.inputs):
                 self.inputs.append({"name": name})
+        run = memo.run_values(body)
+        if run and caching.custom_key is None:  # a custom key stands for every input, as in KFP
+            self.inputs.append({"name": memo.RUN_VALUES, "default": run})
         if any(i["name"] in (collect.PATH, collect.IDX) for i in self.inputs):
             raise AssertionError("per-run paths in a memoized template's inputs")  # memo.memoizable keeps them out
         return memo.memoize(self.call.memo, caching.custom_key is not None)

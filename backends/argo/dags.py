@@ -207,7 +207,7 @@ class DagBuilder:
                 artifact = name[len("kfpc-meta-"):]
                 value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
             elif name == memo.FINGERPRINT and task.caching is not None:
-                value = escape.literal(memo.short(task.caching.fingerprint))
+                value = memo.fingerprint_value(task.caching.fingerprint)
             elif name.startswith("kfpc-id-"):
                 value = self.producer_id(task, name[len("kfpc-id-"):])
             elif name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
