@@ -150,6 +150,12 @@ def references(wf: dict[str, Any]) -> list[str]:
         else:
             scope = set(globals_) | {f"inputs.parameters.{n}" for n in inputs} | \
                 {f"inputs.artifacts.{n}.path" for n in in_arts} | {"pod.name", "node.name"}
+            for step in (s for group in t.get("steps", []) for s in group):  # kfpc's entrypoint wrapper
+                params, arts = _outputs_of(templates.get(step["template"], {}))
+                scope |= {f"steps.{step['name']}.outputs.parameters.{p}" for p in params}
+                scope |= {f"steps.{step['name']}.outputs.artifacts.{a}" for a in arts}
+                if step["template"] not in templates:
+                    out.append(f"{t['name']}.{step['name']}: unknown template {step['template']!r}")
             if "retryStrategy" in t:
                 scope |= {"retries"}
             for tag in _tags(t):

@@ -539,3 +539,79 @@ def rbac_allows(documents: list[dict[str, Any]], account: tuple[str, str], names
             if group in rule["apiGroups"] and plain in rule["resources"] and verb in rule["verbs"]:
                 return True
     return False
+
+
+# -- global outputs ------------------------------------------------------------------------------
+
+UNMODELLED = "<value not modelled>"
+
+
+def _depends_on(task: dict[str, Any]) -> set[str]:
+    return set(re.findall(r"[A-Za-z0-9][-A-Za-z0-9]*(?=\.|\b)", re.sub(r"\.(Succeeded|Failed|Errored|Skipped|"
+                                                                       r"Omitted|Daemoned|AnySucceeded|"
+                                                                       r"AllFailed)", "", task.get("depends", ""))))
+
+
+def status_outputs(workflow: dict[str, Any], leaves: dict[str, dict[str, str]]) -> tuple[dict[str, str], dict]:
+    """`status.outputs.parameters` of a run in which every leaf template named in `leaves` ends with
+    those output parameter values (every task runs; `when`, loops and arguments are not modelled),
+    and the entry node's own outputs. Which outputs become global:
+    - a pod's own outputs with a globalName (operator.go:1257 @v4.1.2);
+    - a DAG exports its tasks' node outputs (those of a nested DAG too), never its own
+      (dag.go:384-411 @v4.1.2, :349 @v3.5.15): the entrypoint DAG's outputs are nobody's task's;
+    - a steps template exports its own outputs (steps.go:183-188 @v4.1.2, :174-181 @v3.5.15).
+    A template's own outputs are resolved from its children's (getTemplateOutputsFromScope,
+    operator.go:3455-3487 @v4.1.2: the value, else valueFrom.default)."""
+    by_name = {t["name"]: t for t in workflow["spec"]["templates"]}
+    exported: dict[str, str] = {}
+
+    def export(outputs: dict[str, Any], declared: dict[str, Any]) -> None:
+        for param in declared.get("parameters", []):
+            if param.get("globalName") and param["name"] in outputs:
+                exported[param["globalName"]] = outputs[param["name"]]
+
+    def own(template: dict[str, Any], scope: dict[str, str]) -> dict[str, str]:
+        values = {}
+        for param in template.get("outputs", {}).get("parameters", []):
+            source = param.get("valueFrom", {})
+            try:
+                if "parameter" in source:
+                    values[param["name"]] = resolve(source["parameter"], scope)
+                    if "{{" in values[param["name"]]:
+                        raise Missing(source["parameter"])
+                elif "expression" in source:
+                    values[param["name"]] = evaluate(source["expression"], scope)
+            except (Missing, KeyError, TypeError):
+                values[param["name"]] = source.get("default", UNMODELLED)
+            except Exception:  # what this model leaves out (a DAG's own inputs, loops): the value, not the export
+                values[param["name"]] = UNMODELLED
+        return values
+
+    def run(name: str) -> dict[str, str]:
+        template = by_name[name]
+        if "dag" in template or "steps" in template:
+            kind = "tasks" if "dag" in template else "steps"
+            children = template["dag"]["tasks"] if "dag" in template else [s for g in template["steps"] for s in g]
+            scope: dict[str, str] = {}
+            done: set[str] = set()
+            while len(done) < len(children):
+                ready = [c for c in children if c["name"] not in done and _depends_on(c) <= done]
+                if not ready:
+                    raise ValueError(f"{name}: tasks that can never run")
+                for child in ready:
+                    outputs = run(child["template"])
+                    if kind == "tasks":  # a task node's outputs keep their globalName (operator.go:3483-3484)
+                        export(outputs, by_name[child["template"]].get("outputs", {}))
+                    scope.update({f"{kind}.{child['name']}.outputs.parameters.{k}": v for k, v in outputs.items()})
+                    scope[f"{kind}.{child['name']}.status"] = "Succeeded"
+                    done.add(child["name"])
+            values = own(template, scope)
+            if kind == "steps":
+                export(values, template.get("outputs", {}))
+            return values
+        values = dict(leaves.get(name, {}))
+        export(values, template.get("outputs", {}))
+        return values
+
+    entry = run(workflow["spec"]["entrypoint"])
+    return exported, entry

@@ -11,7 +11,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, containers, dags, escape, memo, pvc, values
+from kfpc_backends.argo import collect, containers, dags, escape, memo, pvc, shapes, values
 
 API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
@@ -360,6 +360,36 @@ def workflow_arguments(plan: p.Plan, encoded: frozenset[str]) -> list[dict[str, 
     return params
 
 
+PIPELINE_STEP = "pipeline"
+
+
+def export_outputs(templates: list[dict[str, Any]], namer: names.Namer) -> list[dict[str, Any]]:
+    """Pipeline outputs into `status.outputs`: Argo exports a steps template's own outputs with a
+    `globalName` (workflow/controller/steps.go:183-188 @v4.1.2, :174-181 @v3.5.15), but of a DAG
+    only its tasks' outputs, never the DAG's own (dag.go:411 @v4.1.2, :349 @v3.5.15). So a root DAG
+    with outputs runs as the one step of an entrypoint steps template that declares them. Artifacts
+    resolved from another node keep only their name (scope.go:195-228, operator.go:3455-3505
+    @v4.1.2), so no `globalName` can carry them: they are outputs of the workflow's own node."""
+    root = templates[0]
+    outputs = root.get("outputs")
+    if not outputs:
+        return templates
+    params, arts = [], []
+    for out in outputs.get("parameters", []):
+        entry = {"name": out["name"], "valueFrom": {
+            "parameter": f"{{{{steps.{PIPELINE_STEP}.outputs.parameters.{out['name']}}}}}"}}
+        if "globalName" in out:
+            entry["globalName"] = out["globalName"]
+        params.append(entry)
+    for art in outputs.get("artifacts", []):
+        arts.append({"name": art["name"], "from": f"{{{{steps.{PIPELINE_STEP}.outputs.artifacts.{art['name']}}}}}"})
+    inner = {**root, "outputs": {k: [{key: v for key, v in o.items() if key != "globalName"} for o in items]
+                                 for k, items in outputs.items()}}
+    wrapper = {"name": namer.name("kfpc-main"), "outputs": shapes.io(params, arts),
+               "steps": [[{"name": PIPELINE_STEP, "template": root["name"]}]]}
+    return [wrapper, inner, *templates[1:]]
+
+
 def _b64(text: str) -> str:
     import base64
 
@@ -381,6 +411,7 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         annotations[f"{ANNOTATION_PREFIX}/sdk-version"] = plan.sdk_version
     metadata["annotations"] = annotations
     metadata["labels"] = {f"{ANNOTATION_PREFIX}/pipeline": plan.k8s_name[:63].rstrip("-")}
+    templates = export_outputs(templates, renderer.namer)
     spec: dict[str, Any] = {"entrypoint": templates[0]["name"]}
     args = workflow_arguments(plan, renderer.encoded_params)
     arts = [{"name": a.name, **({"optional": True} if a.optional else {})}
