@@ -615,3 +615,13 @@ def status_outputs(workflow: dict[str, Any], leaves: dict[str, dict[str, str]]) 
 
     entry = run(workflow["spec"]["entrypoint"])
     return exported, entry
+
+
+# -- the spec outside templates ------------------------------------------------------------------
+
+def substitute_global_variables(spec: dict[str, Any], globals_: dict[str, Any]) -> dict[str, Any]:
+    """The controller's pass over the whole spec but its templates (operator.go:4694-4716 @v4.1.2,
+    :4204-4226 @v3.5.15): one substitution with unresolved simple tags allowed; an unclosed `{{`
+    raises (fasttemplate, util/template/template.go:25-31 @v4.1.2), as does a failing expression."""
+    rest = {k: v for k, v in spec.items() if k != "templates"}
+    return json.loads(substitute(json.dumps(rest, ensure_ascii=False), globals_))

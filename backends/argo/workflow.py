@@ -354,10 +354,24 @@ def workflow_arguments(plan: p.Plan, encoded: frozenset[str]) -> list[dict[str, 
             entry["value"] = (values.ENCODED_PREFIX + _b64(text)) if q.name in encoded else text
         elif q.optional:
             entry["value"] = ""
-        if q.description:
+        if q.description and inert(q.description):
             entry["description"] = q.description
         params.append(entry)
     return params
+
+
+def inert(text: str) -> bool:
+    """Whether Argo leaves this text alone outside `templates`: the controller runs its template
+    substitution over the whole spec but the templates (operator.go:4694-4716 @v4.1.2,
+    :4204-4226 @v3.5.15), where an unclosed `{{` stops the workflow (util/template/template.go:25-31
+    @v4.1.2, fasttemplate) and `{{...}}` / `{{=...}}` are replaced or evaluated."""
+    return "{{" not in text
+
+
+def moved_descriptions(plan: p.Plan) -> dict[str, str]:
+    """Parameter descriptions Argo would substitute: kept verbatim in an annotation instead (metadata
+    is never substituted), so the spec holds no user text that Argo reads as a tag."""
+    return {q.name: q.description for q in plan.inputs if q.description and not inert(q.description)}
 
 
 PIPELINE_STEP = "pipeline"
@@ -409,6 +423,9 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         annotations["workflows.argoproj.io/description"] = plan.description
     if plan.sdk_version:
         annotations[f"{ANNOTATION_PREFIX}/sdk-version"] = plan.sdk_version
+    moved = moved_descriptions(plan)
+    if moved:
+        annotations[f"{ANNOTATION_PREFIX}/parameter-descriptions"] = json.dumps(moved, ensure_ascii=False, sort_keys=True)
     metadata["annotations"] = annotations
     metadata["labels"] = {f"{ANNOTATION_PREFIX}/pipeline": plan.k8s_name[:63].rstrip("-")}
     templates = export_outputs(templates, renderer.namer)
