@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from kfpc import names
-from kfpc.errors import Collector, did_you_mean, format_path
+from kfpc.errors import Collector, GraphError, did_you_mean, format_path
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
@@ -277,10 +277,11 @@ class _Lowering:
         dag = comp.dag
         assert dag is not None
         iface = interface(comp.interface)
-        order = build.topological_order(build.task_graph(dag))
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
-        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        lowered = {t: self.task(dag.tasks[t], task_names[t], comp, dag) for t in build.topological_order(
+            build.task_graph(dag))}
+        tasks = tuple(lowered[t] for t in _order_with_platform_edges(build.task_graph(dag), lowered, comp))
         out_params = tuple(
             p.DagOutputParam(o.name, iface.out_param(o.name).type if iface.out_param(o.name) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
@@ -334,7 +335,6 @@ class _Lowering:
             digest = cachekey.with_platform(self.container_parts(target, executor)[-1],
                                             self.platform.settings(target.executor or ""))
             caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
-        depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
 
         def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> p.ParamSource:
             ref = parse.param_input(spec, path) if isinstance(spec, dict) else m.ParamInput("constant", value=spec)
@@ -348,6 +348,11 @@ class _Lowering:
             return self.param_source(ref, parent, dag, p.ParamType.STRING)
 
         k8s = self.platform.task(target.executor, resolve) if target.executor else None
+        # Older SDKs name a CreatePVC task only in the platform spec (`pvcMount.taskOutputParameter`):
+        # reading its output is a dependency all the same.
+        platform_upstreams = [s.task for _, s in (k8s.sources() if k8s else ()) if isinstance(s, p.FromTask)]
+        depends = tuple(sorted({u for u in build.upstreams(task) + platform_upstreams
+                                if u in dag.tasks and u != task.key}))
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
                       condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s)
 
@@ -539,3 +544,15 @@ def _interface_json(iface: m.Interface) -> dict[str, Any]:
         "out_artifacts": {n: [a.schema_title, a.is_list] for n, a in sorted(iface.out_artifacts.items())},
     }
 
+
+def _order_with_platform_edges(graph: Any, lowered: dict[str, p.Task], comp: m.Component) -> list[str]:
+    """The DAG's task order once the dependencies only the platform spec states are added; a cycle
+    they close is the same error as one in `dependentTasks`."""
+    for key, task in lowered.items():
+        for upstream in task.depends:
+            graph.add_edge(upstream, key)
+    cycles = build.component_cycles(graph)
+    if cycles:
+        raise GraphError(f"tasks depend on each other in a cycle (through kfp-kubernetes settings): "
+                         f"{' -> '.join(cycles[0])}", code="KFPC307", path=comp.path + ("dag", "tasks"))
+    return build.topological_order(graph)
