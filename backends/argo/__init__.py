@@ -49,8 +49,14 @@ class ArgoBackend:
                                  "(or `none` for no limit)")
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
-        document, warnings = kinds.apply(workflow.build(plan, root or "", cache), options.run,
-                                         _version(given["argo-version"] or "4"), plan.k8s_name[:63].rstrip("-"))
+        notes: list[str] = []
+        version = _version(given["argo-version"] or "4")
+        document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes), options.run,
+                                         version, plan.k8s_name[:63].rstrip("-"))
+        warnings = notes + warnings
+        if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):
+            warnings.append(f"-O argo-version={version}: task display names show from Argo 3.7 on "
+                            "(an annotation older versions ignore)")
         if cache is not None and options.run.kind == "run" and options.run.name:
             warnings.append("--enable-caching with a fixed --name: cached results point at artifacts stored under "
                             "the workflow's name, so the artifact repository's keyFormat must hold {{workflow.uid}} "

@@ -17,6 +17,7 @@ API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
 WORKSPACE_CLAIM = "kfp-workspace"
 _SAFE_DEFAULT = re.compile(r"\{\{|\}\}")
+_DISPLAY_NAME_SHAPE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]{0,61}[a-zA-Z0-9]$")  # operator.go:2951 @v4.1.2
 
 
 class Renderer:
@@ -34,6 +35,8 @@ class Renderer:
         self.rendered: dict[tuple, tuple[str, dict[str, Any]]] = {}
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
+        self.on_exit_task: dict[str, Any] | None = None  # dags.DagBuilder.whole_pipeline_exit
+        self.warnings: list[str] = []
         self.launcher_features: set[str] = set()
         self.keyed = collect.uses_keys(plan)
         self.memoized = memo.memoized(plan, cache, self.keyed)
@@ -66,11 +69,14 @@ class Renderer:
                      builder: dags.DagBuilder) -> tuple[str, dict[str, Any]]:
         if isinstance(component, p.DagComponent):
             name = self.dag_template(component)
+            shown = self.shown_name(task, shown=len(self.callers.get(component.name, ())) == 1)
+            if shown:  # the DAG template serves this one task
+                self.templates[name].setdefault("metadata", {"annotations": {containers.DISPLAY_NAME: shown}})
             return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
                                    self.cache if (builder.c.name, task.key) in self.memoized else None,
-                                   (builder.c.name, task.key) in self.id_producers)
+                                   (builder.c.name, task.key) in self.id_producers, self.shown_name(task))
             signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
             known = self.rendered.get(signature)
             if known is not None:  # the same executor called the same way: render once
@@ -86,6 +92,19 @@ class Renderer:
             template = pvc.render(component, task)
             return self.add(component.name, template), template.get("inputs", {})
         raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
+
+    def shown_name(self, task: p.Task, shown: bool = True) -> str | None:
+        """A task's own display name (`set_display_name`) where Argo can show it: as the annotation of
+        a container's template, when Argo accepts its shape; otherwise a warning says it is dropped."""
+        name = task.display_name
+        if not name or name in (task.key, task.name):
+            return None
+        if shown and _DISPLAY_NAME_SHAPE.match(name):
+            return name
+        why = ("its sub-DAG serves several tasks" if not shown else
+               "Argo shows only display names of letters, digits, '-' and '.' (at most 63)")
+        self.warnings.append(f"task {task.key!r}: display name {name!r} is not shown on Argo ({why})")
+        return None
 
     def add(self, base: str, template: dict[str, Any]) -> str:
         body = dict(template)
@@ -410,11 +429,14 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache()) -> dict[str, Any]:
+def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
+          warnings: list[str] | None = None) -> dict[str, Any]:
     from kfpc.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache)
     templates = renderer.render()
+    if warnings is not None:
+        warnings.extend(renderer.warnings)
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
     if plan.display_name:
@@ -460,5 +482,9 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         if ttl:
             spec["ttlStrategy"] = ttl
     spec["podSpecPatch"] = json.dumps(patch, separators=(",", ":"))
+    if renderer.on_exit_task is not None:
+        name = renderer.namer.name("kfpc-exit")
+        templates.append({"name": name, "dag": {"tasks": [renderer.on_exit_task]}})
+        spec["onExit"] = name
     spec["templates"] = templates
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
