@@ -33,7 +33,7 @@ class ArgoBackend:
     )
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import kinds, memo, split, workflow
+        from kfpc_backends.argo import caps, kinds, library, memo, split, workflow
 
         given = settings(self, options)
         cache = None
@@ -61,7 +61,9 @@ class ArgoBackend:
             warnings.append("--enable-caching with a fixed --name: cached results point at artifacts stored under "
                             "the workflow's name, so the artifact repository's keyFormat must hold {{workflow.uid}} "
                             "(as `kfpc setup argo` writes it) or a later run overwrites them")
-        return Output([document], warnings)
+        documents = library.offload(document, plan.k8s_name) if version_at_least(version, caps.SINCE) else [document]
+        caps.check(documents, version)
+        return Output(documents, warnings)
 
 
     def setup(self, **where: str) -> list[dict]:
@@ -69,6 +71,10 @@ class ArgoBackend:
         from kfpc_backends.argo import setup
 
         return setup.manifests(setup.Target(**where))
+
+
+def version_at_least(version: str, least: tuple[int, int]) -> bool:
+    return tuple(int(x) for x in version.split(".")) >= least
 
 
 def _version(text: str) -> str:

@@ -91,8 +91,9 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
         needed_virtual = [v for v in virtual.values()
                           if any(_reads(t, v.key) for t in chunk)]
         tasks = tuple(_localize(t, keys | {v.key for v in needed_virtual}) for t in needed_virtual + list(chunk))
-        in_params = list(comp.interface.in_params)
-        in_arts = list(comp.interface.in_artifacts)
+        used = _inputs_read(tasks)  # a part declares only what it reads: Argo 4 caps inputs at 500 (caps.py)
+        in_params = [q for q in comp.interface.in_params if q.name in used]
+        in_arts = [a for a in comp.interface.in_artifacts if a.name in used]
         for (task, output, is_art), info in sorted(imports[i].items()):
             if is_art:
                 in_arts.append(p.Artifact(_export(task, output), info[0], bool(info[1])))
@@ -109,9 +110,11 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
 
     outer_tasks = []
     for i, part in enumerate(parts):
-        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params]
+        declared = {q.name for q in part.interface.in_params} | {a.name for a in part.interface.in_artifacts}
+        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params
+                  if q.name in declared]
         arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
-                for a in comp.interface.in_artifacts]
+                for a in comp.interface.in_artifacts if a.name in declared]
         for (task, output, is_art), info in sorted(imports[i].items()):
             source_part = f"part-{part_of[task] + 1}"
             if is_art:
@@ -120,7 +123,7 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
             else:
                 params.append(p.ParamBinding(_export(task, output), info[0],
                                              p.FromTask(source_part, _export(task, output))))
-        outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part {i + 1}", part.name, tuple(params),
+        outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part-{i + 1}", part.name, tuple(params),
                                   tuple(arts), tuple(sorted(f"part-{d + 1}" for d in part_depends[i]))))
     outer = replace(comp, tasks=tuple(outer_tasks),
                     out_params=tuple(replace(o, sources=tuple(p.FromTask(f"part-{part_of[s.task] + 1}",
@@ -130,6 +133,26 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
                                                                                     _export(s.task, s.output))
                                                                  for s in o.sources)) for o in comp.out_artifacts))
     return parts, outer
+
+
+def _inputs_read(value: Any, found: set[str] | None = None) -> set[str]:
+    """Names of the DAG inputs anything in `value` (tasks, their bindings, conditions, loops,
+    kfp-kubernetes settings) reads, found by walking the plan records."""
+    import dataclasses
+
+    found = set() if found is None else found
+    if isinstance(value, (p.FromInput, p.FromInputArtifact)):
+        found.add(value.name)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _inputs_read(getattr(value, f.name), found)
+    elif isinstance(value, (tuple, list, set, frozenset)):
+        for item in value:
+            _inputs_read(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _inputs_read(item, found)
+    return found
 
 
 def _type_of(comp: p.DagComponent, components: dict[str, p.Component], source: Any, kind: str) -> tuple:
