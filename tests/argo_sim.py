@@ -270,10 +270,53 @@ def evaluate(expression: str, flat: dict[str, Any]) -> Any:
     return Evaluator(expression, nest(flat)).run()
 
 
-def substitute(text: str, flat: dict[str, Any]) -> str:
+class Requeue(Exception):
+    """Argo 3.7.11+ resolves a DAG task's `tasks.*`/`steps.*` references strictly: a missing one
+    requeues the workflow to try again later (workflow/controller/dag.go:834-845 @v4.1.2,
+    util/template/expression_template.go:75-101 @v4.1.2); if the value never comes, the run hangs."""
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in version.split("."))
+
+
+def strict_dag_substitution(version: str) -> bool:
+    """ReplaceStrictAny for DAG tasks arrived in v3.7.11 (absent from v3.7.10's dag.go)."""
+    return version_tuple(version) >= (3, 7, 11)
+
+
+def format_result(value: Any, version: str = "4.1") -> str:
+    """How an expression tag's non-string result is written: v3.5 formats it with Go's `%v`
+    (util/template/expression_template.go:72 @v3.5.15: lists `[a b]`, maps `map[k:v]`), v3.6 and
+    later marshal it as JSON (expression_template.go:85-103 @v3.6.19, :260-279 @v4.1.2)."""
+    if isinstance(value, str):
+        return value
+    if version_tuple(version) >= (3, 6):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _go_v(value)
+
+
+def _go_v(value: Any) -> str:
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e21 else (
+            str(int(value)) if abs(value) < 1e21 and "e" not in f"{value:g}" else f"{value:g}")
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(_go_v(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_v(v)}" for k, v in sorted(value.items())) + "]"
+    return str(value)
+
+
+def substitute(text: str, flat: dict[str, Any], version: str = "4.1", strict: bool = False) -> str:
     """One fasttemplate pass over JSON text, as Argo does: an expression tag's text is JSON-unquoted
     before it is evaluated, every result is written back JSON-escaped, and unresolvable tags are
-    left for a later pass."""
+    left for a later pass. `strict`: a DAG task's own pass, where Argo 3.7.11+ requeues on a missing
+    `tasks.*`/`steps.*` reference instead (Requeue)."""
+    requeue = strict and strict_dag_substitution(version)
     out = []
     pos = 0
     while True:
@@ -287,14 +330,18 @@ def substitute(text: str, flat: dict[str, Any]) -> str:
         out.append(text[pos:start])
         tag = text[start + 2:end]
         if tag.startswith("="):
+            expression = json.loads('"' + tag[1:] + '"')
             try:
-                value = evaluate(json.loads('"' + tag[1:] + '"'), flat)
-                value = value if isinstance(value, str) else json.dumps(value)
+                value = format_result(evaluate(expression, flat), version)
                 out.append(json.dumps(value, ensure_ascii=False)[1:-1])
             except Missing:
+                if requeue and re.search(r"\b(tasks|steps)\b", expression):
+                    raise Requeue(expression) from None
                 out.append(text[start:end + 2])
         else:
             key = tag.strip()
+            if key not in flat and requeue and key.startswith(("tasks.", "steps.")):
+                raise Requeue(key)
             out.append(go_quote(str(flat[key])) if key in flat else text[start:end + 2])
         pos = end + 2
 
@@ -343,38 +390,39 @@ def kubelet(text: str, env: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _pass(value: Any, flat: dict[str, Any]) -> Any:
-    return json.loads(substitute(json.dumps(value, ensure_ascii=False), flat))
+def _pass(value: Any, flat: dict[str, Any], version: str = "4.1") -> Any:
+    return json.loads(substitute(json.dumps(value, ensure_ascii=False), flat, version))
 
 
 def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
-                  tasks: dict[str, Any]) -> dict[str, str]:
+                  tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
     """The argument values a DAG task hands its template (argo.md §1, steps 2 and 3)."""
-    dag = _pass(dag, globals_)  # ProcessArgs pass 1: globals over the whole DAG template
-    dag = _pass(dag, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}})  # pass 2
+    dag = _pass(dag, globals_, version)  # ProcessArgs pass 1: globals over the whole DAG template
+    dag = _pass(dag, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}, version)  # pass 2
     task = next(t for t in dag["dag"]["tasks"] if t["name"] == task_name)
-    task = _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks})
+    task = _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks}, version)
     return {p["name"]: p["value"] for p in task.get("arguments", {}).get("parameters", [])}
 
 
 def _processed(template: dict[str, Any], inputs: dict[str, str],
-               globals_: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+               globals_: dict[str, str], version: str = "4.1") -> tuple[dict[str, Any], dict[str, str]]:
     """A leaf template after ProcessArgs: argument values are written into it and re-scanned with
     the globals (pass 1), then the inputs are substituted (pass 2)."""
     template = dict(template)
     template["inputs"] = dict(template.get("inputs", {}))
     template["inputs"]["parameters"] = [{**p, "value": inputs.get(p["name"], p.get("default", ""))}
                                         for p in template["inputs"].get("parameters", [])]
-    template = _pass(template, globals_)
+    template = _pass(template, globals_, version)
     values = {f"inputs.parameters.{p['name']}": p["value"] for p in template["inputs"]["parameters"]}
-    return _pass(template, {**globals_, **values}), values
+    return _pass(template, {**globals_, **values}, version), values
 
 
-def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str],
+        version: str = "4.1") -> tuple[list[str], dict[str, str]]:
     """What the main container of a leaf template runs with, given its argument values: after
     ProcessArgs, the pod pass, then the kubelet's expansion of env and argv."""
-    template, values = _processed(template, inputs, globals_)
-    container = _pass(template["container"], {**globals_, **values, "pod.name": "pod-0"})
+    template, values = _processed(template, inputs, globals_, version)
+    container = _pass(template["container"], {**globals_, **values, "pod.name": "pod-0"}, version)
     env: dict[str, str] = {}
     for item in container.get("env", []):
         env[item["name"]] = kubelet(item.get("value", ""), env)
@@ -583,7 +631,7 @@ def status_outputs(workflow: dict[str, Any], leaves: dict[str, dict[str, str]]) 
                     values[param["name"]] = evaluate(source["expression"], scope)
             except (Missing, KeyError, TypeError):
                 values[param["name"]] = source.get("default", UNMODELLED)
-            except Exception:  # what this model leaves out (a DAG's own inputs, loops): the value, not the export
+            except (ValueError, IndexError, AttributeError, SyntaxError):  # what this model leaves out: the value
                 values[param["name"]] = UNMODELLED
         return values
 
@@ -625,3 +673,65 @@ def substitute_global_variables(spec: dict[str, Any], globals_: dict[str, Any]) 
     raises (fasttemplate, util/template/template.go:25-31 @v4.1.2), as does a failing expression."""
     rest = {k: v for k, v in spec.items() if k != "templates"}
     return json.loads(substitute(json.dumps(rest, ensure_ascii=False), globals_))
+
+
+
+# -- expression outputs that resolve to nothing ---------------------------------------------------
+
+class NodeFailed(Exception):
+    """The node fails with this message."""
+
+
+def nil_fails(version: str) -> bool:
+    """From v3.7.16 and v4.0.7 a nil expression result is an error (workflow/controller/scope.go:
+    181-186 @v4.1.2); before, Argo stored it as a value."""
+    v = version_tuple(version)
+    return v >= (4, 0, 7) or ((3, 7, 16) <= v < (4, 0))
+
+
+def output_parameter(param: dict[str, Any], flat: dict[str, Any], version: str = "4.1") -> str:
+    """A DAG or steps template's output parameter (operator.go:3455-3487 @v4.1.2): the
+    expression's value; on an error, or a nil where nil_fails, valueFrom.default, or the node fails."""
+    source = param["valueFrom"]
+    try:
+        if "expression" in source:
+            value = evaluate(source["expression"], flat)
+            if value is None and nil_fails(version):
+                raise NodeFailed(f"failed to evaluate expression {source['expression']!r}")
+            return format_result("" if value is None else value, version)
+        return resolve(source["parameter"], flat)
+    except (Missing, NodeFailed, KeyError, TypeError) as exc:
+        if "default" in source:
+            return source["default"]
+        raise NodeFailed(str(exc)) from None
+
+
+def root_dag(workflow: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline's root DAG template: the entrypoint, or the DAG its one step runs (kfpc's
+    entrypoint wrapper for pipelines with outputs)."""
+    spec = workflow["spec"].get("workflowSpec", workflow["spec"])
+    templates = {t["name"]: t for t in spec["templates"]}
+    entry = templates[spec["entrypoint"]]
+    while "steps" in entry:
+        entry = templates[entry["steps"][0][0]["template"]]
+    return entry
+
+
+# -- what the API server admits -------------------------------------------------------------------
+
+def api_server_admits(document: dict[str, Any], version: str = "4.1") -> list[str]:
+    """List-size limits of the Workflow CRD Argo 4 installs (manifests/base/crds/full/
+    argoproj.io_workflows.yaml @v4.1.2: spec.templates maxItems 200 at line 40412, a template's
+    dag.tasks 200 at 25354, inputs.parameters 500 at 29394); v3.7.18's CRD has none."""
+    if version_tuple(version) < (4, 0):
+        return []
+    spec = document["spec"].get("workflowSpec", document["spec"])
+    refused = []
+    if len(spec.get("templates", [])) > 200:
+        refused.append("spec.templates")
+    for template in spec.get("templates", []):
+        if len(template.get("dag", {}).get("tasks", [])) > 200:
+            refused.append(f"{template['name']}.dag.tasks")
+        if len(template.get("inputs", {}).get("parameters", [])) > 500:
+            refused.append(f"{template['name']}.inputs.parameters")
+    return refused

@@ -10,7 +10,8 @@ written, instead of letting `kubectl create` fail.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from kfpc.errors import UnsupportedError
 
