@@ -296,3 +296,19 @@ def test_a_fixed_name_with_caching_warns_about_artifact_keys() -> None:
     for run in (RunOptions(caching=True), RunOptions(name="nightly")):
         assert not any("keyFormat" in w for w in kfpc.compile_text(IR.read_text("utf-8"), "argo",
                                                                       Options(run=run)).warnings)
+
+
+def test_what_the_pod_is_made_of_is_keyed() -> None:
+    """`--pipeline-root` reaches a pod as literal text, not as an input: it must change the key."""
+    from kfpc.backend import Options as Opts
+
+    docs = list(yaml.safe_load_all((GOLDEN / "hello_container" / "pipeline.yaml").read_text("utf-8")))
+    docs[0]["deploymentSpec"]["executors"]["exec-echo"]["container"]["args"].append("{{$.pipeline_root}}")
+    text = yaml.safe_dump_all(docs, sort_keys=False)
+
+    def key(root: str) -> str:
+        wf = kfpc.compile_text(text, "argo", Opts(pipeline_root=root, run=RunOptions(caching=True))).documents[0]
+        return key_of(wf, "echo", tasks={})
+
+    assert key("gs://a/root") != key("gs://b/root")
+    assert key("gs://a/root") == key("gs://a/root")

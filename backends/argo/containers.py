@@ -342,7 +342,7 @@ class _Builder:
             if not any(i["name"] == name for i in self.inputs):
                 self.inputs.append({"name": name})
         run = memo.run_values(body)
-        if run and caching.custom_key is None:  # a custom key stands for every input, as in KFP
+        if caching.custom_key is None:  # a custom key stands for every input, as in KFP
             self.inputs.append({"name": memo.RUN_VALUES, "default": run})
         if any(i["name"] in (collect.PATH, collect.IDX) for i in self.inputs):
             raise AssertionError("per-run paths in a memoized template's inputs")  # memo.memoizable keeps them out

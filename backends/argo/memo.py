@@ -26,6 +26,7 @@ that collects artifacts, nor any task of a pipeline with a KFP workspace.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -62,10 +63,13 @@ class Cache:
 
 
 def run_values(body: Any) -> str:
-    """The `kfpc-run` value for a template that reads run-time values outside its inputs: one
-    tag per distinct value, so two runs that hand the task different values never share a key."""
-    text = json.dumps(body, sort_keys=True)
-    return "|".join(sorted({key for tag, key in RUN_KEYS.items() if tag in text}))
+    """The `kfpc-run` value of a memoized template: a digest of what the pod is made of (so
+    anything kfpc writes there literally, such as `--pipeline-root`, is keyed too) and one tag per
+    distinct run-time value the pod reads outside its inputs, so two runs that hand the task
+    different values never share a key."""
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return "|".join([digest, *sorted({key for tag, key in RUN_KEYS.items() if tag in text})])
 
 
 def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.Plan, keyed: bool) -> bool:
