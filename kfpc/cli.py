@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
 
+from kfpc import output
 from kfpc.errors import KfpcError, UsageError
 from kfpc.run_options import KINDS, POD_GC, PULL_POLICIES
 
@@ -33,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("inputs", nargs="+", metavar="IR", help="IR file compiled by the kfp SDK, or - for stdin")
     comp.add_argument("-b", "--backend", help="target engine (default: argo; see `kfpc backends`)")
     where = comp.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    where.add_argument("-o", "--output", metavar="FILE", help="write to FILE; - is standard output (the default)")
     where.add_argument("--output-dir", metavar="DIR", help="write one file per input, named after the input")
     comp.add_argument("--format", choices=sorted(_EXT), help="output format (default: yaml)")
     comp.add_argument("--pipeline-root", metavar="URI", help="value of {{$.pipeline_root}} (default: the IR's)")
@@ -89,19 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
         return int(exc.code or 0)
     try:
-        if args.command == "compile":
-            return _compile(args)
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "setup":
-            return _setup(args)
-        return _backends()
+        return _run(args)
     except KfpcError as exc:
         _print_error(exc)
+        if isinstance(exc, output.ReaderGone):
+            _silence_stdout()
         return exc.exit_status
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # a reader that went away while we printed a listing
+        _silence_stdout()
         return 1
     except Exception as exc:  # a bug in kfpc must still not greet the user with a traceback
         if os.environ.get("KFPC_DEBUG"):
@@ -110,6 +109,29 @@ def main(argv: Sequence[str] | None = None) -> int:
               "  hint: this is a bug in kfpc; rerun with KFPC_DEBUG=1 for the traceback and report it",
               file=sys.stderr)
         return 1
+    except BaseException as exc:
+        if output.is_termination(exc):
+            return 128 + signal.SIGTERM
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "compile":
+        return _compile(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "setup":
+        return _setup(args)
+    return _backends()
+
+
+def _silence_stdout() -> None:
+    """After the reader of standard output has gone, the interpreter's final flush must not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _print_error(exc: KfpcError) -> None:
@@ -132,8 +154,9 @@ def _compile(args: argparse.Namespace) -> int:
     for path in args.inputs:
         try:
             plan, warnings = compiler.load_plan(path)
-            output = compiler.compile_plan(plan, engine, options)
-            results.append((path, compiler.Result(tuple(output.documents), tuple(warnings) + tuple(output.warnings))))
+            rendered = compiler.compile_plan(plan, engine, options)
+            results.append((path, compiler.Result(tuple(rendered.documents),
+                                                  tuple(warnings) + tuple(rendered.warnings))))
         except UsageError:
             raise
         except KfpcError as exc:
@@ -146,17 +169,15 @@ def _compile(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
     texts = [(path, result.text(args.format)) for path, result in results]
     if args.output_dir:
-        for (path, text), target in zip(texts, targets):
-            _write_atomic(target, text)
-    elif args.output:
-        _write_atomic(Path(args.output), _join(texts, args.format))
+        output.write_files([(str(target), text) for (_, text), target in zip(texts, targets)])
     else:
-        sys.stdout.write(_join(texts, args.format))
-        sys.stdout.flush()
+        output.write(args.output or output.STDOUT, _join(texts, args.format))
     return 0
 
 
 def _targets(args: argparse.Namespace) -> list[Path]:
+    output.check_target(args.output, "-o/--output")
+    output.check_target(args.output_dir, "--output-dir")
     if args.output_dir:
         seen: dict[str, str] = {}
         targets = []
@@ -244,21 +265,6 @@ def _join(texts: list[tuple[str, str]], fmt: str) -> str:
     if len(texts) == 1:
         return texts[0][1]
     return "".join(text if text.startswith("---") else "---\n" + text for _, text in texts)
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    """Write beside the target, then rename: readers never see half a manifest."""
-    tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        if tmp.exists():
-            tmp.unlink()
-        raise KfpcError(f"cannot write {target}: {exc.strerror or exc}", file=str(target), code="KFPC100") from None
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -189,6 +189,31 @@ def _literal_block_ok(value: str) -> bool:
 
 _OutDumper.add_representer(str, _represent_str)
 
+# Plain scalars that some YAML reader on the way to the cluster takes for something other than a string.
+# PyYAML's own resolver (YAML 1.1 as PyYAML reads it) already makes the emitter quote most of them; these
+# patterns add what it misses, so that every reader agrees a string is a string:
+# - go-yaml v2 (sigs.k8s.io/yaml, kubectl, the API server) resolves y/Y/n/N as booleans (resolve.go's
+#   resolveMap), parses numbers with Go's strconv after dropping underscores (`0o17`, `0X1F`, `1_000`) and
+#   floats without a dot (`2e-05`, `1e3`);
+# - YAML 1.2 core (ruamel.yaml, the npm `yaml` package) reads `0o17`, `2e-05` and `.5` as numbers;
+# - the YAML 1.1 type repository (ruamel.yaml's 1.1 mode) adds sexagesimal `1:20` and any-case booleans.
+# Quoting a string that no reader would have misread is harmless, so the patterns err on the wide side.
+_NOT_A_STRING = re.compile(r"""(?x) (?:
+    (?i: y | yes | n | no | true | false | on | off | null | ~ | [-+]?\.inf | \.nan )
+  | [-+]?[0-9][0-9_]*(?: :[0-5]?[0-9] )+ (?: \.[0-9_]* )?            # sexagesimal
+  | [-+]?0(?: [xX][0-9a-fA-F_]+ | [oO][0-7_]+ | [bB][01_]+ )           # prefixed integers
+  | [-+]?(?: \.[0-9_]+ | [0-9_]*[0-9][0-9_]*(?: \.[0-9_]* )? )(?: [eE][-+]?[0-9_]+ )?  # ints, floats
+    ) \Z""")
+
+
+def _quote_ambiguous(cls: type) -> None:
+    # The emitter asks the resolver what a plain scalar would read as and quotes it when that is not its
+    # tag; claiming these for a non-string tag is how they get quoted. Only the dumper class is touched.
+    cls.add_implicit_resolver("tag:yaml.org,2002:kfpc-not-a-string", _NOT_A_STRING, None)
+
+
+_quote_ambiguous(_OutDumper)
+
 
 def dump_yaml(documents: Sequence[Any]) -> str:
     """Deterministic YAML: insertion order is the order a reader expects; no line folding."""

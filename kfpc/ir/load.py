@@ -47,7 +47,7 @@ class Source:
 def read_bytes(path: str) -> tuple[str, bytes]:
     """`-` means standard input. Returns the display name and the raw bytes."""
     if path == "-":
-        return "<stdin>", sys.stdin.buffer.read(yamlio.MAX_BYTES + 1)
+        return "<stdin>", _read_stdin()
     p = Path(path)
     try:
         if p.is_dir():
@@ -58,6 +58,18 @@ def read_bytes(path: str) -> tuple[str, bytes]:
         raise
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}", file=path, code="KFPC100") from None
+
+
+def _read_stdin() -> bytes:
+    """Standard input may be closed (`kfpc compile - <&-`) or unreadable; say so instead of crashing."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("cannot read standard input: it is closed", file="<stdin>", code="KFPC100")
+    try:
+        return stream.read(yamlio.MAX_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"cannot read standard input: {reason}", file="<stdin>", code="KFPC100") from None
 
 
 def load_text(name: str, text: str) -> Source:
