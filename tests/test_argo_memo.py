@@ -129,3 +129,13 @@ def test_setup_objects() -> None:
     assert argo_sim.rbac_allows(docs, pods, "ml", "patch", "argoproj.io/workflowtaskresults")
     assert not argo_sim.rbac_allows(docs, pods, "argo", "create", "configmaps")
     assert not argo_sim.rbac_allows(docs, CONTROLLER, "ml", "create", "configmaps")  # only its own namespace
+
+
+def test_setup_refusals(capsys: Any) -> None:
+    from kfpc import cli
+
+    assert cli.main(["setup", "tekton"]) == 2  # nothing to set up
+    assert cli.main(["setup", "argo", "--namespace", "Not_A_Name"]) == 2
+    assert cli.main(["setup", "nosuch"]) == 2  # a usage error, as for compile -b nosuch
+    err = capsys.readouterr().err
+    assert "needs no one-time set-up" in err and "Not_A_Name" in err and "nosuch" in err

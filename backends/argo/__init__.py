@@ -1,11 +1,12 @@
-"""Argo Workflows backend: the plan as one standalone `argoproj.io/v1alpha1` Workflow.
+"""Argo Workflows backend: the plan as a standalone `argoproj.io/v1alpha1` Workflow.
 
-Runs on a vanilla Argo install (v3.5 through 4.x) with an artifact repository configured; nothing
-of KFP's. Module map: escape.py (how values survive Argo and the kubelet), values.py (sources ->
-expressions), conditions.py (`when`), containers.py (leaf templates, direct or launcher),
-dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py (the
-200-tasks-per-DAG rewrite), workflow.py (assembly and template sharing), kinds.py (run options and
-the object kind).
+Runs on a vanilla Argo install (3.6 through 4.1; 3.5 works) with an artifact repository
+configured; nothing of KFP's. Module map: escape.py (how values survive Argo and the kubelet),
+values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf templates, direct or
+launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
+(the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
+(Argo 4's CRD limits), workflow.py (assembly and template sharing), kinds.py (run options and the
+object kind), setup.py (`kfpc setup argo`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from kfpc.plan.model import Plan
 
 class ArgoBackend:
     name = "argo"
-    description = "Argo Workflows (argoproj.io/v1alpha1 Workflow), Argo v3.5 through 4.x"
+    description = "Argo Workflows (argoproj.io/v1alpha1 Workflow), Argo 3.6 through 4.1 (3.5 works)"
     protocol_version = PROTOCOL_VERSION
 
     options = (
