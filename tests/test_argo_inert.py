@@ -50,3 +50,15 @@ def test_every_golden_spec_is_inert_outside_templates() -> None:
         text = json.dumps(before)
         # the one tag kfpc itself writes there: the KFP workspace claim's name
         assert text.replace("{{workflow.name}}-kfp-workspace", "").count("{{") == 0, case
+
+
+def test_user_text_argo_would_substitute_elsewhere_is_refused() -> None:
+    """The KFP workspace's Kubernetes patch lands in spec.volumeClaimTemplates, outside templates."""
+    from kfpc.errors import KfpcError
+
+    docs = list(yaml.safe_load_all((GOLDEN / "kfp_workspace" / "pipeline.yaml").read_text("utf-8")))
+    docs[1]["platforms"]["kubernetes"]["pipelineConfig"]["workspace"]["kubernetes"]["pvcSpecPatch"] = {
+        "storageClassName": "fast", "volumeAttributesClassName": "x{{workflow.name}}"}
+    with pytest.raises(KfpcError, match="outside the templates"):
+        kfpc.compile_text(yaml.safe_dump_all(docs, sort_keys=False), "argo")
+    assert kfpc.compile_file(str(GOLDEN / "kfp_workspace" / "pipeline.yaml"), "argo").documents

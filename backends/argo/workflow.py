@@ -486,5 +486,17 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         name = renderer.namer.name("kfpc-exit")
         templates.append({"name": name, "dag": {"tasks": [renderer.on_exit_task]}})
         spec["onExit"] = name
+    _check_inert(spec)
     spec["templates"] = templates
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
+
+
+def _check_inert(spec: dict[str, Any]) -> None:
+    """Outside `templates` Argo substitutes every `{{` (inert()); kfpc writes one tag there itself,
+    the KFP workspace claim's name. User text holding one (e.g. in the workspace's Kubernetes
+    patch) is refused rather than rewritten or left to stop the run."""
+    text = json.dumps(spec, ensure_ascii=False).replace("{{workflow.name}}-" + WORKSPACE_CLAIM, "")
+    if not inert(text):
+        at = text.index("{{")
+        raise UnsupportedError(f"text Argo would substitute outside the templates: ...{text[max(0, at - 40):at + 40]}...",
+                               hint="remove `{{` from pipeline-level settings such as the workspace's Kubernetes patch")
