@@ -30,6 +30,7 @@ class Scope:
     pipeline_root: str = ""
     input_names: Mapping[str, str] = field(default_factory=dict)  # plan input -> Argo parameter name
     failed_ok: Mapping[str, str] = field(default_factory=dict)  # upstreams that may have failed -> fallback
+    on_exit: bool = False  # in the workflow's onExit handler: a final status is the workflow's
 
     def task(self, key: str) -> str:
         return self.task_names[key]
@@ -112,7 +113,9 @@ def runtime(kind: p.RuntimeKind, scope: Scope) -> str:
 
 
 def final_status(source: p.FinalStatus, scope: Scope) -> str:
-    status = f"tasks[{escape.string_literal(scope.task(source.task))}].status"
+    # In onExit the group was the whole pipeline: its status is the workflow's (Succeeded, Failed or
+    # Error; workflow/controller/operator.go:446-457 @v4.1.2).
+    status = "workflow.status" if scope.on_exit else f"tasks[{escape.string_literal(scope.task(source.task))}].status"
     state = (f"({status} == 'Succeeded' ? 'SUCCEEDED' : (({status} == 'Skipped' || {status} == 'Omitted') ? "
              f"'CANCELED' : 'FAILED'))")
     message = f"({status} == 'Succeeded' ? '' : 'task ' + {escape.string_literal(source.task_display_name)} + "\

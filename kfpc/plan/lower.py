@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from kfpc import names
-from kfpc.errors import Collector, did_you_mean, format_path
+from kfpc.errors import Collector, GraphError, did_you_mean, format_path
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
@@ -327,10 +327,11 @@ class _Lowering:
         dag = comp.dag
         assert dag is not None
         iface = interface(comp.interface)
-        order = build.topological_order(build.task_graph(dag))
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
-        tasks = _in_dependency_order([self.task(dag.tasks[t], task_names[t], comp, dag) for t in order])
+        lowered = {t: self.task(dag.tasks[t], task_names[t], comp, dag) for t in build.topological_order(
+            build.task_graph(dag))}
+        tasks = tuple(lowered[t] for t in _order_with_platform_edges(build.task_graph(dag), lowered, comp))
         out_params = tuple(
             p.DagOutputParam(o.name, q.type if (q := iface.out_param(o.name)) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
@@ -641,23 +642,6 @@ class _SiblingRef:
         self.name = name
 
 
-def _in_dependency_order(tasks: list[p.Task]) -> tuple[p.Task, ...]:
-    """The IR's order, moved only where a task waits for a later one (kfp-kubernetes settings that
-    read a task output add such waits); stable, so IR order decides among ready tasks."""
-    position = {t.key: i for i, t in enumerate(tasks)}
-    if all(position.get(d, -1) < i for i, t in enumerate(tasks) for d in t.depends):
-        return tuple(tasks)  # the usual case: the IR's order already fits
-    done: set[str] = set()
-    out: list[p.Task] = []
-    pending = list(tasks)
-    while pending:
-        ready = next((t for t in pending if all(d in done for d in t.depends)), pending[0])  # cycles: graph checks
-        pending.remove(ready)
-        out.append(ready)
-        done.add(ready.key)
-    return tuple(out)
-
-
 def _uses_workspace(params: tuple[p.ParamBinding, ...]) -> bool:
     """KFP mounts its workspace in a pod whose inputs name it (driver.go needsWorkspaceMount @2.17.0)."""
     for b in params:
@@ -680,3 +664,15 @@ def _interface_json(iface: m.Interface) -> dict[str, Any]:
         "out_artifacts": {n: [a.schema_title, a.is_list] for n, a in sorted(iface.out_artifacts.items())},
     }
 
+
+def _order_with_platform_edges(graph: Any, lowered: dict[str, p.Task], comp: m.Component) -> list[str]:
+    """The DAG's task order once the dependencies only the platform spec states are added; a cycle
+    they close is the same error as one in `dependentTasks`."""
+    for key, task in lowered.items():
+        for upstream in task.depends:
+            graph.add_edge(upstream, key)
+    cycles = build.component_cycles(graph)
+    if cycles:
+        raise GraphError(f"tasks depend on each other in a cycle (through kfp-kubernetes settings): "
+                         f"{' -> '.join(cycles[0])}", code="KFPC307", path=comp.path + ("dag", "tasks"))
+    return build.topological_order(graph)
