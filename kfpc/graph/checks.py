@@ -8,6 +8,7 @@ supplied, loops iterate over real inputs and conditions parse. Lowering may then
 from __future__ import annotations
 
 import json
+import re
 
 from kfpc.errors import Collector, did_you_mean
 from kfpc.graph import build
@@ -29,6 +30,7 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
         out.add("KFPC308", "components instantiate each other in a cycle: " + " -> ".join(cycle),
                 components[cycle[0]].path)
     for key, comp in sorted(components.items()):
+        _check_names(comp, out)
         if comp.dag is not None:
             _check_dag(comp, components, out)
         elif comp.executor is not None:
@@ -58,14 +60,16 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                 out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks),
                         task.path + ("dependentTasks",))
         for name, p in sorted(task.params.items()):
+            _check_name(name, "parameter", p.path, out)
             _check_param_input(name, p, iface, dag, components, out)
         for name, a in sorted(task.artifacts.items()):
+            _check_name(name, "artifact", a.path, out)
             _check_artifact_input(name, a, iface, dag, components, out)
         if target is not None:
             _check_required(task, target, out)
             _check_iterator(task, target, out)
         if task.condition:
-            _check_condition(task, comp, out)
+            _check_condition(task, target, comp, components, out)
     graph = build.task_graph(dag)
     if not build.is_acyclic(graph):
         for cycle in build.component_cycles(graph):
@@ -86,6 +90,33 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                 if pcomp is not None and sel.key not in keys:
                     out.add("KFPC304", f"DAG output {name!r} reads {kind} {sel.key!r}, which task "
                             f"{sel.producer!r} does not produce" + _near(sel.key, keys), o.path)
+
+
+#: What both engines accept as a parameter or artifact name (Argo's CRD: `^[-a-zA-Z0-9_]+$`); the kfp SDK
+#: writes Python identifiers and `pipelinechannel--task-output`, all inside it.
+_NAME = re.compile(r"[A-Za-z0-9_][-A-Za-z0-9_]*")
+#: kfpc's own parameters, artifacts and outputs start with this (kfpc-items, kfpc-meta-x, kfpc-x-...).
+RESERVED_PREFIX = "kfpc-"
+
+
+def _check_names(comp: m.Component, out: Collector) -> None:
+    """Input and output names become engine parameter, result and artifact names verbatim."""
+    iface = comp.interface
+    for section, kind, names in (("inputDefinitions", "parameters", iface.in_params),
+                                 ("inputDefinitions", "artifacts", iface.in_artifacts),
+                                 ("outputDefinitions", "parameters", iface.out_params),
+                                 ("outputDefinitions", "artifacts", iface.out_artifacts)):
+        for name in names:
+            _check_name(name, kind[:-1], comp.path + (section, kind, name), out)
+
+
+def _check_name(name: str, kind: str, where: m.Path, out: Collector) -> None:
+    if not _NAME.fullmatch(name):
+        out.add("KFPC200", f"{kind} name {name!r} cannot become an engine name: use letters, digits, '-' and '_' "
+                "(the kfp SDK writes Python identifiers)", where)
+    elif name.lower().startswith(RESERVED_PREFIX):
+        out.add("KFPC200", f"{kind} name {name!r} starts with {RESERVED_PREFIX!r}, which kfpc reserves for the "
+                "names it adds", where)
 
 
 def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Dag,
@@ -164,13 +195,15 @@ def _check_iterator(task: m.Task, target: m.Component, out: Collector) -> None:
         out.add("KFPC310", "loop has no items", it.path)
 
 
-def _check_condition(task: m.Task, parent: m.Component, out: Collector) -> None:
+def _check_condition(task: m.Task, target: m.Component | None, parent: m.Component,
+                     components: dict[str, m.Component], out: Collector) -> None:
     missing: list[str] = []
 
     def operand(name: str, cast: str | None) -> Operand:
         if name not in task.params:
             missing.append(name)
-        return Operand(name, ParamType.STRING, None, cast)  # type: ignore[arg-type]
+        ptype = _input_type(task, name, target, parent, components)
+        return Operand(name, ptype, None, cast)  # type: ignore[arg-type]
 
     try:
         conditions.parse(task.condition or "", operand)
@@ -181,6 +214,35 @@ def _check_condition(task: m.Task, parent: m.Component, out: Collector) -> None:
     for name in missing:
         out.add("KFPC305", f"condition refers to {name!r}, which is not an input of task {task.key!r}",
                 task.path + ("triggerPolicy", "condition"))
+
+
+def _input_type(task: m.Task, name: str, target: m.Component | None, parent: m.Component,
+                components: dict[str, m.Component]) -> ParamType:
+    """The type lowering will give a task input, so a condition that lowering would refuse (a bare
+    NUMBER, LIST or STRUCT operand) is refused here, with the other problems, instead."""
+    def of(text: str) -> ParamType:
+        try:
+            return ParamType(text)
+        except ValueError:
+            return ParamType.STRING
+
+    if target is not None and name in target.interface.in_params:
+        return of(target.interface.in_params[name].type)
+    spec = task.params.get(name)
+    if spec is None or spec.selector:
+        return ParamType.STRING
+    if spec.kind == "component_input" and spec.name in parent.interface.in_params:
+        return of(parent.interface.in_params[spec.name].type)
+    if spec.kind == "task_output" and parent.dag is not None and spec.producer in parent.dag.tasks:
+        producer = components.get(parent.dag.tasks[spec.producer].component)
+        if producer is not None and spec.key in producer.interface.out_params:
+            return of(producer.interface.out_params[spec.key].type)
+    if spec.kind == "final_status":
+        return ParamType.TASK_FINAL_STATUS
+    if spec.kind == "constant":
+        return {bool: ParamType.BOOLEAN, int: ParamType.INTEGER, float: ParamType.DOUBLE, list: ParamType.LIST,
+                dict: ParamType.STRUCT}.get(type(spec.value), ParamType.STRING)
+    return ParamType.STRING
 
 
 def _near(word: str, options) -> str:

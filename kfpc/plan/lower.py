@@ -112,6 +112,7 @@ class _Lowering:
         self.names: dict[str, str] = {}
         self._containers: dict[tuple, tuple] = {}
         self._parts_by_key: dict[str, tuple] = {}
+        self._platform_reads: list[tuple[str, str, m.Path]] = []  # (producer, consumer, where) in the DAG lowered
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -281,6 +282,7 @@ class _Lowering:
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
         tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        self.check_platform_cycles(dag)
         out_params = tuple(
             p.DagOutputParam(o.name, iface.out_param(o.name).type if iface.out_param(o.name) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
@@ -337,6 +339,8 @@ class _Lowering:
         depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
 
         def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> p.ParamSource:
+            if not self.platform_output_ok(spec, path, task, dag):
+                return p.Constant("")
             ref = parse.param_input(spec, path) if isinstance(spec, dict) else m.ParamInput("constant", value=spec)
             if ref.kind == "component_input" and ref.name not in parent.interface.in_params:
                 found = self.platform_input(ref, parent)
@@ -348,8 +352,67 @@ class _Lowering:
             return self.param_source(ref, parent, dag, p.ParamType.STRING)
 
         k8s = self.platform.task(target.executor, resolve) if target.executor else None
+        self.check_extras(task, target, params)
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
                       condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s)
+
+    def platform_output_ok(self, spec: Any, path: m.Path, task: m.Task, dag: m.Dag) -> bool:
+        """A kfp-kubernetes setting that reads a task output gets the checks a task input gets
+        (graph/checks.py): a well-formed reference to an output its producer declares, of another
+        task of the same DAG; the edge it adds is checked for cycles with the DAG's own."""
+        if not isinstance(spec, dict):
+            return True
+        raw = spec.get("taskOutputParameter", spec.get("task_output_parameter"))
+        if raw is None:
+            return True
+        where = path + ("taskOutputParameter",)
+        producer = raw.get("producerTask", raw.get("producer_task")) if isinstance(raw, dict) else None
+        key = raw.get("outputParameterKey", raw.get("output_parameter_key")) if isinstance(raw, dict) else None
+        if not isinstance(producer, str) or not producer or not isinstance(key, str) or not key:
+            self.out.add("KFPC315", "taskOutputParameter must be a mapping with producerTask and outputParameterKey "
+                         "strings", where)
+            return False
+        if producer == task.key:
+            self.out.add("KFPC307", f"a kfp-kubernetes setting of task {task.key!r} reads the task's own output "
+                         f"{key!r}, which exists only after the task ran", where)
+            return False
+        if producer not in dag.tasks:
+            self.out.add("KFPC303", f"a kfp-kubernetes setting of task {task.key!r} reads from unknown task "
+                         f"{producer!r}", where, hint=did_you_mean(producer, dag.tasks))
+            return False
+        declared = self.components[dag.tasks[producer].component].interface.out_params
+        if key not in declared:
+            self.out.add("KFPC304", f"a kfp-kubernetes setting of task {task.key!r} reads output {key!r}, which task "
+                         f"{producer!r} does not produce", where, hint=did_you_mean(key, declared))
+            return False
+        self._platform_reads.append((producer, task.key, where))
+        return True
+
+    def check_platform_cycles(self, dag: m.Dag) -> None:
+        """Settings read outputs, so they order tasks too: with the DAG's own edges they must not loop."""
+        reads, self._platform_reads = self._platform_reads, []
+        if not reads:
+            return
+        graph = build.task_graph(dag)
+        if not build.is_acyclic(graph):
+            return  # the checks reported that cycle already
+        graph.add_edges_from((producer, consumer) for producer, consumer, _ in reads)
+        for cycle in build.component_cycles(graph):
+            where = next((w for prod, cons, w in reads if cons in cycle and prod in cycle), dag.tasks[cycle[0]].path)
+            self.out.add("KFPC307", "tasks depend on each other in a cycle through kfp-kubernetes settings: "
+                         + " -> ".join(cycle), where)
+
+    def check_extras(self, task: m.Task, target: m.Component, params: tuple[p.ParamBinding, ...]) -> None:
+        """An executor may read inputs its component does not declare (set_container_image, f-strings);
+        the task must then supply them, or the engines would get a parameter nobody sets."""
+        executor = self.ir.executors.get(target.executor or "")
+        if executor is None or executor.container is None:
+            return
+        supplied = {b.name for b in params} | ({task.iterator.item_input} if task.iterator else set())
+        for q in self.container_parts(target, executor)[0].in_params:
+            if q.name not in target.interface.in_params and q.name not in supplied:
+                self.out.add("KFPC305", f"the executor of task {task.key!r} reads input {q.name!r}, which neither "
+                             f"component {target.key!r} declares nor the task supplies", task.path + ("inputs",))
 
     def platform_input(self, ref: m.ParamInput, parent: m.Component) -> m.ParamInput | None:
         """kfp-kubernetes names a loop item's field `loop-item-param-N-subvar-FIELD`, which no component
@@ -520,7 +583,12 @@ class _Lowering:
             binding = by_name[name]
             return p.Operand(name, binding.type, binding.source, cast)
 
-        return conditions.parse(task.condition or "", operand)
+        try:
+            return conditions.parse(task.condition or "", operand)
+        except conditions.ConditionSyntaxError as exc:  # the checks refuse these first; never an internal error
+            self.out.add("KFPC309", f"cannot use condition {task.condition!r}: {exc}",
+                         task.path + ("triggerPolicy", "condition"))
+            return p.Literal(True)
 
 
 class _SiblingRef:

@@ -365,13 +365,14 @@ class PlatformLowering:
             self.out.add(CODE, "resources must be a mapping (limits, requests)", path + ("resources",))
             resources = None
         env = []
-        for i, e in enumerate(f.get("env") or ()):
+        for i, e in enumerate(self.items(f, "env", path)):
             g = _fields(e, path + ("env", i), self.out, {"name", "value"})
             env.append((self.text(g, "name", path + ("env", i)), str(g.get("value") or "")))
         mounts = []
-        for i, v in enumerate(f.get("volumeMounts") or ()):
+        for i, v in enumerate(self.items(f, "volumeMounts", path)):
             g = _fields(v, path + ("volumeMounts", i), self.out, {"volumeName", "mountPath"})
             mounts.append((self.text(g, "volumeName", path), self.text(g, "mountPath", path)))
         return k8s.InitContainer(self.text(f, "name", path), self.text(f, "image", path),
-                                 tuple(str(c) for c in f.get("command") or ()), tuple(str(a) for a in f.get("args") or ()),
+                                 tuple(str(c) for c in self.items(f, "command", path)),
+                                 tuple(str(a) for a in self.items(f, "args", path)),
                                  tuple(env), tuple(mounts), resources)
