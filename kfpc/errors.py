@@ -111,6 +111,21 @@ def _is_plain_key(key: str) -> bool:
     return _PLAIN_KEY.fullmatch(key) is not None
 
 
+#: How many problems one run reports; the rest are counted, not listed.
+MAX_REPORTED = 50
+
+
+def capped(diagnostics: Sequence[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The first MAX_REPORTED diagnostics, and one that says how many more there were (or none)."""
+    shown = list(diagnostics[:MAX_REPORTED])
+    more = len(diagnostics) - len(shown)
+    if more <= 0:
+        return shown, []
+    first = shown[0]
+    return shown, [Diagnostic(first.code, f"{more} more problem{'s' if more > 1 else ''} not shown (kfpc reports "
+                              f"the first {MAX_REPORTED})", first.file)]
+
+
 class KfpcError(Exception):
     """Base of every error kfpc reports; `exit_status` is what the CLI exits with."""
 

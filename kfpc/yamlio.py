@@ -132,15 +132,24 @@ def check_shape(name: str, docs: Sequence[Any]) -> None:
 
 
 def locate(text: str, doc_index: int, path: Sequence[str | int]) -> tuple[int, int] | None:
-    """Line and column (1-based) of the node at `path`, or of its deepest existing ancestor.
+    """Line and column (1-based) of the node at `path`, or of its deepest existing ancestor."""
+    return locate_all(text, [(doc_index, path)])[0]
 
-    Only called when reporting an error, so composing the document a second time costs nothing on
-    the success path.
-    """
+
+def locate_all(text: str, queries: Sequence[tuple[int, Sequence[str | int]]]) -> list[tuple[int, int] | None]:
+    """`locate` for many paths at once: the document is composed once, however many errors there are
+    (composing it per error made a thousand errors take half a minute). Only called when reporting
+    errors, so the success path never pays for it."""
+    if not queries:
+        return []
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except (yaml.YAMLError, RecursionError):
-        return None
+        return [None] * len(queries)
+    return [_find(nodes, doc_index, path) for doc_index, path in queries]
+
+
+def _find(nodes: list[Any], doc_index: int, path: Sequence[str | int]) -> tuple[int, int] | None:
     if doc_index >= len(nodes) or nodes[doc_index] is None:
         return None
     node = nodes[doc_index]

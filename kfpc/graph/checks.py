@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from kfpc.errors import Collector, did_you_mean
+from kfpc.errors import MAX_REPORTED, Collector, did_you_mean
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.plan import conditions
@@ -54,10 +54,10 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
         target = components.get(task.component)
         if target is None:
             out.add("KFPC301", f"task {key!r} refers to component {task.component!r}, which is not defined"
-                    + _near(task.component, components), task.path + ("componentRef", "name"))
+                    + _near(task.component, components, out), task.path + ("componentRef", "name"))
         for dep in task.dependent_tasks:
             if dep not in dag.tasks:
-                out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks),
+                out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks, out),
                         task.path + ("dependentTasks",))
         for name, p in sorted(task.params.items()):
             _check_name(name, "parameter", p.path, out)
@@ -89,7 +89,7 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                     if pcomp else {}
                 if pcomp is not None and sel.key not in keys:
                     out.add("KFPC304", f"DAG output {name!r} reads {kind} {sel.key!r}, which task "
-                            f"{sel.producer!r} does not produce" + _near(sel.key, keys), o.path)
+                            f"{sel.producer!r} does not produce" + _near(sel.key, keys, out), o.path)
 
 
 #: What both engines accept as a parameter or artifact name (Argo's CRD: `^[-a-zA-Z0-9_]+$`); the kfp SDK
@@ -124,17 +124,17 @@ def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Da
     if p.kind == "component_input":
         if p.name not in iface.in_params:
             out.add("KFPC305", f"input {name!r} reads parameter {p.name!r}, which the enclosing component does not "
-                    "declare" + _near(p.name, iface.in_params), p.path)
+                    "declare" + _near(p.name, iface.in_params, out), p.path)
     elif p.kind in ("task_output", "final_status"):
         producer = dag.tasks.get(p.producer)
         if producer is None:
-            out.add("KFPC303", f"input {name!r} reads from unknown task {p.producer!r}" + _near(p.producer, dag.tasks),
+            out.add("KFPC303", f"input {name!r} reads from unknown task {p.producer!r}" + _near(p.producer, dag.tasks, out),
                     p.path)
         elif p.kind == "task_output":
             pcomp = components.get(producer.component)
             if pcomp is not None and p.key not in pcomp.interface.out_params:
                 out.add("KFPC304", f"input {name!r} reads output {p.key!r}, which task {p.producer!r} does not "
-                        "produce" + _near(p.key, pcomp.interface.out_params), p.path)
+                        "produce" + _near(p.key, pcomp.interface.out_params, out), p.path)
 
 
 def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag: m.Dag,
@@ -142,17 +142,17 @@ def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag
     if a.kind == "component_input":
         if a.name not in iface.in_artifacts:
             out.add("KFPC305", f"artifact {name!r} reads {a.name!r}, which the enclosing component does not "
-                    "declare" + _near(a.name, iface.in_artifacts), a.path)
+                    "declare" + _near(a.name, iface.in_artifacts, out), a.path)
         return
     producer = dag.tasks.get(a.producer)
     if producer is None:
-        out.add("KFPC303", f"artifact {name!r} comes from unknown task {a.producer!r}" + _near(a.producer, dag.tasks),
+        out.add("KFPC303", f"artifact {name!r} comes from unknown task {a.producer!r}" + _near(a.producer, dag.tasks, out),
                 a.path)
         return
     pcomp = components.get(producer.component)
     if pcomp is not None and a.key not in pcomp.interface.out_artifacts:
         out.add("KFPC304", f"artifact {name!r} reads output {a.key!r}, which task {a.producer!r} does not produce"
-                + _near(a.key, pcomp.interface.out_artifacts), a.path)
+                + _near(a.key, pcomp.interface.out_artifacts, out), a.path)
 
 
 def _check_required(task: m.Task, target: m.Component, out: Collector) -> None:
@@ -245,6 +245,8 @@ def _input_type(task: m.Task, name: str, target: m.Component | None, parent: m.C
     return ParamType.STRING
 
 
-def _near(word: str, options) -> str:
+def _near(word: str, options, out: Collector) -> str:
+    if len(out.items) >= MAX_REPORTED:  # not shown anyway; with thousands of tasks each hint is a scan
+        return ""
     hint = did_you_mean(word, options, cutoff=0.75)
     return f" ({hint})" if hint else ""

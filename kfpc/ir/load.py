@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from kfpc import yamlio
-from kfpc.errors import Diagnostic, InputError, KfpcError
+from kfpc.errors import Diagnostic, InputError, KfpcError, capped
 
 
 @dataclass(frozen=True)
@@ -25,23 +25,31 @@ class Source:
     platform: Mapping[str, Any] | None
 
     def locate(self, doc_index: int, path: tuple[str | int, ...]) -> tuple[int, int] | None:
-        return yamlio.locate(self.text, doc_index, path)
+        return yamlio.locate_all(self.text, [(doc_index, path)])[0]
 
     def place(self, error: KfpcError, doc_index: int = 0) -> KfpcError:
-        """Fill in file, line and column for diagnostics that only know their IR path."""
+        """Fill in file, line and column for diagnostics that only know their IR path.
+
+        Only the first MAX_REPORTED problems are reported (and placed, in one pass over the text),
+        then how many more there are: a broken generator can produce thousands of the same mistake."""
+        shown, rest = capped(error.diagnostics)
+        queries = [(self.doc_of(diag, doc_index), diag.path) for diag in shown if diag.line is None and diag.path]
+        found = iter(yamlio.locate_all(self.text, queries))
         placed = []
-        for diag in error.diagnostics:
+        for diag in shown:
             line = col = None
             if diag.line is None and diag.path:
-                # The platform document's paths start at its top key.
-                index = 1 if diag.path[0] == "platforms" and self.platform is not None else doc_index
-                where = self.locate(index, diag.path)
+                where = next(found)
                 if where:
                     line, col = where
             placed.append(Diagnostic(diag.code, diag.message, diag.file or self.name, diag.path,
                                      diag.line if diag.line is not None else line,
                                      diag.column if diag.column is not None else col, diag.hint))
-        return type(error)(placed)
+        return type(error)(placed + rest)
+
+    def doc_of(self, diag: Diagnostic, doc_index: int) -> int:
+        """The platform document's paths start at its top key."""
+        return 1 if diag.path[0] == "platforms" and self.platform is not None else doc_index
 
 
 def read_bytes(path: str) -> tuple[str, bytes]:
