@@ -1,0 +1,265 @@
+"""Inputs that used to end in `internal error[KFPC700]`, a hang or an invalid manifest (issue 8,
+part 3): each is now a KFPC error naming file, line:column and IR path, or a manifest that passes
+the backend's checks. Every case here failed on the code before the fix."""
+
+from __future__ import annotations
+
+import copy
+import re
+import signal
+from typing import Any
+
+import pytest
+import yaml
+
+import argo_checks
+import kfpc
+import robust_ir as R
+import tekton_checks
+from conftest import GOLDEN
+from kfpc import yamlio
+from kfpc.errors import KfpcError
+
+BACKENDS = ["argo", "tekton"]
+
+
+def refused(text: str, backend: str) -> KfpcError:
+    with pytest.raises(KfpcError) as info:
+        kfpc.compile_text(text, backend=backend, name="p.yaml")
+    error = info.value
+    assert error.code != "KFPC700", str(error)
+    return error
+
+
+def assert_placed(error: KfpcError, code: str, path_part: str) -> None:
+    """The error has the code, the file, a line:column and an IR path containing `path_part`."""
+    diags = [d for d in error.diagnostics if d.code == code]
+    assert diags, str(error)
+    d = diags[0]
+    assert d.file == "p.yaml" and d.line is not None and d.column is not None, str(error)
+    assert path_part in d.ir_path, str(error)
+
+
+def valid(text: str, backend: str) -> list[dict[str, Any]]:
+    result = kfpc.compile_text(text, backend=backend, name="p.yaml")
+    docs = list(yaml.safe_load_all(result.text()))
+    found = [p for d in docs for p in argo_checks.problems_any(d)] if backend == "argo" \
+        else tekton_checks.problems_all(docs)
+    assert not found, "\n".join(found[:20])
+    return docs
+
+
+def task_output(producer: str = "make", key: str = "Output") -> dict[str, Any]:
+    return {"taskOutputParameter": {"producerTask": producer, "outputParameterKey": key}}
+
+
+def secret_from(ref: dict[str, Any]) -> dict[str, Any]:
+    return {"secretAsEnv": [{"secretName": "s", "secretNameParameter": ref,
+                             "keyToEnv": [{"secretKey": "k", "envVar": "E"}]}]}
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Crash classes
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("condition", [
+    "(" * 200 + "inputs.parameter_values['msg'] == 'a'" + ")" * 200,
+    "!" * 300 + "(inputs.parameter_values['msg'] == 'a')",
+])
+def test_deeply_nested_condition_is_refused(backend: str, condition: str) -> None:
+    p = R.base()
+    p["root"]["dag"]["tasks"]["use"]["triggerPolicy"] = {"condition": condition}
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC309", "root.dag.tasks.use.triggerPolicy.condition")
+    assert "nested more than" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("source,kind", [
+    (task_output(key="count"), "NUMBER_INTEGER"),
+    ({"runtimeValue": {"constant": [1, 2]}}, "LIST"),
+    ({"runtimeValue": {"constant": {"a": 1}}}, "STRUCT"),
+    ({"runtimeValue": {"constant": 2.5}}, "NUMBER_DOUBLE"),
+])
+def test_a_bare_non_boolean_condition_is_refused_by_the_checks(backend: str, source: dict, kind: str) -> None:
+    p = R.base()
+    task = p["root"]["dag"]["tasks"]["use"]
+    task["inputs"]["parameters"]["n"] = source
+    task["triggerPolicy"] = {"condition": "inputs.parameter_values['n']"}
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC309", "use.triggerPolicy.condition")
+    assert kind in str(error)
+
+
+def test_a_declared_number_input_used_bare_is_refused_by_the_checks() -> None:
+    """The checks, not lowering, refuse it: lowering never sees the pipeline."""
+    from kfpc.graph import checks
+    from kfpc.ir import parse
+
+    p = R.base()
+    p["components"]["comp-use"]["inputDefinitions"]["parameters"]["n"] = {"parameterType": "NUMBER_INTEGER"}
+    task = p["root"]["dag"]["tasks"]["use"]
+    task["inputs"]["parameters"]["n"] = task_output(key="count")
+    task["triggerPolicy"] = {"condition": "inputs.parameter_values['n']"}
+    with pytest.raises(KfpcError) as info:
+        checks.check(parse.parse(p), "p.yaml")
+    assert info.value.code == "KFPC309"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ref", [{}, "make", [1], {"producerTask": "make"}, {"outputParameterKey": "Output"},
+                                 {"producerTask": 3, "outputParameterKey": "Output"}])
+def test_a_malformed_platform_task_output_is_refused(backend: str, ref: Any) -> None:
+    text = R.text(R.base(), R.platform("exec-use", secret_from({"taskOutputParameter": ref})))
+    error = refused(text, backend)
+    assert_placed(error, "KFPC315", "secretNameParameter.taskOutputParameter")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_platform_output_the_producer_does_not_declare_is_KFPC304(backend: str) -> None:
+    text = R.text(R.base(), R.platform("exec-use", secret_from(task_output(key="Outptu"))))
+    error = refused(text, backend)
+    assert_placed(error, "KFPC304", "exec-use.secretAsEnv[0].secretNameParameter")
+    assert "did you mean 'Output'" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_platform_setting_reading_an_unknown_task_is_KFPC303(backend: str) -> None:
+    error = refused(R.text(R.base(), R.platform("exec-use", secret_from(task_output("mkae")))), backend)
+    assert_placed(error, "KFPC303", "secretNameParameter")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_platform_setting_reading_its_own_task_output_is_refused(backend: str) -> None:
+    error = refused(R.text(R.base(), R.platform("exec-make", secret_from(task_output("make")))), backend)
+    assert_placed(error, "KFPC307", "exec-make.secretAsEnv[0]")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_dependency_cycle_through_the_platform_spec_is_refused(backend: str) -> None:
+    p = R.base()
+    p["components"]["comp-use"]["outputDefinitions"] = {"parameters": {"Output": {"parameterType": "STRING"}}}
+    error = refused(R.text(p, R.platform("exec-make", secret_from(task_output("use")))), backend)
+    assert_placed(error, "KFPC307", "exec-make.secretAsEnv[0]")
+    assert "cycle" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("env", [{"A": "b"}, "A=b", 3])
+def test_an_init_container_env_that_is_not_a_list_is_refused(backend: str, env: Any) -> None:
+    init = {"initContainers": [{"name": "i", "image": "busybox", "command": ["true"], "env": env}]}
+    error = refused(R.text(R.base(), R.platform("exec-use", init)), backend)
+    assert_placed(error, "KFPC315", "initContainers[0]")
+    assert "env must be a list" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("field", ["env", "args"])
+def test_an_executor_reading_an_input_nobody_supplies_is_refused(backend: str, field: str) -> None:
+    p = R.base()
+    container = p["deploymentSpec"]["executors"]["exec-use"]["container"]
+    if field == "env":
+        container["env"] = [{"name": "E", "value": "{{$.inputs.parameters['zz']}}"}]
+    else:
+        container["args"] = ["{{$.inputs.parameters['zz']}}"]
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC305", "root.dag.tasks.use")
+    assert "'zz'" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("consumers", [199, 200, 420])
+def test_a_wide_dag_reading_a_platform_setting_from_a_task_output(backend: str, consumers: int) -> None:
+    """Argo cuts DAGs of more than 200 tasks into parts (backends/argo/split.py); a platform setting
+    reading a task in another part must cross the cut like a task input does."""
+    docs = valid(R.text(R.base(consumers), R.platform("exec-use", secret_from(task_output()))), backend)
+    assert "make" in yaml.safe_dump(docs)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ["kfpc-items", "kfpc-meta-x", "KFPC-list-y", "kfpc-x-make-Output"])
+def test_an_input_named_like_a_kfpc_name_is_refused(backend: str, name: str) -> None:
+    p = R.base()
+    p["root"]["inputDefinitions"]["parameters"][name] = {"parameterType": "STRING", "defaultValue": "a"}
+    p["components"]["comp-use"]["inputDefinitions"]["parameters"][name] = {"parameterType": "STRING"}
+    p["root"]["dag"]["tasks"]["use"]["inputs"]["parameters"][name] = {"componentInputParameter": name}
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC200", "inputDefinitions.parameters")
+    assert "reserves" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_loop_over_an_input_named_kfpc_items(backend: str) -> None:
+    doc = yaml.safe_load((GOLDEN / "loops" / "pipeline.yaml").read_text("utf-8"))
+    text = yaml.safe_dump(doc).replace("pipelinechannel--", "kfpc-items-")
+    refused(text, backend)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Tekton task names
+
+
+@pytest.fixture()
+def watchdog():
+    def fire(signum, frame):
+        raise TimeoutError("no result after 20 s")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+@pytest.mark.parametrize("copies", [26, 30, 40])
+def test_many_copies_of_a_condition_task_get_valid_unique_tekton_names(copies: int, watchdog) -> None:
+    doc = yaml.safe_load((GOLDEN / "conditions" / "pipeline.yaml").read_text("utf-8"))
+    tasks = doc["root"]["dag"]["tasks"]
+    key = sorted(k for k in tasks if k.startswith("condition"))[0]
+    for i in range(copies):
+        tasks[f"{key}-{i}"] = copy.deepcopy(tasks[key])
+    docs = valid(yaml.safe_dump(doc), "tekton")
+    spec = next(d for d in docs if d["kind"] == "PipelineRun")["spec"]["pipelineSpec"]
+    names = [t["name"] for t in spec["tasks"] + spec.get("finally", [])]
+    assert len(names) == len(set(names))
+    assert all(len(n) <= 63 and _LABEL.fullmatch(n) for n in names), [n for n in names if not _LABEL.fullmatch(n)]
+
+
+@pytest.mark.parametrize("max_len", [25, 52, 63])
+@pytest.mark.parametrize("text", ["condition-1", "-" * 65, "a" * 80, "_"])
+def test_the_namer_always_ends_with_a_valid_unique_label(max_len: int, text: str, watchdog) -> None:
+    from kfpc import names
+
+    namer = names.Namer(max_len=max_len)
+    got = [namer.name(text) for _ in range(300)]
+    assert len(set(got)) == len(got)
+    assert all(len(n) <= max_len and _LABEL.fullmatch(n) for n in got), got[:5]
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Many errors: capped, placed in one pass
+
+
+def test_thousands_of_graph_errors_are_capped_and_located_in_one_pass(monkeypatch) -> None:
+    p = R.base(1000)
+    for key, task in p["root"]["dag"]["tasks"].items():
+        if key != "make":
+            task["dependentTasks"] = ["nope"]
+    calls = []
+    real = yamlio.yaml.compose_all
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(yamlio.yaml, "compose_all", counting)
+    error = refused(R.text(p), "argo")
+    assert len(calls) == 1
+    assert len(error.diagnostics) == 51
+    assert all(d.line is not None for d in error.diagnostics[:50])
+    assert error.diagnostics[-1].message.startswith("950 more problems not shown")
+    assert str(error).count("\n") == 50
