@@ -168,12 +168,11 @@ def test_an_executor_reading_an_input_nobody_supplies_is_refused(backend: str, f
     assert "'zz'" in str(error)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("consumers", [199, 200, 420])
-def test_a_wide_dag_reading_a_platform_setting_from_a_task_output(backend: str, consumers: int) -> None:
+@pytest.mark.parametrize("consumers", [200, 420])
+def test_a_wide_dag_reading_a_platform_setting_from_a_task_output(consumers: int) -> None:
     """Argo cuts DAGs of more than 200 tasks into parts (backends/argo/split.py); a platform setting
     reading a task in another part must cross the cut like a task input does."""
-    docs = valid(R.text(R.base(consumers), R.platform("exec-use", secret_from(task_output()))), backend)
+    docs = valid(R.text(R.base(consumers), R.platform("exec-use", secret_from(task_output()))), "argo")
     assert "make" in yaml.safe_dump(docs)
 
 

@@ -50,6 +50,9 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
     dag = comp.dag
     assert dag is not None
     iface = comp.interface
+    if not dag.tasks:
+        out.add("KFPC314", f"component {comp.key!r} is a DAG with no tasks; Argo and Tekton refuse an empty DAG",
+                comp.path + ("dag",))
     for key, task in sorted(dag.tasks.items()):
         target = components.get(task.component)
         if target is None:

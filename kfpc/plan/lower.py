@@ -16,6 +16,7 @@ from typing import Any
 
 from kfpc import names
 from kfpc.errors import Collector, did_you_mean, format_path
+from kfpc.run_options import is_quantity
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
@@ -251,16 +252,32 @@ class _Lowering:
                 return (text + unit,)
             return None
 
+        def quantity(template: p.TextTemplate | None, new: str, legacy: str = "") -> p.TextTemplate | None:
+            """A value known now must be a Kubernetes quantity; one from a parameter is the engine's to check."""
+            key = new if res.get(new) not in (None, "") or not legacy else legacy
+            if template is not None and all(isinstance(part, str) for part in template):
+                text = "".join(template)  # type: ignore[arg-type]
+                if not is_quantity(text):
+                    self.out.add("KFPC313", f"{key} {text!r} is not a Kubernetes quantity (such as 500m, 2, 1.5Gi)",
+                                 path + (key,))
+                    return None
+            return template
+
         acc = res.get("accelerator") or {}
+        if not isinstance(acc, dict):
+            self.out.add("KFPC313", "accelerator must be a mapping (resourceType, resourceCount)", path + ("accelerator",))
+            acc = {}
         acc_type = acc.get("resourceType") or acc.get("type")
         acc_count = acc.get("resourceCount") if acc.get("resourceCount") not in (None, "") else acc.get("count")
         return p.Resources(
-            cpu_limit=pick("resourceCpuLimit", "cpuLimit"),
-            cpu_request=pick("resourceCpuRequest", "cpuRequest"),
-            memory_limit=pick("resourceMemoryLimit", "memoryLimit", "G"),
-            memory_request=pick("resourceMemoryRequest", "memoryRequest", "G"),
+            cpu_limit=quantity(pick("resourceCpuLimit", "cpuLimit"), "resourceCpuLimit", "cpuLimit"),
+            cpu_request=quantity(pick("resourceCpuRequest", "cpuRequest"), "resourceCpuRequest", "cpuRequest"),
+            memory_limit=quantity(pick("resourceMemoryLimit", "memoryLimit", "G"), "resourceMemoryLimit",
+                                  "memoryLimit"),
+            memory_request=quantity(pick("resourceMemoryRequest", "memoryRequest", "G"), "resourceMemoryRequest",
+                                    "memoryRequest"),
             accelerator_type=self.text(str(acc_type), path + ("accelerator",)) if acc_type else None,
-            accelerator_count=self.text(str(acc_count), path + ("accelerator",))
+            accelerator_count=quantity(self.text(str(acc_count), path + ("accelerator",)), "accelerator")
             if acc_type and acc_count not in (None, "") else None,
         )
 

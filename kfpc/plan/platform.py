@@ -111,14 +111,15 @@ class PlatformLowering:
                     g = _fields(pair, where + ("keyToEnv", j), self.out, {key_field, "envVar"})
                     keys.append(k8s.KeyToEnv(self.text(g, key_field, where), self.text(g, "envVar", where)))
                 env_from.append(k8s.EnvFrom(kind, self.name(f, name_field, where, resolve), tuple(keys),
-                                            f.get("optional")))
+                                            self.optional_bool(f, "optional", where)))
         for kind, key, name_field in (("secret", "secretAsVolume", "secretName"),
                                       ("configMap", "configMapAsVolume", "configMapName")):
             for i, item in enumerate(self.items(spec, key, path)):
                 where = path + (key, i)
                 f = _fields(item, where, self.out, {name_field, name_field + "Parameter", "mountPath", "optional"})
                 volumes.append(k8s.ObjectVolume(kind, self.name(f, name_field, where, resolve),
-                                                self.text(f, "mountPath", where), f.get("optional")))
+                                                self.text(f, "mountPath", where),
+                                                self.optional_bool(f, "optional", where)))
         for i, item in enumerate(self.items(spec, "pvcMount", path)):
             where = path + ("pvcMount", i)
             f = _fields(item, where, self.out, {"taskOutputParameter", "constant", "componentInputParameter",
@@ -131,7 +132,8 @@ class PlatformLowering:
             where = path + ("emptyDirMounts", i)
             f = _fields(item, where, self.out, {"volumeName", "mountPath", "medium", "sizeLimit"})
             volumes.append(k8s.EmptyDirVolume(self.text(f, "volumeName", where), self.text(f, "mountPath", where),
-                                              f.get("medium") or None, self.quantity(f.get("sizeLimit"), where)))
+                                              self.optional_text(f, "medium", where),
+                                              self.quantity(f.get("sizeLimit"), where)))
         if "enabledSharedMemory" in spec:
             where = path + ("enabledSharedMemory",)
             f = _fields(spec["enabledSharedMemory"], where, self.out, {"volumeName", "size"})
@@ -166,7 +168,7 @@ class PlatformLowering:
             values["security_context"] = k8s.SecurityContext(
                 self.integer(f["runAsUser"], where) if "runAsUser" in f else None,
                 self.integer(f["runAsGroup"], where) if "runAsGroup" in f else None,
-                f.get("runAsNonRoot"))
+                self.optional_bool(f, "runAsNonRoot", where))
         values["init_containers"] = tuple(self.init_container(item, path + ("initContainers", i))
                                           for i, item in enumerate(self.items(spec, "initContainers", path)))
         self.check_clashes(spec, path)
@@ -226,8 +228,8 @@ class PlatformLowering:
             if f.get("tolerationJson"):
                 tolerations_json.append(resolve(f["tolerationJson"], where + ("tolerationJson",), True))
                 continue
-            tolerations.append(k8s.Toleration(f.get("key") or None, f.get("operator") or None, f.get("value") or None,
-                                              f.get("effect") or None,
+            tolerations.append(k8s.Toleration(*(self.optional_text(f, k, where) for k in ("key", "operator", "value",
+                                                                                            "effect")),
                                               self.integer(f["tolerationSeconds"], where)
                                               if f.get("tolerationSeconds") is not None else None))
         values["tolerations"], values["tolerations_json"] = tuple(tolerations), tuple(tolerations_json)
@@ -290,6 +292,23 @@ class PlatformLowering:
         if not isinstance(value, str) or not value:
             self.out.add(CODE, f"{key} is required and must be a string", path)
             return ""
+        return value
+
+    def optional_text(self, f: Mapping[str, Any], key: str, path: Path) -> str | None:
+        """A string field that may be left out; any other type would reach the manifest as written."""
+        value = f.get(key)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            self.out.add(CODE, f"{key} must be a string, found {value!r}", path + (key,))
+            return None
+        return value
+
+    def optional_bool(self, f: Mapping[str, Any], key: str, path: Path) -> bool | None:
+        value = f.get(key)
+        if value is not None and not isinstance(value, bool):
+            self.out.add(CODE, f"{key} must be true or false, found {value!r}", path + (key,))
+            return None
         return value
 
     def integer(self, value: Any, path: Path) -> int:
