@@ -262,3 +262,128 @@ def test_thousands_of_graph_errors_are_capped_and_located_in_one_pass(monkeypatc
     assert all(d.line is not None for d in error.diagnostics[:50])
     assert error.diagnostics[-1].message.startswith("950 more problems not shown")
     assert str(error).count("\n") == 50
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Inputs that used to compile, with exit 0, to manifests the engines refuse
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ["a{b}", "x$(y)", "back\\slash", "it's", 'say"hi"', "two words", "1e+308G"])
+def test_a_name_no_engine_accepts_is_refused(backend: str, name: str) -> None:
+    p = R.base()
+    p["components"]["comp-use"]["inputDefinitions"]["parameters"] = {name: {"parameterType": "STRING"}}
+    task = p["root"]["dag"]["tasks"]["use"]
+    task["inputs"]["parameters"] = {name: task["inputs"]["parameters"]["msg"]}
+    p["deploymentSpec"]["executors"]["exec-use"]["container"]["args"] = [f"{{{{$.inputs.parameters[{name!r}]}}}}"]
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC200", "comp-use.inputDefinitions.parameters")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("key,value", [("resourceCpuLimit", "x"), ("resourceMemoryLimit", "inf"),
+                                       ("resourceMemoryLimit", "1e+308G"), ("memoryLimit", float("inf")),
+                                       ("cpuLimit", -1), ("resourceCpuRequest", "1.5.2")])
+def test_a_resource_that_is_not_a_quantity_is_refused(backend: str, key: str, value: Any) -> None:
+    p = R.base()
+    p["deploymentSpec"]["executors"]["exec-use"]["container"]["resources"] = {key: value}
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC313", f"exec-use.container.resources.{key}")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_resources_from_parameters_and_quantities_still_compile(backend: str) -> None:
+    p = R.base()
+    p["deploymentSpec"]["executors"]["exec-use"]["container"]["resources"] = {
+        "resourceCpuLimit": "500m", "resourceMemoryLimit": "1.5Gi", "memoryRequest": 0.5}
+    valid(R.text(p), backend)
+
+
+def _loop_ir() -> tuple[dict[str, Any], dict[str, Any]]:
+    doc = yaml.safe_load((GOLDEN / "loops" / "pipeline.yaml").read_text("utf-8"))
+    loop = next(t for t in doc["root"]["dag"]["tasks"].values() if "parameterIterator" in t)
+    return doc, loop
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("value", [-1, "-1", "many"])
+def test_a_negative_or_non_numeric_parallelism_is_refused(backend: str, value: Any) -> None:
+    doc, loop = _loop_ir()
+    loop["iteratorPolicy"] = {"parallelismLimit": value}
+    error = refused(yaml.safe_dump(doc), backend)
+    assert_placed(error, "KFPC200", "iteratorPolicy.parallelismLimit")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("value", [-3, "lots"])
+def test_a_negative_or_non_numeric_retry_count_is_refused(backend: str, value: Any) -> None:
+    p = R.base()
+    p["root"]["dag"]["tasks"]["use"]["retryPolicy"] = {"maxRetryCount": value}
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC200", "retryPolicy.maxRetryCount")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("tasks", [{}, None])
+def test_an_empty_root_dag_is_refused(backend: str, tasks: Any) -> None:
+    p = R.base()
+    p["root"]["dag"]["tasks"] = tasks
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC314", "root.dag")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("settings,where", [
+    ({"tolerations": [{"key": 1, "operator": "Equal", "value": "v", "effect": "NoSchedule"}]}, "tolerations[0].key"),
+    ({"tolerations": [{"key": "k", "operator": "Exists", "effect": ["NoSchedule"]}]}, "tolerations[0].effect"),
+    ({"secretAsVolume": [{"secretName": "s", "mountPath": "/s", "optional": "yes"}]}, "secretAsVolume[0].optional"),
+    ({"emptyDirMounts": [{"volumeName": "v", "mountPath": "/v", "medium": 5}]}, "emptyDirMounts[0].medium"),
+])
+def test_kfp_kubernetes_values_of_the_wrong_type_are_refused(backend: str, settings: dict, where: str) -> None:
+    error = refused(R.text(R.base(), R.platform("exec-use", settings)), backend)
+    assert_placed(error, "KFPC315", where)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Error text
+
+
+def test_a_control_character_is_placed_at_its_line_and_column() -> None:
+    text = R.text(R.base()).replace("name: robust", "name: rob\x07ust")
+    error = refused(text, "argo")
+    d = error.diagnostics[0]
+    assert d.code == "KFPC104"
+    line = next(i for i, t in enumerate(text.split("\n"), 1) if "\x07" in t)
+    assert (d.line, d.column) == (line, text.split("\n")[line - 1].index("\x07") + 1)
+    assert "unicode string" not in str(error) and "U+0007" in str(error)
+
+
+def test_a_control_character_after_non_ascii_text_is_placed_in_characters() -> None:
+    error = refused("é: ü\nb: x\x1by\n", "argo")
+    assert (error.diagnostics[0].line, error.diagnostics[0].column) == (2, 5)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_names_in_messages_are_printed_escaped(backend: str) -> None:
+    p = R.base()
+    p["root"]["dag"]["tasks"]["use"]["dependentTasks"] = ["no\nsuch\x1b[2J\u202etask"]
+    error = refused(R.text(p), backend)
+    rendered = str(error)
+    assert "\x1b" not in rendered and "\u202e" not in rendered
+    assert rendered.count("\n") == 0, rendered
+    assert "\\x1b[2J" in rendered
+
+
+def test_file_names_in_messages_are_printed_escaped() -> None:
+    with pytest.raises(KfpcError) as info:
+        kfpc.compile_text("a: [", name="dir/new\nline\x07.yaml")
+    assert str(info.value).startswith("dir/new\\nline\\x07.yaml:")
+
+
+def test_the_size_limit_message_does_not_invent_a_size() -> None:
+    with pytest.raises(KfpcError) as info:
+        yamlio.decode("big.yaml", b"a" * (yamlio.MAX_BYTES + 1))
+    assert f"more than {yamlio.MAX_BYTES} bytes" in str(info.value)
+    with pytest.raises(KfpcError) as info:
+        yamlio.decode("big.yaml", b"a" * (yamlio.MAX_BYTES + 10))
+    assert f"is {yamlio.MAX_BYTES + 10} bytes" in str(info.value)
