@@ -393,3 +393,35 @@ def test_the_size_limit_message_does_not_invent_a_size() -> None:
     with pytest.raises(KfpcError) as info:
         yamlio.decode("big.yaml", b"a" * (yamlio.MAX_BYTES + 10))
     assert f"is {yamlio.MAX_BYTES + 10} bytes" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Found by the fuzzer (tests/fuzz)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_task_waits_for_the_task_its_platform_setting_reads(backend: str) -> None:
+    """kfp-kubernetes `mount_pvc(task, pvc_name=create.outputs['name'])` does not add dependentTasks."""
+    p = R.base()
+    use = p["root"]["dag"]["tasks"]["use"]
+    del use["dependentTasks"]
+    use["inputs"]["parameters"]["msg"] = {"runtimeValue": {"constant": "hi"}}
+    docs = valid(R.text(p, R.platform("exec-use", {"pvcMount": [{"mountPath": "/data", **task_output()}]})), backend)
+    text = yaml.safe_dump(docs)
+    assert "make" in text[text.index("name: use"):] if backend == "argo" else "runAfter" in text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_declared_dag_output_nobody_produces_is_refused(backend: str) -> None:
+    doc = yaml.safe_load((GOLDEN / "conditions" / "pipeline.yaml").read_text("utf-8"))
+    doc["components"]["comp-condition-2"]["dag"].pop("outputs")
+    error = refused(yaml.safe_dump(doc), backend)
+    assert_placed(error, "KFPC304", "comp-condition-2.outputDefinitions.parameters")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("image", ["python:3.11$(tasks.a.results.b)", "alpine {{workflow.name}}", "img\nx"])
+def test_an_image_that_is_not_a_reference_is_refused(backend: str, image: str) -> None:
+    p = R.base()
+    p["deploymentSpec"]["executors"]["exec-use"]["container"]["image"] = image
+    assert_placed(refused(R.text(p), backend), "KFPC313", "exec-use.container.image")

@@ -78,6 +78,11 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
         for cycle in build.component_cycles(graph):
             out.add("KFPC307", "tasks depend on each other in a cycle: " + " -> ".join(cycle),
                     dag.tasks[cycle[0]].path)
+    for kind, declared, outputs in (("parameters", iface.out_params, dag.out_params),
+                                    ("artifacts", iface.out_artifacts, dag.out_artifacts)):
+        for name in sorted(set(declared) - set(outputs)):
+            out.add("KFPC304", f"DAG output {name!r} is declared but dag.outputs does not say which task produces it",
+                    comp.path + ("outputDefinitions", kind, name))
     for kind, outputs in (("parameter", dag.out_params), ("artifact", dag.out_artifacts)):
         for name, o in sorted(outputs.items()):
             if not o.selectors:

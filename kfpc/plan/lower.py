@@ -113,7 +113,8 @@ class _Lowering:
         self.names: dict[str, str] = {}
         self._containers: dict[tuple, tuple] = {}
         self._parts_by_key: dict[str, tuple] = {}
-        self._platform_reads: list[tuple[str, str, m.Path]] = []  # (producer, consumer, where) in the DAG lowered
+        self._platform_reads: list[tuple[str, str, m.Path]] = []
+        self._platform_producers: dict[str, set[str]] = {}  # task -> producers its settings read, in the DAG lowered  # (producer, consumer, where) in the DAG lowered
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -185,6 +186,7 @@ class _Lowering:
         command = tuple(self.arg(text, c.path + ("command", i)) for i, text in enumerate(c.command))
         args = tuple(self.arg(text, c.path + ("args", i)) for i, text in enumerate(c.args))
         image = self.text(c.image, c.path + ("image",))
+        self.check_image(image, c.path + ("image",))
         env = tuple((n, self.text(v, c.path + ("env", i, "value"))) for i, (n, v) in enumerate(c.env))
         resources = self.resources(c.resources, c.path + ("resources",))
         leaves = [leaf for a in command + args for leaf in placeholders.walk(a)]
@@ -207,6 +209,15 @@ class _Lowering:
             self._containers[memo_key] = hit
         self._parts_by_key[comp.key] = hit
         return hit
+
+    def check_image(self, image: p.TextTemplate, path: m.Path) -> None:
+        """The written parts of an image reference use only the characters a reference can hold, so
+        nothing in it reads as an engine variable (`$(...)`, `{{...}}`) or breaks the pull."""
+        written = "".join(part for part in image if isinstance(part, str))
+        bad = sorted(set(_NOT_IN_IMAGE.findall(written)))
+        if bad or not image:
+            self.out.add("KFPC313", f"image {''.join(x if isinstance(x, str) else '{...}' for x in image)!r} is not "
+                         "an image reference" + (f" (it contains {''.join(bad)!r})" if bad else ""), path)
 
     @staticmethod
     def templates(res: p.Resources) -> list[p.TextTemplate]:
@@ -295,7 +306,11 @@ class _Lowering:
         dag = comp.dag
         assert dag is not None
         iface = interface(comp.interface)
-        order = build.topological_order(build.task_graph(dag))
+        self._platform_producers = {key: self.platform_producers(t, dag) for key, t in dag.tasks.items()}
+        graph = build.task_graph(dag)
+        ordered = graph.copy()
+        ordered.add_edges_from((u, key) for key, ups in self._platform_producers.items() for u in ups)
+        order = build.topological_order(ordered if build.is_acyclic(ordered) else graph)  # a cycle is reported
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
         tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
@@ -353,7 +368,8 @@ class _Lowering:
             digest = cachekey.with_platform(self.container_parts(target, executor)[-1],
                                             self.platform.settings(target.executor or ""))
             caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
-        depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
+        depends = tuple(sorted({u for u in build.upstreams(task) if u in dag.tasks and u != task.key}
+                               | self._platform_producers.get(task.key, set())))
 
         def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> p.ParamSource:
             if not self.platform_output_ok(spec, path, task, dag):
@@ -404,6 +420,26 @@ class _Lowering:
             return False
         self._platform_reads.append((producer, task.key, where))
         return True
+
+    def platform_producers(self, task: m.Task, dag: m.Dag) -> set[str]:
+        """Tasks whose outputs the task's kfp-kubernetes settings read (a PVC's name, a secret's): the
+        task waits for them as for its inputs, even when `dependentTasks` does not list them."""
+        target = self.components.get(task.component)
+        settings = self.platform.settings(target.executor) if target is not None and target.executor else None
+        found: set[str] = set()
+        stack: list[Any] = [settings]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                for key, child in value.items():
+                    if key in ("taskOutputParameter", "task_output_parameter") and isinstance(child, dict):
+                        producer = child.get("producerTask", child.get("producer_task"))
+                        if isinstance(producer, str) and producer in dag.tasks and producer != task.key:
+                            found.add(producer)
+                    stack.append(child)
+            elif isinstance(value, list):
+                stack.extend(value)
+        return found
 
     def check_platform_cycles(self, dag: m.Dag) -> None:
         """Settings read outputs, so they order tasks too: with the DAG's own edges they must not loop."""
@@ -606,6 +642,10 @@ class _Lowering:
             self.out.add("KFPC309", f"cannot use condition {task.condition!r}: {exc}",
                          task.path + ("triggerPolicy", "condition"))
             return p.Literal(True)
+
+
+# Outside what an image reference (registry/path:tag@algorithm:digest) is made of.
+_NOT_IN_IMAGE = re.compile(r"[^A-Za-z0-9._/:@+-]")
 
 
 class _SiblingRef:

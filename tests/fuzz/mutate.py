@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "corpus"
 
@@ -46,7 +48,7 @@ def seeds() -> list[tuple[str, str]]:
     for path in found:
         try:
             text = path.read_text("utf-8")
-            docs = [d for d in yaml.safe_load_all(text) if d is not None]
+            docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
         except (yaml.YAMLError, UnicodeDecodeError):
             continue
         if docs and isinstance(docs[0], dict) and "root" in docs[0]:
@@ -305,18 +307,27 @@ MUTATIONS: list[Callable[[list, random.Random], str]] = [
 WEIGHTS = [6, 3, 6, 6, 4, 5, 3, 1, 1, 6, 4, 1]
 
 
+def _apply(mutation: Callable[[list, random.Random], str], docs: list, rng: random.Random) -> str:
+    """A mutation assumes the shape of an SDK file; after an earlier one broke that shape it may not
+    apply, and is skipped (deterministically: the same seed skips it again)."""
+    try:
+        return mutation(docs, rng)
+    except (AttributeError, KeyError, TypeError, IndexError, ValueError):
+        return "noop"
+
+
 def mutant(seed_docs: list, rng: random.Random) -> tuple[str, list[str]]:
     """One mutated IR file (text) from parsed seed documents, and the mutations applied."""
     docs = copy.deepcopy(seed_docs)
-    labels = [rng.choices(MUTATIONS, WEIGHTS)[0](docs, rng) for _ in range(rng.choice([1, 1, 2, 3]))]
+    labels = [_apply(rng.choices(MUTATIONS, WEIGHTS)[0], docs, rng) for _ in range(rng.choice([1, 1, 2, 3]))]
     if rng.random() < 0.1:
         return json.dumps(docs[0], allow_nan=True), labels
-    return yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=rng.random() < 0.5), labels
+    return yaml.dump_all(docs, Dumper=_DUMPER, sort_keys=False, allow_unicode=rng.random() < 0.5), labels
 
 
 def cases(count: int, seed: int = 0) -> Iterator[tuple[int, str, str, list[str]]]:
     """(case number, seed name, IR text, mutations) for `count` mutants, deterministic for `seed`."""
-    pool = [(name, [d for d in yaml.safe_load_all(text) if d is not None]) for name, text in seeds()]
+    pool = [(name, [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]) for name, text in seeds()]
     for n in range(count):
         rng = random.Random(f"kfpc-fuzz:{seed}:{n}")
         name, docs = pool[rng.randrange(len(pool))]
