@@ -425,3 +425,17 @@ def test_an_image_that_is_not_a_reference_is_refused(backend: str, image: str) -
     p = R.base()
     p["deploymentSpec"]["executors"]["exec-use"]["container"]["image"] = image
     assert_placed(refused(R.text(p), backend), "KFPC313", "exec-use.container.image")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("env,problem", [
+    ([{"name": "A", "value": "1"}, {"name": "A", "value": "2"}], "set twice"),
+    ([{"name": "two words", "value": "1"}], "not an environment variable name"),
+    ([{"name": "KFPC_L", "value": "1"}], "kfpc's"),
+])
+def test_executor_env_names_are_checked(backend: str, env: list, problem: str) -> None:
+    p = R.base()
+    p["deploymentSpec"]["executors"]["exec-use"]["container"]["env"] = env
+    error = refused(R.text(p), backend)
+    assert_placed(error, "KFPC200", "exec-use.container.env")
+    assert problem in str(error)

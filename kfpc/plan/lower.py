@@ -188,6 +188,7 @@ class _Lowering:
         image = self.text(c.image, c.path + ("image",))
         self.check_image(image, c.path + ("image",))
         env = tuple((n, self.text(v, c.path + ("env", i, "value"))) for i, (n, v) in enumerate(c.env))
+        self.check_env(c.env, c.path + ("env",))
         resources = self.resources(c.resources, c.path + ("resources",))
         leaves = [leaf for a in command + args for leaf in placeholders.walk(a)]
         self.check_refs(iface, leaves, c.path)
@@ -209,6 +210,17 @@ class _Lowering:
             self._containers[memo_key] = hit
         self._parts_by_key[comp.key] = hit
         return hit
+
+    def check_env(self, env: tuple[tuple[str, str], ...], path: m.Path) -> None:
+        """Names the kubelet accepts (IsEnvVarName), each once, and none of the backends' own (KFPC_...)."""
+        for i, (name, _) in enumerate(env):
+            where = path + (i, "name")
+            if not _ENV_NAME.fullmatch(name):
+                self.out.add("KFPC200", f"{name!r} is not an environment variable name", where)
+            elif name.upper().startswith("KFPC_"):
+                self.out.add("KFPC200", f"environment variable {name!r}: names starting with KFPC_ are kfpc's", where)
+            elif any(name == other for other, _ in env[:i]):
+                self.out.add("KFPC200", f"environment variable {name!r} is set twice", where)
 
     def check_image(self, image: p.TextTemplate, path: m.Path) -> None:
         """The written parts of an image reference use only the characters a reference can hold, so
@@ -644,6 +656,7 @@ class _Lowering:
             return p.Literal(True)
 
 
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 # Outside what an image reference (registry/path:tag@algorithm:digest) is made of.
 _NOT_IN_IMAGE = re.compile(r"[^A-Za-z0-9._/:@+-]")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -20,7 +21,7 @@ import yaml
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "corpus"
+SHARED = Path(os.environ.get("KFPC_SHARED", REPO.parent / "shared")) / "corpus"  # as tests/conftest.py
 
 HOSTILE = [
     "", " ", "-", "a b", "x{y}", "{{inputs.parameters.x}}", "$(params.x)", "$(tasks.a.results.b)", "a\\b", "'q'",
