@@ -439,3 +439,11 @@ def test_executor_env_names_are_checked(backend: str, env: list, problem: str) -
     error = refused(R.text(p), backend)
     assert_placed(error, "KFPC200", "exec-use.container.env")
     assert problem in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_pvc_step_declaring_outputs_it_cannot_produce_is_refused(backend: str) -> None:
+    docs = list(yaml.safe_load_all((GOLDEN / "kubernetes_platform" / "pipeline.yaml").read_text("utf-8")))
+    docs[0]["components"]["comp-createpvc"]["executorLabel"] = "exec-deletepvc"
+    error = refused(yaml.safe_dump_all(docs), backend)
+    assert_placed(error, "KFPC314", "comp-createpvc.outputDefinitions")

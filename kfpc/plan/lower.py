@@ -155,6 +155,11 @@ class _Lowering:
         executor = self.ir.executors[comp.executor or ""]
         stub = _PVC_STUBS.get(executor.container.image) if executor.container is not None else None
         if stub is not None and not executor.container.command:  # type: ignore[union-attr]
+            produced = {"name"} if stub == "create" else set()  # what the engines' PVC steps output
+            extra = sorted(set(comp.interface.out_params) - produced) + sorted(comp.interface.out_artifacts)
+            if extra:
+                self.out.add("KFPC314", f"component {key!r} runs the kfp-kubernetes {stub} PVC step, which cannot "
+                             f"produce {', '.join(map(repr, extra))}", comp.path + ("outputDefinitions",))
             return p.PvcComponent(name, key, interface(comp.interface), stub)
         if executor.container is not None:
             return self.container(key, name, comp, executor)
