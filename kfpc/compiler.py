@@ -100,5 +100,8 @@ def compile_file(path: str, backend: str = "argo", options: Options | None = Non
 def compile_text(text: str, backend: str = "argo", options: Options | None = None, name: str = "<string>") -> Result:
     with _no_gc():
         plan, warnings = plan_source(ir_load.load_text(name, text))
-    result = compile_plan(plan, backend, options)
+    try:
+        result = compile_plan(plan, backend, options)
+    except KfpcError as exc:
+        raise exc.with_file(name) from None
     return Result(result.documents, tuple(warnings) + tuple(result.warnings))

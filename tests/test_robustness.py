@@ -447,3 +447,17 @@ def test_a_pvc_step_declaring_outputs_it_cannot_produce_is_refused(backend: str)
     docs[0]["components"]["comp-createpvc"]["executorLabel"] = "exec-deletepvc"
     error = refused(yaml.safe_dump_all(docs), backend)
     assert_placed(error, "KFPC314", "comp-createpvc.outputDefinitions")
+
+
+def test_a_workflow_needing_more_templates_than_argo_4_accepts_is_refused() -> None:
+    """Each distinct component is a template; 210 of them exceed WorkflowSpec.Templates' MaxItems."""
+    p = R.base(1)
+    use = p["root"]["dag"]["tasks"].pop("use")
+    for i in range(210):
+        p["components"][f"comp-use-{i}"] = copy.deepcopy(p["components"]["comp-use"])
+        p["deploymentSpec"]["executors"][f"exec-use-{i}"] = {"container": {"image": f"alpine:3.{i}", "command": ["true"]}}
+        p["components"][f"comp-use-{i}"]["executorLabel"] = f"exec-use-{i}"
+        p["root"]["dag"]["tasks"][f"use-{i}"] = dict(copy.deepcopy(use), componentRef={"name": f"comp-use-{i}"})
+    error = refused(R.text(p), "argo")
+    assert error.code == "KFPC400" and error.diagnostics[0].file == "p.yaml"
+    assert "templates" in str(error)

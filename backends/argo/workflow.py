@@ -366,11 +366,18 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
+# pkg/apis/workflow/v1alpha1/workflow_types.go:304 @v4.1.2 (WorkflowSpec.Templates, MaxItems=200)
+MAX_TEMPLATES = 200
+
+
 def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache()) -> dict[str, Any]:
     from kfpc.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache)
     templates = renderer.render()
+    if len(templates) > MAX_TEMPLATES:
+        raise UnsupportedError(f"the Workflow needs {len(templates)} templates; Argo 4's CRD accepts at most "
+                               f"{MAX_TEMPLATES} (distinct components, loop bodies and branches each need one)")
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
     if plan.display_name:
