@@ -403,6 +403,7 @@ class _Lowering:
 
         k8s = self.platform.task(target.executor, resolve) if target.executor else None
         self.check_extras(task, target, params)
+        self.check_pvc_inputs(task, target, params)
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
                       condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s)
 
@@ -471,6 +472,20 @@ class _Lowering:
             where = next((w for prod, cons, w in reads if cons in cycle and prod in cycle), dag.tasks[cycle[0]].path)
             self.out.add("KFPC307", "tasks depend on each other in a cycle through kfp-kubernetes settings: "
                          + " -> ".join(cycle), where)
+
+    def check_pvc_inputs(self, task: m.Task, target: m.Component, params: tuple[p.ParamBinding, ...]) -> None:
+        """The engines' PVC steps need a claim name (or suffix), and a size and access modes to create one."""
+        executor = self.ir.executors.get(target.executor or "")
+        container = executor.container if executor is not None else None
+        stub = _PVC_STUBS.get(container.image) if container is not None and not container.command else None
+        if stub is None:
+            return
+        bound = {b.name for b in params if b.name in target.interface.in_params}
+        needed = [("pvc_name",)] if stub == "delete" else [("access_modes",), ("size",), ("pvc_name", "pvc_name_suffix")]
+        for names_ in needed:
+            if not bound.intersection(names_):
+                self.out.add("KFPC306", f"task {task.key!r} runs the kfp-kubernetes {stub} PVC step without "
+                             f"{' or '.join(names_)}", task.path + ("inputs",))
 
     def check_extras(self, task: m.Task, target: m.Component, params: tuple[p.ParamBinding, ...]) -> None:
         """An executor may read inputs its component does not declare (set_container_image, f-strings);

@@ -44,7 +44,9 @@ def main() -> int:
                     args.save.mkdir(parents=True, exist_ok=True)
                     (args.save / f"case-{args.seed}-{n}-{backend}.yaml").write_text(text, "utf-8")
         if (n + 1) % 500 == 0:
-            print(f"... {n + 1} cases, {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+            print(f"... {n + 1} cases, {time.perf_counter() - began:.0f} s; " + "; ".join(
+                f"{b}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts[b].items())) for b in backends),
+                file=sys.stderr, flush=True)
     print(f"cases: {args.cases} (seed {args.seed}), slowest {slowest:.2f} s, total {time.perf_counter() - began:.0f} s")
     for backend in backends:
         print(f"{backend}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts[backend].items())))
