@@ -461,3 +461,37 @@ def test_a_workflow_needing_more_templates_than_argo_4_accepts_is_refused() -> N
     error = refused(R.text(p), "argo")
     assert error.code == "KFPC400" and error.diagnostics[0].file == "p.yaml"
     assert "templates" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("field,value", [("secretKey", "{{inputs.parameters.x}}key"), ("envVar", "$(HOME) x")])
+def test_secret_keys_and_env_names_from_kfp_kubernetes_are_checked(backend: str, field: str, value: str) -> None:
+    pair = {"secretKey": "k", "envVar": "E", field: value}
+    settings = {"secretAsEnv": [{"secretName": "s", "keyToEnv": [pair]}]}
+    error = refused(R.text(R.base(), R.platform("exec-use", settings)), backend)
+    assert_placed(error, "KFPC315", f"keyToEnv[0].{field}")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("affinity", [
+    {"preferredDuringSchedulingIgnoredDuringExecution": [{"runtimeValue": {"constant": "0"}}]},
+    {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 500, "preference": {}}]},
+    {"requiredDuringSchedulingIgnoredDuringExecution": []},
+    {"nodeSelectorTerms": []},
+])
+def test_a_node_affinity_json_constant_of_the_wrong_shape_is_refused(backend: str, affinity: dict) -> None:
+    settings = {"nodeAffinity": [{"nodeAffinityJson": {"runtimeValue": {"constant": affinity}}}]}
+    error = refused(R.text(R.base(), R.platform("exec-use", settings)), backend)
+    assert_placed(error, "KFPC315", "nodeAffinity[0].nodeAffinityJson")
+
+
+def test_a_tekton_resource_taken_from_a_parameter_default_must_be_a_quantity() -> None:
+    """Tekton cannot substitute into quantities, so the default is written into the TaskRun."""
+    p = R.base()
+    p["root"]["inputDefinitions"]["parameters"]["cpu"] = {"parameterType": "STRING", "defaultValue": "lots"}
+    p["components"]["comp-use"]["inputDefinitions"]["parameters"]["cpu"] = {"parameterType": "STRING"}
+    p["root"]["dag"]["tasks"]["use"]["inputs"]["parameters"]["cpu"] = {"componentInputParameter": "cpu"}
+    p["deploymentSpec"]["executors"]["exec-use"]["container"]["resources"] = {
+        "resourceCpuLimit": "{{$.inputs.parameters['cpu']}}"}
+    error = refused(R.text(p), "tekton")
+    assert error.code == "KFPC313" and "'lots'" in str(error) and error.diagnostics[0].file == "p.yaml"
