@@ -68,6 +68,12 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
         for name, a in sorted(task.artifacts.items()):
             _check_name(name, "artifact", a.path, out)
             _check_artifact_input(name, a, iface, dag, components, out)
+        if target is not None and task.iterator is not None and target.dag is not None:
+            for name, art in sorted(target.interface.out_artifacts.items()):
+                if not art.is_list:  # a loop collects one artifact per iteration
+                    out.add("KFPC313", f"loop {key!r} outputs artifact {name!r}, one per iteration, so component "
+                            f"{target.key!r} must declare it with isArtifactList: true",
+                            target.path + ("outputDefinitions", "artifacts", name))
         if target is not None:
             _check_required(task, target, out)
             _check_iterator(task, target, out)
@@ -95,6 +101,10 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                 pcomp = components.get(producer.component)
                 keys = (pcomp.interface.out_params if kind == "parameter" else pcomp.interface.out_artifacts) \
                     if pcomp else {}
+                declared = iface.out_artifacts.get(name) if kind == "artifact" else None
+                if producer.iterator is not None and declared is not None and not declared.is_list:
+                    out.add("KFPC313", f"DAG output {name!r} collects artifacts from loop {sel.producer!r}, so it must "
+                            "be declared with isArtifactList: true", comp.path + ("outputDefinitions", "artifacts", name))
                 if pcomp is not None and sel.key not in keys:
                     out.add("KFPC304", f"DAG output {name!r} reads {kind} {sel.key!r}, which task "
                             f"{sel.producer!r} does not produce" + _near(sel.key, keys, out), o.path)
