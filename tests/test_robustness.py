@@ -455,7 +455,8 @@ def test_a_workflow_needing_more_templates_than_argo_4_accepts_is_refused() -> N
     use = p["root"]["dag"]["tasks"].pop("use")
     for i in range(210):
         p["components"][f"comp-use-{i}"] = copy.deepcopy(p["components"]["comp-use"])
-        p["deploymentSpec"]["executors"][f"exec-use-{i}"] = {"container": {"image": f"alpine:3.{i}", "command": ["true"]}}
+        p["deploymentSpec"]["executors"][f"exec-use-{i}"] = {"container": {"image": f"alpine:3.{i}",
+                                                                           "command": ["true"]}}
         p["components"][f"comp-use-{i}"]["executorLabel"] = f"exec-use-{i}"
         p["root"]["dag"]["tasks"][f"use-{i}"] = dict(copy.deepcopy(use), componentRef={"name": f"comp-use-{i}"})
     error = refused(R.text(p), "argo")

@@ -564,8 +564,8 @@ class Builder:
             count = self.static_text(task, r.accelerator_count or ("1",), "accelerator count")
             if acc and count not in (None, "", "0"):
                 acc = self.checked(task, "accelerator type", acc, _RESOURCE_NAME.fullmatch)
-                out.setdefault("limits", {})[acc] = self.checked(task, "accelerator count", count,  # type: ignore[index]
-                                                                 run_options.is_quantity)
+                count = self.checked(task, "accelerator count", count, run_options.is_quantity)
+                out.setdefault("limits", {})[acc] = count  # type: ignore[index]
         return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
     @staticmethod

@@ -104,7 +104,8 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                 declared = iface.out_artifacts.get(name) if kind == "artifact" else None
                 if producer.iterator is not None and declared is not None and not declared.is_list:
                     out.add("KFPC313", f"DAG output {name!r} collects artifacts from loop {sel.producer!r}, so it must "
-                            "be declared with isArtifactList: true", comp.path + ("outputDefinitions", "artifacts", name))
+                            "be declared with isArtifactList: true",
+                            comp.path + ("outputDefinitions", "artifacts", name))
                 if pcomp is not None and sel.key not in keys:
                     out.add("KFPC304", f"DAG output {name!r} reads {kind} {sel.key!r}, which task "
                             f"{sel.producer!r} does not produce" + _near(sel.key, keys, out), o.path)
@@ -146,7 +147,8 @@ def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Da
     elif p.kind in ("task_output", "final_status"):
         producer = dag.tasks.get(p.producer)
         if producer is None:
-            out.add("KFPC303", f"input {name!r} reads from unknown task {p.producer!r}" + _near(p.producer, dag.tasks, out),
+            out.add("KFPC303", f"input {name!r} reads from unknown task {p.producer!r}"
+                    + _near(p.producer, dag.tasks, out),
                     p.path)
         elif p.kind == "task_output":
             pcomp = components.get(producer.component)
@@ -164,7 +166,8 @@ def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag
         return
     producer = dag.tasks.get(a.producer)
     if producer is None:
-        out.add("KFPC303", f"artifact {name!r} comes from unknown task {a.producer!r}" + _near(a.producer, dag.tasks, out),
+        out.add("KFPC303", f"artifact {name!r} comes from unknown task {a.producer!r}"
+                + _near(a.producer, dag.tasks, out),
                 a.path)
         return
     pcomp = components.get(producer.component)

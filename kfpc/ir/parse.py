@@ -142,7 +142,8 @@ def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
     retry = None
     policy = _get(spec, "retryPolicy")
     if isinstance(policy, dict):
-        retry = m.Retry(_count(_get(policy, "maxRetryCount", 0), path + ("retryPolicy", "maxRetryCount")), _seconds(_get(policy, "backoffDuration")),
+        retry = m.Retry(_count(_get(policy, "maxRetryCount", 0), path + ("retryPolicy", "maxRetryCount")),
+                        _seconds(_get(policy, "backoffDuration")),
                         float(_get(policy, "backoffFactor", 0) or 0), _seconds(_get(policy, "backoffMaxDuration")))
     strategy = str(_get(trigger, "strategy", "") or "")
     return m.Task(

@@ -113,8 +113,8 @@ class _Lowering:
         self.names: dict[str, str] = {}
         self._containers: dict[tuple, tuple] = {}
         self._parts_by_key: dict[str, tuple] = {}
-        self._platform_reads: list[tuple[str, str, m.Path]] = []
-        self._platform_producers: dict[str, set[str]] = {}  # task -> producers its settings read, in the DAG lowered  # (producer, consumer, where) in the DAG lowered
+        self._platform_reads: list[tuple[str, str, m.Path]] = []  # (producer, consumer, where) in the DAG lowered
+        self._platform_producers: dict[str, set[str]] = {}  # task -> producers its settings read, in that DAG
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -293,7 +293,8 @@ class _Lowering:
 
         acc = res.get("accelerator") or {}
         if not isinstance(acc, dict):
-            self.out.add("KFPC313", "accelerator must be a mapping (resourceType, resourceCount)", path + ("accelerator",))
+            self.out.add("KFPC313", "accelerator must be a mapping (resourceType, resourceCount)",
+                         path + ("accelerator",))
             acc = {}
         acc_type = acc.get("resourceType") or acc.get("type")
         acc_count = acc.get("resourceCount") if acc.get("resourceCount") not in (None, "") else acc.get("count")
@@ -481,7 +482,8 @@ class _Lowering:
         if stub is None:
             return
         bound = {b.name for b in params if b.name in target.interface.in_params}
-        needed = [("pvc_name",)] if stub == "delete" else [("access_modes",), ("size",), ("pvc_name", "pvc_name_suffix")]
+        needed = [("pvc_name",)] if stub == "delete" else \
+            [("access_modes",), ("size",), ("pvc_name", "pvc_name_suffix")]
         for names_ in needed:
             if not bound.intersection(names_):
                 self.out.add("KFPC306", f"task {task.key!r} runs the kfp-kubernetes {stub} PVC step without "

@@ -269,7 +269,8 @@ def m_platform(docs, rng):
     value = rng.choice([
         _random_value(rng),
         [{"secretName": "s", "secretNameParameter": ref, "keyToEnv": [{"secretKey": "k", "envVar": "E"}]}],
-        [{"key": rng.choice([1, "k", None]), "operator": "Equal", "value": rng.choice(["v", 2]), "effect": "NoSchedule"}],
+        [{"key": rng.choice([1, "k", None]), "operator": "Equal", "value": rng.choice(["v", 2]),
+          "effect": "NoSchedule"}],
         {"labels": {"a": rng.choice(["b", 1, None])}, "annotations": []},
         [{"name": "init", "image": "busybox", "command": ["sh"], "env": rng.choice([{}, "x", [], [{"name": "A"}]])}],
         ref, [dict(ref, mountPath="/m")], [{"mountPath": "/m", "pvcNameParameter": ref}],
