@@ -20,7 +20,7 @@ import pytest
 from fuzz import mutate, oracle
 from kfpc import cli
 
-CASES = int(os.environ.get("KFPC_FUZZ_CASES", "150"))
+CASES = int(os.environ.get("KFPC_FUZZ_CASES", "250"))  # about a minute on both backends
 SEED = int(os.environ.get("KFPC_FUZZ_SEED", "0"))
 CLI_EVERY = 10  # every tenth case also goes through the command line
 REPRODUCERS = sorted((Path(__file__).parent / "fuzz_cases").glob("*.yaml"))
@@ -57,7 +57,7 @@ def test_fuzzed_ir_through_the_command_line(backend: str, cases, tmp_path, capsy
         with oracle.watchdog(oracle.HANG_SECONDS):
             status = cli.main(["compile", str(path), "--backend", backend])
         err = capsys.readouterr().err
-        if status not in (0, 1) or "KFPC700" in err or "Traceback" in err or (status == 1) != bool(err):
+        if status not in (0, 1) or "KFPC700" in err or "Traceback" in err or (status == 1 and "error[KFPC" not in err):
             bad.append(f"case {n}: exit {status}\n{err[:800]}")
     assert not bad, "\n".join(bad[:5])
 

@@ -10,6 +10,7 @@ number reproduces the same file on every machine.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import random
@@ -327,9 +328,15 @@ def mutant(seed_docs: list, rng: random.Random) -> tuple[str, list[str]]:
     return yaml.dump_all(docs, Dumper=_DUMPER, sort_keys=False, allow_unicode=rng.random() < 0.5), labels
 
 
+@functools.lru_cache(maxsize=1)
+def _pool() -> list[tuple[str, list]]:
+    """The parsed seeds, read once per process (mutants deep-copy them)."""
+    return [(name, [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]) for name, text in seeds()]
+
+
 def cases(count: int, seed: int = 0) -> Iterator[tuple[int, str, str, list[str]]]:
     """(case number, seed name, IR text, mutations) for `count` mutants, deterministic for `seed`."""
-    pool = [(name, [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]) for name, text in seeds()]
+    pool = _pool()
     for n in range(count):
         rng = random.Random(f"kfpc-fuzz:{seed}:{n}")
         name, docs = pool[rng.randrange(len(pool))]
