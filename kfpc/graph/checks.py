@@ -91,6 +91,7 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                     comp.path + ("outputDefinitions", kind, name))
     for kind, outputs in (("parameter", dag.out_params), ("artifact", dag.out_artifacts)):
         for name, o in sorted(outputs.items()):
+            _check_name(name, kind, o.path, out)
             if not o.selectors:
                 out.add("KFPC304", f"DAG output {name!r} has no producer", o.path)
             for sel in o.selectors:
