@@ -12,6 +12,7 @@ every part that reads them. Works recursively when even the parts are too many.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from typing import Any
 
@@ -234,6 +235,8 @@ def _sources(task: p.Task, virtual: dict[str, p.Task]) -> list[tuple[Any, str]]:
             found += [(s, "param") for s in _param_sources(task.loop.source)]  # type: ignore[arg-type]
         elif isinstance(task.loop.source, p.FromTaskArtifact):
             found.append((task.loop.source, "artifact"))
+    if task.k8s is not None:  # kfp-kubernetes settings read task outputs too (a secret's name, a PVC)
+        found += [(s, "param") for _, source in task.k8s.sources() for s in _param_sources(source)]
     return found
 
 
@@ -268,6 +271,19 @@ def _localize(task: p.Task, local: set[str]) -> p.Task:
             return replace(e, operands=tuple(expr(x) for x in e.operands))
         return e
 
+    def k8s(value: Any) -> Any:
+        """The platform settings' records, with every value source re-pointed like the inputs."""
+        if isinstance(value, (p.FromTask, p.Interpolation)):
+            return param(value)
+        if isinstance(value, tuple):
+            items = tuple(k8s(x) for x in value)
+            return items if any(a is not b for a, b in zip(items, value)) else value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changed = {f.name: k8s(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            changed = {k: v for k, v in changed.items() if v is not getattr(value, k)}
+            return replace(value, **changed) if changed else value
+        return value
+
     loop = task.loop
     if loop is not None and loop.source is not None:
         loop = replace(loop, source=artifact(loop.source) if loop.over_artifacts else param(loop.source))
@@ -276,4 +292,4 @@ def _localize(task: p.Task, local: set[str]) -> p.Task:
                    artifacts=tuple(replace(a, source=artifact(a.source)) for a in task.artifacts),
                    depends=tuple(d for d in task.depends if d in local),
                    condition=expr(task.condition) if task.condition is not None else None,
-                   loop=loop)
+                   loop=loop, k8s=k8s(task.k8s))

@@ -282,6 +282,10 @@ class _Flattener:
                     for t in self.tasks[before:]:
                         t.finally_ = True
                 continue
+            if task.condition is not None and any(isinstance(b.source, p.FinalStatus) for b in task.params):
+                raise UnsupportedError(f"task {task.key!r} reads a final status and has a condition; Tekton lets "
+                                       "only finally tasks read task states, and kfpc does not place a condition "
+                                       "on such a task; use --backend argo")
             flat = FlatTask(self.flat_id(path, bool(loops)), path, task, component, {}, {}, after, guards, loops,
                             task.run_after_failure)
             for b in task.params:
