@@ -16,7 +16,7 @@ from typing import Sequence
 
 from kfpc import output
 from kfpc.errors import KfpcError, UsageError
-from kfpc.run_options import KINDS, POD_GC, PULL_POLICIES
+from kfpc.run_options import FAILURE_POLICIES, KINDS, POD_GC, PULL_POLICIES
 
 _EXT = {"yaml": ".yaml", "json": ".json"}
 
@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--artifact-repository", metavar="CONFIGMAP[:KEY]", help="Argo artifact repository to use")
     run.add_argument("--disable-caching", action="store_true", default=None,
                      help="run every task, whatever the pipeline's caching options say")
+    scale = comp.add_argument_group("failures and concurrency")
+    scale.add_argument("--failure-policy", choices=FAILURE_POLICIES,
+                       help="fast (default, as KFP): a failed task ends its DAG as soon as nothing of it runs; "
+                       "slow: every task that does not need the failed one still runs, then the run fails (Argo)")
+    scale.add_argument("--parallelism", type=int, metavar="N", help="at most N pods of one run at once (Argo)")
+    scale.add_argument("--run-semaphore", metavar="CONFIGMAP:KEY", help="runs holding this semaphore run at most "
+                       "as many at once as the ConfigMap's key says, across runs and pipelines (Argo)")
 
     val = sub.add_parser("validate", help="check IR files without compiling them")
     val.add_argument("inputs", nargs="+", metavar="IR")
@@ -213,6 +220,9 @@ def _apply_config(args: argparse.Namespace) -> None:
         attr = key.replace("-", "_")
         if getattr(args, attr) is None and key in found:
             setattr(args, attr, found[key])
+    for key in ("failure-policy", "parallelism", "run-semaphore"):
+        if getattr(args, key.replace("-", "_")) is None and key in found:
+            setattr(args, key.replace("-", "_"), found[key])
     if args.disable_caching is None and "caching" in found:
         args.disable_caching = not found["caching"]
 
@@ -244,7 +254,8 @@ def _run_options(args: argparse.Namespace):
         schedule=args.schedule, timezone=args.timezone, max_concurrency=args.max_concurrency, ttl_seconds=args.ttl,
         pod_gc=args.pod_gc, image_pull_policy=args.image_pull_policy, timeout=args.timeout,
         pipeline_timeout=args.pipeline_timeout, artifact_repository=args.artifact_repository,
-        caching=not args.disable_caching if args.disable_caching is not None else None)
+        caching=not args.disable_caching if args.disable_caching is not None else None,
+        failure_policy=args.failure_policy, parallelism=args.parallelism, run_semaphore=args.run_semaphore)
 
 
 def _join(texts: list[tuple[str, str]], fmt: str) -> str:

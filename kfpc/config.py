@@ -26,6 +26,7 @@ SCALARS = {
     "service-account": str, "schedule": str, "timezone": str, "max-concurrency": int, "ttl": int, "pod-gc": str,
     "image-pull-policy": str, "timeout": str, "pipeline-timeout": str, "artifact-repository": str,
     "caching": bool,
+    "failure-policy": str, "parallelism": int, "run-semaphore": str,
 }
 TABLES = ("labels", "annotations", "params", "options")
 

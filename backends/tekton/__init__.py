@@ -34,6 +34,7 @@ class TektonBackend:
 
         given = settings(self, options)
         _check(given)
+        kinds.check_scale(options.run)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         helper = given["helper-image"] or "python:3.12-slim"
         run, warnings = pipelinerun.build(plan, pipelinerun.Settings(
