@@ -30,7 +30,7 @@ class TektonBackend:
 
     def compile(self, plan: Plan, options: Options) -> Output:
 
-        from kfpc_backends.tekton import kinds, pipelinerun
+        from kfpc_backends.tekton import kinds, limits, pipelinerun
 
         given = settings(self, options)
         _check(given)
@@ -46,7 +46,7 @@ class TektonBackend:
             pipeline_root=root or "",
         ))
         documents, more = kinds.apply(run, options.run, helper)
-        return Output(documents, warnings + more)
+        return Output(documents, warnings + more + limits.check(documents))
 
 
 ACCESS_MODES = ("ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod", "ReadOnlyMany")

@@ -6,7 +6,6 @@ One PipelineRun with an inline pipelineSpec, runnable with `kubectl create -f` o
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,6 @@ from kfpc_backends.tekton.sources import WORKSPACE, Context
 
 API_VERSION = "tekton.dev/v1"
 ANNOTATION_PREFIX = "kfpc.dev"
-SIZE_WARNING = 600 * 1024
 _PARAM_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9-]*$")  # dots would need $(params['a.b'])
 
 
@@ -101,10 +99,6 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     if uses_workspace:
         run_spec["workspaces"] = [workspace_binding(settings)]
     run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
-    size = len(json.dumps(run, separators=(",", ":")))
-    if size > SIZE_WARNING:
-        builder.warnings.append(f"the PipelineRun is {size // 1024} KiB; Tekton stores it twice over (its status holds "
-                                "the substituted spec) and etcd refuses objects over 1.5 MiB, so it may not run")
     return run, builder.warnings
 
 
