@@ -65,9 +65,9 @@ def load_documents(name: str, text: str) -> list[Any]:
             try:
                 docs = [json.loads(text)]
             except json.JSONDecodeError:
-                docs = list(yaml.load_all(text, Loader=_Loader))  # YAML flow style also starts with "{"
+                docs = _load_all(text)  # YAML flow style also starts with "{"
         else:
-            docs = list(yaml.load_all(text, Loader=_Loader))
+            docs = _load_all(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "syntax error"
@@ -85,6 +85,88 @@ def load_documents(name: str, text: str) -> list[Any]:
     if _has_anchor(text):  # without anchors there are no aliases: nothing can expand
         check_shape(name, docs)
     return docs
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+class _Unusual(Exception):
+    """YAML the event reader leaves to PyYAML's own constructor (merge keys, complex keys, tags)."""
+
+
+def _load_all(text: str) -> list[Any]:
+    """PyYAML's safe load, built from libyaml's events instead of its node graph.
+
+    PyYAML composes a whole document into nodes (each with two position marks) before building
+    any Python object, which costs about 20 times the text in memory; building the objects straight
+    from the parser's events keeps only the result, and is faster. Scalars are resolved and
+    constructed by the safe loader itself, so the values are the same; anything else it would treat
+    specially is handed back to it.
+    """
+    try:
+        return _from_events(text)
+    except _Unusual:
+        return list(yaml.load_all(text, Loader=_Loader))
+
+
+def _from_events(text: str) -> list[Any]:
+    loader = _Loader(text)
+    resolve, constructors, get_event = loader.resolve, loader.yaml_constructors, loader.get_event
+    docs: list[Any] = []
+    anchors: dict[str, Any] = {}
+    stack: list[list[Any]] = []  # [container, key, has_key]
+    try:
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, event.value,
+                                                                              event.implicit)
+                if tag == _STR_TAG:
+                    obj: Any = event.value
+                elif tag in constructors:
+                    obj = constructors[tag](loader, yaml.ScalarNode(tag, event.value, style=event.style))
+                else:
+                    raise _Unusual
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.tag not in _PLAIN_TAGS:
+                    raise _Unusual
+                container: Any = {} if kind is yaml.MappingStartEvent else []
+                if event.anchor is not None:
+                    anchors[event.anchor] = container
+                stack.append([container, None, False])
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                obj = stack.pop()[0]
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in anchors:
+                    raise _Unusual  # an undefined alias: PyYAML says where
+                obj = anchors[event.anchor]
+            elif kind is yaml.DocumentStartEvent:
+                anchors = {}
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return docs
+            else:  # stream start, document end
+                continue
+            if kind is yaml.ScalarEvent and event.anchor is not None:
+                anchors[event.anchor] = obj
+            if not stack:
+                docs.append(obj)
+                continue
+            top = stack[-1]
+            if type(top[0]) is list:
+                top[0].append(obj)
+            elif top[2]:
+                top[0][top[1]] = obj
+                top[2] = False
+            else:
+                if isinstance(obj, (dict, list)):
+                    raise _Unusual  # an unhashable key: PyYAML says where
+                top[1], top[2] = obj, True
+    finally:
+        loader.dispose()
 
 
 def check_shape(name: str, docs: Sequence[Any]) -> None:
