@@ -115,14 +115,20 @@ def _from_events(text: str) -> list[Any]:
     resolve, constructors, get_event = loader.resolve, loader.yaml_constructors, loader.get_event
     docs: list[Any] = []
     anchors: dict[str, Any] = {}
+    plain_tags: dict[str, str] = {}  # IR repeats the same keys and values thousands of times
     stack: list[list[Any]] = []  # [container, key, has_key]
     try:
         while True:
             event = get_event()
             kind = type(event)
             if kind is yaml.ScalarEvent:
-                tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, event.value,
-                                                                              event.implicit)
+                if event.tag is None and event.implicit[0]:  # a plain scalar: its tag depends on its text only
+                    tag = plain_tags.get(event.value)
+                    if tag is None:
+                        tag = plain_tags[event.value] = resolve(yaml.ScalarNode, event.value, event.implicit)
+                else:
+                    tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, event.value,
+                                                                                  event.implicit)
                 if tag == _STR_TAG:
                     obj: Any = event.value
                 elif tag in constructors:
@@ -248,11 +254,45 @@ def locate(text: str, doc_index: int, path: Sequence[str | int]) -> tuple[int, i
 # Writing
 
 
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
 class _OutDumper(_Dumper):  # type: ignore[misc, valid-type]
     """Block style, literal blocks for multi-line strings, and never anchors: output is read by people."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scalar_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        """The emitter asks twice per scalar; a pipeline repeats the same keys and values thousands
+        of times, so the answers are remembered for the dump."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._scalar_tags.get(key)
+        if tag is None:
+            tag = self._scalar_tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        """The common types directly, as SafeRepresenter builds them with `default_flow_style=False`
+        and no aliases, without its per-object bookkeeping (most of a large dump's time)."""
+        kind = type(data)
+        if kind is str:
+            return _represent_str(self, data)
+        if kind is dict:
+            represent = self.represent_data
+            return yaml.MappingNode(_MAP_TAG, [(represent(k), represent(v)) for k, v in data.items()],
+                                    flow_style=False)
+        if kind is list:
+            represent = self.represent_data
+            return yaml.SequenceNode(_SEQ_TAG, [represent(item) for item in data], flow_style=False)
+        return super().represent_data(data)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

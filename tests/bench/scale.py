@@ -54,7 +54,11 @@ def allow_oversize() -> None:
     """Tekton's size check still runs (its cost is measured) but does not refuse."""
     sys.path.insert(0, str(REPO))
     from kfpc.errors import UnsupportedError
-    from kfpc_backends.tekton import limits
+
+    try:
+        from kfpc_backends.tekton import limits
+    except ImportError:  # a kfpc from before the check (for before/after figures)
+        return
 
     real = limits.check
 
@@ -124,13 +128,13 @@ def main() -> int:
     ir_dir.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     irs = {n: build_ir(n, ir_dir, args.sdk) for n in sizes}
-    print("| backend | tasks | IR bytes | `kfpc compile` time (median) | peak RSS | peak / IR size |")
+    print("| backend | tasks | IR bytes | `kfpc compile` time (fastest of --repeat) | peak RSS | peak / IR size |")
     print("|---|---|---|---|---|---|")
     times: dict[tuple[str, int], float] = {}
     for backend in args.backends.split(","):
         for n in sizes:
             runs = [run_child(backend, irs[n]) for _ in range(args.repeat)]
-            times[backend, n] = statistics.median(t for t, _ in runs)
+            times[backend, n] = min(t for t, _ in runs)  # the least disturbed run on a shared machine
             peak = max(m for _, m in runs)
             size = irs[n].stat().st_size
             print(f"| {backend} | {n:,} | {size:,} | {times[backend, n]:.2f} s | {peak / 1e6:.0f} MB "
@@ -142,9 +146,11 @@ def main() -> int:
             print(f"{backend}: {large:,} tasks cost {times[backend, large] / times[backend, small]:.1f}x "
                   f"{small:,} tasks (target at most {large / small * 1.2:.0f}x)")
     for backend in args.backends.split(","):
+        floor(backend, irs[small])  # warm-up: imports, the packed runtime
         ours, base = zip(*(floor(backend, irs[small]) for _ in range(args.repeat)))
-        print(f"{backend}: {small:,}-task in-process compile {statistics.median(ours) * 1000:.0f} ms vs YAML floor "
-              f"{statistics.median(base) * 1000:.0f} ms: {statistics.median(ours) / statistics.median(base):.2f}x")
+        print(f"{backend}: {small:,}-task in-process compile vs YAML floor: median {statistics.median(ours) * 1000:.0f} "
+              f"ms vs {statistics.median(base) * 1000:.0f} ms ({statistics.median(ours) / statistics.median(base):.2f}x),"
+              f" fastest {min(ours) * 1000:.0f} ms vs {min(base) * 1000:.0f} ms ({min(ours) / min(base):.2f}x)")
     return 0
 
 
