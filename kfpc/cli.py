@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 
 from kfpc import output
 from kfpc.errors import KfpcError, UsageError
-from kfpc.run_options import KINDS, POD_GC, PULL_POLICIES
+from kfpc.run_options import FAILURE_POLICIES, KINDS, POD_GC, PULL_POLICIES
 
 _EXT = {"yaml": ".yaml", "json": ".json"}
 
@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
                          help="Argo: memoize the tasks the pipeline caches (needs `kfpc setup argo` applied once)")
     caching.add_argument("--disable-caching", dest="caching", action="store_false", default=None,
                          help="run every task (the default; overrides `caching = true` in the config file)")
+    scale = comp.add_argument_group("failures and concurrency")
+    scale.add_argument("--failure-policy", choices=FAILURE_POLICIES,
+                       help="fast (default, as KFP): a failed task ends its DAG as soon as nothing of it runs; "
+                       "slow: every task that does not need the failed one still runs, then the run fails (Argo)")
+    scale.add_argument("--parallelism", type=int, metavar="N", help="at most N pods of one run at once (Argo)")
+    scale.add_argument("--run-semaphore", metavar="CONFIGMAP:KEY", help="runs holding this semaphore run at most "
+                       "as many at once as the ConfigMap's key says, across runs and pipelines (Argo)")
 
     val = sub.add_parser("validate", help="check IR files (with -b: and that the backend compiles them)")
     _add_sources(val)
@@ -484,6 +491,13 @@ def _apply_config(job: _Job, found: Any, from_file: Any) -> None:
             job.blame.append((found, key, (rf"(^|[\s(])--{key}\b",)))
         elif not hasattr(args, attr):
             setattr(args, attr, None)
+    for key in ("failure-policy", "parallelism", "run-semaphore"):
+        attr = key.replace("-", "_")
+        if getattr(args, attr, None) is None and key in found:
+            setattr(args, attr, found.get(key))
+            job.blame.append((found, key, (rf"(^|[\s(])--{key}\b",)))
+        elif not hasattr(args, attr):
+            setattr(args, attr, None)
     if getattr(args, "caching", None) is None and "caching" in found:  # a flag wins over the file; neither: off
         args.caching = found.get("caching")
     elif not hasattr(args, "caching"):
@@ -526,7 +540,8 @@ def _run_options(args: argparse.Namespace):
         schedule=args.schedule, timezone=args.timezone, max_concurrency=args.max_concurrency, ttl_seconds=args.ttl,
         pod_gc=args.pod_gc, image_pull_policy=args.image_pull_policy, timeout=args.timeout,
         pipeline_timeout=args.pipeline_timeout, artifact_repository=args.artifact_repository,
-        caching=args.caching)
+        caching=args.caching, failure_policy=args.failure_policy or "fast", parallelism=args.parallelism,
+        run_semaphore=args.run_semaphore)
 
 
 def _join(texts: list[str]) -> str:

@@ -32,6 +32,7 @@ SCALARS: dict[str, Any] = {
     "service-account": str, "schedule": str, "timezone": str, "max-concurrency": int, "ttl": (int, str),
     "pod-gc": str, "image-pull-policy": str, "timeout": (int, str), "pipeline-timeout": (int, str),
     "artifact-repository": str, "caching": bool, "strict": bool, "quiet": bool,
+    "failure-policy": str, "parallelism": int, "run-semaphore": str,
 }
 TABLES = ("labels", "annotations", "params", "options")
 YAML_NAMES = ("kfpc.yaml", "kfpc.yml")

@@ -21,6 +21,7 @@ __all__ = ["KINDS", "PULL_POLICIES", "POD_GC", "RunOptions", "cron_problem", "ti
 KINDS = ("run", "template", "cron")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 POD_GC = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
+FAILURE_POLICIES = ("fast", "slow")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -48,6 +49,10 @@ class RunOptions:
     pipeline_timeout: str | None = None  # the whole run's deadline
     artifact_repository: str | None = None  # Argo: configmap[:key] of the artifact repository to use
     caching: bool = False  # opt-in: True memoizes the tasks the pipeline caches (Argo; Tekton has none)
+    # Scale and failure controls: how a failure ends a run, and how much of it runs at once.
+    failure_policy: str = "fast"  # fast: the engine's default (KFP's); slow: independent branches finish first
+    parallelism: int | None = None  # at most this many pods of one run at once
+    run_semaphore: str | None = None  # CONFIGMAP:KEY holding how many runs may hold it at once
 
     def with_values(self, **values: Any) -> "RunOptions":
         """A copy with the given fields set (None leaves a field as it is), checked."""
@@ -110,6 +115,19 @@ class RunOptions:
         if self.artifact_repository is not None and not re.match(r"^[a-z0-9][-a-z0-9.]*(:[-._a-zA-Z0-9]+)?$",
                                                                  self.artifact_repository):
             raise UsageError(f"--artifact-repository {self.artifact_repository!r} is not CONFIGMAP[:KEY]")
+        self._check_scale()
+
+    def _check_scale(self) -> None:
+        if self.failure_policy not in FAILURE_POLICIES:
+            raise UsageError(f"--failure-policy must be one of {', '.join(FAILURE_POLICIES)}, not "
+                             f"{self.failure_policy!r}", hint=did_you_mean(self.failure_policy, FAILURE_POLICIES))
+        if self.parallelism is not None and self.parallelism < 1:
+            raise UsageError(f"--parallelism must be at least 1, not {self.parallelism}")
+        if self.run_semaphore is not None:
+            config_map, sep, key = self.run_semaphore.partition(":")
+            if not sep or not is_dns_subdomain(config_map) or not re.match(r"^[-._a-zA-Z0-9]+$", key):
+                raise UsageError(f"--run-semaphore {self.run_semaphore!r} is not CONFIGMAP:KEY (a ConfigMap name "
+                                 "and a key in it)", hint="e.g. --run-semaphore kfpc-semaphores:training")
 
 
 # The cron dialect Argo and Kubernetes share (robfig/cron's standard parser): five fields of

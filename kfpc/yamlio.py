@@ -68,9 +68,9 @@ def load_documents(name: str, text: str) -> list[Any]:
             try:
                 docs = [json.loads(text)]
             except json.JSONDecodeError:
-                docs = list(yaml.load_all(text, Loader=_Loader))  # YAML flow style also starts with "{"
+                docs = _load_all(text)  # YAML flow style also starts with "{"
         else:
-            docs = list(yaml.load_all(text, Loader=_Loader))
+            docs = _load_all(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "syntax error"
@@ -106,6 +106,94 @@ def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Diagn
     return Diagnostic("KFPC104", f"invalid YAML: character U+{ord(char[:1] or ' '):04X} is not allowed "
                       f"({exc.reason}); write it as an escape such as \"\\u{ord(char[:1] or ' '):04x}\" in a "
                       "double-quoted string", name, (), line, column)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+class _Unusual(Exception):
+    """YAML the event reader leaves to PyYAML's own constructor (merge keys, complex keys, tags)."""
+
+
+def _load_all(text: str) -> list[Any]:
+    """PyYAML's safe load, built from libyaml's events instead of its node graph.
+
+    PyYAML composes a whole document into nodes (each with two position marks) before building
+    any Python object, which costs about 20 times the text in memory; building the objects straight
+    from the parser's events keeps only the result, and is faster. Scalars are resolved and
+    constructed by the safe loader itself, so the values are the same; anything else it would treat
+    specially is handed back to it.
+    """
+    try:
+        return _from_events(text)
+    except _Unusual:
+        return list(yaml.load_all(text, Loader=_Loader))
+
+
+def _from_events(text: str) -> list[Any]:
+    loader = _Loader(text)
+    resolve, constructors, get_event = loader.resolve, loader.yaml_constructors, loader.get_event
+    docs: list[Any] = []
+    anchors: dict[str, Any] = {}
+    plain_tags: dict[str, str] = {}  # IR repeats the same keys and values thousands of times
+    stack: list[list[Any]] = []  # [container, key, has_key]
+    try:
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.tag is None and event.implicit[0]:  # a plain scalar: its tag depends on its text only
+                    tag = plain_tags.get(event.value)
+                    if tag is None:
+                        tag = plain_tags[event.value] = resolve(yaml.ScalarNode, event.value, event.implicit)
+                else:
+                    tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, event.value,
+                                                                                  event.implicit)
+                if tag == _STR_TAG:
+                    obj: Any = event.value
+                elif tag in constructors:
+                    obj = constructors[tag](loader, yaml.ScalarNode(tag, event.value, style=event.style))
+                else:
+                    raise _Unusual
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.tag not in _PLAIN_TAGS:
+                    raise _Unusual
+                container: Any = {} if kind is yaml.MappingStartEvent else []
+                if event.anchor is not None:
+                    anchors[event.anchor] = container
+                stack.append([container, None, False])
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                obj = stack.pop()[0]
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in anchors:
+                    raise _Unusual  # an undefined alias: PyYAML says where
+                obj = anchors[event.anchor]
+            elif kind is yaml.DocumentStartEvent:
+                anchors = {}
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return docs
+            else:  # stream start, document end
+                continue
+            if kind is yaml.ScalarEvent and event.anchor is not None:
+                anchors[event.anchor] = obj
+            if not stack:
+                docs.append(obj)
+                continue
+            top = stack[-1]
+            if type(top[0]) is list:
+                top[0].append(obj)
+            elif top[2]:
+                top[0][top[1]] = obj
+                top[2] = False
+            else:
+                if isinstance(obj, (dict, list)):
+                    raise _Unusual  # an unhashable key: PyYAML says where
+                top[1], top[2] = obj, True
+    finally:
+        loader.dispose()
 
 
 def check_shape(name: str, docs: Sequence[Any]) -> None:
@@ -196,11 +284,45 @@ def _find(nodes: list[Any], doc_index: int, path: Sequence[str | int]) -> tuple[
 # Writing
 
 
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
 class _OutDumper(_Dumper):  # type: ignore[misc, valid-type]
     """Block style, literal blocks for multi-line strings, and never anchors: output is read by people."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scalar_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        """The emitter asks twice per scalar; a pipeline repeats the same keys and values thousands
+        of times, so the answers are remembered for the dump."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._scalar_tags.get(key)
+        if tag is None:
+            tag = self._scalar_tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        """The common types directly, as SafeRepresenter builds them with `default_flow_style=False`
+        and no aliases, without its per-object bookkeeping (most of a large dump's time)."""
+        kind = type(data)
+        if kind is str:
+            return _represent_str(self, data)
+        if kind is dict:
+            represent = self.represent_data
+            return yaml.MappingNode(_MAP_TAG, [(represent(k), represent(v)) for k, v in data.items()],
+                                    flow_style=False)
+        if kind is list:
+            represent = self.represent_data
+            return yaml.SequenceNode(_SEQ_TAG, [represent(item) for item in data], flow_style=False)
+        return super().represent_data(data)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -396,6 +396,73 @@ def _pass(value: Any, flat: dict[str, Any], version: str = "4.1") -> Any:
     return json.loads(substitute(json.dumps(value, ensure_ascii=False), flat, version))
 
 
+# -- one DAG's run: failFast, depends and the workflow's parallelism --------------------------------
+
+_DEPENDS_TERM = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_]*)\.(Succeeded|Failed|Errored|Skipped|Omitted)")
+_NODE_PHASE = {"Errored": "Error"}  # a depends result and the node phase it means
+
+
+def run_dag(dag: dict[str, Any], outcome: dict[str, str], parallelism: int | None = None,
+            foreign: tuple[int, ...] = ()) -> tuple[str, list[str]]:
+    """A DAG template's run, pass by pass, with every task a pod finishing in the pass after it
+    started as `outcome` says (default Succeeded). `foreign[i]` is how many pods of other DAGs of the
+    same workflow hold `parallelism` slots in pass i. Returns the DAG's phase and the tasks started.
+    Argo's rules: a task waits for all its dependencies, then runs if its `depends` holds, else is
+    Omitted (workflow/controller/dag.go:585-600 @v4.1.2); a pod is not created while the workflow's
+    active pods reach `spec.parallelism` (operator.go:3299 @v4.1.2); the DAG is Running while any
+    node it created is unfinished (dag.go:177); then `failFast` (default true) fails it on the first
+    failed target task, even if other targets never started (dag.go:217-245 @v4.1.2, :195-223 @v3.6.19)."""
+    tasks = {t["name"]: t for t in dag["tasks"]}
+    deps = {n: sorted({m.group(1) for m in _DEPENDS_TERM.finditer(t.get("depends", ""))}) for n, t in tasks.items()}
+    targets = dag["target"].split() if dag.get("target") else \
+        [n for n in tasks if not any(n in d for d in deps.values())]  # leaves (dag.go findLeafTaskNames)
+    fail_fast = dag.get("failFast", True)
+    phase: dict[str, str] = {}  # created nodes
+    started: list[str] = []
+    for step in range(10 * len(tasks) + 10):
+        for name in started:  # pod reconciliation: last pass's pods finished
+            if phase[name] == "Running":
+                phase[name] = outcome.get(name, "Succeeded")
+        active = (foreign[step] if step < len(foreign) else 0) + sum(p == "Running" for p in phase.values())
+        for name, task in tasks.items():  # executeDAGTask: every task whose dependencies are all done
+            if name in phase or any(phase.get(d) in (None, "Running") for d in deps[name]):
+                continue
+            text = _DEPENDS_TERM.sub(lambda m: "true" if phase[m.group(1)] == _NODE_PHASE.get(m.group(2), m.group(2))
+                                     else "false", task.get("depends", "true"))
+            if not evaluate(text, {}):
+                phase[name] = "Omitted"
+            elif parallelism is None or active < parallelism:
+                phase[name] = "Running"
+                started.append(name)
+                active += 1
+        if any(p == "Running" for p in phase.values()):
+            continue
+        result = "Succeeded"
+        for target in targets:  # assessDAGPhase's loop over the target tasks
+            branch = _branch_phase(target, phase, deps)
+            if branch == "":
+                result = "Running"
+                if not fail_fast:
+                    break
+            elif branch in ("Failed", "Error"):
+                result = branch
+                if fail_fast:
+                    break
+        if result != "Running":
+            return result, started
+    raise AssertionError("the DAG never finished")
+
+
+def _branch_phase(name: str, phase: dict[str, str], deps: dict[str, list[str]]) -> str:
+    """A target's phase; an omitted one inherits a failed branch from its parents (dag.go:148-151, 195 @v4.1.2)."""
+    if name not in phase:
+        return ""
+    if phase[name] in ("Succeeded", "Failed", "Error"):
+        return phase[name]
+    parents = [_branch_phase(d, phase, deps) for d in deps[name]]
+    return next((p for p in parents if p in ("Failed", "Error")), "Succeeded")
+
+
 def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
                   tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
     """The argument values a DAG task hands its template: ProcessArgs's two passes over the DAG template

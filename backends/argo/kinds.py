@@ -33,6 +33,7 @@ def apply(workflow: dict[str, Any], run: RunOptions, argo_version: str, pipeline
     if run.artifact_repository:
         config_map, _, key = run.artifact_repository.partition(":")
         spec["artifactRepositoryRef"] = {"configMap": config_map, **({"key": key} if key else {})}
+    apply_scale(spec, run, argo_version)
     for template in spec["templates"]:
         if run.timeout and any(k in template for k in _LEAF) and "timeout" not in template \
                 and "activeDeadlineSeconds" not in template:  # a task's own timeout wins, as on Tekton
@@ -91,3 +92,52 @@ def _containers(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield template["script"]
     yield from template.get("initContainers", ())
     yield from template.get("sidecars", ())
+
+
+# -- failure policy and concurrency ---------------------------------------------------------------
+
+SEMAPHORE_SINGULAR_UNTIL = "3.5"  # v3.5 knows only `semaphore`; v3.6-3.7 both; v4 only `semaphores`
+
+
+def apply_scale(spec: dict[str, Any], run: RunOptions, argo_version: str) -> None:
+    """--failure-policy, --parallelism and --run-semaphore on a Workflow spec (or a spec about to
+    become a WorkflowTemplate's or CronWorkflow's).
+
+    A DAG's `failFast` defaults to true, and KFP's compiler never sets it. The DAG is Running while
+    any task it started is unfinished (workflow/controller/dag.go:177 @v4.1.2, :167 @v3.6.19); once
+    none is, a failed target task fails it at once, even if other target tasks were never started
+    (dag.go:217-245 @v4.1.2, :195-223 @v3.6.19): tasks that were ready but held back by a
+    `parallelism` limit (dag.go:672 @v4.1.2) never start. `failFast: false` makes the DAG wait until
+    every target task ran or was omitted; tasks that need the failed one are still omitted, and the
+    DAG still ends Failed.
+    """
+    if run.failure_policy == "slow":
+        set_fail_slow(spec["templates"])
+    if run.parallelism is not None:
+        spec["parallelism"] = run.parallelism  # pods of this run at once (operator.go:3299 @v4.1.2, :2882 @v3.6.19)
+    if run.run_semaphore:
+        config_map, _, key = run.run_semaphore.partition(":")
+        ref = {"configMapKeyRef": {"name": config_map, "key": key}}
+        if argo_version == SEMAPHORE_SINGULAR_UNTIL:  # "MAJOR.MINOR", 3.5 at the least
+            spec["synchronization"] = {"semaphore": ref}
+        else:
+            spec["synchronization"] = {"semaphores": [ref]}
+
+
+def set_fail_slow(templates: list[dict[str, Any]]) -> None:
+    """`failFast: false` on every DAG template (also for templates moved into WorkflowTemplates)."""
+    for template in templates:
+        if "dag" in template:
+            template["dag"]["failFast"] = False
+
+
+def run_semaphore_config_map(run_semaphore: str, limit: int = 1, namespace: str | None = None) -> dict[str, Any]:
+    """The ConfigMap a `--run-semaphore CONFIGMAP:KEY` refers to: the key holds how many runs may
+    hold the semaphore at once (the controller reads it with strconv.Atoi,
+    workflow/controller/controller.go:492 @v4.1.2). It lives in the runs' namespace; `kfpc setup
+    argo` prints it."""
+    config_map, _, key = run_semaphore.partition(":")
+    metadata: dict[str, Any] = {"name": config_map}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {key: str(limit)}}

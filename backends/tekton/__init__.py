@@ -59,10 +59,11 @@ class TektonBackend:
 
     def compile(self, plan: Plan, options: Options) -> Output:
 
-        from kfpc_backends.tekton import kinds, pipelinerun
+        from kfpc_backends.tekton import kinds, limits, pipelinerun
 
         given = settings(self, options)
         _check(given)
+        kinds.check_scale(options.run)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         helper = given["helper-image"] or "python:3.12-slim"
         run, warnings = pipelinerun.build(plan, pipelinerun.Settings(
@@ -75,7 +76,7 @@ class TektonBackend:
             affinity_assistant=(given["affinity-assistant"] or "enabled") == "enabled",
         ))
         documents, more = kinds.apply(run, options.run, helper)
-        return Output(documents, warnings + more)
+        return Output(documents, warnings + more + limits.check(documents))
 
 
 ACCESS_MODES = ("ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod", "ReadOnlyMany")

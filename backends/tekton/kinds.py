@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from kfpc import names
+from kfpc.errors import UsageError
 from kfpc.run_options import RunOptions
 from kfpc.runtime import bootstrap, tekton_packed
 
@@ -100,7 +101,35 @@ def _unsupported(options: RunOptions) -> list[str]:
         out.append("--artifact-repository is an Argo setting (Tekton runs pass files through their volume); ignored")
     if options.kind != "cron" and (options.max_concurrency is not None or options.timezone):
         out.append("--max-concurrency and --timezone apply to scheduled runs (--kind cron); ignored")
+    if options.parallelism is not None:
+        out.append(f"--parallelism {options.parallelism}: Tekton has no limit on a run's pods at once (every task "
+                   "whose inputs are ready starts); ignored")
     return out
+
+
+def check_scale(options: RunOptions) -> None:
+    """Failure and concurrency controls stock Tekton cannot honour are refused, not ignored.
+
+    A failed task stops the run from starting any other non-finally task
+    (PipelineRunFacts.IsStopping, pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:420
+    @v1.15.0, :341 @v0.59.6). The only way past that is a pipeline task's `onError: continue`,
+    which is alpha in v0.59 (pkg/apis/pipeline/v1/pipeline_validation.go:193 @v0.59.6: refused with
+    the default `enable-api-fields: beta`), cannot be combined with retries
+    (pipeline_validation.go:224 @v1.15.0), counts as done so the failed task's dependents start
+    (pipelinerunresolution.go:162 @v1.15.0), and is not counted as a failure of the run
+    (pipelinerunstate.go:856 @v1.15.0).
+    """
+    if options.failure_policy == "slow":
+        raise UsageError(
+            "--failure-policy slow cannot be honoured on Tekton: after a task fails, Tekton starts no other "
+            "task except finally tasks; a task's `onError: continue` would keep it going, but it needs the alpha "
+            "API on Tekton v0.59 (not a default setting), cannot be combined with retries, starts the tasks that "
+            "need the failed one, and lets the run succeed",
+            hint="use --failure-policy fast (the default) or --backend argo")
+    if options.run_semaphore:
+        raise UsageError("--run-semaphore cannot be honoured on Tekton: it has no limit on runs at once across "
+                         "PipelineRuns (Argo's `synchronization`)",
+                         hint="leave it out, or use --backend argo")
 
 
 def _metadata(obj: dict[str, Any], options: RunOptions, labels: dict[str, str], annotations: dict[str, str]) -> None:

@@ -6,7 +6,6 @@ One PipelineRun with an inline pipelineSpec, runnable with `kubectl create -f` o
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,6 @@ from kfpc_backends.tekton.units import Unit
 
 API_VERSION = "tekton.dev/v1"
 ANNOTATION_PREFIX = "kfpc.dev"
-SIZE_WARNING = 600 * 1024
 _PARAM_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9-]*$")  # dots would need $(params['a.b'])
 
 
@@ -113,10 +111,6 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     builder.warnings += placement.reconcile(run_spec, tasks + finally_, settings.affinity_assistant,
                                             settings.access_mode, bool(settings.workspace_claim))
     run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
-    size = len(json.dumps(run, separators=(",", ":")))
-    if size > SIZE_WARNING:
-        builder.warnings.append(f"the PipelineRun is {size // 1024} KiB; Tekton stores it twice over (its status holds "
-                                "the substituted spec) and etcd refuses objects over 1.5 MiB, so it may not run")
     return run, builder.warnings
 
 

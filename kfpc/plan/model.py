@@ -10,6 +10,7 @@ task carries its cache fingerprint. If a backend needs something that is not her
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
@@ -457,10 +458,12 @@ class DagComponent(Record):
     kind = "dag"
 
     def task(self, key: str) -> Task:
-        for t in self.tasks:
-            if t.key == key:
-                return t
-        raise KeyError(key)
+        return self._by_key[key]  # a KeyError for an unknown key
+
+    @functools.cached_property
+    def _by_key(self) -> dict[str, Task]:
+        """Looked up once per task reference: a scan each time made large DAGs quadratic."""
+        return {t.key: t for t in self.tasks}
 
 
 Component = Union[ContainerComponent, ImporterComponent, PvcComponent, DagComponent]

@@ -80,7 +80,9 @@ def build_wide_ir(n: int, work: Path) -> Path:
 
 def large_ir(sizes: list[int], repeat: int, work: Path, backend: str) -> None:
     import kfpc
+    from scale import allow_oversize
 
+    allow_oversize()  # Tekton runs of more than about 500 tasks are over etcd's limit: measured, not refused
     loader = yaml.CSafeLoader
     dumper = yaml.CSafeDumper
     print(f"## Large IR (kfp SDK pipeline of N Python tasks), {backend}\n")
@@ -104,7 +106,7 @@ def large_ir(sizes: list[int], repeat: int, work: Path, backend: str) -> None:
             yaml.dump_all(result.documents, Dumper=dumper)
             floors.append(time.perf_counter() - start)
             gc.enable()
-            walls.append(timed([str(BIN / "kfpc"), "compile", str(ir), "-b", backend, "-o", str(work / "out.yaml")]))
+            walls.append(timed([sys.executable, str(Path(__file__).parent / "scale.py"), "--child", backend, str(ir)]))
         floor, mine = statistics.median(floors), statistics.median(ours)
         print(f"| {n} | {len(text.encode()):,} | {floor * 1000:.0f} ms | {mine * 1000:.0f} ms | {mine / floor:.2f}x "
               f"| {mine / n * 1e6:.0f} µs | {statistics.median(walls) * 1000:.0f} ms |")
