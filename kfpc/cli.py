@@ -97,10 +97,13 @@ def _parser() -> argparse.ArgumentParser:
                            description="Print, for review and `kubectl apply`, the RBAC and ConfigMaps kfpc's "
                            "manifests rely on. Nothing is applied.")
     setup.add_argument("engine", metavar="BACKEND", help="the backend whose cluster objects to print, e.g. argo")
-    setup.add_argument("--namespace", default="default", help="namespace the workflows run in (default: default)")
+    setup.add_argument("-n", "--namespace", default="default", help="namespace the workflows run in (default: default)")
     setup.add_argument("--service-account", default="default", help="service account of the workflow pods")
     setup.add_argument("--controller-namespace", default="argo", help="namespace of the Argo controller")
     setup.add_argument("--controller-service-account", default="argo", help="service account of the controller")
+    setup.add_argument("--run-semaphore", action="append", default=[], metavar="CONFIGMAP:KEY=LIMIT",
+                       help="also the ConfigMap behind `compile --run-semaphore CONFIGMAP:KEY`, allowing LIMIT runs "
+                       "at once (repeatable)")
     return parser
 
 
@@ -558,9 +561,10 @@ def _setup(args: argparse.Namespace) -> int:
     engine = registry.load(args.engine)
     if not hasattr(engine, "setup"):
         raise UsageError(f"backend {args.engine!r} needs no one-time set-up")
-    documents = engine.setup(namespace=args.namespace, service_account=args.service_account,
-                             controller_namespace=args.controller_namespace,
-                             controller_service_account=args.controller_service_account)
+    where = dict(namespace=args.namespace, service_account=args.service_account,
+                 controller_namespace=args.controller_namespace,
+                 controller_service_account=args.controller_service_account)
+    documents = engine.setup(**where, **({"run_semaphores": tuple(args.run_semaphore)} if args.run_semaphore else {}))
     output.write(output.STDOUT, dump_yaml(documents))
     return 0
 

@@ -185,3 +185,15 @@ def test_tekton_warns_that_parallelism_is_ignored_and_fast_is_its_default() -> N
     assert proc.returncode == 0 and proc.stdout == plain.stdout
     assert "--parallelism 2: Tekton has no limit on a run's pods at once" in proc.stderr
     assert "parallelism" not in plain.stderr
+
+
+def test_setup_prints_the_run_semaphore_config_map() -> None:
+    proc = subprocess.run([sys.executable, "-m", "kfpc", "setup", "argo", "-n", "ml", "--run-semaphore",
+                           "limits:ml=2"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    maps = [d for d in yaml.safe_load_all(proc.stdout) if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "limits"]
+    assert maps == [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "limits", "namespace": "ml"},
+                     "data": {"ml": "2"}}]
+    bad = subprocess.run([sys.executable, "-m", "kfpc", "setup", "argo", "--run-semaphore", "limits:ml"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "CONFIGMAP:KEY=LIMIT" in bad.stderr

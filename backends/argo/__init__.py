@@ -83,11 +83,20 @@ class ArgoBackend:
         return Output(documents, warnings)
 
 
-    def setup(self, **where: str) -> list[dict]:
-        """`kfpc setup argo`: the RBAC and ConfigMaps to review and apply once (setup.py)."""
-        from kfpc_backends.argo import setup
+    def setup(self, run_semaphores: tuple[str, ...] = (), **where: str) -> list[dict]:
+        """`kfpc setup argo`: the RBAC and ConfigMaps to review and apply once (setup.py), and the
+        ConfigMaps of run semaphores (`CONFIGMAP:KEY=LIMIT`)."""
+        from kfpc_backends.argo import kinds, setup
 
-        return setup.manifests(setup.Target(**where))
+        target = setup.Target(**where)
+        documents = setup.manifests(target)
+        for text in run_semaphores:
+            ref, _, limit = text.partition("=")
+            config_map, _, key = ref.partition(":")
+            if not (config_map and key and limit.isdigit() and int(limit) > 0):
+                raise UsageError(f"--run-semaphore {text!r} is not CONFIGMAP:KEY=LIMIT (LIMIT a whole number >= 1)")
+            documents.append(kinds.run_semaphore_config_map(ref, int(limit), target.namespace))
+        return documents
 
 
 def version_at_least(version: str, least: tuple[int, int]) -> bool:
