@@ -1,5 +1,6 @@
 """What every fuzzed IR file must get from kfpc: a KfpcError other than KFPC700, or manifests that pass
-the backend's checks, reload to the same data and are byte-identical on a second compile. A hang is
+the backend's checks, reload to the same data (in PyYAML and in independent YAML 1.1 and 1.2 readers)
+and are byte-identical on a second compile. A hang is
 cut by a watchdog (SIGALRM) so one bad case cannot stall the whole run."""
 
 from __future__ import annotations
@@ -52,9 +53,14 @@ def output_problems(backend: str, text: str, documents) -> list[str]:
     import argo_checks
     import tekton_checks
 
+    import yaml_readers
+
     loaded = list(yaml.safe_load_all(text))
     if loaded != [dict(d) for d in documents]:
         return ["the YAML text does not reload to the documents compiled"]
+    misread = yaml_readers.check([dict(d) for d in documents], text)  # YAML 1.1 and 1.2 readers agree
+    if misread:
+        return misread[:5]
     if backend == "argo":
         return [p for doc in loaded for p in argo_checks.problems_any(doc)]
     return tekton_checks.problems_all(loaded)
