@@ -181,7 +181,10 @@ def test_cache_options() -> None:
     assert memo["maxAge"] == "24h" and memo["cache"]["configMap"]["name"] == "ml-cache"
     unbounded = kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(run=on, extra=(("cache-max-age", "none"),)))
     assert templates(unbounded.documents[0])["train"]["memoize"]["maxAge"] == ""
-    for bad in (("cache-max-age", "1d"), ("cache-max-age", "0s"), ("cache-config-map", "Bad_Name")):
+    seconds = kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(run=on, extra=(("cache-max-age", "3600"),)))
+    assert templates(seconds.documents[0])["train"]["memoize"]["maxAge"] == "3600s"  # bare integers are seconds
+    for bad in (("cache-max-age", "1d"), ("cache-max-age", "0s"), ("cache-max-age", "0"),
+                ("cache-config-map", "Bad_Name")):
         with pytest.raises(UsageError, match=bad[0]):
             kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(run=on, extra=(bad,)))
 

@@ -56,6 +56,8 @@ class ArgoBackend:
         cache = None
         if options.run.caching:
             age = given["cache-max-age"] or memo.MAX_AGE
+            if age.strip().isdigit():  # durations read the same everywhere: bare integers are seconds
+                age = f"{int(age)}s"
             cache = memo.Cache(given["cache-config-map"] or memo.config_map_for(plan.k8s_name),
                                "" if age == "none" else age)
             if not run_options.is_dns_subdomain(cache.config_map):
