@@ -213,3 +213,24 @@ def test_every_corpus_pipeline_can_be_scheduled_or_is_refused(path: Path) -> Non
         assert tekton_sim.schedule_pods(run, coschedule="disabled") == []
         return
     assert tekton_sim.schedule_pods(run) == []
+
+
+def test_a_gpu_task_with_only_a_toleration_is_refused(tmp_path: Path) -> None:
+    """A toleration lets the assistant onto a tainted GPU node but never draws it there
+    (affinity_assistant.go:439-446 @v1.15.0 copies only the run-wide template), so the assistant lands on
+    a CPU node and the GPU pod, bound to it, stays Pending: kfpc refuses as for no placement at all."""
+    @dsl.pipeline(name="gpu-toleration")
+    def pipeline():
+        first = make()
+        train = use(x=first.output).set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
+        kubernetes.add_toleration(train, key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    run = kfpc.compile_file(str(ir), backend="tekton", options=Options(extra=(("affinity-assistant", "disabled"),
+                                                                              ("access-mode", "ReadWriteMany"))))
+    assert tekton_sim.schedule_pods(run.documents[0], coschedule="disabled") == []
+    with pytest.raises(UnsupportedError) as err:
+        compile_pipeline(pipeline, tmp_path)
+    text = err.value.diagnostics[0].render()
+    assert "nvidia.com/gpu" in text and "affinity-assistant=disabled" in text and "node selector" in text

@@ -104,12 +104,15 @@ def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: 
                                "stay Pending forever; " + WAYS_OUT)
     place = next(iter(wanted.values()))[0]
     needing = sorted(name for name, (_, gpus) in wanted.items() if gpus)
-    if not place:
+    if needing and not (place.get("nodeSelector") or place.get("nodeAffinity")):
+        # A toleration only allows a tainted node, it never draws the assistant to one: without a node
+        # selector or node affinity the assistant may land on any node (affinity_assistant.go:439-446 @v1.15.0).
         gpus = sorted({g for _, (_, found) in wanted.items() for g in found})
         raise UnsupportedError(f"task(s) {', '.join(repr(n) for n in needing)} request {', '.join(gpus)}, which only some "
                                "nodes offer, and share the run's volume: with Tekton's default affinity assistant they "
-                               "run on the assistant's node, which nothing steers to such a node; give those tasks a "
-                               "node selector or tolerations for the nodes that have it (kfp-kubernetes "
+                               "run on the assistant's node, which nothing steers to such a node (a toleration allows "
+                               "a node but does not choose it); give those tasks a node selector or node affinity for "
+                               "the nodes that have it, with tolerations for their taints (kfp-kubernetes "
                                "add_node_selector / add_toleration); " + WAYS_OUT)
     _to_run_template(run_spec, place)
     warnings = []
