@@ -234,3 +234,37 @@ def test_a_gpu_task_with_only_a_toleration_is_refused(tmp_path: Path) -> None:
         compile_pipeline(pipeline, tmp_path)
     text = err.value.diagnostics[0].render()
     assert "nvidia.com/gpu" in text and "affinity-assistant=disabled" in text and "node selector" in text
+
+
+@dsl.container_component
+def say(text: str):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[text])
+
+
+def test_a_task_without_the_volume_keeps_only_its_own_placement(tmp_path: Path) -> None:
+    """The volume's placement goes run-wide, and Tekton fills a task's unset fields from there
+    (template.go:200-209 @v1.15.0): a task without the volume that has placement of its own must not
+    also need the volume tasks' node selector or node affinity, as it would not on KFP."""
+    zone = [{"key": "zone", "operator": "In", "values": ["a"]}]
+
+    @dsl.pipeline(name="own-pool")
+    def pipeline():
+        first = make()
+        second = use(x=first.output)
+        for task in (first, second):
+            kubernetes.add_node_selector(task, label_key="pool", label_value="gpu")
+            kubernetes.add_node_affinity(task, match_expressions=zone)
+        tolerant = say(text="hi")
+        kubernetes.add_toleration(tolerant, key="spot", operator="Exists", effect="NoSchedule")
+        picky = say(text="ho")
+        kubernetes.add_node_selector(picky, label_key="pool", label_value="cpu")
+
+    run = compile_pipeline(pipeline, tmp_path).documents[0]
+    assert placement_of(run)["nodeSelector"] == {"pool": "gpu"}
+    names = [t["name"] for t in run["spec"]["pipelineSpec"]["tasks"] if "workspaces" not in t]
+    assert len(names) == 2
+    for name in names:
+        pod = tekton_sim._effective_template(run["spec"], name)
+        assert "pool" not in pod.get("nodeSelector", {}) or pod["nodeSelector"]["pool"] == "cpu"
+        assert not (pod.get("affinity") or {}).get("nodeAffinity"), name
+    assert tekton_sim.schedule_pods(run) == []

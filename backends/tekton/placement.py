@@ -141,12 +141,30 @@ def _to_run_template(run_spec: dict[str, Any], place: dict[str, Any]) -> None:
             _strip(pod)
             if not pod:
                 entry.pop("podTemplate")
+        elif pod is not None and of(pod):
+            _own_only(pod, template)
         if set(entry) - {"pipelineTaskName"}:
             kept.append(entry)
     if kept:
         run_spec["taskRunSpecs"] = kept
     else:
         run_spec.pop("taskRunSpecs", None)
+
+
+def _own_only(pod: dict[str, Any], run_wide: dict[str, Any]) -> None:
+    """Keep a task without the volume from inheriting the run-wide node selector and affinity.
+
+    Tekton fills each unset field of a task's pod template from the run-wide one
+    (MergePodTemplateWithDefault, pkg/apis/pipeline/pod/template.go:200-209 @v1.15.0). An explicit
+    `affinity: {}` holds (a non-nil pointer, template.go:55), but `nodeSelector: {}` does not: the
+    controller rewrites the PipelineRun on its first reconcile (pipelinerun.go:1950 @v1.15.0) and
+    `omitempty` drops it (template.go:36). So the selector gets `kubernetes.io/os: linux`, the
+    label the kubelet puts on every Linux node, which all kfpc images need anyway. Run-wide
+    tolerations are inherited: they only allow nodes, never require them."""
+    if "affinity" in run_wide and "affinity" not in pod:
+        pod["affinity"] = {}
+    if "nodeSelector" in run_wide and not pod.get("nodeSelector"):
+        pod["nodeSelector"] = {"kubernetes.io/os": "linux"}
 
 
 def _without_assistant(binding: list[dict[str, Any]], access_mode: str, claim: bool) -> list[str]:
