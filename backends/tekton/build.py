@@ -185,7 +185,7 @@ class Builder:
         itself when one of them failed (it reads their exit codes); a last step fails the TaskRun
         when any step failed."""
         self.group = frozenset(t.id for t in tasks)
-        merged = Unit(tasks[0].id, finally_=True, display=escape.tform(tasks[0].plan_task.display_name))
+        merged = Unit(tasks[0].id, finally_=True, display=escape.display(tasks[0].plan_task.display_name))
         steps_of: dict[str, list[str]] = {}
         try:
             for task in tasks:
@@ -238,7 +238,7 @@ class Builder:
             raise UnsupportedError(f"task {task.plan_task.key!r} passes its volumes on through dsl.TaskConfig, "
                                    "including KFP's workspace, which on Tekton is a directory of the run's volume "
                                    "with no claim of its own; use --backend argo", path=(task.plan_task.path,))
-        unit = Unit(task.id, finally_=task.finally_, display=escape.tform(task.plan_task.display_name))
+        unit = Unit(task.id, finally_=task.finally_, display=escape.display(task.plan_task.display_name))
         per_iter, in_pod = self.lower_guards(task, unit)
         value_matrix = self.render_steps(task, unit, in_pod)
         if task.plan_task.k8s is not None:
