@@ -205,10 +205,29 @@ class Builder:
                 self.unit_of[task.id] = merged
         finally:
             self.group = frozenset()
+        merged.when = [w for w in self.started(tasks[0]) if all(w in self.started(t) for t in tasks)]
         desc = Descriptors(self.ctx, [])
         codes = [[desc.env_var(_exit_code(step)), step] for names in steps_of.values() for step in names]
         merged.steps.append(st.runtime_step("verdict", self.helper_image, "verdict", {"s": codes}, desc))
         self.units.append(merged)
+
+    def started(self, task: f.FlatTask) -> list[dict[str, Any]]:
+        """`when` entries that hold only if the DAG around a finally task started. On KFP an exit task
+        (or ignore_upstream_failure task) runs only when its enclosing DAG ran; Tekton runs every
+        finally task once the DAG tasks are done (pipelinerunstate.go:504-519 @v1.15.0). The DAG
+        started unless something it waits for, directly or through others, failed (a task that never
+        ran because of that failure is under the same guard through its own upstreams)."""
+        seen: set[str] = set()
+        pending = sorted(task.outer_after)
+        while pending:
+            current = pending.pop()
+            if current in seen or current not in self.unit_of or self.flat.task(current).finally_:
+                continue
+            seen.add(current)
+            pending += sorted(self.flat.task(current).after)
+        names = sorted({self.unit_of[t].name for t in seen})
+        return [{"input": escape.ref(f"tasks.{name}.status"), "operator": "notin", "values": ["Failed"]}
+                for name in names]
 
     def wait_for_group(self, task: f.FlatTask, unit: Unit, steps_of: dict[str, list[str]]) -> None:
         """A task that runs only after its upstreams succeeded skips itself when one in the group failed."""
@@ -253,6 +272,8 @@ class Builder:
         if not task.finally_:
             unit.run_after |= {self.unit_of[t].name for t in task.after if t in self.unit_of
                                and not self.flat.task(t).finally_}
+        else:
+            unit.when += self.started(task)
         unit.run_after.discard(unit.name)
         self.units.append(unit)
         self.unit_of[task.id] = unit
