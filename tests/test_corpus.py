@@ -56,6 +56,14 @@ EXPECTED_REFUSALS: dict[str, dict[str, tuple[str, str]]] = {
     "kfp-samples/uncompiled_task_config.yaml": {
         "tekton": ("KFPC400", "ComponentSpec.task_config_passthroughs"),  # TaskConfig naming KFP's workspace claim
     },
+    "kfp-samples/uncompiled_v1_pipeline_with_resource_spec.yaml": {
+        # a TPU task with nothing that steers Tekton's affinity assistant to TPU nodes
+        "tekton": ("KFPC400", "PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec.accelerator"),
+    },
+    # GPU tasks placed only by a toleration, which lets the assistant onto GPU nodes but never draws it there
+    **{f"ods-ci/cache-disabled__gpu__pytorch__pytorch_{vendor}_gpu_availability_compiled.yaml": {
+        "tekton": ("KFPC400", "PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec.accelerator"),
+    } for vendor in ("amd", "nvidia")},
 }
 
 
