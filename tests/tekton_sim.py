@@ -356,6 +356,11 @@ class Sim:
                 "LANG": "C.UTF-8", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
                 "KUBERNETES_SERVICE_PORT": str(self.api[0] if self.api else 1)}
         if argv[:2] == ["python3", "-c"] and "KFPC_RT" in argv[2]:
+            if "KFPC_RT" not in env:
+                # A step's env is its own plus the PipelineRun's pod template env (pkg/pod/pod.go:316-326
+                # @v1.15.0): without either the bootstrap cannot find the runtime.
+                tr.steps.append((step["name"], 1, "", "KeyError: 'KFPC_RT'"))
+                return 1
             source = (self.runtime.replace('"@WS@"', json.dumps(str(self.ws)))
                       .replace('"@OUT@"', json.dumps(str(out_dir))).replace('"@RES@"', json.dumps(str(results_dir))))
             rest = argv[3:]

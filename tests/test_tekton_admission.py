@@ -282,3 +282,33 @@ def test_literal_values_with_a_dollar_are_checked_in_the_pod(tmp_path: Path, val
     assert tekton_checks.problems(run) == []
     outcome = tekton_sim.simulate(run, tmp_path, params={"environment": value.replace("$", "$(KFPC_D)")})
     assert (outcome.status != "Failed") == ok and outcome.ran("consumer") == ok
+
+
+@dsl.component(base_image="python:3.11-slim")
+def shout(word: str) -> str:
+    return word.upper()
+
+
+def test_a_standalone_pipeline_runs_without_kfpcs_pipeline_run(tmp_path: Path) -> None:
+    """`tkn pipeline start`, the Dashboard or Triggers create a PipelineRun of their own: with no pod
+    template env the steps must still find the runtime and `KFPC_D` (pkg/pod/pod.go:316-326 @v1.15.0)."""
+    import tekton_sim
+
+    @dsl.pipeline(name="standalone-run")
+    def pipeline(word: str = "a$b"):
+        say(message=shout(word=word).output)
+        say(message="costs $5")
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    pipeline_doc, run_doc = compile_kind(ir, "template")
+    assert tekton_checks.standalone_pipeline(pipeline_doc, "v0.59") == []
+    started = {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"generateName": "by-tkn-"},
+               "spec": {"pipelineSpec": pipeline_doc["spec"], "workspaces": run_doc["spec"]["workspaces"]}}
+    assert tekton_checks.problems(started) == []
+    for version in ("v1", "v0.59"):
+        outcome = tekton_sim.simulate(started, tmp_path / version, version=version)
+        assert outcome.status == "Succeeded", outcome.states
+        printed = sorted(outcome.stdout(t) for t in outcome.states if t.startswith("say"))
+        assert printed == ["A$B\n", "costs $5\n"]
+    assert "env" not in run_doc["spec"].get("taskRunTemplate", {}).get("podTemplate", {}), "no second copy"
