@@ -268,3 +268,15 @@ def test_a_task_without_the_volume_keeps_only_its_own_placement(tmp_path: Path) 
         assert "pool" not in pod.get("nodeSelector", {}) or pod["nodeSelector"]["pool"] == "cpu"
         assert not (pod.get("affinity") or {}).get("nodeAffinity"), name
     assert tekton_sim.schedule_pods(run) == []
+
+
+def test_the_ways_out_name_the_flag_each_tekton_version_reads(tmp_path: Path) -> None:
+    """Tekton 1.x turns the assistant off with `coschedule: disabled`; v0.59 refuses that value while
+    `disable-affinity-assistant` is false (feature_flags.go:349-350 @v0.59.6) and is off with
+    `disable-affinity-assistant: "true"` (affinityassistant_types.go:41-43 @v0.59.6)."""
+    with pytest.raises(UnsupportedError) as err:
+        compile_pipeline(gpu_pipeline(selector=False), tmp_path)
+    with pytest.raises(UsageError) as rwop:
+        compile_pipeline(gpu_pipeline(selector=True), tmp_path, **{"access-mode": "ReadWriteOncePod"})
+    for text in (err.value.diagnostics[0].render(), rwop.value.diagnostics[0].render()):
+        assert "coschedule: disabled" in text and 'disable-affinity-assistant: "true"' in text and "v0.59" in text

@@ -29,7 +29,7 @@ class TektonBackend:
         Option("access-mode", "ReadWriteOnce", "access mode of that volume"),
         Option("workspace-claim", None, "use this existing PersistentVolumeClaim instead of one per run"),
         Option("affinity-assistant", "enabled", "`disabled` when the cluster's Tekton runs with `coschedule: "
-               "disabled` (pods that share the volume may then run on different nodes)"),
+               "disabled` (v0.59: `disable-affinity-assistant: \"true\"`) (pods that share the volume may then run on different nodes)"),
     )
 
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles

@@ -29,8 +29,9 @@ STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 FIELDS = ("nodeSelector", "tolerations")
 WAYS_OUT = ("ways out: give every task that uses the volume the same node selector, tolerations and node affinity "
             "(kfpc then sets them run-wide, where the assistant follows them), or compile with "
-            "`-O affinity-assistant=disabled` if the cluster's Tekton runs with `coschedule: disabled` (feature-flags "
-            "config map; the volume then needs `-O access-mode=ReadWriteMany`)")
+            "`-O affinity-assistant=disabled` if the cluster's Tekton runs without the assistant (feature-flags "
+            "config map: `coschedule: disabled` on Tekton 1.x, `disable-affinity-assistant: \"true\"` on v0.59; the "
+            "volume then needs `-O access-mode=ReadWriteMany`)")
 
 
 def extended_resources(task: dict[str, Any]) -> list[str]:
@@ -81,8 +82,8 @@ def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: 
         # so with ReadWriteOncePod no task pod could ever mount it.
         raise UsageError("-O access-mode=ReadWriteOncePod cannot work with Tekton's affinity assistant: its pod mounts "
                          "the run's volume itself, so no task could; use ReadWriteOnce (the assistant keeps the tasks on "
-                         "one node), or -O affinity-assistant=disabled if the cluster runs Tekton with "
-                         "`coschedule: disabled` (tasks then wait for each other's pods to release the volume)")
+                         "one node), or -O affinity-assistant=disabled if the cluster runs Tekton without the "
+                         "assistant (`coschedule: disabled`; on v0.59 `disable-affinity-assistant: \"true\"`) (tasks then wait for each other's pods to release the volume)")
     specs = {s["pipelineTaskName"]: s for s in run_spec.get("taskRunSpecs", [])}
     wanted: dict[str, tuple[dict[str, Any], list[str]]] = {}
     for task in binding:
