@@ -280,3 +280,24 @@ def test_the_ways_out_name_the_flag_each_tekton_version_reads(tmp_path: Path) ->
         compile_pipeline(gpu_pipeline(selector=True), tmp_path, **{"access-mode": "ReadWriteOncePod"})
     for text in (err.value.diagnostics[0].render(), rwop.value.diagnostics[0].render()):
         assert "coschedule: disabled" in text and 'disable-affinity-assistant: "true"' in text and "v0.59" in text
+
+
+def test_auto_cleanup_with_the_assistant_disabled_is_warned_about(tmp_path: Path) -> None:
+    """Tekton deletes a run's claims only in the assistant's branches of its clean-up; disabled, it
+    returns early (affinity_assistant.go:258-259 @v1.15.0)."""
+    from kfpc.run_options import RunOptions
+
+    @dsl.pipeline(name="cleanup")
+    def pipeline():
+        use(x=make().output)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+
+    def warnings(*extra: tuple[str, str]) -> list[str]:
+        run = RunOptions(annotations=(("tekton.dev/auto-cleanup-pvc", "true"),))
+        options = Options(extra=(("access-mode", "ReadWriteMany"), *extra), run=run)
+        return kfpc.compile_file(str(ir), backend="tekton", options=options).warnings
+
+    assert any("auto-cleanup-pvc" in w for w in warnings(("affinity-assistant", "disabled")))
+    assert not any("auto-cleanup-pvc" in w for w in warnings())

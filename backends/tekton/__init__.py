@@ -69,10 +69,18 @@ class TektonBackend:
             pipeline_root=root or "",
             affinity_assistant=(given["affinity-assistant"] or "enabled") == "enabled",
         ))
+        if (given["affinity-assistant"] == "disabled" and dict(options.run.annotations).get(AUTO_CLEANUP) == "true"
+                and any("volumeClaimTemplate" in w for w in run["spec"].get("workspaces", []))):
+            # Clean-up of a run's claims happens only in the assistant's branches: with the assistant
+            # disabled it returns at once (pkg/reconciler/pipelinerun/affinity_assistant.go:258-259 @v1.15.0).
+            warnings.append(f"--annotation {AUTO_CLEANUP}=true has no effect with -O affinity-assistant=disabled: "
+                            "Tekton deletes the run's volume only when it runs the affinity assistant; the volume "
+                            "stays until the PipelineRun is deleted")
         documents, more = kinds.apply(run, options.run, helper)
         return Output(documents, warnings + more)
 
 
+AUTO_CLEANUP = "tekton.dev/auto-cleanup-pvc"
 ACCESS_MODES = ("ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod", "ReadOnlyMany")
 
 
