@@ -224,6 +224,9 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
             result += "-2"
         taken.add(result)
         out.append({"name": result, "value": text})
+    for name in flat.artifact_outputs:
+        builder.warnings.append(f"pipeline output artifact {name!r}: Tekton has no pipeline results for artifacts, so "
+                                "the run does not publish it; its files stay in the run's volume")
     return out
 
 
