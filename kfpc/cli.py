@@ -62,8 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", metavar="DURATION", help="default per-task timeout, e.g. 2h (default: none)")
     run.add_argument("--pipeline-timeout", metavar="DURATION", help="deadline of the whole run (default: none)")
     run.add_argument("--artifact-repository", metavar="CONFIGMAP[:KEY]", help="Argo artifact repository to use")
-    run.add_argument("--disable-caching", action="store_true", default=None,
-                     help="run every task, whatever the pipeline's caching options say")
+    caching = run.add_mutually_exclusive_group()
+    caching.add_argument("--enable-caching", dest="caching", action="store_true", default=None,
+                         help="Argo: memoize the tasks the pipeline caches (needs `kfpc setup argo` applied once)")
+    caching.add_argument("--disable-caching", dest="caching", action="store_false", default=None,
+                         help="run every task (the default; overrides `caching = true` in the config file)")
 
     val = sub.add_parser("validate", help="check IR files (with -b: and that the backend compiles them)")
     _add_sources(val)
@@ -82,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("--format", choices=("mermaid", "dot"), default="mermaid",
                       help="mermaid (default; GitHub and most wikis render it) or dot (Graphviz)")
     draw.add_argument("-o", "--output", metavar="FILE", help="write to FILE; - is standard output (the default)")
+
+    setup = sub.add_parser("setup", help="print the one-time cluster objects a backend's manifests need",
+                           description="Print, for review and `kubectl apply`, the RBAC and ConfigMaps kfpc's "
+                           "manifests rely on. Nothing is applied.")
+    setup.add_argument("engine", metavar="BACKEND", help="the backend whose cluster objects to print, e.g. argo")
+    setup.add_argument("--namespace", default="default", help="namespace the workflows run in (default: default)")
+    setup.add_argument("--service-account", default="default", help="service account of the workflow pods")
+    setup.add_argument("--controller-namespace", default="argo", help="namespace of the Argo controller")
+    setup.add_argument("--controller-service-account", default="argo", help="service account of the controller")
     return parser
 
 
@@ -151,6 +163,8 @@ def _run(args: argparse.Namespace) -> int:
         return _validate(args)
     if args.command == "graph":
         return _graph(args)
+    if args.command == "setup":
+        return _setup(args)
     return _backends()
 
 
@@ -470,10 +484,10 @@ def _apply_config(job: _Job, found: Any, from_file: Any) -> None:
             job.blame.append((found, key, (rf"(^|[\s(])--{key}\b",)))
         elif not hasattr(args, attr):
             setattr(args, attr, None)
-    if getattr(args, "disable_caching", None) is None and "caching" in found:
-        args.disable_caching = not found.get("caching")
-    elif not hasattr(args, "disable_caching"):
-        args.disable_caching = None
+    if getattr(args, "caching", None) is None and "caching" in found:  # a flag wins over the file; neither: off
+        args.caching = found.get("caching")
+    elif not hasattr(args, "caching"):
+        args.caching = None
 
 
 def _words(table: str, key: str, value: Any) -> tuple[str, ...]:
@@ -512,13 +526,28 @@ def _run_options(args: argparse.Namespace):
         schedule=args.schedule, timezone=args.timezone, max_concurrency=args.max_concurrency, ttl_seconds=args.ttl,
         pod_gc=args.pod_gc, image_pull_policy=args.image_pull_policy, timeout=args.timeout,
         pipeline_timeout=args.pipeline_timeout, artifact_repository=args.artifact_repository,
-        caching=not args.disable_caching if args.disable_caching is not None else None)
+        caching=args.caching)
 
 
 def _join(texts: list[str]) -> str:
     if len(texts) == 1:
         return texts[0]
     return "".join(text if text.startswith("---") else "---\n" + text for text in texts)
+
+
+def _setup(args: argparse.Namespace) -> int:
+    """A backend that needs one-time cluster objects offers `setup(**where)`; printed, never applied."""
+    from kfpc import registry
+    from kfpc.yamlio import dump_yaml
+
+    engine = registry.load(args.engine)
+    if not hasattr(engine, "setup"):
+        raise UsageError(f"backend {args.engine!r} needs no one-time set-up")
+    documents = engine.setup(namespace=args.namespace, service_account=args.service_account,
+                             controller_namespace=args.controller_namespace,
+                             controller_service_account=args.controller_service_account)
+    output.write(output.STDOUT, dump_yaml(documents))
+    return 0
 
 
 def _backends() -> int:

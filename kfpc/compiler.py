@@ -183,7 +183,10 @@ def compile_text(text: str, backend: "str | Backend" = "argo", options: Options 
                  name: str = "<string>") -> Result:
     """Compile IR given as text; `name` is what messages call it."""
     plan, warnings = load_text(text, name)
-    result = compile_plan(plan, backend, options)
+    try:
+        result = compile_plan(plan, backend, options)
+    except KfpcError as exc:
+        raise exc.with_file(name) from None
     return Result(result.documents, tuple(warnings) + tuple(result.warnings))
 
 

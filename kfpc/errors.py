@@ -81,17 +81,28 @@ class Diagnostic:
         return format_path(self.path)
 
     def render(self) -> str:
-        where = self.file or ("kfpc" if self.code in _COMMAND_CODES else "<input>")  # these concern the command
+        """One line (two with a hint) whatever the names in it hold: control characters, newlines and
+        invisible format characters from file names, task names or values are shown escaped."""
+        where = printable(self.file) if self.file else ("kfpc" if self.code in _COMMAND_CODES else "<input>")
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: error[{self.code}]: {self.message}"
+        text = f"{where}: error[{self.code}]: {printable(self.message)}"
         if self.path:
-            text += f" (at {self.ir_path})"
+            text += f" (at {printable(self.ir_path)})"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {printable(self.hint)}"
         return text
+
+
+# C0/C1 controls, DEL, line and paragraph separators, zero-width and bidirectional format characters.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """`text` with every character that would break or disguise a terminal line written as an escape."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -114,6 +125,21 @@ _PLAIN_KEY = re.compile(r"[\w-]+")
 
 def _is_plain_key(key: str) -> bool:
     return _PLAIN_KEY.fullmatch(key) is not None
+
+
+#: How many problems one run reports; the rest are counted, not listed.
+MAX_REPORTED = 50
+
+
+def capped(diagnostics: Sequence[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The first MAX_REPORTED diagnostics, and one that says how many more there were (or none)."""
+    shown = list(diagnostics[:MAX_REPORTED])
+    more = len(diagnostics) - len(shown)
+    if more <= 0:
+        return shown, []
+    first = shown[0]
+    return shown, [Diagnostic(first.code, f"{more} more problem{'s' if more > 1 else ''} not shown (kfpc reports "
+                              f"the first {MAX_REPORTED})", first.file)]
 
 
 class KfpcError(Exception):

@@ -58,11 +58,17 @@ class Namer:
 
     def name(self, text: str, clash: Callable[[str], bool] | None = None) -> str:
         candidate = dns_label(text, self.max_len)
+        longest = min(16, self.max_len - 2)  # room for at least "n-" before the suffix
         length = 5
+        attempt = 0
         while candidate in self.taken or (clash is not None and clash(candidate)):
+            # Longer hashes first; once they stop fitting, numbered seeds, so every attempt is new and
+            # the loop ends however many copies of one name there are.
+            attempt += 1
             length += 2
-            suffix = short_hash(text + "\x00", length)
-            base = clean(text)[: self.max_len - len(suffix) - 1].rstrip("-")
+            seed = text + "\x00" if length <= longest else f"{text}\x00{attempt}"
+            suffix = short_hash(seed, min(length, longest))
+            base = clean(text)[: self.max_len - len(suffix) - 1].rstrip("-") or "n"
             candidate = f"{base}-{suffix}"
         self.taken.add(candidate)
         return candidate

@@ -47,7 +47,7 @@ class RunOptions:
     timeout: str | None = None  # default per-task timeout (a Go duration, e.g. "2h")
     pipeline_timeout: str | None = None  # the whole run's deadline
     artifact_repository: str | None = None  # Argo: configmap[:key] of the artifact repository to use
-    caching: bool = True  # False: no task is memoized, whatever the pipeline says
+    caching: bool = False  # opt-in: True memoizes the tasks the pipeline caches (Argo; Tekton has none)
 
     def with_values(self, **values: Any) -> "RunOptions":
         """A copy with the given fields set (None leaves a field as it is), checked."""

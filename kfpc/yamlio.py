@@ -42,7 +42,10 @@ def _has_anchor(text: str) -> bool:
 def decode(name: str, data: bytes) -> str:
     """Turn raw bytes into text, refusing what is clearly not a text IR document."""
     if len(data) > MAX_BYTES:
-        raise InputError(f"input is {len(data)} bytes; the limit is {MAX_BYTES}", file=name, code="KFPC103")
+        # Readers stop at MAX_BYTES + 1 bytes, so that length says only "too large", not the size.
+        size = f"{len(data)} bytes" if len(data) > MAX_BYTES + 1 else f"more than {MAX_BYTES} bytes"
+        raise InputError(f"input is {size}; the limit is {MAX_BYTES} bytes ({MAX_BYTES >> 20} MiB)", file=name,
+                         code="KFPC103")
     if b"\x00" in data[:65536]:
         raise InputError("input looks binary (it contains NUL bytes); expected pipeline IR as YAML or JSON",
                          file=name, code="KFPC101")
@@ -76,8 +79,11 @@ def load_documents(name: str, text: str) -> list[Any]:
             problem = "input is nested too deeply"
         raise InputError(Diagnostic(code, f"invalid YAML: {problem}", name, (),
                                     mark.line + 1 if mark else None, mark.column + 1 if mark else None)) from None
+    except yaml.reader.ReaderError as exc:
+        raise InputError(_reader_problem(name, text, exc)) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", file=name, code="KFPC104") from None
+        problem = str(exc).split("\n  in \"<unicode string>\"")[0]  # PyYAML's name for the text, not the user's
+        raise InputError(f"invalid YAML: {problem}", file=name, code="KFPC104") from None
     except RecursionError:
         raise InputError("input is nested too deeply", file=name, code="KFPC105") from None
     except (ValueError, OverflowError) as exc:  # e.g. absurd integer literals
@@ -85,6 +91,21 @@ def load_documents(name: str, text: str) -> list[Any]:
     if _has_anchor(text):  # without anchors there are no aliases: nothing can expand
         check_shape(name, docs)
     return docs
+
+
+def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    """PyYAML names the character and an offset (in bytes for libyaml, in characters for the pure
+    loader) in a "<unicode string>"; users need the line and column in their own file. The reader
+    stops at the first character it refuses, so the first occurrence of that character is the place."""
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    where = text.find(char)
+    if where < 0:
+        where = min(exc.position, len(text))
+    line = text.count("\n", 0, where) + 1
+    column = where - (text.rfind("\n", 0, where) + 1) + 1
+    return Diagnostic("KFPC104", f"invalid YAML: character U+{ord(char[:1] or ' '):04X} is not allowed "
+                      f"({exc.reason}); write it as an escape such as \"\\u{ord(char[:1] or ' '):04x}\" in a "
+                      "double-quoted string", name, (), line, column)
 
 
 def check_shape(name: str, docs: Sequence[Any]) -> None:
@@ -132,15 +153,24 @@ def check_shape(name: str, docs: Sequence[Any]) -> None:
 
 
 def locate(text: str, doc_index: int, path: Sequence[str | int]) -> tuple[int, int] | None:
-    """Line and column (1-based) of the node at `path`, or of its deepest existing ancestor.
+    """Line and column (1-based) of the node at `path`, or of its deepest existing ancestor."""
+    return locate_all(text, [(doc_index, path)])[0]
 
-    Only called when reporting an error, so composing the document a second time costs nothing on
-    the success path.
-    """
+
+def locate_all(text: str, queries: Sequence[tuple[int, Sequence[str | int]]]) -> list[tuple[int, int] | None]:
+    """`locate` for many paths at once: the document is composed once, however many errors there are
+    (composing it per error made a thousand errors take half a minute). Only called when reporting
+    errors, so the success path never pays for it."""
+    if not queries:
+        return []
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except (yaml.YAMLError, RecursionError):
-        return None
+        return [None] * len(queries)
+    return [_find(nodes, doc_index, path) for doc_index, path in queries]
+
+
+def _find(nodes: list[Any], doc_index: int, path: Sequence[str | int]) -> tuple[int, int] | None:
     if doc_index >= len(nodes) or nodes[doc_index] is None:
         return None
     node = nodes[doc_index]

@@ -150,6 +150,12 @@ def references(wf: dict[str, Any]) -> list[str]:
         else:
             scope = set(globals_) | {f"inputs.parameters.{n}" for n in inputs} | \
                 {f"inputs.artifacts.{n}.path" for n in in_arts} | {"pod.name", "node.name"}
+            for step in (s for group in t.get("steps", []) for s in group):  # kfpc's entrypoint wrapper
+                params, arts = _outputs_of(templates.get(step["template"], {}))
+                scope |= {f"steps.{step['name']}.outputs.parameters.{p}" for p in params}
+                scope |= {f"steps.{step['name']}.outputs.artifacts.{a}" for a in arts}
+                if step["template"] not in templates:
+                    out.append(f"{t['name']}.{step['name']}: unknown template {step['template']!r}")
             if "retryStrategy" in t:
                 scope |= {"retries"}
             for tag in _tags(t):
@@ -266,3 +272,36 @@ def _check_expr(expr: str, where: str, inputs: set[str], outputs: dict, wf_param
         elif ref[0] == "unquoted":
             out.append(f"{where}: single-quoted reference in expression (kfpc writes double quotes)")
     return out
+
+
+def inline_libraries(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The last document (the run) with the templates its `templateRef`s name copied in from the
+    library WorkflowTemplates before it, so the checks above see one workflow."""
+    import copy
+
+    *libraries, main = documents
+    found = {(lib["metadata"]["name"], t["name"]): t for lib in libraries for t in lib["spec"]["templates"]}
+    main = copy.deepcopy(main)
+    spec = main["spec"].get("workflowSpec", main["spec"])
+    names = {t["name"] for t in spec["templates"]}
+    for template in list(spec["templates"]):
+        for call in template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]:
+            ref = call.pop("templateRef", None)
+            if ref is None:
+                continue
+            target = found[(ref["name"], ref["template"])]  # KeyError: a reference to nothing
+            call["template"] = ref["template"]
+            if ref["template"] not in names:
+                spec["templates"].append(target)
+                names.add(ref["template"])
+    return main
+
+
+def schema_problems(doc: dict[str, Any]) -> list[str]:
+    """What the API server would refuse in one object (schemas, CRD limits and CEL rules), for
+    objects whose templateRefs point elsewhere (references need inline_libraries)."""
+    spec = doc["spec"]["workflowSpec"] if doc["kind"] == "CronWorkflow" else doc["spec"]
+    wf = {"apiVersion": doc["apiVersion"], "kind": "Workflow", "metadata": {"generateName": "x-"}, "spec": spec}
+    found = [f"crd: {e.json_path}: {e.message[:200]}" for e in _crd_validator().iter_errors(wf)]
+    found += [f"crd unknown field: {p}" for p in unknown_fields(wf, crd_schema(), "$")]
+    return found + cel_rules(wf)

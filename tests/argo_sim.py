@@ -4,7 +4,8 @@ It evaluates the expr-lang subset kfpc writes into `{{=...}}` tags (sprig functi
 filter, toJson/fromJSON, ternaries, comparisons), performs fasttemplate-style substitution (first
 `{{`, first `}}` after it; no escapes), and applies the kubelet's `$(VAR)` / `$$` expansion to
 env, command and args. Tests use it to follow hostile strings from the IR to the process that
-finally receives them. It models Argo (argo.md §1-2); it is not Argo.
+finally receives them. It models Argo's templating (util/template/replace.go:41 @v4.1.2) and `when`
+(workflow/controller/steps.go:384 @v4.1.2); it is not Argo.
 """
 
 from __future__ import annotations
@@ -270,10 +271,53 @@ def evaluate(expression: str, flat: dict[str, Any]) -> Any:
     return Evaluator(expression, nest(flat)).run()
 
 
-def substitute(text: str, flat: dict[str, Any]) -> str:
+class Requeue(Exception):
+    """Argo 3.7.11+ resolves a DAG task's `tasks.*`/`steps.*` references strictly: a missing one
+    requeues the workflow to try again later (workflow/controller/dag.go:834-845 @v4.1.2,
+    util/template/expression_template.go:75-101 @v4.1.2); if the value never comes, the run hangs."""
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in version.split("."))
+
+
+def strict_dag_substitution(version: str) -> bool:
+    """ReplaceStrictAny for DAG tasks arrived in v3.7.11 (absent from v3.7.10's dag.go)."""
+    return version_tuple(version) >= (3, 7, 11)
+
+
+def format_result(value: Any, version: str = "4.1") -> str:
+    """How an expression tag's non-string result is written: v3.5 formats it with Go's `%v`
+    (util/template/expression_template.go:72 @v3.5.15: lists `[a b]`, maps `map[k:v]`), v3.6 and
+    later marshal it as JSON (expression_template.go:85-103 @v3.6.19, :260-279 @v4.1.2)."""
+    if isinstance(value, str):
+        return value
+    if version_tuple(version) >= (3, 6):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _go_v(value)
+
+
+def _go_v(value: Any) -> str:
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e21 else (
+            str(int(value)) if abs(value) < 1e21 and "e" not in f"{value:g}" else f"{value:g}")
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(_go_v(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_v(v)}" for k, v in sorted(value.items())) + "]"
+    return str(value)
+
+
+def substitute(text: str, flat: dict[str, Any], version: str = "4.1", strict: bool = False) -> str:
     """One fasttemplate pass over JSON text, as Argo does: an expression tag's text is JSON-unquoted
     before it is evaluated, every result is written back JSON-escaped, and unresolvable tags are
-    left for a later pass."""
+    left for a later pass. `strict`: a DAG task's own pass, where Argo 3.7.11+ requeues on a missing
+    `tasks.*`/`steps.*` reference instead (Requeue)."""
+    requeue = strict and strict_dag_substitution(version)
     out = []
     pos = 0
     while True:
@@ -287,14 +331,18 @@ def substitute(text: str, flat: dict[str, Any]) -> str:
         out.append(text[pos:start])
         tag = text[start + 2:end]
         if tag.startswith("="):
+            expression = json.loads('"' + tag[1:] + '"')
             try:
-                value = evaluate(json.loads('"' + tag[1:] + '"'), flat)
-                value = value if isinstance(value, str) else json.dumps(value)
+                value = format_result(evaluate(expression, flat), version)
                 out.append(json.dumps(value, ensure_ascii=False)[1:-1])
             except Missing:
+                if requeue and re.search(r"\b(tasks|steps)\b", expression):
+                    raise Requeue(expression) from None
                 out.append(text[start:end + 2])
         else:
             key = tag.strip()
+            if key not in flat and requeue and key.startswith(("tasks.", "steps.")):
+                raise Requeue(key)
             out.append(go_quote(str(flat[key])) if key in flat else text[start:end + 2])
         pos = end + 2
 
@@ -302,7 +350,8 @@ def substitute(text: str, flat: dict[str, Any]) -> str:
 def go_quote(value: str) -> str:
     """Go's strconv.Quote without the outer quotes: how Argo writes a simple tag's value into JSON.
     Its `\\a`, `\\v`, `\\xNN` and `\\UNNNNNNNN` escapes are not JSON, so such values break the
-    template (argo.md §1); the JSON parse after each pass reports it, as Argo does."""
+    template (util/template/simple_template.go:72 @v4.1.2); the JSON parse after each pass reports it, as
+    Argo does (util/template/replace.go:56 @v4.1.2)."""
     import unicodedata
 
     named = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
@@ -343,38 +392,40 @@ def kubelet(text: str, env: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _pass(value: Any, flat: dict[str, Any]) -> Any:
-    return json.loads(substitute(json.dumps(value, ensure_ascii=False), flat))
+def _pass(value: Any, flat: dict[str, Any], version: str = "4.1") -> Any:
+    return json.loads(substitute(json.dumps(value, ensure_ascii=False), flat, version))
 
 
 def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
-                  tasks: dict[str, Any]) -> dict[str, str]:
-    """The argument values a DAG task hands its template (argo.md §1, steps 2 and 3)."""
-    dag = _pass(dag, globals_)  # ProcessArgs pass 1: globals over the whole DAG template
-    dag = _pass(dag, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}})  # pass 2
+                  tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
+    """The argument values a DAG task hands its template: ProcessArgs's two passes over the DAG template
+    (workflow/common/util.go:280, 319 @v4.1.2), then the task's own (workflow/controller/dag.go:838 @v4.1.2)."""
+    dag = _pass(dag, globals_, version)  # ProcessArgs pass 1: globals over the whole DAG template
+    dag = _pass(dag, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}, version)  # pass 2
     task = next(t for t in dag["dag"]["tasks"] if t["name"] == task_name)
-    task = _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks})
+    task = _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks}, version)
     return {p["name"]: p["value"] for p in task.get("arguments", {}).get("parameters", [])}
 
 
 def _processed(template: dict[str, Any], inputs: dict[str, str],
-               globals_: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+               globals_: dict[str, str], version: str = "4.1") -> tuple[dict[str, Any], dict[str, str]]:
     """A leaf template after ProcessArgs: argument values are written into it and re-scanned with
     the globals (pass 1), then the inputs are substituted (pass 2)."""
     template = dict(template)
     template["inputs"] = dict(template.get("inputs", {}))
     template["inputs"]["parameters"] = [{**p, "value": inputs.get(p["name"], p.get("default", ""))}
                                         for p in template["inputs"].get("parameters", [])]
-    template = _pass(template, globals_)
+    template = _pass(template, globals_, version)
     values = {f"inputs.parameters.{p['name']}": p["value"] for p in template["inputs"]["parameters"]}
-    return _pass(template, {**globals_, **values}), values
+    return _pass(template, {**globals_, **values}, version), values
 
 
-def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+def pod(template: dict[str, Any], inputs: dict[str, str], globals_: dict[str, str],
+        version: str = "4.1") -> tuple[list[str], dict[str, str]]:
     """What the main container of a leaf template runs with, given its argument values: after
     ProcessArgs, the pod pass, then the kubelet's expansion of env and argv."""
-    template, values = _processed(template, inputs, globals_)
-    container = _pass(template["container"], {**globals_, **values, "pod.name": "pod-0"})
+    template, values = _processed(template, inputs, globals_, version)
+    container = _pass(template["container"], {**globals_, **values, "pod.name": "pod-0"}, version)
     env: dict[str, str] = {}
     for item in container.get("env", []):
         env[item["name"]] = kubelet(item.get("value", ""), env)
@@ -390,3 +441,300 @@ def pod_spec_patch(template: dict[str, Any], inputs: dict[str, str], globals_: d
 def resolve(text: str, flat: dict[str, Any]) -> str:
     """One substitution pass over a single string field, as Argo does it inside the JSON."""
     return json.loads(substitute(json.dumps(text, ensure_ascii=False), flat))
+
+
+# -- memoization ---------------------------------------------------------------------------------
+# The controller's ConfigMap cache, as far as kfpc's manifests exercise it. Each rule cites the
+# Argo source it follows.
+
+CACHE_KEY = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")  # workflow/controller/cache/cache.go:15 @v4.1.2
+CACHE_LABEL = ("workflows.argoproj.io/configmap-type", "Cache")  # workflow/common/common.go:224-227 @v4.1.2
+# The stock controller role reads ConfigMaps only:
+# manifests/cluster-install-no-crds/workflow-controller-rbac/workflow-controller-clusterrole.yaml:19-27 @v4.1.2
+STOCK_CONTROLLER_VERBS = frozenset({"get", "list", "watch"})
+CONFIG_MAP_LIMIT = 1024 * 1024  # Kubernetes refuses a ConfigMap whose data exceeds 1 MiB
+
+
+class CacheError(Exception):
+    """What the controller writes into a node's message when the cache fails it."""
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def go_duration(text: str) -> float:
+    """time.ParseDuration, for maxAge (operator.go:2381-2386 @v4.1.2 fails the node on a bad one)."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        raise CacheError(f"invalid maxAge: time: invalid duration {text!r}")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+class MemoCache:
+    """The ConfigMaps of the controller's namespace (cache/cache.go:79-104, controller.go:235 @v4.1.2:
+    one namespace for every workflow), with the verbs the controller's account holds there."""
+
+    def __init__(self, verbs: frozenset[str] = STOCK_CONTROLLER_VERBS):
+        self.verbs = verbs
+        self.maps: dict[str, dict[str, Any]] = {}
+        self.now = 0.0
+
+    def _need(self, verb: str, name: str) -> None:
+        if verb not in self.verbs:
+            raise CacheError(f'configmaps "{name}" is forbidden: cannot {verb} resource "configmaps"')
+
+    def load(self, name: str, key: str) -> dict[str, Any] | None:
+        """configmap_cache.go:85-133 @v4.1.2: a missing map or entry is a miss; a found entry gets
+        its lastHitTimestamp written back, so a hit needs `update` too."""
+        if not CACHE_KEY.match(key):
+            raise CacheError(f"invalid cache key: {key}")
+        self._need("get", name)
+        cm = self.maps.get(name)
+        if cm is None:
+            return None
+        if cm["labels"].get(CACHE_LABEL[0]) != CACHE_LABEL[1]:  # configmap_cache.go:51-65 @v4.1.2
+            raise CacheError("memoization configmap doesn't have the cache label, refusing to use it")
+        raw = cm["data"].get(key)
+        if not raw:
+            return None
+        entry = json.loads(raw)
+        entry["lastHitTimestamp"] = self.now
+        self._need("update", name)
+        cm["data"][key] = json.dumps(entry)
+        return entry
+
+    def save(self, name: str, key: str, node_id: str, outputs: Any) -> None:
+        """configmap_cache.go:151-208 @v4.1.2: create the map if missing (labelled), then update it."""
+        if not CACHE_KEY.match(key):
+            raise CacheError(f"invalid cache key: {key}")
+        cm = self.maps.get(name)
+        if cm is None:
+            self._need("create", name)
+            cm = {"labels": {}, "data": {}}
+            self.maps[name] = cm
+        elif cm["labels"].get(CACHE_LABEL[0]) != CACHE_LABEL[1]:
+            raise CacheError("memoization configmap doesn't have the cache label, refusing to use it")
+        self._need("update", name)
+        data = dict(cm["data"])
+        data[key] = json.dumps({"nodeID": node_id, "outputs": outputs, "creationTimestamp": self.now,
+                                "lastHitTimestamp": self.now}, separators=(",", ":"))
+        if sum(len(k) + len(v.encode()) for k, v in data.items()) > CONFIG_MAP_LIMIT:
+            raise CacheError(f'ConfigMap "{name}" is invalid: data: Too long: must have at most 1048576 bytes')
+        cm["labels"] = {CACHE_LABEL[0]: CACHE_LABEL[1]}
+        cm["data"] = data
+
+    def gc(self, not_hit_for: float) -> None:
+        """cache_gc.go:47-77 @v4.1.2 (only with CACHE_GC_PERIOD set): drop entries not hit for
+        CACHE_GC_AFTER_NOT_HIT_DURATION, and the map once empty (needs `delete`)."""
+        for name, cm in list(self.maps.items()):
+            cm["data"] = {k: v for k, v in cm["data"].items()
+                          if self.now - json.loads(v)["lastHitTimestamp"] <= not_hit_for}
+            if not cm["data"]:
+                self._need("delete", name)
+                del self.maps[name]
+
+
+def run_memoized(template: dict[str, Any], cache: MemoCache, node_id: str,
+                 attempts: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One task of a processed (substituted) template through the controller's memoization.
+
+    `attempts` are what successive pods would end with ((phase, outputs)); the node that results has
+    `phase`, `outputs`, `message`, `pods` (how many pods ran) and `type`.
+    - operator.go:2363-2420 @v4.1.2: before creating the node, load; a load error marks the node
+      Error; an entry older than maxAge is a miss (cache.go:40-49); a hit is a Succeeded node with
+      the cached outputs and no pod (operator.go:3024-3031).
+    - With a retryStrategy the memoized node is the Retry parent (workflow_types.go:3491-3494
+      @v4.1.2) and every attempt carries the memoization status (operator.go:2967-2975); a hit
+      Retry node hands its own outputs on, not a child's (operator.go:2091-2093 @v4.1.2).
+    - A pod that succeeds saves its outputs (operator.go:1258-1266 @v4.1.2); a failed save turns
+      the node to Error with the error as its message.
+    """
+    memo = template["memoize"]
+    name, key = memo["cache"]["configMap"]["name"], memo["key"]
+    node_type = "Retry" if "retryStrategy" in template else "Pod"
+    try:
+        entry = cache.load(name, key)
+        max_age = memo.get("maxAge", "")
+        if entry is not None and max_age and cache.now - entry["creationTimestamp"] > go_duration(max_age):
+            entry = None
+    except CacheError as exc:
+        return {"type": node_type, "phase": "Error", "message": str(exc), "outputs": None, "pods": 0}
+    if entry is not None:
+        return {"type": node_type, "phase": "Succeeded", "outputs": entry["outputs"], "pods": 0, "hit": True}
+    limit = int(template.get("retryStrategy", {}).get("limit", 0)) + 1
+    phase, outputs, pods = "Failed", None, 0
+    for phase, outputs in attempts[:limit]:
+        pods += 1
+        if phase == "Succeeded":
+            try:
+                cache.save(name, key, f"{node_id}-{pods}" if node_type == "Retry" else node_id, outputs)
+            except CacheError as exc:
+                return {"type": node_type, "phase": "Error", "message": str(exc), "outputs": outputs, "pods": pods}
+            break
+    return {"type": node_type, "phase": phase, "outputs": outputs, "pods": pods, "hit": False}
+
+
+def rbac_allows(documents: list[dict[str, Any]], account: tuple[str, str], namespace: str,
+                verb: str, resource: str) -> bool:
+    """Kubernetes RBAC for one namespaced request by a service account (namespace, name), over the
+    Roles and RoleBindings given (what `kfpc setup argo` prints)."""
+    roles = {(d["metadata"]["namespace"], d["metadata"]["name"]): d for d in documents if d["kind"] == "Role"}
+    for binding in (d for d in documents if d["kind"] == "RoleBinding" and d["metadata"]["namespace"] == namespace):
+        if not any(s["kind"] == "ServiceAccount" and (s.get("namespace", namespace), s["name"]) == account
+                   for s in binding["subjects"]):
+            continue
+        role = roles.get((namespace, binding["roleRef"]["name"]))
+        for rule in (role or {}).get("rules", []):
+            group = "" if "/" not in resource else resource.split("/")[0]
+            plain = resource.split("/")[-1]
+            if group in rule["apiGroups"] and plain in rule["resources"] and verb in rule["verbs"]:
+                return True
+    return False
+
+
+# -- global outputs ------------------------------------------------------------------------------
+
+UNMODELLED = "<value not modelled>"
+
+
+def _depends_on(task: dict[str, Any]) -> set[str]:
+    return set(re.findall(r"[A-Za-z0-9][-A-Za-z0-9]*(?=\.|\b)", re.sub(r"\.(Succeeded|Failed|Errored|Skipped|"
+                                                                       r"Omitted|Daemoned|AnySucceeded|"
+                                                                       r"AllFailed)", "", task.get("depends", ""))))
+
+
+def status_outputs(workflow: dict[str, Any], leaves: dict[str, dict[str, str]]) -> tuple[dict[str, str], dict]:
+    """`status.outputs.parameters` of a run in which every leaf template named in `leaves` ends with
+    those output parameter values (every task runs; `when`, loops and arguments are not modelled),
+    and the entry node's own outputs. Which outputs become global:
+    - a pod's own outputs with a globalName (operator.go:1257 @v4.1.2);
+    - a DAG exports its tasks' node outputs (those of a nested DAG too), never its own
+      (dag.go:384-411 @v4.1.2, :349 @v3.5.15): the entrypoint DAG's outputs are nobody's task's;
+    - a steps template exports its own outputs (steps.go:183-188 @v4.1.2, :174-181 @v3.5.15).
+    A template's own outputs are resolved from its children's (getTemplateOutputsFromScope,
+    operator.go:3455-3487 @v4.1.2: the value, else valueFrom.default)."""
+    by_name = {t["name"]: t for t in workflow["spec"]["templates"]}
+    exported: dict[str, str] = {}
+
+    def export(outputs: dict[str, Any], declared: dict[str, Any]) -> None:
+        for param in declared.get("parameters", []):
+            if param.get("globalName") and param["name"] in outputs:
+                exported[param["globalName"]] = outputs[param["name"]]
+
+    def own(template: dict[str, Any], scope: dict[str, str]) -> dict[str, str]:
+        values = {}
+        for param in template.get("outputs", {}).get("parameters", []):
+            source = param.get("valueFrom", {})
+            try:
+                if "parameter" in source:
+                    values[param["name"]] = resolve(source["parameter"], scope)
+                    if "{{" in values[param["name"]]:
+                        raise Missing(source["parameter"])
+                elif "expression" in source:
+                    values[param["name"]] = evaluate(source["expression"], scope)
+            except (Missing, KeyError, TypeError):
+                values[param["name"]] = source.get("default", UNMODELLED)
+            except (ValueError, IndexError, AttributeError, SyntaxError):  # what this model leaves out: the value
+                values[param["name"]] = UNMODELLED
+        return values
+
+    def run(name: str) -> dict[str, str]:
+        template = by_name[name]
+        if "dag" in template or "steps" in template:
+            kind = "tasks" if "dag" in template else "steps"
+            children = template["dag"]["tasks"] if "dag" in template else [s for g in template["steps"] for s in g]
+            scope: dict[str, str] = {}
+            done: set[str] = set()
+            while len(done) < len(children):
+                ready = [c for c in children if c["name"] not in done and _depends_on(c) <= done]
+                if not ready:
+                    raise ValueError(f"{name}: tasks that can never run")
+                for child in ready:
+                    outputs = run(child["template"])
+                    if kind == "tasks":  # a task node's outputs keep their globalName (operator.go:3483-3484)
+                        export(outputs, by_name[child["template"]].get("outputs", {}))
+                    scope.update({f"{kind}.{child['name']}.outputs.parameters.{k}": v for k, v in outputs.items()})
+                    scope[f"{kind}.{child['name']}.status"] = "Succeeded"
+                    done.add(child["name"])
+            values = own(template, scope)
+            if kind == "steps":
+                export(values, template.get("outputs", {}))
+            return values
+        values = dict(leaves.get(name, {}))
+        export(values, template.get("outputs", {}))
+        return values
+
+    entry = run(workflow["spec"]["entrypoint"])
+    return exported, entry
+
+
+# -- the spec outside templates ------------------------------------------------------------------
+
+def substitute_global_variables(spec: dict[str, Any], globals_: dict[str, Any]) -> dict[str, Any]:
+    """The controller's pass over the whole spec but its templates (operator.go:4694-4716 @v4.1.2,
+    :4204-4226 @v3.5.15): one substitution with unresolved simple tags allowed; an unclosed `{{`
+    raises (fasttemplate, util/template/template.go:25-31 @v4.1.2), as does a failing expression."""
+    rest = {k: v for k, v in spec.items() if k != "templates"}
+    return json.loads(substitute(json.dumps(rest, ensure_ascii=False), globals_))
+
+
+
+# -- expression outputs that resolve to nothing ---------------------------------------------------
+
+class NodeFailed(Exception):
+    """The node fails with this message."""
+
+
+def nil_fails(version: str) -> bool:
+    """From v3.7.16 and v4.0.7 a nil expression result is an error (workflow/controller/scope.go:
+    181-186 @v4.1.2); before, Argo stored it as a value."""
+    v = version_tuple(version)
+    return v >= (4, 0, 7) or ((3, 7, 16) <= v < (4, 0))
+
+
+def output_parameter(param: dict[str, Any], flat: dict[str, Any], version: str = "4.1") -> str:
+    """A DAG or steps template's output parameter (operator.go:3455-3487 @v4.1.2): the
+    expression's value; on an error, or a nil where nil_fails, valueFrom.default, or the node fails."""
+    source = param["valueFrom"]
+    try:
+        if "expression" in source:
+            value = evaluate(source["expression"], flat)
+            if value is None and nil_fails(version):
+                raise NodeFailed(f"failed to evaluate expression {source['expression']!r}")
+            return format_result("" if value is None else value, version)
+        return resolve(source["parameter"], flat)
+    except (Missing, NodeFailed, KeyError, TypeError) as exc:
+        if "default" in source:
+            return source["default"]
+        raise NodeFailed(str(exc)) from None
+
+
+def root_dag(workflow: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline's root DAG template: the entrypoint, or the DAG its one step runs (kfpc's
+    entrypoint wrapper for pipelines with outputs)."""
+    spec = workflow["spec"].get("workflowSpec", workflow["spec"])
+    templates = {t["name"]: t for t in spec["templates"]}
+    entry = templates[spec["entrypoint"]]
+    while "steps" in entry:
+        entry = templates[entry["steps"][0][0]["template"]]
+    return entry
+
+
+# -- what the API server admits -------------------------------------------------------------------
+
+def api_server_admits(document: dict[str, Any], version: str = "4.1") -> list[str]:
+    """List-size limits of the Workflow CRD Argo 4 installs (manifests/base/crds/full/
+    argoproj.io_workflows.yaml @v4.1.2: spec.templates maxItems 200 at line 40412, a template's
+    dag.tasks 200 at 25354, inputs.parameters 500 at 29394); v3.7.18's CRD has none."""
+    if version_tuple(version) < (4, 0):
+        return []
+    spec = document["spec"].get("workflowSpec", document["spec"])
+    refused = []
+    if len(spec.get("templates", [])) > 200:
+        refused.append("spec.templates")
+    for template in spec.get("templates", []):
+        if len(template.get("dag", {}).get("tasks", [])) > 200:
+            refused.append(f"{template['name']}.dag.tasks")
+        if len(template.get("inputs", {}).get("parameters", [])) > 500:
+            refused.append(f"{template['name']}.inputs.parameters")
+    return refused

@@ -1,5 +1,6 @@
-"""Caching: KFP's per-task cache choices become Argo memoization whose key hits exactly when the
-work and its inputs are the same (argo.md §7); Tekton has no caching (README).
+"""Caching: opt-in (`--enable-caching`), then KFP's per-task cache choices become Argo memoization
+whose key hits exactly when the work and its inputs are the same (backends/argo/memo.py); Tekton has no
+caching (README).
 
 Keys are evaluated the way Argo evaluates them (argo_sim: the DAG's arguments, then the leaf
 template's substitution passes), over golden/platform_runtime: a task with caching off, one with a
@@ -30,7 +31,8 @@ GLOBALS = {"workflow.parameters.env": "prod", "workflow.parameters.rows": "10",
            "workflow.parameters.tolerations": '[{"key":"gpu","operator":"Exists"}]',
            "workflow.parameters.affinity": "{}", "workflow.parameters.pull_secret": "registry-secret",
            "workflow.parameters.models_pvc": "models", "workflow.parameters.tls_secret": "tls-cert",
-           "workflow.name": "wf-1"}
+           "workflow.name": "wf-1", "workflow.uid": "uid-1", "workflow.namespace": "ml",
+           "workflow.creationTimestamp": "2026-01-01T00:00:00Z"}
 TASKS = {"tasks.pick-config.outputs.parameters.Output": "app-config-prod",
          "tasks.prepare.outputs.parameters.kfpc-id": "wf-1-prepare-111",
          "tasks.prepare.outputs.parameters.kfpc-meta-data": "{}",
@@ -38,10 +40,17 @@ TASKS = {"tasks.pick-config.outputs.parameters.Output": "app-config-prod",
 
 
 def workflow(text: str | None = None, **run: Any) -> dict[str, Any]:
+    run.setdefault("caching", True)
     result = kfpc.compile_text(text if text is not None else IR.read_text("utf-8"), "argo",
                                Options(run=RunOptions(**run)), name=str(IR))
     (doc,) = result.documents
     return doc
+
+
+def compiled(case: str) -> dict[str, Any]:
+    """A golden case compiled with caching on."""
+    return kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), "argo",
+                             options=Options(run=RunOptions(caching=True))).documents[0]
 
 
 def templates(wf: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -82,7 +91,7 @@ def test_each_task_keeps_its_caching_choice() -> None:
     assert memoized == {"prepare", "train", "report"}, memoized  # pick-config: set_caching_options(False)
     for name in memoized:
         memo = by_name[name]["memoize"]
-        assert memo["cache"]["configMap"]["name"] == "kfpc-cache" and memo["maxAge"] == ""
+        assert memo["cache"]["configMap"]["name"] == "kfpc-cache-platform-runtime" and memo["maxAge"] == "168h"
     assert not argo_checks.problems(wf)
 
 
@@ -159,23 +168,27 @@ def test_cached_results_copy_who_produced_each_artifact() -> None:
     wf = workflow()
     outputs = templates(wf)["prepare"]["outputs"]["parameters"]
     kfpc_id = next(o for o in outputs if o["name"] == "kfpc-id")
-    assert kfpc_id["valueFrom"]["default"] == "{{pod.name}}"
+    # unique per run: a fixed --name makes pod names repeat (util/pod_name.go @v4.1.2)
+    assert kfpc_id["valueFrom"]["default"] == "{{workflow.uid}}-{{pod.name}}"
     assert {"name": "kfpc-id-data"} in templates(wf)["train"]["inputs"]["parameters"]  # hashed with all inputs
 
 
 def test_cache_options() -> None:
+    on = RunOptions(caching=True)
     wf = kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(
-        extra=(("cache-config-map", "ml-cache"), ("cache-max-age", "24h")))).documents[0]
+        run=on, extra=(("cache-config-map", "ml-cache"), ("cache-max-age", "24h")))).documents[0]
     memo = templates(wf)["train"]["memoize"]
     assert memo["maxAge"] == "24h" and memo["cache"]["configMap"]["name"] == "ml-cache"
-    for bad in (("cache-max-age", "1d"), ("cache-config-map", "Bad_Name")):
+    unbounded = kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(run=on, extra=(("cache-max-age", "none"),)))
+    assert templates(unbounded.documents[0])["train"]["memoize"]["maxAge"] == ""
+    for bad in (("cache-max-age", "1d"), ("cache-max-age", "0s"), ("cache-config-map", "Bad_Name")):
         with pytest.raises(UsageError, match=bad[0]):
-            kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(extra=(bad,)))
+            kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(run=on, extra=(bad,)))
 
 
 def test_artifacts_argo_cannot_identify_are_never_memoized() -> None:
     """A consumer of artifacts collected from a loop has no producer identity: it always runs."""
-    wf = kfpc.compile_file(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"), "argo").documents[0]
+    wf = compiled("collected_artifacts")
     plan, _ = kfpc.load_plan(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"))
     listed = {t.key for c in plan.components.values() for t in getattr(c, "tasks", ())
               if any(b.is_list for b in t.artifacts)}
@@ -189,13 +202,113 @@ def test_artifacts_argo_cannot_identify_are_never_memoized() -> None:
 
 def test_nothing_is_memoized_where_a_kfp_workspace_is_used() -> None:
     """The workspace is a new volume per run: a hit would skip the write this run's readers need."""
-    wf = kfpc.compile_file(str(GOLDEN / "kfp_workspace" / "pipeline.yaml"), "argo").documents[0]
+    wf = compiled("kfp_workspace")
     assert not any("memoize" in t for t in wf["spec"]["templates"])
 
 
 def test_producers_of_collected_artifacts_always_run() -> None:
     """Collected artifacts are listed under the run's own prefix; a cache hit would upload nothing."""
-    wf = kfpc.compile_file(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"), "argo").documents[0]
+    wf = compiled("collected_artifacts")
     producers = [t for t in wf["spec"]["templates"] if t.get("outputs", {}).get("artifacts") and "container" in t]
     assert producers and not any("memoize" in t for t in producers)
     assert "memoize" in templates(workflow())["prepare"]  # elsewhere artifact producers are memoized
+
+
+# -- opt-in, and what a key must hold when it is on -------------------------------------------
+
+def test_caching_is_off_unless_asked_for() -> None:
+    """A stock controller cannot write ConfigMaps, and a failed cache save ends the task in Error
+    (operator.go:1258-1266 @v4.1.2): without --enable-caching nothing is memoized."""
+    for case in ("platform_runtime", "pipeline_placeholders", "seed_ml_pipeline"):
+        text = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), "argo").text()
+        assert "memoize" not in text and "kfpc-cache" not in text and "kfpc-id" not in text, case
+    assert "memoize" in yaml.safe_dump(workflow())
+
+
+def test_cli_caching_switches_and_their_precedence(tmp_path: Any, monkeypatch: Any, capsys: Any) -> None:
+    """A flag wins over the config file; the file wins over the default (off); the two flags exclude each other."""
+    from kfpc import cli
+
+    monkeypatch.chdir(tmp_path)
+
+    def memoized(*flags: str) -> bool:
+        out = tmp_path / "wf.yaml"
+        assert cli.main(["compile", str(IR), "-o", str(out), *flags]) == 0
+        return "memoize:" in out.read_text("utf-8")
+
+    assert not memoized()
+    assert memoized("--enable-caching")
+    assert not memoized("--disable-caching")
+    (tmp_path / "kfpc.yaml").write_text("caching: true\n", encoding="utf-8")
+    assert memoized()
+    assert not memoized("--disable-caching")
+    (tmp_path / "kfpc.yaml").write_text("caching: false\n", encoding="utf-8")
+    assert memoized("--enable-caching")
+    assert cli.main(["compile", str(IR), "--enable-caching", "--disable-caching"]) == 2
+    capsys.readouterr()
+
+
+PLACEHOLDERS = GOLDEN / "pipeline_placeholders" / "pipeline.yaml"
+
+
+def test_run_time_values_read_outside_the_inputs_are_keyed() -> None:
+    """echo-context reads the job name, its own id and the creation time through env, not inputs:
+    a second run (another uid) must not reuse the first run's output with the first run's ids."""
+    wf = workflow(PLACEHOLDERS.read_text("utf-8"))
+    tasks = {"tasks.echo-context.outputs.parameters.kfpc-id": "x"}
+    for task in ("echo-context", "show-context"):
+        template = templates(wf)[root_task(wf, task)["template"]]
+        run = next(i for i in template["inputs"]["parameters"] if i["name"] == "kfpc-run")
+        assert "{{workflow.uid}}" in run["default"], task
+        base = key_of(wf, task, tasks=tasks)
+        assert key_of(wf, task, {**GLOBALS, "workflow.uid": "uid-2"}, tasks) != base, task
+        assert key_of(wf, task, {**GLOBALS, "workflow.creationTimestamp": "2026-01-02T00:00:00Z"}, tasks) != base
+        assert key_of(wf, task, tasks=tasks) == base
+    # a task reading no run-time value keeps a key that repeats across runs
+    plain = workflow()
+    assert key_of(plain, "train", {**GLOBALS, "workflow.uid": "uid-2"}) == key_of(plain, "train")
+
+
+def test_keys_differ_between_namespaces() -> None:
+    """The cache map lives in the controller's namespace (controller.go:235 @v4.1.2) and serves
+    every namespace; a result's artifacts belong to the namespace that made them."""
+    wf = workflow()
+    for task in ("train", "prepare", "report"):  # prepare has a custom cache key
+        assert key_of(wf, task, {**GLOBALS, "workflow.namespace": "other"}) != key_of(wf, task), task
+
+
+def test_one_cache_map_per_pipeline() -> None:
+    names = set()
+    for case in ("platform_runtime", "pipeline_placeholders", "seed_ml_pipeline"):
+        found = {t["memoize"]["cache"]["configMap"]["name"] for t in compiled(case)["spec"]["templates"]
+                 if "memoize" in t}
+        assert len(found) == 1, (case, found)
+        names |= found
+    assert len(names) == 3 and all(n.startswith("kfpc-cache-") for n in names), names
+
+
+def test_a_fixed_name_with_caching_warns_about_artifact_keys() -> None:
+    """Argo's default artifact keys are `{{workflow.name}}/{{pod.name}}`
+    (pkg/apis/workflow/v1alpha1/artifact_repository_types.go:11 @v4.1.2): with a fixed name a later
+    run overwrites the artifacts a cache entry points at."""
+    named = kfpc.compile_text(IR.read_text("utf-8"), "argo", Options(run=RunOptions(caching=True, name="nightly")))
+    assert any("keyFormat" in w and "{{workflow.uid}}" in w for w in named.warnings)
+    for run in (RunOptions(caching=True), RunOptions(name="nightly")):
+        assert not any("keyFormat" in w for w in kfpc.compile_text(IR.read_text("utf-8"), "argo",
+                                                                      Options(run=run)).warnings)
+
+
+def test_what_the_pod_is_made_of_is_keyed() -> None:
+    """`--pipeline-root` reaches a pod as literal text, not as an input: it must change the key."""
+    from kfpc.backend import Options as Opts
+
+    docs = list(yaml.safe_load_all((GOLDEN / "hello_container" / "pipeline.yaml").read_text("utf-8")))
+    docs[0]["deploymentSpec"]["executors"]["exec-echo"]["container"]["args"].append("{{$.pipeline_root}}")
+    text = yaml.safe_dump_all(docs, sort_keys=False)
+
+    def key(root: str) -> str:
+        wf = kfpc.compile_text(text, "argo", Opts(pipeline_root=root, run=RunOptions(caching=True))).documents[0]
+        return key_of(wf, "echo", tasks={})
+
+    assert key("gs://a/root") != key("gs://b/root")
+    assert key("gs://a/root") == key("gs://a/root")

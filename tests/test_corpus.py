@@ -57,8 +57,8 @@ EXPECTED_REFUSALS: dict[str, dict[str, tuple[str, str]]] = {
         "tekton": ("KFPC400", "ComponentSpec.task_config_passthroughs"),  # TaskConfig naming KFP's workspace claim
     },
     "kfp-samples/uncompiled_v1_pipeline_with_resource_spec.yaml": {
-        # a TPU task with nothing that steers Tekton's affinity assistant to TPU nodes
-        "tekton": ("KFPC400", "PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec.accelerator"),
+        # a TPU task sharing the volume with nothing steering the affinity assistant to TPU nodes
+        "tekton": ("KFPC400", "PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec.AcceleratorConfig.type"),
     },
     # GPU tasks placed only by a toleration, which lets the assistant onto GPU nodes but never draws it there
     **{f"ods-ci/cache-disabled__gpu__pytorch__pytorch_{vendor}_gpu_availability_compiled.yaml": {

@@ -35,8 +35,10 @@ def test_every_variant_is_valid_python_without_template_syntax(engine: str, feat
 
 def run_task(workflow: dict, task_name: str, tmp: Path, inputs: dict[str, bytes],
              tasks: dict) -> tuple[subprocess.CompletedProcess, Path]:
+    from argo_sim import root_dag
+
     templates = {t["name"]: t for t in workflow["spec"]["templates"]}
-    root = templates[workflow["spec"]["entrypoint"]]
+    root = root_dag(workflow)
     task = next(t for t in root["dag"]["tasks"] if t["name"] == task_name)
     globals_ = {"workflow.name": "wf-1", "workflow.uid": "uid-1",
                 **{f"workflow.parameters.{p['name']}": p.get("value", "")
@@ -98,8 +100,10 @@ def test_collected_artifacts_meet_at_the_same_keys_and_arrive_in_order(tmp_path:
     from argo_sim import evaluate, resolve
 
     wf = kfpc.compile_file(str(GOLDEN / "collected_artifacts" / "pipeline.yaml")).documents[0]
+    from argo_sim import root_dag
+
     templates = {t["name"]: t for t in wf["spec"]["templates"]}
-    root = templates[wf["spec"]["entrypoint"]]
+    root = root_dag(wf)  # the entrypoint runs it as its one step (pipeline outputs)
     globals_ = {"workflow.uid": "uid-1", "workflow.name": "wf-1"}
     root_inputs = {"kfpc-path": "kfpc/uid-1", "kfpc-idx": ""}
     loop = next(t for t in root["dag"]["tasks"] if t["name"] == "for-loop-2")

@@ -221,8 +221,9 @@ def test_signal_while_writing_removes_temporary_files(signum: int, status: int, 
 
 
 def test_reader_that_goes_away_is_a_failure() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "kfpc", "compile", str(WIDE)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    # Tekton's manifest of the wide pipeline (~470 KB) is far larger than a pipe's buffer
+    proc = subprocess.Popen([sys.executable, "-m", "kfpc", "compile", "-b", "tekton", str(WIDE)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.read(100)
     proc.stdout.close()  # as `| head` does

@@ -1,11 +1,12 @@
-"""Argo Workflows backend: the plan as one standalone `argoproj.io/v1alpha1` Workflow.
+"""Argo Workflows backend: the plan as a standalone `argoproj.io/v1alpha1` Workflow.
 
-Runs on a vanilla Argo install (v3.5 through 4.x) with an artifact repository configured; nothing
-of KFP's. Module map: escape.py (how values survive Argo and the kubelet), values.py (sources ->
-expressions), conditions.py (`when`), containers.py (leaf templates, direct or launcher),
-dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py (the
-200-tasks-per-DAG rewrite), workflow.py (assembly and template sharing), kinds.py (run options and
-the object kind).
+Runs on a vanilla Argo install (3.6 through 4.1; 3.5 works) with an artifact repository
+configured; nothing of KFP's. Module map: escape.py (how values survive Argo and the kubelet),
+values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf templates, direct or
+launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
+(the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
+(Argo 4's CRD limits), workflow.py (assembly and template sharing), kinds.py (run options and the
+object kind), setup.py (`kfpc setup argo`).
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from kfpc.plan.model import Plan
 
 class ArgoBackend:
     name = "argo"
-    description = "Argo Workflows (argoproj.io/v1alpha1 Workflow), Argo v3.5 through 4.x"
+    description = "Argo Workflows (argoproj.io/v1alpha1 Workflow), Argo 3.6 through 4.1 (3.5 works)"
     protocol_version = PROTOCOL_VERSION
 
     options = (
         Option("argo-version", "4", "oldest Argo version the manifest must run on (3.5: a CronWorkflow's "
                "`schedule`; later: `schedules`)"),
-        Option("cache-config-map", "kfpc-cache", "ConfigMap of memoized task results (Argo creates it; at most "
-               "1 MiB for the whole namespace)"),
-        Option("cache-max-age", None, "reuse a cached result only if younger than this Go duration (e.g. 24h; "
-               "default: no limit)"),
+        Option("cache-config-map", None, "ConfigMap of memoized task results, in the controller's namespace (Argo "
+               "creates it; at most 1 MiB; default: kfpc-cache-<pipeline>)"),
+        Option("cache-max-age", "168h", "with --enable-caching, reuse a cached result only if younger than this Go "
+               "duration (`none`: no limit)"),
     )
 
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
@@ -49,21 +50,48 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import kinds, memo, split, workflow
+        from kfpc_backends.argo import caps, kinds, library, memo, split, workflow
 
         given = settings(self, options)
         cache = None
         if options.run.caching:
-            cache = memo.Cache(given["cache-config-map"] or memo.CONFIG_MAP, given["cache-max-age"] or "")
+            age = given["cache-max-age"] or memo.MAX_AGE
+            cache = memo.Cache(given["cache-config-map"] or memo.config_map_for(plan.k8s_name),
+                               "" if age == "none" else age)
             if not run_options.is_dns_subdomain(cache.config_map):
                 raise UsageError(f"-O cache-config-map={cache.config_map!r} is not a valid ConfigMap name")
-            if cache.max_age and not run_options.is_duration(cache.max_age):
-                raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h")
+            if cache.max_age and (not run_options.is_duration(cache.max_age) or run_options.seconds(cache.max_age) == 0):
+                # a zero age would make every entry stale (cache/cache.go:40-49 @v4.1.2)
+                raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h "
+                                 "(or `none` for no limit)")
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
-        document, warnings = kinds.apply(workflow.build(plan, root or "", cache), options.run,
-                                         _version(given["argo-version"] or "4"), plan.k8s_name[:63].rstrip("-"))
-        return Output([document], warnings)
+        notes: list[str] = []
+        version = _version(given["argo-version"] or "4")
+        document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes), options.run,
+                                         version, plan.k8s_name[:63].rstrip("-"))
+        warnings = notes + warnings
+        if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):
+            warnings.append(f"-O argo-version={version}: task display names show from Argo 3.7 on "
+                            "(an annotation older versions ignore)")
+        if cache is not None and options.run.kind == "run" and options.run.name:
+            warnings.append("--enable-caching with a fixed --name: cached results point at artifacts stored under "
+                            "the workflow's name, so the artifact repository's keyFormat must hold {{workflow.uid}} "
+                            "(as `kfpc setup argo` writes it) or a later run overwrites them")
+        documents = library.offload(document, plan.k8s_name) if version_at_least(version, caps.SINCE) else [document]
+        caps.check(documents, version)
+        return Output(documents, warnings)
+
+
+    def setup(self, **where: str) -> list[dict]:
+        """`kfpc setup argo`: the RBAC and ConfigMaps to review and apply once (setup.py)."""
+        from kfpc_backends.argo import setup
+
+        return setup.manifests(setup.Target(**where))
+
+
+def version_at_least(version: str, least: tuple[int, int]) -> bool:
+    return tuple(int(x) for x in version.split(".")) >= least
 
 
 def _version(text: str) -> str:

@@ -30,6 +30,10 @@ SPEC_ENV = "KFPC_SPEC"
 VOLUME = "kfpc-outputs"
 OCI_DIR = "/kfpc/oci"
 OCI_VOLUME = "kfpc-oci"
+# A template annotation Argo 3.7+ shows as its node's name (pkg/apis/workflow/v1alpha1/workflow_types.go:
+# 957-962, 4426 @v4.1.2; workflow/controller/operator.go:2262-2272 @v4.1.2, which fails the node unless
+# the name matches DISPLAY_NAME_SHAPE, operator.go:2951 @v4.1.2).
+DISPLAY_NAME = "workflows.argoproj.io/display-name"
 ARGS_LIMIT = 120_000  # Argo v3.7.10+ offloads args past 128 KiB, and then the kubelet does not expand them
 
 # Run-time values a container can read, as the Argo tag that provides each one.
@@ -61,6 +65,7 @@ class Call:
     keyed: bool = False  # artifacts get deterministic keys (the pipeline collects artifacts, collect.py)
     memo: Any = None  # where the task is memoized (memo.Cache), or None
     ids: bool = False  # the task reports its pod: a memoized task reads its artifacts (memo.id_producers)
+    display_name: str | None = None  # set_display_name, in a form Argo shows (workflow.shown_name)
 
 
 def launcher_features(component: p.ContainerComponent, call: Call) -> set[str]:
@@ -95,7 +100,7 @@ def call_signature(component: p.ContainerComponent, call: Call) -> tuple:
             call.task.key if uses_task_name else None, call.keyed, call.pipeline_root,
             repr(call.task.k8s) if call.task.k8s is not None else None,
             (call.memo, call.task.caching.keyed_inputs, call.task.caching.custom_key is not None)
-            if call.memo and call.task.caching else None, call.ids)
+            if call.memo and call.task.caching else None, call.ids, call.display_name)
 
 
 def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
@@ -298,8 +303,10 @@ class _Builder:
         pod: dict[str, Any] = {}  # template fields the kfp-kubernetes settings ask for
         if self.task.k8s is not None:
             patch = self.apply_k8s(self.task.k8s, container, pod, volumes, patch)
-        memoize = self.memoize()
+        memoize = self.memoize([container, init, volumes, pod, patch])
         template: dict[str, Any] = {"name": c.name}
+        if self.call.display_name:
+            template["metadata"] = {"annotations": {DISPLAY_NAME: self.call.display_name}}
         inputs = self.template_inputs()
         if inputs:
             template["inputs"] = inputs
@@ -321,9 +328,10 @@ class _Builder:
             template["memoize"] = memoize
         return template
 
-    def memoize(self) -> dict[str, Any] | None:
-        """The memoization key reads the fingerprint, every run-time parameter and who produced
-        each input artifact (memo.py); all of them become template inputs."""
+    def memoize(self, body: list[Any]) -> dict[str, Any] | None:
+        """The memoization key reads the fingerprint, every run-time parameter, who produced each
+        input artifact, and the run's values the pod reads outside its inputs (memo.py); all of
+        them become template inputs."""
         from kfpc_backends.argo import memo
 
         caching = self.task.caching
@@ -333,6 +341,9 @@ class _Builder:
         for name in keyed:
             if not any(i["name"] == name for i in self.inputs):
                 self.inputs.append({"name": name})
+        run = memo.run_values(body)
+        if caching.custom_key is None:  # a custom key stands for every input, as in KFP
+            self.inputs.append({"name": memo.RUN_VALUES, "default": run})
         if any(i["name"] in (collect.PATH, collect.IDX) for i in self.inputs):
             raise AssertionError("per-run paths in a memoized template's inputs")  # memo.memoizable keeps them out
         return memo.memoize(self.call.memo, caching.custom_key is not None)

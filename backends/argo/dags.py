@@ -4,7 +4,8 @@ A DAG task passes every parameter in K-form through expression tags (values.py).
 `depends` with explicit results, so a skipped or failed producer never lets a consumer run on
 missing data. Tasks that must run after failures (exit handlers, ignore_upstream_failure) make
 their DAG keep going (`failFast: false`) while still ending Failed: the failed upstreams are listed
-as DAG targets (argo.md §6). Artifact lists travel as descriptors (collect.py).
+as DAG targets, whose phases decide the DAG's (workflow/controller/dag.go:303-307, 358 @v4.1.2). Artifact
+lists travel as descriptors (collect.py).
 """
 
 from __future__ import annotations
@@ -77,9 +78,18 @@ class DagBuilder:
         self.failure_tolerant_upstreams: set[str] = set()
 
     def build(self) -> dict[str, Any]:
-        tasks = [self.task(t) for t in self.c.tasks if t.key not in self.virtual]
+        exit_task = self.whole_pipeline_exit() if self.is_root else None
+        if exit_task is not None:
+            # The handler runs as the workflow's onExit (workflow.py): also after the deadline
+            # (workflow/controller/workflowpod.go:455 @v4.1.2) and after `argo stop`
+            # (pkg/apis/workflow/v1alpha1/workflow_types.go:634-642 @v4.1.2), which stop DAG tasks.
+            entry = self.task(exit_task, on_exit=True)
+            entry.pop("depends", None)
+            self.r.on_exit_task = entry
+        tasks = [self.task(t) for t in self.c.tasks if t.key not in self.virtual and t is not exit_task]
         dag: dict[str, Any] = {"tasks": tasks}
-        finally_tasks = [t for t in self.c.tasks if t.run_after_failure and t.key not in self.virtual]
+        finally_tasks = [t for t in self.c.tasks if t.run_after_failure and t.key not in self.virtual
+                         and t is not exit_task]
         if finally_tasks:
             dag["failFast"] = False
             dag["target"] = " ".join(self.targets(finally_tasks))
@@ -92,6 +102,23 @@ class DagBuilder:
             template["outputs"] = outputs
         template["dag"] = dag
         return template
+
+    def whole_pipeline_exit(self) -> p.Task | None:
+        """The exit task of an exit handler that wraps the whole pipeline: the root holds only the
+        handler's group and one task that runs after it whatever happened, reading nothing from it
+        but its final status. Then nothing else is left to run when it starts, as with onExit."""
+        real = [t for t in self.c.tasks if t.key not in self.virtual]
+        if len(real) != 2 or len(real) != len(self.c.tasks):
+            return None
+        for exit_task, group in (real, real[::-1]):
+            if (exit_task.run_after_failure and not group.run_after_failure and exit_task.depends == (group.key,)
+                    and exit_task.loop is None and exit_task.condition is None and group.loop is None
+                    and group.condition is None and not exit_task.artifacts
+                    and isinstance(self.r.plan.component(group.component), p.DagComponent)
+                    and not any(isinstance(b.source, p.FromTask) for b in exit_task.params)
+                    and not (exit_task.k8s and any(isinstance(s, p.FromTask) for _, s in exit_task.k8s.sources()))):
+                return exit_task
+        return None
 
     # -- dependencies -----------------------------------------------------------------------
 
@@ -134,7 +161,13 @@ class DagBuilder:
 
     # -- tasks ------------------------------------------------------------------------------
 
-    def task(self, task: p.Task) -> dict[str, Any]:
+    def task(self, task: p.Task, on_exit: bool = False) -> dict[str, Any]:
+        if on_exit:  # its final-status inputs read the workflow's status (values.final_status)
+            scope, self.scope = self.scope, dataclasses.replace(self.scope, on_exit=True)
+            try:
+                return self.task(task)
+            finally:
+                self.scope = scope
         target = self.r.plan.component(task.component)
         wrapped = task.loop is not None and (task.loop.parallelism or target.interface.out_params
                                              or target.interface.out_artifacts)
@@ -207,7 +240,7 @@ class DagBuilder:
                 artifact = name[len("kfpc-meta-"):]
                 value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
             elif name == memo.FINGERPRINT and task.caching is not None:
-                value = escape.literal(memo.short(task.caching.fingerprint))
+                value = memo.fingerprint_value(task.caching.fingerprint)
             elif name.startswith("kfpc-id-"):
                 value = self.producer_id(task, name[len("kfpc-id-"):])
             elif name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
@@ -346,7 +379,8 @@ class DagBuilder:
                 f"[{escape.string_literal(name)}]")
 
     def _first_that_ran(self, sources, render) -> str:
-        """OneOf: the first branch that ran (argo.md §5); the untaken branches are never evaluated."""
+        """OneOf: the first branch that ran. Argo evaluates a DAG output's `expression` with expr-lang
+        (workflow/controller/scope.go:171-177 @v4.1.2), whose ternary never evaluates the untaken branch."""
         *firsts, last = sources
         text = render(last)
         for source in reversed(firsts):

@@ -1,13 +1,24 @@
-"""Caching on Argo: the plan's cache keys as Argo memoization (argo.md §7).
+"""Caching on Argo: the plan's cache keys as Argo memoization (a template's `memoize`,
+pkg/apis/workflow/v1alpha1/workflow_types.go:851 @v4.1.2). Opt-in (`--enable-caching`): a stock
+controller may read but not write ConfigMaps, and then every memoized
+task ends in Error (workflow/controller/operator.go:1258-1266 @v4.1.2, a failed save marks the node
+Error; cache/configmap_cache.go:120-131 @v4.1.2, even a hit writes the map).
 
-A memoized template's key is a sha256 (Argo accepts only `[a-zA-Z0-9-]`, and does not hash) of the
-task's static fingerprint (kfpc/plan/cachekey.py: component, image, command, constants, custom
-cacheKey, kfp-kubernetes settings) and the run-time values of its inputs, run-time volume and
-secret names included. An input artifact counts by who produced it: a task whose
-artifacts a memoized task reads also outputs `kfpc-id`, its pod's name, which a cache hit copies
-from the cached run, so a consumer hits only on the very artifacts it was cached with. Entries
-live in a ConfigMap of the workflow's namespace, `kfpc-cache` unless `-O cache-config-map` says
-otherwise (Argo's controller creates it).
+A memoized template's key is a sha256 (Argo accepts only `[a-zA-Z0-9-]`, cache/cache.go:15 @v4.1.2,
+and does not hash) of the task's static fingerprint (kfpc/plan/cachekey.py: component, image,
+command, constants, custom cacheKey, kfp-kubernetes settings) joined with the workflow's namespace,
+the run-time values of its inputs (run-time volume and secret names included) and every run-time
+value of the run the template reads outside its inputs (`kfpc-run`: job name, uid, creation time;
+KFP resolves those before keying too). An input artifact counts by who produced it: a task whose
+artifacts a memoized task reads also outputs `kfpc-id`, the workflow's uid and its pod's name
+(unique per run even when `--name` fixes the workflow's name, which makes pod names repeat,
+util/pod_name.go), which a cache hit copies from the cached run, so a consumer hits only on the
+very artifacts it was cached with.
+
+Entries live in one ConfigMap per pipeline, `kfpc-cache-<pipeline>` unless `-O cache-config-map`
+says otherwise, in the *controller's* namespace (the cache factory is built with the namespace the
+controller runs in: workflow/controller/controller.go:235 @v4.1.2, cmd/workflow-controller/main.go:110
+@v4.1.2), which is why the namespace is part of every key.
 
 Tasks whose input artifacts come from outside their DAG, from a list or from a workflow argument
 are not memoized: Argo gives no identity for those. Neither are artifact producers in a pipeline
@@ -16,26 +27,50 @@ that collects artifacts, nor any task of a pipeline with a KFP workspace.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from kfpc.plan import model as p
-
 from kfpc_backends.argo import escape
 
-CONFIG_MAP = "kfpc-cache"
+from kfpc.plan import model as p
+
+CONFIG_MAP = "kfpc-cache"  # prefix of the per-pipeline map's name
 FINGERPRINT = "kfpc-cache"
 PRODUCER_ID = "kfpc-id"
+RUN_VALUES = "kfpc-run"
+MAX_AGE = "168h"  # a week: how old a reused result (and the artifacts it points at) may be
+# The run-time values a template can read outside its inputs, and what keys each one. A task's own
+# id is its pod's name, which needs no retry (operator.go:2241-2245 @v4.1.2) and repeats with a fixed
+# --name: the run's uid stands for it.
+RUN_KEYS = {"{{workflow.name}}": "{{workflow.name}}", "{{workflow.uid}}": "{{workflow.uid}}",
+            "{{pod.name}}": "{{workflow.uid}}", "{{workflow.creationTimestamp}}": "{{workflow.creationTimestamp}}"}
+
+
+def config_map_for(pipeline: str) -> str:
+    """One map per pipeline: a ConfigMap holds at most 1 MiB, and every pipeline sharing one fills it."""
+    return f"{CONFIG_MAP}-{pipeline}"[:253].rstrip("-.")
 
 
 @dataclass(frozen=True)
 class Cache:
     """Where memoized results live and how old a reusable one may be (`-O cache-config-map`,
-    `-O cache-max-age`). A ConfigMap holds at most 1 MiB, so a busy namespace may want one per
-    pipeline; the age bounds reuse only (Argo's cache GC prunes entries)."""
+    `-O cache-max-age`). The age bounds reuse only: Argo's cache GC (CACHE_GC_PERIOD, off by
+    default) is what removes entries (workflow/controller/cache_gc.go:47-77 @v4.1.2)."""
 
     config_map: str = CONFIG_MAP
-    max_age: str = ""  # a Go duration; empty: no limit
+    max_age: str = MAX_AGE  # a Go duration; empty: no limit
+
+
+def run_values(body: Any) -> str:
+    """The `kfpc-run` value of a memoized template: a digest of what the pod is made of (so
+    anything kfpc writes there literally, such as `--pipeline-root`, is keyed too) and one tag per
+    distinct run-time value the pod reads outside its inputs, so two runs that hand the task
+    different values never share a key."""
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return "|".join([digest, *sorted({key for tag, key in RUN_KEYS.items() if tag in text})])
 
 
 def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.Plan, keyed: bool) -> bool:
@@ -91,6 +126,14 @@ def memoize(cache: Cache, custom_key: bool) -> dict[str, Any]:
     return {"key": key, "maxAge": cache.max_age, "cache": {"configMap": {"name": cache.config_map}}}
 
 
+def fingerprint_value(fingerprint: str) -> str:
+    """The `kfpc-cache` argument: the task's fingerprint in this namespace. One map serves every
+    namespace the controller watches, and a result's artifacts live in its own namespace's repository."""
+    return f"{short(fingerprint)}-{{{{workflow.namespace}}}}"
+
+
 def producer_output() -> dict[str, Any]:
-    """Who produced a template's artifacts: a file nobody writes, so Argo takes the default."""
-    return {"name": PRODUCER_ID, "valueFrom": {"path": "/kfpc/outputs/.kfpc-id", "default": "{{pod.name}}"}}
+    """Who produced a template's artifacts: a file nobody writes, so Argo takes the default, which
+    differs between any two runs."""
+    return {"name": PRODUCER_ID, "valueFrom": {"path": "/kfpc/outputs/.kfpc-id",
+                                               "default": "{{workflow.uid}}-{{pod.name}}"}}

@@ -1,6 +1,8 @@
-"""Rewrite before rendering: no DAG may hold more than 200 tasks (Argo 4's full CRD, argo.md §9).
+"""Rewrite before rendering: no DAG may hold more than 200 tasks (Argo 4's full CRD:
+pkg/apis/workflow/v1alpha1/workflow_types.go:3595 @v4.1.2).
 
-A larger DAG is cut, in topological order, into consecutive parts of at most LIMIT tasks. Each part
+A larger DAG is cut into parts of at most LIMIT tasks: groups of tasks that share no dependency
+stay whole and are packed together where they fit, a larger group is cut in topological order. Each part
 becomes its own DAG component; the original DAG keeps one task per part. A value that crosses a cut
 leaves its part as a DAG output and enters the later part as an input, and parts depend on the
 parts they read from, so every task still waits for exactly what it needs (a task may wait a
@@ -10,6 +12,7 @@ every part that reads them. Works recursively when even the parts are too many.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from typing import Any
 
@@ -50,7 +53,7 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
            limit: int) -> tuple[list[p.DagComponent], p.DagComponent]:
     real = [t for t in comp.tasks if not _is_virtual(t, components)]
     virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
-    chunks = [real[i:i + limit] for i in range(0, len(real), limit)]
+    chunks = _chunks(comp, real, limit)
     part_of = {t.key: i for i, chunk in enumerate(chunks) for t in chunk}
     names = [f"{comp.name}-part-{i + 1}" for i in range(len(chunks))]
     # What each part reads from earlier parts: (task, output, is_artifact) -> type info.
@@ -91,8 +94,9 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
         needed_virtual = [v for v in virtual.values()
                           if any(_reads(t, v.key) for t in chunk)]
         tasks = tuple(_localize(t, keys | {v.key for v in needed_virtual}) for t in needed_virtual + list(chunk))
-        in_params = list(comp.interface.in_params)
-        in_arts = list(comp.interface.in_artifacts)
+        used = _inputs_read(tasks)  # a part declares only what it reads: Argo 4 caps inputs at 500 (caps.py)
+        in_params = [q for q in comp.interface.in_params if q.name in used]
+        in_arts = [a for a in comp.interface.in_artifacts if a.name in used]
         for (producer, output, is_art), info in sorted(imports[i].items()):
             if is_art:
                 in_arts.append(p.Artifact(_export(producer, output), info[0], bool(info[1])))
@@ -109,9 +113,11 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
 
     outer_tasks = []
     for i, part in enumerate(parts):
-        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params]
+        declared = {q.name for q in part.interface.in_params} | {a.name for a in part.interface.in_artifacts}
+        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params
+                  if q.name in declared]
         arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
-                for a in comp.interface.in_artifacts]
+                for a in comp.interface.in_artifacts if a.name in declared]
         for (producer, output, is_art), info in sorted(imports[i].items()):
             source_part = f"part-{part_of[producer] + 1}"
             if is_art:
@@ -120,7 +126,7 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
             else:
                 params.append(p.ParamBinding(_export(producer, output), info[0],
                                              p.FromTask(source_part, _export(producer, output))))
-        outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part {i + 1}", part.name, tuple(params),
+        outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part-{i + 1}", part.name, tuple(params),
                                   tuple(arts), tuple(sorted(f"part-{d + 1}" for d in part_depends[i]))))
     outer = replace(comp, tasks=tuple(outer_tasks),
                     out_params=tuple(replace(o, sources=tuple(p.FromTask(f"part-{part_of[s.task] + 1}",
@@ -130,6 +136,61 @@ def _split(comp: p.DagComponent, components: dict[str, p.Component],
                                                                                     _export(s.task, s.output))
                                                                  for s in o.sources)) for o in comp.out_artifacts))
     return parts, outer
+
+
+def _chunks(comp: p.DagComponent, real: list[p.Task], limit: int) -> list[list[p.Task]]:
+    """Parts of at most `limit` tasks. Tasks that share no dependency (weakly connected groups)
+    never share a part unless whole groups fit together, so independent work lands in parts that
+    do not depend on each other and runs, or stops after a failure, as in the unsplit DAG; a group
+    larger than a part is cut in its topological order."""
+    group = {t.key: t.key for t in comp.tasks}
+
+    def root(key: str) -> str:
+        while group[key] != key:
+            group[key] = group[group[key]]
+            key = group[key]
+        return key
+
+    for task in comp.tasks:
+        for dep in task.depends:
+            if dep in group:
+                group[root(dep)] = root(task.key)
+    members: dict[str, list[p.Task]] = {}
+    for task in real:  # the plan's topological order, kept inside each group
+        members.setdefault(root(task.key), []).append(task)
+    chunks: list[list[p.Task]] = []
+    packable: list[int] = []  # parts holding only whole groups
+    for tasks in members.values():  # groups in the order of their first task
+        if len(tasks) > limit:
+            chunks += [tasks[i:i + limit] for i in range(0, len(tasks), limit)]
+            continue
+        room = next((i for i in packable if len(chunks[i]) + len(tasks) <= limit), None)
+        if room is None:
+            packable.append(len(chunks))
+            chunks.append([])
+            room = packable[-1]
+        chunks[room] += tasks
+    return chunks
+
+
+def _inputs_read(value: Any, found: set[str] | None = None) -> set[str]:
+    """Names of the DAG inputs anything in `value` (tasks, their bindings, conditions, loops,
+    kfp-kubernetes settings) reads, found by walking the plan records."""
+    import dataclasses
+
+    found = set() if found is None else found
+    if isinstance(value, (p.FromInput, p.FromInputArtifact)):
+        found.add(value.name)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _inputs_read(getattr(value, f.name), found)
+    elif isinstance(value, (tuple, list, set, frozenset)):
+        for item in value:
+            _inputs_read(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _inputs_read(item, found)
+    return found
 
 
 def _type_of(comp: p.DagComponent, components: dict[str, p.Component], source: Any, kind: str) -> tuple:
@@ -174,6 +235,8 @@ def _sources(task: p.Task, virtual: dict[str, p.Task]) -> list[tuple[Any, str]]:
             found += [(s, "param") for s in _param_sources(task.loop.source)]  # type: ignore[arg-type]
         elif isinstance(task.loop.source, p.FromTaskArtifact):
             found.append((task.loop.source, "artifact"))
+    if task.k8s is not None:  # kfp-kubernetes settings read task outputs too (a secret's name, a PVC)
+        found += [(s, "param") for _, source in task.k8s.sources() for s in _param_sources(source)]
     return found
 
 
@@ -208,6 +271,19 @@ def _localize(task: p.Task, local: set[str]) -> p.Task:
             return replace(e, operands=tuple(expr(x) for x in e.operands))
         return e
 
+    def k8s(value: Any) -> Any:
+        """The platform settings' records, with every value source re-pointed like the inputs."""
+        if isinstance(value, (p.FromTask, p.Interpolation)):
+            return param(value)
+        if isinstance(value, tuple):
+            items = tuple(k8s(x) for x in value)
+            return items if any(a is not b for a, b in zip(items, value)) else value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changed = {f.name: k8s(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            changed = {k: v for k, v in changed.items() if v is not getattr(value, k)}
+            return replace(value, **changed) if changed else value
+        return value
+
     loop = task.loop
     if loop is not None and loop.source is not None:
         loop = replace(loop, source=artifact(loop.source) if loop.over_artifacts else param(loop.source))
@@ -216,4 +292,4 @@ def _localize(task: p.Task, local: set[str]) -> p.Task:
                    artifacts=tuple(replace(a, source=artifact(a.source)) for a in task.artifacts),
                    depends=tuple(d for d in task.depends if d in local),
                    condition=expr(task.condition) if task.condition is not None else None,
-                   loop=loop)
+                   loop=loop, k8s=k8s(task.k8s))

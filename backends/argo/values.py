@@ -30,6 +30,7 @@ class Scope:
     pipeline_root: str = ""
     input_names: Mapping[str, str] = field(default_factory=dict)  # plan input -> Argo parameter name
     failed_ok: Mapping[str, str] = field(default_factory=dict)  # upstreams that may have failed -> fallback
+    on_exit: bool = False  # in the workflow's onExit handler: a final status is the workflow's
 
     def task(self, key: str) -> str:
         return self.task_names[key]
@@ -62,7 +63,8 @@ def text_of(value: str) -> str:
 
 def lenient(task: str, output: str, fallback: str) -> str:
     """A task output that may not exist (its producer failed): `get` and `??` never name a missing
-    member, so Argo 3.7.11+ does not wait forever for it (argo.md §1), and `fallback` is used."""
+    member, so Argo 3.7.11+ does not wait forever for it (an unresolved `tasks.*` tag requeues the task:
+    workflow/controller/dag.go:838-842 @v4.1.2), and `fallback` is used."""
     return (f'(get(get(get(tasks[{escape.string_literal(task)}], "outputs"), "parameters"), '
             f"{escape.string_literal(output)}) ?? {escape.string_literal(fallback)})")
 
@@ -112,7 +114,9 @@ def runtime(kind: p.RuntimeKind, scope: Scope) -> str:
 
 
 def final_status(source: p.FinalStatus, scope: Scope) -> str:
-    status = f"tasks[{escape.string_literal(scope.task(source.task))}].status"
+    # In onExit the group was the whole pipeline: its status is the workflow's (Succeeded, Failed or
+    # Error; workflow/controller/operator.go:446-457 @v4.1.2).
+    status = "workflow.status" if scope.on_exit else f"tasks[{escape.string_literal(scope.task(source.task))}].status"
     state = (f"({status} == 'Succeeded' ? 'SUCCEEDED' : (({status} == 'Skipped' || {status} == 'Omitted') ? "
              f"'CANCELED' : 'FAILED'))")
     message = f"({status} == 'Succeeded' ? '' : 'task ' + {escape.string_literal(source.task_display_name)} + "\

@@ -11,12 +11,13 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, containers, dags, escape, memo, pvc, values
+from kfpc_backends.argo import collect, containers, dags, escape, memo, pvc, shapes, values
 
 API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
 WORKSPACE_CLAIM = "kfp-workspace"
 _SAFE_DEFAULT = re.compile(r"\{\{|\}\}")
+_DISPLAY_NAME_SHAPE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]{0,61}[a-zA-Z0-9]$")  # operator.go:2951 @v4.1.2
 
 
 class Renderer:
@@ -34,6 +35,8 @@ class Renderer:
         self.rendered: dict[tuple, tuple[str, dict[str, Any]]] = {}
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
+        self.on_exit_task: dict[str, Any] | None = None  # dags.DagBuilder.whole_pipeline_exit
+        self.warnings: list[str] = []
         self.launcher_features: set[str] = set()
         self.keyed = collect.uses_keys(plan)
         self.memoized = memo.memoized(plan, cache, self.keyed)
@@ -66,11 +69,14 @@ class Renderer:
                      builder: dags.DagBuilder) -> tuple[str, dict[str, Any]]:
         if isinstance(component, p.DagComponent):
             name = self.dag_template(component)
+            shown = self.shown_name(task, shown=len(self.callers.get(component.name, ())) == 1)
+            if shown:  # the DAG template serves this one task
+                self.templates[name].setdefault("metadata", {"annotations": {containers.DISPLAY_NAME: shown}})
             return name, dags.inputs_of(component, self.keyed, False)
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
                                    self.cache if (builder.c.name, task.key) in self.memoized else None,
-                                   (builder.c.name, task.key) in self.id_producers)
+                                   (builder.c.name, task.key) in self.id_producers, self.shown_name(task))
             signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
             known = self.rendered.get(signature)
             if known is not None:  # the same executor called the same way: render once
@@ -86,6 +92,19 @@ class Renderer:
             template = pvc.render(component, task)
             return self.add(component.name, template), template.get("inputs", {})
         raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
+
+    def shown_name(self, task: p.Task, shown: bool = True) -> str | None:
+        """A task's own display name (`set_display_name`) where Argo can show it: as the annotation of
+        a container's template, when Argo accepts its shape; otherwise a warning says it is dropped."""
+        name = task.display_name
+        if not name or name in (task.key, task.name):
+            return None
+        if shown and _DISPLAY_NAME_SHAPE.match(name):
+            return name
+        why = ("its sub-DAG serves several tasks" if not shown else
+               "Argo shows only display names of letters, digits, '-' and '.' (at most 63)")
+        self.warnings.append(f"task {task.key!r}: display name {name!r} is not shown on Argo ({why})")
+        return None
 
     def add(self, base: str, template: dict[str, Any]) -> str:
         body = dict(template)
@@ -113,7 +132,8 @@ class Renderer:
 
     def loop_wrapper(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str, dict[str, Any]]:
         """A DAG around one loop: `parallelism` applies per template, aggregated parameters are
-        normalised into KFP's typed list (Argo 3.5/3.6 and 3.7+ aggregate differently, argo.md §3),
+        normalised into KFP's typed list (Argo 3.5.11+ parses the values only when every one is a JSON object
+        or list, workflow/controller/operator.go:3841 @v4.1.2; earlier releases keep strings),
         and collected artifacts are described by where their iterations stored them (collect.py)."""
         loop = task.loop
         assert loop is not None
@@ -201,7 +221,8 @@ class Renderer:
         # Always a real prefix, never "": an empty key would make Argo download the repository's root.
         meta = f"{path} + {escape.string_literal(route.rel + '/' + collect.meta_output(route.output))} + {idx}"
         if route.depth == 0:
-            # `get`/`??`: an empty loop has no aggregated outputs at all (argo.md §3)
+            # `get`/`??`: an empty loop is a Skipped node, not a TaskGroup, so Argo aggregates no outputs for it
+            # (workflow/controller/dag.go:636 and 730 @v4.1.2)
             ran = values.lenient(task.name, collect.ran_param(output), "[]")
             items = f"toJson(map(filter(fromJSON({ran}), {{# != ''}}), {{sprig.trimPrefix({idx}, #)}}))"
         else:
@@ -354,7 +375,7 @@ def workflow_arguments(plan: p.Plan, encoded: frozenset[str]) -> list[dict[str, 
             entry["value"] = (values.ENCODED_PREFIX + _b64(text)) if q.name in encoded else text
         elif q.optional:
             entry["value"] = ""
-        if q.description:
+        if q.description and inert(q.description):
             entry["description"] = q.description
         if q.literals is not None and q.name not in encoded and (not q.has_default or any(
                 text_form(v) == entry.get("value") for v in q.literals)):
@@ -363,17 +384,64 @@ def workflow_arguments(plan: p.Plan, encoded: frozenset[str]) -> list[dict[str, 
     return params
 
 
+def inert(text: str) -> bool:
+    """Whether Argo leaves this text alone outside `templates`: the controller runs its template
+    substitution over the whole spec but the templates (operator.go:4694-4716 @v4.1.2,
+    :4204-4226 @v3.5.15), where an unclosed `{{` stops the workflow (util/template/template.go:25-31
+    @v4.1.2, fasttemplate) and `{{...}}` / `{{=...}}` are replaced or evaluated."""
+    return "{{" not in text
+
+
+def moved_descriptions(plan: p.Plan) -> dict[str, str]:
+    """Parameter descriptions Argo would substitute: kept verbatim in an annotation instead (metadata
+    is never substituted), so the spec holds no user text that Argo reads as a tag."""
+    return {q.name: q.description for q in plan.inputs if q.description and not inert(q.description)}
+
+
+PIPELINE_STEP = "pipeline"
+
+
+def export_outputs(templates: list[dict[str, Any]], namer: names.Namer) -> list[dict[str, Any]]:
+    """Pipeline outputs into `status.outputs`: Argo exports a steps template's own outputs with a
+    `globalName` (workflow/controller/steps.go:183-188 @v4.1.2, :174-181 @v3.5.15), but of a DAG
+    only its tasks' outputs, never the DAG's own (dag.go:411 @v4.1.2, :349 @v3.5.15). So a root DAG
+    with outputs runs as the one step of an entrypoint steps template that declares them. Artifacts
+    resolved from another node keep only their name (scope.go:195-228, operator.go:3455-3505
+    @v4.1.2), so no `globalName` can carry them: they are outputs of the workflow's own node."""
+    root = templates[0]
+    outputs = root.get("outputs")
+    if not outputs:
+        return templates
+    params, arts = [], []
+    for out in outputs.get("parameters", []):
+        entry = {"name": out["name"], "valueFrom": {
+            "parameter": f"{{{{steps.{PIPELINE_STEP}.outputs.parameters.{out['name']}}}}}"}}
+        if "globalName" in out:
+            entry["globalName"] = out["globalName"]
+        params.append(entry)
+    for art in outputs.get("artifacts", []):
+        arts.append({"name": art["name"], "from": f"{{{{steps.{PIPELINE_STEP}.outputs.artifacts.{art['name']}}}}}"})
+    inner = {**root, "outputs": {k: [{key: v for key, v in o.items() if key != "globalName"} for o in items]
+                                 for k, items in outputs.items()}}
+    wrapper = {"name": namer.name("kfpc-main"), "outputs": shapes.io(params, arts),
+               "steps": [[{"name": PIPELINE_STEP, "template": root["name"]}]]}
+    return [wrapper, inner, *templates[1:]]
+
+
 def _b64(text: str) -> str:
     import base64
 
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache()) -> dict[str, Any]:
+def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
+          warnings: list[str] | None = None) -> dict[str, Any]:
     from kfpc.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache)
     templates = renderer.render()
+    if warnings is not None:
+        warnings.extend(renderer.warnings)
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
     if plan.display_name:
@@ -382,8 +450,12 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         annotations["workflows.argoproj.io/description"] = plan.description
     if plan.sdk_version:
         annotations[f"{ANNOTATION_PREFIX}/sdk-version"] = plan.sdk_version
+    moved = moved_descriptions(plan)
+    if moved:
+        annotations[f"{ANNOTATION_PREFIX}/parameter-descriptions"] = json.dumps(moved, ensure_ascii=False, sort_keys=True)
     metadata["annotations"] = annotations
     metadata["labels"] = {f"{ANNOTATION_PREFIX}/pipeline": plan.k8s_name[:63].rstrip("-")}
+    templates = export_outputs(templates, renderer.namer)
     spec: dict[str, Any] = {"entrypoint": templates[0]["name"]}
     args = workflow_arguments(plan, renderer.encoded_params)
     arts = [{"name": a.name, **({"optional": True} if a.optional else {})}
@@ -415,5 +487,21 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         if ttl:
             spec["ttlStrategy"] = ttl
     spec["podSpecPatch"] = json.dumps(patch, separators=(",", ":"))
+    if renderer.on_exit_task is not None:
+        name = renderer.namer.name("kfpc-exit")
+        templates.append({"name": name, "dag": {"tasks": [renderer.on_exit_task]}})
+        spec["onExit"] = name
+    _check_inert(spec)
     spec["templates"] = templates
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
+
+
+def _check_inert(spec: dict[str, Any]) -> None:
+    """Outside `templates` Argo substitutes every `{{` (inert()); kfpc writes one tag there itself,
+    the KFP workspace claim's name. User text holding one (e.g. in the workspace's Kubernetes
+    patch) is refused rather than rewritten or left to stop the run."""
+    text = json.dumps(spec, ensure_ascii=False).replace("{{workflow.name}}-" + WORKSPACE_CLAIM, "")
+    if not inert(text):
+        at = text.index("{{")
+        raise UnsupportedError(f"text Argo would substitute outside the templates: ...{text[max(0, at - 40):at + 40]}...",
+                               hint="remove `{{` from pipeline-level settings such as the workspace's Kubernetes patch")

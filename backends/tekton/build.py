@@ -9,7 +9,7 @@ Per task, in this order:
    gate task (the keys whose guards hold); a container without the launcher that needs one
    per-iteration value fans out over the values instead.
 Helper tasks never carry guards: they always run, their results always exist, and no skip ever
-cascades (tekton.md §3).
+cascades (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:526-561 @v1.15.0).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import re
 from typing import Any
 
 from kfpc import k8s_objects as objects
-from kfpc.errors import UnsupportedError
+from kfpc import run_options
+from kfpc.errors import KfpcError, UnsupportedError
 from kfpc.plan import k8s
 from kfpc.plan import model as p
 from kfpc.plan import placeholders
@@ -31,6 +32,8 @@ from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.sources import RUNTIME_CONTEXT, Context, Descriptors, per_iteration, status_refs
 from kfpc_backends.tekton.units import Unit
+
+_RESOURCE_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
 MAX_MATRIX = 256  # Tekton's default-max-matrix-combinations-count, checked on the literal spec only
 _RESULT_INVALID = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -78,7 +81,8 @@ class Builder:
         """Tekton text for a value Tekton can carry itself: a parameter, or a result of a task that
         runs once (not in a loop) before the reader. With `unguarded`, only of a task that always
         runs: a `when` reading the result of a skipped task is skipped for a reason that cascades
-        in Tekton v0.59-0.68 (tekton.md §3)."""
+        in Tekton v0.59-0.68, which checks missing results before `when`
+        (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:328-333 @v0.59.6)."""
         if isinstance(source, f.Param):
             return escape.ref("params." + self.ctx.param_names[source.name])
         if isinstance(source, f.Out) and not source.loops and not source.selector:
@@ -595,13 +599,24 @@ class Builder:
         for (kind, key), tmpl in fields:
             text = self.static_text(task, tmpl, key)
             if text:
-                out.setdefault(kind, {})[key] = text
+                out.setdefault(kind, {})[key] = self.checked(task, f"{key} {kind[:-1]}", text, run_options.is_quantity)
         if r.accelerator_type is not None:
             acc = self.static_text(task, r.accelerator_type, "accelerator type")
             count = self.static_text(task, r.accelerator_count or ("1",), "accelerator count")
             if acc and count not in (None, "", "0"):
+                acc = self.checked(task, "accelerator type", acc, _RESOURCE_NAME.fullmatch)
+                count = self.checked(task, "accelerator count", count, run_options.is_quantity)
                 out.setdefault("limits", {})[acc] = count  # type: ignore[index]
         return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+    @staticmethod
+    def checked(task: f.FlatTask, what: str, text: str, ok: Any) -> str:
+        """A value fixed at compile time (often a parameter's default) goes into the TaskRun as
+        written, where Kubernetes' grammar applies."""
+        if not ok(text):
+            raise KfpcError(f"task {task.plan_task.key!r}: the {what} would be {text!r}, which Kubernetes does not "
+                            "accept there", path=(), code="KFPC313")
+        return text
 
     def static_text(self, task: f.FlatTask, tmpl: p.TextTemplate | None, what: str) -> str | None:
         """Tekton cannot substitute into resource quantities: run-time values fall back to the

@@ -1,13 +1,14 @@
 """Rewrite before rendering: the plan's nested DAGs as one flat list of Tekton pipeline tasks.
 
 Tekton has no usable nested pipelines (Pipelines-in-Pipelines is alpha and drops results, retries
-and timeouts; tekton-overview.md §2k), so every leaf task instance (container, importer, PVC
+and timeouts, docs/pipelines-in-pipelines.md:164-190 @v1.15.0), so every leaf task instance (container, importer, PVC
 operation) becomes one pipeline task. What nesting expressed becomes explicit per task:
 - its inputs resolved through every enclosing DAG to where the value really comes from (a pipeline
   parameter, a constant, another flat task's output, an enclosing loop's item);
 - its dependencies, including those inherited from enclosing DAG tasks;
 - the conditions of every enclosing condition DAG (each task carries all of them as its own guard:
-  Tekton's skip cascades differ between versions, tekton.md §3);
+  Tekton's skip cascades differ between versions: the order of skip reasons in
+  pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go, :328-333 @v0.59.6 vs :471-476 @v1.15.0);
 - the enclosing loops (the task is fanned out over their items).
 """
 
@@ -285,6 +286,10 @@ class _Flattener:
                     for t in self.tasks[before:]:
                         t.finally_ = True
                 continue
+            if task.condition is not None and any(isinstance(b.source, p.FinalStatus) for b in task.params):
+                raise UnsupportedError(f"task {task.key!r} reads a final status and has a condition; Tekton lets "
+                                       "only finally tasks read task states, and kfpc does not place a condition "
+                                       "on such a task; use --backend argo")
             flat = FlatTask(self.flat_id(path, bool(loops)), path, task, component, {}, {}, after, guards, loops,
                             task.run_after_failure, set(frame.started))
             for b in task.params:

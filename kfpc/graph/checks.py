@@ -8,8 +8,9 @@ supplied, loops iterate over real inputs and conditions parse. Lowering may then
 from __future__ import annotations
 
 import json
+import re
 
-from kfpc.errors import Collector, did_you_mean
+from kfpc.errors import MAX_REPORTED, Collector, did_you_mean
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.plan import conditions
@@ -30,6 +31,7 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
         out.add("KFPC308", "components instantiate each other in a cycle: " + " -> ".join(cycle),
                 components[cycle[0]].path)
     for key, comp in sorted(components.items()):
+        _check_names(comp, out)
         if comp.dag is not None:
             _check_dag(comp, components, out)
         elif comp.executor is not None:
@@ -54,31 +56,48 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
     dag = comp.dag
     assert dag is not None
     iface = comp.interface
+    if not dag.tasks:
+        out.add("KFPC314", f"component {comp.key!r} is a DAG with no tasks; Argo and Tekton refuse an empty DAG",
+                comp.path + ("dag",))
     for key, task in sorted(dag.tasks.items()):
         target = components.get(task.component)
         if target is None:
             out.add("KFPC301", f"task {key!r} refers to component {task.component!r}, which is not defined"
-                    + _near(task.component, components), task.path + ("componentRef", "name"))
+                    + _near(task.component, components, out), task.path + ("componentRef", "name"))
         for dep in task.dependent_tasks:
             if dep not in dag.tasks:
-                out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks),
+                out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks, out),
                         task.path + ("dependentTasks",))
         for name, p in sorted(task.params.items()):
+            _check_name(name, "parameter", p.path, out)
             _check_param_input(name, p, iface, dag, components, out)
         for name, a in sorted(task.artifacts.items()):
+            _check_name(name, "artifact", a.path, out)
             _check_artifact_input(name, a, iface, dag, components, out)
+        if target is not None and task.iterator is not None and target.dag is not None:
+            for name, art in sorted(target.interface.out_artifacts.items()):
+                if not art.is_list:  # a loop collects one artifact per iteration
+                    out.add("KFPC313", f"loop {key!r} outputs artifact {name!r}, one per iteration, so component "
+                            f"{target.key!r} must declare it with isArtifactList: true",
+                            target.path + ("outputDefinitions", "artifacts", name))
         if target is not None:
             _check_required(task, target, out)
             _check_iterator(task, target, out)
         if task.condition:
-            _check_condition(task, comp, out)
+            _check_condition(task, target, comp, components, out)
     graph = build.task_graph(dag)
     if not build.is_acyclic(graph):
         for cycle in build.component_cycles(graph):
             out.add("KFPC307", "tasks depend on each other in a cycle: " + " -> ".join(cycle),
                     dag.tasks[cycle[0]].path)
+    for kind, declared, outputs in (("parameters", iface.out_params, dag.out_params),
+                                    ("artifacts", iface.out_artifacts, dag.out_artifacts)):
+        for name in sorted(set(declared) - set(outputs)):
+            out.add("KFPC304", f"DAG output {name!r} is declared but dag.outputs does not say which task produces it",
+                    comp.path + ("outputDefinitions", kind, name))
     for kind, outputs in (("parameter", dag.out_params), ("artifact", dag.out_artifacts)):
         for name, o in sorted(outputs.items()):
+            _check_name(name, kind, o.path, out)
             if not o.selectors:
                 out.add("KFPC304", f"DAG output {name!r} has no producer", o.path)
             for sel in o.selectors:
@@ -89,9 +108,41 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                 pcomp = components.get(producer.component)
                 keys = (pcomp.interface.out_params if kind == "parameter" else pcomp.interface.out_artifacts) \
                     if pcomp else {}
+                decl_art = iface.out_artifacts.get(name) if kind == "artifact" else None
+                if producer.iterator is not None and decl_art is not None and not decl_art.is_list:
+                    out.add("KFPC313", f"DAG output {name!r} collects artifacts from loop {sel.producer!r}, so it must "
+                            "be declared with isArtifactList: true",
+                            comp.path + ("outputDefinitions", "artifacts", name))
                 if pcomp is not None and sel.key not in keys:
                     out.add("KFPC304", f"DAG output {name!r} reads {kind} {sel.key!r}, which task "
-                            f"{sel.producer!r} does not produce" + _near(sel.key, keys), o.path)
+                            f"{sel.producer!r} does not produce" + _near(sel.key, keys, out), o.path)
+
+
+#: What both engines accept as a parameter or artifact name (Argo's CRD: `^[-a-zA-Z0-9_]+$`); the kfp SDK
+#: writes Python identifiers and `pipelinechannel--task-output`, all inside it.
+_NAME = re.compile(r"[A-Za-z0-9_][-A-Za-z0-9_]*")
+#: kfpc's own parameters, artifacts and outputs start with this (kfpc-items, kfpc-meta-x, kfpc-x-...).
+RESERVED_PREFIX = "kfpc-"
+
+
+def _check_names(comp: m.Component, out: Collector) -> None:
+    """Input and output names become engine parameter, result and artifact names verbatim."""
+    iface = comp.interface
+    for section, kind, names in (("inputDefinitions", "parameters", iface.in_params),
+                                 ("inputDefinitions", "artifacts", iface.in_artifacts),
+                                 ("outputDefinitions", "parameters", iface.out_params),
+                                 ("outputDefinitions", "artifacts", iface.out_artifacts)):
+        for name in names:
+            _check_name(name, kind[:-1], comp.path + (section, kind, name), out)
+
+
+def _check_name(name: str, kind: str, where: m.Path, out: Collector) -> None:
+    if not _NAME.fullmatch(name):
+        out.add("KFPC200", f"{kind} name {name!r} cannot become an engine name: use letters, digits, '-' and '_' "
+                "(the kfp SDK writes Python identifiers)", where)
+    elif name.lower().startswith(RESERVED_PREFIX):
+        out.add("KFPC200", f"{kind} name {name!r} starts with {RESERVED_PREFIX!r}, which kfpc reserves for the "
+                "names it adds", where)
 
 
 def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Dag,
@@ -99,20 +150,21 @@ def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Da
     if p.kind == "component_input":
         if p.name not in iface.in_params:
             out.add("KFPC305", f"input {name!r} reads parameter {p.name!r}, which the enclosing component does not "
-                    "declare" + _near(p.name, iface.in_params), p.path)
+                    "declare" + _near(p.name, iface.in_params, out), p.path)
     elif p.kind == "runtime_parameter":
         out.add("KFPC316", f"input {name!r} is a runtimeValue.runtimeParameter ({p.name!r}); KFP's driver fails "
                 "such inputs at run time, so kfpc refuses them", p.path + ("runtimeValue", "runtimeParameter"))
     elif p.kind in ("task_output", "final_status"):
         producer = dag.tasks.get(p.producer)
         if producer is None:
-            out.add("KFPC303", f"input {name!r} reads from unknown task {p.producer!r}" + _near(p.producer, dag.tasks),
+            out.add("KFPC303", f"input {name!r} reads from unknown task {p.producer!r}"
+                    + _near(p.producer, dag.tasks, out),
                     p.path)
         elif p.kind == "task_output":
             pcomp = components.get(producer.component)
             if pcomp is not None and p.key not in pcomp.interface.out_params:
                 out.add("KFPC304", f"input {name!r} reads output {p.key!r}, which task {p.producer!r} does not "
-                        "produce" + _near(p.key, pcomp.interface.out_params), p.path)
+                        "produce" + _near(p.key, pcomp.interface.out_params, out), p.path)
 
 
 def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag: m.Dag,
@@ -120,17 +172,18 @@ def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag
     if a.kind == "component_input":
         if a.name not in iface.in_artifacts:
             out.add("KFPC305", f"artifact {name!r} reads {a.name!r}, which the enclosing component does not "
-                    "declare" + _near(a.name, iface.in_artifacts), a.path)
+                    "declare" + _near(a.name, iface.in_artifacts, out), a.path)
         return
     producer = dag.tasks.get(a.producer)
     if producer is None:
-        out.add("KFPC303", f"artifact {name!r} comes from unknown task {a.producer!r}" + _near(a.producer, dag.tasks),
+        out.add("KFPC303", f"artifact {name!r} comes from unknown task {a.producer!r}"
+                + _near(a.producer, dag.tasks, out),
                 a.path)
         return
     pcomp = components.get(producer.component)
     if pcomp is not None and a.key not in pcomp.interface.out_artifacts:
         out.add("KFPC304", f"artifact {name!r} reads output {a.key!r}, which task {a.producer!r} does not produce"
-                + _near(a.key, pcomp.interface.out_artifacts), a.path)
+                + _near(a.key, pcomp.interface.out_artifacts, out), a.path)
 
 
 def _check_required(task: m.Task, target: m.Component, out: Collector) -> None:
@@ -173,13 +226,15 @@ def _check_iterator(task: m.Task, target: m.Component, out: Collector) -> None:
         out.add("KFPC310", "loop has no items", it.path)
 
 
-def _check_condition(task: m.Task, parent: m.Component, out: Collector) -> None:
+def _check_condition(task: m.Task, target: m.Component | None, parent: m.Component,
+                     components: dict[str, m.Component], out: Collector) -> None:
     missing: list[str] = []
 
     def operand(name: str, cast: str | None) -> Operand:
         if name not in task.params:
             missing.append(name)
-        return Operand(name, ParamType.STRING, None, cast)  # type: ignore[arg-type]
+        ptype = _input_type(task, name, target, parent, components)
+        return Operand(name, ptype, None, cast)  # type: ignore[arg-type]
 
     try:
         conditions.parse(task.condition or "", operand)
@@ -192,6 +247,37 @@ def _check_condition(task: m.Task, parent: m.Component, out: Collector) -> None:
                 task.path + ("triggerPolicy", "condition"))
 
 
-def _near(word: str, options) -> str:
+def _input_type(task: m.Task, name: str, target: m.Component | None, parent: m.Component,
+                components: dict[str, m.Component]) -> ParamType:
+    """The type lowering will give a task input, so a condition that lowering would refuse (a bare
+    NUMBER, LIST or STRUCT operand) is refused here, with the other problems, instead."""
+    def of(text: str) -> ParamType:
+        try:
+            return ParamType(text)
+        except ValueError:
+            return ParamType.STRING
+
+    if target is not None and name in target.interface.in_params:
+        return of(target.interface.in_params[name].type)
+    spec = task.params.get(name)
+    if spec is None or spec.selector:
+        return ParamType.STRING
+    if spec.kind == "component_input" and spec.name in parent.interface.in_params:
+        return of(parent.interface.in_params[spec.name].type)
+    if spec.kind == "task_output" and parent.dag is not None and spec.producer in parent.dag.tasks:
+        producer = components.get(parent.dag.tasks[spec.producer].component)
+        if producer is not None and spec.key in producer.interface.out_params:
+            return of(producer.interface.out_params[spec.key].type)
+    if spec.kind == "final_status":
+        return ParamType.TASK_FINAL_STATUS
+    if spec.kind == "constant":
+        return {bool: ParamType.BOOLEAN, int: ParamType.INTEGER, float: ParamType.DOUBLE, list: ParamType.LIST,
+                dict: ParamType.STRUCT}.get(type(spec.value), ParamType.STRING)
+    return ParamType.STRING
+
+
+def _near(word: str, options, out: Collector) -> str:
+    if len(out.items) >= MAX_REPORTED:  # not shown anyway; with thousands of tasks each hint is a scan
+        return ""
     hint = did_you_mean(word, options, cutoff=0.75)
     return f" ({hint})" if hint else ""

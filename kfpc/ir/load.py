@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from kfpc import yamlio
-from kfpc.errors import Diagnostic, InputError, KfpcError
+from kfpc.errors import Diagnostic, InputError, KfpcError, capped
 
 
 Where = tuple[int, tuple[str | int, ...]]  # (YAML document index, path of the IR inside it)
@@ -37,24 +37,34 @@ class Source:
     notes: tuple[str, ...] = ()
 
     def locate(self, doc_index: int, path: tuple[str | int, ...]) -> tuple[int, int] | None:
-        return yamlio.locate(self.text, doc_index, path)
+        return yamlio.locate_all(self.text, [(doc_index, path)])[0]
 
     def place(self, error: KfpcError, doc_index: int = 0) -> KfpcError:
-        """Fill in file, line and column for diagnostics that only know their IR path."""
+        """Fill in file, line and column for diagnostics that only know their IR path.
+
+        Only the first MAX_REPORTED problems are reported (and placed, in one pass over the text),
+        then how many more there are: a broken generator can produce thousands of the same mistake."""
+        shown, rest = capped(error.diagnostics)
+        queries = [self.where_of(diag, doc_index) for diag in shown if diag.line is None and diag.path]
+        found = iter(yamlio.locate_all(self.text, queries))
         placed = []
-        for diag in error.diagnostics:
+        for diag in shown:
             line = col = None
             if diag.line is None and diag.path:
-                # The platform document's paths start at its top key.
-                platform = (doc_index == 1 or diag.path[0] == "platforms") and self.platform is not None
-                index, prefix = self.platform_at if platform else self.pipeline_at
-                where = self.locate(index, prefix + tuple(diag.path))
+                where = next(found)
                 if where:
                     line, col = where
             placed.append(Diagnostic(diag.code, diag.message, diag.file or self.name, diag.path,
                                      diag.line if diag.line is not None else line,
                                      diag.column if diag.column is not None else col, diag.hint))
-        return type(error)(placed)
+        return type(error)(placed + rest)
+
+    def where_of(self, diag: Diagnostic, doc_index: int) -> Where:
+        """Where a diagnostic's IR path sits in the file: the platform document's paths start at its top
+        key, and a wrapper (PipelineVersion, PipelineJob) moves both documents inside itself."""
+        platform = (doc_index == 1 or diag.path[0] == "platforms") and self.platform is not None
+        index, prefix = self.platform_at if platform else self.pipeline_at
+        return index, prefix + tuple(diag.path)
 
 
 def read_bytes(path: str) -> tuple[str, bytes]:

@@ -11,6 +11,7 @@ import functools
 import re
 from typing import Any, Mapping
 
+from kfpc.errors import SchemaError
 from kfpc.ir import model as m
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
@@ -147,7 +148,8 @@ def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
     retry = None
     policy = _get(spec, "retryPolicy")
     if isinstance(policy, dict):
-        retry = m.Retry(int(_get(policy, "maxRetryCount", 0) or 0), _seconds(_get(policy, "backoffDuration")),
+        retry = m.Retry(_count(_get(policy, "maxRetryCount", 0), path + ("retryPolicy", "maxRetryCount")),
+                        _seconds(_get(policy, "backoffDuration")),
                         float(_get(policy, "backoffFactor", 0) or 0), _seconds(_get(policy, "backoffMaxDuration")))
     strategy = str(_get(trigger, "strategy", "") or "")
     return m.Task(
@@ -162,7 +164,8 @@ def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
         condition=_get(trigger, "condition") or None,
         all_upstream_completed=strategy == "ALL_UPSTREAM_TASKS_COMPLETED",
         iterator=iterator,
-        parallelism=int(_get(_map(spec, "iteratorPolicy"), "parallelismLimit", 0) or 0),
+        parallelism=_count(_get(_map(spec, "iteratorPolicy"), "parallelismLimit", 0),
+                           path + ("iteratorPolicy", "parallelismLimit")),
         retry=retry,
         path=path,
     )
@@ -171,6 +174,17 @@ def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
 def param_input(spec: Mapping[str, Any], path: m.Path) -> m.ParamInput:
     """An InputParameterSpec (task inputs, and the platform spec's parameter references)."""
     return _param_input(spec, path)
+
+
+def _count(value: Any, path: m.Path) -> int:
+    """A whole number of at least 0 (protojson writes int64 as a number or a string)."""
+    try:
+        number = int(value or 0) if not isinstance(value, (bool, float)) or float(value).is_integer() else None
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or number < 0 or number >= 2**63:
+        raise SchemaError(f"expected a whole number of at least 0, found {value!r}", path=path, code="KFPC200")
+    return number
 
 
 def _param_input(spec: Mapping[str, Any], path: m.Path) -> m.ParamInput:

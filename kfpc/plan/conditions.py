@@ -1,4 +1,5 @@
-"""Parse the CEL subset the kfp SDK writes into `triggerPolicy.condition` (ir.md §1).
+"""Parse the CEL subset the kfp SDK writes into `triggerPolicy.condition`
+(sdk/python/kfp/compiler/pipeline_spec_builder.py:1004-1140 @2.17.0 in kubeflow/pipelines).
 
 The SDK only ever emits comparisons between `inputs.parameter_values['x']` (optionally wrapped in
 `int()` / `double()`) and literals, combined with `!(...)` and `&&`. A small recursive-descent
@@ -27,6 +28,8 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 _CMP = ("==", "!=", "<=", ">=", "<", ">")
+#: Parentheses and `!` nest by recursion; the SDK writes a handful, so a deep nest is refused, not recursed into.
+MAX_NESTING = 100
 
 
 class ConditionSyntaxError(ValueError):
@@ -73,6 +76,12 @@ class _Parser:
         self.pos = 0
         self.make_operand = make_operand
         self.end = end
+        self.depth = 0
+
+    def deeper(self, where: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ConditionSyntaxError(f"nested more than {MAX_NESTING} levels deep", where)
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else ("eof", "", self.end)
@@ -99,8 +108,11 @@ class _Parser:
 
     def parse_not(self) -> Expr:
         if self.peek()[1] == "!" and self.peek()[0] == "op":
+            self.deeper(self.peek()[2])
             self.pos += 1
-            return Not(_as_boolean(self.parse_not(), 0))
+            inner = Not(_as_boolean(self.parse_not(), 0))
+            self.depth -= 1
+            return inner
         return self.parse_compare()
 
     def parse_compare(self) -> Expr:
@@ -115,9 +127,11 @@ class _Parser:
     def parse_atom(self) -> Expr:
         kind, text, where = self.peek()
         if kind == "op" and text == "(":
+            self.deeper(where)
             self.pos += 1
             inner = self.parse_or()
             self.take(")")
+            self.depth -= 1
             return inner
         if kind == "ref":
             self.pos += 1

@@ -16,6 +16,7 @@ from typing import Any
 
 from kfpc import names
 from kfpc.errors import Collector, did_you_mean, format_path
+from kfpc.run_options import is_quantity
 from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
@@ -125,6 +126,8 @@ class _Lowering:
         # component key (and memo key) -> (env, resources) as written, before passthrough (taskconfig.py)
         self._task_config_parts: dict[Any, tuple] = {}
         self.notices = Notices()  # warnings and Vertex-only uses, each reported once with a count
+        self._platform_reads: list[tuple[str, str, m.Path]] = []  # (producer, consumer, where) in the DAG lowered
+        self._platform_producers: dict[str, set[str]] = {}  # task -> producers its settings read, in that DAG
         self.platform = PlatformLowering(ir.platform, out)
         namer = names.Namer()
         self.names["root"] = namer.name("root")
@@ -169,6 +172,11 @@ class _Lowering:
         executor = self.ir.executors[comp.executor or ""]
         stub = _PVC_STUBS.get(executor.container.image) if executor.container is not None else None
         if stub is not None and not executor.container.command:  # type: ignore[union-attr]
+            produced = {"name"} if stub == "create" else set()  # what the engines' PVC steps output
+            extra = sorted(set(comp.interface.out_params) - produced) + sorted(comp.interface.out_artifacts)
+            if extra:
+                self.out.add("KFPC314", f"component {key!r} runs the kfp-kubernetes {stub} PVC step, which cannot "
+                             f"produce {', '.join(map(repr, extra))}", comp.path + ("outputDefinitions",))
             return p.PvcComponent(name, key, interface(comp.interface), stub)
         if executor.container is not None:
             return self.container(key, name, comp, executor)
@@ -201,7 +209,9 @@ class _Lowering:
         command = tuple(self.arg(text, c.path + ("command", i)) for i, text in enumerate(c.command))
         args = tuple(self.arg(text, c.path + ("args", i)) for i, text in enumerate(c.args))
         image = self.text(c.image, c.path + ("image",))
+        self.check_image(image, c.path + ("image",))
         env = tuple((n, self.text(v, c.path + ("env", i, "value"))) for i, (n, v) in enumerate(c.env))
+        self.check_env(c.env, c.path + ("env",))
         resources = self.resources(c.resources, c.path + ("resources",))
         _, on_pod = taskconfig.options(comp.passthroughs)
         for field in taskconfig.unknown_fields(comp.passthroughs):
@@ -237,6 +247,26 @@ class _Lowering:
             self._task_config_parts[("memo",) + memo_key] = (env, resources)
         self._parts_by_key[comp.key] = hit
         return hit
+
+    def check_env(self, env: tuple[tuple[str, str], ...], path: m.Path) -> None:
+        """Names the kubelet accepts (IsEnvVarName), each once, and none of the backends' own (KFPC_...)."""
+        for i, (name, _) in enumerate(env):
+            where = path + (i, "name")
+            if not _ENV_NAME.fullmatch(name):
+                self.out.add("KFPC200", f"{name!r} is not an environment variable name", where)
+            elif name.upper().startswith("KFPC_"):
+                self.out.add("KFPC200", f"environment variable {name!r}: names starting with KFPC_ are kfpc's", where)
+            elif any(name == other for other, _ in env[:i]):
+                self.out.add("KFPC200", f"environment variable {name!r} is set twice", where)
+
+    def check_image(self, image: p.TextTemplate, path: m.Path) -> None:
+        """The written parts of an image reference use only the characters a reference can hold, so
+        nothing in it reads as an engine variable (`$(...)`, `{{...}}`) or breaks the pull."""
+        written = "".join(part for part in image if isinstance(part, str))
+        bad = sorted(set(_NOT_IN_IMAGE.findall(written)))
+        if bad or not image:
+            self.out.add("KFPC313", f"image {''.join(x if isinstance(x, str) else '{...}' for x in image)!r} is not "
+                         "an image reference" + (f" (it contains {''.join(bad)!r})" if bad else ""), path)
 
     @staticmethod
     def templates(res: p.Resources) -> list[p.TextTemplate]:
@@ -300,16 +330,33 @@ class _Lowering:
                 return (text + unit,)
             return None
 
+        def quantity(template: p.TextTemplate | None, new: str, legacy: str = "") -> p.TextTemplate | None:
+            """A value known now must be a Kubernetes quantity; one from a parameter is the engine's to check."""
+            key = new if res.get(new) not in (None, "") or not legacy else legacy
+            if template is not None and all(isinstance(part, str) for part in template):
+                text = "".join(template)  # type: ignore[arg-type]
+                if not is_quantity(text):
+                    self.out.add("KFPC313", f"{key} {text!r} is not a Kubernetes quantity (such as 500m, 2, 1.5Gi)",
+                                 path + (key,))
+                    return None
+            return template
+
         acc = res.get("accelerator") or {}
+        if not isinstance(acc, dict):
+            self.out.add("KFPC313", "accelerator must be a mapping (resourceType, resourceCount)",
+                         path + ("accelerator",))
+            acc = {}
         acc_type = acc.get("resourceType") or acc.get("type")
         acc_count = acc.get("resourceCount") if acc.get("resourceCount") not in (None, "") else acc.get("count")
         return p.Resources(
-            cpu_limit=pick("resourceCpuLimit", "cpuLimit"),
-            cpu_request=pick("resourceCpuRequest", "cpuRequest"),
-            memory_limit=pick("resourceMemoryLimit", "memoryLimit", "G"),
-            memory_request=pick("resourceMemoryRequest", "memoryRequest", "G"),
+            cpu_limit=quantity(pick("resourceCpuLimit", "cpuLimit"), "resourceCpuLimit", "cpuLimit"),
+            cpu_request=quantity(pick("resourceCpuRequest", "cpuRequest"), "resourceCpuRequest", "cpuRequest"),
+            memory_limit=quantity(pick("resourceMemoryLimit", "memoryLimit", "G"), "resourceMemoryLimit",
+                                  "memoryLimit"),
+            memory_request=quantity(pick("resourceMemoryRequest", "memoryRequest", "G"), "resourceMemoryRequest",
+                                    "memoryRequest"),
             accelerator_type=self.text(str(acc_type), path + ("accelerator",)) if acc_type else None,
-            accelerator_count=self.text(str(acc_count), path + ("accelerator",))
+            accelerator_count=quantity(self.text(str(acc_count), path + ("accelerator",)), "accelerator")
             if acc_type and acc_count not in (None, "") else None,
         )
 
@@ -327,10 +374,15 @@ class _Lowering:
         dag = comp.dag
         assert dag is not None
         iface = interface(comp.interface)
-        order = build.topological_order(build.task_graph(dag))
+        self._platform_producers = {key: self.platform_producers(t, dag) for key, t in dag.tasks.items()}
+        graph = build.task_graph(dag)
+        ordered = graph.copy()
+        ordered.add_edges_from((u, key) for key, ups in self._platform_producers.items() for u in ups)
+        order = build.topological_order(ordered if build.is_acyclic(ordered) else graph)  # a cycle is reported
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
-        tasks = _in_dependency_order([self.task(dag.tasks[t], task_names[t], comp, dag) for t in order])
+        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        self.check_platform_cycles(dag)
         out_params = tuple(
             p.DagOutputParam(o.name, q.type if (q := iface.out_param(o.name)) else p.ParamType.STRING,
                              tuple(self.from_task(dag, s.producer, s.key) for s in o.selectors))
@@ -383,9 +435,12 @@ class _Lowering:
             digest = cachekey.with_platform(self.container_parts(target, executor)[-1],
                                             self.platform.settings(target.executor or ""))
             caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
-        depends = tuple(u for u in build.upstreams(task) if u in dag.tasks and u != task.key)
+        depends = tuple(sorted({u for u in build.upstreams(task) if u in dag.tasks and u != task.key}
+                               | self._platform_producers.get(task.key, set())))
 
         def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> p.ParamSource:
+            if not self.platform_output_ok(spec, path, task, dag):
+                return p.Constant("")
             ref = parse.param_input(spec, path) if isinstance(spec, dict) else m.ParamInput("constant", value=spec)
             if ref.kind == "component_input" and ref.name not in parent.interface.in_params:
                 found = self.platform_input(ref, parent)
@@ -400,13 +455,8 @@ class _Lowering:
         claim = False
         if executor is not None and executor.container is not None:
             params, k8s, claim = self.task_config(target, params, k8s)
-        if k8s is not None:
-            # Settings that read a task's output (a PVC made by CreatePVC) wait for it, even where the
-            # SDK wrote no dependentTasks (kfp 2.0 betas did not).
-            readers = [s for _, s in k8s.sources()]
-            producers = {part.task for s in readers for part in (s.parts if isinstance(s, p.Interpolation) else (s,))
-                         if isinstance(part, p.FromTask)}
-            depends += tuple(sorted(t for t in producers if t in dag.tasks and t not in depends and t != task.key))
+        self.check_extras(task, target, params)
+        self.check_pvc_inputs(task, target, params)
         return p.Task(task.key, name, task.display_name, self.names[task.component], params, artifacts, depends,
                       condition, task.all_upstream_completed, loop, retry, caching, format_path(task.path), k8s,
                       claim)
@@ -426,6 +476,99 @@ class _Lowering:
                                   + [p.ParamBinding(n, p.ParamType.STRUCT, value) for n in wanted],
                                   key=lambda b: b.name))
         return params, taskconfig.strip_pod(k8s, on_pod), workspace
+
+    def platform_output_ok(self, spec: Any, path: m.Path, task: m.Task, dag: m.Dag) -> bool:
+        """A kfp-kubernetes setting that reads a task output gets the checks a task input gets
+        (graph/checks.py): a well-formed reference to an output its producer declares, of another
+        task of the same DAG; the edge it adds is checked for cycles with the DAG's own."""
+        if not isinstance(spec, dict):
+            return True
+        raw = spec.get("taskOutputParameter", spec.get("task_output_parameter"))
+        if raw is None:
+            return True
+        where = path + ("taskOutputParameter",)
+        producer = raw.get("producerTask", raw.get("producer_task")) if isinstance(raw, dict) else None
+        key = raw.get("outputParameterKey", raw.get("output_parameter_key")) if isinstance(raw, dict) else None
+        if not isinstance(producer, str) or not producer or not isinstance(key, str) or not key:
+            self.out.add("KFPC315", "taskOutputParameter must be a mapping with producerTask and outputParameterKey "
+                         "strings", where)
+            return False
+        if producer == task.key:
+            self.out.add("KFPC307", f"a kfp-kubernetes setting of task {task.key!r} reads the task's own output "
+                         f"{key!r}, which exists only after the task ran", where)
+            return False
+        if producer not in dag.tasks:
+            self.out.add("KFPC303", f"a kfp-kubernetes setting of task {task.key!r} reads from unknown task "
+                         f"{producer!r}", where, hint=did_you_mean(producer, dag.tasks))
+            return False
+        declared = self.components[dag.tasks[producer].component].interface.out_params
+        if key not in declared:
+            self.out.add("KFPC304", f"a kfp-kubernetes setting of task {task.key!r} reads output {key!r}, which task "
+                         f"{producer!r} does not produce", where, hint=did_you_mean(key, declared))
+            return False
+        self._platform_reads.append((producer, task.key, where))
+        return True
+
+    def platform_producers(self, task: m.Task, dag: m.Dag) -> set[str]:
+        """Tasks whose outputs the task's kfp-kubernetes settings read (a PVC's name, a secret's): the
+        task waits for them as for its inputs, even when `dependentTasks` does not list them."""
+        target = self.components.get(task.component)
+        settings = self.platform.settings(target.executor) if target is not None and target.executor else None
+        found: set[str] = set()
+        stack: list[Any] = [settings]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                for key, child in value.items():
+                    if key in ("taskOutputParameter", "task_output_parameter") and isinstance(child, dict):
+                        producer = child.get("producerTask", child.get("producer_task"))
+                        if isinstance(producer, str) and producer in dag.tasks and producer != task.key:
+                            found.add(producer)
+                    stack.append(child)
+            elif isinstance(value, list):
+                stack.extend(value)
+        return found
+
+    def check_platform_cycles(self, dag: m.Dag) -> None:
+        """Settings read outputs, so they order tasks too: with the DAG's own edges they must not loop."""
+        reads, self._platform_reads = self._platform_reads, []
+        if not reads:
+            return
+        graph = build.task_graph(dag)
+        if not build.is_acyclic(graph):
+            return  # the checks reported that cycle already
+        graph.add_edges_from((producer, consumer) for producer, consumer, _ in reads)
+        for cycle in build.component_cycles(graph):
+            where = next((w for prod, cons, w in reads if cons in cycle and prod in cycle), dag.tasks[cycle[0]].path)
+            self.out.add("KFPC307", "tasks depend on each other in a cycle through kfp-kubernetes settings: "
+                         + " -> ".join(cycle), where)
+
+    def check_pvc_inputs(self, task: m.Task, target: m.Component, params: tuple[p.ParamBinding, ...]) -> None:
+        """The engines' PVC steps need a claim name (or suffix), and a size and access modes to create one."""
+        executor = self.ir.executors.get(target.executor or "")
+        container = executor.container if executor is not None else None
+        stub = _PVC_STUBS.get(container.image) if container is not None and not container.command else None
+        if stub is None:
+            return
+        bound = {b.name for b in params if b.name in target.interface.in_params}
+        needed = [("pvc_name",)] if stub == "delete" else \
+            [("access_modes",), ("size",), ("pvc_name", "pvc_name_suffix")]
+        for names_ in needed:
+            if not bound.intersection(names_):
+                self.out.add("KFPC306", f"task {task.key!r} runs the kfp-kubernetes {stub} PVC step without "
+                             f"{' or '.join(names_)}", task.path + ("inputs",))
+
+    def check_extras(self, task: m.Task, target: m.Component, params: tuple[p.ParamBinding, ...]) -> None:
+        """An executor may read inputs its component does not declare (set_container_image, f-strings);
+        the task must then supply them, or the engines would get a parameter nobody sets."""
+        executor = self.ir.executors.get(target.executor or "")
+        if executor is None or executor.container is None:
+            return
+        supplied = {b.name for b in params} | ({task.iterator.item_input} if task.iterator else set())
+        for q in self.container_parts(target, executor)[0].in_params:
+            if q.name not in target.interface.in_params and q.name not in supplied:
+                self.out.add("KFPC305", f"the executor of task {task.key!r} reads input {q.name!r}, which neither "
+                             f"component {target.key!r} declares nor the task supplies", task.path + ("inputs",))
 
     def platform_input(self, ref: m.ParamInput, parent: m.Component) -> m.ParamInput | None:
         """kfp-kubernetes names a loop item's field `loop-item-param-N-subvar-FIELD`, which no component
@@ -631,7 +774,17 @@ class _Lowering:
             binding = by_name[name]
             return p.Operand(name, binding.type, binding.source, cast)
 
-        return conditions.parse(task.condition or "", operand)
+        try:
+            return conditions.parse(task.condition or "", operand)
+        except conditions.ConditionSyntaxError as exc:  # the checks refuse these first; never an internal error
+            self.out.add("KFPC309", f"cannot use condition {task.condition!r}: {exc}",
+                         task.path + ("triggerPolicy", "condition"))
+            return p.Literal(True)
+
+
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+# Outside what an image reference (registry/path:tag@algorithm:digest) is made of.
+_NOT_IN_IMAGE = re.compile(r"[^A-Za-z0-9._/:@+-]")
 
 
 class _SiblingRef:
@@ -639,23 +792,6 @@ class _SiblingRef:
 
     def __init__(self, name: str):
         self.name = name
-
-
-def _in_dependency_order(tasks: list[p.Task]) -> tuple[p.Task, ...]:
-    """The IR's order, moved only where a task waits for a later one (kfp-kubernetes settings that
-    read a task output add such waits); stable, so IR order decides among ready tasks."""
-    position = {t.key: i for i, t in enumerate(tasks)}
-    if all(position.get(d, -1) < i for i, t in enumerate(tasks) for d in t.depends):
-        return tuple(tasks)  # the usual case: the IR's order already fits
-    done: set[str] = set()
-    out: list[p.Task] = []
-    pending = list(tasks)
-    while pending:
-        ready = next((t for t in pending if all(d in done for d in t.depends)), pending[0])  # cycles: graph checks
-        pending.remove(ready)
-        out.append(ready)
-        done.add(ready.key)
-    return tuple(out)
 
 
 def _uses_workspace(params: tuple[p.ParamBinding, ...]) -> bool:
@@ -679,4 +815,5 @@ def _interface_json(iface: m.Interface) -> dict[str, Any]:
         "out_params": {n: d.type for n, d in sorted(iface.out_params.items())},
         "out_artifacts": {n: [a.schema_title, a.is_list] for n, a in sorted(iface.out_artifacts.items())},
     }
+
 

@@ -26,6 +26,8 @@ _EXECUTOR_KEYS = {
     "genericEphemeralVolume", "nodeAffinity", "podAffinity", "enabledSharedMemory", "emptyDirMounts",
     "securityContext", "initContainers",
 }
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+")  # a Secret or ConfigMap key
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 _RESERVED_ENV = "KFPC_"  # the backends' own env (escapes, runtime specs)
 _RESERVED_VOLUME = "kfpc-"
@@ -109,16 +111,18 @@ class PlatformLowering:
                 key_field = "secretKey" if kind == "secret" else "configMapKey"
                 for j, pair in enumerate(f.get("keyToEnv") or ()):
                     g = _fields(pair, where + ("keyToEnv", j), self.out, {key_field, "envVar"})
-                    keys.append(k8s.KeyToEnv(self.text(g, key_field, where), self.text(g, "envVar", where)))
+                    keys.append(k8s.KeyToEnv(self.matching(g, key_field, _DATA_KEY, where + ("keyToEnv", j)),
+                                             self.matching(g, "envVar", _ENV_NAME, where + ("keyToEnv", j))))
                 env_from.append(k8s.EnvFrom(kind, self.name(f, name_field, where, resolve), tuple(keys),
-                                            f.get("optional")))
+                                            self.optional_bool(f, "optional", where)))
         for kind, key, name_field in (("secret", "secretAsVolume", "secretName"),
                                       ("configMap", "configMapAsVolume", "configMapName")):
             for i, item in enumerate(self.items(spec, key, path)):
                 where = path + (key, i)
                 f = _fields(item, where, self.out, {name_field, name_field + "Parameter", "mountPath", "optional"})
                 volumes.append(k8s.ObjectVolume(kind, self.name(f, name_field, where, resolve),
-                                                self.text(f, "mountPath", where), f.get("optional")))
+                                                self.text(f, "mountPath", where),
+                                                self.optional_bool(f, "optional", where)))
         for i, item in enumerate(self.items(spec, "pvcMount", path)):
             where = path + ("pvcMount", i)
             f = _fields(item, where, self.out, {"taskOutputParameter", "constant", "componentInputParameter",
@@ -131,7 +135,8 @@ class PlatformLowering:
             where = path + ("emptyDirMounts", i)
             f = _fields(item, where, self.out, {"volumeName", "mountPath", "medium", "sizeLimit"})
             volumes.append(k8s.EmptyDirVolume(self.text(f, "volumeName", where), self.text(f, "mountPath", where),
-                                              f.get("medium") or None, self.quantity(f.get("sizeLimit"), where)))
+                                              self.optional_text(f, "medium", where),
+                                              self.quantity(f.get("sizeLimit"), where)))
         if "enabledSharedMemory" in spec:
             where = path + ("enabledSharedMemory",)
             f = _fields(spec["enabledSharedMemory"], where, self.out, {"volumeName", "size"})
@@ -166,7 +171,7 @@ class PlatformLowering:
             values["security_context"] = k8s.SecurityContext(
                 self.integer(f["runAsUser"], where) if "runAsUser" in f else None,
                 self.integer(f["runAsGroup"], where) if "runAsGroup" in f else None,
-                f.get("runAsNonRoot"))
+                self.optional_bool(f, "runAsNonRoot", where))
         values["init_containers"] = tuple(self.init_container(item, path + ("initContainers", i))
                                           for i, item in enumerate(self.items(spec, "initContainers", path)))
         self.check_clashes(spec, path)
@@ -226,21 +231,24 @@ class PlatformLowering:
             if f.get("tolerationJson"):
                 tolerations_json.append(resolve(f["tolerationJson"], where + ("tolerationJson",), True))
                 continue
-            tolerations.append(k8s.Toleration(f.get("key") or None, f.get("operator") or None, f.get("value") or None,
-                                              f.get("effect") or None,
-                                              self.integer(f["tolerationSeconds"], where)
-                                              if f.get("tolerationSeconds") is not None else None))
+            key, operator, value, effect = (self.optional_text(f, k, where) for k in ("key", "operator", "value",
+                                                                                       "effect"))
+            seconds = self.integer(f["tolerationSeconds"], where) if f.get("tolerationSeconds") is not None else None
+            tolerations.append(k8s.Toleration(key, operator, value, effect, seconds))
         values["tolerations"], values["tolerations_json"] = tuple(tolerations), tuple(tolerations_json)
         affinity, affinity_json = [], []
         for i, item in enumerate(self.items(spec, "nodeAffinity", path)):
             where = path + ("nodeAffinity", i)
             f = _fields(item, where, self.out, {"matchExpressions", "matchFields", "weight", "nodeAffinityJson"})
             if f.get("nodeAffinityJson"):
-                affinity_json.append(resolve(f["nodeAffinityJson"], where + ("nodeAffinityJson",), True))
+                source = resolve(f["nodeAffinityJson"], where + ("nodeAffinityJson",), True)
+                if isinstance(source, Constant):
+                    self.check_node_affinity(source.value, where + ("nodeAffinityJson",))
+                affinity_json.append(source)
                 continue
             affinity.append(k8s.NodeAffinity(self.requirements(f.get("matchExpressions"), where),
                                              self.requirements(f.get("matchFields"), where),
-                                             self.integer(f["weight"], where) if f.get("weight") is not None else None))
+                                             self.weight(f["weight"], where) if f.get("weight") is not None else None))
         values["node_affinity"], values["node_affinity_json"] = tuple(affinity), tuple(affinity_json)
         pods = []
         for i, item in enumerate(self.items(spec, "podAffinity", path)):
@@ -252,7 +260,7 @@ class PlatformLowering:
                 self.strings(f.get("matchPodLabels"), where), tuple(str(n) for n in f.get("namespaces") or ()),
                 self.requirements(f.get("matchNamespaceExpressions"), where),
                 self.strings(f.get("matchNamespaceLabels"), where),
-                self.integer(f["weight"], where) if f.get("weight") is not None else None, bool(f.get("anti"))))
+                self.weight(f["weight"], where) if f.get("weight") is not None else None, bool(f.get("anti"))))
         values["pod_affinity"] = tuple(pods)
 
     # -- pipeline-wide ---------------------------------------------------------------------------
@@ -290,6 +298,66 @@ class PlatformLowering:
         if not isinstance(value, str) or not value:
             self.out.add(CODE, f"{key} is required and must be a string", path)
             return ""
+        return value
+
+    def weight(self, value: Any, path: Path) -> int:
+        """A preferred scheduling term's weight: Kubernetes accepts 1 to 100."""
+        number = self.integer(value, path)
+        if not 1 <= number <= 100 and (number or value in (0, "0")):
+            self.out.add(CODE, f"weight must be between 1 and 100, found {value!r}", path + ("weight",))
+        return number
+
+    def check_node_affinity(self, value: Any, path: Path) -> None:
+        """A node affinity given as JSON at compile time goes into the pod as written: its shape is
+        checked here (a value from a parameter is checked by the API server when the pod is made)."""
+        if value in (None, {}, ""):
+            return
+        problem = None
+        if not isinstance(value, Mapping):
+            problem = "must be a JSON object"
+        else:
+            required = value.get("requiredDuringSchedulingIgnoredDuringExecution")
+            preferred = value.get("preferredDuringSchedulingIgnoredDuringExecution")
+            unknown = set(value) - {"requiredDuringSchedulingIgnoredDuringExecution",
+                                    "preferredDuringSchedulingIgnoredDuringExecution"}
+            if unknown:
+                problem = f"has unknown fields {sorted(map(str, unknown))}"
+            elif required is not None and not (isinstance(required, Mapping) and isinstance(
+                    required.get("nodeSelectorTerms"), list) and all(isinstance(t, Mapping) for t in
+                                                                     required["nodeSelectorTerms"])):
+                problem = "requiredDuringSchedulingIgnoredDuringExecution needs a nodeSelectorTerms list of objects"
+            elif preferred is not None and not (isinstance(preferred, list) and all(
+                    isinstance(t, Mapping) and isinstance(t.get("preference"), Mapping)
+                    and type(t.get("weight")) in (int, float) and 1 <= t["weight"] <= 100 for t in preferred)):
+                problem = ("preferredDuringSchedulingIgnoredDuringExecution needs terms with a preference object and "
+                           "a weight from 1 to 100")
+        if problem:
+            self.out.add(CODE, f"nodeAffinityJson {problem}", path)
+
+    def matching(self, f: Mapping[str, Any], key: str, pattern: re.Pattern[str], path: Path) -> str:
+        """A required string that Kubernetes restricts (a Secret key, an env name): any other text
+        would be refused by the API server or read as a variable by the engine."""
+        value = self.text(f, key, path)
+        if value and not pattern.fullmatch(value):
+            self.out.add(CODE, f"{key} {value!r} is not valid here (expected {pattern.pattern})", path + (key,))
+            return ""
+        return value
+
+    def optional_text(self, f: Mapping[str, Any], key: str, path: Path) -> str | None:
+        """A string field that may be left out; any other type would reach the manifest as written."""
+        value = f.get(key)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            self.out.add(CODE, f"{key} must be a string, found {value!r}", path + (key,))
+            return None
+        return value
+
+    def optional_bool(self, f: Mapping[str, Any], key: str, path: Path) -> bool | None:
+        value = f.get(key)
+        if value is not None and not isinstance(value, bool):
+            self.out.add(CODE, f"{key} must be true or false, found {value!r}", path + (key,))
+            return None
         return value
 
     def integer(self, value: Any, path: Path) -> int:
@@ -365,13 +433,14 @@ class PlatformLowering:
             self.out.add(CODE, "resources must be a mapping (limits, requests)", path + ("resources",))
             resources = None
         env = []
-        for i, e in enumerate(f.get("env") or ()):
+        for i, e in enumerate(self.items(f, "env", path)):
             g = _fields(e, path + ("env", i), self.out, {"name", "value"})
             env.append((self.text(g, "name", path + ("env", i)), str(g.get("value") or "")))
         mounts = []
-        for i, v in enumerate(f.get("volumeMounts") or ()):
+        for i, v in enumerate(self.items(f, "volumeMounts", path)):
             g = _fields(v, path + ("volumeMounts", i), self.out, {"volumeName", "mountPath"})
             mounts.append((self.text(g, "volumeName", path), self.text(g, "mountPath", path)))
         return k8s.InitContainer(self.text(f, "name", path), self.text(f, "image", path),
-                                 tuple(str(c) for c in f.get("command") or ()), tuple(str(a) for a in f.get("args") or ()),
+                                 tuple(str(c) for c in self.items(f, "command", path)),
+                                 tuple(str(a) for a in self.items(f, "args", path)),
                                  tuple(env), tuple(mounts), resources)

@@ -1,0 +1,65 @@
+"""More templates than Argo 4 accepts in one object: leaf templates move into WorkflowTemplates.
+
+Argo 4's CRD caps `spec.templates` at 200 (caps.py). A pipeline of many distinct components needs
+more, so the leaf templates that do not fit stay whole but live in WorkflowTemplates of at most 200
+templates each, which the Workflow's DAG tasks call with `templateRef`. A leaf template calls no
+other template, so it means the same wherever it is stored; the pod still belongs to the calling
+workflow, with its parameters, service account and workflow-level podSpecPatch
+(workflow/templateresolution/context.go:124-178 @v4.1.2 resolves a templateRef to the template itself).
+
+The WorkflowTemplates are written first (create them before the run); their names carry a digest
+of their content, so compiling the same pipeline again names the same objects, and a changed
+pipeline never changes the templates an earlier run refers to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kfpc_backends.argo import caps
+
+
+def _leaf(template: dict[str, Any]) -> bool:
+    return "dag" not in template and "steps" not in template
+
+
+def offload(document: dict[str, Any], base: str) -> list[dict[str, Any]]:
+    """`[library WorkflowTemplates..., document]`; just `[document]` when everything fits."""
+    spec = caps.spec_of(document)
+    templates = spec["templates"]
+    if len(templates) <= caps.TEMPLATES:
+        return [document]
+    composite = [t for t in templates if not _leaf(t)]
+    leaves = [t for t in templates if _leaf(t)]
+    room = caps.TEMPLATES - len(composite)
+    if room < 0:
+        return [document]  # DAG templates alone do not fit: caps.check says so
+    stay, moved = leaves[:room], leaves[room:]
+    text = json.dumps(moved, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    chunks = [moved[i:i + caps.TEMPLATES] for i in range(0, len(moved), caps.TEMPLATES)]
+    libraries = []
+    home: dict[str, str] = {}
+    metadata = document.get("metadata", {})
+    for i, chunk in enumerate(chunks):
+        name = f"{base[:40].rstrip('-')}-lib-{digest}-{i + 1}"
+        meta: dict[str, Any] = {"name": name}
+        if "namespace" in metadata:
+            meta["namespace"] = metadata["namespace"]
+        meta["labels"] = {k: v for k, v in metadata.get("labels", {}).items() if k.startswith("kfpc.dev/")}
+        libraries.append({"apiVersion": document["apiVersion"], "kind": "WorkflowTemplate", "metadata": meta,
+                          "spec": {"templates": chunk}})
+        home.update({t["name"]: name for t in chunk})
+    for template in composite:
+        calls = template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]
+        for call in calls:
+            if call.get("template") in home:
+                ref = {"name": home[call["template"]], "template": call["template"]}
+                fields = [(k, ref if k == "template" else v) for k, v in call.items()]
+                call.clear()
+                call.update(("templateRef" if k == "template" else k, v) for k, v in fields)
+    order = {t["name"]: i for i, t in enumerate(templates)}
+    spec["templates"] = sorted(composite + stay, key=lambda t: order[t["name"]])
+    return libraries + [document]

@@ -1,0 +1,120 @@
+"""Argo 4's CRD limits (backends/argo/caps.py: spec.templates <= 200, dag.tasks <= 200,
+inputs.parameters <= 500; manifests/base/crds/full/argoproj.io_workflows.yaml:40412, 25354, 29394
+@v4.1.2): kept by construction, and checked by the compiler before anything is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+import argo_checks
+import argo_sim
+import kfpc
+from kfpc.backend import Options
+from kfpc.errors import KfpcError
+from kfpc_backends.argo import caps
+from synthetic import chain_ir
+
+
+def distinct_chain(n: int, extra_params: int = 0) -> str:
+    """n tasks, each with its own executor (different code), as a big real pipeline has."""
+    ir = chain_ir(n)
+    for i, (_, executor) in enumerate(sorted(ir["deploymentSpec"]["executors"].items())):
+        executor["container"]["command"][-1] += f"\n# variant {i}\n"
+    params = ir["root"]["inputDefinitions"]["parameters"]
+    for i in range(extra_params):
+        params[f"p{i}"] = {"parameterType": "STRING", "defaultValue": str(i)}
+    return yaml.safe_dump(ir)
+
+
+def counts(document: dict[str, Any]) -> tuple[int, int, int]:
+    templates = caps.spec_of(document)["templates"]
+    return (len(templates), max((len(t.get("dag", {}).get("tasks", [])) for t in templates), default=0),
+            max((len(t.get("inputs", {}).get("parameters", [])) for t in templates), default=0))
+
+
+def test_many_distinct_components_fit_by_moving_leaves_to_workflow_templates() -> None:
+    result = kfpc.compile_text(distinct_chain(260), "argo")
+    *libraries, run = result.documents
+    assert [d["kind"] for d in libraries] == ["WorkflowTemplate"] and run["kind"] == "Workflow"
+    for document in result.documents:
+        assert not list(caps.problems(document)), document["metadata"]
+        templates, tasks, params = counts(document)
+        assert templates <= 200 and tasks <= 200 and params <= 500
+        assert not argo_checks.schema_problems(document), document["metadata"]  # the v4 CRD's own maxItems
+    whole = argo_checks.inline_libraries(result.documents)
+    assert len(whole["spec"]["templates"]) == 263  # nothing lost: every template is reachable
+    assert not argo_checks.references(whole)
+    again = kfpc.compile_text(distinct_chain(260), "argo")
+    assert again.text() == result.text()  # deterministic names: re-applying changes nothing
+
+
+def test_argo_3_keeps_one_object() -> None:
+    result = kfpc.compile_text(distinct_chain(260), "argo", Options(extra=(("argo-version", "3.7"),)))
+    assert len(result.documents) == 1 and counts(result.documents[0])[0] == 263
+
+
+def test_split_parts_declare_only_the_inputs_they_read() -> None:
+    """Every part used to take every pipeline parameter: 600 of them broke the 500 cap."""
+    result = kfpc.compile_text(distinct_chain(210, extra_params=600), "argo")
+    for document in result.documents:
+        assert not list(caps.problems(document))
+    run = result.documents[-1]
+    parts = [t for t in run["spec"]["templates"] if t["name"].startswith("root-part-")]
+    assert parts and all(len(t.get("inputs", {}).get("parameters", [])) <= 2 for t in parts)
+
+
+def test_the_compiler_refuses_what_does_not_fit() -> None:
+    too_many_inputs = {"kind": "Workflow", "metadata": {"name": "x"}, "spec": {"templates": [
+        {"name": "t", "inputs": {"parameters": [{"name": f"p{i}"} for i in range(501)]}, "container": {}}]}}
+    too_many_tasks = {"kind": "WorkflowTemplate", "metadata": {"name": "y"}, "spec": {"templates": [
+        {"name": "d", "dag": {"tasks": [{"name": f"t{i}", "template": "t"} for i in range(201)]}}]}}
+    too_many_templates = {"kind": "CronWorkflow", "metadata": {"name": "z"}, "spec": {"workflowSpec": {
+        "templates": [{"name": f"t{i}", "container": {}} for i in range(201)]}}}
+    for document, what in ((too_many_inputs, "501 input parameters"), (too_many_tasks, "201 DAG tasks"),
+                           (too_many_templates, "201 templates")):
+        with pytest.raises(KfpcError, match=what):
+            caps.check([document], "4.1")
+        caps.check([document], "3.7")  # no caps before v4.0's CRD
+
+
+def test_a_pipeline_that_cannot_fit_is_refused_not_written(tmp_path: Any) -> None:
+    """More than 200 sub-DAG templates: no leaf can move out of the way (composite templates stay)."""
+    from kfpc import cli
+
+    ir = yaml.safe_load(distinct_chain(1))
+    comp = ir["components"]["comp-step-0"]
+    for i in range(201):
+        ir["components"][f"comp-group-{i}"] = {"dag": {"tasks": {"inner": {
+            "componentRef": {"name": "comp-step-0"}, "taskInfo": {"name": "inner"},
+            "inputs": {"parameters": {"index": {"runtimeValue": {"constant": float(i)}},
+                                      "previous": {"runtimeValue": {"constant": "x"}}}}}}}}
+        ir["root"]["dag"]["tasks"][f"group-{i}"] = {"componentRef": {"name": f"comp-group-{i}"},
+                                                     "taskInfo": {"name": f"group-{i}"}}
+    assert comp
+    source = tmp_path / "big.yaml"
+    source.write_text(yaml.safe_dump(ir), encoding="utf-8")
+    out = tmp_path / "wf.yaml"
+    assert cli.main(["compile", str(source), "-o", str(out)]) == 1
+    assert not out.exists()
+
+
+def test_independent_work_lands_in_independent_parts() -> None:
+    """Two chains that share nothing (task i reads i-2): each part holds whole chains, so neither
+    part waits for, or is stopped by, the other (today's split made part-2 wait for part-1)."""
+    result = kfpc.compile_text(yaml.safe_dump(chain_ir(300, stride=2)), "argo")
+    root = argo_sim.root_dag(result.documents[-1])
+    parts = root["dag"]["tasks"]
+    assert [p["name"] for p in parts] == ["part-1", "part-2"] and not any("depends" in p for p in parts)
+    templates = {t["name"]: t for t in result.documents[-1]["spec"]["templates"]}
+    chains = []
+    for part in parts:
+        tasks = templates[part["template"]]["dag"]["tasks"]
+        indices = {int(a["value"]) for t in tasks for a in t["arguments"]["parameters"] if a["name"] == "index"}
+        assert len(indices) == 150
+        chains.append({i % 2 for i in indices})
+    assert sorted(map(sorted, chains)) == [[0], [1]]  # one whole chain per part
+    chained = kfpc.compile_text(yaml.safe_dump(chain_ir(300)), "argo")
+    assert argo_sim.root_dag(chained.documents[-1])["dag"]["tasks"][1]["depends"] == "part-1.Succeeded"
