@@ -129,6 +129,33 @@ def standalone_pipeline(pipeline: dict[str, Any], version: str = "v0.59") -> lis
     return out
 
 
+_V114_REF = re.compile(r"\$\([_a-zA-Z0-9.-]+(\.[_a-zA-Z0-9.-]+)*(\[([0-9]+|\*)\])?\)")
+_V114_PREFIXES = ("params", "tasks", "finally", "context", "workspaces", "results")
+
+
+def variable_prefixes(pipeline_spec: dict[str, Any]) -> list[str]:
+    """From v1.14.0 (commit b0feac468) the webhook rejects a Pipeline, or a PipelineRun's
+    pipelineSpec, in which a pipeline task's params, `when` (input and values) or Matrix params
+    (and include params) hold a `$(...)` whose first dotted part is not params, tasks, finally,
+    context, workspaces or results (validateVarSubstitutionExpressions,
+    pkg/apis/pipeline/v1/pipeline_validation.go:873-930, called at :100-101 @v1.15.0; the references
+    are what VariableSubstitutionRegex finds, resultref.go:45,94 @v1.15.0). So `$(KFPC_D)` may not
+    appear there; steps are not checked."""
+    out = []
+    for task in pipeline_spec.get("tasks", []) + pipeline_spec.get("finally", []):
+        matrix = task.get("matrix", {})
+        places = [("params", task.get("params", [])), ("when", task.get("when", [])),
+                  ("matrix", matrix.get("params", [])), ("matrix include", [p for i in matrix.get("include", [])
+                                                                            for p in i.get("params", [])])]
+        for where, value in places:
+            for text in _strings(value):
+                for m in _V114_REF.finditer(text):
+                    if m.group(0)[2:-1].split(".", 1)[0] not in _V114_PREFIXES:
+                        out.append(f"task {task['name']} {where}: {m.group(0)} is an unknown variable, which "
+                                   "Tekton v1.14+ rejects")
+    return out
+
+
 def problems(run: dict[str, Any]) -> list[str]:
     found = _validate(run, "pipelinerun-crd.json", "", "PipelineRun")
     spec = run["spec"]["pipelineSpec"]
@@ -138,6 +165,7 @@ def problems(run: dict[str, Any]) -> list[str]:
     found += v059_fields(run)
     found += structure(run)
     found += references(run)
+    found += variable_prefixes(spec)
     return found
 
 

@@ -356,6 +356,11 @@ class Sim:
                 "LANG": "C.UTF-8", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
                 "KUBERNETES_SERVICE_PORT": str(self.api[0] if self.api else 1)}
         if argv[:2] == ["python3", "-c"] and "KFPC_RT" in argv[2]:
+            if "KFPC_RT" not in env:
+                # A step's env is its own plus the PipelineRun's pod template env (pkg/pod/pod.go:316-326
+                # @v1.15.0): without either the bootstrap cannot find the runtime.
+                tr.steps.append((step["name"], 1, "", "KeyError: 'KFPC_RT'"))
+                return 1
             source = (self.runtime.replace('"@WS@"', json.dumps(str(self.ws)))
                       .replace('"@OUT@"', json.dumps(str(out_dir))).replace('"@RES@"', json.dumps(str(results_dir))))
             rest = argv[3:]
@@ -468,13 +473,18 @@ _STANDARD = ("cpu", "memory", "ephemeral-storage")
 def _effective_template(run_spec: dict[str, Any], task: str) -> dict[str, Any]:
     """A TaskRun's pod template: its taskRunSpecs entry, each field falling back to the run-wide one
     when unset (PipelineRun.GetTaskRunSpec, pkg/apis/pipeline/v1/pipelinerun_types.go:659,665 @v0.59.6;
-    MergePodTemplateWithDefault, pkg/apis/pipeline/pod/template.go:200-209 @v1.15.0)."""
+    MergePodTemplateWithDefault, pkg/apis/pipeline/pod/template.go:200-209 @v1.15.0). An empty
+    `nodeSelector: {}` or `tolerations: []` counts as unset: the controller rewrites the PipelineRun
+    from its Go struct on its first reconcile (updateLabelsAndAnnotations, pipelinerun.go:1950
+    @v1.15.0, :1422 @v0.59.6), whose `omitempty` drops them (pkg/apis/pipeline/pod/template.go:36,48
+    @v1.15.0), while `affinity: {}` is a non-nil pointer (:55) and stays."""
     default = run_spec.get("taskRunTemplate", {}).get("podTemplate", {}) or {}
     own = next((s.get("podTemplate") for s in run_spec.get("taskRunSpecs", []) if s["pipelineTaskName"] == task), None)
     if own is None:
         return dict(default)
-    return {**own, **{k: default[k] for k in ("nodeSelector", "tolerations", "affinity") if own.get(k) is None
-                      and k in default}}
+    unset = {k for k in ("nodeSelector", "tolerations") if not own.get(k)}
+    unset |= {"affinity"} if own.get("affinity") is None else set()
+    return {**own, **{k: default[k] for k in sorted(unset) if k in default}}
 
 
 def schedule_pods(run: dict[str, Any], coschedule: str = "workspaces") -> list[str]:

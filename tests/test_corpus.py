@@ -60,6 +60,10 @@ EXPECTED_REFUSALS: dict[str, dict[str, tuple[str, str]]] = {
         # a TPU task sharing the volume with nothing steering the affinity assistant to TPU nodes
         "tekton": ("KFPC400", "PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec.AcceleratorConfig.type"),
     },
+    # GPU tasks placed only by a toleration, which lets the assistant onto GPU nodes but never draws it there
+    **{f"ods-ci/cache-disabled__gpu__pytorch__pytorch_{vendor}_gpu_availability_compiled.yaml": {
+        "tekton": ("KFPC400", "PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec.accelerator"),
+    } for vendor in ("amd", "nvidia")},
 }
 
 

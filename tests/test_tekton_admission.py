@@ -231,3 +231,84 @@ def test_the_timeout_model_follows_the_v1_11_change() -> None:
     assert task_run_timeout(run, "t", "v1.11") == "0s"
     run["spec"]["timeouts"] = {"pipeline": "0s"}
     assert task_run_timeout(run, "t", "v1.15") == "60m", "timeouts.pipeline is not passed down"
+
+
+def test_the_v114_rule_catches_unknown_variables_in_when_and_params() -> None:
+    spec = {"tasks": [{"name": "t", "params": [{"name": "p", "value": "a$(KFPC_D)b"}],
+                       "when": [{"input": "$(params.x)", "operator": "in", "values": ["$(KFPC_D)5"]}],
+                       "taskSpec": {"steps": [{"name": "s", "args": ["$(KFPC_D)"]}]}}]}
+    found = tekton_checks.variable_prefixes(spec)
+    assert len(found) == 2 and all("$(KFPC_D)" in f for f in found)
+
+
+@pytest.mark.parametrize("price, ran", [("$5", True), ("5", False)])
+def test_dollar_literals_in_conditions_admit_on_v114(tmp_path: Path, price: str, ran: bool) -> None:
+    """`$` of user text is `$(KFPC_D)`, which Tekton v1.14+ refuses in `when` values and pipeline task
+    params: comparisons with such literals go through a condition task, and display names keep their `$`."""
+    import tekton_sim
+
+    @dsl.component(base_image="python:3.11-slim")
+    def cost(p: str) -> str:
+        return p
+
+    @dsl.pipeline(name="dollars")
+    def pipeline(price: str = "$5"):
+        with dsl.If(price == "$5"):
+            say(message="cheap").set_display_name("costs $(price) $HOME")
+        with dsl.If(cost(p=price).output != "$(x)"):
+            say(message="any")
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    run = kfpc.compile_file(str(ir), backend="tekton").documents[0]
+    assert tekton_checks.problems(run) == []
+    shown = [t.get("displayName", "") for t in run["spec"]["pipelineSpec"]["tasks"]]
+    assert "costs $\u2060(price) $HOME" in shown
+    outcome = tekton_sim.simulate(run, tmp_path / "run", params={"price": price.replace("$", "$(KFPC_D)")})
+    assert outcome.status in ("Succeeded", "Completed")
+    says = [t for t in outcome.states if t.startswith("say") and outcome.ran(t)]
+    assert len(says) == (2 if ran else 1), outcome.states
+
+
+@pytest.mark.parametrize("value, ok", [("$", True), ("USD", False)])
+def test_literal_values_with_a_dollar_are_checked_in_the_pod(tmp_path: Path, value: str, ok: bool) -> None:
+    import tekton_sim
+    import yaml
+
+    fixture = Path(__file__).parent / "ir_fixtures" / "literal_input.yaml"
+    doc = yaml.safe_load(fixture.read_text("utf-8"))
+    doc["root"]["inputDefinitions"]["parameters"]["environment"]["literals"] = ["$", "$(x)", "dev"]
+    run = kfpc.compile_text(yaml.safe_dump(doc), backend="tekton").documents[0]
+    assert tekton_checks.problems(run) == []
+    outcome = tekton_sim.simulate(run, tmp_path, params={"environment": value.replace("$", "$(KFPC_D)")})
+    assert (outcome.status != "Failed") == ok and outcome.ran("consumer") == ok
+
+
+@dsl.component(base_image="python:3.11-slim")
+def shout(word: str) -> str:
+    return word.upper()
+
+
+def test_a_standalone_pipeline_runs_without_kfpcs_pipeline_run(tmp_path: Path) -> None:
+    """`tkn pipeline start`, the Dashboard or Triggers create a PipelineRun of their own: with no pod
+    template env the steps must still find the runtime and `KFPC_D` (pkg/pod/pod.go:316-326 @v1.15.0)."""
+    import tekton_sim
+
+    @dsl.pipeline(name="standalone-run")
+    def pipeline(word: str = "a$b"):
+        say(message=shout(word=word).output)
+        say(message="costs $5")
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    pipeline_doc, run_doc = compile_kind(ir, "template")
+    assert tekton_checks.standalone_pipeline(pipeline_doc, "v0.59") == []
+    started = {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"generateName": "by-tkn-"},
+               "spec": {"pipelineSpec": pipeline_doc["spec"], "workspaces": run_doc["spec"]["workspaces"]}}
+    assert tekton_checks.problems(started) == []
+    for version in ("v1", "v0.59"):
+        outcome = tekton_sim.simulate(started, tmp_path / version, version=version)
+        assert outcome.status == "Succeeded", outcome.states
+        printed = sorted(outcome.stdout(t) for t in outcome.states if t.startswith("say"))
+        assert printed == ["A$B\n", "costs $5\n"]
+    assert "env" not in run_doc["spec"].get("taskRunTemplate", {}).get("podTemplate", {}), "no second copy"

@@ -402,3 +402,45 @@ def test_an_exit_handler_in_a_sub_pipeline_inside_a_conditional_loop_runs_per_it
         assert outcome.status == "Failed", "b's work fails, as on KFP"
         cleaned = sorted(line for line in outcome.stdout(final["name"]).splitlines() if line.startswith("cleanup"))
         assert cleaned == ["cleanup a", "cleanup b"]
+
+
+@dsl.component(base_image="python:3.11-slim")
+def maybe_fail(flag: str) -> str:
+    if flag == "fail":
+        raise SystemExit(1)
+    return flag
+
+
+@dsl.component(base_image="python:3.11-slim")
+def farewell(m: str):
+    print("bye", m)
+
+
+@dsl.pipeline(name="handled")
+def handled(m: str):
+    with dsl.ExitHandler(farewell(m=m)):
+        echo(x=m)
+
+
+@pytest.mark.parametrize("loop", [True, False])
+@pytest.mark.parametrize("flag, byes", [("fail", 0), ("ok", None)])
+def test_an_exit_handler_whose_dag_never_started_does_not_run(tmp_path: Path, loop: bool, flag: str,
+                                                              byes: Optional[int]) -> None:
+    """KFP runs an exit task only when its DAG started; Tekton runs every finally task once the DAG is
+    done (pipelinerunstate.go:504-519 @v1.15.0), so the exit task's `when` reads what the DAG waited for."""
+    @dsl.pipeline(name="outer")
+    def pipeline(flag: str = "ok"):
+        first = maybe_fail(flag=flag)
+        if loop:
+            with dsl.ParallelFor(["p", "q"]) as item:
+                handled(m=item).after(first)
+        else:
+            handled(m="p").after(first)
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    for version in ("v1", "v0.59"):
+        outcome = simulate(manifest, tmp_path / f"{version}-{flag}", params={"flag": flag}, version=version)
+        assert outcome.status == ("Failed" if flag == "fail" else "Succeeded")
+        exit_task = next(t for t in outcome.states if "farewell" in t)
+        expected = byes if byes is not None else (2 if loop else 1)
+        assert len(outcome.states[exit_task].runs) == expected, (version, outcome.states)

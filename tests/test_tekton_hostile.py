@@ -89,4 +89,5 @@ def test_no_user_text_reaches_a_script() -> None:
 def test_display_names_and_descriptions_are_not_substituted() -> None:
     manifest = kfpc.compile_file(str(GOLDEN / "hostile_strings" / "pipeline.yaml"), backend="tekton").documents[0]
     names = [t.get("displayName", "") for t in manifest["spec"]["pipelineSpec"]["tasks"]]
-    assert "echo {{workflow.name}} $(KFPC_D)(params.x)" in names
+    assert "echo {{workflow.name}} $\u2060(params.x)" in names, "reads as written; no `$(` for Tekton to substitute"
+    assert not any("KFPC_D" in n for n in names), "nothing expands $(KFPC_D) in a display name"

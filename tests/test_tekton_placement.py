@@ -213,3 +213,91 @@ def test_every_corpus_pipeline_can_be_scheduled_or_is_refused(path: Path) -> Non
         assert tekton_sim.schedule_pods(run, coschedule="disabled") == []
         return
     assert tekton_sim.schedule_pods(run) == []
+
+
+def test_a_gpu_task_with_only_a_toleration_is_refused(tmp_path: Path) -> None:
+    """A toleration lets the assistant onto a tainted GPU node but never draws it there
+    (affinity_assistant.go:439-446 @v1.15.0 copies only the run-wide template), so the assistant lands on
+    a CPU node and the GPU pod, bound to it, stays Pending: kfpc refuses as for no placement at all."""
+    @dsl.pipeline(name="gpu-toleration")
+    def pipeline():
+        first = make()
+        train = use(x=first.output).set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
+        kubernetes.add_toleration(train, key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    run = kfpc.compile_file(str(ir), backend="tekton", options=Options(extra=(("affinity-assistant", "disabled"),
+                                                                              ("access-mode", "ReadWriteMany"))))
+    assert tekton_sim.schedule_pods(run.documents[0], coschedule="disabled") == []
+    with pytest.raises(UnsupportedError) as err:
+        compile_pipeline(pipeline, tmp_path)
+    text = err.value.diagnostics[0].render()
+    assert "nvidia.com/gpu" in text and "affinity-assistant=disabled" in text and "node selector" in text
+
+
+@dsl.container_component
+def say(text: str):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[text])
+
+
+def test_a_task_without_the_volume_keeps_only_its_own_placement(tmp_path: Path) -> None:
+    """The volume's placement goes run-wide, and Tekton fills a task's unset fields from there
+    (template.go:200-209 @v1.15.0): a task without the volume that has placement of its own must not
+    also need the volume tasks' node selector or node affinity, as it would not on KFP."""
+    zone = [{"key": "zone", "operator": "In", "values": ["a"]}]
+
+    @dsl.pipeline(name="own-pool")
+    def pipeline():
+        first = make()
+        second = use(x=first.output)
+        for task in (first, second):
+            kubernetes.add_node_selector(task, label_key="pool", label_value="gpu")
+            kubernetes.add_node_affinity(task, match_expressions=zone)
+        tolerant = say(text="hi")
+        kubernetes.add_toleration(tolerant, key="spot", operator="Exists", effect="NoSchedule")
+        picky = say(text="ho")
+        kubernetes.add_node_selector(picky, label_key="pool", label_value="cpu")
+
+    run = compile_pipeline(pipeline, tmp_path).documents[0]
+    assert placement_of(run)["nodeSelector"] == {"pool": "gpu"}
+    names = [t["name"] for t in run["spec"]["pipelineSpec"]["tasks"] if "workspaces" not in t]
+    assert len(names) == 2
+    for name in names:
+        pod = tekton_sim._effective_template(run["spec"], name)
+        assert "pool" not in pod.get("nodeSelector", {}) or pod["nodeSelector"]["pool"] == "cpu"
+        assert not (pod.get("affinity") or {}).get("nodeAffinity"), name
+    assert tekton_sim.schedule_pods(run) == []
+
+
+def test_the_ways_out_name_the_flag_each_tekton_version_reads(tmp_path: Path) -> None:
+    """Tekton 1.x turns the assistant off with `coschedule: disabled`; v0.59 refuses that value while
+    `disable-affinity-assistant` is false (feature_flags.go:349-350 @v0.59.6) and is off with
+    `disable-affinity-assistant: "true"` (affinityassistant_types.go:41-43 @v0.59.6)."""
+    with pytest.raises(UnsupportedError) as err:
+        compile_pipeline(gpu_pipeline(selector=False), tmp_path)
+    with pytest.raises(UsageError) as rwop:
+        compile_pipeline(gpu_pipeline(selector=True), tmp_path, **{"access-mode": "ReadWriteOncePod"})
+    for text in (err.value.diagnostics[0].render(), rwop.value.diagnostics[0].render()):
+        assert "coschedule: disabled" in text and 'disable-affinity-assistant: "true"' in text and "v0.59" in text
+
+
+def test_auto_cleanup_with_the_assistant_disabled_is_warned_about(tmp_path: Path) -> None:
+    """Tekton deletes a run's claims only in the assistant's branches of its clean-up; disabled, it
+    returns early (affinity_assistant.go:258-259 @v1.15.0)."""
+    from kfpc.run_options import RunOptions
+
+    @dsl.pipeline(name="cleanup")
+    def pipeline():
+        use(x=make().output)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+
+    def warnings(*extra: tuple[str, str]) -> list[str]:
+        run = RunOptions(annotations=(("tekton.dev/auto-cleanup-pvc", "true"),))
+        options = Options(extra=(("access-mode", "ReadWriteMany"), *extra), run=run)
+        return kfpc.compile_file(str(ir), backend="tekton", options=options).warnings
+
+    assert any("auto-cleanup-pvc" in w for w in warnings(("affinity-assistant", "disabled")))
+    assert not any("auto-cleanup-pvc" in w for w in warnings())

@@ -143,3 +143,21 @@ def test_pods_with_many_steps_get_less_than_4096_bytes() -> None:
     rt = runtime()
     rt["SPEC"].update(spec)
     assert rt["result_limit"]() == 12288 // 6
+
+
+def test_a_pipeline_output_artifact_is_warned_about(tmp_path: Path) -> None:
+    """Tekton's pipeline results are strings a task wrote; an artifact output gets none, and says so."""
+    @dsl.component(base_image="python:3.11-slim")
+    def model(out: dsl.Output[dsl.Model]):
+        with open(out.path, "w") as f:
+            f.write("m")
+
+    @dsl.pipeline(name="artifact-output")
+    def pipeline() -> dsl.Model:
+        return model().outputs["out"]
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    result = kfpc.compile_file(str(ir), backend="tekton")
+    assert "results" not in result.documents[0]["spec"]["pipelineSpec"]
+    assert any("pipeline output artifact 'Output'" in w for w in result.warnings), result.warnings

@@ -29,7 +29,7 @@ class TektonBackend:
         Option("access-mode", "ReadWriteOnce", "access mode of that volume"),
         Option("workspace-claim", None, "use this existing PersistentVolumeClaim instead of one per run"),
         Option("affinity-assistant", "enabled", "`disabled` when the cluster's Tekton runs with `coschedule: "
-               "disabled` (pods that share the volume may then run on different nodes)"),
+               "disabled` (v0.59: `disable-affinity-assistant: \"true\"`) (pods that share the volume may then run on different nodes)"),
     )
 
     # With default options, a pipeline whose tasks ask for different nodes is refused: the affinity
@@ -75,10 +75,18 @@ class TektonBackend:
             pipeline_root=root or "",
             affinity_assistant=(given["affinity-assistant"] or "enabled") == "enabled",
         ))
+        if (given["affinity-assistant"] == "disabled" and dict(options.run.annotations).get(AUTO_CLEANUP) == "true"
+                and any("volumeClaimTemplate" in w for w in run["spec"].get("workspaces", []))):
+            # Clean-up of a run's claims happens only in the assistant's branches: with the assistant
+            # disabled it returns at once (pkg/reconciler/pipelinerun/affinity_assistant.go:258-259 @v1.15.0).
+            warnings.append(f"--annotation {AUTO_CLEANUP}=true has no effect with -O affinity-assistant=disabled: "
+                            "Tekton deletes the run's volume only when it runs the affinity assistant; the volume "
+                            "stays until the PipelineRun is deleted")
         documents, more = kinds.apply(run, options.run, helper)
         return Output(documents, warnings + more + limits.check(documents))
 
 
+AUTO_CLEANUP = "tekton.dev/auto-cleanup-pvc"
 ACCESS_MODES = ("ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod", "ReadOnlyMany")
 
 

@@ -189,7 +189,7 @@ class Builder:
         itself when one of them failed (it reads their exit codes); a last step fails the TaskRun
         when any step failed."""
         self.group = frozenset(t.id for t in tasks)
-        merged = Unit(tasks[0].id, finally_=True, display=escape.tform(tasks[0].plan_task.display_name))
+        merged = Unit(tasks[0].id, finally_=True, display=escape.display(tasks[0].plan_task.display_name))
         steps_of: dict[str, list[str]] = {}
         try:
             for task in tasks:
@@ -209,10 +209,29 @@ class Builder:
                 self.unit_of[task.id] = merged
         finally:
             self.group = frozenset()
+        merged.when = [w for w in self.started(tasks[0]) if all(w in self.started(t) for t in tasks)]
         desc = Descriptors(self.ctx, [])
         codes = [[desc.env_var(_exit_code(step)), step] for names in steps_of.values() for step in names]
         merged.steps.append(st.runtime_step("verdict", self.helper_image, "verdict", {"s": codes}, desc))
         self.units.append(merged)
+
+    def started(self, task: f.FlatTask) -> list[dict[str, Any]]:
+        """`when` entries that hold only if the DAG around a finally task started. On KFP an exit task
+        (or ignore_upstream_failure task) runs only when its enclosing DAG ran; Tekton runs every
+        finally task once the DAG tasks are done (pipelinerunstate.go:504-519 @v1.15.0). The DAG
+        started unless something it waits for, directly or through others, failed (a task that never
+        ran because of that failure is under the same guard through its own upstreams)."""
+        seen: set[str] = set()
+        pending = sorted(task.outer_after)
+        while pending:
+            current = pending.pop()
+            if current in seen or current not in self.unit_of or self.flat.task(current).finally_:
+                continue
+            seen.add(current)
+            pending += sorted(self.flat.task(current).after)
+        names = sorted({self.unit_of[t].name for t in seen})
+        return [{"input": escape.ref(f"tasks.{name}.status"), "operator": "notin", "values": ["Failed"]}
+                for name in names]
 
     def wait_for_group(self, task: f.FlatTask, unit: Unit, steps_of: dict[str, list[str]]) -> None:
         """A task that runs only after its upstreams succeeded skips itself when one in the group failed."""
@@ -242,7 +261,7 @@ class Builder:
             raise UnsupportedError(f"task {task.plan_task.key!r} passes its volumes on through dsl.TaskConfig, "
                                    "including KFP's workspace, which on Tekton is a directory of the run's volume "
                                    "with no claim of its own; use --backend argo", path=(task.plan_task.path,))
-        unit = Unit(task.id, finally_=task.finally_, display=escape.tform(task.plan_task.display_name))
+        unit = Unit(task.id, finally_=task.finally_, display=escape.display(task.plan_task.display_name))
         per_iter, in_pod = self.lower_guards(task, unit)
         value_matrix = self.render_steps(task, unit, in_pod)
         if task.plan_task.k8s is not None:
@@ -257,6 +276,8 @@ class Builder:
         if not task.finally_:
             unit.run_after |= {self.unit_of[t].name for t in task.after if t in self.unit_of
                                and not self.flat.task(t).finally_}
+        else:
+            unit.when += self.started(task)
         unit.run_after.discard(unit.name)
         self.units.append(unit)
         self.unit_of[task.id] = unit

@@ -11,6 +11,8 @@ reach either of them:
   values), each `$` is written `$(KFPC_D)`. Tekton knows no such reference and leaves it alone; the
   kubelet expands it to `$` from the env var KFPC_D that every pod defines (the run's pod template),
   exactly once and without rescanning. The kfpc runtime decodes it itself where the kubelet does not.
+* Display names (no kubelet ever expands them, Tekton substitutes references in them): every `$(` is
+  written with an invisible WORD JOINER (U+2060) between `$` and `(`, so it reads as written.
 * JSON for the runtime (KFPC_SPEC): `$` is written as the JSON escape \\u0024, so the text has no `$`.
 """
 
@@ -27,6 +29,11 @@ _NOT_ENV_REF = re.compile(r"\$(?=\((?![A-Za-z_][A-Za-z0-9_]*\)))")
 
 def tform(text: str) -> str:
     return text.replace("$", DOLLAR)
+
+
+def display(text: str) -> str:
+    """A display name as written: Tekton finds no `$(` to substitute, and nothing expands `$(KFPC_D)` there."""
+    return text.replace("$(", "$\u2060(")
 
 
 def references_only(text: str) -> str:

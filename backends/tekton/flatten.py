@@ -137,6 +137,7 @@ class FlatTask:
     guards: list[Guard] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
     finally_: bool = False
+    outer_after: set[str] = field(default_factory=set)  # what the enclosing DAGs wait for, before this task's own deps
     k8s_values: list[Source] = field(default_factory=list)  # plan_task.k8s.sources(), resolved
 
     def k8s_value(self, plan_source: Any) -> Source:
@@ -184,6 +185,7 @@ class _Frame:
     guards: list[Guard]
     loops: list[Loop]
     after: set[str]
+    started: set[str] = field(default_factory=set)  # what this DAG instance waits for before it starts
 
 
 @dataclass
@@ -274,7 +276,9 @@ class _Flattener:
                     inner_arts[a.name] = self.resolve_artifact(a.source, frame)
                 if task.loop is not None and task.loop.over_artifacts:
                     inner_arts[task.loop.item_input] = ArtItem(loop.id)  # type: ignore[union-attr]
-                sub = _Frame(component, path, inner_inputs, inner_arts, guards, loops, after)
+                # A DAG that runs after failures (an exit pipeline) starts when its enclosing DAG did.
+                started = set(frame.started) if task.run_after_failure else frame.started | (after - frame.after)
+                sub = _Frame(component, path, inner_inputs, inner_arts, guards, loops, after, started)
                 before = len(self.tasks)
                 self.expand(sub)
                 self.leaves_under[path] = {t.id for t in self.tasks[before:]}
@@ -287,7 +291,7 @@ class _Flattener:
                                        "only finally tasks read task states, and kfpc does not place a condition "
                                        "on such a task; use --backend argo")
             flat = FlatTask(self.flat_id(path, bool(loops)), path, task, component, {}, {}, after, guards, loops,
-                            task.run_after_failure)
+                            task.run_after_failure, set(frame.started))
             for b in task.params:
                 flat.params[b.name] = (b.type, self.resolve(b.source, frame, task))
             for a in task.artifacts:

@@ -4,8 +4,9 @@ Tekton compares strings exactly, with `in` / `notin` (pkg/apis/pipeline/v1/when_
 So `==` / `!=` between a string
 or boolean input and a literal becomes one `when` entry, on a pipeline parameter or on a result of a
 task that always runs; `and` of such comparisons becomes several entries. Anything else (numbers,
-`<`, `or`, values from tasks that may be skipped) is left to a condition task (build.py). Values are
-compared in T-form, the form results and parameters carry (escape.py).
+`<`, `or`, values from tasks that may be skipped, literals with a `$`) is left to a condition task
+(build.py). Values are compared in T-form, the form results and parameters carry (escape.py); a `$`
+would put `$(KFPC_D)` in `when`, which Tekton v1.14+ refuses.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def when_entries(expr: p.Expr, reference: Callable[[f.Source], str | None]) -> l
             return None
         holds = escape.tform(text_form(source.value)) in values
         return [] if holds == positive else [dict(NEVER)]
+    if any(escape.DOLLAR in v for v in values):
+        # Tekton v1.14+ rejects `$(KFPC_D)` in `when` (pipeline_validation.go:873-899 @v1.15.0):
+        # a condition task compares instead.
+        return None
     text = reference(source)  # type: ignore[arg-type]
     if text is None:
         return None

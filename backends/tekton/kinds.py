@@ -2,7 +2,8 @@
 
 `--kind run`: one PipelineRun with an inline pipelineSpec (kubectl create -f). `template`: a Pipeline
 plus a PipelineRun that refers to it (`kubectl apply` the Pipeline once; create runs from the
-second document, or with `tkn pipeline start`). `cron`: Tekton has no scheduler, so a stock
+second document, or with `tkn pipeline start`, giving the `kfpc` workspace: the Pipeline's steps carry
+what they need themselves). `cron`: Tekton has no scheduler, so a stock
 Kubernetes CronJob creates the PipelineRun: the Pipeline, a ServiceAccount, Role and RoleBinding
 allowing it to list and create PipelineRuns, and the CronJob, whose pod (the helper image running
 the kfpc runtime) skips a run while `--max-concurrency` runs of the schedule are still going.
@@ -20,6 +21,7 @@ from kfpc.errors import UsageError
 from kfpc.run_options import RunOptions
 from kfpc.runtime import bootstrap, tekton_packed
 
+from kfpc_backends.tekton import escape
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.units import strings
 
@@ -51,6 +53,7 @@ def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[
         _metadata(run, options, labels, annotations)
         return [run], warnings
     name = options.name or base
+    warnings += self_contained(pipeline_spec, spec)
     declare_pipeline_params(pipeline_spec)
     pipeline = {"apiVersion": run["apiVersion"], "kind": "Pipeline", "metadata": {"name": name}, "spec": pipeline_spec}
     _metadata(pipeline, options, labels, annotations)
@@ -68,6 +71,46 @@ def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[
     run_labels = {**labels, SCHEDULE_LABEL: names.dns_label(name)}
     _metadata(run, options, run_labels, annotations)
     return [pipeline, *_scheduler(name, run, options, helper_image, run_labels)], warnings
+
+
+RUNTIME_PARAM = "kfpc-runtime"
+
+
+def self_contained(pipeline_spec: dict[str, Any], run_spec: dict[str, Any]) -> list[str]:
+    """A Pipeline that runs however it is started (`tkn pipeline start`, the Dashboard, Triggers).
+
+    Steps get their env only from their own `env` and the PipelineRun's pod template
+    (pkg/pod/pod.go:316-326 @v1.15.0), which a run started elsewhere lacks. So each step that needs
+    them gets `KFPC_D` (literal `$`) and `KFPC_RT` itself; the runtime, 8 KiB, is written once as a
+    param default rather than per step. Returns warnings for the pod settings only kfpc's
+    PipelineRun carries."""
+    template = run_spec.get("taskRunTemplate", {}).get("podTemplate", {})
+    env = template.get("env", [])
+    runtime = next((e["value"] for e in env if e["name"] == st.RUNTIME_ENV), None)
+    if runtime is not None:
+        pipeline_spec.setdefault("params", []).append({
+            "name": RUNTIME_PARAM, "type": "string", "default": runtime,
+            "description": "kfpc: the runtime its helper steps run (leave the default)"})
+    for task in pipeline_spec["tasks"] + pipeline_spec.get("finally", []):
+        for step in task["taskSpec"]["steps"]:
+            names = {e["name"] for e in step.get("env", [])}
+            if runtime is not None and step.get("command") == st.COMMAND and st.RUNTIME_ENV not in names:
+                step.setdefault("env", []).append({"name": st.RUNTIME_ENV, "value": f"$(params.{RUNTIME_PARAM})"})
+            if escape.DOLLAR_ENV not in names:
+                # Every step: values arriving at run time (params, results) carry `$` as `$(KFPC_D)` too.
+                # First: the kubelet expands an env value only from variables defined before it.
+                step.setdefault("env", []).insert(0, {"name": escape.DOLLAR_ENV, "value": "$"})
+    kept = [e for e in env if e["name"] not in (escape.DOLLAR_ENV, st.RUNTIME_ENV)]
+    if kept:
+        template["env"] = kept
+    else:
+        template.pop("env", None)
+    pod_settings = sorted(set(template) | ({"taskRunSpecs"} if run_spec.get("taskRunSpecs") else set()))
+    if not pod_settings:
+        return []
+    return [f"the PipelineRun next to the Pipeline carries pod settings ({', '.join(pod_settings)}) that a run "
+            "started another way (tkn pipeline start, the Dashboard, Triggers) must give itself, with the "
+            "`kfpc` workspace"]
 
 
 _PARAM_REF = re.compile(r"\$\(params\.([_a-zA-Z][_a-zA-Z0-9-]*)\)")

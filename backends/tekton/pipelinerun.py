@@ -124,11 +124,17 @@ def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image:
         allowed = [text_form(v) for v in q.literals]
         ref = f"$(params.{names[q.name]})"
         unit = Unit(builder.namer.helper(f"literal-{names[q.name]}"))
-        unit.when = [{"input": ref, "operator": "notin", "values": [escape.tform(v) for v in allowed]}]
         message = (escape.tform(f"parameter {q.name!r} is ") + ref
                    + escape.tform(f"; allowed values are {', '.join(map(repr, allowed))}"))
-        unit.steps.append({"name": "check", "image": image,
-                           "command": ["python3", "-c", "import sys; sys.exit(sys.argv[1])", message]})
+        if any("$" in v for v in allowed):
+            # `$(KFPC_D)` in `when` is refused by Tekton v1.14+ (pipeline_validation.go:873-899 @v1.15.0):
+            # the step compares, after the kubelet has turned T-form back into `$`.
+            program = "import sys; sys.exit(None if sys.argv[2] in sys.argv[3:] else sys.argv[1])"
+            command = ["python3", "-c", program, message, ref] + [escape.tform(v) for v in allowed]
+        else:
+            unit.when = [{"input": ref, "operator": "notin", "values": [escape.tform(v) for v in allowed]}]
+            command = ["python3", "-c", "import sys; sys.exit(sys.argv[1])", message]
+        unit.steps.append({"name": "check", "image": image, "command": command})
         for other in builder.units:
             if not other.finally_:
                 other.run_after.add(unit.name)
@@ -212,6 +218,9 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
             result += "-2"
         taken.add(result)
         out.append({"name": result, "value": text})
+    for name in flat.artifact_outputs:
+        builder.warnings.append(f"pipeline output artifact {name!r}: Tekton has no pipeline results for artifacts, so "
+                                "the run does not publish it; its files stay in the run's volume")
     return out
 
 

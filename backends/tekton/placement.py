@@ -29,8 +29,9 @@ STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 FIELDS = ("nodeSelector", "tolerations")
 WAYS_OUT = ("ways out: give every task that uses the volume the same node selector, tolerations and node affinity "
             "(kfpc then sets them run-wide, where the assistant follows them), or compile with "
-            "`-O affinity-assistant=disabled` if the cluster's Tekton runs with `coschedule: disabled` (feature-flags "
-            "config map; the volume then needs `-O access-mode=ReadWriteMany`)")
+            "`-O affinity-assistant=disabled` if the cluster's Tekton runs without the assistant (feature-flags "
+            "config map: `coschedule: disabled` on Tekton 1.x, `disable-affinity-assistant: \"true\"` on v0.59; the "
+            "volume then needs `-O access-mode=ReadWriteMany`)")
 
 
 def extended_resources(task: dict[str, Any]) -> list[str]:
@@ -81,8 +82,8 @@ def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: 
         # so with ReadWriteOncePod no task pod could ever mount it.
         raise UsageError("-O access-mode=ReadWriteOncePod cannot work with Tekton's affinity assistant: its pod mounts "
                          "the run's volume itself, so no task could; use ReadWriteOnce (the assistant keeps the tasks on "
-                         "one node), or -O affinity-assistant=disabled if the cluster runs Tekton with "
-                         "`coschedule: disabled` (tasks then wait for each other's pods to release the volume)")
+                         "one node), or -O affinity-assistant=disabled if the cluster runs Tekton without the "
+                         "assistant (`coschedule: disabled`; on v0.59 `disable-affinity-assistant: \"true\"`) (tasks then wait for each other's pods to release the volume)")
     specs = {s["pipelineTaskName"]: s for s in run_spec.get("taskRunSpecs", [])}
     wanted: dict[str, tuple[dict[str, Any], list[str]]] = {}
     for task in binding:
@@ -104,12 +105,15 @@ def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: 
                                "stay Pending forever; " + WAYS_OUT)
     place = next(iter(wanted.values()))[0]
     needing = sorted(name for name, (_, gpus) in wanted.items() if gpus)
-    if not place:
+    if needing and not (place.get("nodeSelector") or place.get("nodeAffinity")):
+        # A toleration only allows a tainted node, it never draws the assistant to one: without a node
+        # selector or node affinity the assistant may land on any node (affinity_assistant.go:439-446 @v1.15.0).
         gpus = sorted({g for _, (_, found) in wanted.items() for g in found})
         raise UnsupportedError(f"task(s) {', '.join(repr(n) for n in needing)} request {', '.join(gpus)}, which only some "
                                "nodes offer, and share the run's volume: with Tekton's default affinity assistant they "
-                               "run on the assistant's node, which nothing steers to such a node; give those tasks a "
-                               "node selector or tolerations for the nodes that have it (kfp-kubernetes "
+                               "run on the assistant's node, which nothing steers to such a node (a toleration allows "
+                               "a node but does not choose it); give those tasks a node selector or node affinity for "
+                               "the nodes that have it, with tolerations for their taints (kfp-kubernetes "
                                "add_node_selector / add_toleration); " + WAYS_OUT)
     _to_run_template(run_spec, place)
     warnings = []
@@ -138,12 +142,30 @@ def _to_run_template(run_spec: dict[str, Any], place: dict[str, Any]) -> None:
             _strip(pod)
             if not pod:
                 entry.pop("podTemplate")
+        elif pod is not None and of(pod):
+            _own_only(pod, template)
         if set(entry) - {"pipelineTaskName"}:
             kept.append(entry)
     if kept:
         run_spec["taskRunSpecs"] = kept
     else:
         run_spec.pop("taskRunSpecs", None)
+
+
+def _own_only(pod: dict[str, Any], run_wide: dict[str, Any]) -> None:
+    """Keep a task without the volume from inheriting the run-wide node selector and affinity.
+
+    Tekton fills each unset field of a task's pod template from the run-wide one
+    (MergePodTemplateWithDefault, pkg/apis/pipeline/pod/template.go:200-209 @v1.15.0). An explicit
+    `affinity: {}` holds (a non-nil pointer, template.go:55), but `nodeSelector: {}` does not: the
+    controller rewrites the PipelineRun on its first reconcile (pipelinerun.go:1950 @v1.15.0) and
+    `omitempty` drops it (template.go:36). So the selector gets `kubernetes.io/os: linux`, the
+    label the kubelet puts on every Linux node, which all kfpc images need anyway. Run-wide
+    tolerations are inherited: they only allow nodes, never require them."""
+    if "affinity" in run_wide and "affinity" not in pod:
+        pod["affinity"] = {}
+    if "nodeSelector" in run_wide and not pod.get("nodeSelector"):
+        pod["nodeSelector"] = {"kubernetes.io/os": "linux"}
 
 
 def _without_assistant(binding: list[dict[str, Any]], access_mode: str, claim: bool) -> list[str]:
