@@ -5,7 +5,7 @@ configured; nothing of KFP's. Module map: escape.py (how values survive Argo and
 values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf templates, direct or
 launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
 (the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
-(Argo 4's CRD limits), workflow.py (assembly and template sharing), kinds.py (run options and the
+(Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), workflow.py (assembly and template sharing), kinds.py (run options and the
 object kind), setup.py (`kfpc setup argo`).
 """
 
@@ -32,6 +32,8 @@ class ArgoBackend:
                "creates it; at most 1 MiB; default: kfpc-cache-<pipeline>)"),
         Option("cache-max-age", "168h", "with --enable-caching, reuse a cached result only if younger than this Go "
                "duration (`none`: no limit)"),
+        Option("max-workflow-size", "1Mi", "the largest Workflow the controller stores (its MAX_WORKFLOW_SIZE; "
+               "default 1 MiB); a pipeline whose running Workflow would be larger is refused"),
     )
 
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
@@ -50,9 +52,10 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import caps, kinds, library, memo, split, workflow
+        from kfpc_backends.argo import caps, kinds, library, memo, size, split, workflow
 
         given = settings(self, options)
+        limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
         cache = None
         if options.run.caching:
             age = given["cache-max-age"] or memo.MAX_AGE
@@ -80,6 +83,7 @@ class ArgoBackend:
                             "(as `kfpc setup argo` writes it) or a later run overwrites them")
         documents = library.offload(document, plan.k8s_name) if version_at_least(version, caps.SINCE) else [document]
         caps.check(documents, version)
+        warnings += size.check(documents, limit)
         return Output(documents, warnings)
 
 
