@@ -67,6 +67,8 @@ class ArgoBackend:
                 # a zero age would make every entry stale (cache/cache.go:40-49 @v4.1.2)
                 raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h "
                                  "(or `none` for no limit)")
+        if options.run.kind == "cron":
+            kinds.require_values(plan)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         notes: list[str] = []
