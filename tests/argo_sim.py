@@ -762,3 +762,9 @@ def running_workflow_size(documents: list[dict[str, Any]]) -> int:
           "status": {"phase": "Running", "storedTemplates": stored}}
     text = json.dumps(wf, separators=(",", ":"), ensure_ascii=False)
     return len(text.encode("utf-8")) + 5 * sum(text.count(c) for c in "<>&")
+
+
+def argo_submit_takes(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `argo submit FILE` creates: the Workflows of the file, every other kind skipped with a
+    warning (workflow/common/parse.go:121-135, cmd/argo/commands/submit.go:264 @v4.1.2)."""
+    return [d for d in documents if d.get("kind") == "Workflow"]

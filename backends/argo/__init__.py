@@ -85,6 +85,9 @@ class ArgoBackend:
                             "(as `kfpc setup argo` writes it) or a later run overwrites them")
         documents = library.offload(document, plan.k8s_name) if version_at_least(version, caps.SINCE) else [document]
         caps.check(documents, version)
+        order = library.how_to_apply(documents)
+        if order:
+            warnings.append(order)
         warnings += size.check(documents, limit)
         return Output(documents, warnings)
 
