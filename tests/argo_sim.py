@@ -768,3 +768,11 @@ def argo_submit_takes(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What `argo submit FILE` creates: the Workflows of the file, every other kind skipped with a
     warning (workflow/common/parse.go:121-135, cmd/argo/commands/submit.go:264 @v4.1.2)."""
     return [d for d in documents if d.get("kind") == "Workflow"]
+
+
+def entrypoint_lookup_secrets(workflow: dict[str, Any], service_account_secrets: tuple[str, ...]) -> list[str]:
+    """The pull secrets the controller uses to read the entrypoint of an image given without a
+    command: the workflow's spec.imagePullSecrets and its service account's (workflowpod.go:755-760
+    @v4.1.2, :405-411 @v3.6.19); a template's podSpecPatch is not consulted."""
+    spec = workflow["spec"].get("workflowSpec", workflow["spec"])
+    return [s["name"] for s in spec.get("imagePullSecrets", [])] + list(service_account_secrets)
