@@ -6,7 +6,7 @@ values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf 
 launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
 (the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
 (Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), workflow.py (assembly and template sharing), kinds.py (run options and the
-object kind), setup.py (`kfpc setup argo`).
+object kind), naming.py (names Argo accepts), setup.py (`kfpc setup argo`).
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import caps, kinds, library, memo, size, split, workflow
+        from kfpc_backends.argo import caps, kinds, library, memo, naming, size, split, workflow
 
         given = settings(self, options)
+        naming.check(plan)
         limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
         cache = None
         if options.run.caching:
