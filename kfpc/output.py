@@ -51,12 +51,25 @@ def check_target(value: str | None, flag: str) -> None:
 
 def write(target: str, text: str) -> None:
     """Write one output: see the module docstring for what each kind of target gets."""
-    data = text.encode("utf-8")
     fd = descriptor_of(target)
+    if fd == 1 and _python_level_stdout():
+        sys.stdout.write(text)  # redirected in-process (contextlib.redirect_stdout, a test's capture)
+        return
     if fd is not None:
-        _write_fd(fd, data, _label(fd))
+        _write_fd(fd, text.encode("utf-8"), _label(fd))
         return
     write_files([(target, text)])
+
+
+def _python_level_stdout() -> bool:
+    """Whether sys.stdout is an object with no descriptor of its own, which only its write() reaches."""
+    if sys.stdout is None:
+        return False
+    try:
+        sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True
+    return False
 
 
 def write_files(outputs: Sequence[tuple[str, str]]) -> None:

@@ -4,7 +4,8 @@ It evaluates the expr-lang subset kfpc writes into `{{=...}}` tags (sprig functi
 filter, toJson/fromJSON, ternaries, comparisons), performs fasttemplate-style substitution (first
 `{{`, first `}}` after it; no escapes), and applies the kubelet's `$(VAR)` / `$$` expansion to
 env, command and args. Tests use it to follow hostile strings from the IR to the process that
-finally receives them. It models Argo (argo.md §1-2); it is not Argo.
+finally receives them. It models Argo's templating (util/template/replace.go:41 @v4.1.2) and `when`
+(workflow/controller/steps.go:384 @v4.1.2); it is not Argo.
 """
 
 from __future__ import annotations
@@ -349,7 +350,8 @@ def substitute(text: str, flat: dict[str, Any], version: str = "4.1", strict: bo
 def go_quote(value: str) -> str:
     """Go's strconv.Quote without the outer quotes: how Argo writes a simple tag's value into JSON.
     Its `\\a`, `\\v`, `\\xNN` and `\\UNNNNNNNN` escapes are not JSON, so such values break the
-    template (argo.md §1); the JSON parse after each pass reports it, as Argo does."""
+    template (util/template/simple_template.go:72 @v4.1.2); the JSON parse after each pass reports it, as
+    Argo does (util/template/replace.go:56 @v4.1.2)."""
     import unicodedata
 
     named = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
@@ -396,7 +398,8 @@ def _pass(value: Any, flat: dict[str, Any], version: str = "4.1") -> Any:
 
 def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
                   tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
-    """The argument values a DAG task hands its template (argo.md §1, steps 2 and 3)."""
+    """The argument values a DAG task hands its template: ProcessArgs's two passes over the DAG template
+    (workflow/common/util.go:280, 319 @v4.1.2), then the task's own (workflow/controller/dag.go:838 @v4.1.2)."""
     dag = _pass(dag, globals_, version)  # ProcessArgs pass 1: globals over the whole DAG template
     dag = _pass(dag, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}, version)  # pass 2
     task = next(t for t in dag["dag"]["tasks"] if t["name"] == task_name)

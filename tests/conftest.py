@@ -70,7 +70,10 @@ LAYERS: dict[str, str] = {
     "test_argo_runtime.py": "sim", "test_caching.py": "sim", "test_hostile_strings.py": "sim",
     "test_launcher.py": "sim", "test_platform.py": "sim", "test_tekton_features.py": "sim",
     "test_tekton_hostile.py": "sim", "test_tekton_run.py": "sim", "test_ir_features.py": "sim",
-    "test_cli.py": "cli", "test_output.py": "cli", "test_run_options.py": "cli",
+    "test_argo_caps.py": "sim", "test_argo_exit.py": "sim", "test_argo_inert.py": "sim", "test_argo_memo.py": "sim",
+    "test_argo_outputs.py": "sim", "test_argo_versions.py": "sim", "test_tekton_admission.py": "sim",
+    "test_tekton_placement.py": "sim", "test_tekton_results.py": "sim",
+    "test_cli.py": "cli", "test_output.py": "cli", "test_run_options.py": "cli", "test_cli_workflow.py": "cli",
     "test_corpus.py": "corpus",
 }
 

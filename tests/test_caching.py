@@ -1,5 +1,5 @@
 """Caching: opt-in (`--enable-caching`), then KFP's per-task cache choices become Argo memoization
-whose key hits exactly when the work and its inputs are the same (argo.md §7); Tekton has no
+whose key hits exactly when the work and its inputs are the same (backends/argo/memo.py); Tekton has no
 caching (README).
 
 Keys are evaluated the way Argo evaluates them (argo_sim: the DAG's arguments, then the leaf

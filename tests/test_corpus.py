@@ -56,6 +56,10 @@ EXPECTED_REFUSALS: dict[str, dict[str, tuple[str, str]]] = {
     "kfp-samples/uncompiled_task_config.yaml": {
         "tekton": ("KFPC400", "ComponentSpec.task_config_passthroughs"),  # TaskConfig naming KFP's workspace claim
     },
+    "kfp-samples/uncompiled_v1_pipeline_with_resource_spec.yaml": {
+        # a TPU task sharing the volume with nothing steering the affinity assistant to TPU nodes
+        "tekton": ("KFPC400", "PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec.AcceleratorConfig.type"),
+    },
 }
 
 

@@ -254,7 +254,8 @@ def test_pipeline_config_from_the_sdk_on_both_backends() -> None:
 
 
 def test_settings_only_the_proto_has_land_on_both_backends(tmp_path: Path) -> None:
-    """podAffinity and enabledSharedMemory have no kfp-kubernetes helper (ir.md §1) and initContainers
+    """podAffinity and enabledSharedMemory have no kfp-kubernetes helper (only the proto has them:
+    kubernetes_platform/proto/kubernetes_executor_config.proto:40-41 @2.17.0) and initContainers
     only one at kfp HEAD; an IR carrying them (another SDK, a newer kfp) gets them applied."""
     docs = list(yaml.safe_load_all((GOLDEN / "kubernetes_platform" / "pipeline.yaml").read_text("utf-8")))
     executor = docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-list-mounts"]

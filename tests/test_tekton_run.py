@@ -68,7 +68,8 @@ def test_golden_pipeline_runs(workdir: Path, case: str, version: str) -> None:
                                          ("oneof_artifacts", {"use_csv": "false"})])
 def test_the_same_tasks_run_on_every_tekton_version(workdir: Path, case: str, params: dict) -> None:
     """Every task in a condition's scope carries its own guard, so no version-specific cascade
-    decides what runs (tekton.md §3)."""
+    decides what runs (the order of skip reasons changed in v1.0:
+    pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:328-333 @v0.59.6, :471-476 @v1.15.0)."""
     assert ran(run(workdir, case, "v1", **params)) == ran(run(workdir, case, "v0.59", **params))
 
 

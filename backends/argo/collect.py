@@ -1,4 +1,5 @@
-"""Collected artifacts (dsl.Collected, artifact lists): Argo never aggregates artifacts (argo.md §3).
+"""Collected artifacts (dsl.Collected, artifact lists): Argo never aggregates artifacts (it
+aggregates only a loop's parameters and results: workflow/controller/operator.go:3743 @v4.1.2).
 
 So in a pipeline that collects artifacts, kfpc gives every artifact a deterministic key in Argo's
 artifact repository and lets consumers download a whole prefix:

@@ -1,4 +1,4 @@
-"""Plan condition trees -> one Argo expression tag for a DAG task's `when` (argo.md §2).
+"""Plan condition trees -> one Argo expression tag for a DAG task's `when` (workflow/controller/steps.go:384 @v4.1.2).
 
 The whole condition is evaluated by expr-lang inside `{{=...}}`, so values are compared as data and
 never pasted into govaluate source; govaluate only ever sees `true` or `false`. Argo resolves the

@@ -4,7 +4,8 @@ A DAG task passes every parameter in K-form through expression tags (values.py).
 `depends` with explicit results, so a skipped or failed producer never lets a consumer run on
 missing data. Tasks that must run after failures (exit handlers, ignore_upstream_failure) make
 their DAG keep going (`failFast: false`) while still ending Failed: the failed upstreams are listed
-as DAG targets (argo.md §6). Artifact lists travel as descriptors (collect.py).
+as DAG targets, whose phases decide the DAG's (workflow/controller/dag.go:303-307, 358 @v4.1.2). Artifact
+lists travel as descriptors (collect.py).
 """
 
 from __future__ import annotations
@@ -399,7 +400,8 @@ class DagBuilder:
                 f"[{escape.string_literal(name)}]")
 
     def _first_that_ran(self, sources, render) -> str:
-        """OneOf: the first branch that ran (argo.md §5); the untaken branches are never evaluated."""
+        """OneOf: the first branch that ran. Argo evaluates a DAG output's `expression` with expr-lang
+        (workflow/controller/scope.go:171-177 @v4.1.2), whose ternary never evaluates the untaken branch."""
         *firsts, last = sources
         text = render(last)
         for source in reversed(firsts):

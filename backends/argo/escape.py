@@ -1,4 +1,4 @@
-"""How user strings survive Argo's templating and the kubelet byte-for-byte (argo.md §1).
+"""How user strings survive Argo's templating and the kubelet byte-for-byte (util/template/template.go:25 @v4.1.2).
 
 Argo has no escape for `{{` and re-scans values as they travel from template to template; the
 kubelet expands `$(VAR)` in container command, args and env. kfpc therefore carries every value
@@ -9,7 +9,7 @@ turns it back into the original text exactly where it is delivered: command, arg
 Raw text (task outputs, workflow parameters) is turned into K-form inside Argo expressions with
 `sprig.replace`; compile-time literals are escaped here in Python. Every value that is copied from
 one template to the next goes through an expression tag (`{{=...}}`), never a simple tag, because
-simple tags mangle control characters (argo.md §1, strconv.Quote).
+simple tags mangle control characters (strconv.Quote, util/template/simple_template.go:72 @v4.1.2).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Run options on the Argo side: where the Workflow runs and as whom, and which object it becomes.
 
 `--kind run` is a Workflow; `template` a WorkflowTemplate (run it with `argo submit --from
-workflowtemplate/<name>`); `cron` a CronWorkflow. CronWorkflow changed between Argo versions
-(argo.md §8): v3.5 knows only `schedule`, v4 only `schedules`, v3.6-3.7 both; the `argo-version`
-backend option picks the field.
+workflowtemplate/<name>`); `cron` a CronWorkflow. CronWorkflow changed between Argo versions: v3.5
+knows only `schedule`, v4 only `schedules`, v3.6-3.7 both (pkg/apis/workflow/v1alpha1/cron_workflow_types.go
+:46 @v3.5.15, :50 and :69 @v3.7.18, :70 @v4.1.2); the `argo-version` backend option picks the field.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Caching on Argo: the plan's cache keys as Argo memoization (argo.md §7). Opt-in
-(`--enable-caching`): a stock controller may read but not write ConfigMaps, and then every memoized
+"""Caching on Argo: the plan's cache keys as Argo memoization (a template's `memoize`,
+pkg/apis/workflow/v1alpha1/workflow_types.go:851 @v4.1.2). Opt-in (`--enable-caching`): a stock
+controller may read but not write ConfigMaps, and then every memoized
 task ends in Error (workflow/controller/operator.go:1258-1266 @v4.1.2, a failed save marks the node
 Error; cache/configmap_cache.go:120-131 @v4.1.2, even a hit writes the map).
 

@@ -1,4 +1,5 @@
-"""Rewrite before rendering: no DAG may hold more than 200 tasks (Argo 4's full CRD, argo.md §9).
+"""Rewrite before rendering: no DAG may hold more than 200 tasks (Argo 4's full CRD:
+pkg/apis/workflow/v1alpha1/workflow_types.go:3595 @v4.1.2).
 
 A larger DAG is cut into parts of at most LIMIT tasks: groups of tasks that share no dependency
 stay whole and are packed together where they fit, a larger group is cut in topological order. Each part

@@ -63,7 +63,8 @@ def text_of(value: str) -> str:
 
 def lenient(task: str, output: str, fallback: str) -> str:
     """A task output that may not exist (its producer failed): `get` and `??` never name a missing
-    member, so Argo 3.7.11+ does not wait forever for it (argo.md §1), and `fallback` is used."""
+    member, so Argo 3.7.11+ does not wait forever for it (an unresolved `tasks.*` tag requeues the task:
+    workflow/controller/dag.go:838-842 @v4.1.2), and `fallback` is used."""
     return (f'(get(get(get(tasks[{escape.string_literal(task)}], "outputs"), "parameters"), '
             f"{escape.string_literal(output)}) ?? {escape.string_literal(fallback)})")
 

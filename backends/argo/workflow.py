@@ -132,7 +132,8 @@ class Renderer:
 
     def loop_wrapper(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str, dict[str, Any]]:
         """A DAG around one loop: `parallelism` applies per template, aggregated parameters are
-        normalised into KFP's typed list (Argo 3.5/3.6 and 3.7+ aggregate differently, argo.md §3),
+        normalised into KFP's typed list (Argo 3.5.11+ parses the values only when every one is a JSON object
+        or list, workflow/controller/operator.go:3841 @v4.1.2; earlier releases keep strings),
         and collected artifacts are described by where their iterations stored them (collect.py)."""
         loop = task.loop
         assert loop is not None
@@ -220,7 +221,8 @@ class Renderer:
         # Always a real prefix, never "": an empty key would make Argo download the repository's root.
         meta = f"{path} + {escape.string_literal(route.rel + '/' + collect.meta_output(route.output))} + {idx}"
         if route.depth == 0:
-            # `get`/`??`: an empty loop has no aggregated outputs at all (argo.md §3)
+            # `get`/`??`: an empty loop is a Skipped node, not a TaskGroup, so Argo aggregates no outputs for it
+            # (workflow/controller/dag.go:636 and 730 @v4.1.2)
             ran = values.lenient(task.name, collect.ran_param(output), "[]")
             items = f"toJson(map(filter(fromJSON({ran}), {{# != ''}}), {{sprig.trimPrefix({idx}, #)}}))"
         else:

@@ -9,7 +9,7 @@ Per task, in this order:
    gate task (the keys whose guards hold); a container without the launcher that needs one
    per-iteration value fans out over the values instead.
 Helper tasks never carry guards: they always run, their results always exist, and no skip ever
-cascades (tekton.md §3).
+cascades (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:526-561 @v1.15.0).
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ class Builder:
         """Tekton text for a value Tekton can carry itself: a parameter, or a result of a task that
         runs once (not in a loop) before the reader. With `unguarded`, only of a task that always
         runs: a `when` reading the result of a skipped task is skipped for a reason that cascades
-        in Tekton v0.59-0.68 (tekton.md §3)."""
+        in Tekton v0.59-0.68, which checks missing results before `when`
+        (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:328-333 @v0.59.6)."""
         if isinstance(source, f.Param):
             return escape.ref("params." + self.ctx.param_names[source.name])
         if isinstance(source, f.Out) and not source.loops and not source.selector:

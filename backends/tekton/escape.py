@@ -1,8 +1,10 @@
 """How values survive Tekton and the kubelet on their way into a container.
 
 Tekton has no escape for `$(`: it substitutes known references in params, `when`, args, env and
-scripts, in several passes that each rescan the previous pass's output, and the kubelet then expands
-`$(VAR)` and folds `$$` in args and env (tekton.md §1). kfpc therefore never lets a `$` of user text
+scripts, in several passes that each rescan the previous pass's output (each pass is one strings.Replacer,
+pkg/substitution/replacements.go:28-35 @v1.15.0, run for the PipelineRun and again for each TaskRun,
+pkg/reconciler/{pipelinerun,taskrun}/resources/apply.go:581, :683 @v1.15.0), and the kubelet then expands
+`$(VAR)` and folds `$$` in args and env. kfpc therefore never lets a `$` of user text
 reach either of them:
 
 * T-form: in every string Tekton or the kubelet will see (params, results, `when` values, args, env

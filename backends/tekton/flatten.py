@@ -1,13 +1,14 @@
 """Rewrite before rendering: the plan's nested DAGs as one flat list of Tekton pipeline tasks.
 
 Tekton has no usable nested pipelines (Pipelines-in-Pipelines is alpha and drops results, retries
-and timeouts; tekton-overview.md §2k), so every leaf task instance (container, importer, PVC
+and timeouts, docs/pipelines-in-pipelines.md:164-190 @v1.15.0), so every leaf task instance (container, importer, PVC
 operation) becomes one pipeline task. What nesting expressed becomes explicit per task:
 - its inputs resolved through every enclosing DAG to where the value really comes from (a pipeline
   parameter, a constant, another flat task's output, an enclosing loop's item);
 - its dependencies, including those inherited from enclosing DAG tasks;
 - the conditions of every enclosing condition DAG (each task carries all of them as its own guard:
-  Tekton's skip cascades differ between versions, tekton.md §3);
+  Tekton's skip cascades differ between versions: the order of skip reasons in
+  pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go, :328-333 @v0.59.6 vs :471-476 @v1.15.0);
 - the enclosing loops (the task is fanned out over their items).
 """
 

@@ -1,6 +1,7 @@
 """Conditions as Tekton `when` expressions, where Tekton can evaluate them itself.
 
-Tekton compares strings exactly, with `in` / `notin` (tekton.md §3). So `==` / `!=` between a string
+Tekton compares strings exactly, with `in` / `notin` (pkg/apis/pipeline/v1/when_types.go:48-63 @v1.15.0).
+So `==` / `!=` between a string
 or boolean input and a literal becomes one `when` entry, on a pipeline parameter or on a result of a
 task that always runs; `and` of such comparisons becomes several entries. Anything else (numbers,
 `<`, `or`, values from tasks that may be skipped) is left to a condition task (build.py). Values are

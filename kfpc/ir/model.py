@@ -3,7 +3,7 @@
 The IR arrives as protojson; after schema validation it is read once into these frozen classes, so
 the graph passes and the lowering never poke at raw dictionaries. Every object remembers its IR
 path, so any later error can point at the exact place in the user's file.
-See ../shared/reference/ir.md §2 for the message tree this mirrors.
+The classes mirror the message tree of kubeflow/pipelines api/v2alpha1/pipeline_spec.proto:50 @2.17.0.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Parse the CEL subset the kfp SDK writes into `triggerPolicy.condition` (ir.md §1).
+"""Parse the CEL subset the kfp SDK writes into `triggerPolicy.condition`
+(sdk/python/kfp/compiler/pipeline_spec_builder.py:1004-1140 @2.17.0 in kubeflow/pipelines).
 
 The SDK only ever emits comparisons between `inputs.parameter_values['x']` (optionally wrapped in
 `int()` / `double()`) and literals, combined with `!(...)` and `&&`. A small recursive-descent

@@ -199,7 +199,8 @@ class ArtifactBinding(Record):
 
 
 # ---------------------------------------------------------------------------------------------
-# Conditions: the CEL subset the SDK emits, as a tree (ir.md §1)
+# Conditions: the CEL subset the SDK emits, as a tree
+# (sdk/python/kfp/compiler/pipeline_spec_builder.py:1004-1140 @2.17.0)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -242,7 +243,7 @@ class Or(Record):
 Expr = Union[Operand, Literal, Compare, Not, And, Or]
 
 # ---------------------------------------------------------------------------------------------
-# Container command lines: KFP placeholders parsed into trees (ir.md §3)
+# Container command lines: KFP placeholders (sdk/python/kfp/dsl/placeholders.py:46-313 @2.17.0) parsed into trees
 
 
 @dataclass(frozen=True, eq=False, repr=False)

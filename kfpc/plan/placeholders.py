@@ -1,4 +1,5 @@
-"""Parse the placeholders the kfp SDK writes into container command/args (ir.md §3) into trees.
+"""Parse the placeholders the kfp SDK writes into container command/args into trees
+(sdk/python/kfp/dsl/placeholders.py:46-313 @2.17.0 in kubeflow/pipelines).
 
 Done once, in the core, so that every backend renders the same tree and none of them re-implements
 the placeholder grammar. Text that merely looks like a template (`{{foo}}`, `${X}`) is the user's
