@@ -34,7 +34,8 @@ def test_a_name_argo_refuses_is_a_compile_error_naming_the_ir_place(tmp_path: Pa
     source.write_text(text, encoding="utf-8")
     assert cli.main(["compile", str(source), "-o", str(out)]) == 1 and not out.exists()
     err = capsys.readouterr().err
-    assert f"{source}: error[KFPC400]: pipeline parameter 'données'" in err and "'donnees'" in err
+    line = text.splitlines().index("      données:") + 1  # root.inputDefinitions.parameters
+    assert f"{source}:{line}:7: error[KFPC400]: pipeline parameter 'données'" in err and "'donnees'" in err
 
 
 def test_ascii_names_with_dashes_and_underscores_still_compile() -> None:

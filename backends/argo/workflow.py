@@ -508,14 +508,14 @@ def entrypoint_pull_secrets(plan: p.Plan) -> tuple[list[str], list[str]]:
     podSpecPatch. So every constant pull secret also goes to the workflow (a union, sorted; pods
     only gain a secret to try); one known only at run time cannot, and is worth a warning where the
     image has no command."""
-    names: set[str] = set()
+    found: set[str] = set()
     warnings: list[str] = []
     for comp in sorted(plan.components.values(), key=lambda c: c.name):
         if not isinstance(comp, p.DagComponent):
             continue
         for task in comp.tasks:
             secrets = task.k8s.image_pull_secrets if task.k8s is not None else ()
-            names.update(text_form(s.value) for s in secrets if isinstance(s, p.Constant) and text_form(s.value))
+            found.update(text_form(s.value) for s in secrets if isinstance(s, p.Constant) and text_form(s.value))
             component = plan.component(task.component)
             if (any(not isinstance(s, p.Constant) for s in secrets) and isinstance(component, p.ContainerComponent)
                     and not component.command and not component.needs_launcher):
@@ -523,7 +523,7 @@ def entrypoint_pull_secrets(plan: p.Plan) -> tuple[list[str], list[str]]:
                                 "image's entrypoint from the registry itself, with the workflow's imagePullSecrets "
                                 "and service account only; the pull secret named at run time is not among them "
                                 "(give the command, a constant secret name, or the secret to the service account)")
-    return sorted(names), warnings
+    return sorted(found), warnings
 
 
 def _check_inert(spec: dict[str, Any]) -> None:
