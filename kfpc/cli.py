@@ -304,7 +304,20 @@ def _load(job: _Job) -> tuple[Any, list[str]]:
 
 
 def _named(exc: KfpcError, source: str) -> KfpcError:
-    return exc.with_file(source if source != "-" else "<stdin>") if not exc.diagnostics[0].file else exc
+    exc = exc.with_file(source if source != "-" else "<stdin>") if not exc.diagnostics[0].file else exc
+    return _placed(exc, source)
+
+
+def _placed(exc: KfpcError, source: str) -> KfpcError:
+    """Line and column for errors a backend raised knowing only the IR path (read again: errors only)."""
+    if source == "-" or source.endswith(".py") or not any(d.path and d.line is None for d in exc.diagnostics):
+        return exc
+    from kfpc.ir import load as ir_load
+
+    try:
+        return ir_load.load(source).place(exc)
+    except KfpcError:
+        return exc
 
 
 def _report(warnings: list[str], strict: bool, quiet: bool) -> bool:

@@ -805,3 +805,44 @@ def api_server_admits(document: dict[str, Any], version: str = "4.1") -> list[st
         if len(template.get("inputs", {}).get("parameters", [])) > 500:
             refused.append(f"{template['name']}.inputs.parameters")
     return refused
+
+
+# -- what the controller stores ---------------------------------------------------------------------
+
+MAX_WORKFLOW_SIZE = 1024 * 1024  # workflow/packer/packer.go:17-23 @v4.1.2 (env MAX_WORKFLOW_SIZE, default 1 MiB)
+
+
+def running_workflow_size(documents: list[dict[str, Any]]) -> int:
+    """Bytes of Go's json.Marshal of the Workflow the controller writes back once every task has
+    been resolved, leaving out node status (so a lower bound; packer.go:43-55 @v4.1.2 measures the
+    whole object): the spec, plus each template a `templateRef` names copied into
+    status.storedTemplates under `namespaced/<object>/<template>` (templateresolution/context.go:
+    207-218, pkg/apis/workflow/v1alpha1/workflow_types.go:3939-3949 @v4.1.2). Go escapes `<`, `>`,
+    `&` as `\\u003c` (encoding/json HTML escaping)."""
+    *libraries, main = documents
+    spec = main["spec"].get("workflowSpec", main["spec"]) if main["kind"] == "CronWorkflow" else main["spec"]
+    found = {(lib["metadata"]["name"], t["name"]): t for lib in libraries for t in lib["spec"]["templates"]}
+    stored = {}
+    for template in spec["templates"]:
+        for call in template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]:
+            ref = call.get("templateRef")
+            if ref:
+                stored[f"namespaced/{ref['name']}/{ref['template']}"] = found[(ref["name"], ref["template"])]
+    wf = {"apiVersion": main["apiVersion"], "kind": "Workflow", "metadata": main["metadata"], "spec": spec,
+          "status": {"phase": "Running", "storedTemplates": stored}}
+    text = json.dumps(wf, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-8")) + 5 * sum(text.count(c) for c in "<>&")
+
+
+def argo_submit_takes(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `argo submit FILE` creates: the Workflows of the file, every other kind skipped with a
+    warning (workflow/common/parse.go:121-135, cmd/argo/commands/submit.go:264 @v4.1.2)."""
+    return [d for d in documents if d.get("kind") == "Workflow"]
+
+
+def entrypoint_lookup_secrets(workflow: dict[str, Any], service_account_secrets: tuple[str, ...]) -> list[str]:
+    """The pull secrets the controller uses to read the entrypoint of an image given without a
+    command: the workflow's spec.imagePullSecrets and its service account's (workflowpod.go:755-760
+    @v4.1.2, :405-411 @v3.6.19); a template's podSpecPatch is not consulted."""
+    spec = workflow["spec"].get("workflowSpec", workflow["spec"])
+    return [s["name"] for s in spec.get("imagePullSecrets", [])] + list(service_account_secrets)

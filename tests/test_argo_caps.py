@@ -13,6 +13,7 @@ import argo_checks
 import argo_sim
 import kfpc
 from kfpc.backend import Options
+from kfpc.run_options import RunOptions
 from kfpc.errors import KfpcError
 from kfpc_backends.argo import caps
 from synthetic import chain_ir
@@ -118,3 +119,28 @@ def test_independent_work_lands_in_independent_parts() -> None:
     assert sorted(map(sorted, chains)) == [[0], [1]]  # one whole chain per part
     chained = kfpc.compile_text(yaml.safe_dump(chain_ir(300)), "argo")
     assert argo_sim.root_dag(chained.documents[-1])["dag"]["tasks"][1]["depends"] == "part-1.Succeeded"
+
+
+def test_library_templates_come_with_the_commands_that_create_them_first(tmp_path: Any) -> None:
+    """`argo submit` skips the library (argo_sim.argo_submit_takes), a second `kubectl create -f`
+    of both fails with AlreadyExists, and the controller reads templateRefs from its cache: the
+    compiler says to apply the library first, and --output-dir writes it to its own file."""
+    from kfpc import cli
+
+    result = kfpc.compile_text(distinct_chain(260), "argo")
+    library = result.documents[0]["metadata"]["name"]
+    assert argo_sim.argo_submit_takes(list(result.documents)) == [result.documents[-1]]  # the library is never created
+    (warning,) = [w for w in result.warnings if library in w]
+    assert "kubectl apply --server-side -f" in warning and "argo submit" in warning
+    assert not any("WorkflowTemplate" in w for w in kfpc.compile_text(distinct_chain(3), "argo").warnings)
+    source = tmp_path / "big.yaml"
+    source.write_text(distinct_chain(260), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["compile", str(source), "--output-dir", str(out)]) == 0
+    library_file, run_file = out / "big.workflowtemplate.yaml", out / "big.workflow.yaml"
+    assert sorted(p.name for p in out.iterdir()) == [run_file.name, library_file.name]
+    assert [d["kind"] for d in yaml.safe_load_all(library_file.read_text("utf-8"))] == ["WorkflowTemplate"]
+    (run,) = yaml.safe_load_all(run_file.read_text("utf-8"))
+    assert run["kind"] == "Workflow" and argo_sim.argo_submit_takes([run]) == [run]
+    cron = kfpc.compile_text(distinct_chain(260), "argo", Options(run=RunOptions(kind="cron", schedule="@daily")))
+    assert any("the whole output, which lists them first" in w for w in cron.warnings)

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 import yaml
 
 import argo_checks
@@ -14,6 +15,7 @@ import argo_sim
 import kfpc
 from conftest import GOLDEN
 from kfpc.backend import Options
+from kfpc.errors import KfpcError
 
 EXIT_IR = GOLDEN / "exit_handler" / "pipeline.yaml"
 SHAPE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]{0,61}[a-zA-Z0-9]$")  # operator.go:2951 @v4.1.2
@@ -70,3 +72,22 @@ def test_display_names_are_shown_where_argo_accepts_them() -> None:
     old = kfpc.compile_file(str(GOLDEN / "conditions" / "pipeline.yaml"), "argo",
                             options=Options(extra=(("argo-version", "3.6"),)))
     assert any("3.7" in w and "display names" in w for w in old.warnings)
+
+
+def test_ignore_upstream_failure_without_a_default_is_refused(tmp_path: Any) -> None:
+    """The KFP SDK refuses `.ignore_upstream_failure()` on a task whose input takes an upstream
+    output and has no default (sdk/python/kfp/dsl/pipeline_task.py:876-887 @sdk-2.17.0-1); kfpc used
+    to compile it into `?? ""`, so the task silently got an empty string when the upstream failed."""
+    from kfpc import cli
+
+    ir = yaml.safe_load((GOLDEN / "exit_handler" / "pipeline.yaml").read_text("utf-8"))
+    spec = ir["components"]["comp-cleanup"]["inputDefinitions"]["parameters"]["upstream_result"]
+    del spec["defaultValue"], spec["isOptional"]
+    with pytest.raises(KfpcError, match=r"'upstream_result' takes an output of 'maybe-fail-2' and has no default"
+                       ) as caught:
+        kfpc.compile_text(yaml.safe_dump(ir), "argo")
+    assert caught.value.diagnostics[0].ir_path == "root.dag.tasks.cleanup.inputs.parameters.upstream_result"
+    source, out = tmp_path / "p.yaml", tmp_path / "wf.yaml"
+    source.write_text(yaml.safe_dump(ir), encoding="utf-8")
+    assert cli.main(["compile", str(source), "-o", str(out)]) == 1 and not out.exists()
+    kfpc.compile_text((GOLDEN / "exit_handler" / "pipeline.yaml").read_text("utf-8"), "argo")  # with a default: fine

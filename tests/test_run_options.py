@@ -45,6 +45,21 @@ def test_the_seed_guides_recurring_run_is_one_command() -> None:
     assert not argo_checks.problems_any(cron)
 
 
+def test_a_schedule_without_a_required_value_is_a_usage_error(tmp_path: Path) -> None:
+    """Argo validates a CronWorkflow's workflow as a submission (validate.go:470 @v4.1.2, empty
+    Opts): an argument with no value is refused (:206, :1021) and every tick ends in SpecError
+    (cron/operator.go:106-109,150-152), so the schedule would never run."""
+    out = tmp_path / "cron.yaml"
+    proc = kfpc("compile", str(SEED), "--kind", "cron", "--schedule", "0 2 * * *", "-o", str(out))
+    assert proc.returncode == 2 and "'raw_data_path'" in proc.stderr and "-p raw_data_path=VALUE" in proc.stderr
+    assert "--param-file" in proc.stderr and not out.exists()
+    (cron,) = documents(str(SEED), "--kind", "cron", "--schedule", "0 2 * * *", "-p", "raw_data_path=gs://b/x.csv")
+    params = cron["spec"]["workflowSpec"]["arguments"]["parameters"]
+    assert all("value" in p for p in params)  # what validateArgumentsValues (validate.go:1021) needs
+    template = documents(str(SEED), "--kind", "template")  # `argo submit --from` takes -p: only a warning
+    assert template[0]["kind"] == "WorkflowTemplate"
+
+
 def test_argo_35_gets_the_schedule_field_it_knows() -> None:
     (cron,) = documents(str(HELLO), "--kind", "cron", "--schedule", "@daily", "-O", "argo-version=3.5")
     assert cron["spec"]["schedule"] == "@daily" and "schedules" not in cron["spec"]

@@ -5,8 +5,9 @@ configured; nothing of KFP's. Module map: escape.py (how values survive Argo and
 values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf templates, direct or
 launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
 (the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
-(Argo 4's CRD limits), workflow.py (assembly and template sharing), kinds.py (run options and the
-object kind), setup.py (`kfpc setup argo`).
+(Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), workflow.py (assembly and
+template sharing), kinds.py (run options and the object kind), naming.py (names Argo accepts),
+setup.py (`kfpc setup argo`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class ArgoBackend:
                "creates it; at most 1 MiB; default: kfpc-cache-<pipeline>)"),
         Option("cache-max-age", "168h", "with --enable-caching, reuse a cached result only if younger than this Go "
                "duration (`none`: no limit)"),
+        Option("max-workflow-size", "1Mi", "the largest Workflow the controller stores (its MAX_WORKFLOW_SIZE; "
+               "default 1 MiB); a pipeline whose running Workflow would be larger is refused"),
     )
 
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
@@ -50,9 +53,11 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import caps, kinds, library, memo, split, workflow
+        from kfpc_backends.argo import caps, kinds, library, memo, naming, size, split, workflow
 
         given = settings(self, options)
+        naming.check(plan)
+        limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
         cache = None
         if options.run.caching:
             age = given["cache-max-age"] or memo.MAX_AGE
@@ -66,6 +71,8 @@ class ArgoBackend:
                 # a zero age would make every entry stale (cache/cache.go:40-49 @v4.1.2)
                 raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h "
                                  "(or `none` for no limit)")
+        if options.run.kind == "cron":
+            kinds.require_values(plan)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         notes: list[str] = []
@@ -82,6 +89,10 @@ class ArgoBackend:
                             "(as `kfpc setup argo` writes it) or a later run overwrites them")
         documents = library.offload(document, plan.k8s_name) if version_at_least(version, caps.SINCE) else [document]
         caps.check(documents, version)
+        order = library.how_to_apply(documents)
+        if order:
+            warnings.append(order)
+        warnings += size.check(documents, limit)
         return Output(documents, warnings)
 
 

@@ -248,6 +248,8 @@ class DagBuilder:
                 value = values.argument(source, self.scope_for(task, name), task.key)
             else:
                 param = task.param(name)
+                if param is not None and task.run_after_failure:
+                    self.require_default(task, name, param.source)
                 value = None if param is None else values.argument(
                     param.source, self.scope_for(task, name), task.key, param.type)
             if value is not None:
@@ -276,6 +278,25 @@ class DagBuilder:
                 if argument is not None:
                     arts.append(argument)
         return shapes.io(params, arts)
+
+    def require_default(self, task: p.Task, name: str, source: p.ParamSource) -> None:
+        """A task that runs after failures and reads an upstream's output needs the input's default
+        for when that upstream failed; the KFP SDK refuses the pipeline otherwise
+        (`ignore_upstream_failure`, sdk/python/kfp/dsl/pipeline_task.py:876-887 @sdk-2.17.0-1), and
+        without it kfpc would pass an empty string the component never asked for."""
+        spec = self.r.plan.component(task.component).interface.in_param(name)
+        if spec is None or spec.has_default or spec.optional:
+            return
+        parts = source.parts if isinstance(source, p.Interpolation) else (source,)
+        upstream = next((s.task for s in parts if isinstance(s, p.FromTask) and s.task in self.real_depends(task)), None)
+        if upstream is None:
+            return
+        where = ("root",) if self.c.ir_key == "root" else ("components", self.c.ir_key)
+        raise UnsupportedError(
+            f"task {task.key!r} runs even when its upstream tasks fail (ignore_upstream_failure), but its input "
+            f"{name!r} takes an output of {upstream!r} and has no default for when {upstream!r} fails",
+            path=where + ("dag", "tasks", task.key, "inputs", "parameters", name), code="KFPC306",
+            hint=f"give the component's {name!r} parameter a default value (the KFP SDK refuses this pipeline too)")
 
     def scope_for(self, task: p.Task, input_name: str) -> values.Scope:
         """A task that runs after failures reads its upstreams' outputs leniently: a failed producer

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from kfpc import names
+from kfpc.errors import UsageError
+from kfpc.plan.model import Plan
 from kfpc.run_options import RunOptions, seconds
 
 _LEAF = ("container", "script", "resource", "data", "http", "plugin", "containerSet")
@@ -73,6 +75,21 @@ def apply(workflow: dict[str, Any], run: RunOptions, argo_version: str, pipeline
     cron["workflowMetadata"] = {"labels": labels, "annotations": annotations}
     cron["workflowSpec"] = spec
     return _object(workflow, "CronWorkflow", metadata, labels, annotations, run, cron), warnings
+
+
+def require_values(plan: Plan) -> None:
+    """A CronWorkflow's runs get no parameters from anyone: Argo validates its workflow as a plain
+    submission (workflow/validate/validate.go:470 @v4.1.2 passes empty options, so an argument
+    without a value is refused at :206 and :1021) and the cron controller then sets SpecError on
+    every tick instead of starting a run (workflow/cron/operator.go:106-109,150-152 @v4.1.2)."""
+    missing = [q.name for q in plan.inputs if not q.has_default and not q.optional]
+    if missing:
+        listed = ", ".join(repr(name) for name in missing)
+        raise UsageError(f"--kind cron: pipeline parameter{'s' if len(missing) > 1 else ''} {listed} "
+                         f"{'are' if len(missing) > 1 else 'is'} required and {'have' if len(missing) > 1 else 'has'} "
+                         "no default or value; Argo would refuse every scheduled run (SpecError)",
+                         hint=f"give {'them' if len(missing) > 1 else 'it'} with -p {missing[0]}=VALUE "
+                              "or --param-file FILE")
 
 
 def _object(workflow: dict[str, Any], kind: str, metadata: dict[str, Any], labels: dict[str, str],

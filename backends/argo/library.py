@@ -7,9 +7,14 @@ other template, so it means the same wherever it is stored; the pod still belong
 workflow, with its parameters, service account and workflow-level podSpecPatch
 (workflow/templateresolution/context.go:124-178 @v4.1.2 resolves a templateRef to the template itself).
 
-The WorkflowTemplates are written first (create them before the run); their names carry a digest
-of their content, so compiling the same pipeline again names the same objects, and a changed
-pipeline never changes the templates an earlier run refers to.
+The WorkflowTemplates are written first; their names carry a digest of their content, so
+compiling the same pipeline again names the same objects, and a changed pipeline never changes the
+templates an earlier run refers to. They must exist before the run starts, which the usual commands
+do not arrange (how_to_apply() says what does): `argo submit` takes only the Workflows of a file
+(workflow/common/parse.go:121-135, cmd/argo/commands/submit.go:264 @v4.1.2); a second `kubectl
+create -f` of the whole file fails with AlreadyExists; and the controller looks a templateRef up in
+its informer cache with no fallback (controller/operator.go:4253, templateresolution/context.go:
+329-334 @v4.1.2), so a template created a moment before the run may not be found yet.
 """
 
 from __future__ import annotations
@@ -63,3 +68,20 @@ def offload(document: dict[str, Any], base: str) -> list[dict[str, Any]]:
     order = {t["name"]: i for i, t in enumerate(templates)}
     spec["templates"] = sorted(composite + stay, key=lambda t: order[t["name"]])
     return libraries + [document]
+
+
+def how_to_apply(documents: list[dict[str, Any]]) -> str | None:
+    """The warning that says how to create a run that calls library WorkflowTemplates."""
+    libraries = [d["metadata"]["name"] for d in documents[:-1] if d.get("kind") == "WorkflowTemplate"]
+    if not libraries:
+        return None
+    why = (f"more than {caps.TEMPLATES} templates: library WorkflowTemplate{'s' if len(libraries) > 1 else ''} "
+           f"{', '.join(libraries)} hold{'' if len(libraries) > 1 else 's'} the rest and must exist before the run "
+           "starts (the controller finds them through its cache, so apply them a few seconds before)")
+    apply = "`kubectl apply --server-side -f` (client-side apply fails above 256 KiB; re-applying changes nothing)"
+    if documents[-1].get("kind") == "Workflow":
+        return (f"{why}: {apply} them first, then `argo submit` or `kubectl create -f` the Workflow alone (`argo "
+                "submit` ignores WorkflowTemplates, and `kubectl create -f` of both fails with AlreadyExists the "
+                "second time); with --output-dir they are written apart, to <input>.workflowtemplate.yaml and "
+                "<input>.workflow.yaml")
+    return f"{why}: {apply} the whole output, which lists them first"

@@ -440,8 +440,6 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
 
     renderer = Renderer(plan, pipeline_root, cache)
     templates = renderer.render()
-    if warnings is not None:
-        warnings.extend(renderer.warnings)
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
     if plan.display_name:
@@ -486,6 +484,10 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
                                              ("secondsAfterFailure", config.ttl_on_failure)) if value is not None}
         if ttl:
             spec["ttlStrategy"] = ttl
+    pull_secrets, pull_warnings = entrypoint_pull_secrets(plan)
+    if pull_secrets:
+        spec["imagePullSecrets"] = [{"name": name} for name in pull_secrets]
+    renderer.warnings.extend(pull_warnings)
     spec["podSpecPatch"] = json.dumps(patch, separators=(",", ":"))
     if renderer.on_exit_task is not None:
         name = renderer.namer.name("kfpc-exit")
@@ -493,7 +495,35 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         spec["onExit"] = name
     _check_inert(spec)
     spec["templates"] = templates
+    if warnings is not None:
+        warnings.extend(renderer.warnings)
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
+
+
+def entrypoint_pull_secrets(plan: p.Plan) -> tuple[list[str], list[str]]:
+    """Image pull secrets for the workflow's `imagePullSecrets`, and warnings. A container with no
+    command makes the controller look up the image's entrypoint in the registry before the pod
+    exists, with only the workflow's imagePullSecrets and its service account's secrets
+    (workflow/controller/workflowpod.go:755-760 @v4.1.2, :405-411 @v3.6.19), never a template's
+    podSpecPatch. So every constant pull secret also goes to the workflow (a union, sorted; pods
+    only gain a secret to try); one known only at run time cannot, and is worth a warning where the
+    image has no command."""
+    found: set[str] = set()
+    warnings: list[str] = []
+    for comp in sorted(plan.components.values(), key=lambda c: c.name):
+        if not isinstance(comp, p.DagComponent):
+            continue
+        for task in comp.tasks:
+            secrets = task.k8s.image_pull_secrets if task.k8s is not None else ()
+            found.update(text_form(s.value) for s in secrets if isinstance(s, p.Constant) and text_form(s.value))
+            component = plan.component(task.component)
+            if (any(not isinstance(s, p.Constant) for s in secrets) and isinstance(component, p.ContainerComponent)
+                    and not component.command and not component.needs_launcher):
+                warnings.append(f"task {task.key!r}: its image has no command, so Argo's controller reads the "
+                                "image's entrypoint from the registry itself, with the workflow's imagePullSecrets "
+                                "and service account only; the pull secret named at run time is not among them "
+                                "(give the command, a constant secret name, or the secret to the service account)")
+    return sorted(found), warnings
 
 
 def _check_inert(spec: dict[str, Any]) -> None:
