@@ -500,14 +500,8 @@ def _apply_config(job: _Job, found: Any, from_file: Any) -> None:
         merged.update(given)
         setattr(args, table, merged)
     for key in ("kind", "name", "namespace", "service-account", "schedule", "timezone", "max-concurrency", "ttl",
-                "pod-gc", "image-pull-policy", "timeout", "pipeline-timeout", "artifact-repository"):
-        attr = key.replace("-", "_")
-        if getattr(args, attr, None) is None and key in found:
-            setattr(args, attr, found.get(key))
-            job.blame.append((found, key, (rf"(^|[\s(])--{key}\b",)))
-        elif not hasattr(args, attr):
-            setattr(args, attr, None)
-    for key in ("failure-policy", "parallelism", "run-semaphore"):
+                "pod-gc", "image-pull-policy", "timeout", "pipeline-timeout", "artifact-repository",
+                "failure-policy", "parallelism", "run-semaphore"):
         attr = key.replace("-", "_")
         if getattr(args, attr, None) is None and key in found:
             setattr(args, attr, found.get(key))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 from kfpc.errors import MAX_REPORTED, Collector, did_you_mean
 from kfpc.graph import build
@@ -138,8 +139,10 @@ def _check_names(comp: m.Component, out: Collector) -> None:
 
 def _check_name(name: str, kind: str, where: m.Path, out: Collector) -> None:
     if not _NAME.fullmatch(name):
-        out.add("KFPC200", f"{kind} name {name!r} cannot become an engine name: use letters, digits, '-' and '_' "
-                "(the kfp SDK writes Python identifiers)", where)
+        ascii_name = re.sub(r"[^A-Za-z0-9_-]", "_", unicodedata.normalize("NFKD", name).encode("ascii", "ignore")
+                            .decode("ascii")) or "name"
+        out.add("KFPC200", f"{kind} name {name!r} cannot become an engine name: use ASCII letters, digits, '-' and "
+                f"'_' (Argo's CRD and Tekton's validation refuse anything else), e.g. {ascii_name!r}", where)
     elif name.lower().startswith(RESERVED_PREFIX):
         out.add("KFPC200", f"{kind} name {name!r} starts with {RESERVED_PREFIX!r}, which kfpc reserves for the "
                 "names it adds", where)
