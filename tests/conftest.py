@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "golden"
@@ -89,3 +91,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(LAYERS.get(item.path.name, "unit"))
         if _reads_corpus(item):  # a case over a ../shared corpus file (kfp/, real/...), in whatever file it lives
             item.add_marker("corpus")
+
+
+def run_kfpc(*args: str, cwd: Path | None = None) -> "subprocess.CompletedProcess[str]":
+    """The console command as a user runs it, from any folder, on this checkout's code."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "kfpc", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+def cli_documents(*args: str, cwd: Path | None = None) -> list[dict]:
+    """The documents `kfpc compile ARGS` prints; the compile must succeed."""
+    proc = run_kfpc("compile", *args, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return list(yaml.safe_load_all(proc.stdout))

@@ -11,26 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 import argo_checks
 import tekton_checks
-from conftest import GOLDEN, REPO
+from conftest import GOLDEN
+from conftest import cli_documents as documents
+from conftest import run_kfpc as kfpc
 from k8s_standin import Api, k8s_api  # noqa: F401 (fixture)
 
 SEED = GOLDEN / "seed_ml_pipeline" / "pipeline.yaml"
 HELLO = GOLDEN / "hello_container" / "pipeline.yaml"
 
 
-def kfpc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "kfpc", *args], capture_output=True, text=True, cwd=cwd, env=env)
-
-
-def documents(*args: str, cwd: Path | None = None) -> list[dict]:
-    proc = kfpc("compile", *args, cwd=cwd)
-    assert proc.returncode == 0, proc.stderr
-    return list(yaml.safe_load_all(proc.stdout))
 
 
 def test_the_seed_guides_recurring_run_is_one_command() -> None:

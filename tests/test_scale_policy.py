@@ -4,7 +4,6 @@ Tekton refuses or warns about."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,22 +14,15 @@ import yaml
 import argo_checks
 import argo_sim
 import synthetic
-from conftest import GOLDEN, REPO
+from conftest import GOLDEN
+from conftest import cli_documents as documents
+from conftest import run_kfpc as kfpc
 
 EXIT = GOLDEN / "exit_handler" / "pipeline.yaml"
 LOOPS = GOLDEN / "loops" / "pipeline.yaml"
 NESTED = GOLDEN / "subpipelines" / "pipeline.yaml"
 
 
-def kfpc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "kfpc", *args], capture_output=True, text=True, cwd=cwd, env=env)
-
-
-def documents(*args: str, cwd: Path | None = None) -> list[dict]:
-    proc = kfpc("compile", *args, cwd=cwd)
-    assert proc.returncode == 0, proc.stderr
-    return list(yaml.safe_load_all(proc.stdout))
 
 
 def dags(workflow: dict) -> dict[str, dict]:

@@ -24,7 +24,7 @@ from kfpc.plan import cachekey, conditions, placeholders, taskconfig
 from kfpc.plan import model as p
 from kfpc.plan.notices import Notices, ignored_fields
 from kfpc.plan.platform import PlatformLowering
-from kfpc.plan.values import text_form
+from kfpc.plan.values import joined_text, text_form
 
 _PVC_STUBS = {"argostub/createpvc": "create", "argostub/deletepvc": "delete"}
 _SUBVAR = re.compile(r"^(?:pipelinechannel--)?(loop-item-param-\d+)-subvar-(.+)$")
@@ -724,12 +724,7 @@ class _Lowering:
                     self.out.add("KFPC305", f"input {part.name!r} cannot be embedded in text", path)
             else:
                 parts.append(part)
-        merged: list[Any] = []
-        for part in parts:
-            if isinstance(part, str) and merged and isinstance(merged[-1], str):
-                merged[-1] += part
-            elif part != "":
-                merged.append(part)
+        merged = joined_text(parts)
         if not merged:
             return p.Constant("")
         if len(merged) == 1:

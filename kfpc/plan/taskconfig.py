@@ -19,7 +19,7 @@ from typing import Any
 
 from kfpc.plan import k8s
 from kfpc.plan import model as p
-from kfpc.plan.values import text_form
+from kfpc.plan.values import joined_text, text_form
 
 RESOURCES, ENV = "RESOURCES", "ENV"
 AFFINITY, TOLERATIONS = "KUBERNETES_AFFINITY", "KUBERNETES_TOLERATIONS"
@@ -213,13 +213,7 @@ def _assemble(out: dict[str, Any], dynamic: list[_Dynamic]) -> p.ParamSource:
             parts += [text[pos:start], *_flat(item.source, False)]
         pos = end + 3
     parts.append(text[pos:])
-    merged: list[Any] = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        elif part != "":
-            merged.append(part)
-    return p.Interpolation(tuple(merged))
+    return p.Interpolation(tuple(joined_text(parts)))
 
 
 def _flat(source: p.ParamSource, in_string: bool) -> list[Any]:

@@ -11,7 +11,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["text_form"]
+__all__ = ["text_form", "joined_text"]
+
+
+def joined_text(parts: list[Any]) -> list[Any]:
+    """The parts of a text built from pieces, with neighbouring strings joined and empty ones dropped,
+    so that equal texts have equal parts (an Interpolation's parts alternate text and sources)."""
+    merged: list[Any] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return merged
 
 
 def text_form(value: Any) -> str:
