@@ -1,9 +1,11 @@
-"""Broken backends for tests/test_kit.py: each is docs/example/kfpc_flat.py's backend with one defect,
-so the conformance case that must catch that defect is the one that fails. Module-level classes
-taking no arguments, so the kit's fresh processes can import them."""
+"""Toy backends, each docs/example/kfpc_flat.py's backend changed in one way. The broken ones are for
+tests/test_kit.py: each has one defect, so the conformance case that must catch it is the one that
+fails. The last ones declare transforms (tests/test_transforms.py). Module-level classes taking no
+arguments, so the kit's fresh processes can import them."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from kfpc_flat import FlatBackend
@@ -11,6 +13,8 @@ from kfpc_flat import FlatBackend
 from kfpc.backend import Options, Output
 from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
+from kfpc.plan.transforms import flatten
+from kfpc.plan.values import text_form
 
 
 class RefusesEverything(FlatBackend):
@@ -99,3 +103,52 @@ class CrashesOnSome(FlatBackend):
 
 class WrongProtocol(FlatBackend):
     protocol_version = 99
+
+
+def _renamed(suffix: str) -> Any:
+    def transform(plan: p.Plan) -> p.Plan:
+        return dataclasses.replace(plan, k8s_name=f"{plan.k8s_name}-{suffix}")
+
+    return transform
+
+
+class TransformsInOrder(FlatBackend):
+    """Declares two transforms; the run's generateName shows which ran and in what order."""
+
+    transforms = (_renamed("first"), _renamed("second"))
+
+
+class FlattensNestedDags(FlatBackend):
+    """The example engine with kfpc's flattening declared: it renders the flat view, so sub-pipelines
+    it could not express as nested DAGs become plain steps, named by their path."""
+
+    transforms = (flatten.flatten,)
+
+    def compile(self, plan: p.Plan, options: Options) -> Output:
+        flat = flatten.flat_view(plan)
+        if flat is None:
+            raise AssertionError("compile_plan did not apply the declared flattening")
+        steps = []
+        for task in flat.tasks:
+            comp = task.component
+            if not isinstance(comp, p.ContainerComponent) or task.loops or task.guards or task.finally_:
+                raise UnsupportedError(f"task {task.id!r}: only plain containers are supported by flat")
+            values = {name: self.flat_value(source) for name, (_, source) in task.params.items()}
+            step: dict[str, Any] = {"name": task.id, "image": "".join(str(part) for part in comp.image),
+                                    "command": [values[a.name] if isinstance(a, p.InputValue) else str(a)
+                                                for a in comp.command + comp.args]}
+            if task.after:
+                step["after"] = sorted(task.after)
+            steps.append(step)
+        return Output([{"apiVersion": "flat.example.dev/v1", "kind": "FlatRun",
+                        "metadata": {"generateName": f"{plan.k8s_name}-"}, "spec": {"steps": steps}}], [])
+
+    @staticmethod
+    def flat_value(source: flatten.Source) -> str:
+        if isinstance(source, flatten.Const):
+            return text_form(source.value)
+        if isinstance(source, flatten.Param):
+            return f"$(params.{source.name})"
+        if isinstance(source, flatten.Out) and not source.loops and not source.selector:
+            return f"$(steps.{source.task}.{source.output})"
+        raise UnsupportedError(f"{type(source).__name__} values are not supported by flat")
