@@ -230,14 +230,18 @@ def test_a_backend_declaring_flattening_receives_a_flat_plan() -> None:
 
 def test_flattening_lets_a_flat_engine_run_sub_pipelines() -> None:
     """The example engine refuses nested DAGs; with flattening declared, it runs them as steps."""
+    inner = dag("inner", (task("a", "echo", {"text": p.FromInput("x")}),
+                          task("b", "echo", {"text": p.Constant("two")}, ("a",))), inputs=("x",))
+    root = dag("root", (task("sub", "inner", {"x": p.FromInput("msg")}),
+                        task("after", "echo", {"text": p.Constant("three")}, ("sub",))))
+    two_levels = plan((root, inner, container("echo", ("text",))), (p.Param("msg", S, "hi", has_default=True),))
     with pytest.raises(UnsupportedError, match="dag components are not supported by flat"):
-        compiler.compile_plan(nested(), toy.TransformsInOrder.__mro__[1]())
-    steps = compiler.compile_plan(nested(), toy.FlattensNestedDags()).documents[0]["spec"]["steps"]
+        compiler.compile_plan(two_levels, toy.TransformsInOrder.__mro__[1]())
+    steps = compiler.compile_plan(two_levels, toy.FlattensNestedDags()).documents[0]["spec"]["steps"]
     assert steps == [
         {"name": "sub-a", "image": "alpine:3.19", "command": ["echo", "$(params.msg)"]},
-        {"name": "sub-b", "image": "alpine:3.19", "command": ["echo", "$(steps.sub-a.out)"], "after": ["sub-a"]},
-        {"name": "after", "image": "alpine:3.19", "command": ["echo", "$(steps.sub-b.out)"],
-         "after": ["sub-a", "sub-b"]},
+        {"name": "sub-b", "image": "alpine:3.19", "command": ["echo", "two"], "after": ["sub-a"]},
+        {"name": "after", "image": "alpine:3.19", "command": ["echo", "three"], "after": ["sub-a", "sub-b"]},
     ]
 
 

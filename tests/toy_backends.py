@@ -14,7 +14,6 @@ from kfpc.backend import Options, Output
 from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.transforms import flatten
-from kfpc.plan.values import text_form
 
 
 class RefusesEverything(FlatBackend):
@@ -119,36 +118,38 @@ class TransformsInOrder(FlatBackend):
 
 
 class FlattensNestedDags(FlatBackend):
-    """The example engine with kfpc's flattening declared: it renders the flat view, so sub-pipelines
-    it could not express as nested DAGs become plain steps, named by their path."""
+    """The example engine with kfpc's flattening declared: it renders the flat view as one root DAG of
+    plain tasks, so sub-pipelines it refused as nested DAGs become steps named by their path."""
 
     transforms = (flatten.flatten,)
 
     def compile(self, plan: p.Plan, options: Options) -> Output:
-        flat = flatten.flat_view(plan)
-        if flat is None:
+        view = flatten.flat_view(plan)
+        if view is None:
             raise AssertionError("compile_plan did not apply the declared flattening")
-        steps = []
-        for task in flat.tasks:
-            comp = task.component
-            if not isinstance(comp, p.ContainerComponent) or task.loops or task.guards or task.finally_:
-                raise UnsupportedError(f"task {task.id!r}: only plain containers are supported by flat")
-            values = {name: self.flat_value(source) for name, (_, source) in task.params.items()}
-            step: dict[str, Any] = {"name": task.id, "image": "".join(str(part) for part in comp.image),
-                                    "command": [values[a.name] if isinstance(a, p.InputValue) else str(a)
-                                                for a in comp.command + comp.args]}
-            if task.after:
-                step["after"] = sorted(task.after)
-            steps.append(step)
-        return Output([{"apiVersion": "flat.example.dev/v1", "kind": "FlatRun",
-                        "metadata": {"generateName": f"{plan.k8s_name}-"}, "spec": {"steps": steps}}], [])
+        tasks = []
+        for task in view.tasks:
+            if task.loops or task.guards or task.finally_:
+                raise UnsupportedError(f"task {task.id!r}: loops, conditions and exit handlers are not supported "
+                                       "by flat")
+            params = tuple(p.ParamBinding(name, ptype, self.plan_source(source))
+                           for name, (ptype, source) in task.params.items())
+            tasks.append(dataclasses.replace(task.plan_task, key=task.id, name=task.id, params=params,
+                                             depends=tuple(sorted(task.after))))
+        root = dataclasses.replace(plan.root_dag, tasks=tuple(tasks))
+        return super().compile(dataclasses.replace(plan, components={**plan.components, plan.root: root}), options)
 
     @staticmethod
-    def flat_value(source: flatten.Source) -> str:
+    def plan_source(source: flatten.Source) -> p.ParamSource:
+        """A flat source as the plan source the example engine reads; it refuses every other kind."""
         if isinstance(source, flatten.Const):
-            return text_form(source.value)
+            return p.Constant(source.value)
         if isinstance(source, flatten.Param):
-            return f"$(params.{source.name})"
-        if isinstance(source, flatten.Out) and not source.loops and not source.selector:
-            return f"$(steps.{source.task}.{source.output})"
+            return p.FromInput(source.name)
         raise UnsupportedError(f"{type(source).__name__} values are not supported by flat")
+
+
+class NamesItsTransforms(FlatBackend):
+    """Declares a transform by name instead of giving the function."""
+
+    transforms = ("flatten",)
