@@ -264,3 +264,12 @@ def test_tekton_refuses_a_final_status_read_under_a_condition() -> None:
                              condition=p.Compare("==", p.Literal("a"), p.Literal("a")), run_after_failure=True)))
     with pytest.raises(UnsupportedError, match="reads a final status and has a condition"):
         tekton_flatten.flatten(tekton_flatten.transform(plan((root, container("echo", ("text",), ("out",))))))
+
+
+@pytest.mark.parametrize("backend", ["argo", "tekton"])
+def test_built_in_backends_render_the_pipeline_root_the_core_applied(backend: str) -> None:
+    """Neither backend reads the option any more: the root must reach them through the plan."""
+    ir = GOLDEN / "pipeline_placeholders" / "pipeline.yaml"
+    given = compiler.compile_file(str(ir), backend, Options(pipeline_root="s3://given-root/x")).text()
+    assert given.count("s3://given-root/x") == 1
+    assert "s3://given-root/x" not in compiler.compile_file(str(ir), backend).text()
