@@ -81,10 +81,10 @@ class Output:
 
 @runtime_checkable
 class Backend(Protocol):
-    """What a backend is. The core applies `transforms` to the plan, then calls `compile`; `options`
-    feeds `-O` and `kfpc backends`;
-    `expected_unsupported` and `document_schema` are the backend's promises that kfpc.testing's
-    conformance kit holds it to (docs/plugins.md)."""
+    """What a backend is. The core applies the backend's `transforms` to the plan, then calls
+    `compile`; `options` feeds `-O` and `kfpc backends`; `expected_unsupported` and
+    `document_schema` are the backend's promises that kfpc.testing's conformance kit holds it to
+    (docs/plugins.md)."""
 
     name: str
     description: str
