@@ -273,3 +273,15 @@ def test_built_in_backends_render_the_pipeline_root_the_core_applied(backend: st
     given = compiler.compile_file(str(ir), backend, Options(pipeline_root="s3://given-root/x")).text()
     assert given.count("s3://given-root/x") == 1
     assert "s3://given-root/x" not in compiler.compile_file(str(ir), backend).text()
+
+
+def test_tekton_renders_one_flattened_plan_the_same_way_twice() -> None:
+    """The flat view carries the namer helper tasks take names from: a second rendering of the same
+    plan object must not see the names the first one took."""
+    from kfpc_backends.tekton import TektonBackend
+    from kfpc_backends.tekton import flatten as tekton_flatten
+
+    plan_, _ = compiler.load_plan(str(GOLDEN / "conditions" / "pipeline.yaml"))
+    flat_plan = tekton_flatten.transform(plan_)
+    first = TektonBackend().compile(flat_plan, Options()).documents
+    assert TektonBackend().compile(flat_plan, Options()).documents == first

@@ -12,6 +12,8 @@ here for the modules that build the PipelineRun from them.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 
@@ -75,6 +77,8 @@ def flatten(plan: p.Plan) -> FlatPipeline:
     caller that renders a plan directly; then Tekton's own limits on it."""
     flat = shared.flat_view(plan) or shared.flat_view(transform(plan))
     assert flat is not None
+    # Rendering takes helper task names from the namer: each rendering of one plan starts afresh.
+    flat = dataclasses.replace(flat, namer=copy.deepcopy(flat.namer))
     for task in flat.tasks:
         if task.plan_task.condition is not None and any(isinstance(b.source, p.FinalStatus)
                                                         for b in task.plan_task.params):
