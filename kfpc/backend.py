@@ -43,7 +43,7 @@ class Options:
     each backend) and run options (kfpc.run_options), which each backend maps to its engine and
     warns about where its engine has no equivalent."""
 
-    pipeline_root: str | None = None
+    pipeline_root: str | None = None  # applied to the plan by the core (kfpc.plan.transforms.pipeline_root)
     extra: tuple[tuple[str, Any], ...] = ()
     run: RunOptions = field(default_factory=RunOptions)
     params: tuple[tuple[str, Any], ...] = ()  # compile-time parameter values, applied to the plan by the core
