@@ -17,6 +17,7 @@ from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from kfpc.errors import UsageError, did_you_mean
 from kfpc.plan.model import Plan
+from kfpc.plan.transforms import Transform
 from kfpc.run_options import RunOptions
 
 __all__ = ["PROTOCOL_VERSION", "PUBLIC_MODULES", "Backend", "Option", "Options", "Output", "settings"]
@@ -26,6 +27,8 @@ PUBLIC_MODULES = (
     "kfpc.backend",  # this contract
     "kfpc.plan.model", "kfpc.plan.k8s",  # the neutral plan (docs/plan.md)
     "kfpc.plan.values", "kfpc.plan.placeholders", "kfpc.plan.conditions",  # helpers over the plan
+    "kfpc.plan.scopes", "kfpc.plan.transforms", "kfpc.plan.transforms.pipeline_root",
+    "kfpc.plan.transforms.flatten",  # rewrites before rendering
     "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects",
     "kfpc.testing",  # the conformance kit
 )
@@ -40,7 +43,7 @@ class Options:
     each backend) and run options (kfpc.run_options), which each backend maps to its engine and
     warns about where its engine has no equivalent."""
 
-    pipeline_root: str | None = None
+    pipeline_root: str | None = None  # applied to the plan by the core (kfpc.plan.transforms.pipeline_root)
     extra: tuple[tuple[str, Any], ...] = ()
     run: RunOptions = field(default_factory=RunOptions)
     params: tuple[tuple[str, Any], ...] = ()  # compile-time parameter values, applied to the plan by the core
@@ -78,9 +81,10 @@ class Output:
 
 @runtime_checkable
 class Backend(Protocol):
-    """What a backend is. The core calls only `compile`; `options` feeds `-O` and `kfpc backends`;
-    `expected_unsupported` and `document_schema` are the backend's promises that kfpc.testing's
-    conformance kit holds it to (docs/plugins.md)."""
+    """What a backend is. The core applies the backend's `transforms` to the plan, then calls
+    `compile`; `options` feeds `-O` and `kfpc backends`; `expected_unsupported` and
+    `document_schema` are the backend's promises that kfpc.testing's conformance kit holds it to
+    (docs/plugins.md)."""
 
     name: str
     description: str
@@ -89,6 +93,9 @@ class Backend(Protocol):
     #: Conformance fixtures (golden case names) this engine cannot express, each with the reason;
     #: every other fixture must compile.
     expected_unsupported: Mapping[str, str]
+    #: Plan-to-plan rewrites (kfpc.plan.transforms) the core applies, in this order, before
+    #: `compile`; optional: a backend without the attribute gets none.
+    transforms: Sequence[Transform]
 
     def compile(self, plan: Plan, options: Options) -> Output:
         """Render the plan; raise kfpc.errors.UnsupportedError for what the engine cannot express."""

@@ -148,15 +148,20 @@ def _python_hint(exc: InputError, path: str) -> InputError:
 
 
 def compile_plan(plan: Plan, backend: "str | Backend" = "argo", options: Options | None = None) -> Result:
-    """Render a plan with a backend given by name (looked up in the registry) or as an object."""
+    """Render a plan with a backend given by name (looked up in the registry) or as an object: the
+    rewrites of the compile options and the backend's declared `transforms` first, in the order
+    kfpc.plan.transforms documents, then the backend's `compile`."""
     from kfpc import registry
 
-    from kfpc.plan import arguments
+    from kfpc.plan import arguments, transforms
+    from kfpc.plan.transforms import pipeline_root
 
     engine = registry.load(backend) if isinstance(backend, str) else backend
     options = options or Options()
     with _no_gc():
         plan = arguments.apply(plan, dict(options.params))
+        plan = pipeline_root.override(plan, options.pipeline_root)
+        plan = transforms.apply(plan, getattr(engine, "transforms", ()))
         output = engine.compile(plan, options)
     return Result(tuple(output.documents), tuple(missing_parameters(plan)) + tuple(output.warnings))
 

@@ -11,7 +11,7 @@ pytest then holds the backend to the contract (docs/plugins.md), over the IR fix
 kfpc's golden/ folder (or your own, via `fixtures()`):
 
 * it is registered under its name, loads, and declares what the kit reads (`expected_unsupported`,
-  `document_schema`);
+  `document_schema`, and `transforms` when it has any);
 * every fixture compiles, or is listed in `expected_unsupported` with the reason and then raises
   kfpc.errors.UnsupportedError (a listed fixture that compiles is a stale entry and fails too);
   the smallest pipeline (`required_fixtures`) may never be listed;
@@ -100,6 +100,9 @@ class BackendConformance:
         required = sorted(set(expected) & set(self.required_fixtures))
         assert not required, f"every backend must compile {required}; it cannot be expected unsupported"
         assert callable(getattr(engine, "document_schema", None)), "the backend must supply document_schema()"
+        declared = getattr(engine, "transforms", ())
+        assert isinstance(declared, (tuple, list)) and all(callable(t) for t in declared), \
+            "transforms must be a sequence of functions Plan -> Plan (kfpc.plan.transforms)"
 
     def test_every_fixture_compiles_or_is_expected_unsupported(self) -> None:
         from kfpc.errors import UnsupportedError

@@ -34,6 +34,7 @@ def kit(backend: object, *cases: str) -> dict[str, str]:
     (toy.StaleExpectation(), "test_every_fixture_compiles_or_is_expected_unsupported", "stale entry"),
     (toy.CrashesOnSome(), "test_every_fixture_compiles_or_is_expected_unsupported", "KeyError"),
     (toy.WrongProtocol(), "test_registered_and_loadable", "implements protocol version 99"),
+    (toy.NamesItsTransforms(), "test_declares_its_contract", "transforms must be a sequence of functions"),
 ], ids=lambda v: type(v).__name__ if not isinstance(v, str) else v.split("test_")[-1][:40])
 def test_a_broken_backend_fails_its_case(backend: object, case: str, message: str) -> None:
     failed = kit(backend, case)
@@ -50,3 +51,9 @@ def test_hash_ordering_is_invisible_inside_one_process() -> None:
 def test_a_registered_name_must_be_installed() -> None:
     failed = kit("no-such-backend", "test_registered_and_loadable")
     assert "is not in the kfpc.backends entry points" in failed["test_registered_and_loadable"]
+
+
+def test_a_backend_declaring_flattening_passes_the_kit() -> None:
+    """Transforms are part of what the kit runs: the example engine with flattening declared still
+    compiles what it did and refuses the rest (tests/test_transforms.py shows what it gains)."""
+    assert kit(toy.FlattensNestedDags()) == {}

@@ -1,9 +1,11 @@
-"""Broken backends for tests/test_kit.py: each is docs/example/kfpc_flat.py's backend with one defect,
-so the conformance case that must catch that defect is the one that fails. Module-level classes
-taking no arguments, so the kit's fresh processes can import them."""
+"""Toy backends, each docs/example/kfpc_flat.py's backend changed in one way. The broken ones are for
+tests/test_kit.py: each has one defect, so the conformance case that must catch it is the one that
+fails. The last ones declare transforms (tests/test_transforms.py). Module-level classes taking no
+arguments, so the kit's fresh processes can import them."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from kfpc_flat import FlatBackend
@@ -11,6 +13,7 @@ from kfpc_flat import FlatBackend
 from kfpc.backend import Options, Output
 from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
+from kfpc.plan.transforms import flatten
 
 
 class RefusesEverything(FlatBackend):
@@ -99,3 +102,54 @@ class CrashesOnSome(FlatBackend):
 
 class WrongProtocol(FlatBackend):
     protocol_version = 99
+
+
+def _renamed(suffix: str) -> Any:
+    def transform(plan: p.Plan) -> p.Plan:
+        return dataclasses.replace(plan, k8s_name=f"{plan.k8s_name}-{suffix}")
+
+    return transform
+
+
+class TransformsInOrder(FlatBackend):
+    """Declares two transforms; the run's generateName shows which ran and in what order."""
+
+    transforms = (_renamed("first"), _renamed("second"))
+
+
+class FlattensNestedDags(FlatBackend):
+    """The example engine with kfpc's flattening declared: it renders the flat view as one root DAG of
+    plain tasks, so sub-pipelines it refused as nested DAGs become steps named by their path."""
+
+    transforms = (flatten.flatten,)
+
+    def compile(self, plan: p.Plan, options: Options) -> Output:
+        view = flatten.flat_view(plan)
+        if view is None:
+            raise AssertionError("compile_plan did not apply the declared flattening")
+        tasks = []
+        for task in view.tasks:
+            if task.loops or task.guards or task.finally_:
+                raise UnsupportedError(f"task {task.id!r}: loops, conditions and exit handlers are not supported "
+                                       "by flat")
+            params = tuple(p.ParamBinding(name, ptype, self.plan_source(source))
+                           for name, (ptype, source) in task.params.items())
+            tasks.append(dataclasses.replace(task.plan_task, key=task.id, name=task.id, params=params,
+                                             depends=tuple(sorted(task.after))))
+        root = dataclasses.replace(plan.root_dag, tasks=tuple(tasks))
+        return super().compile(dataclasses.replace(plan, components={**plan.components, plan.root: root}), options)
+
+    @staticmethod
+    def plan_source(source: flatten.Source) -> p.ParamSource:
+        """A flat source as the plan source the example engine reads; it refuses every other kind."""
+        if isinstance(source, flatten.Const):
+            return p.Constant(source.value)
+        if isinstance(source, flatten.Param):
+            return p.FromInput(source.name)
+        raise UnsupportedError(f"{type(source).__name__} values are not supported by flat")
+
+
+class NamesItsTransforms(FlatBackend):
+    """Declares a transform by name instead of giving the function."""
+
+    transforms = ("flatten",)

@@ -20,6 +20,8 @@ from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
 from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
 
+from kfpc_backends.argo import naming, split
+
 
 class ArgoBackend:
     name = "argo"
@@ -39,6 +41,10 @@ class ArgoBackend:
 
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
 
+    # Rewrites before rendering (kfpc.plan.transforms): names are checked as the pipeline wrote them,
+    # before splitting adds the parts' own; then no DAG holds more than 200 tasks.
+    transforms = (naming.checked, split.split_large_dags)
+
     def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """Argo's own JSON Schema of the kind (api/jsonschema/schema.json @v4.1.2, vendored in schemas/argo)."""
         import json
@@ -53,10 +59,9 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import caps, kinds, library, memo, naming, size, split, workflow
+        from kfpc_backends.argo import caps, kinds, library, memo, size, workflow
 
         given = settings(self, options)
-        naming.check(plan)
         limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
         cache = None
         if options.run.caching:
@@ -73,11 +78,9 @@ class ArgoBackend:
                                  "(or `none` for no limit)")
         if options.run.kind == "cron":
             kinds.require_values(plan)
-        root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
-        plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
-        document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes), options.run,
+        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes), options.run,
                                          version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings
         if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):

@@ -51,3 +51,9 @@ def _ascii(name: str) -> str:
 
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^-a-zA-Z0-9_]", "_", plain) or "param"
+
+
+def checked(plan: p.Plan) -> p.Plan:
+    """`check` as the first of the backend's transforms: the plan, unchanged, once its names pass."""
+    check(plan)
+    return plan

@@ -9,6 +9,7 @@ from typing import Any
 from kfpc import names
 from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
+from kfpc.plan import scopes
 from kfpc.plan.values import text_form
 
 from kfpc_backends.argo import collect, containers, dags, escape, memo, pvc, shapes, values
@@ -41,11 +42,7 @@ class Renderer:
         self.keyed = collect.uses_keys(plan)
         self.memoized = memo.memoized(plan, cache, self.keyed)
         self.id_producers = memo.id_producers(plan, self.memoized)  # they report who made each artifact
-        self.callers: dict[str, list[tuple[p.DagComponent, p.Task]]] = {}
-        for comp in plan.components.values():
-            if isinstance(comp, p.DagComponent):
-                for t in comp.tasks:
-                    self.callers.setdefault(t.component, []).append((comp, t))
+        self.callers = scopes.callers(plan)
         self.loop_bodies = collect.loop_bodies(plan)
         for comp in sorted(plan.components.values(), key=lambda c: c.name):
             if isinstance(comp, p.DagComponent):
@@ -263,19 +260,17 @@ class Renderer:
                                    "are on different kinds of storage; Argo needs one per import")
         return None, values.raw(source, builder.scope), schemes.pop() if schemes else ""
 
-    def samples(self, dag: p.DagComponent, source: p.ParamSource, depth: int = 0) -> set[str]:
-        if isinstance(source, p.Constant):
-            return {text_form(source.value)}
-        if not isinstance(source, p.FromInput) or source.selector or depth > 50:
-            return set()
-        if dag.name == self.plan.root:
-            spec = next((q for q in self.plan.inputs if q.name == source.name), None)
-            return {text_form(spec.default)} if spec is not None and spec.has_default else set()
+    def samples(self, dag: p.DagComponent, source: p.ParamSource) -> set[str]:
+        """The values known at compile time that can reach `source`: constants, and the defaults of
+        pipeline parameters, over every call site of `dag` (kfpc.plan.scopes)."""
         found: set[str] = set()
-        for parent, call in self.callers.get(dag.name, ()):
-            binding = call.param(source.name)
-            if binding is not None:
-                found |= self.samples(parent, binding.source, depth + 1)
+        for scope, origin in scopes.origins(self.plan, dag, source, self.callers):
+            if isinstance(origin, p.Constant):
+                found.add(text_form(origin.value))
+            elif isinstance(origin, p.FromInput) and not origin.selector and scope.name == self.plan.root:
+                spec = next((q for q in self.plan.inputs if q.name == origin.name), None)
+                if spec is not None and spec.has_default:
+                    found.add(text_form(spec.default))
         return found
 
     def import_location(self, builder: dags.DagBuilder, task: p.Task) -> dict[str, Any] | None:

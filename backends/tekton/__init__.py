@@ -2,10 +2,11 @@
 
 Runs on a stock Tekton Pipelines install (v0.59 LTS through 1.x, default feature flags): no custom
 tasks, no controllers, no image of kfpc's. Module map: flatten.py (sub-DAGs into one list of tasks:
-the rewrite before rendering), escape.py (how values survive Tekton and the kubelet), sources.py
-(where the runtime finds each value), guards.py (`when`), steps.py (what runs in a pod), build.py
-(tasks and the helper tasks Tekton needs), units.py (a pipeline task before it is YAML),
-pipelinerun.py (assembly). The in-pod runtime is kfpc/runtime/tekton.py.j2.
+kfpc.plan.transforms.flatten with Tekton's task names, the rewrite the backend declares), escape.py
+(how values survive Tekton and the kubelet), sources.py (where the runtime finds each value),
+guards.py (`when`), steps.py (what runs in a pod), build.py (tasks and the helper tasks Tekton
+needs), units.py (a pipeline task before it is YAML), pipelinerun.py (assembly). The in-pod runtime
+is kfpc/runtime/tekton.py.j2.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from kfpc import run_options
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
 from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
+
+from kfpc_backends.tekton import flatten
 
 
 class TektonBackend:
@@ -38,6 +41,9 @@ class TektonBackend:
     expected_unsupported: Mapping[str, str] = {
         "retry_resources_env": "tasks ask for different nodes, which the affinity assistant cannot honour",
     }
+
+    # Rewrites before rendering (kfpc.plan.transforms): nested DAGs into one list of pipeline tasks.
+    transforms = (flatten.transform,)
 
     def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The kind's CRD schema (config/300-crds, vendored in schemas/tekton, see SOURCE.md) with what
@@ -64,7 +70,6 @@ class TektonBackend:
         given = settings(self, options)
         _check(given)
         kinds.check_scale(options.run)
-        root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
         helper = given["helper-image"] or "python:3.12-slim"
         run, warnings = pipelinerun.build(plan, pipelinerun.Settings(
             helper_image=helper,
@@ -72,7 +77,7 @@ class TektonBackend:
             storage_class=given["storage-class"],
             access_mode=given["access-mode"] or "ReadWriteOnce",
             workspace_claim=given["workspace-claim"],
-            pipeline_root=root or "",
+            pipeline_root=plan.pipeline_root,
             affinity_assistant=(given["affinity-assistant"] or "enabled") == "enabled",
         ))
         if (given["affinity-assistant"] == "disabled" and dict(options.run.annotations).get(AUTO_CLEANUP) == "true"

@@ -1,0 +1,62 @@
+"""Resolving a value through enclosing DAGs, the one rule every backend follows.
+
+Inside a DAG component, `FromInput(name)` is whatever the calling task binds to `name`, read in the
+caller's own scope; an input the caller leaves unbound is absent; at the root it is a pipeline
+parameter. Engines meet the rule from two sides: one that inlines sub-DAGs resolves each instance
+downward from the root, the caller's bindings first (`called_inputs`, used by
+kfpc.plan.transforms.flatten); one whose DAG templates are shared by all their callers asks which
+values an input can take over every call site (`origins`, used by the Argo backend to learn an
+importer URI's scheme at compile time).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Mapping, TypeVar
+
+from kfpc.plan import model as p
+
+__all__ = ["Calls", "callers", "origins", "called_inputs", "called_artifacts", "MAX_DEPTH"]
+
+#: Every call of each component: the DAG holding the calling task, and the task.
+Calls = Mapping[str, tuple[tuple[p.DagComponent, p.Task], ...]]
+
+#: Deeper chains of calls are not followed (DAG components never recurse: kfpc.graph checks).
+MAX_DEPTH = 50
+
+T = TypeVar("T")
+
+
+def callers(plan: p.Plan) -> Calls:
+    """Who calls each component, in the plan's component order."""
+    found: dict[str, list[tuple[p.DagComponent, p.Task]]] = {}
+    for comp in plan.components.values():
+        if isinstance(comp, p.DagComponent):
+            for task in comp.tasks:
+                found.setdefault(task.component, []).append((comp, task))
+    return {name: tuple(calls) for name, calls in found.items()}
+
+
+def origins(plan: p.Plan, dag: p.DagComponent, source: p.ParamSource, calls: Calls,
+            depth: int = 0) -> Iterator[tuple[p.DagComponent, p.ParamSource]]:
+    """Where a value of `dag` can come from over every call site: each `(scope, source)` reached by
+    following whole inputs (no selector) upward until the source is not an input of a called DAG.
+    A root input stays `FromInput` with the root as its scope (a pipeline parameter); a caller that
+    leaves the input unbound contributes nothing."""
+    if not isinstance(source, p.FromInput) or source.selector or dag.name == plan.root or depth > MAX_DEPTH:
+        yield dag, source
+        return
+    for parent, call in calls.get(dag.name, ()):
+        binding = call.param(source.name)
+        if binding is not None:
+            yield from origins(plan, parent, binding.source, calls, depth + 1)
+
+
+def called_inputs(call: p.Task, resolve: Callable[[p.ParamSource], T]) -> dict[str, T]:
+    """The parameter inputs one instance of the DAG `call` calls sees: each binding of the call,
+    resolved in the caller's scope by `resolve`. A loop's item input is the loop's to add."""
+    return {binding.name: resolve(binding.source) for binding in call.params}
+
+
+def called_artifacts(call: p.Task, resolve: Callable[[p.ArtifactSource], T]) -> dict[str, T]:
+    """The artifact inputs one instance of the called DAG sees, as `called_inputs` for parameters."""
+    return {binding.name: resolve(binding.source) for binding in call.artifacts}
