@@ -846,3 +846,17 @@ def entrypoint_lookup_secrets(workflow: dict[str, Any], service_account_secrets:
     @v4.1.2, :405-411 @v3.6.19); a template's podSpecPatch is not consulted."""
     spec = workflow["spec"].get("workflowSpec", workflow["spec"])
     return [s["name"] for s in spec.get("imagePullSecrets", [])] + list(service_account_secrets)
+
+
+# -- input artifacts ---------------------------------------------------------------------------------
+
+
+def downloads(template: dict[str, Any], arguments: dict[str, Any]) -> list[dict[str, Any]]:
+    """The input artifacts Argo's executor downloads into a pod of `template` called with `arguments`:
+    the template's inputs, each replaced wholesale by the argument of its name
+    (workflow/common/util.go:235-250 @v4.1.2), then every one that has a location or key
+    (workflow/executor/executor.go:254-282 @v4.1.2; an optional one without is skipped)."""
+    given = {a["name"]: a for a in arguments.get("artifacts", [])}
+    merged = [given.get(a["name"], a) for a in template.get("inputs", {}).get("artifacts", [])]
+    storage = ("s3", "gcs", "http", "git", "hdfs", "raw", "oss", "azure", "artifactory", "from")
+    return [a for a in merged if any(k in a for k in storage)]

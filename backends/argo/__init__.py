@@ -33,6 +33,8 @@ class ArgoBackend:
                "creates it; at most 1 MiB; default: kfpc-cache-<pipeline>)"),
         Option("cache-max-age", "168h", "with --enable-caching, reuse a cached result only if younger than this Go "
                "duration (`none`: no limit)"),
+        Option("helper-image", "python:3.12-slim", "image (with python3) of the pods that download an importer's "
+               "artifact into the KFP workspace (download_to_workspace)"),
         Option("max-workflow-size", "1Mi", "the largest Workflow the controller stores (its MAX_WORKFLOW_SIZE; "
                "default 1 MiB); a pipeline whose running Workflow would be larger is refused"),
     )
@@ -77,7 +79,8 @@ class ArgoBackend:
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
-        document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes), options.run,
+        document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes,
+                                                        given["helper-image"] or workflow.HELPER_IMAGE), options.run,
                                          version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings
         if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):
