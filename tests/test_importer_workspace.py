@@ -19,6 +19,7 @@ from argo_sim import dag_arguments, downloads, kubelet, pod, root_dag
 from conftest import REPO
 
 import kfpc
+from kfpc.backend import Options
 from kfpc.errors import KfpcError
 from kfpc.plan import workspace
 
@@ -170,14 +171,48 @@ def test_a_python_consumer_reads_the_workspace_copy_through_the_sdk(tmp_path: Pa
     assert meta == {"uri": TRAIN, "metadata": {"origin": "survey", "_kfp_workspace": True}}
 
 
-def test_the_loop_body_takes_the_workspace_artifact_as_metadata_only() -> None:
+def test_loops_and_sub_pipelines_take_the_workspace_artifact_as_metadata_only() -> None:
+    """Every DAG between the import and its consumers (the loop's throttling wrapper, the loop body, a
+    sub-pipeline) passes the URI and metadata on, and no pod downloads anything."""
     wf = compiled()
     root, templates, tasks = parts(wf)
-    body = templates["for-loop-2"]
-    assert "artifacts" not in body["inputs"]
-    meta = dag_arguments(root, "for-loop-2", GLOBALS, {}, {"item": "000000:MQ=="})
+    seen = []
+    stack = [tasks["for-loop-2"]]
+    while stack:
+        task = stack.pop()
+        template = templates[task["template"]]
+        assert downloads(template, task.get("arguments", {})) == [], task["name"]
+        assert "artifacts" not in template.get("inputs", {}), template["name"]
+        seen.append(template["name"])
+        stack += template.get("dag", {}).get("tasks", [])
+    assert sorted(seen) == ["count-lines", "count-lines", "for-loop-2", "inner", "root-for-loop-2"]
+    meta = dag_arguments(root, "for-loop-2", GLOBALS, {}, {})
     text = kubelet(meta["kfpc-meta-pipelinechannel--importer-artifact"], {"KFPC_L": "{"})
     assert json.loads(text)["metadata"]["_kfp_workspace"] is True
+
+
+def test_a_sub_pipeline_fed_from_the_workspace_and_from_elsewhere_is_refused() -> None:
+    ir, platform = fixture_docs()
+    root_tasks = ir["root"]["dag"]["tasks"]
+    call = json.loads(json.dumps(ir["components"]["comp-for-loop-2"]["dag"]["tasks"]["inner"]))
+    call["inputs"]["artifacts"]["data"] = {"taskOutputArtifact": {"producerTask": "importer-2",
+                                                                  "outputArtifactKey": "artifact"}}
+    call["dependentTasks"] = ["importer-2"]
+    root_tasks["inner-2"] = {**call, "taskInfo": {"name": "inner-2"}}
+    ir["deploymentSpec"]["executors"]["exec-importer-2"]["importer"].pop("downloadToWorkspace")
+    err = error_of(yaml.safe_dump(ir) + "---\n" + yaml.safe_dump(platform))
+    assert err.code == "KFPC400" and "at one call and from elsewhere" in str(err)
+
+
+def test_the_import_pod_runs_in_the_helper_image() -> None:
+    _, templates, _ = parts(compiled())
+    assert templates["kfpc-workspace-import"]["container"]["image"] == "python:3.12-slim"
+    wf = kfpc.compile_file(str(FIXTURE), options=Options(extra=(("helper-image", "mirror.local/python:3.12"),))).documents[0]
+    assert {t["name"]: t for t in wf["spec"]["templates"]}["kfpc-workspace-import"]["container"]["image"] == \
+        "mirror.local/python:3.12"
+    with pytest.raises(KfpcError) as info:
+        kfpc.compile_file(str(FIXTURE), options=Options(extra=(("helper-image", "x{{workflow.name}}"),)))
+    assert info.value.code == "KFPC500"
 
 
 # -- refusals ------------------------------------------------------------------------------------

@@ -60,6 +60,9 @@ class ArgoBackend:
         given = settings(self, options)
         naming.check(plan)
         limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
+        helper = given["helper-image"] or workflow.HELPER_IMAGE
+        if not re.fullmatch(r"[A-Za-z0-9._/:@+-]+", helper):  # nothing Argo or the kubelet would substitute
+            raise UsageError(f"-O helper-image={helper!r} is not an image reference")
         cache = None
         if options.run.caching:
             age = given["cache-max-age"] or memo.MAX_AGE
@@ -79,9 +82,8 @@ class ArgoBackend:
         plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
-        document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes,
-                                                        given["helper-image"] or workflow.HELPER_IMAGE), options.run,
-                                         version, plan.k8s_name[:63].rstrip("-"))
+        document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes, helper),
+                                         options.run, version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings
         if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):
             warnings.append(f"-O argo-version={version}: task display names show from Argo 3.7 on "

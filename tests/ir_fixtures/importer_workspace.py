@@ -13,6 +13,11 @@ def show(data: Input[Dataset]):
     return dsl.ContainerSpec(image='busybox:1.36', command=['cat'], args=[data.path])
 
 
+@dsl.pipeline
+def inner(data: Input[Dataset]) -> int:
+    return count_lines(data=data).output
+
+
 @dsl.pipeline(name='importer-workspace',
               pipeline_config=dsl.PipelineConfig(workspace=dsl.WorkspaceConfig(size='1Gi')))
 def pipeline(uri: str = 's3://models/eval/test.csv'):
@@ -20,8 +25,9 @@ def pipeline(uri: str = 's3://models/eval/test.csv'):
                          download_to_workspace=True, metadata={'origin': 'survey'})
     count_lines(data=train.output)
     show(data=train.output)
-    with dsl.ParallelFor([1, 2]):
+    with dsl.ParallelFor([1, 2], parallelism=1):
         count_lines(data=train.output)
+        inner(data=train.output)
     test = dsl.importer(artifact_uri=uri, artifact_class=Dataset, download_to_workspace=True)
     show(data=test.output)
 
