@@ -463,14 +463,20 @@ def _branch_phase(name: str, phase: dict[str, str], deps: dict[str, list[str]]) 
     return next((p for p in parents if p in ("Failed", "Error")), "Succeeded")
 
 
-def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
-                  tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
-    """The argument values a DAG task hands its template: ProcessArgs's two passes over the DAG template
+def dag_task(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
+             tasks: dict[str, Any], version: str = "4.1") -> dict[str, Any]:
+    """A DAG task as it calls its template: ProcessArgs's two passes over the DAG template
     (workflow/common/util.go:280, 319 @v4.1.2), then the task's own (workflow/controller/dag.go:838 @v4.1.2)."""
     dag = _pass(dag, globals_, version)  # ProcessArgs pass 1: globals over the whole DAG template
     dag = _pass(dag, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}, version)  # pass 2
     task = next(t for t in dag["dag"]["tasks"] if t["name"] == task_name)
-    task = _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks}, version)
+    return _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks}, version)
+
+
+def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
+                  tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
+    """The argument values a DAG task hands its template (dag_task)."""
+    task = dag_task(dag, task_name, globals_, inputs, tasks, version)
     return {p["name"]: p["value"] for p in task.get("arguments", {}).get("parameters", [])}
 
 

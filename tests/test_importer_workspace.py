@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from argo_sim import dag_arguments, downloads, kubelet, pod, root_dag
+from argo_sim import dag_arguments, dag_task, downloads, kubelet, pod, root_dag
 from conftest import REPO
 
 import kfpc
@@ -241,14 +241,24 @@ def test_a_constant_uri_kfp_cannot_download_into_the_workspace_is_refused() -> N
     assert err.code == "KFPC316" and "https://h/x.csv" in str(err)
 
 
-def test_argo_refuses_minio_and_uris_of_unknown_scheme() -> None:
+def test_argo_refuses_minio_and_reads_a_uri_of_unknown_scheme_from_the_artifact_repository() -> None:
+    """A URI known only at run time with no scheme to go by (a required parameter, another task's
+    output, as in KFP's own test pipeline_with_importer_workspace) is read from the workflow's artifact
+    repository by its key, with a warning; never the repository's root."""
     ir, platform = fixture_docs()
     ir["deploymentSpec"]["executors"]["exec-importer"]["importer"]["artifactUri"]["constant"] = "minio://b/x.csv"
     assert error_of(yaml.safe_dump(ir) + "---\n" + yaml.safe_dump(platform)).code == "KFPC400"
     ir, platform = fixture_docs()
     del ir["root"]["inputDefinitions"]["parameters"]["uri"]["defaultValue"]
-    err = error_of(yaml.safe_dump(ir) + "---\n" + yaml.safe_dump(platform))
-    assert err.code == "KFPC400" and "unknown at compile time" in str(err)
+    result = kfpc.compile_text(yaml.safe_dump(ir) + "---\n" + yaml.safe_dump(platform))
+    assert any("'importer-2'" in w and "known only at run time" in w for w in result.warnings), result.warnings
+    wf = result.documents[0]
+    root, templates, tasks = parts(wf)
+    for uri, key in (("s3://repo/runs/a.csv", "runs/a.csv"), ("minio://repo/x", "x"), ("s3://repo", "s3://repo")):
+        globals_ = {**GLOBALS, "workflow.parameters.uri": uri}
+        task = dag_task(root, "importer-2", globals_, {}, {})
+        (located,) = downloads(templates["kfpc-workspace-import"], task["arguments"])
+        assert located["s3"] == {"key": key}, uri
 
 
 def test_tekton_refuses_it() -> None:

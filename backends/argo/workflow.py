@@ -304,12 +304,10 @@ class Renderer:
                                        f"({', '.join(sorted(samples))}) are on different kinds of storage; Argo needs "
                                        "one per import")
         scheme = schemes.pop() if schemes else ""
-        if comp.download_to_workspace and scheme not in ("gs", "s3"):
-            what = repr(constant) if constant is not None else \
-                f"a URI whose scheme {'is ' + scheme + '://' if scheme else 'is unknown at compile time'}"
+        if comp.download_to_workspace and scheme not in ("gs", "s3", ""):
+            what = repr(constant) if constant is not None else f"a URI whose scheme is {scheme}://"
             raise UnsupportedError(f"importer {task.key!r} downloads {what} into the KFP workspace; the Argo backend "
-                                   "downloads gs:// and s3:// URIs there (for a URI given at run time, a default "
-                                   "value of the pipeline parameter tells it the scheme)", path=(task.path,))
+                                   "downloads gs:// and s3:// URIs there", path=(task.path,))
         return constant, expression, scheme
 
     def samples(self, dag: p.DagComponent, source: p.ParamSource, depth: int = 0) -> set[str]:
@@ -330,9 +328,21 @@ class Renderer:
     def import_location(self, builder: dags.DagBuilder, task: p.Task) -> dict[str, Any] | None:
         """Where Argo downloads an imported artifact from; None for oci:// images, which the consuming
         pod copies from an init container instead (containers.py)."""
+        comp = self.plan.component(task.component)
+        assert isinstance(comp, p.ImporterComponent)
         constant, expression, scheme = self.importer_uri(builder, task)
         if scheme == "oci":
             return None
+        if scheme == "" and comp.download_to_workspace:
+            # KFP downloads only <scheme>://<bucket>/<key> URIs into its workspace (its pod refuses
+            # others): read the key from the workflow's artifact repository, the one storage Argo knows.
+            self.warnings.append(f"importer {task.key!r}: the scheme of the URI it downloads into the KFP workspace "
+                                 "is known only at run time; its key is read from the workflow's artifact "
+                                 "repository, and the run fails unless it is a gs://, s3:// or minio:// URI there")
+            uri = expression or "''"
+            key = f"sprig.regexReplaceAll('^[a-z0-9]+://[^/]*/?', {uri}, '')"
+            # never an empty key, which would name the repository's root
+            return {"s3": {"key": escape.tag(f"({key} == '' ? {uri} : {key})")}}
         if scheme == "":
             # A URI whose scheme only the run knows (e.g. another task's output): read it as a key in
             # the workflow's artifact repository, the one storage every kfpc run has.
