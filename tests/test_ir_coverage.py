@@ -121,7 +121,7 @@ def test_tekton_warns_about_workspace_patch_keys_it_cannot_apply() -> None:
 def test_importer_download_to_workspace_is_in_the_ledger_as_built() -> None:
     """Behaviour: tests/test_importer_workspace.py."""
     assert status("PipelineDeploymentConfig.ImporterSpec.download_to_workspace", "argo") == "supported"
-    assert status("PipelineDeploymentConfig.ImporterSpec.download_to_workspace", "tekton") == "refused KFPC400"
+    assert status("PipelineDeploymentConfig.ImporterSpec.download_to_workspace", "tekton") == "warned"
     doc = yaml.safe_load((GOLDEN / "importer" / "pipeline.yaml").read_text("utf-8"))
     importers = [e["importer"] for e in doc["deploymentSpec"]["executors"].values() if "importer" in e]
     importers[0]["downloadToWorkspace"] = True

@@ -431,11 +431,10 @@ class Builder:
     def importer(self, task: f.FlatTask, unit: Unit, c: p.ImporterComponent) -> None:
         if c.download_to_workspace:
             # KFP downloads only object-store URIs into its workspace (kfpc/plan/workspace.py), and the
-            # helper step has no client for them (warn_undownloaded): the promised file could not exist.
-            raise UnsupportedError(f"importer {task.plan_task.key!r} downloads its artifact into the KFP workspace "
-                                   "(download_to_workspace), which KFP does for gs://, s3:// and minio:// URIs; the "
-                                   "Tekton backend cannot download from object stores", path=(task.plan_task.path,),
-                                   hint="use --backend argo, or import without download_to_workspace")
+            # helper step has no client for them (warn_undownloaded).
+            self.warnings.append(f"importer {task.plan_task.key!r}: download_to_workspace is not honoured on Tekton, "
+                                 "whose helper step cannot download the gs://, s3:// or minio:// URIs KFP puts in "
+                                 "the workspace; consumers get the URI as from any importer (use --backend argo)")
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
         uri_source: f.Source = f.Const(c.uri.value) if isinstance(c.uri, p.Constant) else \
             task.params[c.uri.name][1] if isinstance(c.uri, p.FromInput) and c.uri.name in task.params else f.Const("")
