@@ -171,6 +171,23 @@ def test_a_python_consumer_reads_the_workspace_copy_through_the_sdk(tmp_path: Pa
     assert meta == {"uri": TRAIN, "metadata": {"origin": "survey", "_kfp_workspace": True}}
 
 
+def test_launcher_placeholders_give_the_workspace_path_and_the_original_uri() -> None:
+    """Components run through the launcher with `.path`/`.uri` placeholders (not only `{{$}}`) see what
+    KFP's launcher gives them (launcher_v2.go:1094-1110 @2.17.0)."""
+    from kfpc.runtime import generate
+
+    source = generate.render("Argo", frozenset(generate.FEATURES))
+    names: dict = {}
+    exec(compile(source[:source.rindex("\nmain()")], "launcher", "exec"), names)  # its functions, not main()
+    flagged = names["artifact"]("data", "system.Dataset", "0.0.1", "s3://b/k/x.csv", {"_kfp_workspace": True})
+    ctx = {"artifacts": {"data": {"artifacts": [flagged]}}, "params": {}, "input": {}}
+    assert names["render"](["ia", "data", "path", None], ctx) == ["/kfp-workspace/.artifacts/s3/b/k/x.csv"]
+    assert names["render"](["ia", "data", "uri", None], ctx) == ["s3://b/k/x.csv"]
+    plain = names["artifact"]("data", "system.Dataset", "0.0.1", "s3://b/k/x.csv", {})
+    assert names["render"](["ia", "data", "path", None], {**ctx, "artifacts": {"data": {"artifacts": [plain]}}}) == \
+        ["/kfpc/inputs/data"]
+
+
 def test_loops_and_sub_pipelines_take_the_workspace_artifact_as_metadata_only() -> None:
     """Every DAG between the import and its consumers (the loop's throttling wrapper, the loop body, a
     sub-pipeline) passes the URI and metadata on, and no pod downloads anything."""

@@ -15,6 +15,8 @@ from kfpc.ir import model as m
 from kfpc.plan import k8s
 from kfpc.plan.taskconfig import WORKSPACE_MOUNT
 
+__all__ = ["ARTIFACTS", "DIRS", "FLAG", "path_for"]
+
 ARTIFACTS = WORKSPACE_MOUNT + "/.artifacts"
 FLAG = "_kfp_workspace"  # the metadata key KFP sets on consumers' copy of the artifact
 # URI scheme -> directory; any other scheme fails KFP's importer (oci:// explicitly,
