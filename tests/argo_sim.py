@@ -463,14 +463,20 @@ def _branch_phase(name: str, phase: dict[str, str], deps: dict[str, list[str]]) 
     return next((p for p in parents if p in ("Failed", "Error")), "Succeeded")
 
 
-def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
-                  tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
-    """The argument values a DAG task hands its template: ProcessArgs's two passes over the DAG template
+def dag_task(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
+             tasks: dict[str, Any], version: str = "4.1") -> dict[str, Any]:
+    """A DAG task as it calls its template: ProcessArgs's two passes over the DAG template
     (workflow/common/util.go:280, 319 @v4.1.2), then the task's own (workflow/controller/dag.go:838 @v4.1.2)."""
     dag = _pass(dag, globals_, version)  # ProcessArgs pass 1: globals over the whole DAG template
     dag = _pass(dag, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}, version)  # pass 2
     task = next(t for t in dag["dag"]["tasks"] if t["name"] == task_name)
-    task = _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks}, version)
+    return _pass(task, {**globals_, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}, **tasks}, version)
+
+
+def dag_arguments(dag: dict[str, Any], task_name: str, globals_: dict[str, Any], inputs: dict[str, str],
+                  tasks: dict[str, Any], version: str = "4.1") -> dict[str, str]:
+    """The argument values a DAG task hands its template (dag_task)."""
+    task = dag_task(dag, task_name, globals_, inputs, tasks, version)
     return {p["name"]: p["value"] for p in task.get("arguments", {}).get("parameters", [])}
 
 
@@ -846,3 +852,17 @@ def entrypoint_lookup_secrets(workflow: dict[str, Any], service_account_secrets:
     @v4.1.2, :405-411 @v3.6.19); a template's podSpecPatch is not consulted."""
     spec = workflow["spec"].get("workflowSpec", workflow["spec"])
     return [s["name"] for s in spec.get("imagePullSecrets", [])] + list(service_account_secrets)
+
+
+# -- input artifacts ---------------------------------------------------------------------------------
+
+
+def downloads(template: dict[str, Any], arguments: dict[str, Any]) -> list[dict[str, Any]]:
+    """The input artifacts Argo's executor downloads into a pod of `template` called with `arguments`:
+    the template's inputs, each replaced wholesale by the argument of its name
+    (workflow/common/util.go:235-250 @v4.1.2), then every one that has a location or key
+    (workflow/executor/executor.go:254-282 @v4.1.2; an optional one without is skipped)."""
+    given = {a["name"]: a for a in arguments.get("artifacts", [])}
+    merged = [given.get(a["name"], a) for a in template.get("inputs", {}).get("artifacts", [])]
+    storage = ("s3", "gcs", "http", "git", "hdfs", "raw", "oss", "azure", "artifactory", "from")
+    return [a for a in merged if any(k in a for k in storage)]

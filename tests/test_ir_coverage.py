@@ -118,14 +118,14 @@ def test_tekton_warns_about_workspace_patch_keys_it_cannot_apply() -> None:
                for w in warnings), warnings
 
 
-def test_importer_download_to_workspace_is_warned_about() -> None:
-    assert status("PipelineDeploymentConfig.ImporterSpec.download_to_workspace") == "warned"
+def test_importer_download_to_workspace_is_in_the_ledger_as_built() -> None:
+    """Behaviour: tests/test_importer_workspace.py."""
+    assert status("PipelineDeploymentConfig.ImporterSpec.download_to_workspace", "argo") == "supported"
+    assert status("PipelineDeploymentConfig.ImporterSpec.download_to_workspace", "tekton") == "warned"
     doc = yaml.safe_load((GOLDEN / "importer" / "pipeline.yaml").read_text("utf-8"))
     importers = [e["importer"] for e in doc["deploymentSpec"]["executors"].values() if "importer" in e]
     importers[0]["downloadToWorkspace"] = True
-    for backend in ("argo", "tekton"):
-        warnings = compile_doc(doc, backend).warnings
-        assert any("download_to_workspace" in w for w in warnings), warnings
+    assert error_of(doc).code == "KFPC316"  # no workspace: the KFP SDK refuses it too
 
 
 def test_resolver_executors_are_refused_as_the_ledger_says() -> None:

@@ -34,7 +34,7 @@ def test_every_variant_is_valid_python_without_template_syntax(engine: str, feat
 
 
 def run_task(workflow: dict, task_name: str, tmp: Path, inputs: dict[str, bytes],
-             tasks: dict) -> tuple[subprocess.CompletedProcess, Path]:
+             tasks: dict, extra_env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, Path]:
     from argo_sim import root_dag
 
     templates = {t["name"]: t for t in workflow["spec"]["templates"]}
@@ -56,7 +56,7 @@ def run_task(workflow: dict, task_name: str, tmp: Path, inputs: dict[str, bytes]
     component = argv[3:]
     assert component[:2] == ["sh", "-c"] and "pip install" in component[2]
     component[2] = 'exec "$0" "$@"'  # the pip-install preamble, minus the install (argv positions kept)
-    env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **(extra_env or {})}
     proc = subprocess.run([sys.executable, "-c", source, *component], env=env, capture_output=True, text=True)
     return proc, out
 

@@ -35,6 +35,8 @@ class ArgoBackend:
                "creates it; at most 1 MiB; default: kfpc-cache-<pipeline>)"),
         Option("cache-max-age", "168h", "with --enable-caching, reuse a cached result only if younger than this Go "
                "duration (`none`: no limit)"),
+        Option("helper-image", "python:3.12-slim", "image (with python3) of the pods that download an importer's "
+               "artifact into the KFP workspace (download_to_workspace)"),
         Option("max-workflow-size", "1Mi", "the largest Workflow the controller stores (its MAX_WORKFLOW_SIZE; "
                "default 1 MiB); a pipeline whose running Workflow would be larger is refused"),
     )
@@ -63,6 +65,9 @@ class ArgoBackend:
 
         given = settings(self, options)
         limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
+        helper = given["helper-image"] or workflow.HELPER_IMAGE
+        if not re.fullmatch(r"[A-Za-z0-9._/:@+-]+", helper):  # nothing Argo or the kubelet would substitute
+            raise UsageError(f"-O helper-image={helper!r} is not an image reference")
         cache = None
         if options.run.caching:
             age = given["cache-max-age"] or memo.MAX_AGE
@@ -80,8 +85,8 @@ class ArgoBackend:
             kinds.require_values(plan)
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
-        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes), options.run,
-                                         version, plan.k8s_name[:63].rstrip("-"))
+        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper),
+                                         options.run, version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings
         if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):
             warnings.append(f"-O argo-version={version}: task display names show from Argo 3.7 on "

@@ -225,9 +225,29 @@ class _Builder:
         return f"fromJSON({info})['uri']"
 
     def local_path(self, artifact: str) -> str:
-        if self.call.imported.get(artifact, {}).get("scheme") == "oci":
+        info = self.call.imported.get(artifact, {})
+        if info.get("workspace"):
+            return self.workspace_path(artifact, info)
+        if info.get("scheme") == "oci":
             return f"{OCI_DIR}/{artifact}"
         return f"{INPUTS}/{artifact}"
+
+    def workspace_path(self, artifact: str, info: dict[str, Any]) -> str:
+        """Where KFP's importer left the artifact in its workspace (kfpc/plan/workspace.py)."""
+        from kfpc.plan import workspace
+
+        from kfpc_backends.argo import imports
+
+        if info.get("uri") is not None:
+            return escape.literal(workspace.path_for(info["uri"]) or "", adjacent=True)
+        var = env_name("KFPC_AP_", artifact)
+        if var not in self.env_names:
+            if meta_param(artifact) not in {i["name"] for i in self.inputs}:
+                self.inputs.append({"name": meta_param(artifact)})
+            path = imports.path_expression(self.imported_uri_expr(artifact))
+            self.env.append({"name": var, "value": escape.tag(escape.k_expr(path))})
+            self.env_names.add(var)
+        return f"$({var})"
 
     def oci_init_containers(self) -> list[dict[str, Any]]:
         """oci:// models (KServe modelcars) are images: an init container copies their /models into
@@ -444,8 +464,8 @@ class _Builder:
         params = sorted({i["name"]: i for i in self.inputs}.values(), key=lambda i: i["name"])
         arts = []
         for name, binding in sorted(self.artifacts.items()):
-            if self.call.imported.get(name, {}).get("scheme") == "oci":
-                continue  # copied by an init container instead
+            if self.call.imported.get(name, {}).get("scheme") == "oci" or self.call.imported.get(name, {}).get("workspace"):
+                continue  # copied by an init container, or read in KFP's workspace
             # Bytes arrive exactly as they were produced or imported: Argo must never unpack them.
             entry: dict[str, Any] = {"name": name, "path": f"{INPUTS}/{name}", "archive": {"none": {}}}
             if binding.is_list:

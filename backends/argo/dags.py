@@ -18,7 +18,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, conditions, escape, memo, shapes, values
+from kfpc_backends.argo import collect, conditions, escape, imports, memo, shapes, values
 from kfpc_backends.argo.containers import meta_param
 from kfpc_backends.argo.k8s import INPUT_PREFIX as K8S_INPUT
 
@@ -39,9 +39,11 @@ def located(name: str, location: dict[str, Any], optional: bool = False) -> dict
     return {"name": name, **location, "archive": {"none": {}}, **({"optional": True} if optional else {})}
 
 
-def inputs_of(component: p.DagComponent, keyed: bool, is_root: bool) -> dict[str, Any]:
+def inputs_of(component: p.DagComponent, keyed: bool, is_root: bool,
+              in_workspace: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Root parameters are read from `workflow.parameters`, where Argo keeps the raw values; the
-    root's artifacts are the workflow's argument artifacts."""
+    root's artifacts are the workflow's argument artifacts. An artifact in KFP's workspace
+    (`in_workspace`, imports.py) comes as its metadata parameter alone."""
     params: list[dict[str, Any]] = []
     arts: list[dict[str, Any]] = []
     if not is_root:
@@ -53,6 +55,8 @@ def inputs_of(component: p.DagComponent, keyed: bool, is_root: bool) -> dict[str
             continue
         if not is_root:
             params.append({"name": meta_param(a.name), "default": EMPTY_META})
+        if a.name in in_workspace:
+            continue
         arts.append({"name": a.name, **({"optional": True} if a.optional else {})})
     if keyed:
         params += [{"name": collect.PATH, "default": collect.ROOT_PATH if is_root else ""},
@@ -72,8 +76,11 @@ class DagBuilder:
         self.keyed = renderer.keyed
         self.scope = values.Scope(is_root, {t.key: t.name for t in component.tasks},
                                   renderer.encoded_params if is_root else frozenset(), renderer.pipeline_root)
-        self.virtual = {t.key for t in component.tasks
-                        if isinstance(renderer.plan.component(t.component), p.ImporterComponent)}
+        importers = {t.key: c for t in component.tasks
+                     if isinstance(c := renderer.plan.component(t.component), p.ImporterComponent)}
+        # Importers run no pod, except those that download into KFP's workspace (imports.py).
+        self.workspace_imports = {k for k, c in importers.items() if c.download_to_workspace}
+        self.virtual = set(importers) - self.workspace_imports
         self.list_inputs = {a.name for a in component.interface.in_artifacts if a.is_list and not is_root}
         self.failure_tolerant_upstreams: set[str] = set()
 
@@ -94,7 +101,8 @@ class DagBuilder:
             dag["failFast"] = False
             dag["target"] = " ".join(self.targets(finally_tasks))
         template: dict[str, Any] = {"name": self.c.name}
-        inputs = inputs_of(self.c, self.keyed, self.is_root)
+        inputs = inputs_of(self.c, self.keyed, self.is_root,
+                           frozenset() if self.is_root else self.r.workspace_inputs(self.c))
         if inputs:
             template["inputs"] = inputs
         outputs = self.outputs()
@@ -243,6 +251,8 @@ class DagBuilder:
                 value = memo.fingerprint_value(task.caching.fingerprint)
             elif name.startswith("kfpc-id-"):
                 value = self.producer_id(task, name[len("kfpc-id-"):])
+            elif name == imports.URI_PARAM and task.key in self.workspace_imports:
+                value = self.r.import_uri_argument(self, task)
             elif name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
                 source = task.k8s.sources()[int(name[len(K8S_INPUT):])][1]
                 value = values.argument(source, self.scope_for(task, name), task.key)
@@ -260,6 +270,9 @@ class DagBuilder:
             if item_input is not None and name == item_input:
                 desc = self.descriptor(task.loop.source)  # type: ignore[union-attr, arg-type]
                 arts.append(located(name, {"s3": {"key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(ITEM_VALUE)}}))
+                continue
+            if name == imports.SOURCE and task.key in self.workspace_imports:
+                arts.append(located(name, self.r.import_location(self, task)))  # type: ignore[arg-type]
                 continue
             if name.startswith("kfpc-meta-"):
                 binding = task.artifact(name[len("kfpc-meta-"):])
@@ -323,6 +336,8 @@ class DagBuilder:
         if self.c.task(source.task).key in self.failure_tolerant_upstreams:
             raise UnsupportedError(f"task {source.task!r} may fail before it writes artifact {source.output!r}, and "
                                    "a task that runs after failures cannot read it on Argo; pass a parameter instead")
+        if source.task in self.workspace_imports:
+            return None  # read in KFP's workspace, downloaded once by the import's own pod
         if source.task in self.virtual:
             location = self.r.import_location(self, self.c.task(source.task))
             return located(binding.name, location) if location else None
@@ -336,7 +351,7 @@ class DagBuilder:
         if binding is None or not isinstance(binding.source, p.FromTaskArtifact):
             return None
         source = binding.source
-        if source.task in self.virtual:
+        if source.task in self.virtual or source.task in self.workspace_imports:
             return self.r.import_meta(self, self.c.task(source.task))
         ref = (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
                f"[{escape.string_literal(memo.PRODUCER_ID)}]")
@@ -351,7 +366,7 @@ class DagBuilder:
             if self.is_root:  # a workflow argument artifact: its location is all Argo knows about it
                 return escape.literal(EMPTY_META)
             return escape.tag(_ref("inputs", meta_param(source.name)))
-        if source.task in self.virtual:
+        if source.task in self.virtual or source.task in self.workspace_imports:
             return self.r.import_meta(self, self.c.task(source.task))
         producer = self.r.plan.component(self.c.task(source.task).component)
         if isinstance(producer, p.ContainerComponent) and not producer.needs_launcher:
@@ -417,7 +432,7 @@ class DagBuilder:
 
     def artifact_from(self, sources: tuple[p.FromTaskArtifact, ...]) -> dict[str, Any]:
         for s in sources:
-            if s.task in self.virtual:
+            if s.task in self.virtual or s.task in self.workspace_imports:
                 raise UnsupportedError("a DAG output that is an imported artifact is not supported by the Argo "
                                        "backend yet")
         if len(sources) == 1:

@@ -10,13 +10,15 @@ from kfpc import names
 from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan import scopes
+from kfpc.plan import workspace
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, containers, dags, escape, memo, pvc, shapes, values
+from kfpc_backends.argo import collect, containers, dags, escape, imports, memo, pvc, shapes, values
 
 API_VERSION = "argoproj.io/v1alpha1"
 ANNOTATION_PREFIX = "kfpc.dev"
 WORKSPACE_CLAIM = "kfp-workspace"
+HELPER_IMAGE = "python:3.12-slim"  # the Tekton backend's helper image, for workspace imports (imports.py)
 _SAFE_DEFAULT = re.compile(r"\{\{|\}\}")
 _DISPLAY_NAME_SHAPE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]{0,61}[a-zA-Z0-9]$")  # operator.go:2951 @v4.1.2
 
@@ -24,8 +26,10 @@ _DISPLAY_NAME_SHAPE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]{0,61}[a-zA-Z0-9]$")
 class Renderer:
     """Renders every template reachable from the root DAG, sharing identical ones."""
 
-    def __init__(self, plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache()):
+    def __init__(self, plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
+                 helper_image: str = HELPER_IMAGE):
         self.plan = plan
+        self.helper_image = helper_image
         self.pipeline_root = pipeline_root
         self.cache = cache  # None: caching disabled for the whole run
         self.encoded_params = frozenset(q.name for q in plan.inputs
@@ -44,6 +48,7 @@ class Renderer:
         self.id_producers = memo.id_producers(plan, self.memoized)  # they report who made each artifact
         self.callers = scopes.callers(plan)
         self.loop_bodies = collect.loop_bodies(plan)
+        self.in_workspace: dict[str, frozenset[str]] = {}  # DAG -> its input artifacts in KFP's workspace
         for comp in sorted(plan.components.values(), key=lambda c: c.name):
             if isinstance(comp, p.DagComponent):
                 self.namer.reserve(comp.name)
@@ -69,7 +74,7 @@ class Renderer:
             shown = self.shown_name(task, shown=len(self.callers.get(component.name, ())) == 1)
             if shown:  # the DAG template serves this one task
                 self.templates[name].setdefault("metadata", {"annotations": {containers.DISPLAY_NAME: shown}})
-            return name, dags.inputs_of(component, self.keyed, False)
+            return name, dags.inputs_of(component, self.keyed, False, self.workspace_inputs(component))
         if isinstance(component, p.ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
                                    self.cache if (builder.c.name, task.key) in self.memoized else None,
@@ -88,6 +93,9 @@ class Renderer:
         if isinstance(component, p.PvcComponent):
             template = pvc.render(component, task)
             return self.add(component.name, template), template.get("inputs", {})
+        if isinstance(component, p.ImporterComponent) and component.download_to_workspace:
+            template = imports.template(self.helper_image)
+            return self.add(imports.TEMPLATE, template), template["inputs"]
         raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
 
     def shown_name(self, task: p.Task, shown: bool = True) -> str | None:
@@ -116,14 +124,46 @@ class Renderer:
         return name
 
     def imported_infos(self, task: p.Task, builder: dags.DagBuilder) -> dict[str, dict[str, Any]]:
-        """For each input the task takes from an importer: its URI when constant, and its scheme."""
-        infos = {}
+        """For each input the task takes from an importer: its URI when constant, its scheme, and
+        whether it is in KFP's workspace (then the URI comes with its metadata when not constant)."""
+        infos: dict[str, dict[str, Any]] = {}
         for binding in task.artifacts:
             source = binding.source
-            if isinstance(source, p.FromTaskArtifact) and source.task in builder.virtual:
+            if isinstance(source, p.FromTaskArtifact) and (source.task in builder.virtual
+                                                           or source.task in builder.workspace_imports):
                 constant, _, scheme = self.importer_uri(builder, builder.c.task(source.task))
                 infos[binding.name] = {"uri": constant, "scheme": scheme}
+                if source.task in builder.workspace_imports:
+                    infos[binding.name]["workspace"] = True
+            elif isinstance(source, p.FromInputArtifact) and source.name in self.workspace_inputs(builder.c):
+                infos[binding.name] = {"uri": None, "scheme": "", "workspace": True}
         return infos
+
+    def workspace_inputs(self, dag: p.DagComponent) -> frozenset[str]:
+        """A DAG's input artifacts that every call feeds from KFP's workspace (a workspace import,
+        or such an input of the calling DAG): the DAG then takes only their URI and metadata."""
+        if dag.name not in self.in_workspace:
+            found = set()
+            for art in dag.interface.in_artifacts:
+                fed = [self.fed_from_workspace(parent, call.artifact(art.name))
+                       for parent, call in self.callers.get(dag.name, ()) if call.artifact(art.name) is not None]
+                if any(fed) and not all(fed):
+                    raise UnsupportedError(f"input artifact {art.name!r} of {dag.ir_key!r} comes from an importer that "
+                                           "downloads into the KFP workspace at one call and from elsewhere at another; "
+                                           "the Argo backend needs one or the other")
+                if fed and all(fed):
+                    found.add(art.name)
+            self.in_workspace[dag.name] = frozenset(found)
+        return self.in_workspace[dag.name]
+
+    def fed_from_workspace(self, parent: p.DagComponent, binding: p.ArtifactBinding | None) -> bool:
+        source = binding.source if binding is not None else None
+        if isinstance(source, p.FromInputArtifact):
+            return source.name in self.workspace_inputs(parent)
+        if isinstance(source, p.FromTaskArtifact):
+            comp = self.plan.component(parent.task(source.task).component)
+            return isinstance(comp, p.ImporterComponent) and comp.download_to_workspace
+        return False
 
     # -- loops ------------------------------------------------------------------------------
 
@@ -137,7 +177,7 @@ class Renderer:
         body = self.plan.component(task.component)
         assert isinstance(body, p.DagComponent), "loop bodies are DAG components"
         body_name = self.dag_template(body)
-        body_inputs = dags.inputs_of(body, self.keyed, False)
+        body_inputs = dags.inputs_of(body, self.keyed, False, self.workspace_inputs(body))
         item_meta = containers.meta_param(loop.item_input)
         declared_params = [e for e in body_inputs.get("parameters", []) if e["name"] not in (loop.item_input, item_meta)]
         if loop.source is not None:
@@ -252,13 +292,20 @@ class Renderer:
                 raise UnsupportedError(f"importer {task.key!r} has no URI input {source.name!r}")
             source = binding.source
         if isinstance(source, p.Constant):
-            return str(source.value), None, _scheme(str(source.value))
-        samples = self.samples(builder.c, source)
-        schemes = {_scheme(s) for s in samples}
-        if len(schemes) > 1:
-            raise UnsupportedError(f"importer {task.key!r} reads a URI whose possible values ({', '.join(sorted(samples))}) "
-                                   "are on different kinds of storage; Argo needs one per import")
-        return None, values.raw(source, builder.scope), schemes.pop() if schemes else ""
+            constant, expression, schemes = str(source.value), None, {_scheme(str(source.value))}
+        else:
+            samples = self.samples(builder.c, source)
+            constant, expression, schemes = None, values.raw(source, builder.scope), {_scheme(s) for s in samples}
+            if len(schemes) > 1:
+                raise UnsupportedError(f"importer {task.key!r} reads a URI whose possible values "
+                                       f"({', '.join(sorted(samples))}) are on different kinds of storage; Argo needs "
+                                       "one per import")
+        scheme = schemes.pop() if schemes else ""
+        if comp.download_to_workspace and scheme not in ("gs", "s3", ""):
+            what = repr(constant) if constant is not None else f"a URI whose scheme is {scheme}://"
+            raise UnsupportedError(f"importer {task.key!r} downloads {what} into the KFP workspace; the Argo backend "
+                                   "downloads gs:// and s3:// URIs there", path=(task.path,))
+        return constant, expression, scheme
 
     def samples(self, dag: p.DagComponent, source: p.ParamSource) -> set[str]:
         """The values known at compile time that can reach `source`: constants, and the defaults of
@@ -276,9 +323,21 @@ class Renderer:
     def import_location(self, builder: dags.DagBuilder, task: p.Task) -> dict[str, Any] | None:
         """Where Argo downloads an imported artifact from; None for oci:// images, which the consuming
         pod copies from an init container instead (containers.py)."""
+        comp = self.plan.component(task.component)
+        assert isinstance(comp, p.ImporterComponent)
         constant, expression, scheme = self.importer_uri(builder, task)
         if scheme == "oci":
             return None
+        if scheme == "" and comp.download_to_workspace:
+            # KFP downloads only <scheme>://<bucket>/<key> URIs into its workspace (its pod refuses
+            # others): read the key from the workflow's artifact repository, the one storage Argo knows.
+            self.warnings.append(f"importer {task.key!r}: the scheme of the URI it downloads into the KFP workspace "
+                                 "is known only at run time; its key is read from the workflow's artifact "
+                                 "repository, and the run fails unless it is a gs://, s3:// or minio:// URI there")
+            uri = expression or "''"
+            key = f"sprig.regexReplaceAll('^[a-z0-9]+://[^/]*/?', {uri}, '')"
+            # never an empty key, which would name the repository's root
+            return {"s3": {"key": escape.tag(f"({key} == '' ? {uri} : {key})")}}
         if scheme == "":
             # A URI whose scheme only the run knows (e.g. another task's output): read it as a key in
             # the workflow's artifact repository, the one storage every kfpc run has.
@@ -306,8 +365,14 @@ class Renderer:
         assert isinstance(comp, p.ImporterComponent)
         constant, expression, _ = self.importer_uri(builder, task)
         uri = escape.string_literal(constant or "") if expression is None else expression
-        meta = _metadata_expression(comp.metadata, task, builder.scope)
+        metadata = {**comp.metadata, workspace.FLAG: True} if comp.download_to_workspace else comp.metadata
+        meta = _metadata_expression(metadata, task, builder.scope)
         return escape.tag(escape.k_expr(f"toJson({{'uri': {uri}, 'metadata': {meta} }})"))
+
+    def import_uri_argument(self, builder: dags.DagBuilder, task: p.Task) -> str:
+        """The URI a workspace import downloads, in K-form for its pod (imports.py)."""
+        constant, expression, _ = self.importer_uri(builder, task)
+        return escape.literal(constant) if constant is not None else escape.tag(escape.k_expr(expression or "''"))
 
 
 def collect_expression(ref: str, element: p.ParamType) -> str:
@@ -430,10 +495,10 @@ def _b64(text: str) -> str:
 
 
 def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
-          warnings: list[str] | None = None) -> dict[str, Any]:
+          warnings: list[str] | None = None, helper_image: str = HELPER_IMAGE) -> dict[str, Any]:
     from kfpc.runtime import packed
 
-    renderer = Renderer(plan, pipeline_root, cache)
+    renderer = Renderer(plan, pipeline_root, cache, helper_image)
     templates = renderer.render()
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}

@@ -429,6 +429,12 @@ class Builder:
         return next(iter(found.values()), None)
 
     def importer(self, task: f.FlatTask, unit: Unit, c: p.ImporterComponent) -> None:
+        if c.download_to_workspace:
+            # KFP downloads only object-store URIs into its workspace (kfpc/plan/workspace.py), and the
+            # helper step has no client for them (warn_undownloaded).
+            self.warnings.append(f"importer {task.plan_task.key!r}: download_to_workspace is not honoured on Tekton, "
+                                 "whose helper step cannot download the gs://, s3:// or minio:// URIs KFP puts in "
+                                 "the workspace; consumers get the URI as from any importer (use --backend argo)")
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
         uri_source: f.Source = f.Const(c.uri.value) if isinstance(c.uri, p.Constant) else \
             task.params[c.uri.name][1] if isinstance(c.uri, p.FromInput) and c.uri.name in task.params else f.Const("")

@@ -21,6 +21,7 @@ from kfpc.graph import build
 from kfpc.ir import model as m
 from kfpc.ir import parse
 from kfpc.plan import cachekey, conditions, placeholders, taskconfig
+from kfpc.plan import workspace as kfp_workspace
 from kfpc.plan import model as p
 from kfpc.plan.notices import Notices, ignored_fields
 from kfpc.plan.platform import PlatformLowering
@@ -142,6 +143,7 @@ class _Lowering:
                 lowered[built.name] = built
         self.platform.check_unused({c.executor for c in self.components.values() if c.executor}, set(self.ir.executors))
         run_config = self.platform.run_config()
+        kfp_workspace.check(self.ir, run_config, self.out)
         ignored_fields(self.ir, self.components, self.notices)
         for name, spec in sorted(self.ir.root.interface.in_params.items()):
             self.notices.vertex_default(spec.default, ("root", "inputDefinitions", "parameters", name, "defaultValue"))
@@ -366,7 +368,8 @@ class _Lowering:
         uri: p.ParamSource = p.Constant(imp.uri_constant) if imp.uri_constant is not None \
             else p.FromInput(imp.uri_parameter or "uri")
         return p.ImporterComponent(name, key, executor.key, interface(comp.interface), uri,
-                                   p.ArtifactType(imp.schema_title, imp.schema_version), imp.metadata, imp.reimport)
+                                   p.ArtifactType(imp.schema_title, imp.schema_version), imp.metadata, imp.reimport,
+                                   imp.download_to_workspace)
 
     # -- DAGs ---------------------------------------------------------------------------------
 

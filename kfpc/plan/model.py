@@ -377,6 +377,9 @@ class ImporterComponent(Record):
     artifact_type: ArtifactType
     metadata: Mapping[str, Any]
     reimport: bool
+    # KFP downloads the artifact into its workspace (/kfp-workspace/.artifacts/...) and consumers read
+    # it there (importer_launcher.go:296-319, launcher_v2.go:1263-1278 @2.17.0).
+    download_to_workspace: bool = False
 
     kind = "importer"
 

@@ -59,10 +59,6 @@ def ignored_fields(ir: m.Pipeline, components: Mapping[str, m.Component], notice
             if art.metadata:
                 notices.warn("output artifact metadata in the component's outputDefinitions is not given to the "
                              "component (it starts with empty metadata)", f"{key}.{name}")
-    for key, executor in sorted(ir.executors.items()):
-        if executor.importer is not None and executor.importer.download_to_workspace:
-            notices.warn("importer download_to_workspace: the artifact is not copied into the KFP workspace; "
-                         "downstream tasks read it from its URI", key)
     for name in sorted((ir.platform or {}).get("platforms") or {}):
         if name != "kubernetes":
             notices.warn(f"platform settings for {name!r} are ignored: only 'kubernetes' applies off KFP's "

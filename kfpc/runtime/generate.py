@@ -17,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 
 ENGINES = {
-    "Argo": {"outputs_dir": "/kfpc/outputs", "inputs_dir": "/kfpc/inputs", "oci_dir": "/kfpc/oci"},
+    "Argo": {"outputs_dir": "/kfpc/outputs", "inputs_dir": "/kfpc/inputs", "oci_dir": "/kfpc/oci",
+             "workspace_artifacts": "/kfp-workspace/.artifacts"},
 }
 FEATURES = ("lists", "imports", "placeholders")  # optional parts, rendered only when a pipeline needs them
 TEKTON = {"workspace": "/workspace/kfpc", "outputs_dir": "/kfpc/out", "results_dir": "/tekton/results",
