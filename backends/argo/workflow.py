@@ -298,7 +298,8 @@ def _wrapper_inputs(loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]
     """What a loop wrapper takes: the body's inputs but the item (and its metadata), which the
     wrapper makes per iteration, plus the items list when it comes from another task."""
     item_meta = containers.meta_param(loop.item_input)
-    params = [entry for entry in body_inputs.get("parameters", []) if entry["name"] not in (loop.item_input, item_meta)]
+    params = [entry for entry in body_inputs.get("parameters", [])
+              if entry["name"] not in (loop.item_input, item_meta)]
     if loop.source is not None:
         params.append({"name": dags.WRAPPED_ITEMS})
     arts = [art for art in body_inputs.get("artifacts", []) if art["name"] != loop.item_input]

@@ -45,14 +45,7 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     finally_closure(flat)
     names = param_names(plan)
     builder = Builder(flat, Context(flat, names, settings.pipeline_root), settings.helper_image)
-    for task in flat.tasks:
-        if not task.finally_:
-            builder.add(task)
-    for group in finally_groups(flat):  # finally tasks read DAG tasks' outputs, never the reverse
-        if len(group) > 1:
-            builder.add_group(group)
-        else:
-            builder.add(group[0])
+    add_tasks(builder, flat)
     results = pipeline_results(builder, flat)
     builder.finish_results()
     literal_guards(builder, plan, names, settings.helper_image)
@@ -69,31 +62,10 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     finally_ = [u.render() for u in builder.units if u.finally_]
     if not tasks:
         raise UnsupportedError("the pipeline has no task outside its exit handler; Tekton needs at least one")
-    spec: dict[str, Any] = {}
-    if plan.description:
-        spec["description"] = plan.description
-    params = pipeline_params(plan, names)
-    if params:
-        spec["params"] = params
     uses_workspace = any("workspaces" in t for t in tasks + finally_)
-    if uses_workspace:
-        spec["workspaces"] = [{"name": WORKSPACE, "description": "kfpc: artifacts and values passed between tasks"}]
-    spec["tasks"] = tasks
-    if finally_:
-        spec["finally"] = finally_
-    if results:
-        spec["results"] = results
-    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
-    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
-    if plan.display_name and plan.display_name != plan.name:
-        annotations[f"{ANNOTATION_PREFIX}/display-name"] = plan.display_name
-    metadata["annotations"] = annotations
-    # The kubelet turns $(KFPC_D) in args into `$` from this variable: for kfpc's own T-form text,
-    # and for run parameters given at run time in T-form.
-    env = [{"name": escape.DOLLAR_ENV, "value": "$"}]
-    if any(step.get("command") == st.COMMAND for t in tasks + finally_ for step in t["taskSpec"]["steps"]):
-        env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
-    run_spec: dict[str, Any] = {"pipelineSpec": spec, "taskRunTemplate": {"podTemplate": {"env": env}}}
+    spec = pipeline_spec(plan, names, tasks, finally_, results, uses_workspace)
+    run_spec: dict[str, Any] = {"pipelineSpec": spec,
+                                "taskRunTemplate": {"podTemplate": {"env": pod_env(tasks + finally_)}}}
     if builder.pod_specs:  # kfp-kubernetes pod settings, per pipeline task
         run_spec["taskRunSpecs"] = [{"pipelineTaskName": name, **builder.pod_specs[name]}
                                     for name in sorted(builder.pod_specs)]
@@ -110,8 +82,55 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
         run_spec["taskRunTemplate"]["podTemplate"]["securityContext"] = {"fsGroup": fs_group}
     builder.warnings += placement.reconcile(run_spec, tasks + finally_, settings.affinity_assistant,
                                             settings.access_mode, bool(settings.workspace_claim))
-    run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
+    run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": run_metadata(plan), "spec": run_spec}
     return run, builder.warnings
+
+
+def add_tasks(builder: Builder, flat: f.FlatPipeline) -> None:
+    for task in flat.tasks:
+        if not task.finally_:
+            builder.add(task)
+    for group in finally_groups(flat):  # finally tasks read DAG tasks' outputs, never the reverse
+        if len(group) > 1:
+            builder.add_group(group)
+        else:
+            builder.add(group[0])
+
+
+def pipeline_spec(plan: p.Plan, names: dict[str, str], tasks: list[dict[str, Any]], finally_: list[dict[str, Any]],
+                  results: list[dict[str, Any]], uses_workspace: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if plan.description:
+        spec["description"] = plan.description
+    params = pipeline_params(plan, names)
+    if params:
+        spec["params"] = params
+    if uses_workspace:
+        spec["workspaces"] = [{"name": WORKSPACE, "description": "kfpc: artifacts and values passed between tasks"}]
+    spec["tasks"] = tasks
+    if finally_:
+        spec["finally"] = finally_
+    if results:
+        spec["results"] = results
+    return spec
+
+
+def run_metadata(plan: p.Plan) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
+    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
+    if plan.display_name and plan.display_name != plan.name:
+        annotations[f"{ANNOTATION_PREFIX}/display-name"] = plan.display_name
+    metadata["annotations"] = annotations
+    return metadata
+
+
+def pod_env(tasks: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The kubelet turns $(KFPC_D) in args into `$` from this variable: for kfpc's own T-form text,
+    and for run parameters given at run time in T-form. The runtime program travels once per run."""
+    env = [{"name": escape.DOLLAR_ENV, "value": "$"}]
+    if any(step.get("command") == st.COMMAND for t in tasks for step in t["taskSpec"]["steps"]):
+        env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
+    return env
 
 
 def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image: str) -> None:
