@@ -15,22 +15,20 @@ cascades (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:526-561 
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from typing import Any
 
-from kfpc import k8s_objects as objects
 from kfpc import run_options
 from kfpc.errors import KfpcError, UnsupportedError
-from kfpc.plan import k8s
 from kfpc.plan import model as p
 from kfpc.plan import placeholders
 from kfpc.plan.values import text_form
 
-from kfpc_backends.tekton import escape, guards
+from kfpc_backends.tekton import escape, guards, k8s
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
-from kfpc_backends.tekton.sources import RUNTIME_CONTEXT, Context, Descriptors, per_iteration, status_refs
+from kfpc_backends.tekton.direct import DirectValues
+from kfpc_backends.tekton.sources import Context, Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
 
 _RESOURCE_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
@@ -265,7 +263,7 @@ class Builder:
         per_iter, in_pod = self.lower_guards(task, unit)
         value_matrix = self.render_steps(task, unit, in_pod)
         if task.plan_task.k8s is not None:
-            self.apply_k8s(task, unit, task.plan_task.k8s)
+            k8s.apply(self, task, unit, task.plan_task.k8s)
         self.lower_loops(task, unit, per_iter, value_matrix)
         retry = task.plan_task.retry
         if retry is not None and retry.max_count > 0:
@@ -368,7 +366,7 @@ class Builder:
         if in_pod:
             spec["g"] = [desc.expr(g.expr) for g in in_pod]
         step = st.runtime_step("main", self.image(task, unit), "run", spec, desc, argv, keyed=bool(task.loops))
-        self.task_params(unit, desc)
+        unit.pass_params(desc.task_params)
         resources = self.resources(task)
         if resources:
             step["computeResources"] = resources
@@ -380,7 +378,7 @@ class Builder:
         c = task.component
         assert isinstance(c, p.ContainerComponent)
         value = self.fan_out_value(task)
-        command = st.DirectCommand(task, _DirectValues(self, task, unit, value))
+        command = st.DirectCommand(task, DirectValues(self, task, unit, value))
         post = None
         if c.interface.out_params or c.interface.out_artifacts:
             desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
@@ -393,7 +391,7 @@ class Builder:
                 args = [escape.ref(f"params.{st.KEYS_PARAM}[*]")]
             post = st.runtime_step("post", self.helper_image, "post", spec, desc, args,
                                    keyed=bool(task.loops) and value is None)
-            self.task_params(unit, desc)
+            unit.pass_params(desc.task_params)
             self.specs[task.id] = spec
         steps, volumes = st.direct_steps(task, command, self.image(task, unit), post)
         if "command" not in steps[0]:
@@ -442,7 +440,7 @@ class Builder:
             unit.steps.append({"name": "pull", "image": str(uri_source.value)[len("oci://"):],
                                "command": ["sh", "-c", 'mkdir -p "$0" && cp -R /models "$0"/', target]})
         unit.steps.append(st.runtime_step("import", self.helper_image, "import", spec, desc, keyed=bool(task.loops)))
-        self.task_params(unit, desc)
+        unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")
         self.specs[task.id] = spec
 
@@ -466,107 +464,9 @@ class Builder:
         desc.env["KFPC_NAME"] = escape.ref("context.pipelineRun.name")
         spec = {"t": task.id, "op": c.op, "p": params, "r": {}}
         unit.steps.append(st.runtime_step("pvc", self.helper_image, "pvc", spec, desc, keyed=bool(task.loops)))
-        self.task_params(unit, desc)
+        unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
-
-    # -- kfp-kubernetes settings ------------------------------------------------------------------
-
-    def apply_k8s(self, task: f.FlatTask, unit: Unit, c: k8s.TaskK8s) -> None:
-        """Container-level settings on the component's step; volumes on the task; pod-level ones
-        (scheduling, pod metadata, pull secrets) in the run's taskRunSpecs. Names known only at run
-        time are Tekton references (substituted in env and volume names); pod-level objects are
-        not substituted by Tekton before v1.3, so they must be known when compiling."""
-        values = _DirectValues(self, task, unit, None)
-        what = f"a name in the kfp-kubernetes settings of {task.plan_task.key!r}"
-
-        def name_of(source: p.ParamSource) -> str:
-            flat = task.k8s_value(source)
-            if not isinstance(flat, (f.Const, f.Runtime)) and per_iteration(Descriptors(self.ctx, task.loops).param(flat)):
-                raise UnsupportedError(f"{what} differs per loop iteration: Tekton fixes a TaskRun's volume and "
-                                       "env-source names when it creates it, and kfpc's Matrix fans out over "
-                                       "iteration keys, not these names; use --backend argo",
-                                       path=(task.plan_task.path,))
-            return values.text(flat, what)
-
-        main = next((step for step in unit.steps if step["name"] == "main"), unit.steps[0])
-        env = objects.env_entries(c, name_of)
-        if env:
-            main.setdefault("env", []).extend(env)
-        volumes, mounts = objects.volumes(c, name_of)
-        if mounts:
-            main.setdefault("volumeMounts", []).extend(mounts)
-            unit.volumes += [v for v in volumes if v["name"] not in {u["name"] for u in unit.volumes}]
-        if c.image_pull_policy:
-            main["imagePullPolicy"] = c.image_pull_policy
-        if c.security_context is not None:
-            main["securityContext"] = objects.security_context(c.security_context)
-        if c.init_containers:
-            at = unit.steps.index(main)
-            unit.steps[at:at] = [_init_step(i) for i in c.init_containers]
-        if c.timeout_seconds:
-            unit.timeout = f"{c.timeout_seconds}s"
-        pod: dict[str, Any] = {}
-        selector = objects.static_selector(c)
-        if c.node_selector_json is not None and not isinstance(c.node_selector_json, p.Constant):
-            selector.update({str(k): str(v) for k, v in (self.known(task, c.node_selector_json, "node selector") or {}).items()})
-        if selector:
-            pod["nodeSelector"] = selector
-        tolerations = [objects.toleration(t) for t in c.tolerations]
-        for source in c.tolerations_json:
-            tolerations += objects.listed(self.known(task, source, "tolerations"))
-        if tolerations:
-            pod["tolerations"] = tolerations
-        affinity = objects.affinity_of(c)
-        for source in c.node_affinity_json:
-            value = None if isinstance(source, p.Constant) else self.known(task, source, "node affinity")
-            if value:
-                affinity.setdefault("nodeAffinity", {}).update(value)
-        if affinity:
-            pod["affinity"] = affinity
-        secrets = [self.known(task, s, "image pull secret") for s in c.image_pull_secrets]
-        if any(secrets):
-            pod["imagePullSecrets"] = [{"name": str(s)} for s in secrets if s]
-        spec: dict[str, Any] = {}
-        if pod:
-            spec["podTemplate"] = pod
-        if c.labels or c.annotations:
-            spec["metadata"] = {**({"labels": dict(c.labels)} if c.labels else {}),
-                                **({"annotations": dict(c.annotations)} if c.annotations else {})}
-        if spec:
-            merged = self.pod_specs.setdefault(unit.name, {})
-            for key, value in spec.items():
-                merged.setdefault(key, {}).update(value)
-
-    def known(self, task: f.FlatTask, plan_source: Any, what: str) -> Any:
-        """A value Tekton needs when the run is created: a constant, or a pipeline parameter's default."""
-        if isinstance(plan_source, p.Constant):
-            return plan_source.value
-        source = task.k8s_value(plan_source)
-        if isinstance(source, f.Const):
-            return source.value
-        name = source.name if isinstance(source, f.Param) else None
-        param = next((q for q in self.flat.plan.inputs if q.name == name), None) if name else None
-        if param is not None and param.has_default:
-            value = param.default
-            self.warnings.append(f"task {task.plan_task.key!r}: Tekton needs the {what} when the run is created; "
-                                 f"using parameter {name!r} as compiled ({text_form(value)}: its default or the -p "
-                                 "value), not the run's")
-            return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
-        if param is not None:
-            self.warnings.append(f"task {task.plan_task.key!r}: the {what} comes from parameter {name!r}, which has no "
-                                 "default; Tekton needs it when the run is created, so it is not applied")
-            return None
-        raise UnsupportedError(f"task {task.plan_task.key!r} takes its {what} from a value known only at run time; "
-                               "Tekton sets pod settings when the run is created; use --backend argo",
-                               path=(task.plan_task.path,))
-
-    @staticmethod
-    def task_params(unit: Unit, desc: Descriptors) -> None:
-        for name, value in desc.task_params.items():
-            if all(p_["name"] != name for p_ in unit.params):
-                unit.params.append({"name": name, "value": value})
-                unit.declare(name)
 
     # -- images and resources --------------------------------------------------------------------
 
@@ -642,113 +542,6 @@ class Builder:
                 return None
             out.append(text_form(source.value))
         return "".join(out)
-
-
-class _DirectValues:
-    """How a container component without the launcher gets each value into its command line."""
-
-    def __init__(self, builder: Builder, task: f.FlatTask, unit: Unit, fan_out: f.Source | None):
-        self.b = builder
-        self.task = task
-        self.unit = unit
-        self.fan_out = fan_out
-
-    def input(self, name: str) -> str:
-        return self.text(self.task.params[name][1], f"input {name!r} of {self.task.plan_task.key!r}")
-
-    def text(self, source: f.Source, what: str) -> str:
-        if isinstance(source, f.Const):
-            return st.constant_text(source.value)
-        if isinstance(source, f.Runtime):
-            return self.runtime(source.kind)
-        if self.fan_out is not None and source == self.fan_out:
-            return escape.ref(f"params.{st.VALUE_PARAM}")
-        if isinstance(source, f.Interp):
-            return "".join(escape.tform(part) if isinstance(part, str) else self.text(part, what)
-                           for part in source.parts)
-        if isinstance(source, f.Status):
-            return self.status(source)
-        self.refuse_after_failure(source, what)
-        ref = self.b.result_ref(source)
-        if ref is not None:
-            if isinstance(source, f.Out):
-                self.unit.run_after.add(self.b.unit_of[source.task].name)
-            return ref
-        return self.computed(self.b.value_unit(self.task, what, source=source))
-
-    def refuse_after_failure(self, source: f.Source, what: str) -> None:
-        """A finally task gets results only of tasks that succeeded (GetTaskRunsResults,
-        pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:169 @v0.59.6; propagated into its
-        taskSpec at pipelinerun.go:901 @v0.59.6); a reference to one that failed or was skipped
-        stays as text, and the kubelet leaves the unknown `$(...)` too. A container cannot fall back
-        to the input's default in the pod, so this is refused; a Python component reads the value
-        from the volume and gets the default."""
-        if not self.task.finally_:
-            return
-        outs = [source] if isinstance(source, f.Out) else list(source.options) if isinstance(source, f.OneOf) else []
-        if any(not self.b.flat.task(o.task).finally_ for o in outs):
-            raise UnsupportedError(f"{what} is an output of task {outs[0].task!r}, and {self.task.plan_task.key!r} is a "
-                                   "container component that runs after failures (exit handler or "
-                                   "ignore_upstream_failure, in Tekton's finally): when that task failed or was "
-                                   "skipped, Tekton passes the text of its reference instead of the input's default; "
-                                   "use a Python component (it falls back to the default) or --backend argo",
-                                   path=(self.task.plan_task.path,))
-
-    def status(self, source: f.Status) -> str:
-        """A container without the launcher cannot turn Tekton's state into KFP's: it gets the
-        PipelineTaskFinalStatus JSON with Tekton's state name (Succeeded, Failed, Completed, None)."""
-        refs = status_refs(self.b.ctx, source)
-        if len(refs) > 1:
-            self.b.warnings.append(f"task {self.task.plan_task.key!r}: the state of exit handler "
-                                   f"{source.display_name!r} is read from the whole pipeline's")
-            refs = [escape.ref("tasks.status")]
-        desc = Descriptors(self.b.ctx, [])
-        state = escape.ref("params." + desc.state_param(refs[0]))
-        Builder.task_params(self.unit, desc)
-        self.b.warnings.append(f"task {self.task.plan_task.key!r}: a container component receives Tekton's state "
-                               "name (Succeeded, Failed, Completed, None) in PipelineTaskFinalStatus")
-        return ('{"error":{},"pipelineJobResourceName":"' + escape.ref("context.pipelineRun.name")
-                + '","pipelineTaskName":' + escape.tform(json.dumps(source.display_name)) + ',"state":"' + state + '"}')
-
-    def computed(self, helper: Unit) -> str:
-        self.unit.run_after.add(helper.name)
-        return escape.ref(f"tasks.{helper.name}.results.v")
-
-    def runtime(self, kind: p.RuntimeKind) -> str:
-        if kind in RUNTIME_CONTEXT:
-            return escape.ref(RUNTIME_CONTEXT[kind])
-        if kind is p.RuntimeKind.TASK_NAME:
-            return escape.tform(self.task.plan_task.key)
-        if kind is p.RuntimeKind.PIPELINE_ROOT:
-            return escape.tform(self.b.ctx.pipeline_root)
-        if kind is p.RuntimeKind.WORKSPACE_PATH:
-            return "/kfp-workspace"
-        return self.computed(self.b.value_unit(self.task, "the run's creation time", source=f.Runtime(kind)))
-
-    def artifact(self, name: str, attr: str, key: str | None) -> str:
-        binding, source = self.task.artifacts[name]
-        what = f"artifact {name!r} of {self.task.plan_task.key!r}"
-        if attr in ("path", "uri") and isinstance(source, f.ArtOut) and not source.loops:
-            producer = self.b.flat.task(source.task)
-            imported = isinstance(producer.component, p.ImporterComponent)
-            depth = self.b.ctx.depth(source.task, 0)
-            if not (imported and attr == "uri"):
-                self.unit.run_after.add(self.b.unit_of[source.task].name)
-                if depth == 0:
-                    return st.artifact_path(source.task, source.output, None)
-                if depth == len(self.task.loops) and self.fan_out is None:
-                    return st.artifact_path(source.task, source.output, escape.ref(f"params.{st.KEY_PARAM}"))
-        assert source is not None
-        return self.computed(self.b.value_unit(self.task, what, artifact=(attr, source, key)))
-
-
-def _init_step(container: k8s.InitContainer) -> dict[str, Any]:
-    """kfp-kubernetes init containers run as steps before the component's: steps run in order."""
-    step = objects.init_container(container, escape.references_only)
-    step["name"] = "init-" + step["name"]
-    if "resources" in step:
-        step["computeResources"] = step.pop("resources")
-    return step
 
 
 def _exit_code(step: str) -> str:
