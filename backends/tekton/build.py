@@ -1,15 +1,14 @@
 """Turn the flattened plan into pipeline tasks (units.py): one per leaf task, plus the helper tasks
-that stand in for what Tekton cannot express itself.
+that stand in for what Tekton cannot express itself (helper_tasks.py).
 
 Per task, in this order:
 1. guards: `when` entries Tekton evaluates (guards.py), else a shared condition task whose "true" /
    "false" result the guard reads; guards that differ between loop iterations go to the gate;
 2. steps: launcher, direct container (+ post), importer or PVC step (steps.py);
-3. loops: a Matrix over iteration keys, static when the items are known and few, else computed by a
+3. kfp-kubernetes settings (k8s.py);
+4. loops: a Matrix over iteration keys, static when the items are known and few, else computed by a
    gate task (the keys whose guards hold); a container without the launcher that needs one
    per-iteration value fans out over the values instead.
-Helper tasks never carry guards: they always run, their results always exist, and no skip ever
-cascades (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:526-561 @v1.15.0).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from kfpc.plan import model as p
 from kfpc.plan import placeholders
 from kfpc.plan.values import text_form
 
-from kfpc_backends.tekton import escape, guards, k8s
+from kfpc_backends.tekton import escape, guards, helper_tasks, k8s
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.direct import DirectValues
@@ -96,14 +95,6 @@ class Builder:
 
     # -- helper tasks ----------------------------------------------------------------------------
 
-    def helper(self, key: str, make: Any) -> Unit:
-        unit = self.helpers.get(key)
-        if unit is None:
-            unit = make()
-            self.helpers[key] = unit
-            self.units.append(unit)
-        return unit
-
     def dag_producers(self, desc: Descriptors, what: str) -> set[str]:
         """The pipeline tasks that must finish before files of `desc` can be read."""
         out = set()
@@ -113,68 +104,6 @@ class Builder:
                                        "other tasks; use --backend argo")
             out.add(self.unit_of[task_id].name)
         return out
-
-    def condition_unit(self, guard: f.Guard) -> Unit | None:
-        desc = Descriptors(self.ctx, [])
-        expr = desc.expr(guard.expr)
-        if any(self.flat.task(t).finally_ for t in desc.producers):
-            return None
-
-        def make() -> Unit:
-            unit = Unit(self.namer.helper("cond-" + guard.id.rsplit("/", 1)[-1]))
-            unit.steps.append(st.runtime_step("cond", self.helper_image, "cond", {"g": [expr]}, desc))
-            unit.result("v")
-            unit.run_after = self.dag_producers(desc, "a condition")
-            return unit
-
-        return self.helper("cond:" + guard.id, make)
-
-    def value_unit(self, consumer: f.FlatTask | None, what: str, source: f.Source | None = None,
-                   artifact: tuple[str, f.ArtSource, str | None] | None = None, hint: str = "",
-                   raw: bool = False) -> Unit:
-        """A task that computes one value once and publishes it as result `v`, for a container that
-        cannot compute it itself (OneOf, collected lists, selected fields, artifact metadata), or
-        for a pipeline output."""
-        probe = Descriptors(self.ctx, consumer.loops if consumer else [])
-        found = probe.artifact(artifact[1]) if artifact is not None else probe.param(source)  # type: ignore[arg-type]
-        if per_iteration(found):
-            raise UnsupportedError(f"{what} differs per loop iteration in a way a container component cannot read on "
-                                   "Tekton; use a Python component or --backend argo",
-                                   path=(consumer.plan_task.path,) if consumer else ())
-        desc = Descriptors(self.ctx, [], consumer.plan_task.key if consumer else "")
-        if artifact is not None:
-            attr, art, key = artifact
-            value: list[Any] | None = ["A", attr, desc.artifact(art), key]
-        else:
-            value = desc.param(source)  # type: ignore[arg-type]
-        spec = {"v": value, **({"raw": 1} if raw else {})}
-
-        def make() -> Unit:
-            unit = Unit(self.namer.helper(hint or "val-" + (consumer.id if consumer else "")))
-            unit.steps.append(st.runtime_step("value", self.helper_image, "value", spec, desc))
-            unit.result("v")
-            unit.run_after = self.dag_producers(desc, what)
-            return unit
-
-        return self.helper("value:" + escape.spec_json([spec, sorted(desc.env.items())]), make)
-
-    def gate_unit(self, task: f.FlatTask, per_iter: list[f.Guard], value: f.Source | None) -> Unit:
-        desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-        spec: dict[str, Any] = {"L": desc.loop_table(), "g": [desc.expr(g.expr) for g in per_iter]}
-        if value is not None:
-            spec["v"] = desc.param(value)
-
-        def make() -> Unit:
-            unit = Unit(self.namer.helper("gate-" + task.id))
-            unit.steps.append(st.runtime_step("gate", self.helper_image, "gate", spec, desc))
-            unit.result("keys", array=True)
-            unit.result("n")
-            if value is not None:
-                unit.result("vals", array=True)
-            unit.run_after = self.dag_producers(desc, "a loop")
-            return unit
-
-        return self.helper("gate:" + escape.spec_json([spec, sorted(desc.env.items())]), make)
 
     # -- one task --------------------------------------------------------------------------------
 
@@ -292,7 +221,7 @@ class Builder:
             if entries is not None:
                 unit.when += entries
                 continue
-            cond = None if self.group else self.condition_unit(guard)
+            cond = None if self.group else helper_tasks.condition_unit(self, guard)
             if cond is None:
                 in_pod.append(guard)
                 continue
@@ -328,7 +257,7 @@ class Builder:
             unit.matrix = {"params": [{"name": st.KEY_PARAM, "value": keys}]}
             unit.declare(st.KEY_PARAM)
             return
-        gate = self.gate_unit(task, per_iter, value)
+        gate = helper_tasks.gate_unit(self, task, per_iter, value)
         unit.run_after.add(gate.name)
         # An empty Matrix skips the task *and cascades*; a `when` on the count skips it alone.
         unit.when.append({"input": escape.ref(f"tasks.{gate.name}.results.n"), "operator": "notin", "values": ["0"]})

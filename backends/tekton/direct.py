@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 
-from kfpc_backends.tekton import escape
+from kfpc_backends.tekton import escape, helper_tasks
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.sources import RUNTIME_CONTEXT, Descriptors, status_refs
@@ -50,7 +50,7 @@ class DirectValues:
             if isinstance(source, f.Out):
                 self.unit.run_after.add(self.builder.unit_of[source.task].name)
             return ref
-        return self.computed(self.builder.value_unit(self.task, what, source=source))
+        return self.computed(helper_tasks.value_unit(self.builder, self.task, what, source=source))
 
     def refuse_after_failure(self, source: f.Source, what: str) -> None:
         """A finally task gets results only of tasks that succeeded (GetTaskRunsResults,
@@ -99,7 +99,8 @@ class DirectValues:
             return escape.tform(self.builder.ctx.pipeline_root)
         if kind is p.RuntimeKind.WORKSPACE_PATH:
             return "/kfp-workspace"
-        return self.computed(self.builder.value_unit(self.task, "the run's creation time", source=f.Runtime(kind)))
+        return self.computed(helper_tasks.value_unit(self.builder, self.task, "the run's creation time",
+                                                     source=f.Runtime(kind)))
 
     def artifact(self, name: str, attr: str, key: str | None) -> str:
         binding, source = self.task.artifacts[name]
@@ -115,4 +116,4 @@ class DirectValues:
                 if depth == len(self.task.loops) and self.fan_out is None:
                     return st.artifact_path(source.task, source.output, escape.ref(f"params.{st.KEY_PARAM}"))
         assert source is not None
-        return self.computed(self.builder.value_unit(self.task, what, artifact=(attr, source, key)))
+        return self.computed(helper_tasks.value_unit(self.builder, self.task, what, artifact=(attr, source, key)))

@@ -15,7 +15,7 @@ from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 from kfpc.runtime import tekton_packed
 
-from kfpc_backends.tekton import escape, placement
+from kfpc_backends.tekton import escape, helper_tasks, placement
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.build import Builder
@@ -229,8 +229,8 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
         if isinstance(source, f.Param):
             text = None  # a pipeline parameter is T-form text: a helper task shows it as written
         if text is None:
-            unit = builder.value_unit(None, f"pipeline output {name!r}", source=source, hint="output-" + name,
-                                      raw=True)
+            unit = helper_tasks.value_unit(builder, None, f"pipeline output {name!r}", source=source,
+                                           hint="output-" + name, raw=True)
             text = escape.ref(f"tasks.{unit.name}.results.v")
         result = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-._") or "output"
         while result in taken:
