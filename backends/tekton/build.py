@@ -23,7 +23,7 @@ from kfpc.plan import model as p
 from kfpc.plan import placeholders
 from kfpc.plan.values import text_form
 
-from kfpc_backends.tekton import escape, guards, helper_tasks, k8s
+from kfpc_backends.tekton import escape, finally_tasks, guards, helper_tasks, k8s
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.direct import DirectValues
@@ -48,7 +48,7 @@ class Builder:
         self.published: dict[str, dict[tuple[str, bool], str]] = {}  # task -> (output, raw) -> result
         self.helpers: dict[str, Unit] = {}  # condition, gate and value tasks, shared by what they compute
         self.warnings: list[str] = []
-        self.group: frozenset[str] = frozenset()  # the exit tasks being merged into one pod (add_group)
+        self.group: frozenset[str] = frozenset()  # the exit tasks being merged into one pod (finally_tasks.add_group)
         self.pod_specs: dict[str, dict[str, Any]] = {}  # pipeline task -> its taskRunSpecs entry
 
     # -- results other tasks read ----------------------------------------------------------------
@@ -107,82 +107,6 @@ class Builder:
 
     # -- one task --------------------------------------------------------------------------------
 
-    def add_group(self, tasks: list[f.FlatTask]) -> None:
-        """Exit tasks that depend on each other run as the steps of one finally task, in order: Tekton's
-        finally tasks cannot wait for each other. Their conditions are evaluated in the pod.
-
-        Every step may fail without stopping the pod (`onError: continue`), because an exit task
-        runs whatever happened before it; a task that waits for others in the group normally skips
-        itself when one of them failed (it reads their exit codes); a last step fails the TaskRun
-        when any step failed."""
-        self.group = frozenset(t.id for t in tasks)
-        merged = Unit(tasks[0].id, finally_=True, display=escape.display(tasks[0].plan_task.display_name))
-        steps_of: dict[str, list[str]] = {}
-        try:
-            for task in tasks:
-                self.add(task)
-                unit = self.units.pop()
-                for step in unit.steps:
-                    step["name"] = task.id if step["name"] == "main" else f"{task.id}-{step['name']}"
-                    step["onError"] = "continue"
-                steps_of[task.id] = [step["name"] for step in unit.steps]
-                self.wait_for_group(task, unit, steps_of)
-                merged.steps += unit.steps
-                merged.volumes += [v for v in unit.volumes if v not in merged.volumes]
-                merged.retries = max(merged.retries, unit.retries)
-                merged.params += [x for x in unit.params if x not in merged.params]
-                for d in unit.declared:
-                    merged.declare(d["name"], array=d.get("type") == "array")
-                self.unit_of[task.id] = merged
-        finally:
-            self.group = frozenset()
-        merged.when = [w for w in self.started(tasks[0]) if all(w in self.started(t) for t in tasks)]
-        desc = Descriptors(self.ctx, [])
-        codes = [[desc.env_var(_exit_code(step)), step] for names in steps_of.values() for step in names]
-        merged.steps.append(st.runtime_step("verdict", self.helper_image, "verdict", {"s": codes}, desc))
-        self.units.append(merged)
-
-    def started(self, task: f.FlatTask) -> list[dict[str, Any]]:
-        """`when` entries that hold only if the DAG around a finally task started. On KFP an exit task
-        (or ignore_upstream_failure task) runs only when its enclosing DAG ran; Tekton runs every
-        finally task once the DAG tasks are done (pipelinerunstate.go:504-519 @v1.15.0). The DAG
-        started unless something it waits for, directly or through others, failed (a task that never
-        ran because of that failure is under the same guard through its own upstreams)."""
-        seen: set[str] = set()
-        pending = sorted(task.outer_after)
-        while pending:
-            current = pending.pop()
-            if current in seen or current not in self.unit_of or self.flat.task(current).finally_:
-                continue
-            seen.add(current)
-            pending += sorted(self.flat.task(current).after)
-        names = sorted({self.unit_of[t].name for t in seen})
-        return [{"input": escape.ref(f"tasks.{name}.status"), "operator": "notin", "values": ["Failed"]}
-                for name in names]
-
-    def wait_for_group(self, task: f.FlatTask, unit: Unit, steps_of: dict[str, list[str]]) -> None:
-        """A task that runs only after its upstreams succeeded skips itself when one in the group failed."""
-        if task.plan_task.run_after_failure:
-            return
-        upstream = set()
-        pending = [t for t in task.after if t in steps_of]
-        while pending:  # the group's tasks this one waits for, directly or through others
-            current = pending.pop()
-            if current not in upstream:
-                upstream.add(current)
-                pending += [t for t in self.flat.task(current).after if t in steps_of]
-        if not upstream:
-            return
-        if not isinstance(task.component, p.ContainerComponent) or not task.component.needs_launcher:
-            raise UnsupportedError(f"task {task.plan_task.key!r} runs in an exit pipeline after other tasks; on Tekton "
-                                   "it must be a Python component (it checks in the pod whether they succeeded); use "
-                                   "--backend argo", path=(task.plan_task.path,))
-        step = unit.steps[0]
-        codes = [_exit_code(name) for t in sorted(upstream) for name in steps_of[t]]
-        env_names = [f"KFPC_EXIT{i}" for i in range(len(codes))]
-        step["env"][-1:-1] = [{"name": n, "value": v} for n, v in zip(env_names, codes)]
-        self.specs[task.id]["gu"] = env_names
-
     def add(self, task: f.FlatTask) -> None:
         if task.plan_task.task_config_claim:
             raise UnsupportedError(f"task {task.plan_task.key!r} passes its volumes on through dsl.TaskConfig, "
@@ -204,7 +128,7 @@ class Builder:
             unit.run_after |= {self.unit_of[t].name for t in task.after if t in self.unit_of
                                and not self.flat.task(t).finally_}
         else:
-            unit.when += self.started(task)
+            unit.when += finally_tasks.started(self, task)
         unit.run_after.discard(unit.name)
         self.units.append(unit)
         self.unit_of[task.id] = unit
@@ -471,11 +395,6 @@ class Builder:
                 return None
             out.append(text_form(source.value))
         return "".join(out)
-
-
-def _exit_code(step: str) -> str:
-    """Where Tekton leaves a step's exit code, for the steps after it."""
-    return escape.ref(f"steps.step-{step}.exitCode.path")
 
 
 def _metadata(meta: Any, task: f.FlatTask, desc: Descriptors) -> Any:

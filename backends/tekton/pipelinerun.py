@@ -15,7 +15,7 @@ from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 from kfpc.runtime import tekton_packed
 
-from kfpc_backends.tekton import escape, helper_tasks, placement
+from kfpc_backends.tekton import escape, finally_tasks, helper_tasks, placement
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.build import Builder
@@ -92,7 +92,7 @@ def add_tasks(builder: Builder, flat: f.FlatPipeline) -> None:
             builder.add(task)
     for group in finally_groups(flat):  # finally tasks read DAG tasks' outputs, never the reverse
         if len(group) > 1:
-            builder.add_group(group)
+            finally_tasks.add_group(builder, group)
         else:
             builder.add(group[0])
 
