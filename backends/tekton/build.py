@@ -17,20 +17,16 @@ import itertools
 import re
 from typing import Any
 
-from kfpc import run_options
-from kfpc.errors import KfpcError, UnsupportedError
+from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan import placeholders
-from kfpc.plan.values import text_form
 
-from kfpc_backends.tekton import escape, finally_tasks, guards, helper_tasks, k8s
+from kfpc_backends.tekton import escape, finally_tasks, guards, helper_tasks, k8s, resources
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.direct import DirectValues
 from kfpc_backends.tekton.sources import Context, Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
-
-_RESOURCE_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
 MAX_MATRIX = 256  # Tekton's default-max-matrix-combinations-count, checked on the literal spec only
 _RESULT_INVALID = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -218,11 +214,11 @@ class Builder:
         spec, argv = st.launcher_spec(task, desc)
         if in_pod:
             spec["g"] = [desc.expr(g.expr) for g in in_pod]
-        step = st.runtime_step("main", self.image(task, unit), "run", spec, desc, argv, keyed=bool(task.loops))
+        step = st.runtime_step("main", resources.image(self, task), "run", spec, desc, argv, keyed=bool(task.loops))
         unit.pass_params(desc.task_params)
-        resources = self.resources(task)
-        if resources:
-            step["computeResources"] = resources
+        compute = resources.compute_resources(self, task)
+        if compute:
+            step["computeResources"] = compute
         unit.steps.append(step)
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
@@ -246,13 +242,13 @@ class Builder:
                                    keyed=bool(task.loops) and value is None)
             unit.pass_params(desc.task_params)
             self.specs[task.id] = spec
-        steps, volumes = st.direct_steps(task, command, self.image(task, unit), post)
+        steps, volumes = st.direct_steps(task, command, resources.image(self, task), post)
         if "command" not in steps[0]:
             self.warnings.append(f"task {task.plan_task.key!r}: the component has no command; Tekton looks up the "
                                  "image's entrypoint in its registry when the task starts")
-        resources = self.resources(task)
-        if resources:
-            steps[0]["computeResources"] = resources
+        compute = resources.compute_resources(self, task)
+        if compute:
+            steps[0]["computeResources"] = compute
         unit.steps += steps
         unit.volumes += volumes
         return value
@@ -320,81 +316,6 @@ class Builder:
         unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
-
-    # -- images and resources --------------------------------------------------------------------
-
-    def image(self, task: f.FlatTask, unit: Unit) -> str:
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
-        out = []
-        for part in c.image:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            source = task.params.get(part.name, (None, f.Const(None)))[1]
-            if isinstance(source, f.Const):
-                out.append(text_form(source.value))
-                continue
-            text = self.result_ref(source)
-            if text is None:
-                raise UnsupportedError(f"the image of {task.plan_task.key!r} comes from a value Tekton cannot place "
-                                       "in an image field; use --backend argo", path=(task.plan_task.path,))
-            out.append(text)
-        return "".join(out)
-
-    def resources(self, task: f.FlatTask) -> dict[str, Any]:
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
-        r = c.resources
-        fields = [(("limits", "cpu"), r.cpu_limit), (("requests", "cpu"), r.cpu_request),
-                  (("limits", "memory"), r.memory_limit), (("requests", "memory"), r.memory_request)]
-        out: dict[str, dict[str, str]] = {}
-        for (kind, key), tmpl in fields:
-            text = self.static_text(task, tmpl, key)
-            if text:
-                out.setdefault(kind, {})[key] = self.checked(task, f"{key} {kind[:-1]}", text, run_options.is_quantity)
-        if r.accelerator_type is not None:
-            acc = self.static_text(task, r.accelerator_type, "accelerator type")
-            count = self.static_text(task, r.accelerator_count or ("1",), "accelerator count")
-            if acc and count not in (None, "", "0"):
-                acc = self.checked(task, "accelerator type", acc, _RESOURCE_NAME.fullmatch)
-                count = self.checked(task, "accelerator count", count, run_options.is_quantity)
-                out.setdefault("limits", {})[acc] = count  # type: ignore[index]
-        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
-
-    @staticmethod
-    def checked(task: f.FlatTask, what: str, text: str, ok: Any) -> str:
-        """A value fixed at compile time (often a parameter's default) goes into the TaskRun as
-        written, where Kubernetes' grammar applies."""
-        if not ok(text):
-            raise KfpcError(f"task {task.plan_task.key!r}: the {what} would be {text!r}, which Kubernetes does not "
-                            "accept there", path=(), code="KFPC313")
-        return text
-
-    def static_text(self, task: f.FlatTask, tmpl: p.TextTemplate | None, what: str) -> str | None:
-        """Tekton cannot substitute into resource quantities: run-time values fall back to the
-        pipeline parameter's default, with a warning."""
-        if tmpl is None:
-            return None
-        out = []
-        for part in tmpl:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            source = task.params.get(part.name, (None, f.Const(None)))[1]
-            if isinstance(source, f.Param):
-                spec = next((q for q in self.flat.plan.inputs if q.name == source.name), None)
-                if spec is not None and spec.has_default:
-                    self.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} at run time; "
-                                         f"using the default of parameter {source.name!r} ({text_form(spec.default)})")
-                    out.append(text_form(spec.default))
-                    continue
-            if not isinstance(source, f.Const):
-                self.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} from a run-time "
-                                     "value; it is left unset")
-                return None
-            out.append(text_form(source.value))
-        return "".join(out)
 
 
 def _metadata(meta: Any, task: f.FlatTask, desc: Descriptors) -> Any:

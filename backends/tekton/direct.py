@@ -62,7 +62,7 @@ class DirectValues:
         if not self.task.finally_:
             return
         outs = [source] if isinstance(source, f.Out) else list(source.options) if isinstance(source, f.OneOf) else []
-        if any(not self.builder.flat.task(o.task).finally_ for o in outs):
+        if any(not self.builder.flat.task(out.task).finally_ for out in outs):
             raise UnsupportedError(f"{what} is an output of task {outs[0].task!r}, and {self.task.plan_task.key!r} is a "
                                    "container component that runs after failures (exit handler or "
                                    "ignore_upstream_failure, in Tekton's finally): when that task failed or was "
@@ -76,13 +76,13 @@ class DirectValues:
         refs = status_refs(self.builder.ctx, source)
         if len(refs) > 1:
             self.builder.warnings.append(f"task {self.task.plan_task.key!r}: the state of exit handler "
-                                   f"{source.display_name!r} is read from the whole pipeline's")
+                                         f"{source.display_name!r} is read from the whole pipeline's")
             refs = [escape.ref("tasks.status")]
         desc = Descriptors(self.builder.ctx, [])
         state = escape.ref("params." + desc.state_param(refs[0]))
         self.unit.pass_params(desc.task_params)
-        self.builder.warnings.append(f"task {self.task.plan_task.key!r}: a container component receives Tekton's state "
-                               "name (Succeeded, Failed, Completed, None) in PipelineTaskFinalStatus")
+        self.builder.warnings.append(f"task {self.task.plan_task.key!r}: a container component receives Tekton's "
+                                     "state name (Succeeded, Failed, Completed, None) in PipelineTaskFinalStatus")
         return ('{"error":{},"pipelineJobResourceName":"' + escape.ref("context.pipelineRun.name")
                 + '","pipelineTaskName":' + escape.tform(json.dumps(source.display_name)) + ',"state":"' + state + '"}')
 
