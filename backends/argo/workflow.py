@@ -8,6 +8,7 @@ from typing import Any
 
 from kfpc import names
 from kfpc.errors import UnsupportedError
+from kfpc.plan import k8s
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
@@ -520,7 +521,7 @@ def _workflow_metadata(plan: p.Plan) -> dict[str, Any]:
     return metadata
 
 
-def _run_limits(config: p.RunConfig, spec: dict[str, Any]) -> None:
+def _run_limits(config: k8s.RunConfig, spec: dict[str, Any]) -> None:
     if config.active_deadline_seconds:
         spec["activeDeadlineSeconds"] = config.active_deadline_seconds
     ttl = {key: value for key, value in (("secondsAfterCompletion", config.ttl_on_completion),
