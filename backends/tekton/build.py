@@ -194,26 +194,26 @@ class Builder:
 
     def render_steps(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> f.Source | None:
         """Fill the unit's steps; returns the per-iteration value a direct container fans out over."""
-        c = task.component
-        if isinstance(c, p.ContainerComponent) and c.needs_launcher:
+        component = task.component
+        if isinstance(component, p.ContainerComponent) and component.needs_launcher:
             self.launcher(task, unit, in_pod)
             return None
         if in_pod:
             raise UnsupportedError("this condition can only be evaluated inside the pod, which needs a Python "
                                    "component; use --backend argo", path=(task.plan_task.path,))
-        if isinstance(c, p.ContainerComponent):
+        if isinstance(component, p.ContainerComponent):
             return self.direct(task, unit)
-        if isinstance(c, p.ImporterComponent):
-            self.importer(task, unit, c)
-        elif isinstance(c, p.PvcComponent):
-            self.pvc(task, unit, c)
+        if isinstance(component, p.ImporterComponent):
+            self.importer(task, unit, component)
+        elif isinstance(component, p.PvcComponent):
+            self.pvc(task, unit, component)
         return None
 
     def launcher(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> None:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
         spec, argv = st.launcher_spec(task, desc)
         if in_pod:
-            spec["g"] = [desc.expr(g.expr) for g in in_pod]
+            spec["g"] = [desc.expr(guard.expr) for guard in in_pod]
         step = st.runtime_step("main", resources.image(self, task), "run", spec, desc, argv, keyed=bool(task.loops))
         unit.pass_params(desc.task_params)
         compute = resources.compute_resources(self, task)
@@ -224,15 +224,16 @@ class Builder:
         self.specs[task.id] = spec
 
     def direct(self, task: f.FlatTask, unit: Unit) -> f.Source | None:
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
+        component = task.component
+        assert isinstance(component, p.ContainerComponent)
         value = self.fan_out_value(task)
         command = st.DirectCommand(task, DirectValues(self, task, unit, value))
         post = None
-        if c.interface.out_params or c.interface.out_artifacts:
+        interface = component.interface
+        if interface.out_params or interface.out_artifacts:
             desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-            spec: dict[str, Any] = {"t": task.id, "op": [[q.name, q.type.value] for q in c.interface.out_params],
-                                    "oa": [a.name for a in c.interface.out_artifacts], "r": {}}
+            spec: dict[str, Any] = {"t": task.id, "op": [[out.name, out.type.value] for out in interface.out_params],
+                                    "oa": [out.name for out in interface.out_artifacts], "r": {}}
             args: list[str] = []
             if value is not None:
                 spec["mk"] = 1
@@ -257,11 +258,11 @@ class Builder:
         """The one per-iteration value a direct container in a loop reads, if any."""
         if not task.loops:
             return None
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
-        used = {leaf.name for arg in c.command + c.args for leaf in placeholders.walk(arg)
+        component = task.component
+        assert isinstance(component, p.ContainerComponent)
+        used = {leaf.name for arg in component.command + component.args for leaf in placeholders.walk(arg)
                 if isinstance(leaf, (p.InputValue, p.IfPresent))}
-        used |= {x.name for _, tmpl in c.env for x in tmpl if isinstance(x, p.InputValue)}
+        used |= {part.name for _, tmpl in component.env for part in tmpl if isinstance(part, p.InputValue)}
         found: dict[str, f.Source] = {}
         for name in sorted(used & set(task.params)):
             source = task.params[name][1]
