@@ -300,16 +300,18 @@ class PlatformLowering:
         if not self.config:
             return None
         path = self.config_path
-        f = _fields(self.config, path, self.out, {"workspace", "activeDeadlineSeconds", "resourceTtlOnCompletion",
-                                                   "resourceTtlOnSuccess", "resourceTtlOnFailure"})
+        fields = _fields(self.config, path, self.out, {"workspace", "activeDeadlineSeconds",
+                                                        "resourceTtlOnCompletion", "resourceTtlOnSuccess",
+                                                        "resourceTtlOnFailure"})
         size = patch = None
-        if f.get("workspace"):
-            w = _fields(f["workspace"], path + ("workspace",), self.out, {"size", "kubernetes"})
-            size = self.quantity(w.get("size"), path + ("workspace", "size"))
-            if w.get("kubernetes"):
-                kube = _fields(w["kubernetes"], path + ("workspace", "kubernetes"), self.out, {"pvcSpecPatch"})
+        if fields.get("workspace"):
+            workspace = _fields(fields["workspace"], path + ("workspace",), self.out, {"size", "kubernetes"})
+            size = self.quantity(workspace.get("size"), path + ("workspace", "size"))
+            if workspace.get("kubernetes"):
+                kube = _fields(workspace["kubernetes"], path + ("workspace", "kubernetes"), self.out,
+                               {"pvcSpecPatch"})
                 patch = kube.get("pvcSpecPatch") or None
-        numbers = {key: self.integer(f[key], path + (key,)) if f.get(key) not in (None, "") else None
+        numbers = {key: self.integer(fields[key], path + (key,)) if fields.get(key) not in (None, "") else None
                    for key in ("activeDeadlineSeconds", "resourceTtlOnCompletion", "resourceTtlOnSuccess",
                                "resourceTtlOnFailure")}
         return k8s.RunConfig(size, patch, numbers["activeDeadlineSeconds"], numbers["resourceTtlOnCompletion"],
@@ -324,8 +326,8 @@ class PlatformLowering:
             return []
         return value
 
-    def text(self, f: Mapping[str, Any], key: str, path: Path) -> str:
-        value = f.get(key)
+    def text(self, fields: Mapping[str, Any], key: str, path: Path) -> str:
+        value = fields.get(key)
         if not isinstance(value, str) or not value:
             self.out.add(CODE, f"{key} is required and must be a string", path)
             return ""
@@ -365,18 +367,18 @@ class PlatformLowering:
         if problem:
             self.out.add(CODE, f"nodeAffinityJson {problem}", path)
 
-    def matching(self, f: Mapping[str, Any], key: str, pattern: re.Pattern[str], path: Path) -> str:
+    def matching(self, fields: Mapping[str, Any], key: str, pattern: re.Pattern[str], path: Path) -> str:
         """A required string that Kubernetes restricts (a Secret key, an env name): any other text
         would be refused by the API server or read as a variable by the engine."""
-        value = self.text(f, key, path)
+        value = self.text(fields, key, path)
         if value and not pattern.fullmatch(value):
             self.out.add(CODE, f"{key} {value!r} is not valid here (expected {pattern.pattern})", path + (key,))
             return ""
         return value
 
-    def optional_text(self, f: Mapping[str, Any], key: str, path: Path) -> str | None:
+    def optional_text(self, fields: Mapping[str, Any], key: str, path: Path) -> str | None:
         """A string field that may be left out; any other type would reach the manifest as written."""
-        value = f.get(key)
+        value = fields.get(key)
         if value in (None, ""):
             return None
         if not isinstance(value, str):
@@ -384,8 +386,8 @@ class PlatformLowering:
             return None
         return value
 
-    def optional_bool(self, f: Mapping[str, Any], key: str, path: Path) -> bool | None:
-        value = f.get(key)
+    def optional_bool(self, fields: Mapping[str, Any], key: str, path: Path) -> bool | None:
+        value = fields.get(key)
         if value is not None and not isinstance(value, bool):
             self.out.add(CODE, f"{key} must be true or false, found {value!r}", path + (key,))
             return None
@@ -416,24 +418,24 @@ class PlatformLowering:
             return None
         return {str(k): str(v) for k, v in value.items()}
 
-    def name(self, f: Mapping[str, Any], field: str, path: Path, resolve: Resolve) -> ParamSource:
+    def name(self, fields: Mapping[str, Any], field: str, path: Path, resolve: Resolve) -> ParamSource:
         """A Secret or ConfigMap name: a constant, or a parameter resolved at run time."""
-        if f.get(field + "Parameter"):
-            return resolve(f[field + "Parameter"], path + (field + "Parameter",))
-        if f.get(field):
-            return Constant(str(f[field]))
+        if fields.get(field + "Parameter"):
+            return resolve(fields[field + "Parameter"], path + (field + "Parameter",))
+        if fields.get(field):
+            return Constant(str(fields[field]))
         self.out.add(CODE, f"{field} or {field}Parameter is required", path)
         return Constant("")
 
-    def pvc_name(self, f: Mapping[str, Any], path: Path, resolve: Resolve) -> ParamSource:
-        if f.get("pvcNameParameter"):
-            return resolve(f["pvcNameParameter"], path + ("pvcNameParameter",))
-        if f.get("constant"):
-            return Constant(str(f["constant"]))
-        if f.get("taskOutputParameter"):
-            return resolve({"taskOutputParameter": f["taskOutputParameter"]}, path + ("taskOutputParameter",))
-        if f.get("componentInputParameter"):
-            return resolve({"componentInputParameter": f["componentInputParameter"]},
+    def pvc_name(self, fields: Mapping[str, Any], path: Path, resolve: Resolve) -> ParamSource:
+        if fields.get("pvcNameParameter"):
+            return resolve(fields["pvcNameParameter"], path + ("pvcNameParameter",))
+        if fields.get("constant"):
+            return Constant(str(fields["constant"]))
+        if fields.get("taskOutputParameter"):
+            return resolve({"taskOutputParameter": fields["taskOutputParameter"]}, path + ("taskOutputParameter",))
+        if fields.get("componentInputParameter"):
+            return resolve({"componentInputParameter": fields["componentInputParameter"]},
                            path + ("componentInputParameter",))
         self.out.add(CODE, "a PVC mount needs the claim's name (pvcNameParameter, constant or a task output)", path)
         return Constant("")
@@ -441,37 +443,40 @@ class PlatformLowering:
     def requirements(self, value: Any, path: Path) -> tuple[k8s.Requirement, ...]:
         out = []
         for i, item in enumerate(value or ()):
-            f = _fields(item, path + (i,), self.out, {"key", "operator", "values"})
-            out.append(k8s.Requirement(self.text(f, "key", path + (i,)), self.text(f, "operator", path + (i,)),
-                                       tuple(str(v) for v in f.get("values") or ())))
+            fields = _fields(item, path + (i,), self.out, {"key", "operator", "values"})
+            out.append(k8s.Requirement(self.text(fields, "key", path + (i,)),
+                                       self.text(fields, "operator", path + (i,)),
+                                       tuple(str(v) for v in fields.get("values") or ())))
         return tuple(out)
 
     def ephemeral(self, item: Any, path: Path) -> k8s.EphemeralVolume:
-        f = _fields(item, path, self.out, {"volumeName", "mountPath", "accessModes", "size", "defaultStorageClass",
-                                           "storageClassName", "metadata"})
-        meta = _fields(f.get("metadata") or {}, path + ("metadata",), self.out, {"labels", "annotations"})
-        storage_class = None if f.get("defaultStorageClass") or not f.get("storageClassName") else \
-            str(f["storageClassName"])
-        return k8s.EphemeralVolume(self.text(f, "volumeName", path), self.text(f, "mountPath", path),
-                                   tuple(str(a) for a in f.get("accessModes") or ("ReadWriteOnce",)),
-                                   self.quantity(self.text(f, "size", path), path + ("size",)) or "", storage_class,
+        fields = _fields(item, path, self.out, {"volumeName", "mountPath", "accessModes", "size",
+                                                "defaultStorageClass", "storageClassName", "metadata"})
+        meta = _fields(fields.get("metadata") or {}, path + ("metadata",), self.out, {"labels", "annotations"})
+        storage_class = None if fields.get("defaultStorageClass") or not fields.get("storageClassName") else \
+            str(fields["storageClassName"])
+        return k8s.EphemeralVolume(self.text(fields, "volumeName", path), self.text(fields, "mountPath", path),
+                                   tuple(str(a) for a in fields.get("accessModes") or ("ReadWriteOnce",)),
+                                   self.quantity(self.text(fields, "size", path), path + ("size",)) or "",
+                                   storage_class,
                                    self.strings(meta.get("labels"), path), self.strings(meta.get("annotations"), path))
 
     def init_container(self, item: Any, path: Path) -> k8s.InitContainer:
-        f = _fields(item, path, self.out, {"name", "image", "command", "args", "env", "volumeMounts", "resources"})
-        resources = f.get("resources")
+        fields = _fields(item, path, self.out, {"name", "image", "command", "args", "env", "volumeMounts",
+                                                "resources"})
+        resources = fields.get("resources")
         if resources is not None and not isinstance(resources, Mapping):
             self.out.add(CODE, "resources must be a mapping (limits, requests)", path + ("resources",))
             resources = None
         env = []
-        for i, e in enumerate(self.items(f, "env", path)):
-            g = _fields(e, path + ("env", i), self.out, {"name", "value"})
-            env.append((self.text(g, "name", path + ("env", i)), str(g.get("value") or "")))
+        for i, variable in enumerate(self.items(fields, "env", path)):
+            entry = _fields(variable, path + ("env", i), self.out, {"name", "value"})
+            env.append((self.text(entry, "name", path + ("env", i)), str(entry.get("value") or "")))
         mounts = []
-        for i, v in enumerate(self.items(f, "volumeMounts", path)):
-            g = _fields(v, path + ("volumeMounts", i), self.out, {"volumeName", "mountPath"})
-            mounts.append((self.text(g, "volumeName", path), self.text(g, "mountPath", path)))
-        return k8s.InitContainer(self.text(f, "name", path), self.text(f, "image", path),
-                                 tuple(str(c) for c in self.items(f, "command", path)),
-                                 tuple(str(a) for a in self.items(f, "args", path)),
+        for i, mount in enumerate(self.items(fields, "volumeMounts", path)):
+            entry = _fields(mount, path + ("volumeMounts", i), self.out, {"volumeName", "mountPath"})
+            mounts.append((self.text(entry, "volumeName", path), self.text(entry, "mountPath", path)))
+        return k8s.InitContainer(self.text(fields, "name", path), self.text(fields, "image", path),
+                                 tuple(str(c) for c in self.items(fields, "command", path)),
+                                 tuple(str(a) for a in self.items(fields, "args", path)),
                                  tuple(env), tuple(mounts), resources)
