@@ -255,22 +255,22 @@ def finally_closure(flat: f.FlatPipeline) -> None:
 
 def finally_groups(flat: f.FlatPipeline) -> list[list[f.FlatTask]]:
     """Exit tasks connected by dependencies, each group in the flattened (topological) order."""
-    fin = [t for t in flat.tasks if t.finally_]
-    parent = {t.id: t.id for t in fin}
+    exits = [task for task in flat.tasks if task.finally_]
+    parent = {task.id: task.id for task in exits}
 
-    def root(x: str) -> str:
-        while parent[x] != x:
-            x = parent[x]
-        return x
+    def root(task_id: str) -> str:
+        while parent[task_id] != task_id:
+            task_id = parent[task_id]
+        return task_id
 
-    for t in fin:
-        for dep in t.after:
+    for task in exits:
+        for dep in task.after:
             if dep in parent:
-                parent[root(dep)] = root(t.id)
+                parent[root(dep)] = root(task.id)
     groups: dict[str, list[f.FlatTask]] = {}
-    for t in fin:
-        groups.setdefault(root(t.id), []).append(t)
-    return sorted(groups.values(), key=lambda g: fin.index(g[0]))
+    for task in exits:
+        groups.setdefault(root(task.id), []).append(task)
+    return sorted(groups.values(), key=lambda group: exits.index(group[0]))
 
 
 def _with_kfp_workspace(settings: Settings, config: Any) -> Settings:
