@@ -304,12 +304,7 @@ def _wrapper_inputs(loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]
     if loop.source is not None:
         params.append({"name": dags.WRAPPED_ITEMS})
     arts = [art for art in body_inputs.get("artifacts", []) if art["name"] != loop.item_input]
-    declared: dict[str, Any] = {}
-    if params:
-        declared["parameters"] = params
-    if arts:
-        declared["artifacts"] = arts
-    return declared
+    return shapes.io(params, arts)
 
 
 def _body_arguments(task: p.Task, loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]:
@@ -340,12 +335,7 @@ def _body_arguments(task: p.Task, loop: p.Loop, body_inputs: dict[str, Any]) -> 
                 "key": escape.tag(f"split({descriptor}, '|')[2]") + escape.tag(dags.ITEM_VALUE)}}))
         elif task.artifact(art["name"]) is not None:
             arts.append({"name": art["name"], "from": f"{{{{inputs.artifacts.{art['name']}}}}}"})
-    arguments: dict[str, Any] = {}
-    if params:
-        arguments["parameters"] = params
-    if arts:
-        arguments["artifacts"] = arts
-    return arguments
+    return shapes.io(params, arts)
 
 
 def _scheme(uri: str) -> str:
