@@ -32,7 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kfpc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    _compile_command(sub)
+    _validate_command(sub)
+    sub.add_parser("backends", help="list installed backends")
+    _graph_command(sub)
+    _setup_command(sub)
+    return parser
 
+
+def _compile_command(sub: Any) -> None:
     comp = sub.add_parser("compile", help="compile IR files into manifests",
                           description="Compile pipeline IR (YAML or JSON, `-` for stdin) into engine manifests.")
     _add_sources(comp)
@@ -44,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
                       "extension, else yaml)")
     comp.add_argument("--pipeline-root", metavar="URI", help="value of {{$.pipeline_root}} (default: the IR's)")
     _add_values(comp)
+    _run_arguments(comp)
+    _scale_arguments(comp)
+
+
+def _run_arguments(comp: argparse.ArgumentParser) -> None:
+    """Engine-neutral run options (run_options.py), which a config file may also set."""
     run = comp.add_argument_group("how the pipeline runs")
     run.add_argument("--kind", choices=KINDS, help="run: one run (default); template: a reusable definition "
                      "(Argo WorkflowTemplate, Tekton Pipeline + PipelineRun); cron: runs on --schedule")
@@ -67,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="Argo: memoize the tasks the pipeline caches (needs `kfpc setup argo` applied once)")
     caching.add_argument("--disable-caching", dest="caching", action="store_false", default=None,
                          help="run every task (the default; overrides `caching = true` in the config file)")
+
+
+def _scale_arguments(comp: argparse.ArgumentParser) -> None:
     scale = comp.add_argument_group("failures and concurrency")
     scale.add_argument("--failure-policy", choices=FAILURE_POLICIES,
                        help="fast (default, as KFP): a failed task ends its DAG as soon as nothing of it runs; "
@@ -75,14 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     scale.add_argument("--run-semaphore", metavar="CONFIGMAP:KEY", help="runs holding this semaphore run at most "
                        "as many at once as the ConfigMap's key says, across runs and pipelines (Argo)")
 
+
+def _validate_command(sub: Any) -> None:
     val = sub.add_parser("validate", help="check IR files (with -b: and that the backend compiles them)")
     _add_sources(val)
     val.add_argument("-b", "--backend", help="also compile with this backend, writing nothing, so what its "
                      "engine cannot express shows up (default: the IR checks only)")
     _add_values(val)
 
-    sub.add_parser("backends", help="list installed backends")
 
+def _graph_command(sub: Any) -> None:
     draw = sub.add_parser("graph", help="draw a pipeline as a Mermaid or Graphviz diagram",
                           description="Draw the tasks of a pipeline, its sub-pipelines, conditions and loops, "
                           "and the data and ordering edges between them.")
@@ -93,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="mermaid (default; GitHub and most wikis render it) or dot (Graphviz)")
     draw.add_argument("-o", "--output", metavar="FILE", help="write to FILE; - is standard output (the default)")
 
+
+def _setup_command(sub: Any) -> None:
     setup = sub.add_parser("setup", help="print the one-time cluster objects a backend's manifests need",
                            description="Print, for review and `kubectl apply`, the RBAC and ConfigMaps kfpc's "
                            "manifests rely on. Nothing is applied.")
@@ -104,7 +125,6 @@ def _parser() -> argparse.ArgumentParser:
     setup.add_argument("--run-semaphore", action="append", default=[], metavar="CONFIGMAP:KEY=LIMIT",
                        help="also the ConfigMap behind `compile --run-semaphore CONFIGMAP:KEY`, allowing LIMIT runs "
                        "at once (repeatable)")
-    return parser
 
 
 def _add_sources(command: argparse.ArgumentParser) -> None:

@@ -18,31 +18,31 @@ __all__ = ["env_entries", "volumes", "volume", "affinity_of", "listed", "static_
     "requirement", "toleration", "security_context", "ephemeral_claim", "init_container", "volume_name"]
 
 
-def env_entries(c: k8s.TaskK8s, name_of: Callable[[Any], str]) -> list[dict[str, Any]]:
+def env_entries(settings: k8s.TaskK8s, name_of: Callable[[Any], str]) -> list[dict[str, Any]]:
     """Env vars from Secret and ConfigMap keys and from the downward API; `name_of` renders a name
     source in the engine's terms."""
     env = []
-    for item in c.env_from:
+    for item in settings.env_from:
         ref = "secretKeyRef" if item.kind == "secret" else "configMapKeyRef"
         for pair in item.keys:
             selector: dict[str, Any] = {"name": name_of(item.name), "key": pair.key}
             if item.optional is not None:
                 selector["optional"] = item.optional
             env.append({"name": pair.env, "valueFrom": {ref: selector}})
-    for field in c.field_env:
+    for field in settings.field_env:
         env.append({"name": field.env, "valueFrom": {"fieldRef": {"fieldPath": field.field_path}}})
     return env
 
 
-def volumes(c: k8s.TaskK8s, name_of: Callable[[Any], str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def volumes(settings: k8s.TaskK8s, name_of: Callable[[Any], str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The pod's volumes and the container's mounts."""
     found: dict[str, dict[str, Any]] = {}
     mounts: list[dict[str, Any]] = []
-    for v in c.volumes:
-        name, spec, mount = volume(v, name_of)
-        if name in found and found[name] != spec and isinstance(v, (k8s.ObjectVolume, k8s.PvcVolume)):
+    for item in settings.volumes:
+        name, spec, mount = volume(item, name_of)
+        if name in found and found[name] != spec and isinstance(item, (k8s.ObjectVolume, k8s.PvcVolume)):
             # Names come from mount paths; `/a-b` and `/a_b` must not end up sharing one volume.
-            name = names.dns_label(f"{name[:54]}-{hashlib.sha256(v.mount_path.encode()).hexdigest()[:8]}")
+            name = names.dns_label(f"{name[:54]}-{hashlib.sha256(item.mount_path.encode()).hexdigest()[:8]}")
             mount = {**mount, "name": name}
         found.setdefault(name, spec)
         mounts.append(mount)
@@ -71,17 +71,18 @@ def volume(v: k8s.Volume, name_of: Callable[[Any], str]) -> tuple[str, dict[str,
     return v.volume, {"emptyDir": empty}, {"name": v.volume, "mountPath": v.mount_path}
 
 
-def affinity_of(c: k8s.TaskK8s) -> dict[str, Any]:
+def affinity_of(settings: k8s.TaskK8s) -> dict[str, Any]:
     """Static affinity: kfp-kubernetes terms, plus JSON terms known at compile time."""
     out: dict[str, Any] = {}
-    required = [term(a) for a in c.node_affinity if a.weight is None]
-    preferred = [{"weight": a.weight, "preference": term(a)} for a in c.node_affinity if a.weight is not None]
+    required = [term(affinity) for affinity in settings.node_affinity if affinity.weight is None]
+    preferred = [{"weight": affinity.weight, "preference": term(affinity)} for affinity in settings.node_affinity
+                 if affinity.weight is not None]
     node: dict[str, Any] = {}
     if required:
         node["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": required}
     if preferred:
         node["preferredDuringSchedulingIgnoredDuringExecution"] = preferred
-    for source in c.node_affinity_json:
+    for source in settings.node_affinity_json:
         if isinstance(source, p.Constant) and isinstance(source.value, dict):
             for key, value in source.value.items():
                 if isinstance(value, list) and isinstance(node.get(key), list):
@@ -91,12 +92,13 @@ def affinity_of(c: k8s.TaskK8s) -> dict[str, Any]:
     if node:
         out["nodeAffinity"] = node
     for anti in (False, True):
-        terms = [a for a in c.pod_affinity if a.anti == anti]
+        terms = [affinity for affinity in settings.pod_affinity if affinity.anti == anti]
         if not terms:
             continue
         group: dict[str, Any] = {}
-        required_pods = [pod_term(a) for a in terms if a.weight is None]
-        preferred_pods = [{"weight": a.weight, "podAffinityTerm": pod_term(a)} for a in terms if a.weight is not None]
+        required_pods = [pod_term(affinity) for affinity in terms if affinity.weight is None]
+        preferred_pods = [{"weight": affinity.weight, "podAffinityTerm": pod_term(affinity)} for affinity in terms
+                          if affinity.weight is not None]
         if required_pods:
             group["requiredDuringSchedulingIgnoredDuringExecution"] = required_pods
         if preferred_pods:
@@ -109,10 +111,10 @@ def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value] if value else []
 
 
-def static_selector(c: k8s.TaskK8s) -> dict[str, str]:
-    selector = dict(c.node_selector or {})
-    if isinstance(c.node_selector_json, p.Constant) and isinstance(c.node_selector_json.value, dict):
-        selector.update({str(k): str(v) for k, v in c.node_selector_json.value.items()})
+def static_selector(settings: k8s.TaskK8s) -> dict[str, str]:
+    selector = dict(settings.node_selector or {})
+    if isinstance(settings.node_selector_json, p.Constant) and isinstance(settings.node_selector_json.value, dict):
+        selector.update({str(k): str(v) for k, v in settings.node_selector_json.value.items()})
     return selector
 
 
@@ -180,21 +182,21 @@ def ephemeral_claim(v: k8s.EphemeralVolume) -> dict[str, Any]:
     return claim
 
 
-def init_container(i: k8s.InitContainer, text: Callable[[str], str] = str,
+def init_container(container: k8s.InitContainer, text: Callable[[str], str] = str,
                    env: tuple[dict[str, str], ...] = ()) -> dict[str, Any]:
     """`text` hides the engine's own templating in command, args and env values (the kubelet's
     `$(VAR)` stays, as for any init container); `env` comes first, for the escapes `text` uses."""
-    out: dict[str, Any] = {"name": i.name, "image": i.image}
-    if i.command:
-        out["command"] = [text(c) for c in i.command]
-    if i.args:
-        out["args"] = [text(a) for a in i.args]
-    if i.env or env:
-        out["env"] = [*env, *({"name": n, "value": text(v)} for n, v in i.env)]
-    if i.mounts:
-        out["volumeMounts"] = [{"name": n, "mountPath": m} for n, m in i.mounts]
-    if i.resources:
-        out["resources"] = dict(i.resources)
+    out: dict[str, Any] = {"name": container.name, "image": container.image}
+    if container.command:
+        out["command"] = [text(part) for part in container.command]
+    if container.args:
+        out["args"] = [text(arg) for arg in container.args]
+    if container.env or env:
+        out["env"] = [*env, *({"name": name, "value": text(value)} for name, value in container.env)]
+    if container.mounts:
+        out["volumeMounts"] = [{"name": name, "mountPath": path} for name, path in container.mounts]
+    if container.resources:
+        out["resources"] = dict(container.resources)
     return out
 
 

@@ -424,9 +424,9 @@ class _Builder:
         return "".join(out)
 
     def resources(self) -> tuple[dict[str, Any], str | None]:
-        r = self.c.resources
-        fields = {("limits", "cpu"): r.cpu_limit, ("requests", "cpu"): r.cpu_request,
-                  ("limits", "memory"): r.memory_limit, ("requests", "memory"): r.memory_request}
+        asked = self.c.resources
+        fields = {("limits", "cpu"): asked.cpu_limit, ("requests", "cpu"): asked.cpu_request,
+                  ("limits", "memory"): asked.memory_limit, ("requests", "memory"): asked.memory_request}
         static: dict[str, dict[str, str]] = {}
         dynamic: dict[str, dict[str, str]] = {}
         for (kind, key), tmpl in fields.items():
@@ -438,25 +438,25 @@ class _Builder:
                     static.setdefault(kind, {})[key] = text
             else:
                 dynamic.setdefault(kind, {})[key] = self.expr_text(tmpl)
-        if r.accelerator_type is not None:
-            acc_type = self.static_text(r.accelerator_type)
-            count_tmpl = r.accelerator_count or ("1",)
+        if asked.accelerator_type is not None:
+            acc_type = self.static_text(asked.accelerator_type)
+            count_tmpl = asked.accelerator_count or ("1",)
             count = self.static_text(count_tmpl)
             if acc_type is not None and count is not None:
                 if count not in ("", "0"):
                     static.setdefault("limits", {})[acc_type] = count
             else:
-                key = acc_type if acc_type is not None else self.expr_text(r.accelerator_type)
+                key = acc_type if acc_type is not None else self.expr_text(asked.accelerator_type)
                 dynamic.setdefault("limits", {})[key] = count if count is not None else self.expr_text(count_tmpl)
         patch = None
         if dynamic:
             patch = json.dumps({"containers": [{"name": "main", "resources": dynamic}]}, separators=(",", ":"))
-        return {k: dict(sorted(v.items())) for k, v in sorted(static.items())}, patch
+        return {kind: dict(sorted(amounts.items())) for kind, amounts in sorted(static.items())}, patch
 
     def expr_text(self, tmpl: p.TextTemplate) -> str:
         """A run-time value inside the podSpecPatch, which is JSON inside the template's JSON."""
         return escape.tag(escape.single_quoted(" + ".join(
-            escape.string_literal(x) if isinstance(x, str) else self.raw_input(x.name) for x in tmpl)))
+            escape.string_literal(part) if isinstance(part, str) else self.raw_input(part.name) for part in tmpl)))
 
     def template_inputs(self) -> dict[str, Any]:
         if self.call.keyed and self.c.interface.out_artifacts:
@@ -485,14 +485,14 @@ class _Builder:
 
             params.append(memo.producer_output())
         if self.c.needs_launcher:
-            params += [{"name": meta_param(a.name), "valueFrom": {"path": f"{META_DIR}/meta-{a.name}"}}
-                       for a in iface.out_artifacts]
+            params += [{"name": meta_param(art.name), "valueFrom": {"path": f"{META_DIR}/meta-{art.name}"}}
+                       for art in iface.out_artifacts]
         arts = []
-        for a in iface.out_artifacts:
-            arts.append(self.output_artifact(a.name, f"{OUTPUTS}/{a.name}", collect.data_output(a.name)))
+        for art in iface.out_artifacts:
+            arts.append(self.output_artifact(art.name, f"{OUTPUTS}/{art.name}", collect.data_output(art.name)))
             if self.call.keyed and self.c.needs_launcher:
-                arts.append(self.output_artifact(meta_param(a.name), f"{META_DIR}/meta-{a.name}",
-                                                 collect.meta_output(a.name)))
+                arts.append(self.output_artifact(meta_param(art.name), f"{META_DIR}/meta-{art.name}",
+                                                 collect.meta_output(art.name)))
         return shapes.io(params, arts)
 
     def output_artifact(self, name: str, path: str, key_name: str) -> dict[str, Any]:
@@ -503,17 +503,18 @@ class _Builder:
         return entry
 
     def retry(self) -> dict[str, Any] | None:
-        r = self.task.retry
-        if r is None or r.max_count <= 0:
+        policy = self.task.retry
+        if policy is None or policy.max_count <= 0:
             return None
         # IntOrString fields are written as strings: schema.json types them as strings.
-        strategy: dict[str, Any] = {"limit": str(r.max_count), "retryPolicy": "Always"}
-        if r.backoff_seconds > 0:
-            backoff: dict[str, Any] = {"duration": _duration(r.backoff_seconds)}
-            if r.factor > 0:
-                backoff["factor"] = str(int(r.factor)) if float(r.factor).is_integer() else str(r.factor)
-            if r.max_backoff_seconds > 0:
-                backoff["maxDuration"] = _duration(r.max_backoff_seconds)
+        strategy: dict[str, Any] = {"limit": str(policy.max_count), "retryPolicy": "Always"}
+        if policy.backoff_seconds > 0:
+            backoff: dict[str, Any] = {"duration": _duration(policy.backoff_seconds)}
+            if policy.factor > 0:
+                factor = policy.factor
+                backoff["factor"] = str(int(factor)) if float(factor).is_integer() else str(factor)
+            if policy.max_backoff_seconds > 0:
+                backoff["maxDuration"] = _duration(policy.max_backoff_seconds)
             strategy["backoff"] = backoff
         return strategy
 
@@ -522,19 +523,19 @@ class _Builder:
     def launcher_command(self) -> tuple[list[str], list[str]]:
         from kfpc.runtime import bootstrap
 
-        c = self.c
+        component = self.c
         # The launcher finds each value in env_name("KFPC_IN_", name), artifact facts in KFPC_AM_/KFPC_AL_.
         spec_params = []
-        for q in c.interface.in_params:
+        for q in component.interface.in_params:
             if q.name in self.bound:
                 self.value_ref(q.name)
                 spec_params.append([q.name, q.type.value])
         spec_artifacts = []
-        for a in c.interface.in_artifacts:
-            if a.name in self.artifacts:
-                binding = self.artifacts[a.name]
-                self.list_ref(a.name) if binding.is_list else self.meta_ref(a.name)
-                spec_artifacts.append([a.name, binding.type.schema_title, binding.type.schema_version,
+        for art in component.interface.in_artifacts:
+            if art.name in self.artifacts:
+                binding = self.artifacts[art.name]
+                self.list_ref(art.name) if binding.is_list else self.meta_ref(art.name)
+                spec_artifacts.append([art.name, binding.type.schema_title, binding.type.schema_version,
                                        int(binding.is_list)])
         originals = list(self.c_original_elements())
         templated: dict[str, Any] = {}
@@ -542,8 +543,9 @@ class _Builder:
             if not isinstance(tree, str):
                 templated[str(index)] = self.tree(tree)
         spec = {"p": spec_params, "a": spec_artifacts,
-                "op": [[q.name, q.type.value] for q in c.interface.out_params],
-                "oa": [[a.name, a.type.schema_title, a.type.schema_version] for a in c.interface.out_artifacts],
+                "op": [[q.name, q.type.value] for q in component.interface.out_params],
+                "oa": [[art.name, art.type.schema_title, art.type.schema_version]
+                       for art in component.interface.out_artifacts],
                 "x": templated}
         spec = {k: v for k, v in spec.items() if v}
         self.env.append({"name": SPEC_ENV, "value": escape.literal(escape.json_text(spec))})

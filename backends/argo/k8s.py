@@ -45,58 +45,62 @@ class Applier:
         return self.raw(name)
 
     def apply(self, template: dict[str, Any], container: dict[str, Any]) -> None:
-        c = self.config
-        container.setdefault("env", []).extend(objects.env_entries(c, self.value))
-        volumes, mounts = objects.volumes(c, self.value)
+        config = self.config
+        container.setdefault("env", []).extend(objects.env_entries(config, self.value))
+        volumes, mounts = objects.volumes(config, self.value)
         if mounts:
             container.setdefault("volumeMounts", []).extend(mounts)
             template.setdefault("volumes", []).extend(volumes)
-        if c.image_pull_policy:
-            container["imagePullPolicy"] = c.image_pull_policy
-        if c.security_context is not None:
-            container["securityContext"] = objects.security_context(c.security_context)
-        selector = objects.static_selector(c)
+        if config.image_pull_policy:
+            container["imagePullPolicy"] = config.image_pull_policy
+        if config.security_context is not None:
+            container["securityContext"] = objects.security_context(config.security_context)
+        selector = objects.static_selector(config)
         if selector:
             template["nodeSelector"] = selector
-        if (c.tolerations or c.tolerations_json) and not self.dynamic_tolerations():
-            template["tolerations"] = [objects.toleration(t) for t in c.tolerations] + [
-                t for s in c.tolerations_json for t in objects.listed(s.value)]  # type: ignore[union-attr]
-        affinity = objects.affinity_of(c)
+        if (config.tolerations or config.tolerations_json) and not self.dynamic_tolerations():
+            template["tolerations"] = [objects.toleration(t) for t in config.tolerations] + [
+                t for source in config.tolerations_json
+                for t in objects.listed(source.value)]  # type: ignore[union-attr]
+        affinity = objects.affinity_of(config)
         if affinity:
             template["affinity"] = affinity
-        if c.labels or c.annotations:
-            template["metadata"] = {**({"annotations": dict(c.annotations)} if c.annotations else {}),
-                                    **({"labels": dict(c.labels)} if c.labels else {})}
-        if c.timeout_seconds:
-            template["activeDeadlineSeconds"] = str(c.timeout_seconds)  # IntOrString, typed string in schema.json
-        if c.init_containers:
+        if config.labels or config.annotations:
+            template["metadata"] = {**({"annotations": dict(config.annotations)} if config.annotations else {}),
+                                    **({"labels": dict(config.labels)} if config.labels else {})}
+        if config.timeout_seconds:
+            # IntOrString, typed string in schema.json
+            template["activeDeadlineSeconds"] = str(config.timeout_seconds)
+        if config.init_containers:
             template["initContainers"] = template.get("initContainers", []) + [
-                objects.init_container(i, escape.braces_only, _brace_env(i)) for i in c.init_containers]
+                objects.init_container(init, escape.braces_only, _brace_env(init))
+                for init in config.init_containers]
         self.dynamic()
 
     def dynamic_tolerations(self) -> bool:
-        return any(not isinstance(s, p.Constant) for s in self.config.tolerations_json)
+        return any(not isinstance(source, p.Constant) for source in self.config.tolerations_json)
 
     def dynamic(self) -> None:
         """Pod-level settings Argo's template has no field for (image pull secrets), or known only at
         run time, go into the template's podSpecPatch."""
-        c = self.config
-        if c.image_pull_secrets:
-            names_ = ", ".join(self.json_string(s) for s in c.image_pull_secrets)
+        config = self.config
+        if config.image_pull_secrets:
+            names_ = ", ".join(self.json_string(source) for source in config.image_pull_secrets)
             self.patch.append(f'"imagePullSecrets": [{names_}]')
-        if c.node_selector_json is not None and not isinstance(c.node_selector_json, p.Constant):
-            self.patch.append(f'"nodeSelector": {self.json_object(c.node_selector_json)}')
+        if config.node_selector_json is not None and not isinstance(config.node_selector_json, p.Constant):
+            self.patch.append(f'"nodeSelector": {self.json_object(config.node_selector_json)}')
         if self.dynamic_tolerations():
             # JSON text assembled with sprig only (expr-lang's list functions differ between Argo
             # versions): each source is a list or a single toleration, given as JSON text.
-            static = [objects.toleration(t) for t in c.tolerations] + [
-                t for s in c.tolerations_json if isinstance(s, p.Constant) for t in objects.listed(s.value)]
+            static = [objects.toleration(t) for t in config.tolerations] + [
+                t for source in config.tolerations_json if isinstance(source, p.Constant)
+                for t in objects.listed(source.value)]
             parts = [escape.string_literal(escape.json_text(static)[1:-1])] + [
-                self.json_items(s) for s in c.tolerations_json if not isinstance(s, p.Constant)]
+                self.json_items(source) for source in config.tolerations_json if not isinstance(source, p.Constant)]
             self.patch.append('"tolerations": ' + escape.tag(
                 "'[' + sprig.join(',', sprig.compact([" + ", ".join(parts) + "])) + ']'"))
-        if c.node_affinity_json and any(not isinstance(s, p.Constant) for s in c.node_affinity_json):
-            self.patch.append(f'"affinity": {{"nodeAffinity": {self.json_object(c.node_affinity_json[0])} }}')
+        if any(not isinstance(source, p.Constant) for source in config.node_affinity_json):
+            self.patch.append(f'"affinity": {{"nodeAffinity": {self.json_object(config.node_affinity_json[0])} }}')
 
     def json_string(self, source: p.ParamSource) -> str:
         if isinstance(source, p.Constant):
@@ -116,7 +120,7 @@ class Applier:
         return f"(sprig.hasPrefix('[', {raw}) ? sprig.trimSuffix(']', sprig.trimPrefix('[', {raw})) : {raw})"
 
 
-def _brace_env(i: k8s.InitContainer) -> tuple[dict[str, str], ...]:
+def _brace_env(container: k8s.InitContainer) -> tuple[dict[str, str], ...]:
     """KFPC_L for an init container whose text has a `{{` (escape.braces_only)."""
-    texts = [*i.command, *i.args, *(v for _, v in i.env)]
+    texts = [*container.command, *container.args, *(v for _, v in container.env)]
     return ({"name": escape.LBRACE_ENV, "value": "{"},) if any("{{" in t for t in texts) else ()

@@ -8,6 +8,7 @@ from typing import Any
 
 from kfpc import names
 from kfpc.errors import UnsupportedError
+from kfpc.plan import k8s
 from kfpc.plan import model as p
 from kfpc.plan import scopes
 from kfpc.plan import workspace
@@ -178,49 +179,23 @@ class Renderer:
         assert isinstance(body, p.DagComponent), "loop bodies are DAG components"
         body_name = self.dag_template(body)
         body_inputs = dags.inputs_of(body, self.keyed, False, self.workspace_inputs(body))
-        item_meta = containers.meta_param(loop.item_input)
-        declared_params = [e for e in body_inputs.get("parameters", []) if e["name"] not in (loop.item_input, item_meta)]
-        if loop.source is not None:
-            declared_params.append({"name": dags.WRAPPED_ITEMS})
-        declared_arts = [a for a in body_inputs.get("artifacts", []) if a["name"] != loop.item_input]
-        declared: dict[str, Any] = {}
-        if declared_params:
-            declared["parameters"] = declared_params
-        if declared_arts:
-            declared["artifacts"] = declared_arts
-        inner_args = []
-        for entry in body_inputs.get("parameters", []):
-            name = entry["name"]
-            if name == loop.item_input:
-                value = escape.tag(escape.k_expr(dags.ITEM_VALUE))
-            elif name == item_meta and loop.over_artifacts:
-                value = escape.literal(dags.EMPTY_META)
-            elif name == collect.PATH:
-                value = f"{{{{inputs.parameters.{collect.PATH}}}}}"
-            elif name == collect.IDX:
-                value = f"{{{{inputs.parameters.{collect.IDX}}}}}/" + escape.tag(dags.ITEM_INDEX)
-            elif name.startswith(("kfpc-meta-", "kfpc-list-")) or task.param(name) is not None:
-                value = escape.tag(f"inputs.parameters[{escape.string_literal(name)}]")
-            else:
-                continue
-            inner_args.append({"name": name, "value": value})
-        inner_arts = []
-        for a in body_inputs.get("artifacts", []):
-            if a["name"] == loop.item_input:
-                desc = f"inputs.parameters[{escape.string_literal(dags.WRAPPED_ITEMS)}]"
-                inner_arts.append(dags.located(a["name"], {"s3": {
-                    "key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(dags.ITEM_VALUE)}}))
-            elif task.artifact(a["name"]) is not None:
-                inner_arts.append({"name": a["name"], "from": f"{{{{inputs.artifacts.{a['name']}}}}}"})
+        declared = _wrapper_inputs(loop, body_inputs)
+        arguments = _body_arguments(task, loop, body_inputs)
         inner: dict[str, Any] = {"name": task.name, "template": body_name}
         inner.update(builder.loop_items(loop, dags.WRAPPED_ITEMS if loop.source is not None else None))
-        arguments: dict[str, Any] = {}
-        if inner_args:
-            arguments["parameters"] = inner_args
-        if inner_arts:
-            arguments["artifacts"] = inner_arts
         if arguments:
             inner["arguments"] = arguments
+        outputs = self.collected_outputs(task, body)
+        template: dict[str, Any] = {"name": "", "inputs": declared} if declared else {"name": ""}
+        if outputs:
+            template["outputs"] = {"parameters": outputs}
+        if loop.parallelism:
+            template["parallelism"] = loop.parallelism
+        template["dag"] = {"tasks": [inner]}
+        return self.add(f"{builder.c.name}-{task.name}", template), declared
+
+    def collected_outputs(self, task: p.Task, body: p.DagComponent) -> list[dict[str, Any]]:
+        """The wrapper's outputs: each body output as the list of its iterations' values."""
         outputs = []
         for out in body.out_params:
             ref = f"tasks[{escape.string_literal(task.name)}].outputs.parameters[{escape.string_literal(out.name)}]"
@@ -229,13 +204,7 @@ class Renderer:
         for art in body.out_artifacts:
             outputs.append({"name": collect.list_param(art.name), "valueFrom": {
                 "expression": self.list_descriptor(task, body, art.name)}})
-        template: dict[str, Any] = {"name": "", "inputs": declared} if declared else {"name": ""}
-        if outputs:
-            template["outputs"] = {"parameters": outputs}
-        if loop.parallelism:
-            template["parallelism"] = loop.parallelism
-        template["dag"] = {"tasks": [inner]}
-        return self.add(f"{builder.c.name}-{task.name}", template), declared
+        return outputs
 
     def yields_list(self, dag: p.DagComponent, source: p.FromTaskArtifact) -> bool:
         """Whether an artifact output carries a collected list rather than one artifact. KFP marks
@@ -386,6 +355,49 @@ def collect_expression(ref: str, element: p.ParamType) -> str:
     return f"toJson(map(fromJSON({ref}), {{{convert}}}))"
 
 
+def _wrapper_inputs(loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]:
+    """What a loop wrapper takes: the body's inputs but the item (and its metadata), which the
+    wrapper makes per iteration, plus the items list when it comes from another task."""
+    item_meta = containers.meta_param(loop.item_input)
+    params = [entry for entry in body_inputs.get("parameters", [])
+              if entry["name"] not in (loop.item_input, item_meta)]
+    if loop.source is not None:
+        params.append({"name": dags.WRAPPED_ITEMS})
+    arts = [art for art in body_inputs.get("artifacts", []) if art["name"] != loop.item_input]
+    return shapes.io(params, arts)
+
+
+def _body_arguments(task: p.Task, loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of the body's one task inside the wrapper: the current item, the wrapper's own
+    inputs passed on, and the storage path and index extended by the iteration."""
+    item_meta = containers.meta_param(loop.item_input)
+    params = []
+    for entry in body_inputs.get("parameters", []):
+        name = entry["name"]
+        if name == loop.item_input:
+            value = escape.tag(escape.k_expr(dags.ITEM_VALUE))
+        elif name == item_meta and loop.over_artifacts:
+            value = escape.literal(dags.EMPTY_META)
+        elif name == collect.PATH:
+            value = f"{{{{inputs.parameters.{collect.PATH}}}}}"
+        elif name == collect.IDX:
+            value = f"{{{{inputs.parameters.{collect.IDX}}}}}/" + escape.tag(dags.ITEM_INDEX)
+        elif name.startswith(("kfpc-meta-", "kfpc-list-")) or task.param(name) is not None:
+            value = escape.tag(f"inputs.parameters[{escape.string_literal(name)}]")
+        else:
+            continue
+        params.append({"name": name, "value": value})
+    arts = []
+    for art in body_inputs.get("artifacts", []):
+        if art["name"] == loop.item_input:
+            descriptor = f"inputs.parameters[{escape.string_literal(dags.WRAPPED_ITEMS)}]"
+            arts.append(dags.located(art["name"], {"s3": {
+                "key": escape.tag(f"split({descriptor}, '|')[2]") + escape.tag(dags.ITEM_VALUE)}}))
+        elif task.artifact(art["name"]) is not None:
+            arts.append({"name": art["name"], "from": f"{{{{inputs.artifacts.{art['name']}}}}}"})
+    return shapes.io(params, arts)
+
+
 def _scheme(uri: str) -> str:
     return uri.split("://", 1)[0].lower() if "://" in uri else ""
 
@@ -500,19 +512,7 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
 
     renderer = Renderer(plan, pipeline_root, cache, helper_image)
     templates = renderer.render()
-    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
-    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
-    if plan.display_name:
-        annotations["workflows.argoproj.io/title"] = plan.display_name
-    if plan.description:
-        annotations["workflows.argoproj.io/description"] = plan.description
-    if plan.sdk_version:
-        annotations[f"{ANNOTATION_PREFIX}/sdk-version"] = plan.sdk_version
-    moved = moved_descriptions(plan)
-    if moved:
-        annotations[f"{ANNOTATION_PREFIX}/parameter-descriptions"] = json.dumps(moved, ensure_ascii=False, sort_keys=True)
-    metadata["annotations"] = annotations
-    metadata["labels"] = {f"{ANNOTATION_PREFIX}/pipeline": plan.k8s_name[:63].rstrip("-")}
+    metadata = _workflow_metadata(plan)
     templates = export_outputs(templates, renderer.namer)
     spec: dict[str, Any] = {"entrypoint": templates[0]["name"]}
     args = workflow_arguments(plan, renderer.encoded_params)
@@ -537,13 +537,7 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
         patch["volumes"].append({"name": WORKSPACE_CLAIM,
                                  "persistentVolumeClaim": {"claimName": "{{workflow.name}}-" + WORKSPACE_CLAIM}})
     if config is not None:
-        if config.active_deadline_seconds:
-            spec["activeDeadlineSeconds"] = config.active_deadline_seconds
-        ttl = {key: value for key, value in (("secondsAfterCompletion", config.ttl_on_completion),
-                                             ("secondsAfterSuccess", config.ttl_on_success),
-                                             ("secondsAfterFailure", config.ttl_on_failure)) if value is not None}
-        if ttl:
-            spec["ttlStrategy"] = ttl
+        _run_limits(config, spec)
     pull_secrets, pull_warnings = entrypoint_pull_secrets(plan)
     if pull_secrets:
         spec["imagePullSecrets"] = [{"name": name} for name in pull_secrets]
@@ -558,6 +552,33 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
     if warnings is not None:
         warnings.extend(renderer.warnings)
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
+
+
+def _workflow_metadata(plan: p.Plan) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
+    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
+    if plan.display_name:
+        annotations["workflows.argoproj.io/title"] = plan.display_name
+    if plan.description:
+        annotations["workflows.argoproj.io/description"] = plan.description
+    if plan.sdk_version:
+        annotations[f"{ANNOTATION_PREFIX}/sdk-version"] = plan.sdk_version
+    moved = moved_descriptions(plan)
+    if moved:
+        annotations[f"{ANNOTATION_PREFIX}/parameter-descriptions"] = json.dumps(moved, ensure_ascii=False, sort_keys=True)
+    metadata["annotations"] = annotations
+    metadata["labels"] = {f"{ANNOTATION_PREFIX}/pipeline": plan.k8s_name[:63].rstrip("-")}
+    return metadata
+
+
+def _run_limits(config: k8s.RunConfig, spec: dict[str, Any]) -> None:
+    if config.active_deadline_seconds:
+        spec["activeDeadlineSeconds"] = config.active_deadline_seconds
+    ttl = {key: value for key, value in (("secondsAfterCompletion", config.ttl_on_completion),
+                                         ("secondsAfterSuccess", config.ttl_on_success),
+                                         ("secondsAfterFailure", config.ttl_on_failure)) if value is not None}
+    if ttl:
+        spec["ttlStrategy"] = ttl
 
 
 def entrypoint_pull_secrets(plan: p.Plan) -> tuple[list[str], list[str]]:

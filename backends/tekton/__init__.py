@@ -4,9 +4,11 @@ Runs on a stock Tekton Pipelines install (v0.59 LTS through 1.x, default feature
 tasks, no controllers, no image of kfpc's. Module map: flatten.py (sub-DAGs into one list of tasks:
 kfpc.plan.transforms.flatten with Tekton's task names, the rewrite the backend declares), escape.py
 (how values survive Tekton and the kubelet), sources.py (where the runtime finds each value),
-guards.py (`when`), steps.py (what runs in a pod), build.py (tasks and the helper tasks Tekton
-needs), units.py (a pipeline task before it is YAML), pipelinerun.py (assembly). The in-pod runtime
-is kfpc/runtime/tekton.py.j2.
+guards.py (`when`), steps.py (what runs in a pod), build.py (one pipeline task per plan task),
+helper_tasks.py (the helper tasks Tekton needs), finally_tasks.py (exit tasks), direct.py (values a
+container without the launcher reads), resources.py (images and compute resources), k8s.py
+(kfp-kubernetes settings), units.py (a pipeline task before it is YAML), pipelinerun.py (assembly).
+The in-pod runtime is kfpc/runtime/tekton.py.j2.
 """
 
 from __future__ import annotations

@@ -1,39 +1,32 @@
 """Turn the flattened plan into pipeline tasks (units.py): one per leaf task, plus the helper tasks
-that stand in for what Tekton cannot express itself.
+that stand in for what Tekton cannot express itself (helper_tasks.py).
 
 Per task, in this order:
 1. guards: `when` entries Tekton evaluates (guards.py), else a shared condition task whose "true" /
    "false" result the guard reads; guards that differ between loop iterations go to the gate;
 2. steps: launcher, direct container (+ post), importer or PVC step (steps.py);
-3. loops: a Matrix over iteration keys, static when the items are known and few, else computed by a
+3. kfp-kubernetes settings (k8s.py);
+4. loops: a Matrix over iteration keys, static when the items are known and few, else computed by a
    gate task (the keys whose guards hold); a container without the launcher that needs one
    per-iteration value fans out over the values instead.
-Helper tasks never carry guards: they always run, their results always exist, and no skip ever
-cascades (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:526-561 @v1.15.0).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from typing import Any
 
-from kfpc import k8s_objects as objects
-from kfpc import run_options
-from kfpc.errors import KfpcError, UnsupportedError
-from kfpc.plan import k8s
+from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan import placeholders
-from kfpc.plan.values import text_form
 
-from kfpc_backends.tekton import escape, guards
+from kfpc_backends.tekton import escape, finally_tasks, guards, helper_tasks, k8s, resources
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
-from kfpc_backends.tekton.sources import RUNTIME_CONTEXT, Context, Descriptors, per_iteration, status_refs
+from kfpc_backends.tekton.direct import DirectValues
+from kfpc_backends.tekton.sources import Context, Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
-
-_RESOURCE_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
 MAX_MATRIX = 256  # Tekton's default-max-matrix-combinations-count, checked on the literal spec only
 _RESULT_INVALID = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -51,7 +44,7 @@ class Builder:
         self.published: dict[str, dict[tuple[str, bool], str]] = {}  # task -> (output, raw) -> result
         self.helpers: dict[str, Unit] = {}  # condition, gate and value tasks, shared by what they compute
         self.warnings: list[str] = []
-        self.group: frozenset[str] = frozenset()  # the exit tasks being merged into one pod (add_group)
+        self.group: frozenset[str] = frozenset()  # the exit tasks being merged into one pod (finally_tasks.add_group)
         self.pod_specs: dict[str, dict[str, Any]] = {}  # pipeline task -> its taskRunSpecs entry
 
     # -- results other tasks read ----------------------------------------------------------------
@@ -98,14 +91,6 @@ class Builder:
 
     # -- helper tasks ----------------------------------------------------------------------------
 
-    def helper(self, key: str, make: Any) -> Unit:
-        unit = self.helpers.get(key)
-        if unit is None:
-            unit = make()
-            self.helpers[key] = unit
-            self.units.append(unit)
-        return unit
-
     def dag_producers(self, desc: Descriptors, what: str) -> set[str]:
         """The pipeline tasks that must finish before files of `desc` can be read."""
         out = set()
@@ -116,145 +101,7 @@ class Builder:
             out.add(self.unit_of[task_id].name)
         return out
 
-    def condition_unit(self, guard: f.Guard) -> Unit | None:
-        desc = Descriptors(self.ctx, [])
-        expr = desc.expr(guard.expr)
-        if any(self.flat.task(t).finally_ for t in desc.producers):
-            return None
-
-        def make() -> Unit:
-            unit = Unit(self.namer.helper("cond-" + guard.id.rsplit("/", 1)[-1]))
-            unit.steps.append(st.runtime_step("cond", self.helper_image, "cond", {"g": [expr]}, desc))
-            unit.result("v")
-            unit.run_after = self.dag_producers(desc, "a condition")
-            return unit
-
-        return self.helper("cond:" + guard.id, make)
-
-    def value_unit(self, consumer: f.FlatTask | None, what: str, source: f.Source | None = None,
-                   artifact: tuple[str, f.ArtSource, str | None] | None = None, hint: str = "",
-                   raw: bool = False) -> Unit:
-        """A task that computes one value once and publishes it as result `v`, for a container that
-        cannot compute it itself (OneOf, collected lists, selected fields, artifact metadata), or
-        for a pipeline output."""
-        probe = Descriptors(self.ctx, consumer.loops if consumer else [])
-        found = probe.artifact(artifact[1]) if artifact is not None else probe.param(source)  # type: ignore[arg-type]
-        if per_iteration(found):
-            raise UnsupportedError(f"{what} differs per loop iteration in a way a container component cannot read on "
-                                   "Tekton; use a Python component or --backend argo",
-                                   path=(consumer.plan_task.path,) if consumer else ())
-        desc = Descriptors(self.ctx, [], consumer.plan_task.key if consumer else "")
-        if artifact is not None:
-            attr, art, key = artifact
-            value: list[Any] | None = ["A", attr, desc.artifact(art), key]
-        else:
-            value = desc.param(source)  # type: ignore[arg-type]
-        spec = {"v": value, **({"raw": 1} if raw else {})}
-
-        def make() -> Unit:
-            unit = Unit(self.namer.helper(hint or "val-" + (consumer.id if consumer else "")))
-            unit.steps.append(st.runtime_step("value", self.helper_image, "value", spec, desc))
-            unit.result("v")
-            unit.run_after = self.dag_producers(desc, what)
-            return unit
-
-        return self.helper("value:" + escape.spec_json([spec, sorted(desc.env.items())]), make)
-
-    def gate_unit(self, task: f.FlatTask, per_iter: list[f.Guard], value: f.Source | None) -> Unit:
-        desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-        spec: dict[str, Any] = {"L": desc.loop_table(), "g": [desc.expr(g.expr) for g in per_iter]}
-        if value is not None:
-            spec["v"] = desc.param(value)
-
-        def make() -> Unit:
-            unit = Unit(self.namer.helper("gate-" + task.id))
-            unit.steps.append(st.runtime_step("gate", self.helper_image, "gate", spec, desc))
-            unit.result("keys", array=True)
-            unit.result("n")
-            if value is not None:
-                unit.result("vals", array=True)
-            unit.run_after = self.dag_producers(desc, "a loop")
-            return unit
-
-        return self.helper("gate:" + escape.spec_json([spec, sorted(desc.env.items())]), make)
-
     # -- one task --------------------------------------------------------------------------------
-
-    def add_group(self, tasks: list[f.FlatTask]) -> None:
-        """Exit tasks that depend on each other run as the steps of one finally task, in order: Tekton's
-        finally tasks cannot wait for each other. Their conditions are evaluated in the pod.
-
-        Every step may fail without stopping the pod (`onError: continue`), because an exit task
-        runs whatever happened before it; a task that waits for others in the group normally skips
-        itself when one of them failed (it reads their exit codes); a last step fails the TaskRun
-        when any step failed."""
-        self.group = frozenset(t.id for t in tasks)
-        merged = Unit(tasks[0].id, finally_=True, display=escape.display(tasks[0].plan_task.display_name))
-        steps_of: dict[str, list[str]] = {}
-        try:
-            for task in tasks:
-                self.add(task)
-                unit = self.units.pop()
-                for step in unit.steps:
-                    step["name"] = task.id if step["name"] == "main" else f"{task.id}-{step['name']}"
-                    step["onError"] = "continue"
-                steps_of[task.id] = [step["name"] for step in unit.steps]
-                self.wait_for_group(task, unit, steps_of)
-                merged.steps += unit.steps
-                merged.volumes += [v for v in unit.volumes if v not in merged.volumes]
-                merged.retries = max(merged.retries, unit.retries)
-                merged.params += [x for x in unit.params if x not in merged.params]
-                for d in unit.declared:
-                    merged.declare(d["name"], array=d.get("type") == "array")
-                self.unit_of[task.id] = merged
-        finally:
-            self.group = frozenset()
-        merged.when = [w for w in self.started(tasks[0]) if all(w in self.started(t) for t in tasks)]
-        desc = Descriptors(self.ctx, [])
-        codes = [[desc.env_var(_exit_code(step)), step] for names in steps_of.values() for step in names]
-        merged.steps.append(st.runtime_step("verdict", self.helper_image, "verdict", {"s": codes}, desc))
-        self.units.append(merged)
-
-    def started(self, task: f.FlatTask) -> list[dict[str, Any]]:
-        """`when` entries that hold only if the DAG around a finally task started. On KFP an exit task
-        (or ignore_upstream_failure task) runs only when its enclosing DAG ran; Tekton runs every
-        finally task once the DAG tasks are done (pipelinerunstate.go:504-519 @v1.15.0). The DAG
-        started unless something it waits for, directly or through others, failed (a task that never
-        ran because of that failure is under the same guard through its own upstreams)."""
-        seen: set[str] = set()
-        pending = sorted(task.outer_after)
-        while pending:
-            current = pending.pop()
-            if current in seen or current not in self.unit_of or self.flat.task(current).finally_:
-                continue
-            seen.add(current)
-            pending += sorted(self.flat.task(current).after)
-        names = sorted({self.unit_of[t].name for t in seen})
-        return [{"input": escape.ref(f"tasks.{name}.status"), "operator": "notin", "values": ["Failed"]}
-                for name in names]
-
-    def wait_for_group(self, task: f.FlatTask, unit: Unit, steps_of: dict[str, list[str]]) -> None:
-        """A task that runs only after its upstreams succeeded skips itself when one in the group failed."""
-        if task.plan_task.run_after_failure:
-            return
-        upstream = set()
-        pending = [t for t in task.after if t in steps_of]
-        while pending:  # the group's tasks this one waits for, directly or through others
-            current = pending.pop()
-            if current not in upstream:
-                upstream.add(current)
-                pending += [t for t in self.flat.task(current).after if t in steps_of]
-        if not upstream:
-            return
-        if not isinstance(task.component, p.ContainerComponent) or not task.component.needs_launcher:
-            raise UnsupportedError(f"task {task.plan_task.key!r} runs in an exit pipeline after other tasks; on Tekton "
-                                   "it must be a Python component (it checks in the pod whether they succeeded); use "
-                                   "--backend argo", path=(task.plan_task.path,))
-        step = unit.steps[0]
-        codes = [_exit_code(name) for t in sorted(upstream) for name in steps_of[t]]
-        env_names = [f"KFPC_EXIT{i}" for i in range(len(codes))]
-        step["env"][-1:-1] = [{"name": n, "value": v} for n, v in zip(env_names, codes)]
-        self.specs[task.id]["gu"] = env_names
 
     def add(self, task: f.FlatTask) -> None:
         if task.plan_task.task_config_claim:
@@ -265,7 +112,7 @@ class Builder:
         per_iter, in_pod = self.lower_guards(task, unit)
         value_matrix = self.render_steps(task, unit, in_pod)
         if task.plan_task.k8s is not None:
-            self.apply_k8s(task, unit, task.plan_task.k8s)
+            k8s.apply(self, task, unit, task.plan_task.k8s)
         self.lower_loops(task, unit, per_iter, value_matrix)
         retry = task.plan_task.retry
         if retry is not None and retry.max_count > 0:
@@ -277,7 +124,7 @@ class Builder:
             unit.run_after |= {self.unit_of[t].name for t in task.after if t in self.unit_of
                                and not self.flat.task(t).finally_}
         else:
-            unit.when += self.started(task)
+            unit.when += finally_tasks.started(self, task)
         unit.run_after.discard(unit.name)
         self.units.append(unit)
         self.unit_of[task.id] = unit
@@ -294,7 +141,7 @@ class Builder:
             if entries is not None:
                 unit.when += entries
                 continue
-            cond = None if self.group else self.condition_unit(guard)
+            cond = None if self.group else helper_tasks.condition_unit(self, guard)
             if cond is None:
                 in_pod.append(guard)
                 continue
@@ -330,7 +177,7 @@ class Builder:
             unit.matrix = {"params": [{"name": st.KEY_PARAM, "value": keys}]}
             unit.declare(st.KEY_PARAM)
             return
-        gate = self.gate_unit(task, per_iter, value)
+        gate = helper_tasks.gate_unit(self, task, per_iter, value)
         unit.run_after.add(gate.name)
         # An empty Matrix skips the task *and cascades*; a `when` on the count skips it alone.
         unit.when.append({"input": escape.ref(f"tasks.{gate.name}.results.n"), "operator": "notin", "values": ["0"]})
@@ -347,45 +194,46 @@ class Builder:
 
     def render_steps(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> f.Source | None:
         """Fill the unit's steps; returns the per-iteration value a direct container fans out over."""
-        c = task.component
-        if isinstance(c, p.ContainerComponent) and c.needs_launcher:
+        component = task.component
+        if isinstance(component, p.ContainerComponent) and component.needs_launcher:
             self.launcher(task, unit, in_pod)
             return None
         if in_pod:
             raise UnsupportedError("this condition can only be evaluated inside the pod, which needs a Python "
                                    "component; use --backend argo", path=(task.plan_task.path,))
-        if isinstance(c, p.ContainerComponent):
+        if isinstance(component, p.ContainerComponent):
             return self.direct(task, unit)
-        if isinstance(c, p.ImporterComponent):
-            self.importer(task, unit, c)
-        elif isinstance(c, p.PvcComponent):
-            self.pvc(task, unit, c)
+        if isinstance(component, p.ImporterComponent):
+            self.importer(task, unit, component)
+        elif isinstance(component, p.PvcComponent):
+            self.pvc(task, unit, component)
         return None
 
     def launcher(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> None:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
         spec, argv = st.launcher_spec(task, desc)
         if in_pod:
-            spec["g"] = [desc.expr(g.expr) for g in in_pod]
-        step = st.runtime_step("main", self.image(task, unit), "run", spec, desc, argv, keyed=bool(task.loops))
-        self.task_params(unit, desc)
-        resources = self.resources(task)
-        if resources:
-            step["computeResources"] = resources
+            spec["g"] = [desc.expr(guard.expr) for guard in in_pod]
+        step = st.runtime_step("main", resources.image(self, task), "run", spec, desc, argv, keyed=bool(task.loops))
+        unit.pass_params(desc.task_params)
+        compute = resources.compute_resources(self, task)
+        if compute:
+            step["computeResources"] = compute
         unit.steps.append(step)
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
 
     def direct(self, task: f.FlatTask, unit: Unit) -> f.Source | None:
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
+        component = task.component
+        assert isinstance(component, p.ContainerComponent)
         value = self.fan_out_value(task)
-        command = st.DirectCommand(task, _DirectValues(self, task, unit, value))
+        command = st.DirectCommand(task, DirectValues(self, task, unit, value))
         post = None
-        if c.interface.out_params or c.interface.out_artifacts:
+        interface = component.interface
+        if interface.out_params or interface.out_artifacts:
             desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-            spec: dict[str, Any] = {"t": task.id, "op": [[q.name, q.type.value] for q in c.interface.out_params],
-                                    "oa": [a.name for a in c.interface.out_artifacts], "r": {}}
+            spec: dict[str, Any] = {"t": task.id, "op": [[out.name, out.type.value] for out in interface.out_params],
+                                    "oa": [out.name for out in interface.out_artifacts], "r": {}}
             args: list[str] = []
             if value is not None:
                 spec["mk"] = 1
@@ -393,15 +241,15 @@ class Builder:
                 args = [escape.ref(f"params.{st.KEYS_PARAM}[*]")]
             post = st.runtime_step("post", self.helper_image, "post", spec, desc, args,
                                    keyed=bool(task.loops) and value is None)
-            self.task_params(unit, desc)
+            unit.pass_params(desc.task_params)
             self.specs[task.id] = spec
-        steps, volumes = st.direct_steps(task, command, self.image(task, unit), post)
+        steps, volumes = st.direct_steps(task, command, resources.image(self, task), post)
         if "command" not in steps[0]:
             self.warnings.append(f"task {task.plan_task.key!r}: the component has no command; Tekton looks up the "
                                  "image's entrypoint in its registry when the task starts")
-        resources = self.resources(task)
-        if resources:
-            steps[0]["computeResources"] = resources
+        compute = resources.compute_resources(self, task)
+        if compute:
+            steps[0]["computeResources"] = compute
         unit.steps += steps
         unit.volumes += volumes
         return value
@@ -410,11 +258,11 @@ class Builder:
         """The one per-iteration value a direct container in a loop reads, if any."""
         if not task.loops:
             return None
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
-        used = {leaf.name for arg in c.command + c.args for leaf in placeholders.walk(arg)
+        component = task.component
+        assert isinstance(component, p.ContainerComponent)
+        used = {leaf.name for arg in component.command + component.args for leaf in placeholders.walk(arg)
                 if isinstance(leaf, (p.InputValue, p.IfPresent))}
-        used |= {x.name for _, tmpl in c.env for x in tmpl if isinstance(x, p.InputValue)}
+        used |= {part.name for _, tmpl in component.env for part in tmpl if isinstance(part, p.InputValue)}
         found: dict[str, f.Source] = {}
         for name in sorted(used & set(task.params)):
             source = task.params[name][1]
@@ -448,7 +296,7 @@ class Builder:
             unit.steps.append({"name": "pull", "image": str(uri_source.value)[len("oci://"):],
                                "command": ["sh", "-c", 'mkdir -p "$0" && cp -R /models "$0"/', target]})
         unit.steps.append(st.runtime_step("import", self.helper_image, "import", spec, desc, keyed=bool(task.loops)))
-        self.task_params(unit, desc)
+        unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")
         self.specs[task.id] = spec
 
@@ -472,294 +320,9 @@ class Builder:
         desc.env["KFPC_NAME"] = escape.ref("context.pipelineRun.name")
         spec = {"t": task.id, "op": c.op, "p": params, "r": {}}
         unit.steps.append(st.runtime_step("pvc", self.helper_image, "pvc", spec, desc, keyed=bool(task.loops)))
-        self.task_params(unit, desc)
+        unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
-
-    # -- kfp-kubernetes settings ------------------------------------------------------------------
-
-    def apply_k8s(self, task: f.FlatTask, unit: Unit, c: k8s.TaskK8s) -> None:
-        """Container-level settings on the component's step; volumes on the task; pod-level ones
-        (scheduling, pod metadata, pull secrets) in the run's taskRunSpecs. Names known only at run
-        time are Tekton references (substituted in env and volume names); pod-level objects are
-        not substituted by Tekton before v1.3, so they must be known when compiling."""
-        values = _DirectValues(self, task, unit, None)
-        what = f"a name in the kfp-kubernetes settings of {task.plan_task.key!r}"
-
-        def name_of(source: p.ParamSource) -> str:
-            flat = task.k8s_value(source)
-            if not isinstance(flat, (f.Const, f.Runtime)) and per_iteration(Descriptors(self.ctx, task.loops).param(flat)):
-                raise UnsupportedError(f"{what} differs per loop iteration: Tekton fixes a TaskRun's volume and "
-                                       "env-source names when it creates it, and kfpc's Matrix fans out over "
-                                       "iteration keys, not these names; use --backend argo",
-                                       path=(task.plan_task.path,))
-            return values.text(flat, what)
-
-        main = next((step for step in unit.steps if step["name"] == "main"), unit.steps[0])
-        env = objects.env_entries(c, name_of)
-        if env:
-            main.setdefault("env", []).extend(env)
-        volumes, mounts = objects.volumes(c, name_of)
-        if mounts:
-            main.setdefault("volumeMounts", []).extend(mounts)
-            unit.volumes += [v for v in volumes if v["name"] not in {u["name"] for u in unit.volumes}]
-        if c.image_pull_policy:
-            main["imagePullPolicy"] = c.image_pull_policy
-        if c.security_context is not None:
-            main["securityContext"] = objects.security_context(c.security_context)
-        if c.init_containers:
-            at = unit.steps.index(main)
-            unit.steps[at:at] = [_init_step(i) for i in c.init_containers]
-        if c.timeout_seconds:
-            unit.timeout = f"{c.timeout_seconds}s"
-        pod: dict[str, Any] = {}
-        selector = objects.static_selector(c)
-        if c.node_selector_json is not None and not isinstance(c.node_selector_json, p.Constant):
-            selector.update({str(k): str(v) for k, v in (self.known(task, c.node_selector_json, "node selector") or {}).items()})
-        if selector:
-            pod["nodeSelector"] = selector
-        tolerations = [objects.toleration(t) for t in c.tolerations]
-        for source in c.tolerations_json:
-            tolerations += objects.listed(self.known(task, source, "tolerations"))
-        if tolerations:
-            pod["tolerations"] = tolerations
-        affinity = objects.affinity_of(c)
-        for source in c.node_affinity_json:
-            value = None if isinstance(source, p.Constant) else self.known(task, source, "node affinity")
-            if value:
-                affinity.setdefault("nodeAffinity", {}).update(value)
-        if affinity:
-            pod["affinity"] = affinity
-        secrets = [self.known(task, s, "image pull secret") for s in c.image_pull_secrets]
-        if any(secrets):
-            pod["imagePullSecrets"] = [{"name": str(s)} for s in secrets if s]
-        spec: dict[str, Any] = {}
-        if pod:
-            spec["podTemplate"] = pod
-        if c.labels or c.annotations:
-            spec["metadata"] = {**({"labels": dict(c.labels)} if c.labels else {}),
-                                **({"annotations": dict(c.annotations)} if c.annotations else {})}
-        if spec:
-            merged = self.pod_specs.setdefault(unit.name, {})
-            for key, value in spec.items():
-                merged.setdefault(key, {}).update(value)
-
-    def known(self, task: f.FlatTask, plan_source: Any, what: str) -> Any:
-        """A value Tekton needs when the run is created: a constant, or a pipeline parameter's default."""
-        if isinstance(plan_source, p.Constant):
-            return plan_source.value
-        source = task.k8s_value(plan_source)
-        if isinstance(source, f.Const):
-            return source.value
-        name = source.name if isinstance(source, f.Param) else None
-        param = next((q for q in self.flat.plan.inputs if q.name == name), None) if name else None
-        if param is not None and param.has_default:
-            value = param.default
-            self.warnings.append(f"task {task.plan_task.key!r}: Tekton needs the {what} when the run is created; "
-                                 f"using parameter {name!r} as compiled ({text_form(value)}: its default or the -p "
-                                 "value), not the run's")
-            return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
-        if param is not None:
-            self.warnings.append(f"task {task.plan_task.key!r}: the {what} comes from parameter {name!r}, which has no "
-                                 "default; Tekton needs it when the run is created, so it is not applied")
-            return None
-        raise UnsupportedError(f"task {task.plan_task.key!r} takes its {what} from a value known only at run time; "
-                               "Tekton sets pod settings when the run is created; use --backend argo",
-                               path=(task.plan_task.path,))
-
-    @staticmethod
-    def task_params(unit: Unit, desc: Descriptors) -> None:
-        for name, value in desc.task_params.items():
-            if all(p_["name"] != name for p_ in unit.params):
-                unit.params.append({"name": name, "value": value})
-                unit.declare(name)
-
-    # -- images and resources --------------------------------------------------------------------
-
-    def image(self, task: f.FlatTask, unit: Unit) -> str:
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
-        out = []
-        for part in c.image:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            source = task.params.get(part.name, (None, f.Const(None)))[1]
-            if isinstance(source, f.Const):
-                out.append(text_form(source.value))
-                continue
-            text = self.result_ref(source)
-            if text is None:
-                raise UnsupportedError(f"the image of {task.plan_task.key!r} comes from a value Tekton cannot place "
-                                       "in an image field; use --backend argo", path=(task.plan_task.path,))
-            out.append(text)
-        return "".join(out)
-
-    def resources(self, task: f.FlatTask) -> dict[str, Any]:
-        c = task.component
-        assert isinstance(c, p.ContainerComponent)
-        r = c.resources
-        fields = [(("limits", "cpu"), r.cpu_limit), (("requests", "cpu"), r.cpu_request),
-                  (("limits", "memory"), r.memory_limit), (("requests", "memory"), r.memory_request)]
-        out: dict[str, dict[str, str]] = {}
-        for (kind, key), tmpl in fields:
-            text = self.static_text(task, tmpl, key)
-            if text:
-                out.setdefault(kind, {})[key] = self.checked(task, f"{key} {kind[:-1]}", text, run_options.is_quantity)
-        if r.accelerator_type is not None:
-            acc = self.static_text(task, r.accelerator_type, "accelerator type")
-            count = self.static_text(task, r.accelerator_count or ("1",), "accelerator count")
-            if acc and count not in (None, "", "0"):
-                acc = self.checked(task, "accelerator type", acc, _RESOURCE_NAME.fullmatch)
-                count = self.checked(task, "accelerator count", count, run_options.is_quantity)
-                out.setdefault("limits", {})[acc] = count  # type: ignore[index]
-        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
-
-    @staticmethod
-    def checked(task: f.FlatTask, what: str, text: str, ok: Any) -> str:
-        """A value fixed at compile time (often a parameter's default) goes into the TaskRun as
-        written, where Kubernetes' grammar applies."""
-        if not ok(text):
-            raise KfpcError(f"task {task.plan_task.key!r}: the {what} would be {text!r}, which Kubernetes does not "
-                            "accept there", path=(), code="KFPC313")
-        return text
-
-    def static_text(self, task: f.FlatTask, tmpl: p.TextTemplate | None, what: str) -> str | None:
-        """Tekton cannot substitute into resource quantities: run-time values fall back to the
-        pipeline parameter's default, with a warning."""
-        if tmpl is None:
-            return None
-        out = []
-        for part in tmpl:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            source = task.params.get(part.name, (None, f.Const(None)))[1]
-            if isinstance(source, f.Param):
-                spec = next((q for q in self.flat.plan.inputs if q.name == source.name), None)
-                if spec is not None and spec.has_default:
-                    self.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} at run time; "
-                                         f"using the default of parameter {source.name!r} ({text_form(spec.default)})")
-                    out.append(text_form(spec.default))
-                    continue
-            if not isinstance(source, f.Const):
-                self.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} from a run-time "
-                                     "value; it is left unset")
-                return None
-            out.append(text_form(source.value))
-        return "".join(out)
-
-
-class _DirectValues:
-    """How a container component without the launcher gets each value into its command line."""
-
-    def __init__(self, builder: Builder, task: f.FlatTask, unit: Unit, fan_out: f.Source | None):
-        self.b = builder
-        self.task = task
-        self.unit = unit
-        self.fan_out = fan_out
-
-    def input(self, name: str) -> str:
-        return self.text(self.task.params[name][1], f"input {name!r} of {self.task.plan_task.key!r}")
-
-    def text(self, source: f.Source, what: str) -> str:
-        if isinstance(source, f.Const):
-            return st.constant_text(source.value)
-        if isinstance(source, f.Runtime):
-            return self.runtime(source.kind)
-        if self.fan_out is not None and source == self.fan_out:
-            return escape.ref(f"params.{st.VALUE_PARAM}")
-        if isinstance(source, f.Interp):
-            return "".join(escape.tform(part) if isinstance(part, str) else self.text(part, what)
-                           for part in source.parts)
-        if isinstance(source, f.Status):
-            return self.status(source)
-        self.refuse_after_failure(source, what)
-        ref = self.b.result_ref(source)
-        if ref is not None:
-            if isinstance(source, f.Out):
-                self.unit.run_after.add(self.b.unit_of[source.task].name)
-            return ref
-        return self.computed(self.b.value_unit(self.task, what, source=source))
-
-    def refuse_after_failure(self, source: f.Source, what: str) -> None:
-        """A finally task gets results only of tasks that succeeded (GetTaskRunsResults,
-        pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:169 @v0.59.6; propagated into its
-        taskSpec at pipelinerun.go:901 @v0.59.6); a reference to one that failed or was skipped
-        stays as text, and the kubelet leaves the unknown `$(...)` too. A container cannot fall back
-        to the input's default in the pod, so this is refused; a Python component reads the value
-        from the volume and gets the default."""
-        if not self.task.finally_:
-            return
-        outs = [source] if isinstance(source, f.Out) else list(source.options) if isinstance(source, f.OneOf) else []
-        if any(not self.b.flat.task(o.task).finally_ for o in outs):
-            raise UnsupportedError(f"{what} is an output of task {outs[0].task!r}, and {self.task.plan_task.key!r} is a "
-                                   "container component that runs after failures (exit handler or "
-                                   "ignore_upstream_failure, in Tekton's finally): when that task failed or was "
-                                   "skipped, Tekton passes the text of its reference instead of the input's default; "
-                                   "use a Python component (it falls back to the default) or --backend argo",
-                                   path=(self.task.plan_task.path,))
-
-    def status(self, source: f.Status) -> str:
-        """A container without the launcher cannot turn Tekton's state into KFP's: it gets the
-        PipelineTaskFinalStatus JSON with Tekton's state name (Succeeded, Failed, Completed, None)."""
-        refs = status_refs(self.b.ctx, source)
-        if len(refs) > 1:
-            self.b.warnings.append(f"task {self.task.plan_task.key!r}: the state of exit handler "
-                                   f"{source.display_name!r} is read from the whole pipeline's")
-            refs = [escape.ref("tasks.status")]
-        desc = Descriptors(self.b.ctx, [])
-        state = escape.ref("params." + desc.state_param(refs[0]))
-        Builder.task_params(self.unit, desc)
-        self.b.warnings.append(f"task {self.task.plan_task.key!r}: a container component receives Tekton's state "
-                               "name (Succeeded, Failed, Completed, None) in PipelineTaskFinalStatus")
-        return ('{"error":{},"pipelineJobResourceName":"' + escape.ref("context.pipelineRun.name")
-                + '","pipelineTaskName":' + escape.tform(json.dumps(source.display_name)) + ',"state":"' + state + '"}')
-
-    def computed(self, helper: Unit) -> str:
-        self.unit.run_after.add(helper.name)
-        return escape.ref(f"tasks.{helper.name}.results.v")
-
-    def runtime(self, kind: p.RuntimeKind) -> str:
-        if kind in RUNTIME_CONTEXT:
-            return escape.ref(RUNTIME_CONTEXT[kind])
-        if kind is p.RuntimeKind.TASK_NAME:
-            return escape.tform(self.task.plan_task.key)
-        if kind is p.RuntimeKind.PIPELINE_ROOT:
-            return escape.tform(self.b.ctx.pipeline_root)
-        if kind is p.RuntimeKind.WORKSPACE_PATH:
-            return "/kfp-workspace"
-        return self.computed(self.b.value_unit(self.task, "the run's creation time", source=f.Runtime(kind)))
-
-    def artifact(self, name: str, attr: str, key: str | None) -> str:
-        binding, source = self.task.artifacts[name]
-        what = f"artifact {name!r} of {self.task.plan_task.key!r}"
-        if attr in ("path", "uri") and isinstance(source, f.ArtOut) and not source.loops:
-            producer = self.b.flat.task(source.task)
-            imported = isinstance(producer.component, p.ImporterComponent)
-            depth = self.b.ctx.depth(source.task, 0)
-            if not (imported and attr == "uri"):
-                self.unit.run_after.add(self.b.unit_of[source.task].name)
-                if depth == 0:
-                    return st.artifact_path(source.task, source.output, None)
-                if depth == len(self.task.loops) and self.fan_out is None:
-                    return st.artifact_path(source.task, source.output, escape.ref(f"params.{st.KEY_PARAM}"))
-        assert source is not None
-        return self.computed(self.b.value_unit(self.task, what, artifact=(attr, source, key)))
-
-
-def _init_step(container: k8s.InitContainer) -> dict[str, Any]:
-    """kfp-kubernetes init containers run as steps before the component's: steps run in order."""
-    step = objects.init_container(container, escape.references_only)
-    step["name"] = "init-" + step["name"]
-    if "resources" in step:
-        step["computeResources"] = step.pop("resources")
-    return step
-
-
-def _exit_code(step: str) -> str:
-    """Where Tekton leaves a step's exit code, for the steps after it."""
-    return escape.ref(f"steps.step-{step}.exitCode.path")
 
 
 def _metadata(meta: Any, task: f.FlatTask, desc: Descriptors) -> Any:

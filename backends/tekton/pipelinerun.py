@@ -15,7 +15,7 @@ from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 from kfpc.runtime import tekton_packed
 
-from kfpc_backends.tekton import escape, placement
+from kfpc_backends.tekton import escape, finally_tasks, helper_tasks, placement
 from kfpc_backends.tekton import flatten as f
 from kfpc_backends.tekton import steps as st
 from kfpc_backends.tekton.build import Builder
@@ -45,14 +45,7 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     finally_closure(flat)
     names = param_names(plan)
     builder = Builder(flat, Context(flat, names, settings.pipeline_root), settings.helper_image)
-    for task in flat.tasks:
-        if not task.finally_:
-            builder.add(task)
-    for group in finally_groups(flat):  # finally tasks read DAG tasks' outputs, never the reverse
-        if len(group) > 1:
-            builder.add_group(group)
-        else:
-            builder.add(group[0])
+    add_tasks(builder, flat)
     results = pipeline_results(builder, flat)
     builder.finish_results()
     literal_guards(builder, plan, names, settings.helper_image)
@@ -69,31 +62,10 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     finally_ = [u.render() for u in builder.units if u.finally_]
     if not tasks:
         raise UnsupportedError("the pipeline has no task outside its exit handler; Tekton needs at least one")
-    spec: dict[str, Any] = {}
-    if plan.description:
-        spec["description"] = plan.description
-    params = pipeline_params(plan, names)
-    if params:
-        spec["params"] = params
     uses_workspace = any("workspaces" in t for t in tasks + finally_)
-    if uses_workspace:
-        spec["workspaces"] = [{"name": WORKSPACE, "description": "kfpc: artifacts and values passed between tasks"}]
-    spec["tasks"] = tasks
-    if finally_:
-        spec["finally"] = finally_
-    if results:
-        spec["results"] = results
-    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
-    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
-    if plan.display_name and plan.display_name != plan.name:
-        annotations[f"{ANNOTATION_PREFIX}/display-name"] = plan.display_name
-    metadata["annotations"] = annotations
-    # The kubelet turns $(KFPC_D) in args into `$` from this variable: for kfpc's own T-form text,
-    # and for run parameters given at run time in T-form.
-    env = [{"name": escape.DOLLAR_ENV, "value": "$"}]
-    if any(step.get("command") == st.COMMAND for t in tasks + finally_ for step in t["taskSpec"]["steps"]):
-        env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
-    run_spec: dict[str, Any] = {"pipelineSpec": spec, "taskRunTemplate": {"podTemplate": {"env": env}}}
+    spec = pipeline_spec(plan, names, tasks, finally_, results, uses_workspace)
+    run_spec: dict[str, Any] = {"pipelineSpec": spec,
+                                "taskRunTemplate": {"podTemplate": {"env": pod_env(tasks + finally_)}}}
     if builder.pod_specs:  # kfp-kubernetes pod settings, per pipeline task
         run_spec["taskRunSpecs"] = [{"pipelineTaskName": name, **builder.pod_specs[name]}
                                     for name in sorted(builder.pod_specs)]
@@ -110,8 +82,55 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
         run_spec["taskRunTemplate"]["podTemplate"]["securityContext"] = {"fsGroup": fs_group}
     builder.warnings += placement.reconcile(run_spec, tasks + finally_, settings.affinity_assistant,
                                             settings.access_mode, bool(settings.workspace_claim))
-    run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": metadata, "spec": run_spec}
+    run = {"apiVersion": API_VERSION, "kind": "PipelineRun", "metadata": run_metadata(plan), "spec": run_spec}
     return run, builder.warnings
+
+
+def add_tasks(builder: Builder, flat: f.FlatPipeline) -> None:
+    for task in flat.tasks:
+        if not task.finally_:
+            builder.add(task)
+    for group in finally_groups(flat):  # finally tasks read DAG tasks' outputs, never the reverse
+        if len(group) > 1:
+            finally_tasks.add_group(builder, group)
+        else:
+            builder.add(group[0])
+
+
+def pipeline_spec(plan: p.Plan, names: dict[str, str], tasks: list[dict[str, Any]], finally_: list[dict[str, Any]],
+                  results: list[dict[str, Any]], uses_workspace: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if plan.description:
+        spec["description"] = plan.description
+    params = pipeline_params(plan, names)
+    if params:
+        spec["params"] = params
+    if uses_workspace:
+        spec["workspaces"] = [{"name": WORKSPACE, "description": "kfpc: artifacts and values passed between tasks"}]
+    spec["tasks"] = tasks
+    if finally_:
+        spec["finally"] = finally_
+    if results:
+        spec["results"] = results
+    return spec
+
+
+def run_metadata(plan: p.Plan) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
+    annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
+    if plan.display_name and plan.display_name != plan.name:
+        annotations[f"{ANNOTATION_PREFIX}/display-name"] = plan.display_name
+    metadata["annotations"] = annotations
+    return metadata
+
+
+def pod_env(tasks: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The kubelet turns $(KFPC_D) in args into `$` from this variable: for kfpc's own T-form text,
+    and for run parameters given at run time in T-form. The runtime program travels once per run."""
+    env = [{"name": escape.DOLLAR_ENV, "value": "$"}]
+    if any(step.get("command") == st.COMMAND for t in tasks for step in t["taskSpec"]["steps"]):
+        env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
+    return env
 
 
 def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image: str) -> None:
@@ -210,8 +229,8 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
         if isinstance(source, f.Param):
             text = None  # a pipeline parameter is T-form text: a helper task shows it as written
         if text is None:
-            unit = builder.value_unit(None, f"pipeline output {name!r}", source=source, hint="output-" + name,
-                                      raw=True)
+            unit = helper_tasks.value_unit(builder, None, f"pipeline output {name!r}", source=source,
+                                           hint="output-" + name, raw=True)
             text = escape.ref(f"tasks.{unit.name}.results.v")
         result = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-._") or "output"
         while result in taken:
@@ -236,22 +255,22 @@ def finally_closure(flat: f.FlatPipeline) -> None:
 
 def finally_groups(flat: f.FlatPipeline) -> list[list[f.FlatTask]]:
     """Exit tasks connected by dependencies, each group in the flattened (topological) order."""
-    fin = [t for t in flat.tasks if t.finally_]
-    parent = {t.id: t.id for t in fin}
+    exits = [task for task in flat.tasks if task.finally_]
+    parent = {task.id: task.id for task in exits}
 
-    def root(x: str) -> str:
-        while parent[x] != x:
-            x = parent[x]
-        return x
+    def root(task_id: str) -> str:
+        while parent[task_id] != task_id:
+            task_id = parent[task_id]
+        return task_id
 
-    for t in fin:
-        for dep in t.after:
+    for task in exits:
+        for dep in task.after:
             if dep in parent:
-                parent[root(dep)] = root(t.id)
+                parent[root(dep)] = root(task.id)
     groups: dict[str, list[f.FlatTask]] = {}
-    for t in fin:
-        groups.setdefault(root(t.id), []).append(t)
-    return sorted(groups.values(), key=lambda g: fin.index(g[0]))
+    for task in exits:
+        groups.setdefault(root(task.id), []).append(task)
+    return sorted(groups.values(), key=lambda group: exits.index(group[0]))
 
 
 def _with_kfp_workspace(settings: Settings, config: Any) -> Settings:

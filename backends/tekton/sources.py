@@ -110,7 +110,7 @@ class Descriptors:
             names = [self.env_var(escape.ref("params." + self.state_param(ref))) for ref in status_refs(self.ctx, source)]
             overall = self.env_var(escape.ref("params." + self.state_param(escape.ref("tasks.status"))))
             # Tasks of the group that run in finally too (ignore_upstream_failure) share the exit
-            # task's pod (build.add_group): their steps' exit codes say how they ended.
+            # task's pod (finally_tasks.add_group): their steps' exit codes say how they ended.
             codes = [self.env_var(escape.ref(f"steps.step-{t}.exitCode.path"))
                      for t in source.tasks if t not in self.ctx.dag_ids]
             self.env.setdefault("KFPC_NAME", escape.ref("context.pipelineRun.name"))

@@ -57,35 +57,37 @@ def param_specs(interface: p.Interface, task: f.FlatTask, desc: Descriptors) -> 
     out = []
     for q in interface.in_params:
         if q.name in task.params:
-            d = desc.param(task.params[q.name][1])
-            if d is not None:
-                out.append([q.name, q.type.value, d])
+            descriptor = desc.param(task.params[q.name][1])
+            if descriptor is not None:
+                out.append([q.name, q.type.value, descriptor])
     return out
 
 
 def launcher_spec(task: f.FlatTask, desc: Descriptors) -> tuple[dict[str, Any], list[str]]:
     """The runtime's spec for a Python component, and the step's args after `run`."""
-    c = task.component
-    assert isinstance(c, p.ContainerComponent)
-    params = param_specs(c.interface, task, desc)
+    component = task.component
+    assert isinstance(component, p.ContainerComponent)
+    interface = component.interface
+    params = param_specs(interface, task, desc)
     arts = []
-    for a in c.interface.in_artifacts:
-        if a.name in task.artifacts:
-            binding, source = task.artifacts[a.name]
-            d = desc.artifact(source)
-            if d is not None:
-                arts.append([a.name, binding.type.schema_title, binding.type.schema_version, int(binding.is_list), d])
+    for art in interface.in_artifacts:
+        if art.name in task.artifacts:
+            binding, source = task.artifacts[art.name]
+            descriptor = desc.artifact(source)
+            if descriptor is not None:
+                arts.append([art.name, binding.type.schema_title, binding.type.schema_version, int(binding.is_list),
+                             descriptor])
     argv, templated = [], {}
-    for index, arg in enumerate(c.command + c.args):
+    for index, arg in enumerate(component.command + component.args):
         argv.append(escape.tform(placeholders.as_written(arg)))
         if not isinstance(arg, str):
             templated[str(index)] = placeholders.launcher_tree(arg, lambda leaf: ["v", desc.runtime(leaf.kind)])
     env = [[name, ["x", [part if isinstance(part, str) else desc.param(task.params[part.name][1]) or ""
                          for part in tmpl if isinstance(part, str) or part.name in task.params]]]
-           for name, tmpl in c.env]
+           for name, tmpl in component.env]
     spec = {"t": task.id, "p": params, "a": arts, "env": env,
-            "op": [[q.name, q.type.value] for q in c.interface.out_params],
-            "oa": [[a.name, a.type.schema_title, a.type.schema_version] for a in c.interface.out_artifacts],
+            "op": [[q.name, q.type.value] for q in interface.out_params],
+            "oa": [[art.name, art.type.schema_title, art.type.schema_version] for art in interface.out_artifacts],
             "x": templated, "r": {}}
     if task.loops:
         spec["L"] = desc.loop_table()
@@ -142,20 +144,20 @@ class DirectCommand:
 def direct_steps(task: f.FlatTask, command: DirectCommand, image: str,
                  post: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The component's own step (and the post step when it has outputs), and the volumes they share."""
-    c = task.component
-    assert isinstance(c, p.ContainerComponent)
+    component = task.component
+    assert isinstance(component, p.ContainerComponent)
     main: dict[str, Any] = {"name": "main", "image": image}
-    cmd = [e for a in c.command for e in command.elements(a)]
-    args = [e for a in c.args for e in command.elements(a)]
+    cmd = [element for arg in component.command for element in command.elements(arg)]
+    args = [element for arg in component.args for element in command.elements(arg)]
     if cmd:
         main["command"] = cmd
     if args:
         main["args"] = args
     env = []
-    for name, tmpl in c.env:
-        env.append({"name": name, "value": "".join(escape.tform(x) if isinstance(x, str) else command.values.input(x.name)
-                                                    for x in tmpl)})
-    if any(escape.DOLLAR in e["value"] for e in env):
+    for name, tmpl in component.env:
+        env.append({"name": name, "value": "".join(escape.tform(part) if isinstance(part, str)
+                                                    else command.values.input(part.name) for part in tmpl)})
+    if any(escape.DOLLAR in entry["value"] for entry in env):
         # The kubelet expands $(KFPC_D) in an env value only from variables defined before it.
         env.insert(0, {"name": escape.DOLLAR_ENV, "value": "$"})
     if env:

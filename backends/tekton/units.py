@@ -59,6 +59,13 @@ class Unit:
         if all(d["name"] != name for d in self.declared):
             self.declared.append({"name": name, **({"type": "array"} if array else {})})
 
+    def pass_params(self, params: dict[str, str]) -> None:
+        """Parameters a runtime step reads through the pipeline task (task states): passed and declared once."""
+        for name, value in params.items():
+            if all(param["name"] != name for param in self.params):
+                self.params.append({"name": name, "value": value})
+                self.declare(name)
+
     def containers(self) -> int:
         """Containers of the TaskRun's pod: the steps and Tekton's init containers (`prepare` always,
         `place-scripts` for scripts, `working-dir-initializer` for relative or /workspace working

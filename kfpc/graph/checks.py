@@ -56,55 +56,68 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
 def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Collector) -> None:
     dag = comp.dag
     assert dag is not None
-    iface = comp.interface
     if not dag.tasks:
         out.add("KFPC314", f"component {comp.key!r} is a DAG with no tasks; Argo and Tekton refuse an empty DAG",
                 comp.path + ("dag",))
     for key, task in sorted(dag.tasks.items()):
-        target = components.get(task.component)
-        if target is None:
-            out.add("KFPC301", f"task {key!r} refers to component {task.component!r}, which is not defined"
-                    + _near(task.component, components, out), task.path + ("componentRef", "name"))
-        for dep in task.dependent_tasks:
-            if dep not in dag.tasks:
-                out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks, out),
-                        task.path + ("dependentTasks",))
-        for name, p in sorted(task.params.items()):
-            _check_name(name, "parameter", p.path, out)
-            _check_param_input(name, p, iface, dag, components, out)
-        for name, a in sorted(task.artifacts.items()):
-            _check_name(name, "artifact", a.path, out)
-            _check_artifact_input(name, a, iface, dag, components, out)
-        if target is not None and task.iterator is not None and target.dag is not None:
-            for name, art in sorted(target.interface.out_artifacts.items()):
-                if not art.is_list:  # a loop collects one artifact per iteration
-                    out.add("KFPC313", f"loop {key!r} outputs artifact {name!r}, one per iteration, so component "
-                            f"{target.key!r} must declare it with isArtifactList: true",
-                            target.path + ("outputDefinitions", "artifacts", name))
-        if target is not None:
-            _check_required(task, target, out)
-            _check_iterator(task, target, out)
-        if task.condition:
-            _check_condition(task, target, comp, components, out)
+        _check_task(key, task, comp, components, out)
     graph = build.task_graph(dag)
     if not build.is_acyclic(graph):
         for cycle in build.component_cycles(graph):
             out.add("KFPC307", "tasks depend on each other in a cycle: " + " -> ".join(cycle),
                     dag.tasks[cycle[0]].path)
+    _check_dag_outputs(comp, components, out)
+
+
+def _check_task(key: str, task: m.Task, comp: m.Component, components: dict[str, m.Component],
+                out: Collector) -> None:
+    dag = comp.dag
+    assert dag is not None
+    target = components.get(task.component)
+    if target is None:
+        out.add("KFPC301", f"task {key!r} refers to component {task.component!r}, which is not defined"
+                + _near(task.component, components, out), task.path + ("componentRef", "name"))
+    for dep in task.dependent_tasks:
+        if dep not in dag.tasks:
+            out.add("KFPC303", f"task {key!r} depends on unknown task {dep!r}" + _near(dep, dag.tasks, out),
+                    task.path + ("dependentTasks",))
+    for name, param in sorted(task.params.items()):
+        _check_name(name, "parameter", param.path, out)
+        _check_param_input(name, param, comp.interface, dag, components, out)
+    for name, artifact in sorted(task.artifacts.items()):
+        _check_name(name, "artifact", artifact.path, out)
+        _check_artifact_input(name, artifact, comp.interface, dag, components, out)
+    if target is not None and task.iterator is not None and target.dag is not None:
+        for name, art in sorted(target.interface.out_artifacts.items()):
+            if not art.is_list:  # a loop collects one artifact per iteration
+                out.add("KFPC313", f"loop {key!r} outputs artifact {name!r}, one per iteration, so component "
+                        f"{target.key!r} must declare it with isArtifactList: true",
+                        target.path + ("outputDefinitions", "artifacts", name))
+    if target is not None:
+        _check_required(task, target, out)
+        _check_iterator(task, target, out)
+    if task.condition:
+        _check_condition(task, target, comp, components, out)
+
+
+def _check_dag_outputs(comp: m.Component, components: dict[str, m.Component], out: Collector) -> None:
+    dag = comp.dag
+    assert dag is not None
+    iface = comp.interface
     for kind, declared, outputs in (("parameters", iface.out_params, dag.out_params),
                                     ("artifacts", iface.out_artifacts, dag.out_artifacts)):
         for name in sorted(set(declared) - set(outputs)):
             out.add("KFPC304", f"DAG output {name!r} is declared but dag.outputs does not say which task produces it",
                     comp.path + ("outputDefinitions", kind, name))
     for kind, outputs in (("parameter", dag.out_params), ("artifact", dag.out_artifacts)):
-        for name, o in sorted(outputs.items()):
-            _check_name(name, kind, o.path, out)
-            if not o.selectors:
-                out.add("KFPC304", f"DAG output {name!r} has no producer", o.path)
-            for sel in o.selectors:
+        for name, output in sorted(outputs.items()):
+            _check_name(name, kind, output.path, out)
+            if not output.selectors:
+                out.add("KFPC304", f"DAG output {name!r} has no producer", output.path)
+            for sel in output.selectors:
                 producer = dag.tasks.get(sel.producer)
                 if producer is None:
-                    out.add("KFPC303", f"DAG output {name!r} comes from unknown task {sel.producer!r}", o.path)
+                    out.add("KFPC303", f"DAG output {name!r} comes from unknown task {sel.producer!r}", output.path)
                     continue
                 pcomp = components.get(producer.component)
                 keys = (pcomp.interface.out_params if kind == "parameter" else pcomp.interface.out_artifacts) \
@@ -116,7 +129,7 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
                             comp.path + ("outputDefinitions", "artifacts", name))
                 if pcomp is not None and sel.key not in keys:
                     out.add("KFPC304", f"DAG output {name!r} reads {kind} {sel.key!r}, which task "
-                            f"{sel.producer!r} does not produce" + _near(sel.key, keys, out), o.path)
+                            f"{sel.producer!r} does not produce" + _near(sel.key, keys, out), output.path)
 
 
 #: What both engines accept as a parameter or artifact name (Argo's CRD: `^[-a-zA-Z0-9_]+$`); the kfp SDK

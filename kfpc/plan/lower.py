@@ -197,10 +197,11 @@ class _Lowering:
         done = self._parts_by_key.get(comp.key)
         if done is not None:
             return done
-        c = executor.container
-        assert c is not None
+        container = executor.container
+        assert container is not None
         iface_text = cachekey.canonical(_interface_json(comp.interface))
-        memo_key = (c.image, c.command, c.args, c.env, cachekey.canonical(c.resources), iface_text, comp.passthroughs)
+        memo_key = (container.image, container.command, container.args, container.env,
+                    cachekey.canonical(container.resources), iface_text, comp.passthroughs)
         hit = self._containers.get(memo_key)
         if hit is not None:
             self._parts_by_key[comp.key] = hit
@@ -208,37 +209,33 @@ class _Lowering:
             return hit
         problems_before = len(self.out.items)
         iface = interface(comp.interface)
-        command = tuple(self.arg(text, c.path + ("command", i)) for i, text in enumerate(c.command))
-        args = tuple(self.arg(text, c.path + ("args", i)) for i, text in enumerate(c.args))
-        image = self.text(c.image, c.path + ("image",))
-        self.check_image(image, c.path + ("image",))
-        env = tuple((n, self.text(v, c.path + ("env", i, "value"))) for i, (n, v) in enumerate(c.env))
-        self.check_env(c.env, c.path + ("env",))
-        resources = self.resources(c.resources, c.path + ("resources",))
+        command = tuple(self.arg(text, container.path + ("command", i)) for i, text in enumerate(container.command))
+        args = tuple(self.arg(text, container.path + ("args", i)) for i, text in enumerate(container.args))
+        image = self.text(container.image, container.path + ("image",))
+        self.check_image(image, container.path + ("image",))
+        env = tuple((name, self.text(value, container.path + ("env", i, "value")))
+                    for i, (name, value) in enumerate(container.env))
+        self.check_env(container.env, container.path + ("env",))
+        resources = self.resources(container.resources, container.path + ("resources",))
         _, on_pod = taskconfig.options(comp.passthroughs)
         for field in taskconfig.unknown_fields(comp.passthroughs):
             self.out.add("KFPC316", f"unknown TaskConfig passthrough field {field!r} (known: "
                          f"{', '.join(taskconfig.FIELDS)})", comp.path + ("taskConfigPassthroughs",))
-        command = tuple(self.output_path_quirk(iface, a, c.path + ("command", i), comp.key)
-                        for i, a in enumerate(command))
-        args = tuple(self.output_path_quirk(iface, a, c.path + ("args", i), comp.key) for i, a in enumerate(args))
+        command = tuple(self.output_path_quirk(iface, arg, container.path + ("command", i), comp.key)
+                        for i, arg in enumerate(command))
+        args = tuple(self.output_path_quirk(iface, arg, container.path + ("args", i), comp.key)
+                     for i, arg in enumerate(args))
         for part, items in (("command", command), ("args", args)):
-            for i, a in enumerate(items):
-                self.check_refs(iface, list(placeholders.walk(a)), c.path + (part, i))
-        leaves = [leaf for a in command + args for leaf in placeholders.walk(a)]
-        # Inputs the executor reads but the component does not declare (set_container_image, f-strings).
-        declared = {q.name for q in iface.in_params}
-        referenced = {leaf.name for leaf in leaves if isinstance(leaf, p.InputValue)}
-        referenced |= {part.name for tmpl in (image, *(v for _, v in env), *self.templates(resources))
-                       for part in tmpl if isinstance(part, p.InputValue)}
-        extra = tuple(p.Param(n, p.ParamType.STRING) for n in sorted(referenced - declared))
-        if extra:
-            iface = p.Interface(tuple(sorted(iface.in_params + extra, key=lambda q: q.name)), iface.in_artifacts,
-                                iface.out_params, iface.out_artifacts)
+            for i, arg in enumerate(items):
+                self.check_refs(iface, list(placeholders.walk(arg)), container.path + (part, i))
+        leaves = [leaf for arg in command + args for leaf in placeholders.walk(arg)]
+        iface = self.with_undeclared_inputs(iface, leaves, (image, *(value for _, value in env),
+                                                            *self.templates(resources)))
         needs_launcher = any(isinstance(leaf, (p.ExecutorInput, p.ExecutorOutputFile)) or
                              (isinstance(leaf, (p.InputArtifactRef, p.OutputArtifactRef)) and leaf.attr == "list")
-                             for leaf in leaves) or any(placeholders.escapes(a) for a in command + args)
-        digest = cachekey.work_digest(iface_text, c.image, c.command, c.args, cachekey.canonical(c.env))
+                             for leaf in leaves) or any(placeholders.escapes(arg) for arg in command + args)
+        digest = cachekey.work_digest(iface_text, container.image, container.command, container.args,
+                                      cachekey.canonical(container.env))
         # Env and resources passed through without apply_to_task reach the component only (TaskConfig).
         pod_env = env if taskconfig.ENV in on_pod else ()
         pod_resources = resources if taskconfig.RESOURCES in on_pod else p.Resources()
@@ -249,6 +246,20 @@ class _Lowering:
             self._task_config_parts[("memo",) + memo_key] = (env, resources)
         self._parts_by_key[comp.key] = hit
         return hit
+
+    @staticmethod
+    def with_undeclared_inputs(iface: p.Interface, leaves: list[Any], templates: tuple[p.TextTemplate, ...]
+                               ) -> p.Interface:
+        """Inputs the executor reads but the component does not declare (set_container_image,
+        f-strings) become string inputs, so every backend passes them like declared ones."""
+        declared = {q.name for q in iface.in_params}
+        referenced = {leaf.name for leaf in leaves if isinstance(leaf, p.InputValue)}
+        referenced |= {part.name for tmpl in templates for part in tmpl if isinstance(part, p.InputValue)}
+        extra = tuple(p.Param(name, p.ParamType.STRING) for name in sorted(referenced - declared))
+        if not extra:
+            return iface
+        return p.Interface(tuple(sorted(iface.in_params + extra, key=lambda q: q.name)), iface.in_artifacts,
+                           iface.out_params, iface.out_artifacts)
 
     def check_env(self, env: tuple[tuple[str, str], ...], path: m.Path) -> None:
         """Names the kubelet accepts (IsEnvVarName), each once, and none of the backends' own (KFPC_...)."""

@@ -100,59 +100,75 @@ class PlatformLowering:
         raw, path = self.executors[executor]
         spec = _fields(raw, path, self.out, _EXECUTOR_KEYS)
         values: dict[str, Any] = {}
+        values["env_from"] = self.env_from(spec, path, resolve)
+        values["volumes"] = self.volumes(spec, path, resolve)
+        values["field_env"] = tuple(
+            k8s.FieldEnv(self.text(fields, "name", path + ("fieldPathAsEnv", i)), self.text(fields, "fieldPath", path))
+            for i, item in enumerate(self.items(spec, "fieldPathAsEnv", path))
+            for fields in [_fields(item, path + ("fieldPathAsEnv", i), self.out, {"name", "fieldPath"})])
+        self.scheduling(spec, path, resolve, values)
+        self.pod_settings(spec, path, resolve, values)
+        values["init_containers"] = tuple(self.init_container(item, path + ("initContainers", i))
+                                          for i, item in enumerate(self.items(spec, "initContainers", path)))
+        self.check_clashes(spec, path)
+        return k8s.TaskK8s(**values)
+
+    def env_from(self, spec: Mapping[str, Any], path: Path, resolve: Resolve) -> tuple[k8s.EnvFrom, ...]:
         env_from = []
-        volumes: list[k8s.Volume] = []
         for kind, key, name_field in (("secret", "secretAsEnv", "secretName"), ("configMap", "configMapAsEnv",
                                                                                   "configMapName")):
             for i, item in enumerate(self.items(spec, key, path)):
                 where = path + (key, i)
-                f = _fields(item, where, self.out, {name_field, name_field + "Parameter", "keyToEnv", "optional"})
+                fields = _fields(item, where, self.out,
+                                 {name_field, name_field + "Parameter", "keyToEnv", "optional"})
                 keys = []
                 key_field = "secretKey" if kind == "secret" else "configMapKey"
-                for j, pair in enumerate(f.get("keyToEnv") or ()):
-                    g = _fields(pair, where + ("keyToEnv", j), self.out, {key_field, "envVar"})
-                    keys.append(k8s.KeyToEnv(self.matching(g, key_field, _DATA_KEY, where + ("keyToEnv", j)),
-                                             self.matching(g, "envVar", _ENV_NAME, where + ("keyToEnv", j))))
-                env_from.append(k8s.EnvFrom(kind, self.name(f, name_field, where, resolve), tuple(keys),
-                                            self.optional_bool(f, "optional", where)))
+                for j, pair in enumerate(fields.get("keyToEnv") or ()):
+                    pair_fields = _fields(pair, where + ("keyToEnv", j), self.out, {key_field, "envVar"})
+                    keys.append(k8s.KeyToEnv(self.matching(pair_fields, key_field, _DATA_KEY, where + ("keyToEnv", j)),
+                                             self.matching(pair_fields, "envVar", _ENV_NAME, where + ("keyToEnv", j))))
+                env_from.append(k8s.EnvFrom(kind, self.name(fields, name_field, where, resolve), tuple(keys),
+                                            self.optional_bool(fields, "optional", where)))
+        return tuple(env_from)
+
+    def volumes(self, spec: Mapping[str, Any], path: Path, resolve: Resolve) -> tuple[k8s.Volume, ...]:
+        volumes: list[k8s.Volume] = []
         for kind, key, name_field in (("secret", "secretAsVolume", "secretName"),
                                       ("configMap", "configMapAsVolume", "configMapName")):
             for i, item in enumerate(self.items(spec, key, path)):
                 where = path + (key, i)
-                f = _fields(item, where, self.out, {name_field, name_field + "Parameter", "mountPath", "optional"})
-                volumes.append(k8s.ObjectVolume(kind, self.name(f, name_field, where, resolve),
-                                                self.text(f, "mountPath", where),
-                                                self.optional_bool(f, "optional", where)))
+                fields = _fields(item, where, self.out,
+                                 {name_field, name_field + "Parameter", "mountPath", "optional"})
+                volumes.append(k8s.ObjectVolume(kind, self.name(fields, name_field, where, resolve),
+                                                self.text(fields, "mountPath", where),
+                                                self.optional_bool(fields, "optional", where)))
         for i, item in enumerate(self.items(spec, "pvcMount", path)):
             where = path + ("pvcMount", i)
-            f = _fields(item, where, self.out, {"taskOutputParameter", "constant", "componentInputParameter",
-                                                "pvcNameParameter", "mountPath", "subPath"})
-            volumes.append(k8s.PvcVolume(self.pvc_name(f, where, resolve), self.text(f, "mountPath", where),
-                                         str(f.get("subPath") or "")))
+            fields = _fields(item, where, self.out, {"taskOutputParameter", "constant", "componentInputParameter",
+                                                     "pvcNameParameter", "mountPath", "subPath"})
+            volumes.append(k8s.PvcVolume(self.pvc_name(fields, where, resolve), self.text(fields, "mountPath", where),
+                                         str(fields.get("subPath") or "")))
         for i, item in enumerate(self.items(spec, "genericEphemeralVolume", path)):
             volumes.append(self.ephemeral(item, path + ("genericEphemeralVolume", i)))
         for i, item in enumerate(self.items(spec, "emptyDirMounts", path)):
             where = path + ("emptyDirMounts", i)
-            f = _fields(item, where, self.out, {"volumeName", "mountPath", "medium", "sizeLimit"})
-            volumes.append(k8s.EmptyDirVolume(self.text(f, "volumeName", where), self.text(f, "mountPath", where),
-                                              self.optional_text(f, "medium", where),
-                                              self.quantity(f.get("sizeLimit"), where)))
+            fields = _fields(item, where, self.out, {"volumeName", "mountPath", "medium", "sizeLimit"})
+            volumes.append(k8s.EmptyDirVolume(self.text(fields, "volumeName", where),
+                                              self.text(fields, "mountPath", where),
+                                              self.optional_text(fields, "medium", where),
+                                              self.quantity(fields.get("sizeLimit"), where)))
         if "enabledSharedMemory" in spec:
             where = path + ("enabledSharedMemory",)
-            f = _fields(spec["enabledSharedMemory"], where, self.out, {"volumeName", "size"})
-            volumes.append(k8s.EmptyDirVolume(str(f.get("volumeName") or "shm"), "/dev/shm", "Memory",
-                                              self.quantity(f.get("size"), where)))
-        values["env_from"] = tuple(env_from)
-        values["volumes"] = tuple(volumes)
-        values["field_env"] = tuple(
-            k8s.FieldEnv(self.text(g, "name", path + ("fieldPathAsEnv", i)), self.text(g, "fieldPath", path))
-            for i, item in enumerate(self.items(spec, "fieldPathAsEnv", path))
-            for g in [_fields(item, path + ("fieldPathAsEnv", i), self.out, {"name", "fieldPath"})])
-        self.scheduling(spec, path, resolve, values)
+            fields = _fields(spec["enabledSharedMemory"], where, self.out, {"volumeName", "size"})
+            volumes.append(k8s.EmptyDirVolume(str(fields.get("volumeName") or "shm"), "/dev/shm", "Memory",
+                                              self.quantity(fields.get("size"), where)))
+        return tuple(volumes)
+
+    def pod_settings(self, spec: Mapping[str, Any], path: Path, resolve: Resolve, values: dict[str, Any]) -> None:
         if "podMetadata" in spec:
-            f = _fields(spec["podMetadata"], path + ("podMetadata",), self.out, {"labels", "annotations"})
-            values["labels"] = self.strings(f.get("labels"), path + ("podMetadata", "labels"))
-            values["annotations"] = self.strings(f.get("annotations"), path + ("podMetadata", "annotations"))
+            fields = _fields(spec["podMetadata"], path + ("podMetadata",), self.out, {"labels", "annotations"})
+            values["labels"] = self.strings(fields.get("labels"), path + ("podMetadata", "labels"))
+            values["annotations"] = self.strings(fields.get("annotations"), path + ("podMetadata", "annotations"))
         values["image_pull_secrets"] = tuple(
             self.name(_fields(item, path + ("imagePullSecret", i), self.out, {"secretName", "secretNameParameter"}),
                       "secretName", path + ("imagePullSecret", i), resolve)
@@ -167,15 +183,11 @@ class PlatformLowering:
             values["timeout_seconds"] = self.integer(spec["activeDeadlineSeconds"], path + ("activeDeadlineSeconds",))
         if "securityContext" in spec:
             where = path + ("securityContext",)
-            f = _fields(spec["securityContext"], where, self.out, {"runAsUser", "runAsGroup", "runAsNonRoot"})
+            fields = _fields(spec["securityContext"], where, self.out, {"runAsUser", "runAsGroup", "runAsNonRoot"})
             values["security_context"] = k8s.SecurityContext(
-                self.integer(f["runAsUser"], where) if "runAsUser" in f else None,
-                self.integer(f["runAsGroup"], where) if "runAsGroup" in f else None,
-                self.optional_bool(f, "runAsNonRoot", where))
-        values["init_containers"] = tuple(self.init_container(item, path + ("initContainers", i))
-                                          for i, item in enumerate(self.items(spec, "initContainers", path)))
-        self.check_clashes(spec, path)
-        return k8s.TaskK8s(**values)
+                self.integer(fields["runAsUser"], where) if "runAsUser" in fields else None,
+                self.integer(fields["runAsGroup"], where) if "runAsGroup" in fields else None,
+                self.optional_bool(fields, "runAsNonRoot", where))
 
     def check_clashes(self, spec: Mapping[str, Any], path: Path) -> None:
         """Settings that would silently override each other or kfpc's own env, volumes and mounts
@@ -218,50 +230,69 @@ class PlatformLowering:
     def scheduling(self, spec: dict[str, Any], path: Path, resolve: Resolve, values: dict[str, Any]) -> None:
         if "nodeSelector" in spec:
             where = path + ("nodeSelector",)
-            f = _fields(spec["nodeSelector"], where, self.out, {"labels", "nodeSelectorJson"})
-            if f.get("labels"):
-                values["node_selector"] = self.strings(f["labels"], where + ("labels",))
-            if f.get("nodeSelectorJson"):
-                values["node_selector_json"] = resolve(f["nodeSelectorJson"], where + ("nodeSelectorJson",), True)
+            fields = _fields(spec["nodeSelector"], where, self.out, {"labels", "nodeSelectorJson"})
+            if fields.get("labels"):
+                values["node_selector"] = self.strings(fields["labels"], where + ("labels",))
+            if fields.get("nodeSelectorJson"):
+                values["node_selector_json"] = resolve(fields["nodeSelectorJson"], where + ("nodeSelectorJson",), True)
+        values["tolerations"], values["tolerations_json"] = self.tolerations(spec, path, resolve)
+        values["node_affinity"], values["node_affinity_json"] = self.node_affinity(spec, path, resolve)
+        values["pod_affinity"] = self.pod_affinity(spec, path)
+
+    def tolerations(self, spec: dict[str, Any], path: Path,
+                    resolve: Resolve) -> tuple[tuple[k8s.Toleration, ...], tuple[ParamSource, ...]]:
+        """JSON tolerations are kept apart: one from a parameter is only known when the pod is made."""
         tolerations, tolerations_json = [], []
         for i, item in enumerate(self.items(spec, "tolerations", path)):
             where = path + ("tolerations", i)
-            f = _fields(item, where, self.out, {"key", "operator", "value", "effect", "tolerationSeconds",
-                                                "tolerationJson"})
-            if f.get("tolerationJson"):
-                tolerations_json.append(resolve(f["tolerationJson"], where + ("tolerationJson",), True))
+            fields = _fields(item, where, self.out, {"key", "operator", "value", "effect", "tolerationSeconds",
+                                                     "tolerationJson"})
+            if fields.get("tolerationJson"):
+                tolerations_json.append(resolve(fields["tolerationJson"], where + ("tolerationJson",), True))
                 continue
-            key, operator, value, effect = (self.optional_text(f, k, where) for k in ("key", "operator", "value",
-                                                                                       "effect"))
-            seconds = self.integer(f["tolerationSeconds"], where) if f.get("tolerationSeconds") is not None else None
+            key, operator, value, effect = (self.optional_text(fields, name, where) for name in ("key", "operator",
+                                                                                                  "value", "effect"))
+            seconds = (self.integer(fields["tolerationSeconds"], where)
+                       if fields.get("tolerationSeconds") is not None else None)
             tolerations.append(k8s.Toleration(key, operator, value, effect, seconds))
-        values["tolerations"], values["tolerations_json"] = tuple(tolerations), tuple(tolerations_json)
+        return tuple(tolerations), tuple(tolerations_json)
+
+    def node_affinity(self, spec: dict[str, Any], path: Path,
+                      resolve: Resolve) -> tuple[tuple[k8s.NodeAffinity, ...], tuple[ParamSource, ...]]:
+        """JSON terms are kept apart: one from a parameter is only known when the pod is made."""
         affinity, affinity_json = [], []
         for i, item in enumerate(self.items(spec, "nodeAffinity", path)):
             where = path + ("nodeAffinity", i)
-            f = _fields(item, where, self.out, {"matchExpressions", "matchFields", "weight", "nodeAffinityJson"})
-            if f.get("nodeAffinityJson"):
-                source = resolve(f["nodeAffinityJson"], where + ("nodeAffinityJson",), True)
+            fields = _fields(item, where, self.out, {"matchExpressions", "matchFields", "weight", "nodeAffinityJson"})
+            if fields.get("nodeAffinityJson"):
+                source = resolve(fields["nodeAffinityJson"], where + ("nodeAffinityJson",), True)
                 if isinstance(source, Constant):
                     self.check_node_affinity(source.value, where + ("nodeAffinityJson",))
                 affinity_json.append(source)
                 continue
-            affinity.append(k8s.NodeAffinity(self.requirements(f.get("matchExpressions"), where),
-                                             self.requirements(f.get("matchFields"), where),
-                                             self.weight(f["weight"], where) if f.get("weight") is not None else None))
-        values["node_affinity"], values["node_affinity_json"] = tuple(affinity), tuple(affinity_json)
+            affinity.append(k8s.NodeAffinity(self.requirements(fields.get("matchExpressions"), where),
+                                             self.requirements(fields.get("matchFields"), where),
+                                             self.weight(fields["weight"], where)
+                                             if fields.get("weight") is not None else None))
+        return tuple(affinity), tuple(affinity_json)
+
+    def pod_affinity(self, spec: dict[str, Any], path: Path) -> tuple[k8s.PodAffinity, ...]:
         pods = []
         for i, item in enumerate(self.items(spec, "podAffinity", path)):
             where = path + ("podAffinity", i)
-            f = _fields(item, where, self.out, {"matchPodExpressions", "matchPodLabels", "topologyKey", "namespaces",
-                                                "matchNamespaceExpressions", "matchNamespaceLabels", "weight", "anti"})
+            fields = _fields(item, where, self.out, {"matchPodExpressions", "matchPodLabels", "topologyKey",
+                                                     "namespaces", "matchNamespaceExpressions",
+                                                     "matchNamespaceLabels", "weight", "anti"})
             pods.append(k8s.PodAffinity(
-                str(f.get("topologyKey") or "kubernetes.io/hostname"), self.requirements(f.get("matchPodExpressions"), where),
-                self.strings(f.get("matchPodLabels"), where), tuple(str(n) for n in f.get("namespaces") or ()),
-                self.requirements(f.get("matchNamespaceExpressions"), where),
-                self.strings(f.get("matchNamespaceLabels"), where),
-                self.weight(f["weight"], where) if f.get("weight") is not None else None, bool(f.get("anti"))))
-        values["pod_affinity"] = tuple(pods)
+                str(fields.get("topologyKey") or "kubernetes.io/hostname"),
+                self.requirements(fields.get("matchPodExpressions"), where),
+                self.strings(fields.get("matchPodLabels"), where),
+                tuple(str(n) for n in fields.get("namespaces") or ()),
+                self.requirements(fields.get("matchNamespaceExpressions"), where),
+                self.strings(fields.get("matchNamespaceLabels"), where),
+                self.weight(fields["weight"], where) if fields.get("weight") is not None else None,
+                bool(fields.get("anti"))))
+        return tuple(pods)
 
     # -- pipeline-wide ---------------------------------------------------------------------------
 
@@ -269,16 +300,18 @@ class PlatformLowering:
         if not self.config:
             return None
         path = self.config_path
-        f = _fields(self.config, path, self.out, {"workspace", "activeDeadlineSeconds", "resourceTtlOnCompletion",
-                                                   "resourceTtlOnSuccess", "resourceTtlOnFailure"})
+        fields = _fields(self.config, path, self.out, {"workspace", "activeDeadlineSeconds",
+                                                        "resourceTtlOnCompletion", "resourceTtlOnSuccess",
+                                                        "resourceTtlOnFailure"})
         size = patch = None
-        if f.get("workspace"):
-            w = _fields(f["workspace"], path + ("workspace",), self.out, {"size", "kubernetes"})
-            size = self.quantity(w.get("size"), path + ("workspace", "size"))
-            if w.get("kubernetes"):
-                kube = _fields(w["kubernetes"], path + ("workspace", "kubernetes"), self.out, {"pvcSpecPatch"})
+        if fields.get("workspace"):
+            workspace = _fields(fields["workspace"], path + ("workspace",), self.out, {"size", "kubernetes"})
+            size = self.quantity(workspace.get("size"), path + ("workspace", "size"))
+            if workspace.get("kubernetes"):
+                kube = _fields(workspace["kubernetes"], path + ("workspace", "kubernetes"), self.out,
+                               {"pvcSpecPatch"})
                 patch = kube.get("pvcSpecPatch") or None
-        numbers = {key: self.integer(f[key], path + (key,)) if f.get(key) not in (None, "") else None
+        numbers = {key: self.integer(fields[key], path + (key,)) if fields.get(key) not in (None, "") else None
                    for key in ("activeDeadlineSeconds", "resourceTtlOnCompletion", "resourceTtlOnSuccess",
                                "resourceTtlOnFailure")}
         return k8s.RunConfig(size, patch, numbers["activeDeadlineSeconds"], numbers["resourceTtlOnCompletion"],
@@ -293,8 +326,8 @@ class PlatformLowering:
             return []
         return value
 
-    def text(self, f: Mapping[str, Any], key: str, path: Path) -> str:
-        value = f.get(key)
+    def text(self, fields: Mapping[str, Any], key: str, path: Path) -> str:
+        value = fields.get(key)
         if not isinstance(value, str) or not value:
             self.out.add(CODE, f"{key} is required and must be a string", path)
             return ""
@@ -334,18 +367,18 @@ class PlatformLowering:
         if problem:
             self.out.add(CODE, f"nodeAffinityJson {problem}", path)
 
-    def matching(self, f: Mapping[str, Any], key: str, pattern: re.Pattern[str], path: Path) -> str:
+    def matching(self, fields: Mapping[str, Any], key: str, pattern: re.Pattern[str], path: Path) -> str:
         """A required string that Kubernetes restricts (a Secret key, an env name): any other text
         would be refused by the API server or read as a variable by the engine."""
-        value = self.text(f, key, path)
+        value = self.text(fields, key, path)
         if value and not pattern.fullmatch(value):
             self.out.add(CODE, f"{key} {value!r} is not valid here (expected {pattern.pattern})", path + (key,))
             return ""
         return value
 
-    def optional_text(self, f: Mapping[str, Any], key: str, path: Path) -> str | None:
+    def optional_text(self, fields: Mapping[str, Any], key: str, path: Path) -> str | None:
         """A string field that may be left out; any other type would reach the manifest as written."""
-        value = f.get(key)
+        value = fields.get(key)
         if value in (None, ""):
             return None
         if not isinstance(value, str):
@@ -353,8 +386,8 @@ class PlatformLowering:
             return None
         return value
 
-    def optional_bool(self, f: Mapping[str, Any], key: str, path: Path) -> bool | None:
-        value = f.get(key)
+    def optional_bool(self, fields: Mapping[str, Any], key: str, path: Path) -> bool | None:
+        value = fields.get(key)
         if value is not None and not isinstance(value, bool):
             self.out.add(CODE, f"{key} must be true or false, found {value!r}", path + (key,))
             return None
@@ -385,24 +418,24 @@ class PlatformLowering:
             return None
         return {str(k): str(v) for k, v in value.items()}
 
-    def name(self, f: Mapping[str, Any], field: str, path: Path, resolve: Resolve) -> ParamSource:
+    def name(self, fields: Mapping[str, Any], field: str, path: Path, resolve: Resolve) -> ParamSource:
         """A Secret or ConfigMap name: a constant, or a parameter resolved at run time."""
-        if f.get(field + "Parameter"):
-            return resolve(f[field + "Parameter"], path + (field + "Parameter",))
-        if f.get(field):
-            return Constant(str(f[field]))
+        if fields.get(field + "Parameter"):
+            return resolve(fields[field + "Parameter"], path + (field + "Parameter",))
+        if fields.get(field):
+            return Constant(str(fields[field]))
         self.out.add(CODE, f"{field} or {field}Parameter is required", path)
         return Constant("")
 
-    def pvc_name(self, f: Mapping[str, Any], path: Path, resolve: Resolve) -> ParamSource:
-        if f.get("pvcNameParameter"):
-            return resolve(f["pvcNameParameter"], path + ("pvcNameParameter",))
-        if f.get("constant"):
-            return Constant(str(f["constant"]))
-        if f.get("taskOutputParameter"):
-            return resolve({"taskOutputParameter": f["taskOutputParameter"]}, path + ("taskOutputParameter",))
-        if f.get("componentInputParameter"):
-            return resolve({"componentInputParameter": f["componentInputParameter"]},
+    def pvc_name(self, fields: Mapping[str, Any], path: Path, resolve: Resolve) -> ParamSource:
+        if fields.get("pvcNameParameter"):
+            return resolve(fields["pvcNameParameter"], path + ("pvcNameParameter",))
+        if fields.get("constant"):
+            return Constant(str(fields["constant"]))
+        if fields.get("taskOutputParameter"):
+            return resolve({"taskOutputParameter": fields["taskOutputParameter"]}, path + ("taskOutputParameter",))
+        if fields.get("componentInputParameter"):
+            return resolve({"componentInputParameter": fields["componentInputParameter"]},
                            path + ("componentInputParameter",))
         self.out.add(CODE, "a PVC mount needs the claim's name (pvcNameParameter, constant or a task output)", path)
         return Constant("")
@@ -410,37 +443,40 @@ class PlatformLowering:
     def requirements(self, value: Any, path: Path) -> tuple[k8s.Requirement, ...]:
         out = []
         for i, item in enumerate(value or ()):
-            f = _fields(item, path + (i,), self.out, {"key", "operator", "values"})
-            out.append(k8s.Requirement(self.text(f, "key", path + (i,)), self.text(f, "operator", path + (i,)),
-                                       tuple(str(v) for v in f.get("values") or ())))
+            fields = _fields(item, path + (i,), self.out, {"key", "operator", "values"})
+            out.append(k8s.Requirement(self.text(fields, "key", path + (i,)),
+                                       self.text(fields, "operator", path + (i,)),
+                                       tuple(str(v) for v in fields.get("values") or ())))
         return tuple(out)
 
     def ephemeral(self, item: Any, path: Path) -> k8s.EphemeralVolume:
-        f = _fields(item, path, self.out, {"volumeName", "mountPath", "accessModes", "size", "defaultStorageClass",
-                                           "storageClassName", "metadata"})
-        meta = _fields(f.get("metadata") or {}, path + ("metadata",), self.out, {"labels", "annotations"})
-        storage_class = None if f.get("defaultStorageClass") or not f.get("storageClassName") else \
-            str(f["storageClassName"])
-        return k8s.EphemeralVolume(self.text(f, "volumeName", path), self.text(f, "mountPath", path),
-                                   tuple(str(a) for a in f.get("accessModes") or ("ReadWriteOnce",)),
-                                   self.quantity(self.text(f, "size", path), path + ("size",)) or "", storage_class,
+        fields = _fields(item, path, self.out, {"volumeName", "mountPath", "accessModes", "size",
+                                                "defaultStorageClass", "storageClassName", "metadata"})
+        meta = _fields(fields.get("metadata") or {}, path + ("metadata",), self.out, {"labels", "annotations"})
+        storage_class = None if fields.get("defaultStorageClass") or not fields.get("storageClassName") else \
+            str(fields["storageClassName"])
+        return k8s.EphemeralVolume(self.text(fields, "volumeName", path), self.text(fields, "mountPath", path),
+                                   tuple(str(a) for a in fields.get("accessModes") or ("ReadWriteOnce",)),
+                                   self.quantity(self.text(fields, "size", path), path + ("size",)) or "",
+                                   storage_class,
                                    self.strings(meta.get("labels"), path), self.strings(meta.get("annotations"), path))
 
     def init_container(self, item: Any, path: Path) -> k8s.InitContainer:
-        f = _fields(item, path, self.out, {"name", "image", "command", "args", "env", "volumeMounts", "resources"})
-        resources = f.get("resources")
+        fields = _fields(item, path, self.out, {"name", "image", "command", "args", "env", "volumeMounts",
+                                                "resources"})
+        resources = fields.get("resources")
         if resources is not None and not isinstance(resources, Mapping):
             self.out.add(CODE, "resources must be a mapping (limits, requests)", path + ("resources",))
             resources = None
         env = []
-        for i, e in enumerate(self.items(f, "env", path)):
-            g = _fields(e, path + ("env", i), self.out, {"name", "value"})
-            env.append((self.text(g, "name", path + ("env", i)), str(g.get("value") or "")))
+        for i, variable in enumerate(self.items(fields, "env", path)):
+            entry = _fields(variable, path + ("env", i), self.out, {"name", "value"})
+            env.append((self.text(entry, "name", path + ("env", i)), str(entry.get("value") or "")))
         mounts = []
-        for i, v in enumerate(self.items(f, "volumeMounts", path)):
-            g = _fields(v, path + ("volumeMounts", i), self.out, {"volumeName", "mountPath"})
-            mounts.append((self.text(g, "volumeName", path), self.text(g, "mountPath", path)))
-        return k8s.InitContainer(self.text(f, "name", path), self.text(f, "image", path),
-                                 tuple(str(c) for c in self.items(f, "command", path)),
-                                 tuple(str(a) for a in self.items(f, "args", path)),
+        for i, mount in enumerate(self.items(fields, "volumeMounts", path)):
+            entry = _fields(mount, path + ("volumeMounts", i), self.out, {"volumeName", "mountPath"})
+            mounts.append((self.text(entry, "volumeName", path), self.text(entry, "mountPath", path)))
+        return k8s.InitContainer(self.text(fields, "name", path), self.text(fields, "image", path),
+                                 tuple(str(c) for c in self.items(fields, "command", path)),
+                                 tuple(str(a) for a in self.items(fields, "args", path)),
                                  tuple(env), tuple(mounts), resources)

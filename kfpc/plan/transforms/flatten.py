@@ -272,38 +272,49 @@ class _Flattener:
             guards = list(frame.guards)
             if task.condition is not None:
                 guards.append(Guard("/".join(path), self.bind_expr(task.condition, frame, task)))
-            loops = list(frame.loops)
             if isinstance(component, p.DagComponent):
-                loop = None
-                if task.loop is not None:
-                    loop = self.loop(task, frame, path)
-                    loops.append(loop)
-                inner_inputs = scopes.called_inputs(task, functools.partial(self.resolve, frame=frame, task=task))
-                if task.loop is not None and not task.loop.over_artifacts:
-                    inner_inputs[task.loop.item_input] = Item(loop.id)  # type: ignore[union-attr]
-                inner_arts = scopes.called_artifacts(task, functools.partial(self.resolve_artifact, frame=frame))
-                if task.loop is not None and task.loop.over_artifacts:
-                    inner_arts[task.loop.item_input] = ArtItem(loop.id)  # type: ignore[union-attr]
-                # A DAG that runs after failures (an exit pipeline) starts when its enclosing DAG did.
-                started = set(frame.started) if task.run_after_failure else frame.started | (after - frame.after)
-                sub = _Frame(component, path, inner_inputs, inner_arts, guards, loops, after, started)
-                before = len(self.tasks)
-                self.expand(sub)
-                self.leaves_under[path] = {t.id for t in self.tasks[before:]}
-                if task.run_after_failure:
-                    for t in self.tasks[before:]:
-                        t.finally_ = True
-                continue
-            flat = FlatTask(self.flat_id(path, bool(loops)), path, task, component, {}, {}, after, guards, loops,
-                            task.run_after_failure, set(frame.started))
-            for b in task.params:
-                flat.params[b.name] = (b.type, self.resolve(b.source, frame, task))
-            for a in task.artifacts:
-                flat.artifacts[a.name] = (a, self.resolve_artifact(a.source, frame))
-            if task.k8s is not None:
-                flat.k8s_values = [self.resolve(source, frame, task) for _, source in task.k8s.sources()]
-            self.tasks.append(flat)
-            self.leaves_under[path] = {flat.id}
+                self.expand_sub_dag(task, component, frame, path, after, guards)
+            else:
+                self.add_leaf(task, component, frame, path, after, guards)
+
+    def expand_sub_dag(self, task: p.Task, component: p.DagComponent, frame: _Frame, path: Path, after: set[str],
+                       guards: list[Guard]) -> None:
+        """A sub-DAG's tasks join the list, under its guards and loop, with its inputs bound to
+        where their values come from outside it."""
+        loops = list(frame.loops)
+        loop = None
+        if task.loop is not None:
+            loop = self.loop(task, frame, path)
+            loops.append(loop)
+        inner_inputs = scopes.called_inputs(task, functools.partial(self.resolve, frame=frame, task=task))
+        if task.loop is not None and not task.loop.over_artifacts:
+            inner_inputs[task.loop.item_input] = Item(loop.id)  # type: ignore[union-attr]
+        inner_arts = scopes.called_artifacts(task, functools.partial(self.resolve_artifact, frame=frame))
+        if task.loop is not None and task.loop.over_artifacts:
+            inner_arts[task.loop.item_input] = ArtItem(loop.id)  # type: ignore[union-attr]
+        # A DAG that runs after failures (an exit pipeline) starts when its enclosing DAG did.
+        started = set(frame.started) if task.run_after_failure else frame.started | (after - frame.after)
+        sub = _Frame(component, path, inner_inputs, inner_arts, guards, loops, after, started)
+        before = len(self.tasks)
+        self.expand(sub)
+        self.leaves_under[path] = {inner.id for inner in self.tasks[before:]}
+        if task.run_after_failure:
+            for inner in self.tasks[before:]:
+                inner.finally_ = True
+
+    def add_leaf(self, task: p.Task, component: p.Component, frame: _Frame, path: Path, after: set[str],
+                 guards: list[Guard]) -> None:
+        loops = list(frame.loops)
+        flat = FlatTask(self.flat_id(path, bool(loops)), path, task, component, {}, {}, after, guards, loops,
+                        task.run_after_failure, set(frame.started))
+        for binding in task.params:
+            flat.params[binding.name] = (binding.type, self.resolve(binding.source, frame, task))
+        for art in task.artifacts:
+            flat.artifacts[art.name] = (art, self.resolve_artifact(art.source, frame))
+        if task.k8s is not None:
+            flat.k8s_values = [self.resolve(source, frame, task) for _, source in task.k8s.sources()]
+        self.tasks.append(flat)
+        self.leaves_under[path] = {flat.id}
 
     def loop(self, task: p.Task, frame: _Frame, path: Path) -> Loop:
         loop = task.loop
