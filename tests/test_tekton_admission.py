@@ -422,3 +422,31 @@ def test_text_that_looks_like_kfpcs_dollar_reaches_the_task_as_written(tmp_path:
         outcome = tekton_sim.simulate(run, tmp_path / f"{kind}-{name}", params=params)
         assert outcome.status == "Succeeded", outcome.states
         assert repr(value or text) in outcome.stdout("show").splitlines()
+
+
+@pytest.mark.parametrize("version", ["v1", "v0.59"])
+def test_a_literal_check_that_fails_keeps_exit_tasks_from_running(tmp_path: Path, version: str) -> None:
+    """KFP refuses a run whose dsl.Literal parameter is not allowed before anything starts; on Tekton the
+    check is a task, and finally tasks run whatever failed (pipelinerunstate.go:504-519 @v1.15.0)."""
+    import tekton_sim
+    import yaml
+
+    @dsl.pipeline(name="literal-exit")
+    def pipeline(mode: str = "a"):
+        with dsl.ExitHandler(bye()):
+            shout(word=mode)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    doc = yaml.safe_load(ir.read_text("utf-8"))  # the kfp SDK here writes no dsl.Literal for pipeline inputs
+    doc["root"]["inputDefinitions"]["parameters"]["mode"]["literals"] = ["a", "b"]
+    ir.write_text(yaml.safe_dump(doc), "utf-8")
+    for kind in ("run", "template"):
+        documents = compile_kind(ir, kind)
+        run = documents[0] if kind == "run" else started_by_tkn(*documents)
+        assert tekton_checks.problems(run) == []
+        bad = tekton_sim.simulate(run, tmp_path / f"{kind}-bad", params={"mode": "c"}, version=version)
+        assert bad.status == "Failed" and not bad.ran("shout"), bad.states
+        assert not any(bad.ran(t["name"]) for t in run["spec"]["pipelineSpec"]["finally"]), bad.states
+        good = tekton_sim.simulate(run, tmp_path / f"{kind}-good", params={"mode": "b"}, version=version)
+        assert good.ran("shout") and "exit SUCCEEDED" in "".join(good.stdout(t) for t in good.states)
