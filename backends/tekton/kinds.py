@@ -2,8 +2,8 @@
 
 `--kind run`: one PipelineRun with an inline pipelineSpec (kubectl create -f). `template`: a Pipeline
 plus a PipelineRun that refers to it (`kubectl apply` the Pipeline once; create runs from the
-second document, or with `tkn pipeline start`, giving the `kfpc` workspace: the Pipeline's steps carry
-what they need themselves). `cron`: Tekton has no scheduler, so a stock
+second document, or with `tkn pipeline start`, giving the `kfpc` workspace: the Pipeline carries
+what its steps need itself, the runtime in a first task that writes it into the run's volume). `cron`: Tekton has no scheduler, so a stock
 Kubernetes CronJob creates the PipelineRun: the Pipeline, a ServiceAccount, Role and RoleBinding
 allowing it to list and create PipelineRuns, and the CronJob, whose pod (the helper image running
 the kfpc runtime) skips a run while `--max-concurrency` runs of the schedule are still going.
