@@ -100,7 +100,7 @@ def test_a_standalone_pipeline_stores_the_runtime_once_per_run(chains: dict[int,
 def test_parameter_values_are_measured_as_tekton_substitutes_them(tmp_path: Path) -> None:
     ir = big_param_ir(tmp_path, 40)
     target = tmp_path / "run.yaml"
-    for kind in (["--kind", "run"], ["--kind", "template"]):
+    for kind in (["--kind", "run"], ["--kind", "template"], ["--kind", "cron", "--schedule", "@daily"]):
         proc = run_kfpc("compile", str(ir), "-b", "tekton", "-o", str(target), *kind)
         assert proc.returncode == 1 and not target.exists(), kind
         assert "KFPC400" in proc.stderr and "parameter values" in proc.stderr and "artifact" in proc.stderr

@@ -17,6 +17,7 @@ but can never record its progress. So kfpc refuses such a run rather than write 
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -42,7 +43,7 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
     """Refuse an object etcd would not store; warn when one is close. Returns the warnings."""
     pipelines = {d["metadata"].get("name"): d for d in documents if d.get("kind") == "Pipeline"}
     warnings: list[str] = []
-    for doc in documents:
+    for doc in documents + [run for d in documents if d.get("kind") == "CronJob" for run in _scheduled(d)]:
         own = size(doc)
         stored, written, what, hint = own, own, f"the {doc['kind']}", "split the pipeline, or use --backend argo"
         if doc.get("kind") == "PipelineRun":
@@ -64,6 +65,16 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
             warnings.append(f"{what} will be about {_kib(stored)} once running, close to the 1.5 MiB etcd stores "
                             "by default")
     return warnings
+
+
+def _scheduled(cron: dict[str, Any]) -> list[dict[str, Any]]:
+    """The PipelineRun a `--kind cron` CronJob creates (kinds._scheduler carries it base64-encoded)."""
+    out = []
+    for container in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]:
+        for entry in container.get("env", []):
+            if entry["name"] == "KFPC_SPEC":
+                out.append(json.loads(base64.b64decode(json.loads(entry["value"])["run"])))
+    return out
 
 
 def run_name(run: dict[str, Any]) -> str:
