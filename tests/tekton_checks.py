@@ -166,7 +166,47 @@ def problems(run: dict[str, Any]) -> list[str]:
     found += structure(run)
     found += references(run)
     found += variable_prefixes(spec)
+    found += runtime_file_order(spec)
     return found
+
+
+_RUNTIME_FILE = re.compile(r"open\('([^']+)'\)\.read\(\)")
+
+
+def runtime_file_order(pipeline_spec: dict[str, Any]) -> list[str]:
+    """A step that runs the kfpc runtime from a file in the run's volume (standalone Pipelines) runs
+    only after the task that writes it succeeded. A DAG task starts once every task it depends on is
+    done (dag.GetCandidateTasks, pkg/reconciler/pipeline/dag/dag.go:103 @v1.15.0), and a task that
+    fails stops the others from starting (pipelinerunstate.go:420 @v1.15.0): the writer must be
+    among its dependencies, followed through runAfter and result references. Finally tasks start
+    after every DAG task (pipelinerunstate.go:504-519 @v1.15.0), whatever happened: they need a
+    `when` on the writer's state being Succeeded."""
+    tasks = {t["name"]: t for t in pipeline_spec.get("tasks", [])}
+    files = {m.group(1) for t in tasks_of({"spec": {"pipelineSpec": pipeline_spec}}) for step in t["taskSpec"]["steps"]
+             for m in [_RUNTIME_FILE.search(" ".join(step.get("command", [])))] if m}
+    writers = {t["name"] for t in tasks.values() for step in t["taskSpec"]["steps"] if files & set(step.get("args", []))}
+    out = []
+
+    def waits(name: str, seen: set[str]) -> bool:
+        if name in writers:
+            return True
+        seen.add(name)
+        return any(waits(d, seen) for d in sorted(_deps(tasks[name])) if d in tasks and d not in seen)
+
+    for section in ("tasks", "finally"):
+        for task in pipeline_spec.get(section, []):
+            readers = [s for s in task["taskSpec"]["steps"] if _RUNTIME_FILE.search(" ".join(s.get("command", [])))]
+            if not readers:
+                continue
+            if section == "tasks" and not any(waits(d, set()) for d in _deps(task) if d in tasks):
+                out.append(f"task {task['name']} runs the runtime from the run's volume without waiting for the task "
+                           "that writes it")
+            if section == "finally" and not any(
+                    w["operator"] == "in" and w["values"] == ["Succeeded"]
+                    and w["input"] in {f"$(tasks.{n}.status)" for n in writers} for w in task.get("when", [])):
+                out.append(f"finally task {task['name']} runs the runtime from the run's volume even when the task "
+                           "that writes it failed")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kfpc.runtime import generate
+from kfpc.runtime import bootstrap, bootstrap_file, generate, tekton_packed
 
 _REF = re.compile(r"\$\(([^()]*)\)")
 WS = "/workspace/kfpc"
@@ -355,11 +355,10 @@ class Sim:
         host = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HOME": str(self.tmp),
                 "LANG": "C.UTF-8", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
                 "KUBERNETES_SERVICE_PORT": str(self.api[0] if self.api else 1)}
-        if argv[:2] == ["python3", "-c"] and "KFPC_RT" in argv[2]:
-            if "KFPC_RT" not in env:
-                # A step's env is its own plus the PipelineRun's pod template env (pkg/pod/pod.go:316-326
-                # @v1.15.0): without either the bootstrap cannot find the runtime.
-                tr.steps.append((step["name"], 1, "", "KeyError: 'KFPC_RT'"))
+        if argv[:2] == ["python3", "-c"] and _runs_runtime(argv[2]):
+            missing = _runtime_missing(argv[2], env)
+            if missing:
+                tr.steps.append((step["name"], 1, "", missing))
                 return 1
             source = (self.runtime.replace('"@WS@"', json.dumps(str(self.ws)))
                       .replace('"@OUT@"', json.dumps(str(out_dir))).replace('"@RES@"', json.dumps(str(results_dir))))
@@ -399,6 +398,29 @@ class Sim:
             if "$(tasks." not in text:
                 out[result["name"]] = text
         return out
+
+
+_RUNTIME_FILE = re.compile(r"open\('([^']+)'\)")
+
+
+def _runs_runtime(code: str) -> bool:
+    """The step's program is kfpc's bootstrap: from the env (`--kind run`) or from a file in the
+    run's volume (standalone Pipelines, kinds.deliver_runtime)."""
+    file = _RUNTIME_FILE.search(code)
+    return code == bootstrap("KFPC_RT") or (file is not None and code == bootstrap_file(file.group(1)))
+
+
+def _runtime_missing(code: str, env: dict[str, str]) -> str | None:
+    """Why the bootstrap would fail in the pod, if it would."""
+    file = _RUNTIME_FILE.search(code)
+    if file is None:
+        # A step's env is its own plus the PipelineRun's pod template env (pkg/pod/pod.go:316-326
+        # @v1.15.0): without either the bootstrap cannot find the runtime.
+        return None if env.get("KFPC_RT") == tekton_packed() else "KeyError: 'KFPC_RT'"
+    path = Path(file.group(1))
+    if not path.is_file():
+        return f"FileNotFoundError: {path}"
+    return None if path.read_text("utf-8") == tekton_packed() else f"not kfpc's runtime: {path}"
 
 
 def go_json(text: str) -> str:
@@ -465,6 +487,59 @@ def _holds(when: dict[str, Any]) -> bool:
     return found if when["operator"] == "in" else not found
 
 
+# -- the PipelineRun as stored -------------------------------------------------------------------
+
+
+def stored_run(run: dict[str, Any], pipeline: dict[str, Any] | None = None, uid: str = "0" * 36,
+               namespace: str = "default") -> dict[str, Any]:
+    """The PipelineRun as Tekton stores it after its first reconcile. Its status holds the pipeline
+    spec with the run's parameter values (its own, else the defaults) substituted into every task
+    and inline taskSpec, a task's param of the same name standing for the pipeline's inside its
+    taskSpec, then the context values (ApplyParameters, propagateParams, ApplyContexts,
+    pkg/reconciler/pipelinerun/resources/apply.go:89-128,389-407,594-632 @v1.15.0, :51,346
+    @v0.59.6; stored at pipelinerun.go:699-710 @v1.15.0, :557-561 @v0.59.6), and one child
+    reference per TaskRun, a Matrix giving one per combination (GetChildReferences,
+    pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:276-336 @v1.15.0)."""
+    spec = run["spec"].get("pipelineSpec") or (pipeline or {})["spec"]
+    values = {p["name"]: p["default"] for p in spec.get("params", []) if "default" in p}
+    values.update({p["name"]: p["value"] for p in run["spec"].get("params", [])})
+    name = run["metadata"].get("name") or run["metadata"]["generateName"] + "abcde"
+    params = {f"{form}": v for n, v in values.items()
+              for form in (f"params.{n}", f'params["{n}"]', f"params['{n}']")}
+    context = {"context.pipelineRun.name": name, "context.pipelineRun.uid": uid,
+               "context.pipelineRun.namespace": namespace,
+               "context.pipeline.name": (pipeline or run)["metadata"].get("name") or name}
+    resolved = dict(spec)
+    refs = []
+    for section in ("tasks", "finally"):
+        tasks = []
+        for task in spec.get(section, []):
+            outer = walk_strings({k: v for k, v in task.items() if k != "taskSpec"}, lambda s: replace(s, params))
+            own = {**params, **{f"params.{p['name']}": p["value"] for p in outer.get("params", [])
+                                if f"params.{p['name']}" in params}}
+            if "taskSpec" in task:
+                outer["taskSpec"] = walk_strings(task["taskSpec"], lambda s, m=own: replace(s, m))
+            outer = walk_strings(outer, lambda s: replace(s, context))
+            tasks.append(outer)
+            matrix = [p["value"] for p in outer.get("matrix", {}).get("params", [])]
+            count = 1
+            for value in matrix:
+                count *= len(value) if isinstance(value, list) else 1
+            for index in range(count):
+                refs.append({"apiVersion": "tekton.dev/v1", "kind": "TaskRun",
+                             "name": f"{name}-{task['name']}" + (f"-{index}" if matrix else ""),
+                             **({"displayName": outer["displayName"]} if outer.get("displayName") else {}),
+                             "pipelineTaskName": task["name"],
+                             **({"whenExpressions": outer["when"]} if outer.get("when") else {})})
+        if section in spec:
+            resolved[section] = tasks
+    status = {"conditions": [{"type": "Succeeded", "status": "Unknown", "reason": "Running",
+                              "message": "Tasks Completed: 0 (Failed: 0, Cancelled 0), Incomplete: 300, Skipped: 0",
+                              "lastTransitionTime": "2026-01-01T00:00:00Z"}],
+              "startTime": "2026-01-01T00:00:00Z", "pipelineSpec": resolved, "childReferences": refs}
+    return {**run, "status": status}
+
+
 # -- pod placement with the affinity assistant ----------------------------------------------------
 
 _STANDARD = ("cpu", "memory", "ephemeral-storage")
@@ -498,7 +573,9 @@ def schedule_pods(run: dict[str, Any], coschedule: str = "workspaces") -> list[s
     @v1.15.0). The node it lands on is known to satisfy only that, so a bound pod fits there when
     its own node selector and node affinity ask for nothing more, it tolerates what the assistant
     tolerates (the node may carry those taints), and any extended resource (GPU) it requests comes
-    with a placement that steers the assistant to such nodes."""
+    with a placement that steers the assistant to such nodes: a node selector or a required node
+    affinity (a preferred one is a score, kubernetes.io/docs/concepts/scheduling-eviction/
+    assign-pod-node/#node-affinity)."""
     spec = run["spec"]
     if coschedule == "disabled":
         return []
@@ -527,7 +604,8 @@ def schedule_pods(run: dict[str, Any], coschedule: str = "workspaces") -> list[s
             why.append("a node affinity the assistant does not have")
         if missing:
             why.append("not tolerating taints the assistant's node may carry")
-        if gpus and not (a_selector or a_node_affinity):
+        if gpus and not (a_selector or (a_node_affinity or {}).get("requiredDuringSchedulingIgnoredDuringExecution")):
+            # a preferred node affinity only scores nodes: the assistant may still land on any node
             why.append(f"requests {gpus} on a node nothing chose for them")
         if why:
             problems.append(f"task {task['name']}: Pending forever next to the affinity assistant: {'; '.join(why)}")

@@ -312,3 +312,141 @@ def test_a_standalone_pipeline_runs_without_kfpcs_pipeline_run(tmp_path: Path) -
         printed = sorted(outcome.stdout(t) for t in outcome.states if t.startswith("say"))
         assert printed == ["A$B\n", "costs $5\n"]
     assert "env" not in run_doc["spec"].get("taskRunTemplate", {}).get("podTemplate", {}), "no second copy"
+
+
+def started_by_tkn(pipeline_doc: dict, run_doc: dict) -> dict:
+    """The PipelineRun `tkn pipeline start` creates: the Pipeline's spec, the workspace, nothing of kfpc's."""
+    return {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"generateName": "by-tkn-"},
+            "spec": {"pipelineSpec": pipeline_doc["spec"], "workspaces": run_doc["spec"]["workspaces"]}}
+
+
+@dsl.component(base_image="python:3.11-slim")
+def bye(status: dsl.PipelineTaskFinalStatus) -> str:
+    print("exit", status.state)
+    return status.state
+
+
+def runtime_everywhere(tmp_path: Path) -> tuple[dict, dict]:
+    @dsl.pipeline(name="runtime-everywhere")
+    def pipeline(word: str = "a$b", n: int = 2):
+        with dsl.ExitHandler(bye()):
+            say(message="no runtime")
+            with dsl.ParallelFor(["x", "y"]) as item:
+                shout(word=item)
+            with dsl.If(n > 1):
+                say(message=shout(word=word).output)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    pipeline_doc, run_doc = compile_kind(ir, "template")
+    return pipeline_doc, run_doc
+
+
+def test_a_standalone_pipeline_carries_the_runtime_once_and_every_step_finds_it(tmp_path: Path) -> None:
+    """Tekton substitutes params into every inline taskSpec before it stores the spec in the run's status
+    (apply.go:594 @v1.15.0): the runtime is written into the run's volume by a first task, once, and every
+    step that runs it (loops, conditions, finally) waits for that task."""
+    import json
+
+    import tekton_sim
+
+    from kfpc.runtime import tekton_packed
+
+    pipeline_doc, run_doc = runtime_everywhere(tmp_path)
+    assert json.dumps(pipeline_doc).count(tekton_packed()) == 1
+    assert "$(params.kfpc-runtime)" not in json.dumps(pipeline_doc)
+    started = started_by_tkn(pipeline_doc, run_doc)
+    assert tekton_checks.problems(started) == [] and tekton_checks.problems_all([pipeline_doc, run_doc]) == []
+    for version in ("v1", "v0.59"):
+        outcome = tekton_sim.simulate(started, tmp_path / version, version=version)
+        assert outcome.status == "Succeeded", outcome.states
+        printed = sorted(outcome.stdout(t) for t in outcome.states if t.startswith("say"))
+        assert printed == ["A$B\n", "no runtime\n"]
+        assert "exit SUCCEEDED" in "".join(outcome.stdout(t) for t in outcome.states)
+
+
+def test_no_step_runs_the_runtime_when_the_task_writing_it_failed(tmp_path: Path) -> None:
+    import tekton_sim
+
+    pipeline_doc, run_doc = runtime_everywhere(tmp_path)
+    writer = pipeline_doc["spec"]["tasks"][0]
+    writer["taskSpec"]["steps"][0]["command"] = ["python3", "-c", "import sys; sys.exit(3)"]
+    outcome = tekton_sim.simulate(started_by_tkn(pipeline_doc, run_doc), tmp_path / "run")
+    assert outcome.status == "Failed" and outcome.states[writer["name"]].status == "Failed"
+    tasks = {t["name"]: t for t in pipeline_doc["spec"]["tasks"] + pipeline_doc["spec"]["finally"]}
+    ran = {t for t, s in outcome.states.items() if s.status != "None"} - {writer["name"]}
+    assert ran == {"say"} and ".kfpc/runtime" not in str(tasks["say"]), outcome.states  # a plain container
+    assert all(outcome.states[t["name"]].reason == "WhenExpressionsSkip" for t in pipeline_doc["spec"]["finally"])
+    for name, state in outcome.states.items():
+        for run in state.runs:
+            assert not any("FileNotFoundError" in err or "KFPC_RT" in err for _, _, _, err in run.steps), name
+
+
+def test_the_runtime_check_catches_a_step_that_does_not_wait_for_it(tmp_path: Path) -> None:
+    pipeline_doc, _ = runtime_everywhere(tmp_path)
+    spec = pipeline_doc["spec"]
+    for task in spec["tasks"]:
+        task["runAfter"] = [d for d in task.get("runAfter", []) if d != spec["tasks"][0]["name"]]
+    spec["finally"][0]["when"] = []
+    found = tekton_checks.runtime_file_order(spec)
+    assert any("without waiting" in f for f in found) and any("even when" in f for f in found)
+
+
+@dsl.component(base_image="python:3.11-slim")
+def show(s: str) -> str:
+    print(repr(s))
+    return s
+
+
+@pytest.mark.parametrize("kind", ["run", "template"])
+def test_text_that_looks_like_kfpcs_dollar_reaches_the_task_as_written(tmp_path: Path, kind: str) -> None:
+    """`$` travels as `$(KFPC_D)`, which the runtime turns back into `$` once. The kubelet expands
+    `$(KFPC_D)` in an env value only when KFPC_D is defined before it
+    (kubernetes.io/docs/tasks/inject-data-application/define-interdependent-environment-variables):
+    a runtime step's KFPC_D must come after the values, as the pod template's does in `--kind run`
+    (pkg/pod/pod.go:321-325 @v1.15.0), or the value is decoded twice."""
+    import tekton_sim
+
+    text = "cost: $(KFPC_D) and $(HOME)"
+
+    @dsl.pipeline(name="dd")
+    def pipeline(p: str = text):
+        show(s=p)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    documents = compile_kind(ir, kind)
+    run = documents[0] if kind == "run" else started_by_tkn(*documents)
+    for name, value in (("default", None), ("given", text + " $5")):
+        params = {"p": value.replace("$", "$(KFPC_D)")} if value else {}
+        outcome = tekton_sim.simulate(run, tmp_path / f"{kind}-{name}", params=params)
+        assert outcome.status == "Succeeded", outcome.states
+        assert repr(value or text) in outcome.stdout("show").splitlines()
+
+
+@pytest.mark.parametrize("version", ["v1", "v0.59"])
+def test_a_literal_check_that_fails_keeps_exit_tasks_from_running(tmp_path: Path, version: str) -> None:
+    """KFP refuses a run whose dsl.Literal parameter is not allowed before anything starts; on Tekton the
+    check is a task, and finally tasks run whatever failed (pipelinerunstate.go:504-519 @v1.15.0)."""
+    import tekton_sim
+    import yaml
+
+    @dsl.pipeline(name="literal-exit")
+    def pipeline(mode: str = "a"):
+        with dsl.ExitHandler(bye()):
+            shout(word=mode)
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    doc = yaml.safe_load(ir.read_text("utf-8"))  # the kfp SDK here writes no dsl.Literal for pipeline inputs
+    doc["root"]["inputDefinitions"]["parameters"]["mode"]["literals"] = ["a", "b"]
+    ir.write_text(yaml.safe_dump(doc), "utf-8")
+    for kind in ("run", "template"):
+        documents = compile_kind(ir, kind)
+        run = documents[0] if kind == "run" else started_by_tkn(*documents)
+        assert tekton_checks.problems(run) == []
+        bad = tekton_sim.simulate(run, tmp_path / f"{kind}-bad", params={"mode": "c"}, version=version)
+        assert bad.status == "Failed" and not bad.ran("shout"), bad.states
+        assert not any(bad.ran(t["name"]) for t in run["spec"]["pipelineSpec"]["finally"]), bad.states
+        good = tekton_sim.simulate(run, tmp_path / f"{kind}-good", params={"mode": "b"}, version=version)
+        assert good.ran("shout") and "exit SUCCEEDED" in "".join(good.stdout(t) for t in good.states)

@@ -236,6 +236,37 @@ def test_a_gpu_task_with_only_a_toleration_is_refused(tmp_path: Path) -> None:
     assert "nvidia.com/gpu" in text and "affinity-assistant=disabled" in text and "node selector" in text
 
 
+@pytest.mark.parametrize("weight", [50, None])
+def test_a_gpu_task_steered_only_by_a_preferred_node_affinity_is_refused(tmp_path: Path, weight: Any) -> None:
+    """A preferred node affinity is a score: the assistant, which copies it (affinity_assistant.go:446
+    @v1.15.0), may still land on a node without the GPU. A required one steers it."""
+    @dsl.pipeline(name="gpu-preferred")
+    def pipeline():
+        first = make()
+        train = use(x=first.output).set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
+        kubernetes.add_node_affinity(train, match_expressions=[{"key": "gpu", "operator": "In", "values": ["yes"]}],
+                                     weight=weight)
+        kubernetes.add_toleration(train, key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
+
+    if weight is None:
+        run = compile_pipeline(pipeline, tmp_path).documents[0]
+        assert "requiredDuringSchedulingIgnoredDuringExecution" in placement_of(run)["affinity"]["nodeAffinity"]
+        assert tekton_sim.schedule_pods(run) == []
+        return
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    unchecked = kfpc.compile_file(str(ir), backend="tekton", options=Options(extra=(("affinity-assistant", "disabled"),
+                                                                                    ("access-mode", "ReadWriteMany"))))
+    steered = unchecked.documents[0]
+    pod = next(s["podTemplate"] for s in steered["spec"]["taskRunSpecs"] if "affinity" in s.get("podTemplate", {}))
+    steered["spec"]["taskRunTemplate"]["podTemplate"].update(pod)  # as if kfpc had moved it run-wide
+    assert any("requests ['nvidia.com/gpu']" in p for p in tekton_sim.schedule_pods(steered))
+    with pytest.raises(UnsupportedError) as err:
+        compile_pipeline(pipeline, tmp_path)
+    text = err.value.diagnostics[0].render()
+    assert "preferred node affinity" in text and "required node affinity" in text and "nvidia.com/gpu" in text
+
+
 @dsl.container_component
 def say(text: str):
     return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[text])

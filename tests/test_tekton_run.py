@@ -208,3 +208,30 @@ def test_simulator_executes_the_packed_runtime_source() -> None:
     packed = zlib.decompress(base64.b64decode(tekton_packed())).decode()
     assert packed == generate.minified(generate.render_tekton())
     assert sys.version_info >= (3, 8)
+
+
+@pytest.mark.parametrize("case,params", [("loops", {}), ("exit_handler", {"should_fail": "true"}),
+                                         ("exit_handler", {}), ("conditions", {"seed": "42"}), ("subpipelines", {}),
+                                         ("hostile_strings", {})])
+def test_a_standalone_pipeline_started_elsewhere_runs_the_same_tasks(workdir: Path, case: str, params: dict) -> None:
+    """`--kind template` started as `tkn pipeline start` would: no pod template, the runtime read from the
+    file its first task writes into the run's volume (kinds.deliver_runtime)."""
+    import tekton_checks
+
+    from kfpc.backend import Options
+    from kfpc.run_options import RunOptions
+
+    extra = golden_options(case, "tekton")
+    options = Options(run=RunOptions(kind="template"), extra=extra.extra if extra else ())
+    pipeline, run_doc = kfpc.compile_file(str(GOLDEN / case / "pipeline.yaml"), backend="tekton",
+                                          options=options).documents
+    assert tekton_checks.runtime_file_order(pipeline["spec"]) == []
+    started = {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"generateName": "by-tkn-"},
+               "spec": {"pipelineSpec": pipeline["spec"], "workspaces": run_doc["spec"]["workspaces"]}}
+    outcome = simulate(started, workdir / f"standalone-{case}-{len(params)}", params=params, version="v1")
+    inline = run(workdir, case, "v1", **params)
+    assert outcome.status == inline.status
+    writer = pipeline["spec"]["tasks"][0]["name"]
+    assert {k: v for k, v in ran(outcome).items() if k != writer} == ran(inline) and ran(outcome)[writer] == "Succeeded"
+    assert json.dumps(outcome.results).replace(str(outcome.workspace), "WS") == \
+        json.dumps(inline.results).replace(str(inline.workspace), "WS")

@@ -2,8 +2,8 @@
 
 `--kind run`: one PipelineRun with an inline pipelineSpec (kubectl create -f). `template`: a Pipeline
 plus a PipelineRun that refers to it (`kubectl apply` the Pipeline once; create runs from the
-second document, or with `tkn pipeline start`, giving the `kfpc` workspace: the Pipeline's steps carry
-what they need themselves). `cron`: Tekton has no scheduler, so a stock
+second document, or with `tkn pipeline start`, giving the `kfpc` workspace: the Pipeline carries
+what its steps need itself, the runtime in a first task that writes it into the run's volume). `cron`: Tekton has no scheduler, so a stock
 Kubernetes CronJob creates the PipelineRun: the Pipeline, a ServiceAccount, Role and RoleBinding
 allowing it to list and create PipelineRuns, and the CronJob, whose pod (the helper image running
 the kfpc runtime) skips a run while `--max-concurrency` runs of the schedule are still going.
@@ -12,6 +12,7 @@ the kfpc runtime) skips a run while `--max-concurrency` runs of the schedule are
 from __future__ import annotations
 
 import base64
+import graphlib
 import json
 import re
 from typing import Any
@@ -19,10 +20,11 @@ from typing import Any
 from kfpc import names
 from kfpc.errors import UsageError
 from kfpc.run_options import RunOptions
-from kfpc.runtime import bootstrap, tekton_packed
+from kfpc.runtime import bootstrap, bootstrap_file, tekton_packed
 
 from kfpc_backends.tekton import escape
 from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
 from kfpc_backends.tekton.units import strings
 
 SCHEDULE_LABEL = "kfpc.dev/schedule"
@@ -37,23 +39,19 @@ def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[
     if options.pipeline_timeout:
         spec["timeouts"] = {"pipeline": options.pipeline_timeout}
     pipeline_spec = spec["pipelineSpec"]
-    for task in pipeline_spec["tasks"] + pipeline_spec.get("finally", []):
-        if options.timeout and task.get("timeout") == "0s":
-            task["timeout"] = options.timeout
-        if options.image_pull_policy:
-            for step in task["taskSpec"]["steps"]:
-                step.setdefault("imagePullPolicy", options.image_pull_policy)
     base = metadata["generateName"].rstrip("-")
     labels = {**metadata.get("labels", {}), **dict(options.labels)}
     annotations = {**metadata.get("annotations", {}), **dict(options.annotations)}
     if options.kind == "run":
+        _task_options(pipeline_spec, options)
         if options.name:
             metadata.pop("generateName")
             metadata["name"] = options.name
         _metadata(run, options, labels, annotations)
         return [run], warnings
     name = options.name or base
-    warnings += self_contained(pipeline_spec, spec)
+    warnings += self_contained(pipeline_spec, spec, helper_image)
+    _task_options(pipeline_spec, options)
     declare_pipeline_params(pipeline_spec)
     pipeline = {"apiVersion": run["apiVersion"], "kind": "Pipeline", "metadata": {"name": name}, "spec": pipeline_spec}
     _metadata(pipeline, options, labels, annotations)
@@ -73,33 +71,32 @@ def apply(run: dict[str, Any], options: RunOptions, helper_image: str) -> tuple[
     return [pipeline, *_scheduler(name, run, options, helper_image, run_labels)], warnings
 
 
-RUNTIME_PARAM = "kfpc-runtime"
+def _task_options(pipeline_spec: dict[str, Any], options: RunOptions) -> None:
+    for task in pipeline_spec["tasks"] + pipeline_spec.get("finally", []):
+        if options.timeout and task.get("timeout") == "0s":
+            task["timeout"] = options.timeout
+        if options.image_pull_policy:
+            for step in task["taskSpec"]["steps"]:
+                step.setdefault("imagePullPolicy", options.image_pull_policy)
 
 
-def self_contained(pipeline_spec: dict[str, Any], run_spec: dict[str, Any]) -> list[str]:
+def self_contained(pipeline_spec: dict[str, Any], run_spec: dict[str, Any], helper_image: str) -> list[str]:
     """A Pipeline that runs however it is started (`tkn pipeline start`, the Dashboard, Triggers).
 
     Steps get their env only from their own `env` and the PipelineRun's pod template
-    (pkg/pod/pod.go:316-326 @v1.15.0), which a run started elsewhere lacks. So each step that needs
-    them gets `KFPC_D` (literal `$`) and `KFPC_RT` itself; the runtime, 8 KiB, is written once as a
-    param default rather than per step. Returns warnings for the pod settings only kfpc's
-    PipelineRun carries."""
+    (pkg/pod/pod.go:316-326 @v1.15.0), which a run started elsewhere lacks. So each step gets
+    `KFPC_D` (literal `$`) itself, and the steps that run the kfpc runtime read it from the run's
+    volume, where a first task writes it (deliver_runtime). Returns warnings for the pod settings
+    only kfpc's PipelineRun carries."""
     template = run_spec.get("taskRunTemplate", {}).get("podTemplate", {})
     env = template.get("env", [])
     runtime = next((e["value"] for e in env if e["name"] == st.RUNTIME_ENV), None)
-    if runtime is not None:
-        pipeline_spec.setdefault("params", []).append({
-            "name": RUNTIME_PARAM, "type": "string", "default": runtime,
-            "description": "kfpc: the runtime its helper steps run (leave the default)"})
     for task in pipeline_spec["tasks"] + pipeline_spec.get("finally", []):
         for step in task["taskSpec"]["steps"]:
-            names = {e["name"] for e in step.get("env", [])}
-            if runtime is not None and step.get("command") == st.COMMAND and st.RUNTIME_ENV not in names:
-                step.setdefault("env", []).append({"name": st.RUNTIME_ENV, "value": f"$(params.{RUNTIME_PARAM})"})
-            if escape.DOLLAR_ENV not in names:
-                # Every step: values arriving at run time (params, results) carry `$` as `$(KFPC_D)` too.
-                # First: the kubelet expands an env value only from variables defined before it.
-                step.setdefault("env", []).insert(0, {"name": escape.DOLLAR_ENV, "value": "$"})
+            if escape.DOLLAR_ENV not in {e["name"] for e in step.get("env", [])}:
+                dollar_env(step)
+    if runtime is not None:
+        deliver_runtime(pipeline_spec, runtime, helper_image)
     kept = [e for e in env if e["name"] not in (escape.DOLLAR_ENV, st.RUNTIME_ENV)]
     if kept:
         template["env"] = kept
@@ -111,6 +108,72 @@ def self_contained(pipeline_spec: dict[str, Any], run_spec: dict[str, Any]) -> l
     return [f"the PipelineRun next to the Pipeline carries pod settings ({', '.join(pod_settings)}) that a run "
             "started another way (tkn pipeline start, the Dashboard, Triggers) must give itself, with the "
             "`kfpc` workspace"]
+
+
+RUNTIME_TASK = "kfpc-runtime"
+RUNTIME_FILE = RUN_ROOT + "/.kfpc/runtime"
+# Written under a temporary name and renamed: a retried TaskRun never leaves half a file.
+_WRITE_RUNTIME = ("import os,sys;os.umask(2);p=sys.argv[1];os.makedirs(os.path.dirname(p),exist_ok=True);"
+                  f"open(p+'.w','w').write(os.environ['{st.RUNTIME_ENV}']);os.replace(p+'.w',p)")
+
+
+def dollar_env(step: dict[str, Any]) -> None:
+    """Give a step `KFPC_D` (literal `$`), where the kubelet would see it in `--kind run`.
+
+    The kubelet expands `$(VAR)` in an env value only from variables defined before it, and in
+    command and args from all of them (kubernetes.io/docs/tasks/inject-data-application/
+    define-interdependent-environment-variables: a reference to a later variable is left as
+    written). With `--kind run` the pod template's env comes after the step's own
+    (pkg/pod/pod.go:321-325 @v1.15.0), so a runtime step's values reach it still in T-form and the
+    runtime decodes them once; the same order here. A plain container's own env needs the kubelet
+    to decode: first (steps.direct_steps)."""
+    entry = {"name": escape.DOLLAR_ENV, "value": "$"}
+    if step.get("command") == st.COMMAND:
+        step.setdefault("env", []).append(entry)
+    else:
+        step.setdefault("env", []).insert(0, entry)
+
+
+def deliver_runtime(pipeline_spec: dict[str, Any], runtime: str, helper_image: str) -> None:
+    """The runtime (8 KiB) reaches the steps of a standalone Pipeline once per run, as a file.
+
+    Tekton substitutes params into every inline taskSpec and keeps the result in the run's
+    status.pipelineSpec (propagateParams, pkg/reconciler/pipelinerun/resources/apply.go:594 @v1.15.0,
+    :343 @v1.6.6, :346 @v0.59.6; stored at pipelinerun.go:710 @v1.15.0, :676 @v1.12.2, :561
+    @v0.59.6): a param per step would be stored once per step. So a first task writes it into the
+    run's volume, which every step running the runtime binds (Unit.workspace), and those steps run
+    it from there. Each task with such a step runs after that task (runAfter, directly or through
+    its other runAfter entries: a task waits for all of them to be done, and the first task has no
+    `when`, so it never is skipped); a failure of that task stops every later DAG task
+    (pipelinerunstate.go:420 @v1.15.0), and finally tasks that need the file are skipped then by a
+    `when` on its state."""
+    tasks, finals = pipeline_spec["tasks"], pipeline_spec.get("finally", [])
+    users = {t["name"] for t in tasks + finals
+             if any(step.get("command") == st.COMMAND for step in t["taskSpec"]["steps"])}
+    if not users:
+        return
+    taken = {t["name"] for t in tasks + finals}
+    name = next(n for n in (RUNTIME_TASK, *(f"{RUNTIME_TASK}-{c}" for c in "abcdefgh")) if n not in taken)
+    for task in tasks + finals:
+        for step in task["taskSpec"]["steps"]:
+            if step.get("command") == st.COMMAND:
+                step["command"] = ["python3", "-c", bootstrap_file(RUNTIME_FILE)]
+    by_name = {t["name"]: t for t in tasks}
+    graph = {n: [d for d in t.get("runAfter", []) if d in by_name] for n, t in by_name.items()}
+    waits: dict[str, bool] = {}  # does the task run after the runtime task, through its runAfter entries
+    for task_name in graphlib.TopologicalSorter(graph).static_order():
+        waits[task_name] = any(waits[d] for d in graph[task_name])
+        if task_name in users and not waits[task_name]:
+            by_name[task_name]["runAfter"] = [name, *by_name[task_name].get("runAfter", [])]
+            waits[task_name] = True
+    for task in finals:
+        if task["name"] in users:
+            task.setdefault("when", []).append(
+                {"input": escape.ref(f"tasks.{name}.status"), "operator": "in", "values": ["Succeeded"]})
+    step = {"name": "write", "image": helper_image, "command": ["python3", "-c", _WRITE_RUNTIME],
+            "args": [RUNTIME_FILE], "env": [{"name": st.RUNTIME_ENV, "value": runtime}]}
+    pipeline_spec["tasks"] = [{"name": name, "taskSpec": {"steps": [step], "workspaces": [{"name": WORKSPACE}]},
+                               "timeout": "0s", "workspaces": [{"name": WORKSPACE, "workspace": WORKSPACE}]}, *tasks]
 
 
 _PARAM_REF = re.compile(r"\$\(params\.([_a-zA-Z][_a-zA-Z0-9-]*)\)")

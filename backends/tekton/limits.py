@@ -1,19 +1,26 @@
 """Whether the objects kfpc writes can be stored, once Tekton has added what it keeps in them.
 
-Tekton copies the resolved pipeline spec (parameters, context and workspaces substituted) into the
-PipelineRun's `status.pipelineSpec` on its first reconcile (pkg/reconciler/pipelinerun/
-pipelinerun.go:710 @v1.15.0, :561 @v0.59.6), and lists every TaskRun it creates in
-`status.childReferences` (apiVersion, kind, name, pipelineTaskName, and the task's `when`
-expressions; pkg/apis/pipeline/v1/pipelinerun_types.go:508-522 @v1.15.0). A PipelineRun with an
-inline `pipelineSpec` therefore holds its pipeline twice. Kubernetes keeps every object in etcd,
-which refuses a request over 1.5 MiB by default (etcd's `--max-request-bytes`, 1572864): a run
-above that is accepted by nobody (kubectl create fails) or, when only the status pushes it over,
-is created but can never record its progress. So kfpc refuses such a run rather than write it.
+On its first reconcile Tekton substitutes the run's parameter values (the `-p` values or defaults)
+and its context into every pipeline task and inline taskSpec (ApplyParameters, ApplyContexts:
+pkg/reconciler/pipelinerun/resources/apply.go:89,400,594 @v1.15.0, :51,346 @v0.59.6) and stores
+the result in the PipelineRun's `status.pipelineSpec` (pkg/reconciler/pipelinerun/pipelinerun.go:710
+@v1.15.0, :561 @v0.59.6). A value used by many tasks is stored once per use. It lists every TaskRun
+it creates in `status.childReferences` (apiVersion, kind, name, displayName, pipelineTaskName and
+the task's `when`: one per TaskRun, so one per Matrix combination; GetChildReferences and
+getDisplayName, pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:276-336 @v1.15.0; the type
+at pkg/apis/pipeline/v1/pipelinerun_types.go:508-522 @v1.15.0). A PipelineRun with an inline
+`pipelineSpec` therefore holds its pipeline twice. Kubernetes keeps every object in etcd, which
+refuses a request over 1.5 MiB by default (etcd's `--max-request-bytes`, 1572864): a run above that
+is accepted by nobody (kubectl create fails) or, when only the status pushes it over, is created
+but can never record its progress. So kfpc refuses such a run rather than write it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import re
 from typing import Any
 
 from kfpc.errors import UnsupportedError
@@ -21,7 +28,10 @@ from kfpc.errors import UnsupportedError
 ETCD_REQUEST_LIMIT = 1572864  # etcd's default --max-request-bytes (1.5 MiB)
 WARN_FRACTION = 0.8
 STATUS_BASE = 1024  # conditions, start time, provenance: a generous allowance
-RUN_NAME_SUFFIX = 6  # generateName adds 5 characters; TaskRun names are <run>-<task>
+RUN_NAME_SUFFIX = 5  # generateName adds 5 characters; TaskRun names are <run>-<task>[-<i>]
+UID = "0" * 36  # a Kubernetes uid as Tekton substitutes it
+NAMESPACE = "x" * 20  # unknown at compile time when not given: a typical length
+_REF = re.compile(r"\$\(([^()]*)\)")
 
 
 def size(obj: Any) -> int:
@@ -33,42 +43,104 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
     """Refuse an object etcd would not store; warn when one is close. Returns the warnings."""
     pipelines = {d["metadata"].get("name"): d for d in documents if d.get("kind") == "Pipeline"}
     warnings: list[str] = []
-    for doc in documents:
-        inline = doc.get("kind") == "PipelineRun" and "pipelineSpec" in doc["spec"]
-        if inline:  # measured once: the spec is nearly all of the run
-            spec_size = size(doc["spec"]["pipelineSpec"])
-            own = size({**doc, "spec": {**doc["spec"], "pipelineSpec": 0}}) - 1 + spec_size
-        else:
-            own = size(doc)
-        stored, what = own, f"the {doc['kind']}"
+    for doc in documents + [run for d in documents if d.get("kind") == "CronJob" for run in _scheduled(d)]:
+        own = size(doc)
+        stored, written, what, hint = own, own, f"the {doc['kind']}", "split the pipeline, or use --backend argo"
         if doc.get("kind") == "PipelineRun":
-            spec = doc["spec"].get("pipelineSpec") or \
-                pipelines.get(doc["spec"].get("pipelineRef", {}).get("name"), {}).get("spec")
+            pipeline = pipelines.get(doc["spec"].get("pipelineRef", {}).get("name"))
+            spec = doc["spec"].get("pipelineSpec") or (pipeline or {}).get("spec")
             if spec is not None:
-                spec_size = spec_size if inline else size(spec)
-                stored = own + spec_size + _child_references(doc, spec) + STATUS_BASE
+                copy = resolve(spec, doc, pipeline["metadata"]["name"] if pipeline else None)
+                resolved = size(copy)
+                stored = own + resolved + _child_references(doc, copy) + STATUS_BASE
+                written = own if pipeline is None else own + size(spec)
                 what = ("the PipelineRun, with the copy of its pipeline Tekton keeps in status.pipelineSpec "
-                        "and the list of its TaskRuns,")
+                        "(parameter values substituted) and the list of its TaskRuns,")
+                hint = _hint(doc, stored, size(spec), resolved)
         if stored > ETCD_REQUEST_LIMIT:
             raise UnsupportedError(
-                f"{what} would be about {_kib(stored)} (written: {_kib(own)}), over the 1.5 MiB etcd stores by "
-                "default; Kubernetes would refuse it or it could not record its progress",
-                hint=_hint(doc))
+                f"{what} would be about {_kib(stored)} (written: {_kib(written)}), over the 1.5 MiB etcd stores by "
+                "default; Kubernetes would refuse it or it could not record its progress", hint=hint)
         if stored > WARN_FRACTION * ETCD_REQUEST_LIMIT:
             warnings.append(f"{what} will be about {_kib(stored)} once running, close to the 1.5 MiB etcd stores "
                             "by default")
     return warnings
 
 
+def _scheduled(cron: dict[str, Any]) -> list[dict[str, Any]]:
+    """The PipelineRun a `--kind cron` CronJob creates (kinds._scheduler carries it base64-encoded)."""
+    out = []
+    for container in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]:
+        for entry in container.get("env", []):
+            if entry["name"] == "KFPC_SPEC":
+                out.append(json.loads(base64.b64decode(json.loads(entry["value"])["run"])))
+    return out
+
+
+def run_name(run: dict[str, Any]) -> str:
+    return run["metadata"].get("name") or run["metadata"].get("generateName", "") + "x" * RUN_NAME_SUFFIX
+
+
+def resolve(spec: dict[str, Any], run: dict[str, Any], pipeline_name: str | None) -> dict[str, Any]:
+    """The pipeline spec as Tekton keeps it in status.pipelineSpec: parameter values, then context
+    values, substituted into the tasks (params, matrix, when, displayName, inline taskSpec), a task's
+    own param of the same name taking the place of the pipeline's in its taskSpec (propagateParams,
+    apply.go:594-632 @v1.15.0; contexts at :389-407). The pipeline name of an embedded spec is the
+    run's (pkg/reconciler/pipelinerun/pipelinespec/pipelinespec.go:53-54 @v1.15.0)."""
+    values = {p["name"]: p["default"] for p in spec.get("params", []) if isinstance(p.get("default"), str)}
+    values.update({p["name"]: p["value"] for p in run["spec"].get("params", []) if isinstance(p.get("value"), str)})
+    params = {key.format(name): value for name, value in values.items()
+              for key in ("params.{}", 'params["{}"]', "params['{}']")}
+    name = run_name(run)
+    context = {"context.pipelineRun.name": name, "context.pipeline.name": pipeline_name or name,
+               "context.pipelineRun.namespace": run["metadata"].get("namespace") or NAMESPACE,
+               "context.pipelineRun.uid": UID}
+    out = dict(spec)
+    for section in ("tasks", "finally"):
+        if section in spec:
+            out[section] = [_substituted(_task_with(task, params), context) for task in spec[section]]
+    return out
+
+
+def _task_with(task: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+    outside = {k: _substituted(v, params) for k, v in task.items() if k != "taskSpec"}
+    if "taskSpec" not in task:
+        return outside
+    own = dict(params)
+    for param in outside.get("params", []):
+        if isinstance(param.get("value"), str):
+            own.update({k.format(param["name"]): param["value"] for k in ("params.{}", 'params["{}"]', "params['{}']")
+                        if k.format(param["name"]) in params})
+    return {**outside, "taskSpec": _substituted(task["taskSpec"], own)}
+
+
+def _substituted(value: Any, mapping: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return _REF.sub(lambda m: mapping.get(m.group(1), m.group(0)), value) if "$(" in value else value
+    if isinstance(value, list):
+        return [_substituted(v, mapping) for v in value]
+    if isinstance(value, dict):
+        return {k: _substituted(v, mapping) for k, v in value.items()}
+    return value
+
+
 def _child_references(run: dict[str, Any], spec: dict[str, Any]) -> int:
-    run_name = run["metadata"].get("name") or run["metadata"].get("generateName", "") + "x" * RUN_NAME_SUFFIX
+    """One reference per TaskRun; a Matrix of literal values fans out into one per combination
+    (one when the values come from results, unknown here)."""
+    name = run_name(run)
     total = 0
     for task in spec.get("tasks", []) + spec.get("finally", []):
-        entry = {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": f"{run_name}-{task['name']}"[:63],
-                 "pipelineTaskName": task["name"]}
-        if task.get("when"):
-            entry["whenExpressions"] = task["when"]
-        total += size(entry) + 1
+        runs = math.prod(len(p["value"]) for p in (task.get("matrix") or {}).get("params", [])
+                         if isinstance(p.get("value"), list))
+        for index in range(runs):
+            suffix = f"-{index}" if task.get("matrix") else ""
+            entry = {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": f"{name}-{task['name']}{suffix}"[:63]}
+            if task.get("displayName"):
+                entry["displayName"] = task["displayName"]
+            entry["pipelineTaskName"] = task["name"]
+            if task.get("when"):
+                entry["whenExpressions"] = task["when"]
+            total += size(entry) + 1
     return total
 
 
@@ -76,8 +148,11 @@ def _kib(n: int) -> str:
     return f"{n / 1024:,.0f} KiB"
 
 
-def _hint(doc: dict[str, Any]) -> str:
-    if doc.get("kind") == "PipelineRun" and "pipelineSpec" in doc["spec"]:
-        return ("--kind template stores the pipeline once, in a Pipeline the run refers to; otherwise split the "
-                "pipeline, or use --backend argo")
-    return "split the pipeline, or use --backend argo"
+def _hint(run: dict[str, Any], stored: int, spec: int, resolved: int) -> str:
+    hints = []
+    if resolved - spec > ETCD_REQUEST_LIMIT // 8:
+        hints.append(f"parameter values substituted into the tasks that use them add {_kib(resolved - spec)}: pass a "
+                     "large value as an input artifact (a file) rather than a parameter")
+    if "pipelineSpec" in run["spec"] and stored - spec <= ETCD_REQUEST_LIMIT:
+        hints.append("--kind template stores the pipeline once, in a Pipeline the run refers to")
+    return "; ".join(hints + ["otherwise split the pipeline, or use --backend argo"])

@@ -136,7 +136,9 @@ def pod_env(tasks: list[dict[str, Any]]) -> list[dict[str, str]]:
 def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image: str) -> None:
     """Parameters limited to a list of values (dsl.Literal): Tekton's param enum is an alpha feature
     a stock install refuses, so a task that runs only when the value is not allowed fails the run
-    before any other task starts (each task's `when` skips that task alone)."""
+    before any other task starts (each task's `when` skips that task alone). Finally tasks run
+    whatever failed (pipelinerunstate.go:504-519 @v1.15.0): a `when` on the check's state keeps
+    exit tasks from running too, as KFP refuses such a run before anything starts."""
     for q in plan.inputs:
         if q.literals is None or q.type.is_json:
             continue
@@ -157,6 +159,9 @@ def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image:
         for other in builder.units:
             if not other.finally_:
                 other.run_after.add(unit.name)
+            else:
+                other.when.append({"input": escape.ref(f"tasks.{unit.name}.status"), "operator": "notin",
+                                   "values": ["Failed"]})
         builder.units.insert(0, unit)
 
 

@@ -105,16 +105,20 @@ def reconcile(run_spec: dict[str, Any], tasks: list[dict[str, Any]], assistant: 
                                "stay Pending forever; " + WAYS_OUT)
     place = next(iter(wanted.values()))[0]
     needing = sorted(name for name, (_, gpus) in wanted.items() if gpus)
-    if needing and not (place.get("nodeSelector") or place.get("nodeAffinity")):
-        # A toleration only allows a tainted node, it never draws the assistant to one: without a node
-        # selector or node affinity the assistant may land on any node (affinity_assistant.go:439-446 @v1.15.0).
+    required = (place.get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+    if needing and not (place.get("nodeSelector") or required):
+        # A toleration only allows a tainted node, it never draws the assistant to one, and a preferred
+        # node affinity only scores nodes: without a node selector or a required node affinity the
+        # assistant, which copies them (affinity_assistant.go:439-446 @v1.15.0), may land on any node.
         gpus = sorted({g for _, (_, found) in wanted.items() for g in found})
+        preferred = " (a preferred node affinity only ranks nodes, it requires none)" if place.get("nodeAffinity") else ""
         raise UnsupportedError(f"task(s) {', '.join(repr(n) for n in needing)} request {', '.join(gpus)}, which only some "
                                "nodes offer, and share the run's volume: with Tekton's default affinity assistant they "
                                "run on the assistant's node, which nothing steers to such a node (a toleration allows "
-                               "a node but does not choose it); give those tasks a node selector or node affinity for "
-                               "the nodes that have it, with tolerations for their taints (kfp-kubernetes "
-                               "add_node_selector / add_toleration); " + WAYS_OUT)
+                               f"a node but does not choose it){preferred}; give those tasks a node selector or a "
+                               "required node affinity for the nodes that have it, with tolerations for their taints "
+                               "(kfp-kubernetes add_node_selector, or add_node_affinity without a weight; "
+                               "add_toleration); " + WAYS_OUT)
     _to_run_template(run_spec, place)
     warnings = []
     others = sorted(t["name"] for t in binding if t["name"] not in wanted)

@@ -37,6 +37,11 @@ def bootstrap(env_var: str) -> str:
     return f"import base64,os,zlib;exec(zlib.decompress(base64.b64decode(os.environ['{env_var}'])))"
 
 
+def bootstrap_file(path: str) -> str:
+    """The one-liner a container runs when the packed launcher is a file (`path`, no quotes in it)."""
+    return f"import base64,zlib;exec(zlib.decompress(base64.b64decode(open('{path}').read())))"
+
+
 def tekton_packed() -> str:
     """The Tekton runtime (tekton.py.j2), minified and compressed, as one base64 line."""
     from kfpc.runtime._generated import TEKTON
