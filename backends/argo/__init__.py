@@ -92,7 +92,7 @@ class ArgoBackend:
         order = library.how_to_apply(documents)
         if order:
             warnings.append(order)
-        warnings += size.check(documents, limit)
+        warnings += size.check(documents, limit, version)
         return Output(documents, warnings)
 
 

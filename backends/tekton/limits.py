@@ -5,20 +5,19 @@ PipelineRun's `status.pipelineSpec` on its first reconcile (pkg/reconciler/pipel
 pipelinerun.go:710 @v1.15.0, :561 @v0.59.6), and lists every TaskRun it creates in
 `status.childReferences` (apiVersion, kind, name, pipelineTaskName, and the task's `when`
 expressions; pkg/apis/pipeline/v1/pipelinerun_types.go:508-522 @v1.15.0). A PipelineRun with an
-inline `pipelineSpec` therefore holds its pipeline twice. Kubernetes keeps every object in etcd,
-which refuses a request over 1.5 MiB by default (etcd's `--max-request-bytes`, 1572864): a run
-above that is accepted by nobody (kubectl create fails) or, when only the status pushes it over,
-is created but can never record its progress. So kfpc refuses such a run rather than write it.
+inline `pipelineSpec` therefore holds its pipeline twice. Kubernetes stores no object over 1.5 MiB
+(kfpc/stored.py, shared with the Argo backend): a run above that is accepted by nobody (kubectl
+create fails) or, when only the status pushes it over, is created but can never record its
+progress. So kfpc refuses such a run rather than write it.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-
-ETCD_REQUEST_LIMIT = 1572864  # etcd's default --max-request-bytes (1.5 MiB)
+from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size
+from kfpc.stored import kib as _kib
 WARN_FRACTION = 0.8
 STATUS_BASE = 1024  # conditions, start time, provenance: a generous allowance
 RUN_NAME_SUFFIX = 6  # generateName adds 5 characters; TaskRun names are <run>-<task>
@@ -26,7 +25,7 @@ RUN_NAME_SUFFIX = 6  # generateName adds 5 characters; TaskRun names are <run>-<
 
 def size(obj: Any) -> int:
     """Bytes of the object as the API server stores a custom resource (compact JSON)."""
-    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
+    return go_json_size(obj)
 
 
 def check(documents: list[dict[str, Any]]) -> list[str]:
@@ -70,10 +69,6 @@ def _child_references(run: dict[str, Any], spec: dict[str, Any]) -> int:
             entry["whenExpressions"] = task["when"]
         total += size(entry) + 1
     return total
-
-
-def _kib(n: int) -> str:
-    return f"{n / 1024:,.0f} KiB"
 
 
 def _hint(doc: dict[str, Any]) -> str:
