@@ -34,7 +34,8 @@ class ArgoBackend:
         Option("cache-max-age", "168h", "with --enable-caching, reuse a cached result only if younger than this Go "
                "duration (`none`: no limit)"),
         Option("max-workflow-size", "1Mi", "the largest Workflow the controller stores (its MAX_WORKFLOW_SIZE; "
-               "default 1 MiB); a pipeline whose running Workflow would be larger is refused"),
+               "default 1 MiB); a pipeline whose running Workflow would be larger is refused, and so is any "
+               "object over the 1.5 MiB Kubernetes stores, whatever this says"),
     )
 
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles

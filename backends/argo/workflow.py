@@ -352,7 +352,9 @@ def root_artifact_arguments(plan: p.Plan) -> list[dict[str, Any]]:
     :959 @v3.6.19, :902 @v3.5.15), for WorkflowTemplates and CronWorkflows too, and `argo submit`
     cannot supply one; so a required artifact without a URI is refused here. An optional one
     without a URI is left out: a template input marked optional may go unsupplied
-    (workflow/common/util.go:239-242 @v4.1.2)."""
+    (workflow/common/util.go:239-242 @v4.1.2), and its tasks' `from` still resolves, to an
+    artifact without location, since every declared input is in scope
+    (workflow/controller/scope.go:157-159 @v4.1.2)."""
     arguments, missing = [], []
     for a in plan.root_dag.interface.in_artifacts:
         uri = plan.artifact_uri(a.name)
