@@ -26,7 +26,7 @@ PUBLIC_MODULES = (
     "kfpc.backend",  # this contract
     "kfpc.plan.model", "kfpc.plan.k8s",  # the neutral plan (docs/plan.md)
     "kfpc.plan.values", "kfpc.plan.placeholders", "kfpc.plan.conditions",  # helpers over the plan
-    "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects",
+    "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects", "kfpc.stored",
     "kfpc.testing",  # the conformance kit
 )
 

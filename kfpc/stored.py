@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+__all__ = ["ETCD_REQUEST_LIMIT", "go_json_size", "kib"]
+
 ETCD_REQUEST_LIMIT = 1572864  # etcd's default --max-request-bytes (1.5 MiB)
 
 
