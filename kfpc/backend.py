@@ -30,7 +30,7 @@ PUBLIC_MODULES = (
     "kfpc.plan.scopes", "kfpc.plan.transforms", "kfpc.plan.transforms.pipeline_root",
     "kfpc.plan.transforms.flatten",  # rewrites before rendering
     "kfpc.plan.workspace",  # where KFP's importer puts an artifact it downloads into the workspace
-    "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects",
+    "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects", "kfpc.stored",
     "kfpc.testing",  # the conformance kit
 )
 

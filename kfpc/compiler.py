@@ -171,7 +171,10 @@ def missing_parameters(plan: Plan) -> list[str]:
     (Argo at submit, Tekton's `kubectl create` with ParameterMissing), so say it at compile time."""
     return [f"pipeline parameter {q.name!r} ({q.type.value}) is required and has no default or value: give it "
             f"with -p {q.name}=VALUE (or --param-file), or when submitting the run"
-            for q in plan.inputs if not q.has_default and not q.optional]
+            for q in plan.inputs if not q.has_default and not q.optional] + \
+        [f"pipeline input artifact {a.name!r} is required and has no value: give its URI with -p {a.name}=URI, or "
+         "when submitting the run (where the engine can take it)"
+         for a in plan.root_dag.interface.in_artifacts if not a.optional and plan.artifact_uri(a.name) is None]
 
 
 def compile_file(path: str, backend: "str | Backend" = "argo", options: Options | None = None) -> Result:

@@ -68,8 +68,18 @@ def problems(wf: dict[str, Any]) -> list[str]:
     found += [f"crd: {e.json_path}: {e.message[:200]}" for e in _crd_validator().iter_errors(wf)]
     found += [f"crd unknown field: {p}" for p in unknown_fields(wf, crd_schema(), "$")]
     found += cel_rules(wf)
+    found += argument_values(wf)
     found += references(wf)
     return found
+
+
+def argument_values(wf: dict[str, Any]) -> list[str]:
+    """Every workflow argument artifact needs `from`, a location or a key, optional or not, for a
+    Workflow, WorkflowTemplate and CronWorkflow alike (workflow/validate/validate.go:1051-1053 @v4.1.2,
+    :969 @v3.7.18, :959 @v3.6.19)."""
+    return [f"spec.arguments.artifacts.{art.get('name')}.from, artifact location, or key is required"
+            for art in wf["spec"].get("arguments", {}).get("artifacts", [])
+            if "from" not in art and not any(k in art for k in _LOCATIONS)]
 
 
 def unknown_fields(value: Any, schema: dict[str, Any], where: str) -> Iterator[str]:

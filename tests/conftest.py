@@ -54,6 +54,16 @@ def corpus_files(*folders: str) -> list[Path]:
 KNOWN_GAPS: dict[str, str] = {}
 
 
+def artifact_uris(path: Path) -> dict[str, str]:
+    """A URI for each required pipeline-level input artifact of an IR file: Argo needs one at compile
+    time (`-p NAME=URI`; backends/argo/workflow.py root_artifact_arguments)."""
+    import yaml
+
+    spec = next(iter(yaml.safe_load_all(path.read_text("utf-8"))), None) or {}
+    declared = ((spec.get("root") or {}).get("inputDefinitions") or {}).get("artifacts") or {}
+    return {name: f"s3://kfpc-tests/inputs/{name}" for name, a in declared.items() if not a.get("isOptional")}
+
+
 def needs_corpus(files: list[Path]) -> list:
     """Parametrize over corpus files, or over one skipped case when ../shared is absent."""
     if not files:
@@ -76,6 +86,7 @@ LAYERS: dict[str, str] = {
     "test_argo_outputs.py": "sim", "test_argo_versions.py": "sim", "test_tekton_admission.py": "sim",
     "test_tekton_placement.py": "sim", "test_scale_policy.py": "sim", "test_tekton_results.py": "sim", "test_argo_size.py": "sim",
     "test_argo_pull_secrets.py": "sim", "test_importer_workspace.py": "sim", "test_tekton_size.py": "sim",
+    "test_root_artifacts.py": "sim",
     "test_cli.py": "cli", "test_output.py": "cli", "test_run_options.py": "cli", "test_cli_workflow.py": "cli",
     "test_corpus.py": "corpus",
 }

@@ -38,15 +38,24 @@ def distinct_wide(code_bytes: int = 8000, tasks: int = 250) -> str:
     return yaml.safe_dump(ir)
 
 
-def test_a_workflow_argo_cannot_store_is_refused_at_compile_time(tmp_path: Any) -> None:
+def unchecked(text: str, monkeypatch: pytest.MonkeyPatch, **options: str) -> list[dict[str, Any]]:
+    """The documents a compile would write if nothing refused them for their size."""
+    from kfpc_backends.argo import size
+
+    with monkeypatch.context() as patch:
+        patch.setattr(size, "check", lambda *args, **kwargs: [])
+        return list(kfpc.compile_text(text, "argo", Options(extra=tuple(options.items()))).documents)
+
+
+def test_a_workflow_argo_cannot_store_is_refused_at_compile_time(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from kfpc import cli
 
     source = tmp_path / "wide.yaml"
     source.write_text(distinct_wide(), encoding="utf-8")
     # What the run would hold: the object plus the library templates copied into its status.
-    result = kfpc.compile_text(distinct_wide(), "argo", Options(extra=(("max-workflow-size", "64Mi"),)))
-    assert argo_sim.running_workflow_size(result.documents) > 2 * 1024 * 1024
-    assert [d["kind"] for d in result.documents][-1] == "Workflow" and len(result.documents) == 2  # one library
+    documents = unchecked(distinct_wide(), monkeypatch)
+    assert argo_sim.running_workflow_size(documents) > 2 * 1024 * 1024
+    assert [d["kind"] for d in documents][-1] == "Workflow" and len(documents) == 2  # one library
     with pytest.raises(KfpcError, match=r"1048576 bytes \(1 MiB\).*storedTemplates") as caught:
         kfpc.compile_text(distinct_wide(), "argo")
     assert caught.value.code == "KFPC400"
@@ -58,12 +67,11 @@ def test_a_workflow_argo_cannot_store_is_refused_at_compile_time(tmp_path: Any) 
         kfpc.compile_text(distinct_wide(), "argo", Options(extra=(("argo-version", "3.7"),)))
 
 
-def test_the_estimate_is_not_below_what_argo_stores() -> None:
+def test_the_estimate_is_not_below_what_argo_stores(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every case the model of the stored object (argo_sim) puts over 1 MiB is refused."""
     for code in (1500, 3000, 3500, 6000):
         text = distinct_wide(code)
-        stored = argo_sim.running_workflow_size(
-            kfpc.compile_text(text, "argo", Options(extra=(("max-workflow-size", "64Mi"),))).documents)
+        stored = argo_sim.running_workflow_size(unchecked(text, monkeypatch))
         if stored > 1024 * 1024:
             with pytest.raises(KfpcError, match="1 MiB"):
                 kfpc.compile_text(text, "argo")
@@ -71,11 +79,11 @@ def test_the_estimate_is_not_below_what_argo_stores() -> None:
             kfpc.compile_text(text, "argo")
 
 
-def test_the_grey_zone_warns_and_a_raised_limit_is_honoured() -> None:
+def test_the_grey_zone_warns_and_a_raised_limit_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     from kfpc_backends.argo import size
 
     text = distinct_wide(1500)
-    documents = kfpc.compile_text(text, "argo", Options(extra=(("max-workflow-size", "64Mi"),))).documents
+    documents = unchecked(text, monkeypatch)
     assert argo_sim.running_workflow_size(documents) < 1024 * 1024
     limit = int(sum(size.estimate(documents).values()) / 0.9)
     warned = kfpc.compile_text(text, "argo", Options(extra=(("max-workflow-size", str(limit)),)))
@@ -83,3 +91,66 @@ def test_the_grey_zone_warns_and_a_raised_limit_is_honoured() -> None:
     assert not any("KiB of JSON" in w for w in kfpc.compile_text(WIDE.read_text("utf-8"), "argo").warnings)
     with pytest.raises(UsageError):
         kfpc.compile_text(text, "argo", Options(extra=(("max-workflow-size", "lots"),)))
+
+
+def chain(tasks: int, name: str, **run: Any) -> list[dict[str, Any]]:
+    from synthetic import chain_ir
+
+    ir = yaml.safe_dump(chain_ir(tasks, stride=tasks, name=name))  # independent tasks, one pod each
+    return list(kfpc.compile(ir, "argo", run=run or None).documents)
+
+
+def test_node_ids_are_argos() -> None:
+    """`<workflow>-<32-bit FNV-1a of the node name>`, the root node named as the workflow
+    (pkg/apis/workflow/v1alpha1/workflow_types.go:3868-3877 @v4.1.2)."""
+    from kfpc_backends.argo import size
+
+    assert size.node_id("wf-k7x2q", "a") == "wf-k7x2q-3826002220"  # FNV-1a("a") = 0xe40c292c
+    assert size.node_id("wf-k7x2q", "wf-k7x2q") == "wf-k7x2q"
+    assert size.run_name(chain(2, "p")[-1]) == "p-" + size.GENERATED
+    assert size.run_name(chain(2, "p", kind="template")[-1]) == "p-" + size.GENERATED
+    assert size.run_name(chain(2, "p", kind="cron", schedule="@daily")[-1]) == "p" + size.CRON_RUN
+
+
+def test_pod_results_map_only_where_argo_keeps_one() -> None:
+    """Up to 3.6 the controller creates status.taskResultsCompletionStatus, keyed by node ID
+    (workflow_types.go:1983-1994 @v3.6.19); from 3.7 it writes only an existing map and nothing
+    creates one (workflow_types.go:2249-2279 @v4.1.2, :2036-2064 @v3.7.18)."""
+    from kfpc_backends.argo import size
+
+    documents = chain(3000, "x" * 57)
+    run = size.run_name(documents[-1])
+    entry = len(f'"{run}-1234567890":true,')  # the longest a real entry is; IDs have 1-10 digits
+    on_36 = size.estimate(documents, "3.6")["pod results"]
+    assert 3000 * (entry - 9) < on_36 <= 3000 * entry + 64  # ~230 KB, not the 60 KB of 12-character IDs
+    assert size.estimate(documents, "3.5")["pod results"] == on_36
+    assert size.estimate(documents, "3.7")["pod results"] == size.estimate(documents, "4.1")["pod results"] == 0
+    # so a limit between the two fits on Argo 4 and is refused for Argo 3.6
+    totals = {v: sum(size.estimate(documents, v).values()) for v in ("3.6", "4.1")}
+    limit = (totals["3.6"] + totals["4.1"]) // 2
+    size.check(documents, limit, "4.1")  # fits: no error
+    with pytest.raises(KfpcError, match="pod results"):
+        size.check(documents, limit, "3.6")
+
+
+def test_a_longer_workflow_name_makes_a_larger_status() -> None:
+    from kfpc_backends.argo import size
+
+    short, long = (size.estimate(chain(300, name), "3.6") for name in ("s", "x" * 57))
+    assert long["pod results"] > short["pod results"] + 300 * 50
+    assert long["node status"] > short["node status"]
+
+
+def test_a_raised_limit_still_refuses_what_kubernetes_cannot_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """etcd stores no request over 1.5 MiB by default; -O max-workflow-size does not change that."""
+    from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size
+
+    text = distinct_wide()
+    assert max(go_json_size(d) for d in unchecked(text, monkeypatch, **{"argo-version": "3.7"})) > ETCD_REQUEST_LIMIT
+    for version in ("3.7", "4"):  # one object; a library plus the Workflow that stores its templates
+        with pytest.raises(KfpcError, match=r"1\.5 MiB \(1572864 bytes"):
+            kfpc.compile_text(text, "argo", Options(extra=(("max-workflow-size", "64Mi"), ("argo-version", version))))
+    fits = distinct_wide(4000)  # over 1 MiB running, under 1.5 MiB per object
+    with pytest.raises(KfpcError, match="1 MiB"):
+        kfpc.compile_text(fits, "argo")
+    assert kfpc.compile_text(fits, "argo", Options(extra=(("max-workflow-size", "2Mi"),))).documents

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import kfpc
-from conftest import GOLDEN, corpus_files, golden_cases, needs_corpus
+from conftest import GOLDEN, artifact_uris, corpus_files, golden_cases, needs_corpus
 
 models = pytest.importorskip("hera.workflows.models")
 
@@ -26,5 +26,5 @@ def test_golden_is_typed_argo(case: str) -> None:
 
 @pytest.mark.parametrize("path", needs_corpus(corpus_files("pipelines", "components")))
 def test_corpus_output_is_typed_argo(path) -> None:
-    document = kfpc.compile_file(str(path)).documents[0]
+    document = kfpc.compile(str(path), "argo", params=artifact_uris(path)).documents[0]
     assert round_trip(document) == document

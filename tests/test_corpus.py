@@ -15,12 +15,12 @@ import kfpc
 import tekton_checks
 import yaml_readers
 from argo_checks import problems
-from conftest import CORPUS, corpus_files, needs_corpus
+from conftest import CORPUS, artifact_uris, corpus_files, needs_corpus
 
 
 @pytest.mark.parametrize("path", needs_corpus(corpus_files("pipelines", "components")))
 def test_corpus_compiles_to_valid_argo(path) -> None:
-    result = kfpc.compile_file(str(path), backend="argo")
+    result = kfpc.compile(str(path), "argo", params=artifact_uris(path))
     text = result.text()
     assert len(text.encode()) < 1024 * 1024
     found = problems(yaml.safe_load(text))

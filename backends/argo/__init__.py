@@ -38,7 +38,8 @@ class ArgoBackend:
         Option("helper-image", "python:3.12-slim", "image (with python3) of the pods that download an importer's "
                "artifact into the KFP workspace (download_to_workspace)"),
         Option("max-workflow-size", "1Mi", "the largest Workflow the controller stores (its MAX_WORKFLOW_SIZE; "
-               "default 1 MiB); a pipeline whose running Workflow would be larger is refused"),
+               "default 1 MiB); a pipeline whose running Workflow would be larger is refused, and so is any "
+               "object over the 1.5 MiB Kubernetes stores, whatever this says"),
     )
 
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
@@ -100,7 +101,7 @@ class ArgoBackend:
         order = library.how_to_apply(documents)
         if order:
             warnings.append(order)
-        warnings += size.check(documents, limit)
+        warnings += size.check(documents, limit, version)
         return Output(documents, warnings)
 
 

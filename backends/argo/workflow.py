@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from kfpc import names
-from kfpc.errors import UnsupportedError
+from kfpc.errors import UnsupportedError, UsageError
 from kfpc.plan import k8s
 from kfpc.plan import model as p
 from kfpc.plan import scopes
@@ -295,6 +295,8 @@ class Renderer:
         comp = self.plan.component(task.component)
         assert isinstance(comp, p.ImporterComponent)
         constant, expression, scheme = self.importer_uri(builder, task)
+        if expression is None:
+            return uri_location(constant or "", f"importer {task.key!r} reads")
         if scheme == "oci":
             return None
         if scheme == "" and comp.download_to_workspace:
@@ -308,23 +310,14 @@ class Renderer:
             # never an empty key, which would name the repository's root
             return {"s3": {"key": escape.tag(f"({key} == '' ? {uri} : {key})")}}
         if scheme == "":
-            # A URI whose scheme only the run knows (e.g. another task's output): read it as a key in
-            # the workflow's artifact repository, the one storage every kfpc run has.
-            return {"s3": {"key": escape.tag(expression or escape.string_literal(constant or ""))}}
+            return {"s3": {"key": escape.tag(expression)}}
         if scheme in ("http", "https"):
-            return {"http": {"url": constant if expression is None else escape.tag(expression)}}
+            return {"http": {"url": escape.tag(expression)}}
         if scheme in ("gs", "s3"):
-            if expression is None:
-                bucket, _, key = constant.split("://", 1)[1].partition("/")  # type: ignore[union-attr]
-            else:
-                bucket = escape.tag(f"sprig.regexReplaceAll('^[a-z0-9]+://([^/]*).*$', {expression}, '$1')")
-                key = escape.tag(f"sprig.regexReplaceAll('^[a-z0-9]+://[^/]*/?', {expression}, '')")
-            if scheme == "gs":
-                return {"gcs": {"bucket": bucket, "key": key}}
-            return {"s3": {"endpoint": "s3.amazonaws.com", "bucket": bucket, "key": key, "useSDKCreds": True}}
-        where = constant if expression is None else f"a {scheme}:// URI"
-        raise UnsupportedError(f"importer {task.key!r} reads {where}; the Argo backend imports gs://, s3://, "
-                               "http(s):// and oci:// URIs")
+            bucket = escape.tag(f"sprig.regexReplaceAll('^[a-z0-9]+://([^/]*).*$', {expression}, '$1')")
+            key = escape.tag(f"sprig.regexReplaceAll('^[a-z0-9]+://[^/]*/?', {expression}, '')")
+            return _bucket_location(scheme, bucket, key)
+        raise UnsupportedError(f"importer {task.key!r} reads a {scheme}:// URI; {IMPORTED_SCHEMES}")
 
     def import_scheme(self, builder: dags.DagBuilder, task: p.Task) -> str:
         return self.importer_uri(builder, task)[2]
@@ -396,6 +389,70 @@ def _body_arguments(task: p.Task, loop: p.Loop, body_inputs: dict[str, Any]) -> 
         elif task.artifact(art["name"]) is not None:
             arts.append({"name": art["name"], "from": f"{{{{inputs.artifacts.{art['name']}}}}}"})
     return shapes.io(params, arts)
+
+
+IMPORTED_SCHEMES = "the Argo backend imports gs://, s3://, http(s):// and oci:// URIs"
+
+
+def uri_location(uri: str, who: str) -> dict[str, Any] | None:
+    """Where Argo downloads the artifact at a URI known at compile time; None for oci:// (copied by
+    the consuming pod instead). A URI without a scheme is a key in the workflow's artifact
+    repository, the one storage every kfpc run has: Argo completes a key-only location from it."""
+    scheme = _scheme(uri)
+    if scheme == "oci":
+        return None
+    if scheme == "":
+        return {"s3": {"key": escape.tag(escape.string_literal(uri))}}
+    if scheme in ("http", "https"):
+        return {"http": {"url": uri}}
+    if scheme in ("gs", "s3"):
+        bucket, _, key = uri.split("://", 1)[1].partition("/")
+        return _bucket_location(scheme, bucket, key)
+    raise UnsupportedError(f"{who} {uri}; {IMPORTED_SCHEMES}")
+
+
+def _bucket_location(scheme: str, bucket: str, key: str) -> dict[str, Any]:
+    if scheme == "gs":
+        return {"gcs": {"bucket": bucket, "key": key}}
+    return {"s3": {"endpoint": "s3.amazonaws.com", "bucket": bucket, "key": key, "useSDKCreds": True}}
+
+
+def root_artifact_arguments(plan: p.Plan) -> list[dict[str, Any]]:
+    """`spec.arguments.artifacts`: the pipeline's input artifacts, each with the location its
+    `-p NAME=URI` gives. Argo refuses a workflow argument artifact without `from`, a location or a
+    key, optional or not (workflow/validate/validate.go:1051-1053 @v4.1.2, :969 @v3.7.18,
+    :959 @v3.6.19, :902 @v3.5.15), for WorkflowTemplates and CronWorkflows too, and `argo submit`
+    cannot supply one; so a required artifact without a URI is refused here. An optional one
+    without a URI is left out: a template input marked optional may go unsupplied
+    (workflow/common/util.go:239-242 @v4.1.2), and its tasks' `from` still resolves, to an
+    artifact without location, since every declared input is in scope
+    (workflow/controller/scope.go:157-159 @v4.1.2)."""
+    arguments, missing = [], []
+    for a in plan.root_dag.interface.in_artifacts:
+        uri = plan.artifact_uri(a.name)
+        if uri is None:
+            if not a.optional:
+                missing.append(a.name)
+            continue
+        if "{{" in uri:  # spec.arguments is substituted as a whole; no tag may appear there
+            raise UsageError(f"input artifact {a.name!r}: the URI {uri!r} holds `{{{{`, which Argo would read as a "
+                             "template tag", file=plan.source)
+        # Without a scheme: a key in the artifact repository, a key-only location the executor
+        # completes from it (workflow/executor/executor.go:879, pkg/apis/workflow/v1alpha1/
+        # workflow_types.go:1506-1519 @v4.1.2).
+        location = uri_location(uri, f"input artifact {a.name!r} is") if _scheme(uri) else {"s3": {"key": uri}}
+        if location is None:
+            raise UnsupportedError(f"input artifact {a.name!r} is {uri}: an oci:// artifact can be imported "
+                                   "inside the pipeline (dsl.importer), not given as a pipeline input on Argo")
+        arguments.append(dags.located(a.name, location, a.optional))
+    if missing:
+        listed = ", ".join(repr(name) for name in missing)
+        raise UsageError(f"pipeline input artifact{'s' if len(missing) > 1 else ''} {listed} "
+                         f"{'have' if len(missing) > 1 else 'has'} no URI; Argo refuses a Workflow argument "
+                         "artifact without a location, and `argo submit` cannot give one",
+                         hint=f"give it at compile time with -p {missing[0]}=URI (s3://bucket/key, gs://bucket/key, "
+                              "https://..., or a key in the artifact repository)", file=plan.source)
+    return arguments
 
 
 def _scheme(uri: str) -> str:
@@ -516,8 +573,7 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
     templates = export_outputs(templates, renderer.namer)
     spec: dict[str, Any] = {"entrypoint": templates[0]["name"]}
     args = workflow_arguments(plan, renderer.encoded_params)
-    arts = [{"name": a.name, **({"optional": True} if a.optional else {})}
-            for a in plan.root_dag.interface.in_artifacts]
+    arts = root_artifact_arguments(plan)
     if args or arts:
         spec["arguments"] = {**({"parameters": args} if args else {}), **({"artifacts": arts} if arts else {})}
     # Merged into every pod (Argo merges workflow- and template-level patches): the outputs volume,

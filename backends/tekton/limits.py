@@ -10,7 +10,7 @@ the task's `when`: one per TaskRun, so one per Matrix combination; GetChildRefer
 getDisplayName, pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:276-336 @v1.15.0; the type
 at pkg/apis/pipeline/v1/pipelinerun_types.go:508-522 @v1.15.0). A PipelineRun with an inline
 `pipelineSpec` therefore holds its pipeline twice. Kubernetes keeps every object in etcd, which
-refuses a request over 1.5 MiB by default (etcd's `--max-request-bytes`, 1572864): a run above that
+refuses a request over 1.5 MiB by default (kfpc/stored.py, shared with the Argo backend): a run above that
 is accepted by nobody (kubectl create fails) or, when only the status pushes it over, is created
 but can never record its progress. So kfpc refuses such a run rather than write it.
 """
@@ -24,8 +24,9 @@ import re
 from typing import Any
 
 from kfpc.errors import UnsupportedError
+from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size
+from kfpc.stored import kib as _kib
 
-ETCD_REQUEST_LIMIT = 1572864  # etcd's default --max-request-bytes (1.5 MiB)
 WARN_FRACTION = 0.8
 STATUS_BASE = 1024  # conditions, start time, provenance: a generous allowance
 RUN_NAME_SUFFIX = 5  # generateName adds 5 characters; TaskRun names are <run>-<task>[-<i>]
@@ -36,7 +37,7 @@ _REF = re.compile(r"\$\(([^()]*)\)")
 
 def size(obj: Any) -> int:
     """Bytes of the object as the API server stores a custom resource (compact JSON)."""
-    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
+    return go_json_size(obj)
 
 
 def check(documents: list[dict[str, Any]]) -> list[str]:
@@ -142,10 +143,6 @@ def _child_references(run: dict[str, Any], spec: dict[str, Any]) -> int:
                 entry["whenExpressions"] = task["when"]
             total += size(entry) + 1
     return total
-
-
-def _kib(n: int) -> str:
-    return f"{n / 1024:,.0f} KiB"
 
 
 def _hint(run: dict[str, Any], stored: int, spec: int, resolved: int) -> str:

@@ -218,8 +218,17 @@ def pipeline_params(plan: p.Plan, names: dict[str, str]) -> list[dict[str, Any]]
             entry["default"] = ""
         out.append(entry)
     for a in plan.root_dag.interface.in_artifacts:
-        out.append({"name": names[a.name], "type": "string",
-                    "description": f"input artifact {a.name!r}: a URI, or a path in the kfpc workspace"})
+        # The URI of `-p NAME=URI` is the default; an optional artifact defaults to "" (absent to the
+        # runtime), since Tekton fails a run that leaves a parameter without default unset
+        # (pkg/reconciler/pipelinerun/pipelinerun.go:629-633 @v1.15.0).
+        entry = {"name": names[a.name], "type": "string",
+                 "description": f"input artifact {a.name!r}: a URI, or a path in the kfpc workspace"}
+        uri = plan.artifact_uri(a.name)
+        if uri is not None:
+            entry["default"] = escape.tform(uri)
+        elif a.optional:
+            entry["default"] = ""
+        out.append(entry)
     return out
 
 

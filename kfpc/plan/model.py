@@ -486,6 +486,10 @@ class Plan(Record):
     source: str  # file name, for messages
     run_config: "RunConfig | None" = None  # kfp-kubernetes pipelineConfig
     warnings: tuple[str, ...] = ()  # what the IR asks for that the plan leaves out (docs/ir-coverage.md)
+    artifact_uris: tuple[tuple[str, str], ...] = ()  # root input artifact -> URI given at compile time (-p)
+
+    def artifact_uri(self, name: str) -> str | None:
+        return dict(self.artifact_uris).get(name)
 
     def component(self, name: str) -> Component:
         return self.components[name]
