@@ -46,15 +46,16 @@ def test_many_distinct_components_fit_by_moving_leaves_to_workflow_templates() -
         assert templates <= 200 and tasks <= 200 and params <= 500
         assert not argo_checks.schema_problems(document), document["metadata"]  # the v4 CRD's own maxItems
     whole = argo_checks.inline_libraries(result.documents)
-    assert len(whole["spec"]["templates"]) == 263  # nothing lost: every template is reachable
+    assert len(whole["spec"]["templates"]) == 264  # 260 leaves, root, 2 parts, the gate: nothing lost
     assert not argo_checks.references(whole)
     again = kfpc.compile_text(distinct_chain(260), "argo")
     assert again.text() == result.text()  # deterministic names: re-applying changes nothing
 
 
 def test_argo_3_keeps_one_object() -> None:
+    """Argo 3's CRD has no caps: one object, and the DAG is not split either."""
     result = kfpc.compile_text(distinct_chain(260), "argo", Options(extra=(("argo-version", "3.7"),)))
-    assert len(result.documents) == 1 and counts(result.documents[0])[0] == 263
+    assert len(result.documents) == 1 and counts(result.documents[0])[:2] == (261, 260)
 
 
 def test_split_parts_declare_only_the_inputs_they_read() -> None:
@@ -117,8 +118,6 @@ def test_independent_work_lands_in_independent_parts() -> None:
         assert len(indices) == 150
         chains.append({i % 2 for i in indices})
     assert sorted(map(sorted, chains)) == [[0], [1]]  # one whole chain per part
-    chained = kfpc.compile_text(yaml.safe_dump(chain_ir(300)), "argo")
-    assert argo_sim.root_dag(chained.documents[-1])["dag"]["tasks"][1]["depends"] == "part-1.Succeeded"
 
 
 def test_library_templates_come_with_the_commands_that_create_them_first(tmp_path: Any) -> None:

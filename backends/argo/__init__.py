@@ -74,9 +74,10 @@ class ArgoBackend:
         if options.run.kind == "cron":
             kinds.require_values(plan)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
-        plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
+        if version_at_least(version, caps.SINCE):  # Argo 3's CRD has no caps: its DAGs stay whole
+            plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes), options.run,
                                          version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings

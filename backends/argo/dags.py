@@ -18,7 +18,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, conditions, escape, memo, shapes, values
+from kfpc_backends.argo import collect, conditions, escape, memo, shapes, split, values
 from kfpc_backends.argo.containers import meta_param
 from kfpc_backends.argo.k8s import INPUT_PREFIX as K8S_INPUT
 
@@ -76,6 +76,7 @@ class DagBuilder:
                         if isinstance(renderer.plan.component(t.component), p.ImporterComponent)}
         self.list_inputs = {a.name for a in component.interface.in_artifacts if a.is_list and not is_root}
         self.failure_tolerant_upstreams: set[str] = set()
+        self.calling_part = False
 
     def build(self) -> dict[str, Any]:
         exit_task = self.whole_pipeline_exit() if self.is_root else None
@@ -88,11 +89,13 @@ class DagBuilder:
             self.r.on_exit_task = entry
         tasks = [self.task(t) for t in self.c.tasks if t.key not in self.virtual and t is not exit_task]
         dag: dict[str, Any] = {"tasks": tasks}
+        calls = [t for t in self.c.tasks if t.depends and self.calls_part(t)]
         finally_tasks = [t for t in self.c.tasks if t.run_after_failure and t.key not in self.virtual
-                         and t is not exit_task]
-        if finally_tasks:
+                         and t is not exit_task and t not in calls]
+        if finally_tasks or (isinstance(self.c, split.Part) and self.c.keep_going):
             dag["failFast"] = False
-            dag["target"] = " ".join(self.targets(finally_tasks))
+        if finally_tasks or calls:
+            dag["target"] = " ".join(self.targets(finally_tasks + calls))
         template: dict[str, Any] = {"name": self.c.name}
         inputs = inputs_of(self.c, self.keyed, self.is_root)
         if inputs:
@@ -119,6 +122,12 @@ class DagBuilder:
                     and not (exit_task.k8s and any(isinstance(s, p.FromTask) for _, s in exit_task.k8s.sources()))):
                 return exit_task
         return None
+
+    def calls_part(self, task: p.Task) -> bool:
+        """A task that runs a part of a split DAG (split.py): inside a part it waits for its upstreams to
+        complete in any phase, which must not make the part keep going after failures; its upstreams
+        are targets instead, so their failures still fail the part."""
+        return isinstance(self.r.plan.component(task.component), split.Part)
 
     # -- dependencies -----------------------------------------------------------------------
 
@@ -218,6 +227,7 @@ class DagBuilder:
     def arguments(self, task: p.Task, declared: dict[str, Any], looped: bool = False,
                   wrapper: bool = False) -> dict[str, Any]:
         self.failure_tolerant_upstreams = set(self.real_depends(task)) if task.run_after_failure else set()
+        self.calling_part = self.calls_part(task)
         params = []
         item_input = task.loop.item_input if task.loop is not None and looped else None
         for entry in declared.get("parameters", []):
@@ -241,6 +251,8 @@ class DagBuilder:
                 value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
             elif name == memo.FINGERPRINT and task.caching is not None:
                 value = memo.fingerprint_value(task.caching.fingerprint)
+            elif name.startswith(split.STATUS):
+                value = self.phase_of(name[len(split.STATUS):])
             elif name.startswith("kfpc-id-"):
                 value = self.producer_id(task, name[len("kfpc-id-"):])
             elif name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
@@ -277,7 +289,15 @@ class DagBuilder:
                 argument = self.artifact_argument(binding)
                 if argument is not None:
                     arts.append(argument)
+        self.calling_part = False  # descriptors of loops and outputs are read strictly
         return shapes.io(params, arts)
+
+    def phase_of(self, upstream: str) -> str:
+        """An upstream's node phase for a part of a split DAG: its task's status here
+        (operator.go:3654-3656 @v4.1.2), or this part's own input when the task lives further out."""
+        if upstream in self.scope.task_names:
+            return escape.tag(f"tasks[{escape.string_literal(self.scope.task(upstream))}].status")
+        return escape.tag(_ref("inputs", split.STATUS + upstream))
 
     def require_default(self, task: p.Task, name: str, source: p.ParamSource) -> None:
         """A task that runs after failures and reads an upstream's output needs the input's default
@@ -313,14 +333,16 @@ class DagBuilder:
             if source.name not in self.list_inputs:
                 raise UnsupportedError(f"input {source.name!r} is used as an artifact list but is a single artifact")
             return _ref("inputs", collect.list_param(source.name))
-        return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
-                f"[{escape.string_literal(collect.list_param(source.output))}]")
+        return self.output_ref(source.task, collect.list_param(source.output), "")
 
     def artifact_argument(self, binding: p.ArtifactBinding) -> dict[str, Any] | None:
         source = binding.source
         if isinstance(source, p.FromInputArtifact):
             return {"name": binding.name, "from": f"{{{{inputs.artifacts.{source.name}}}}}"}
         if self.c.task(source.task).key in self.failure_tolerant_upstreams:
+            if self.calling_part:  # read only if the producer succeeded; Argo skips an optional one it lacks
+                return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
+                                                      f"{source.output}}}}}", "optional": True}
             raise UnsupportedError(f"task {source.task!r} may fail before it writes artifact {source.output!r}, and "
                                    "a task that runs after failures cannot read it on Argo; pass a parameter instead")
         if source.task in self.virtual:
@@ -356,9 +378,14 @@ class DagBuilder:
         producer = self.r.plan.component(self.c.task(source.task).component)
         if isinstance(producer, p.ContainerComponent) and not producer.needs_launcher:
             return escape.literal(EMPTY_META)
-        ref = (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
-               f"[{escape.string_literal(meta_param(source.output))}]")
-        return escape.tag(escape.k_expr(ref))
+        return escape.tag(escape.k_expr(self.output_ref(source.task, meta_param(source.output), EMPTY_META)))
+
+    def output_ref(self, task: str, output: str, fallback: str) -> str:
+        """An upstream's output parameter; read leniently (with `fallback`) by a task that runs after
+        the upstream failed, which then wrote none (values.lenient)."""
+        if self.calling_part and task in self.failure_tolerant_upstreams:
+            return values.lenient(self.scope.task(task), output, fallback)
+        return f"tasks[{escape.string_literal(self.scope.task(task))}].outputs.parameters[{escape.string_literal(output)}]"
 
     # -- outputs ----------------------------------------------------------------------------
 
