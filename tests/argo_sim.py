@@ -859,7 +859,7 @@ class WorkflowRun:
     operate() does. `outcome` gives a leaf task's phase by task name (default Succeeded), `duration`
     how many passes its pod runs (default 1). Loops, retries and steps are not modelled. Argo's rules:
     - a task waits until every task its `depends` names is fulfilled, then is Omitted if `depends`
-      is false (dag.go:585-600 @v4.1.2), Skipped if its `when` is false (dag.go:660-672), else its
+      is false (dag.go:585-600 @v4.1.2), Skipped if its `when` is false (dag.go:656-662), else its
       template runs: a pod, or a nested DAG at once in the same pass (operator.go:2215-2330);
     - a `when` is substituted with the DAG's inputs and its tasks' `tasks.<name>.status`
       (dag.go:785-816, operator.go:3654-3656 @v4.1.2), and so are a nested DAG's arguments;
@@ -867,10 +867,10 @@ class WorkflowRun:
       child, and is marked Failed as soon as none of its own pods is active; a running DAG in that
       state is not walked any more (operator.go:3305-3352, node_counters.go:32-39 @v4.1.2);
     - a DAG is Running while a task node it created is not fulfilled, then assessDAGPhase over its
-      targets (`target`, else the tasks nothing depends on; dag.go:217-245, 320-326 @v4.1.2), an
-      Omitted or Skipped target taking the failed branch of any parent (dag.go:148-200,
+      targets (`target`, else the tasks nothing depends on; dag.go:217-245, 303-307 @v4.1.2), an
+      Omitted or Skipped target taking the failed branch of any parent (dag.go:162-210,
       phase_node.go:29-36 @v4.1.2; Skipped is not Completed: workflow_types.go:2678-2681);
-    - a DAG that fails resolves no outputs (dag.go:402-409 @v4.1.2).
+    - a DAG that fails resolves no outputs (dag.go:373-380 @v4.1.2).
     """
 
     def __init__(self, workflow: dict[str, Any], outcome: dict[str, str] | None = None,

@@ -4,23 +4,23 @@ caps, and there the DAG stays whole.
 
 A larger DAG is cut into parts (`Part`) of at most LIMIT tasks. Groups of tasks that share no
 dependency stay whole and are packed together where they fit; the original DAG then calls each
-part, with no order between them. A group larger than a part is cut in topological order into a
-chain of parts, each called from inside the one before: the call waits for exactly the tasks of
-the enclosing part that the called part (and the parts inside it) read from, and it waits for them
-to complete in any phase. The call hands on their values and their node phases (`kfpc-s-<task>`,
+part, with no order between them. A group larger than a part is cut by depth: its earliest tasks
+become a part, and what is left falls apart into groups again, each run from inside that part by a
+call (`kfpc-part-<n>`) that waits for exactly the tasks of the enclosing part that the called part
+(and the parts inside it) read from, until they complete in any phase. The call hands on their values and their node phases (`kfpc-s-<task>`,
 read from `tasks.<name>.status`, workflow/controller/operator.go:3654-3656 @v4.1.2). Inside the
 part, a task whose upstream lives outside waits on a gate instead: a task of the pod-less
 `kfpc-gate` DAG template whose `when` holds exactly when the upstream's phase is one the unsplit
 `depends` term accepts. A gate that does not hold is Skipped, so the task is Omitted, as in the
 unsplit DAG (dag.go:585-600 @v4.1.2); a task that runs after failures needs no gate.
 
-Why the phases travel this way: a DAG that failed resolves no outputs (dag.go:402-409 @v4.1.2), so
+Why the phases travel this way: a DAG that failed resolves no outputs (dag.go:373-380 @v4.1.2), so
 a failed part could not hand them on; a call inside the enclosing DAG reads its siblings' phases
 whatever happened to them. Every upstream a call waits on is also a `target` of its DAG, so a
 failure is never hidden behind a call that succeeded (dag.go:217-245 @v4.1.2): each part fails
 exactly when one of its tasks or the part it calls failed, which is when the unsplit DAG fails
 (any failed task fails a DAG: its dependants are Omitted and inherit the failed branch, dag.go:
-148-200 @v4.1.2; tasks that run after failures list it as a target). Parts keep the failFast of the
+162-210 @v4.1.2; tasks that run after failures list it as a target). Parts keep the failFast of the
 DAG they came from: after a failure no part starts new tasks, only those parts already running go
 on with theirs until they notice (operator.go:3342-3352 @v4.1.2 stops new children per DAG).
 Importer tasks, which Argo never runs, are copied into every part that reads them.
