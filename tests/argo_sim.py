@@ -823,11 +823,15 @@ def running_workflow_size(documents: list[dict[str, Any]]) -> int:
     spec = main["spec"].get("workflowSpec", main["spec"]) if main["kind"] == "CronWorkflow" else main["spec"]
     found = {(lib["metadata"]["name"], t["name"]): t for lib in libraries for t in lib["spec"]["templates"]}
     stored = {}
-    for template in spec["templates"]:
+    todo = [(t, None) for t in spec["templates"]]
+    while todo:  # a library template's plain names resolve in its own WorkflowTemplate (context.go:258-268)
+        template, where = todo.pop()
         for call in template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]:
             ref = call.get("templateRef")
-            if ref:
-                stored[f"namespaced/{ref['name']}/{ref['template']}"] = found[(ref["name"], ref["template"])]
+            key = (ref["name"], ref["template"]) if ref else (where, call.get("template"))
+            if (ref or where) and f"namespaced/{key[0]}/{key[1]}" not in stored:
+                stored[f"namespaced/{key[0]}/{key[1]}"] = found[key]
+                todo.append((found[key], key[0]))
     wf = {"apiVersion": main["apiVersion"], "kind": "Workflow", "metadata": main["metadata"], "spec": spec,
           "status": {"phase": "Running", "storedTemplates": stored}}
     text = json.dumps(wf, separators=(",", ":"), ensure_ascii=False)
