@@ -99,3 +99,24 @@ def test_a_task_in_a_later_part_gates_on_its_own_upstream() -> None:
     assert phase == "Failed"
     assert all(tasks[f"step-{i}"] == "Succeeded" for i in range(1, 450, 2))
     assert all(tasks[f"step-{i}"] == "Omitted" for i in range(4, 450, 2))
+
+
+def test_parts_read_pipeline_parameters_where_the_root_does() -> None:
+    """A part of the root DAG reads a pipeline parameter from workflow.parameters, as the root does:
+    no part takes one as an input (parts run inside parts would otherwise hand every parameter their
+    inner parts read through themselves, past Argo 4's 500 inputs)."""
+    ir = chain_ir(450)
+    for i in range(450):
+        ir["components"][f"comp-step-{i}"]["inputDefinitions"]["parameters"]["extra"] = {"parameterType": "STRING"}
+        ir["root"]["dag"]["tasks"][f"step-{i}"]["inputs"]["parameters"]["extra"] = {"componentInputParameter": f"p{i}"}
+        ir["root"]["inputDefinitions"]["parameters"][f"p{i}"] = {"parameterType": "STRING", "defaultValue": f"v{i}"}
+    wf = workflow(ir)
+    assert not list(caps.problems(wf))
+    parts = {name: t for name, t in dags(wf).items() if "-part-" in name}
+    assert len(parts) >= 3
+    for template in parts.values():
+        assert not any(q["name"].startswith("p") for q in template.get("inputs", {}).get("parameters", []))
+    inner = next(t for t in parts.values() if any(task["name"] == "step-420" for task in t["dag"]["tasks"]))
+    globals_ = {f"workflow.parameters.p{i}": f"v{i}" for i in range(450)}
+    args = argo_sim.dag_arguments(inner, "step-420", globals_, {}, {})
+    assert args["extra"] == "v420"

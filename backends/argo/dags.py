@@ -70,8 +70,10 @@ class DagBuilder:
         self.c = component
         self.is_root = is_root
         self.keyed = renderer.keyed
+        globals_ = component.workflow_inputs if isinstance(component, split.Part) else frozenset()
         self.scope = values.Scope(is_root, {t.key: t.name for t in component.tasks},
-                                  renderer.encoded_params if is_root else frozenset(), renderer.pipeline_root)
+                                  renderer.encoded_params if is_root or globals_ else frozenset(),
+                                  renderer.pipeline_root, workflow_inputs=globals_)
         self.virtual = {t.key for t in component.tasks
                         if isinstance(renderer.plan.component(t.component), p.ImporterComponent)}
         self.list_inputs = {a.name for a in component.interface.in_artifacts if a.is_list and not is_root}

@@ -50,9 +50,12 @@ Key = tuple[str, Any, bool, str]  # (producer task, output or None for its final
 class Part(p.DagComponent):
     """A DAG cut out of a larger one, or the one that calls its parts. `keep_going`: the DAG it came
     from runs on after failures (`failFast: false`, for its tasks that run after failures), and so
-    must every part of it."""
+    must every part of it. A part of the pipeline's root DAG reads the pipeline parameters where the
+    root does, in `workflow.parameters` (global in every template, operator.go:2256 @v4.1.2), so no
+    part takes them as inputs or hands them on (`workflow_inputs`: those it reads)."""
 
     keep_going: bool = False
+    workflow_inputs: frozenset[str] = frozenset()  # pipeline parameters it reads from workflow.parameters
 
 
 def split_large_dags(plan: p.Plan, limit: int = LIMIT) -> p.Plan:
@@ -62,7 +65,7 @@ def split_large_dags(plan: p.Plan, limit: int = LIMIT) -> p.Plan:
         changed = False
         for name, comp in sorted(components.items()):
             if isinstance(comp, p.DagComponent) and _real_tasks(comp, components) > limit:
-                splitter = _Splitter(comp, components, limit)
+                splitter = _Splitter(comp, components, limit, name == plan.root)
                 components.update({c.name: c for c in splitter.parts()})
                 components[name] = splitter.caller()
                 if splitter.uses_gates:
@@ -102,8 +105,9 @@ def _key_name(key: Key) -> str:
 class _Splitter:
     """One DAG cut into parts: which part holds which task, what each part reads from outside."""
 
-    def __init__(self, comp: p.DagComponent, components: dict[str, p.Component], limit: int):
+    def __init__(self, comp: p.DagComponent, components: dict[str, p.Component], limit: int, is_root: bool):
         self.comp, self.components = comp, components
+        self.globals = frozenset(q.name for q in comp.interface.in_params) if is_root else frozenset()
         self.virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
         self.keep_going = any(t.run_after_failure for t in comp.tasks)
         real = [t for t in comp.tasks if t.key not in self.virtual]
@@ -232,12 +236,13 @@ class _Splitter:
                          for k, info in exports if k[2])
         iface = p.Interface(in_params, in_arts, tuple(p.Param(o.name, o.type) for o in out_params),
                             tuple(p.Artifact(o.name, o.type, o.is_list) for o in out_arts))
-        return Part(self.names[i], self.comp.ir_key, iface, tuple(tasks), out_params, out_arts, self.keep_going)
+        return Part(self.names[i], self.comp.ir_key, iface, tuple(tasks), out_params, out_arts, self.keep_going,
+                    self.globals & self.inputs[i])
 
     def declared_inputs(self, i: int) -> tuple[tuple[p.Param, ...], tuple[p.Artifact, ...]]:
         """The pipeline inputs the part reads, the values and phases that cross into it. A value's
         default is what a task that runs after failures gets when its producer wrote nothing."""
-        params = [q for q in self.comp.interface.in_params if q.name in self.inputs[i]]
+        params = [q for q in self.comp.interface.in_params if q.name in self.inputs[i] - self.globals]
         arts = [a for a in self.comp.interface.in_artifacts if a.name in self.inputs[i]]
         for key, info in sorted(self.values[i].items(), key=lambda item: _key_name(item[0])):
             if key[2]:  # optional: its producer may have failed, and then nothing inside reads it
@@ -279,7 +284,7 @@ class _Splitter:
         """The task that runs part `j` inside part `i` (None: the DAG that was split). Inside a part it
         waits for its upstreams to complete in any phase (run_after_failure) and reads their outputs
         leniently, as dags.py renders such tasks."""
-        inputs = self.inputs[j]
+        inputs = self.inputs[j] - self.globals
         params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in self.comp.interface.in_params
                   if q.name in inputs]
         arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
