@@ -342,7 +342,7 @@ class DagBuilder:
         if isinstance(source, p.FromInputArtifact):
             return {"name": binding.name, "from": f"{{{{inputs.artifacts.{source.name}}}}}"}
         if self.c.task(source.task).key in self.failure_tolerant_upstreams:
-            if self.calling_part:  # read only if the producer succeeded; Argo skips an optional one it lacks
+            if self.calling_part:  # read only if it succeeded; Argo drops an optional one it lacks (dag.go:864 @v4.1.2)
                 return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
                                                       f"{source.output}}}}}", "optional": True}
             raise UnsupportedError(f"task {source.task!r} may fail before it writes artifact {source.output!r}, and "
