@@ -294,16 +294,20 @@ def inline_libraries(documents: list[dict[str, Any]]) -> dict[str, Any]:
     main = copy.deepcopy(main)
     spec = main["spec"].get("workflowSpec", main["spec"])
     names = {t["name"] for t in spec["templates"]}
-    for template in list(spec["templates"]):
+    todo: list[tuple[dict[str, Any], str | None]] = [(t, None) for t in spec["templates"]]
+    while todo:  # a library template calls plain names in its own WorkflowTemplate (context.go:258-268 @v4.1.2)
+        template, where = todo.pop()
         for call in template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]:
             ref = call.pop("templateRef", None)
-            if ref is None:
+            if ref is None and where is None:
                 continue
-            target = found[(ref["name"], ref["template"])]  # KeyError: a reference to nothing
-            call["template"] = ref["template"]
-            if ref["template"] not in names:
+            key = (ref["name"], ref["template"]) if ref else (where, call["template"])
+            target = copy.deepcopy(found[key])  # KeyError: a reference to nothing
+            call["template"] = key[1]
+            if key[1] not in names:
                 spec["templates"].append(target)
-                names.add(ref["template"])
+                names.add(key[1])
+                todo.append((target, key[0]))
     return main
 
 

@@ -829,11 +829,15 @@ def running_workflow_size(documents: list[dict[str, Any]]) -> int:
     spec = main["spec"].get("workflowSpec", main["spec"]) if main["kind"] == "CronWorkflow" else main["spec"]
     found = {(lib["metadata"]["name"], t["name"]): t for lib in libraries for t in lib["spec"]["templates"]}
     stored = {}
-    for template in spec["templates"]:
+    todo = [(t, None) for t in spec["templates"]]
+    while todo:  # a library template's plain names resolve in its own WorkflowTemplate (context.go:258-268)
+        template, where = todo.pop()
         for call in template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]:
             ref = call.get("templateRef")
-            if ref:
-                stored[f"namespaced/{ref['name']}/{ref['template']}"] = found[(ref["name"], ref["template"])]
+            key = (ref["name"], ref["template"]) if ref else (where, call.get("template"))
+            if (ref or where) and f"namespaced/{key[0]}/{key[1]}" not in stored:
+                stored[f"namespaced/{key[0]}/{key[1]}"] = found[key]
+                todo.append((found[key], key[0]))
     wf = {"apiVersion": main["apiVersion"], "kind": "Workflow", "metadata": main["metadata"], "spec": spec,
           "status": {"phase": "Running", "storedTemplates": stored}}
     text = json.dumps(wf, separators=(",", ":"), ensure_ascii=False)
@@ -866,3 +870,143 @@ def downloads(template: dict[str, Any], arguments: dict[str, Any]) -> list[dict[
     merged = [given.get(a["name"], a) for a in template.get("inputs", {}).get("artifacts", [])]
     storage = ("s3", "gcs", "http", "git", "hdfs", "raw", "oss", "azure", "artifactory", "from")
     return [a for a in merged if any(k in a for k in storage)]
+
+
+# -- a workflow of nested DAGs: depends, when, failFast, targets, task phases -----------------------
+
+_ACTIVE = ("Running", "Pending")
+
+
+class WorkflowRun:
+    """A run of a Workflow whose templates are DAGs and pods, pass by pass: each pass first finishes the
+    pods whose time is up (pod reconciliation), then walks the entrypoint DAG as the controller's
+    operate() does. `outcome` gives a leaf task's phase by task name (default Succeeded), `duration`
+    how many passes its pod runs (default 1). Loops, retries and steps are not modelled. Argo's rules:
+    - a task waits until every task its `depends` names is fulfilled, then is Omitted if `depends`
+      is false (dag.go:585-600 @v4.1.2), Skipped if its `when` is false (dag.go:656-662), else its
+      template runs: a pod, or a nested DAG at once in the same pass (operator.go:2215-2330);
+    - a `when` is substituted with the DAG's inputs and its tasks' `tasks.<name>.status`
+      (dag.go:785-816, operator.go:3654-3656 @v4.1.2), and so are a nested DAG's arguments;
+    - failFast (default true): once a DAG has a failed or errored Pod or DAG child, it starts no new
+      child, and is marked Failed as soon as none of its own pods is active; a running DAG in that
+      state is not walked any more (operator.go:3305-3352, node_counters.go:32-39 @v4.1.2);
+    - a DAG is Running while a task node it created is not fulfilled, then assessDAGPhase over its
+      targets (`target`, else the tasks nothing depends on; dag.go:217-245, 303-307 @v4.1.2), an
+      Omitted or Skipped target taking the failed branch of any parent (dag.go:162-210,
+      phase_node.go:29-36 @v4.1.2; Skipped is not Completed: workflow_types.go:2678-2681);
+    - a DAG that fails resolves no outputs (dag.go:373-380 @v4.1.2).
+    """
+
+    def __init__(self, workflow: dict[str, Any], outcome: dict[str, str] | None = None,
+                 duration: dict[str, int] | None = None):
+        spec = workflow["spec"].get("workflowSpec", workflow["spec"])
+        self.templates = {t["name"]: t for t in spec["templates"]}
+        self.entry = spec["entrypoint"]
+        self.outcome, self.duration = outcome or {}, duration or {}
+        self.nodes: dict[str, dict[str, Any]] = {}  # path -> phase, type, boundary, name, ends
+        self.passes = 0
+
+    def run(self, limit: int = 10_000) -> str:
+        self.nodes["root"] = {"phase": "Running", "type": "DAG", "boundary": "", "name": self.entry, "inputs": {}}
+        while self.nodes["root"]["phase"] in _ACTIVE:
+            self.passes += 1
+            if self.passes > limit:
+                raise AssertionError("the workflow never finished")
+            for node in self.nodes.values():  # pod reconciliation
+                if node["type"] == "Pod" and node["phase"] == "Running" and node["ends"] <= self.passes:
+                    node["phase"] = self.outcome.get(node["name"], "Succeeded")
+            self.dag("root", self.templates[self.entry], {})
+        return self.nodes["root"]["phase"]
+
+    def task_phases(self) -> dict[str, str]:
+        """Each leaf task (a pod's task, by name) and its phase; tasks never created are absent."""
+        return {n["name"]: n["phase"] for n in self.nodes.values() if n["type"] in ("Pod", "Skipped")
+                and n.get("leaf", True)}
+
+    # -- the controller's walk --------------------------------------------------------------------
+
+    def _children(self, path: str) -> list[dict[str, Any]]:
+        return [n for n in self.nodes.values() if n["boundary"] == path]
+
+    def _stopped(self, path: str, template: dict[str, Any]) -> bool:
+        """checkParallelism's failFast (operator.go:3305-3352 @v4.1.2)."""
+        if template["dag"].get("failFast", True) is False:
+            return False
+        if not any(n["type"] in ("Pod", "DAG") and n["phase"] in ("Failed", "Error") for n in self._children(path)):
+            return False
+        if not any(n["type"] == "Pod" and n["phase"] in _ACTIVE for n in self._children(path)):
+            self.nodes[path]["phase"] = "Failed"
+        return True
+
+    def dag(self, path: str, template: dict[str, Any], inputs: dict[str, str]) -> None:
+        if self.nodes[path]["phase"] not in _ACTIVE or self._stopped(path, template):
+            return
+        tasks = {t["name"]: t for t in template["dag"]["tasks"]}
+        deps = {n: sorted({m.group(1) for m in _DEPENDS_TERM.finditer(t.get("depends", ""))}) for n, t in tasks.items()}
+        targets = template["dag"]["target"].split() if template["dag"].get("target") else \
+            sorted(n for n in tasks if not any(n in d for d in deps.values()))
+        visited: set[str] = set()
+        for target in targets:
+            self.task(path, template, tasks, deps, target, inputs, visited)
+        phase = self.assess(path, template, targets, deps)
+        if phase != "Running" and self.nodes[path]["phase"] in _ACTIVE:
+            self.nodes[path]["phase"] = phase
+
+    def task(self, path: str, template: dict[str, Any], tasks: dict[str, Any], deps: dict[str, list[str]],
+             name: str, inputs: dict[str, str], visited: set[str]) -> None:
+        if name in visited:
+            return
+        visited.add(name)
+        me = f"{path}.{name}"
+        if me in self.nodes:
+            node = self.nodes[me]
+            if node["type"] == "DAG" and node["phase"] in _ACTIVE:
+                self.dag(me, self.templates[tasks[name]["template"]], node["inputs"])
+            return
+        for dep in deps[name]:
+            self.task(path, template, tasks, deps, dep, inputs, visited)
+        phases = {d: self.nodes.get(f"{path}.{d}", {}).get("phase") for d in deps[name]}
+        if any(p is None or p in _ACTIVE for p in phases.values()):
+            return
+        task = tasks[name]
+        depends = _DEPENDS_TERM.sub(lambda m: "true" if phases[m.group(1)] == _NODE_PHASE.get(m.group(2), m.group(2))
+                                    else "false", task.get("depends", "true"))
+        scope = {**{f"inputs.parameters.{k}": v for k, v in inputs.items()},
+                 **{f"tasks.{k.rsplit('.', 1)[1]}.status": n["phase"] for k, n in self.nodes.items()
+                    if n["boundary"] == path}}
+        if not evaluate(depends, {}):
+            self._add(me, path, name, "Skipped", "Omitted", task)
+        elif "when" in task and resolve(task["when"], scope) != "true":
+            self._add(me, path, name, "Skipped", "Skipped", task)
+        elif not self._stopped(path, template):
+            callee = self.templates[task["template"]]
+            if "dag" in callee:
+                args = {a["name"]: resolve(a.get("value", ""), scope)
+                        for a in task.get("arguments", {}).get("parameters", [])}
+                self._add(me, path, name, "DAG", "Running", task, inputs=args)
+                self.dag(me, callee, args)
+            else:
+                self._add(me, path, name, "Pod", "Running", task, ends=self.passes + self.duration.get(name, 1))
+
+    def _add(self, path: str, boundary: str, name: str, kind: str, phase: str, task: dict[str, Any], **extra: Any) -> None:
+        callee = self.templates.get(task["template"], {})
+        self.nodes[path] = {"phase": phase, "type": kind, "boundary": boundary, "name": name,
+                            "leaf": "dag" not in callee, **extra}
+
+    def assess(self, path: str, template: dict[str, Any], targets: list[str], deps: dict[str, list[str]]) -> str:
+        mine = {k.rsplit(".", 1)[1]: n["phase"] for k, n in self.nodes.items() if n["boundary"] == path}
+        if any(p in _ACTIVE for p in mine.values()):
+            return "Running"
+        fail_fast = template["dag"].get("failFast", True) is not False
+        result = "Succeeded"
+        for target in targets:
+            branch = _branch_phase(target, mine, deps)
+            if branch == "":
+                result = "Running"
+                if not fail_fast:
+                    break
+            elif branch in ("Failed", "Error"):
+                result = branch
+                if fail_fast:
+                    break
+        return result

@@ -16,7 +16,11 @@ PROG = ("program_path=$(mktemp -d)\n\nprintf \"%s\" \"$0\" > \"$program_path/eph
         "python3 -m kfp.dsl.executor_main --component_module_path \"$program_path/ephemeral_component.py\" \"$@\"\n")
 
 
-def chain_ir(n: int, stride: int = 1, name: str = "synthetic-chain") -> dict[str, Any]:
+def chain_ir(n: int, stride: int = 1, name: str = "synthetic-chain", after_failure: tuple[int, ...] = (),
+             also: dict[int, tuple[int, ...]] | None = None) -> dict[str, Any]:
+    """`after_failure`: tasks that run once their upstreams completed in any phase (KFP's
+    ignore_upstream_failure; their `previous` input gets a default, as the SDK requires); `also`:
+    more upstream tasks of a task, that it waits for without reading them."""
     components: dict[str, Any] = {}
     executors: dict[str, Any] = {}
     tasks: dict[str, Any] = {}
@@ -45,6 +49,12 @@ def chain_ir(n: int, stride: int = 1, name: str = "synthetic-chain") -> dict[str
         else:
             inputs["previous"] = {"componentInputParameter": "seed"}
         task["inputs"] = {"parameters": inputs}
+        extra = [f"step-{j}" for j in (also or {}).get(i, ())]
+        if extra:
+            task["dependentTasks"] = sorted(set(task.get("dependentTasks", []) + extra))
+        if i in after_failure:
+            task["triggerPolicy"] = {"strategy": "ALL_UPSTREAM_TASKS_COMPLETED"}
+            components[comp]["inputDefinitions"]["parameters"]["previous"]["defaultValue"] = "none"
         tasks[key] = task
     return {
         "components": components,

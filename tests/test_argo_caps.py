@@ -46,15 +46,16 @@ def test_many_distinct_components_fit_by_moving_leaves_to_workflow_templates() -
         assert templates <= 200 and tasks <= 200 and params <= 500
         assert not argo_checks.schema_problems(document), document["metadata"]  # the v4 CRD's own maxItems
     whole = argo_checks.inline_libraries(result.documents)
-    assert len(whole["spec"]["templates"]) == 263  # nothing lost: every template is reachable
+    assert len(whole["spec"]["templates"]) == 264  # 260 leaves, root, 2 parts, the gate: nothing lost
     assert not argo_checks.references(whole)
     again = kfpc.compile_text(distinct_chain(260), "argo")
     assert again.text() == result.text()  # deterministic names: re-applying changes nothing
 
 
 def test_argo_3_keeps_one_object() -> None:
+    """Argo 3's CRD has no caps: one object, and the DAG is not split either."""
     result = kfpc.compile_text(distinct_chain(260), "argo", Options(extra=(("argo-version", "3.7"),)))
-    assert len(result.documents) == 1 and counts(result.documents[0])[0] == 263
+    assert len(result.documents) == 1 and counts(result.documents[0])[:2] == (261, 260)
 
 
 def test_split_parts_declare_only_the_inputs_they_read() -> None:
@@ -81,20 +82,66 @@ def test_the_compiler_refuses_what_does_not_fit() -> None:
         caps.check([document], "3.7")  # no caps before v4.0's CRD
 
 
-def test_a_pipeline_that_cannot_fit_is_refused_not_written(tmp_path: Any) -> None:
-    """More than 200 sub-DAG templates: no leaf can move out of the way (composite templates stay)."""
+def many_sub_dags(n: int) -> dict[str, Any]:
+    """A pipeline of n sub-pipelines (one DAG template each), each running one task."""
+    ir = yaml.safe_load(distinct_chain(1))
+    for i in range(n):
+        ir["components"][f"comp-group-{i}"] = {"dag": {"tasks": {"inner": {
+            "componentRef": {"name": "comp-step-0"}, "taskInfo": {"name": "inner"},
+            "inputs": {"parameters": {"index": {"runtimeValue": {"constant": float(i)}},
+                                      "previous": {"componentInputParameter": "seed"}}}}}},
+            "inputDefinitions": {"parameters": {"seed": {"parameterType": "STRING"}}}}
+        ir["root"]["dag"]["tasks"][f"group-{i}"] = {
+            "componentRef": {"name": f"comp-group-{i}"}, "taskInfo": {"name": f"group-{i}"},
+            "inputs": {"parameters": {"seed": {"componentInputParameter": "seed"}}}}
+    return ir
+
+
+def test_more_dag_templates_than_fit_move_into_workflow_templates() -> None:
+    """More than 200 sub-DAG templates: no leaf can make room, so the DAG templates move too (they
+    used to be refused); a library template calls what lives in its own WorkflowTemplate by name and
+    anything else with templateRef."""
+    result = kfpc.compile_text(yaml.safe_dump(many_sub_dags(201)), "argo")
+    *libraries, run = result.documents
+    assert libraries and all(d["kind"] == "WorkflowTemplate" for d in libraries)
+    for document in result.documents:
+        assert not list(caps.problems(document)), document["metadata"]
+        assert not argo_checks.schema_problems(document), document["metadata"]
+    assert [t["name"] for t in run["spec"]["templates"]] == [run["spec"]["entrypoint"]]
+    whole = argo_checks.inline_libraries(result.documents)  # a KeyError for a reference to nothing
+    assert len(whole["spec"]["templates"]) == sum(len(d["spec"]["templates"]) for d in result.documents)
+    assert not argo_checks.references(whole)  # (the inlined whole is over the caps by design)
+    homes = {t["name"]: d["metadata"]["name"] for d in libraries for t in d["spec"]["templates"]}
+    for library in libraries:
+        for template in library["spec"]["templates"]:
+            for call in template.get("dag", {}).get("tasks", []):
+                if "template" in call:
+                    assert homes[call["template"]] == library["metadata"]["name"]
+                else:
+                    assert homes[call["templateRef"]["template"]] == call["templateRef"]["name"]
+    sim = argo_sim.WorkflowRun(whole, {"inner": "Failed"})
+    assert sim.run() == "Failed"
+    # The size check counts every library template the run reaches as stored in its status.
+    from kfpc_backends.argo import size
+
+    assert set(size.stored_templates(caps.spec_of(run), libraries)) == {
+        f"namespaced/{home}/{name}" for name, home in homes.items()}
+    assert argo_sim.running_workflow_size(list(result.documents)) > sum(
+        len(yaml.safe_dump(d)) for d in libraries) // 2
+
+
+def test_what_cannot_fit_is_refused_not_written(tmp_path: Any) -> None:
+    """A component with more than 500 inputs: its template cannot be cut, so it is refused."""
     from kfpc import cli
 
     ir = yaml.safe_load(distinct_chain(1))
     comp = ir["components"]["comp-step-0"]
-    for i in range(201):
-        ir["components"][f"comp-group-{i}"] = {"dag": {"tasks": {"inner": {
-            "componentRef": {"name": "comp-step-0"}, "taskInfo": {"name": "inner"},
-            "inputs": {"parameters": {"index": {"runtimeValue": {"constant": float(i)}},
-                                      "previous": {"runtimeValue": {"constant": "x"}}}}}}}}
-        ir["root"]["dag"]["tasks"][f"group-{i}"] = {"componentRef": {"name": f"comp-group-{i}"},
-                                                     "taskInfo": {"name": f"group-{i}"}}
-    assert comp
+    task = ir["root"]["dag"]["tasks"]["step-0"]
+    for i in range(501):
+        comp["inputDefinitions"]["parameters"][f"p{i}"] = {"parameterType": "STRING"}
+        task["inputs"]["parameters"][f"p{i}"] = {"runtimeValue": {"constant": str(i)}}
+    with pytest.raises(KfpcError, match="template 'step-0' has 503 input parameters"):
+        kfpc.compile_text(yaml.safe_dump(ir), "argo")
     source = tmp_path / "big.yaml"
     source.write_text(yaml.safe_dump(ir), encoding="utf-8")
     out = tmp_path / "wf.yaml"
@@ -117,8 +164,6 @@ def test_independent_work_lands_in_independent_parts() -> None:
         assert len(indices) == 150
         chains.append({i % 2 for i in indices})
     assert sorted(map(sorted, chains)) == [[0], [1]]  # one whole chain per part
-    chained = kfpc.compile_text(yaml.safe_dump(chain_ir(300)), "argo")
-    assert argo_sim.root_dag(chained.documents[-1])["dag"]["tasks"][1]["depends"] == "part-1.Succeeded"
 
 
 def test_library_templates_come_with_the_commands_that_create_them_first(tmp_path: Any) -> None:

@@ -246,11 +246,11 @@ def test_flattening_lets_a_flat_engine_run_sub_pipelines() -> None:
 
 
 def test_built_in_backends_declare_their_rewrites() -> None:
-    from kfpc_backends.argo import ArgoBackend, naming, split
+    from kfpc_backends.argo import ArgoBackend, naming
     from kfpc_backends.tekton import TektonBackend
     from kfpc_backends.tekton import flatten as tekton_flatten
 
-    assert ArgoBackend.transforms == (naming.checked, split.split_large_dags)
+    assert ArgoBackend.transforms == (naming.checked,)
     assert TektonBackend.transforms == (tekton_flatten.transform,)
     flat_plan = tekton_flatten.transform(nested())
     assert isinstance(flat_plan, flatten.FlatPlan) and isinstance(flat_plan.flat.namer, tekton_flatten.TaskNamer)

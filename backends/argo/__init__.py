@@ -45,8 +45,8 @@ class ArgoBackend:
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
 
     # Rewrites before rendering (kfpc.plan.transforms): names are checked as the pipeline wrote them,
-    # before splitting adds the parts' own; then no DAG holds more than 200 tasks.
-    transforms = (naming.checked, split.split_large_dags)
+    # before splitting (in `compile`, since it depends on -O argo-version) adds the parts' own.
+    transforms = (naming.checked,)
 
     def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """Argo's own JSON Schema of the kind (api/jsonschema/schema.json @v4.1.2, vendored in schemas/argo)."""
@@ -86,6 +86,10 @@ class ArgoBackend:
             kinds.require_values(plan)
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
+        if version_at_least(version, caps.SINCE):
+            # A rewrite that depends on an option, so it runs here rather than in `transforms`:
+            # Argo 3's CRD has no caps, so its DAGs stay whole.
+            plan = split.split_large_dags(plan)
         document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper),
                                          options.run, version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings

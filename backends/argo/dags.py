@@ -18,7 +18,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, conditions, escape, imports, memo, shapes, values
+from kfpc_backends.argo import collect, conditions, escape, imports, memo, shapes, split, values
 from kfpc_backends.argo.containers import meta_param
 from kfpc_backends.argo.k8s import INPUT_PREFIX as K8S_INPUT
 
@@ -74,8 +74,10 @@ class DagBuilder:
         self.c = component
         self.is_root = is_root
         self.keyed = renderer.keyed
+        globals_ = component.workflow_inputs if isinstance(component, split.Part) else frozenset()
         self.scope = values.Scope(is_root, {t.key: t.name for t in component.tasks},
-                                  renderer.encoded_params if is_root else frozenset(), renderer.pipeline_root)
+                                  renderer.encoded_params if is_root or globals_ else frozenset(),
+                                  renderer.pipeline_root, workflow_inputs=globals_)
         importers = {t.key: c for t in component.tasks
                      if isinstance(c := renderer.plan.component(t.component), p.ImporterComponent)}
         # Importers run no pod, except those that download into KFP's workspace (imports.py).
@@ -83,6 +85,7 @@ class DagBuilder:
         self.virtual = set(importers) - self.workspace_imports
         self.list_inputs = {a.name for a in component.interface.in_artifacts if a.is_list and not is_root}
         self.failure_tolerant_upstreams: set[str] = set()
+        self.calling_part = False
 
     def build(self) -> dict[str, Any]:
         exit_task = self.whole_pipeline_exit() if self.is_root else None
@@ -95,11 +98,13 @@ class DagBuilder:
             self.r.on_exit_task = entry
         tasks = [self.task(t) for t in self.c.tasks if t.key not in self.virtual and t is not exit_task]
         dag: dict[str, Any] = {"tasks": tasks}
+        calls = [t for t in self.c.tasks if t.depends and self.calls_part(t)]
         finally_tasks = [t for t in self.c.tasks if t.run_after_failure and t.key not in self.virtual
-                         and t is not exit_task]
-        if finally_tasks:
+                         and t is not exit_task and t not in calls]
+        if finally_tasks or (isinstance(self.c, split.Part) and self.c.keep_going):
             dag["failFast"] = False
-            dag["target"] = " ".join(self.targets(finally_tasks))
+        if finally_tasks or calls:
+            dag["target"] = " ".join(self.targets(finally_tasks + calls))
         template: dict[str, Any] = {"name": self.c.name}
         inputs = inputs_of(self.c, self.keyed, self.is_root,
                            frozenset() if self.is_root else self.r.workspace_inputs(self.c))
@@ -127,6 +132,12 @@ class DagBuilder:
                     and not (exit_task.k8s and any(isinstance(s, p.FromTask) for _, s in exit_task.k8s.sources()))):
                 return exit_task
         return None
+
+    def calls_part(self, task: p.Task) -> bool:
+        """A task that runs a part of a split DAG (split.py): inside a part it waits for its upstreams to
+        complete in any phase, which must not make the part keep going after failures; its upstreams
+        are targets instead, so their failures still fail the part."""
+        return isinstance(self.r.plan.component(task.component), split.Part)
 
     # -- dependencies -----------------------------------------------------------------------
 
@@ -226,6 +237,7 @@ class DagBuilder:
     def arguments(self, task: p.Task, declared: dict[str, Any], looped: bool = False,
                   wrapper: bool = False) -> dict[str, Any]:
         self.failure_tolerant_upstreams = set(self.real_depends(task)) if task.run_after_failure else set()
+        self.calling_part = self.calls_part(task)
         params = []
         item_input = task.loop.item_input if task.loop is not None and looped else None
         for entry in declared.get("parameters", []):
@@ -249,6 +261,8 @@ class DagBuilder:
                 value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
             elif name == memo.FINGERPRINT and task.caching is not None:
                 value = memo.fingerprint_value(task.caching.fingerprint)
+            elif name.startswith(split.STATUS):
+                value = self.phase_of(name)
             elif name.startswith("kfpc-id-"):
                 value = self.producer_id(task, name[len("kfpc-id-"):])
             elif name == imports.URI_PARAM and task.key in self.workspace_imports:
@@ -290,7 +304,16 @@ class DagBuilder:
                 argument = self.artifact_argument(binding)
                 if argument is not None:
                     arts.append(argument)
+        self.calling_part = False  # descriptors of loops and outputs are read strictly
         return shapes.io(params, arts)
+
+    def phase_of(self, param: str) -> str:
+        """The value of a part's phase input `param` (split.status_param): the upstream's task status
+        here (operator.go:3654-3656 @v4.1.2), or this part's own input when the task lives further out."""
+        upstream = next((key for key in self.scope.task_names if split.status_param(key) == param), None)
+        if upstream is not None:
+            return escape.tag(f"tasks[{escape.string_literal(self.scope.task(upstream))}].status")
+        return escape.tag(_ref("inputs", param))
 
     def require_default(self, task: p.Task, name: str, source: p.ParamSource) -> None:
         """A task that runs after failures and reads an upstream's output needs the input's default
@@ -326,14 +349,16 @@ class DagBuilder:
             if source.name not in self.list_inputs:
                 raise UnsupportedError(f"input {source.name!r} is used as an artifact list but is a single artifact")
             return _ref("inputs", collect.list_param(source.name))
-        return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
-                f"[{escape.string_literal(collect.list_param(source.output))}]")
+        return self.output_ref(source.task, collect.list_param(source.output), "")
 
     def artifact_argument(self, binding: p.ArtifactBinding) -> dict[str, Any] | None:
         source = binding.source
         if isinstance(source, p.FromInputArtifact):
             return {"name": binding.name, "from": f"{{{{inputs.artifacts.{source.name}}}}}"}
         if self.c.task(source.task).key in self.failure_tolerant_upstreams:
+            if self.calling_part:  # read only if it succeeded; Argo drops an optional one it lacks (dag.go:864 @v4.1.2)
+                return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
+                                                      f"{source.output}}}}}", "optional": True}
             raise UnsupportedError(f"task {source.task!r} may fail before it writes artifact {source.output!r}, and "
                                    "a task that runs after failures cannot read it on Argo; pass a parameter instead")
         if source.task in self.workspace_imports:
@@ -371,9 +396,14 @@ class DagBuilder:
         producer = self.r.plan.component(self.c.task(source.task).component)
         if isinstance(producer, p.ContainerComponent) and not producer.needs_launcher:
             return escape.literal(EMPTY_META)
-        ref = (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.parameters"
-               f"[{escape.string_literal(meta_param(source.output))}]")
-        return escape.tag(escape.k_expr(ref))
+        return escape.tag(escape.k_expr(self.output_ref(source.task, meta_param(source.output), EMPTY_META)))
+
+    def output_ref(self, task: str, output: str, fallback: str) -> str:
+        """An upstream's output parameter; read leniently (with `fallback`) by a task that runs after
+        the upstream failed, which then wrote none (values.lenient)."""
+        if self.calling_part and task in self.failure_tolerant_upstreams:
+            return values.lenient(self.scope.task(task), output, fallback)
+        return f"tasks[{escape.string_literal(self.scope.task(task))}].outputs.parameters[{escape.string_literal(output)}]"
 
     # -- outputs ----------------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ templates each, which the Workflow's DAG tasks call with `templateRef`. A leaf t
 other template, so it means the same wherever it is stored; the pod still belongs to the calling
 workflow, with its parameters, service account and workflow-level podSpecPatch
 (workflow/templateresolution/context.go:124-178 @v4.1.2 resolves a templateRef to the template itself).
+When the DAG templates alone are more than 200 (many sub-pipelines, or the parts of split DAGs),
+they move too: a template reached through a templateRef resolves the names it calls in its own
+WorkflowTemplate (context.go:258-268 @v4.1.2), so calls across WorkflowTemplates become templateRefs
+as well, and `{{workflow.*}}` still means the calling workflow (every template is substituted with
+its global parameters, workflow/controller/operator.go:2256 @v4.1.2).
 
 The WorkflowTemplates are written first; their names carry a digest of their content, so
 compiling the same pipeline again names the same objects, and a changed pipeline never changes the
@@ -31,17 +36,21 @@ def _leaf(template: dict[str, Any]) -> bool:
 
 
 def offload(document: dict[str, Any], base: str) -> list[dict[str, Any]]:
-    """`[library WorkflowTemplates..., document]`; just `[document]` when everything fits."""
+    """`[library WorkflowTemplates..., document]`; just `[document]` when everything fits. Leaf
+    templates move first; when the DAG templates alone are too many, every template but those the
+    spec names (entrypoint, onExit) moves."""
     spec = caps.spec_of(document)
     templates = spec["templates"]
     if len(templates) <= caps.TEMPLATES:
         return [document]
     composite = [t for t in templates if not _leaf(t)]
-    leaves = [t for t in templates if _leaf(t)]
     room = caps.TEMPLATES - len(composite)
-    if room < 0:
-        return [document]  # DAG templates alone do not fit: caps.check says so
-    stay, moved = leaves[:room], leaves[room:]
+    if room >= 0:
+        leaves = [t for t in templates if _leaf(t)]
+        moved = leaves[room:]
+    else:
+        named = {spec.get("entrypoint"), spec.get("onExit")}
+        moved = [t for t in templates if t["name"] not in named]
     text = json.dumps(moved, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     chunks = [moved[i:i + caps.TEMPLATES] for i in range(0, len(moved), caps.TEMPLATES)]
@@ -57,17 +66,26 @@ def offload(document: dict[str, Any], base: str) -> list[dict[str, Any]]:
         libraries.append({"apiVersion": document["apiVersion"], "kind": "WorkflowTemplate", "metadata": meta,
                           "spec": {"templates": chunk}})
         home.update({t["name"]: name for t in chunk})
-    for template in composite:
-        calls = template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]
-        for call in calls:
-            if call.get("template") in home:
-                ref = {"name": home[call["template"]], "template": call["template"]}
-                fields = [(k, ref if k == "template" else v) for k, v in call.items()]
-                call.clear()
-                call.update(("templateRef" if k == "template" else k, v) for k, v in fields)
-    order = {t["name"]: i for i, t in enumerate(templates)}
-    spec["templates"] = sorted(composite + stay, key=lambda t: order[t["name"]])
+    for template in templates:
+        _refer(template, home, home.get(template["name"]))
+    kept = {t["name"] for t in templates} - set(home)
+    spec["templates"] = [t for t in templates if t["name"] in kept]
     return libraries + [document]
+
+
+def _refer(template: dict[str, Any], home: dict[str, str], where: str | None) -> None:
+    """Calls of templates that live elsewhere become `templateRef`s. A template found through a
+    templateRef resolves the plain template names it calls in its own WorkflowTemplate, and reaches
+    other WorkflowTemplates with templateRef too (workflow/templateresolution/context.go:116-150,
+    258-268 @v4.1.2)."""
+    calls = template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]
+    for call in calls:
+        target = call.get("template")
+        if target in home and home[target] != where:
+            ref = {"name": home[target], "template": target}
+            fields = [(k, ref if k == "template" else v) for k, v in call.items()]
+            call.clear()
+            call.update(("templateRef" if k == "template" else k, v) for k, v in fields)
 
 
 def how_to_apply(documents: list[dict[str, Any]]) -> str | None:

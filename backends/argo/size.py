@@ -71,14 +71,19 @@ def parse_limit(text: str) -> int:
 
 
 def stored_templates(spec: dict[str, Any], libraries: list[dict[str, Any]]) -> dict[str, Any]:
-    """`status.storedTemplates` once every templateRef has run: `namespaced/<object>/<template>`."""
+    """`status.storedTemplates` once every templateRef has run: `namespaced/<object>/<template>`, also
+    for what a library template calls by name inside its own WorkflowTemplate (context.go:207-218)."""
     found = {(lib["metadata"]["name"], t["name"]): t for lib in libraries for t in caps.spec_of(lib)["templates"]}
-    stored = {}
-    for template in spec.get("templates", []):
+    stored: dict[str, Any] = {}
+    todo: list[tuple[dict[str, Any], str | None]] = [(t, None) for t in spec.get("templates", [])]
+    while todo:
+        template, where = todo.pop()
         for call in _calls(template):
             ref = call.get("templateRef")
-            if ref and (ref["name"], ref["template"]) in found:
-                stored[f"namespaced/{ref['name']}/{ref['template']}"] = found[(ref["name"], ref["template"])]
+            key = (ref["name"], ref["template"]) if ref else (where, call.get("template"))
+            if key in found and f"namespaced/{key[0]}/{key[1]}" not in stored:
+                stored[f"namespaced/{key[0]}/{key[1]}"] = found[key]  # type: ignore[index]
+                todo.append((found[key], key[0]))  # type: ignore[index]
     return stored
 
 

@@ -1,25 +1,62 @@
 """Rewrite before rendering: no DAG may hold more than 200 tasks (Argo 4's full CRD:
-pkg/apis/workflow/v1alpha1/workflow_types.go:3595 @v4.1.2).
+pkg/apis/workflow/v1alpha1/workflow_types.go:3595 @v4.1.2). Only for Argo 4: Argo 3's CRD has no
+caps, and there the DAG stays whole.
 
-A larger DAG is cut into parts of at most LIMIT tasks: groups of tasks that share no dependency
-stay whole and are packed together where they fit, a larger group is cut in topological order. Each part
-becomes its own DAG component; the original DAG keeps one task per part. A value that crosses a cut
-leaves its part as a DAG output and enters the later part as an input, and parts depend on the
-parts they read from, so every task still waits for exactly what it needs (a task may wait a
-little longer: for the whole earlier part). Importer tasks, which Argo never runs, are copied into
-every part that reads them. Works recursively when even the parts are too many.
+A larger DAG is cut into parts (`Part`) of at most LIMIT tasks. Groups of tasks that share no
+dependency stay whole and are packed together where they fit; the original DAG then calls each
+part, with no order between them. A group larger than a part is cut by depth: its earliest tasks
+become a part, and what is left falls apart into groups again, each run from inside that part by a
+call (`kfpc-part-<n>`) that waits for exactly the tasks of the enclosing part that the called part
+(and the parts inside it) read from, until they complete in any phase. The call hands on their values and their node phases (`kfpc-s-<task>`,
+read from `tasks.<name>.status`, workflow/controller/operator.go:3654-3656 @v4.1.2). Inside the
+part, a task whose upstream lives outside waits on a gate instead: a task of the pod-less
+`kfpc-gate` DAG template whose `when` holds exactly when the upstream's phase is one the unsplit
+`depends` term accepts. A gate that does not hold is Skipped, so the task is Omitted, as in the
+unsplit DAG (dag.go:585-600 @v4.1.2); a task that runs after failures needs no gate.
+
+Why the phases travel this way: a DAG that failed resolves no outputs (dag.go:373-380 @v4.1.2), so
+a failed part could not hand them on; a call inside the enclosing DAG reads its siblings' phases
+whatever happened to them. Every upstream a call waits on is also a `target` of its DAG, so a
+failure is never hidden behind a call that succeeded (dag.go:217-245 @v4.1.2): each part fails
+exactly when one of its tasks or the part it calls failed, which is when the unsplit DAG fails
+(any failed task fails a DAG: its dependants are Omitted and inherit the failed branch, dag.go:
+162-210 @v4.1.2; tasks that run after failures list it as a target). Parts keep the failFast of the
+DAG they came from: after a failure no part starts new tasks, only those parts already running go
+on with theirs until they notice (operator.go:3342-3352 @v4.1.2 stops new children per DAG).
+Importer tasks, which Argo never runs, are copied into every part that reads them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import replace
-from typing import Any
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator
 
 from kfpc.errors import UnsupportedError
 from kfpc.plan import model as p
+from kfpc.plan.values import text_form
 
 LIMIT = 200
+STATUS = "kfpc-s-"  # a part's input: the node phase of an upstream task outside it
+GATE = "kfpc-gate"
+MAX_CHAIN = 40  # parts run one inside the other; Argo stops at 100 nested templates (controller.go:76 @v4.1.2)
+_ACCEPTS = {"ok": ("Succeeded",), "ran": ("Succeeded", "Skipped")}  # what an unsplit `depends` term accepts
+
+Key = tuple[str, Any, bool, str]  # (producer task, output or None for its final status, is artifact, fallback)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Part(p.DagComponent):
+    """A DAG cut out of a larger one, or the one that calls its parts. `keep_going`: the DAG it came
+    from runs on after failures (`failFast: false`, for its tasks that run after failures), and so
+    must every part of it. A part of the pipeline's root DAG reads the pipeline parameters where the
+    root does, in `workflow.parameters` (global in every template, operator.go:2256 @v4.1.2), so no
+    part takes them as inputs or hands them on (`workflow_inputs`: those it reads)."""
+
+    keep_going: bool = False
+    workflow_inputs: frozenset[str] = frozenset()  # pipeline parameters it reads from workflow.parameters
 
 
 def split_large_dags(plan: p.Plan, limit: int = LIMIT) -> p.Plan:
@@ -29,120 +66,303 @@ def split_large_dags(plan: p.Plan, limit: int = LIMIT) -> p.Plan:
         changed = False
         for name, comp in sorted(components.items()):
             if isinstance(comp, p.DagComponent) and _real_tasks(comp, components) > limit:
-                parts, outer = _split(comp, components, limit)
-                components.update({c.name: c for c in parts})
-                components[name] = outer
+                splitter = _Splitter(comp, components, limit, name == plan.root)
+                components.update({c.name: c for c in splitter.parts()})
+                components[name] = splitter.caller()
+                if splitter.uses_gates:
+                    components[GATE] = gate_component()
                 changed = True
                 break
     return replace(plan, components=components) if components != dict(plan.components) else plan
 
 
+def gate_component() -> p.DagComponent:
+    """A DAG whose only task never runs (`when` false, so Skipped without a pod): the DAG succeeds at
+    once (dag.go:217-245 @v4.1.2). Its task calls the gate itself, so no other template is needed."""
+    never = p.Task("never", "never", "never", GATE, (), (), (), condition=p.Literal(False))
+    return p.DagComponent(GATE, GATE, p.Interface(), (never,), (), ())
+
+
 def _is_virtual(task: p.Task, components: dict[str, p.Component]) -> bool:
-    return isinstance(components[task.component], p.ImporterComponent)
+    """Importers run no pod, except those downloading into KFP's workspace (imports.py)."""
+    component = components[task.component]
+    return isinstance(component, p.ImporterComponent) and not component.download_to_workspace
 
 
 def _real_tasks(comp: p.DagComponent, components: dict[str, p.Component]) -> int:
     return sum(1 for t in comp.tasks if not _is_virtual(t, components))
 
 
-def _export(task: str, output: str) -> str:
-    return f"kfpc-x-{task}-{output}"
+def _export(task: str, output: str | None, fallback: str = "") -> str:
+    task = _name_part(task)
+    if output is None:
+        return f"kfpc-f-{task}"  # its final status (PipelineTaskFinalStatus)
+    if not fallback:
+        return f"kfpc-x-{task}-{_name_part(output)}"
+    return f"kfpc-x-{task}-{_name_part(output)}-or-{_digest(fallback)}"
 
 
-def _split(comp: p.DagComponent, components: dict[str, p.Component],
-           limit: int) -> tuple[list[p.DagComponent], p.DagComponent]:
-    real = [t for t in comp.tasks if not _is_virtual(t, components)]
-    virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
-    chunks = _chunks(comp, real, limit)
-    part_of = {t.key: i for i, chunk in enumerate(chunks) for t in chunk}
-    names = [f"{comp.name}-part-{i + 1}" for i in range(len(chunks))]
-    # What each part reads from earlier parts: (task, output, is_artifact) -> type info.
-    imports: list[dict[tuple[str, str, bool], Any]] = [dict() for _ in chunks]
-    exports: list[dict[tuple[str, str, bool], Any]] = [dict() for _ in chunks]
-    part_depends: list[set[int]] = [set() for _ in chunks]
-    for i, chunk in enumerate(chunks):
+def status_param(task: str) -> str:
+    """The part input that carries the node phase of `task`, an upstream outside the part."""
+    return STATUS + _name_part(task)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _name_part(text: str) -> str:
+    """Text an Argo parameter name may hold (`^[-a-zA-Z0-9_]+$`: workflow/validate/validate.go:1691
+    @v4.1.2): the IR's task keys and output names may hold more (`étape.1`); a digest of the
+    original keeps two such names apart."""
+    cleaned = re.sub(r"[^-a-zA-Z0-9_]", "-", text)
+    return cleaned if cleaned == text else f"{cleaned}-{_digest(text)}"
+
+
+def _key_name(key: Key) -> str:
+    return _export(key[0], key[1], key[3])
+
+
+def _fresh_names(prefix: str, count: int, taken: dict[str, p.Component]) -> list[str]:
+    """Component names for the parts that no component of the pipeline has: a sub-pipeline the
+    user called `<dag>-part-1` must never be replaced by a part (which could then call itself)."""
+    infix = ""
+    while any(f"{prefix}{infix}{i + 1}" in taken for i in range(count)):
+        infix += "x-"
+    return [f"{prefix}{infix}{i + 1}" for i in range(count)]
+
+
+class _Splitter:
+    """One DAG cut into parts: which part holds which task, what each part reads from outside."""
+
+    def __init__(self, comp: p.DagComponent, components: dict[str, p.Component], limit: int, is_root: bool):
+        self.comp, self.components = comp, components
+        self.globals = frozenset(q.name for q in comp.interface.in_params) if is_root else frozenset()
+        self.virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
+        self.keep_going = any(t.run_after_failure for t in comp.tasks)
+        real = [t for t in comp.tasks if t.key not in self.virtual]
+        self.chunks, self.parent = _chunks(comp, real, limit, self.needs)
+        self.part_of = {t.key: i for i, chunk in enumerate(self.chunks) for t in chunk}
+        self.names = _fresh_names(f"{comp.name}-part-", len(self.chunks), components)
+        count = len(self.chunks)
+        self.values: list[dict[Key, tuple]] = [{} for _ in range(count)]
+        self.statuses: list[set[str]] = [set() for _ in range(count)]
+        self.inputs: list[set[str]] = [set() for _ in range(count)]
+        self.exports: list[dict[Key, tuple]] = [{} for _ in range(count)]
+        for i in range(count):
+            self.gather(i)
+        self.forward()
+        self.uses_gates = any(self.gate_needs(i) for i in range(count))
+
+    # -- what crosses ------------------------------------------------------------------------
+
+    def real_depends(self, task: p.Task) -> list[str]:
+        """Dependencies with importer tasks (which Argo never runs) replaced by what they wait for."""
+        seen: set[str] = set()
+        stack, out = list(task.depends), []
+        while stack:
+            key = stack.pop(0)
+            if key not in seen:
+                seen.add(key)
+                if key in self.virtual:
+                    stack.extend(self.virtual[key].depends)
+                else:
+                    out.append(key)
+        return sorted(out)
+
+    def needs(self, task: p.Task) -> list[tuple[str, str | None]]:
+        """Each real upstream and what the unsplit `depends` term asks of it (dags.py): None for a
+        task that runs after failures (any completed phase), `ran` for a loop upstream (an empty loop
+        is Skipped), else `ok`."""
+        if task.run_after_failure:
+            return [(d, None) for d in self.real_depends(task)]
+        return [(d, "ran" if self.comp.task(d).loop is not None else "ok") for d in self.real_depends(task)]
+
+    def fallback(self, task: p.Task, binding: str | None, source: Any) -> str:
+        """What a task that runs after failures gets for an upstream's output when that upstream wrote
+        none: its input's default (`ignore_upstream_failure`, as dags.py's scope_for)."""
+        if binding is None or not task.run_after_failure or source.task not in self.real_depends(task):
+            return ""
+        spec = self.components[task.component].interface.in_param(binding)
+        return text_form(spec.default) if spec is not None and spec.has_default else ""
+
+    def gather(self, i: int) -> None:
+        chunk = self.chunks[i]
+        virtual = [v for v in self.virtual.values() if any(_reads(t, v.key) for t in chunk)]
+        self.inputs[i] = _inputs_read(tuple(virtual + chunk))
         for task in chunk:
-            if task.run_after_failure and any(part_of.get(d, i) != i for d in task.depends):
-                raise UnsupportedError(f"task {task.key!r} runs after failures of tasks in another part of a DAG with "
-                                       f"more than {limit} tasks; Argo cannot express that across DAG templates")
-            for source, kind in _sources(task, virtual):
-                owner = part_of.get(source.task)
+            for binding, source, kind in _sources(task, self.virtual):
+                owner = self.part_of.get(source.task)
                 if owner is None or owner == i:
                     continue
-                if isinstance(source, p.FinalStatus):
-                    raise UnsupportedError(f"task {task.key!r} reads the final status of {source.task!r} across a "
-                                           f"split of a DAG with more than {limit} tasks")
-                key = (source.task, source.output, kind == "artifact")
-                info = _type_of(comp, components, source, kind)
-                imports[i][key] = info
-                exports[owner][key] = info
-                part_depends[i].add(owner)
-            for dep in task.depends:
-                owner = part_of.get(dep)
-                if owner is not None and owner != i:
-                    part_depends[i].add(owner)
-    for out in comp.out_params:
-        for s in out.sources:
-            exports[part_of[s.task]][(s.task, s.output, False)] = (out.type, None)
-    for art in comp.out_artifacts:
-        for src in art.sources:
-            exports[part_of[src.task]][(src.task, src.output, True)] = (art.type, art.is_list)
+                output = None if isinstance(source, p.FinalStatus) else source.output
+                key = (source.task, output, kind == "artifact", self.fallback(task, binding, source))
+                self.values[i][key] = self.type_of(source, kind)
+            self.statuses[i].update(d for d, need in self.needs(task) if need and self.part_of[d] != i)
+        for out in self.comp.out_params:
+            for s in out.sources:
+                self.export(self.part_of[s.task], (s.task, s.output, False, ""), (out.type, None))
+        for art in self.comp.out_artifacts:
+            for src in art.sources:
+                self.export(self.part_of[src.task], (src.task, src.output, True, ""), (art.type, art.is_list))
 
-    parts = []
-    for i, chunk in enumerate(chunks):
-        keys = {t.key for t in chunk}
-        needed_virtual = [v for v in virtual.values()
-                          if any(_reads(t, v.key) for t in chunk)]
-        tasks = tuple(_localize(t, keys | {v.key for v in needed_virtual}) for t in needed_virtual + list(chunk))
-        used = _inputs_read(tasks)  # a part declares only what it reads: Argo 4 caps inputs at 500 (caps.py)
-        in_params = [q for q in comp.interface.in_params if q.name in used]
-        in_arts = [a for a in comp.interface.in_artifacts if a.name in used]
-        for (producer, output, is_art), info in sorted(imports[i].items()):
-            if is_art:
-                in_arts.append(p.Artifact(_export(producer, output), info[0], bool(info[1])))
-            else:
-                in_params.append(p.Param(_export(producer, output), info[0]))
-        out_params = tuple(p.DagOutputParam(_export(t, o), info[0], (p.FromTask(t, o),))
-                           for (t, o, art), info in sorted(exports[i].items()) if not art)
-        out_arts = tuple(p.DagOutputArtifact(_export(t, o), info[0], bool(info[1]), (p.FromTaskArtifact(t, o),))
-                         for (t, o, art), info in sorted(exports[i].items()) if art)
-        iface = p.Interface(tuple(in_params), tuple(in_arts),
-                            tuple(p.Param(o.name, o.type) for o in out_params),
+    def export(self, i: int, key: Key, info: tuple) -> None:
+        """A value the DAG's outputs read leaves its part and every part around it."""
+        while True:
+            self.exports[i][key] = info
+            parent = self.parent[i]
+            if parent is None:
+                return
+            i = parent
+
+    def forward(self) -> None:
+        """A part called from inside another reads what lies further out through it: the enclosing
+        part takes those values, phases and inputs too."""
+        for i in reversed(range(len(self.chunks))):
+            parent = self.parent[i]
+            if parent is None:
+                continue
+            self.inputs[parent] |= self.inputs[i]
+            for key, info in self.values[i].items():
+                if self.part_of[key[0]] != parent:
+                    self.values[parent][key] = info
+            self.statuses[parent] |= {t for t in self.statuses[i] if self.part_of[t] != parent}
+
+    def type_of(self, source: Any, kind: str) -> tuple:
+        if isinstance(source, p.FinalStatus):
+            return (p.ParamType.TASK_FINAL_STATUS, None)
+        return _type_of(self.comp, self.components, source, kind)
+
+    def gate_needs(self, i: int) -> list[tuple[str, str]]:
+        found = {(d, need) for t in self.chunks[i] for d, need in self.needs(t)
+                 if need and self.part_of[d] != i}
+        return sorted(found)  # type: ignore[arg-type]
+
+    # -- the parts ---------------------------------------------------------------------------
+
+    def children(self, i: int | None) -> list[int]:
+        return [j for j, parent in enumerate(self.parent) if parent == i]
+
+    def call_key(self, j: int) -> str:
+        return f"part-{j + 1}" if self.parent[j] is None else f"kfpc-part-{j + 1}"
+
+    def parts(self) -> list[Part]:
+        return [self.part(i) for i in range(len(self.chunks))]
+
+    def part(self, i: int) -> Part:
+        chunk = self.chunks[i]
+        virtual = [v for v in self.virtual.values() if any(_reads(t, v.key) for t in chunk)]
+        local = {t.key for t in chunk} | {v.key for v in virtual}
+        gates = self.gates(i)
+        tasks = [gates[need] for need in sorted(gates)]
+        tasks += [self.localize(t, i, local, {need: g.key for need, g in gates.items()}) for t in virtual + chunk]
+        tasks += [self.call(j, i) for j in self.children(i)]
+        in_params, in_arts = self.declared_inputs(i)
+        exports = sorted(self.exports[i].items(), key=lambda item: _key_name(item[0]))
+        out_params = tuple(p.DagOutputParam(_key_name(k), info[0], (p.FromTask(*self.inner_source(i, k)),))
+                           for k, info in exports if not k[2])
+        out_arts = tuple(p.DagOutputArtifact(_key_name(k), info[0], bool(info[1]),
+                                             (p.FromTaskArtifact(*self.inner_source(i, k)),))
+                         for k, info in exports if k[2])
+        iface = p.Interface(in_params, in_arts, tuple(p.Param(o.name, o.type) for o in out_params),
                             tuple(p.Artifact(o.name, o.type, o.is_list) for o in out_arts))
-        parts.append(p.DagComponent(names[i], comp.ir_key, iface, tasks, out_params, out_arts))
+        return Part(self.names[i], self.comp.ir_key, iface, tuple(tasks), out_params, out_arts, self.keep_going,
+                    self.globals & self.inputs[i])
 
-    outer_tasks = []
-    for i, part in enumerate(parts):
-        declared = {q.name for q in part.interface.in_params} | {a.name for a in part.interface.in_artifacts}
-        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params
-                  if q.name in declared]
-        arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
-                for a in comp.interface.in_artifacts if a.name in declared]
-        for (producer, output, is_art), info in sorted(imports[i].items()):
-            source_part = f"part-{part_of[producer] + 1}"
-            if is_art:
-                arts.append(p.ArtifactBinding(_export(producer, output), info[0], bool(info[1]),
-                                              p.FromTaskArtifact(source_part, _export(producer, output))))
+    def declared_inputs(self, i: int) -> tuple[tuple[p.Param, ...], tuple[p.Artifact, ...]]:
+        """The pipeline inputs the part reads, the values and phases that cross into it. A value's
+        default is what a task that runs after failures gets when its producer wrote nothing."""
+        params = [q for q in self.comp.interface.in_params if q.name in self.inputs[i] - self.globals]
+        arts = [a for a in self.comp.interface.in_artifacts if a.name in self.inputs[i]]
+        for key, info in sorted(self.values[i].items(), key=lambda item: _key_name(item[0])):
+            if key[2]:  # optional: its producer may have failed, and then nothing inside reads it
+                arts.append(p.Artifact(_key_name(key), info[0], bool(info[1]), optional=True))
             else:
-                params.append(p.ParamBinding(_export(producer, output), info[0],
-                                             p.FromTask(source_part, _export(producer, output))))
-        outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part-{i + 1}", part.name, tuple(params),
-                                  tuple(arts), tuple(sorted(f"part-{d + 1}" for d in part_depends[i]))))
-    outer = replace(comp, tasks=tuple(outer_tasks),
-                    out_params=tuple(replace(o, sources=tuple(p.FromTask(f"part-{part_of[s.task] + 1}",
-                                                                         _export(s.task, s.output))
-                                                              for s in o.sources)) for o in comp.out_params),
-                    out_artifacts=tuple(replace(o, sources=tuple(p.FromTaskArtifact(f"part-{part_of[s.task] + 1}",
-                                                                                    _export(s.task, s.output))
-                                                                 for s in o.sources)) for o in comp.out_artifacts))
-    return parts, outer
+                params.append(p.Param(_key_name(key), info[0], key[3], has_default=True))
+        params += [p.Param(status_param(t), p.ParamType.STRING) for t in sorted(self.statuses[i])]
+        return tuple(params), tuple(arts)
+
+    def inner_source(self, i: int, key: Key) -> tuple[str, str]:
+        """Where part `i` finds a value it exports: its own task's output, or the part it calls."""
+        owner = self.part_of[key[0]]
+        if owner == i:
+            return key[0], key[1]
+        while self.parent[owner] != i:
+            owner = self.parent[owner]  # type: ignore[assignment]
+        return self.call_key(owner), _key_name(key)
+
+    def gates(self, i: int) -> dict[tuple[str, str], p.Task]:
+        found = {}
+        for n, (upstream, need) in enumerate(self.gate_needs(i)):
+            phase = p.Operand(status_param(upstream), p.ParamType.STRING, p.FromInput(status_param(upstream)))
+            accepted = [p.Compare("==", phase, p.Literal(value)) for value in _ACCEPTS[need]]
+            key = f"kfpc-gate-{n + 1}"
+            found[(upstream, need)] = p.Task(key, key, key, GATE, (), (), (), condition=(
+                accepted[0] if len(accepted) == 1 else p.Or(tuple(accepted))))
+        return found
+
+    def localize(self, task: p.Task, i: int, local: set[str], gate_of: dict[tuple[str, str], str]) -> p.Task:
+        def name_of(source: Any, binding: str | None) -> str:
+            output = None if isinstance(source, p.FinalStatus) else source.output
+            return _export(source.task, output, self.fallback(task, binding, source))
+
+        moved = _localize(task, local, name_of)
+        gates = sorted({gate_of[(d, need)] for d, need in self.needs(task) if need and self.part_of[d] != i})
+        return replace(moved, depends=moved.depends + tuple(gates))
+
+    def call(self, j: int, i: int | None) -> p.Task:
+        """The task that runs part `j` inside part `i` (None: the DAG that was split). Inside a part it
+        waits for its upstreams to complete in any phase (run_after_failure) and reads their outputs
+        leniently, as dags.py renders such tasks."""
+        inputs = self.inputs[j] - self.globals
+        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in self.comp.interface.in_params
+                  if q.name in inputs]
+        arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
+                for a in self.comp.interface.in_artifacts if a.name in inputs]
+        for key, info in sorted(self.values[j].items(), key=lambda item: _key_name(item[0])):
+            name, here = _key_name(key), i is not None and self.part_of[key[0]] == i
+            if key[2]:
+                arts.append(p.ArtifactBinding(name, info[0], bool(info[1]), p.FromTaskArtifact(key[0], key[1])
+                                              if here else p.FromInputArtifact(name)))
+            elif key[1] is None:
+                params.append(p.ParamBinding(name, info[0], p.FinalStatus(key[0], info[1]) if here
+                                             else p.FromInput(name)))
+            else:
+                params.append(p.ParamBinding(name, info[0], p.FromTask(key[0], key[1]) if here else p.FromInput(name)))
+        upstream = {k[0] for k in self.values[j]} | self.statuses[j]
+        depends = tuple(sorted(t for t in upstream if i is not None and self.part_of[t] == i))
+        name = self.call_key(j)
+        return p.Task(name, name, name, self.names[j], tuple(params), tuple(arts), depends,
+                      run_after_failure=i is not None)
+
+    def caller(self) -> Part:
+        """The DAG that was split, now calling its outermost parts (with no order between them)."""
+        tops = self.children(None)
+
+        def top(task: str) -> int:
+            owner = self.part_of[task]
+            while self.parent[owner] is not None:
+                owner = self.parent[owner]  # type: ignore[assignment]
+            return owner
+
+        fields = {f.name: getattr(self.comp, f.name) for f in dataclasses.fields(p.DagComponent)}
+        return Part(**{**fields, "tasks": tuple(self.call(j, None) for j in tops),
+                       "out_params": tuple(replace(o, sources=tuple(
+                           p.FromTask(self.call_key(top(s.task)), _export(s.task, s.output)) for s in o.sources))
+                           for o in self.comp.out_params),
+                       "out_artifacts": tuple(replace(o, sources=tuple(
+                           p.FromTaskArtifact(self.call_key(top(s.task)), _export(s.task, s.output))
+                           for s in o.sources)) for o in self.comp.out_artifacts)},
+                    keep_going=self.keep_going)
 
 
-def _chunks(comp: p.DagComponent, real: list[p.Task], limit: int) -> list[list[p.Task]]:
-    """Parts of at most `limit` tasks. Tasks that share no dependency (weakly connected groups)
-    never share a part unless whole groups fit together, so independent work lands in parts that
-    do not depend on each other and runs, or stops after a failure, as in the unsplit DAG; a group
-    larger than a part is cut in its topological order."""
+# -- cutting -------------------------------------------------------------------------------------
+
+Needs = Callable[[p.Task], list[tuple[str, Any]]]
+
+
+def _groups(comp: p.DagComponent, real: list[p.Task]) -> list[list[p.Task]]:
+    """Tasks that share a dependency, in the plan's topological order, in the order of their first task."""
     group = {t.key: t.key for t in comp.tasks}
 
     def root(key: str) -> str:
@@ -156,28 +376,130 @@ def _chunks(comp: p.DagComponent, real: list[p.Task], limit: int) -> list[list[p
             if dep in group:
                 group[root(dep)] = root(task.key)
     members: dict[str, list[p.Task]] = {}
-    for task in real:  # the plan's topological order, kept inside each group
+    for task in real:
         members.setdefault(root(task.key), []).append(task)
+    return list(members.values())
+
+
+def _chunks(comp: p.DagComponent, real: list[p.Task], limit: int,
+            needs: Needs) -> tuple[list[list[p.Task]], list[int | None]]:
+    """Parts of at most `limit` tasks, and which part calls each (None: the split DAG). Groups that
+    share no dependency never share a part unless whole groups fit together (so independent work
+    lands in parts that do not wait for each other); a larger group becomes a tree of parts (_tree)."""
     chunks: list[list[p.Task]] = []
+    parent: list[int | None] = []
+    _pack(_groups(comp, real), limit, needs, None, chunks, parent)
+    return chunks, parent
+
+
+def _pack(groups: list[list[p.Task]], limit: int, needs: Needs, caller: int | None,
+          chunks: list[list[p.Task]], parent: list[int | None]) -> None:
     packable: list[int] = []  # parts holding only whole groups
-    for tasks in members.values():  # groups in the order of their first task
+    for tasks in groups:
         if len(tasks) > limit:
-            chunks += [tasks[i:i + limit] for i in range(0, len(tasks), limit)]
+            _tree(tasks, limit, needs, caller, chunks, parent)
             continue
         room = next((i for i in packable if len(chunks[i]) + len(tasks) <= limit), None)
         if room is None:
             packable.append(len(chunks))
             chunks.append([])
+            parent.append(caller)
             room = packable[-1]
         chunks[room] += tasks
-    return chunks
 
+
+def _tree(tasks: list[p.Task], limit: int, needs: Needs, caller: int | None,
+          chunks: list[list[p.Task]], parent: list[int | None], depth: int = 1) -> None:
+    """A group too large for one part: its earliest tasks (by their depth in the DAG) become a part,
+    and what is left falls apart into groups again, each run from inside that part by a call that
+    waits only for the tasks of the part it reads from. Argo runs at most 100 templates inside one
+    another (workflow/controller/controller.go:76 @v4.1.2)."""
+    if depth > MAX_CHAIN:
+        raise UnsupportedError(
+            f"a DAG with more than {limit * MAX_CHAIN} connected tasks would need DAG parts run more than "
+            f"{MAX_CHAIN} deep inside one another (Argo runs at most 100 templates inside one another)",
+            hint="split the pipeline into several pipelines")
+    ordered = _by_depth(tasks, needs)
+    reserve = 1
+    while True:
+        head = _head(ordered, limit, needs, reserve)
+        taken = {t.key for t in head}
+        rest = _components([t for t in ordered if t.key not in taken], needs)
+        calls = _packed_count(rest, limit)
+        if calls <= reserve or reserve >= limit // 2:
+            break
+        reserve = calls
+    chunks.append(head)
+    parent.append(caller)
+    here = len(chunks) - 1
+    for group in rest:
+        if len(group) > limit:
+            _tree(group, limit, needs, here, chunks, parent, depth + 1)
+    _pack([g for g in rest if len(g) <= limit], limit, needs, here, chunks, parent)
+
+
+def _by_depth(tasks: list[p.Task], needs: Needs) -> list[p.Task]:
+    """The same tasks in a topological order by depth: a part cut from its front holds the earliest work."""
+    level: dict[str, int] = {}
+    for task in tasks:  # already topological
+        level[task.key] = 1 + max((level[d] for d, _ in needs(task) if d in level), default=0)
+    position = {t.key: i for i, t in enumerate(tasks)}
+    return sorted(tasks, key=lambda t: (level[t.key], position[t.key]))
+
+
+def _head(tasks: list[p.Task], limit: int, needs: Needs, reserve: int) -> list[p.Task]:
+    """The longest front of `tasks` that fits a part with its gates (one per upstream outside it and
+    phase asked of it) and `reserve` calls of the parts inside it."""
+    gates: set[tuple[str, Any]] = set()
+    head: list[p.Task] = []
+    members = {t.key for t in tasks}
+    for task in tasks:
+        cross = {n for n in needs(task) if n[1] and n[0] not in members}
+        if head and len(head) + 1 + len(gates | cross) + reserve > limit:
+            break
+        gates |= cross
+        head.append(task)
+    return head
+
+
+def _components(tasks: list[p.Task], needs: Needs) -> list[list[p.Task]]:
+    """Tasks that share a dependency among themselves, each group in the given order."""
+    group = {t.key: t.key for t in tasks}
+
+    def root(key: str) -> str:
+        while group[key] != key:
+            group[key] = group[group[key]]
+            key = group[key]
+        return key
+
+    for task in tasks:
+        for dep, _ in needs(task):
+            if dep in group:
+                group[root(dep)] = root(task.key)
+    members: dict[str, list[p.Task]] = {}
+    for task in tasks:
+        members.setdefault(root(task.key), []).append(task)
+    return list(members.values())
+
+
+def _packed_count(groups: list[list[p.Task]], limit: int) -> int:
+    """How many calls the groups left over need: one per large group, small ones packed."""
+    small = sorted((len(g) for g in groups if len(g) <= limit), reverse=True)
+    bins: list[int] = []
+    for size in small:
+        room = next((i for i, used in enumerate(bins) if used + size <= limit), None)
+        if room is None:
+            bins.append(size)
+        else:
+            bins[room] += size
+    return len(bins) + sum(1 for g in groups if len(g) > limit)
+
+
+# -- what tasks read -------------------------------------------------------------------------------
 
 def _inputs_read(value: Any, found: set[str] | None = None) -> set[str]:
     """Names of the DAG inputs anything in `value` (tasks, their bindings, conditions, loops,
     kfp-kubernetes settings) reads, found by walking the plan records."""
-    import dataclasses
-
     found = set() if found is None else found
     if isinstance(value, (p.FromInput, p.FromInputArtifact)):
         found.add(value.name)
@@ -218,26 +540,25 @@ def _expr_sources(expr: p.Expr | None) -> list[Any]:
     return [s for o in (operands(expr) if expr else []) for s in _param_sources(o.source)]
 
 
-def _sources(task: p.Task, virtual: dict[str, p.Task]) -> list[tuple[Any, str]]:
-    found: list[tuple[Any, str]] = []
+def _sources(task: p.Task, virtual: dict[str, p.Task]) -> Iterator[tuple[str | None, Any, str]]:
+    """(the task's input it feeds or None, source, "param" or "artifact") for every task output read."""
     for b in task.params:
-        found += [(s, "param") for s in _param_sources(b.source)]
+        yield from ((b.name, s, "param") for s in _param_sources(b.source))
     for a in task.artifacts:
         if isinstance(a.source, p.FromTaskArtifact):
             if a.source.task in virtual:  # the importer is copied; what it reads must cross instead
                 for b in virtual[a.source.task].params:
-                    found += [(s, "param") for s in _param_sources(b.source)]
+                    yield from ((None, s, "param") for s in _param_sources(b.source))
             else:
-                found.append((a.source, "artifact"))
-    found += [(s, "param") for s in _expr_sources(task.condition)]
+                yield None, a.source, "artifact"
+    yield from ((None, s, "param") for s in _expr_sources(task.condition))
     if task.loop is not None and task.loop.source is not None:
         if isinstance(task.loop.source, (p.FromTask, p.Interpolation)):
-            found += [(s, "param") for s in _param_sources(task.loop.source)]  # type: ignore[arg-type]
+            yield from ((None, s, "param") for s in _param_sources(task.loop.source))  # type: ignore[arg-type]
         elif isinstance(task.loop.source, p.FromTaskArtifact):
-            found.append((task.loop.source, "artifact"))
+            yield None, task.loop.source, "artifact"
     if task.k8s is not None:  # kfp-kubernetes settings read task outputs too (a secret's name, a PVC)
-        found += [(s, "param") for _, source in task.k8s.sources() for s in _param_sources(source)]
-    return found
+        yield from ((None, s, "param") for _, source in task.k8s.sources() for s in _param_sources(source))
 
 
 def _reads(task: p.Task, key: str) -> bool:
@@ -245,19 +566,20 @@ def _reads(task: p.Task, key: str) -> bool:
                                       for a in task.artifacts)
 
 
-def _localize(task: p.Task, local: set[str]) -> p.Task:
-    """Re-point sources that now live in another part at this part's inputs."""
+def _localize(task: p.Task, local: set[str], name_of: Callable[[Any, str | None], str]) -> p.Task:
+    """Re-point sources that now live in another part at this part's inputs (`name_of(source, the
+    task input it feeds)` names them)."""
 
-    def param(source: Any) -> Any:
-        if isinstance(source, p.FromTask) and source.task not in local:
-            return p.FromInput(_export(source.task, source.output), source.selector)
+    def param(source: Any, binding: str | None = None) -> Any:
+        if isinstance(source, (p.FromTask, p.FinalStatus)) and source.task not in local:
+            return p.FromInput(name_of(source, binding), getattr(source, "selector", ()))
         if isinstance(source, p.Interpolation):
-            return p.Interpolation(tuple(param(x) if not isinstance(x, str) else x for x in source.parts))
+            return p.Interpolation(tuple(param(x, binding) if not isinstance(x, str) else x for x in source.parts))
         return source
 
     def artifact(source: Any) -> Any:
         if isinstance(source, p.FromTaskArtifact) and source.task not in local:
-            return p.FromInputArtifact(_export(source.task, source.output))
+            return p.FromInputArtifact(name_of(source, None))
         return source
 
     def expr(e: Any) -> Any:
@@ -288,7 +610,7 @@ def _localize(task: p.Task, local: set[str]) -> p.Task:
     if loop is not None and loop.source is not None:
         loop = replace(loop, source=artifact(loop.source) if loop.over_artifacts else param(loop.source))
     return replace(task,
-                   params=tuple(replace(b, source=param(b.source)) for b in task.params),
+                   params=tuple(replace(b, source=param(b.source, b.name)) for b in task.params),
                    artifacts=tuple(replace(a, source=artifact(a.source)) for a in task.artifacts),
                    depends=tuple(d for d in task.depends if d in local),
                    condition=expr(task.condition) if task.condition is not None else None,

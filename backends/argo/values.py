@@ -31,6 +31,7 @@ class Scope:
     input_names: Mapping[str, str] = field(default_factory=dict)  # plan input -> Argo parameter name
     failed_ok: Mapping[str, str] = field(default_factory=dict)  # upstreams that may have failed -> fallback
     on_exit: bool = False  # in the workflow's onExit handler: a final status is the workflow's
+    workflow_inputs: frozenset[str] = frozenset()  # inputs read from workflow.parameters here too (split.Part)
 
     def task(self, key: str) -> str:
         return self.task_names[key]
@@ -71,7 +72,7 @@ def lenient(task: str, output: str, fallback: str) -> str:
 
 def raw(source: p.ParamSource, scope: Scope) -> str:
     if isinstance(source, p.FromInput):
-        if scope.is_root:
+        if scope.is_root or source.name in scope.workflow_inputs:
             base = workflow_param(source.name, source.name in scope.encoded_params)
         else:
             base = escape.u_expr(f"inputs.parameters[{escape.string_literal(scope.input_param(source.name))}]")
@@ -129,7 +130,8 @@ def final_status(source: p.FinalStatus, scope: Scope) -> str:
 
 def argument(source: p.ParamSource, scope: Scope, task_name: str = "", ptype: p.ParamType | None = None) -> str:
     """K-form text for a DAG task argument."""
-    if isinstance(source, p.FromInput) and not scope.is_root and not source.selector:
+    if isinstance(source, p.FromInput) and not scope.is_root and not source.selector \
+            and source.name not in scope.workflow_inputs:
         return escape.tag(f"inputs.parameters[{escape.string_literal(scope.input_param(source.name))}]")
     if ptype in _PLAIN_TYPES and isinstance(source, (p.FromInput, p.FromTask)) and not source.selector:
         # Numbers and booleans have no `$` or `{` to escape; anything else would not parse anyway.

@@ -12,8 +12,9 @@ Order, in `kfpc.compiler.compile_plan`:
    comes last: it returns a `flatten.FlatPlan`, whose flat view describes the plan as it was then.
 
 Catalogue: `pipeline_root` (the `--pipeline-root` option), `flatten` (nested DAGs as one list of
-tasks, for engines without nested DAGs); Argo's DAG splitting (`kfpc_backends.argo.split`) is a
-transform the Argo backend declares. Queries over the plan that several transforms and backends
+tasks, for engines without nested DAGs). A rewrite that depends on a backend's own `-O` option
+runs at the start of that backend's `compile` instead, as Argo's DAG splitting
+(`kfpc_backends.argo.split`, only for Argo 4's capped CRD) does. Queries over the plan that several transforms and backends
 share, such as resolving a value through enclosing DAGs, live in `kfpc.plan.scopes`.
 """
 
