@@ -75,7 +75,7 @@ LAYERS: dict[str, str] = {
     "test_argo_caps.py": "sim", "test_argo_exit.py": "sim", "test_argo_inert.py": "sim", "test_argo_memo.py": "sim",
     "test_argo_outputs.py": "sim", "test_argo_versions.py": "sim", "test_tekton_admission.py": "sim",
     "test_tekton_placement.py": "sim", "test_scale_policy.py": "sim", "test_tekton_results.py": "sim", "test_argo_size.py": "sim",
-    "test_argo_pull_secrets.py": "sim",
+    "test_argo_pull_secrets.py": "sim", "test_argo_children.py": "sim",
     "test_cli.py": "cli", "test_output.py": "cli", "test_run_options.py": "cli", "test_cli_workflow.py": "cli",
     "test_corpus.py": "corpus",
 }

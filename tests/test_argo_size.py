@@ -16,6 +16,7 @@ import argo_sim
 import kfpc
 from kfpc.backend import Options
 from kfpc.errors import KfpcError, UsageError
+from kfpc.run_options import RunOptions
 
 WIDE = Path(__file__).resolve().parent.parent / "golden" / "wide_dag" / "pipeline.yaml"
 
@@ -39,6 +40,8 @@ def distinct_wide(code_bytes: int = 8000, tasks: int = 250) -> str:
 
 
 def test_a_workflow_argo_cannot_store_is_refused_at_compile_time(tmp_path: Any) -> None:
+    """Refused where kfpc cannot run it as child Workflows either (here: --parallelism counts the
+    pods of one Workflow; without it the same pipeline runs as children, test_argo_children.py)."""
     from kfpc import cli
 
     source = tmp_path / "wide.yaml"
@@ -47,28 +50,41 @@ def test_a_workflow_argo_cannot_store_is_refused_at_compile_time(tmp_path: Any) 
     result = kfpc.compile_text(distinct_wide(), "argo", Options(extra=(("max-workflow-size", "64Mi"),)))
     assert argo_sim.running_workflow_size(result.documents) > 2 * 1024 * 1024
     assert [d["kind"] for d in result.documents][-1] == "Workflow" and len(result.documents) == 2  # one library
-    with pytest.raises(KfpcError, match=r"1048576 bytes \(1 MiB\).*storedTemplates") as caught:
-        kfpc.compile_text(distinct_wide(), "argo")
+    bounded = Options(run=RunOptions(parallelism=4))
+    with pytest.raises(KfpcError, match=r"1048576 bytes \(1 MiB\).*storedTemplates.*--parallelism") as caught:
+        kfpc.compile_text(distinct_wide(), "argo", bounded)
     assert caught.value.code == "KFPC400"
     out = tmp_path / "wf.yaml"
-    assert cli.main(["compile", str(source), "-o", str(out)]) == 1
+    assert cli.main(["compile", str(source), "--parallelism", "4", "-o", str(out)]) == 1
     assert not out.exists()
     # Argo 3 (no library split): the one object is just as large.
     with pytest.raises(KfpcError, match="1 MiB"):
-        kfpc.compile_text(distinct_wide(), "argo", Options(extra=(("argo-version", "3.7"),)))
+        kfpc.compile_text(distinct_wide(), "argo", Options(extra=(("argo-version", "3.7"),), run=bounded.run))
 
 
 def test_the_estimate_is_not_below_what_argo_stores() -> None:
-    """Every case the model of the stored object (argo_sim) puts over 1 MiB is refused."""
+    """Every case the model of the stored object (argo_sim) puts over 1 MiB is refused, or run as
+    child Workflows (backends/argo/children.py) that the model puts under it, each."""
+    outcomes = set()
     for code in (1500, 3000, 3500, 6000):
         text = distinct_wide(code)
         stored = argo_sim.running_workflow_size(
             kfpc.compile_text(text, "argo", Options(extra=(("max-workflow-size", "64Mi"),))).documents)
         if stored > 1024 * 1024:
-            with pytest.raises(KfpcError, match="1 MiB"):
-                kfpc.compile_text(text, "argo")
+            try:
+                documents = kfpc.compile_text(text, "argo").documents
+            except KfpcError as exc:
+                assert "1 MiB" in str(exc)
+                outcomes.add("refused")
+                continue
+            groups = argo_sim.run_groups(documents)
+            assert len(groups) > 2  # a parent and its children
+            assert all(argo_sim.running_workflow_size(group) <= 1024 * 1024 for group in groups)
+            outcomes.add("children")
         else:
             kfpc.compile_text(text, "argo")
+            outcomes.add("one")
+    assert {"one", "children"} <= outcomes
 
 
 def test_the_grey_zone_warns_and_a_raised_limit_is_honoured() -> None:

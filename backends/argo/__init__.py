@@ -53,7 +53,7 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import caps, kinds, library, memo, naming, size, split, workflow
+        from kfpc_backends.argo import caps, children, kinds, library, memo, naming, size, split, workflow
 
         given = settings(self, options)
         naming.check(plan)
@@ -74,7 +74,7 @@ class ArgoBackend:
         if options.run.kind == "cron":
             kinds.require_values(plan)
         root = options.pipeline_root if options.pipeline_root is not None else plan.pipeline_root
-        plan = split.split_large_dags(plan)  # target-specific rewrites happen before rendering
+        unsplit, plan = plan, split.split_large_dags(plan)  # target-specific rewrites happen before rendering
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
         document, warnings = kinds.apply(workflow.build(plan, root or "", cache, notes), options.run,
@@ -92,7 +92,13 @@ class ArgoBackend:
         order = library.how_to_apply(documents)
         if order:
             warnings.append(order)
-        warnings += size.check(documents, limit)
+        parts = size.estimate(documents)
+        if sum(parts.values()) > limit:  # too large for one Workflow: a Workflow of Workflows (children.py)
+            context = children.Context(root or "", cache, options.run, version, limit,
+                                       version_at_least(version, caps.SINCE))
+            documents, more = children.build(unsplit, plan, documents, parts, context)
+            return Output(documents, [w for w in warnings if w != order] + more)
+        warnings += size.check(documents, limit, parts)
         return Output(documents, warnings)
 
 

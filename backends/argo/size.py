@@ -152,9 +152,10 @@ def estimate(documents: list[dict[str, Any]]) -> dict[str, int]:
             "pod results": sum(len(f'"{pod}":true,') for pod in pods)}
 
 
-def check(documents: list[dict[str, Any]], limit: int = LIMIT) -> list[str]:
-    """Refuse a run Argo cannot store; warn when loops or retries may take it over the limit."""
-    parts = estimate(documents)
+def check(documents: list[dict[str, Any]], limit: int = LIMIT, parts: dict[str, int] | None = None) -> list[str]:
+    """Refuse a run Argo cannot store; warn when loops or retries may take it over the limit.
+    `parts`: estimate(documents), when the caller has it already."""
+    parts = estimate(documents) if parts is None else parts
     total = sum(parts.values())
     detail = ", ".join(f"{name} {value // 1024} KiB" for name, value in parts.items() if value)
     if total > limit:

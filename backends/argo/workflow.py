@@ -435,10 +435,12 @@ def _b64(text: str) -> str:
 
 
 def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
-          warnings: list[str] | None = None) -> dict[str, Any]:
+          warnings: list[str] | None = None, encoded: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py)."""
     from kfpc.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache)
+    renderer.encoded_params |= encoded
     templates = renderer.render()
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
