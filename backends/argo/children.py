@@ -32,8 +32,11 @@ running Workflow size.py estimates under the limit, and a small parent Workflow 
   131072 bytes (workflow/common/common.go:246, workflow/controller/workflowpod.go:830-905 @v4.1.2;
   workflowpod.go:52, 436-470 @v3.6.19) the controller moves it into a ConfigMap it creates in the
   workflow's namespace, which the stock controller role may not do (only get/watch/list on
-  configmaps). So the values handed to one child, base64 (4/3 of their size) plus the manifest,
-  must stay under 128 KiB on a stock install.
+  configmaps). The values handed to one child are in that template twice, base64 (4/3 of their
+  size), as its inputs and in its manifest: together at most about 45 KiB on a stock install.
+  The controller's manifests: workflowpod_submit.go:101, workflowpod.go:875 @v4.1.2 create it;
+  manifests/cluster-install-no-crds/workflow-controller-rbac/workflow-controller-clusterrole.yaml
+  :19-27 @v4.1.2 grants get/watch/list only.
 
 What is refused, because it cannot be made right across Workflows: an artifact that crosses from
 one child to another (a resource template has output parameters only, resource.go:318 @v4.1.2,
@@ -57,7 +60,6 @@ from kfpc.plan import model as p
 from kfpc_backends.argo import caps, escape, kinds, library, size, split, values, workflow
 
 TARGET = 0.6  # share of the limit a child aims at: loops and retries add node status at run time
-ENV_LIMIT = 131072  # workflow/common/common.go:246 @v4.1.2 (maxEnvVarLen, workflowpod.go:52 @v3.6.19)
 SUCCESS = "status.phase == Succeeded"  # gjson path, label-selector syntax (resource.go:198-230 @v4.1.2)
 FAILURE = "status.phase in (Failed, Error)"
 
@@ -255,13 +257,13 @@ def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, 
     """The parent's resource template that creates one child and waits for it."""
     params = [q.name for q in child.part.interface.in_params]
     metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-",
-                                "labels": {f"{workflow.ANNOTATION_PREFIX}/child-of-pipeline": child.name[:63]}}
+                                "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name}}
     if run.namespace:
         metadata["namespace"] = run.namespace
-    manifest = {"apiVersion": workflow.API_VERSION, "kind": "Workflow", "metadata": metadata,
-                "spec": {"workflowTemplateRef": {"name": child.name}}}
+    spec: dict[str, Any] = {"workflowTemplateRef": {"name": child.name}}
+    manifest = {"apiVersion": workflow.API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
     if params:
-        manifest["spec"]["arguments"] = {"parameters": [
+        spec["arguments"] = {"parameters": [
             {"name": q, "value": f"{values.ENCODED_PREFIX}{{{{inputs.parameters.{q}}}}}"} for q in params]}
     template: dict[str, Any] = {"name": name}
     if params:

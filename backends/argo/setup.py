@@ -79,8 +79,12 @@ def children_rbac(target: Target) -> list[dict[str, Any]]:
     """A run too large for one Workflow starts child Workflows from `resource` templates
     (children.py): their pod runs `kubectl create -f` (workflow/executor/resource.go:36-57 @v4.1.2),
     GETs the child until it ends (resource.go:255-280) and reads its outputs with `kubectl get`
-    (resource.go:318-350), with the workflow's service account."""
-    rules = [{"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create", "get"]}]
+    (resource.go:318-350), with the workflow's service account. The child names the parent as its
+    owner with blockOwnerDeletion (operator.go:3945 @v4.1.2), which clusters running Kubernetes'
+    OwnerReferencesPermissionEnforcement admission (OpenShift) allow only with update on the
+    owner's finalizers."""
+    rules = [{"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create", "get"]},
+             {"apiGroups": ["argoproj.io"], "resources": ["workflows/finalizers"], "verbs": ["update"]}]
     why = ("kfpc: pipelines too large for one Workflow run as child Workflows, which the run's pods create and "
            "watch; not needed otherwise.")
     return [_role("kfpc-children", target.namespace, why, rules),
