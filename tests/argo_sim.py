@@ -925,6 +925,11 @@ class Cluster:
             joined["arguments"] = {**joined.get("arguments", {}), "parameters": params}
             spec = joined
         self.workflows[meta["name"]] = wf
+        params = {f"workflow.parameters.{p['name']}": p.get("value", "")
+                  for p in spec.get("arguments", {}).get("parameters", [])}
+        # the controller's pass over the spec but its templates (operator.go:4694-4716 @v4.1.2)
+        spec = {**substitute_global_variables(spec, {"workflow.name": meta["name"], **params}),
+                "templates": spec["templates"]}
         run = WorkflowRun(self, wf, spec)
         phase = run.run()
         wf["status"] = {"phase": phase, **({"outputs": {"parameters": [

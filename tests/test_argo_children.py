@@ -20,6 +20,7 @@ from kfpc.run_options import RunOptions
 from synthetic import chain_ir
 
 MIB = 1024 * 1024
+MARK = '{{workflow.name}}{{=1}}"$(HOME)\n'  # what each step appends: never substituted on its way
 
 
 def with_output(ir: dict[str, Any], task: str) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def chain_cluster(documents: list[dict[str, Any]], failing: set[int] = frozenset
         seen.append((index, env["KFPC_IN_previous"]))
         if index in failing:
             return "Failed", {}
-        return "Succeeded", {"Output": f"{env['KFPC_IN_previous']},{index}"}
+        return "Succeeded", {"Output": f"{env['KFPC_IN_previous']},{index}{MARK}"}
 
     cluster = argo_sim.Cluster(documents, leaf)
     cluster.seen = seen  # type: ignore[attr-defined]
@@ -124,14 +125,14 @@ def test_values_cross_children_as_in_one_workflow(chain_600: Any) -> None:
     assert len(one) == 1 and len(children_of(split)) == 3
     for document in split:
         assert not problems_any(document)
-    seed = 'a {{workflow.name}} "b" $(HOME) $$ \\n ü\t{{=1}}'  # nothing in a value is ever substituted
-    expected = seed + "".join(f",{i}" for i in range(600))
+    seed = 'a "b" $(HOME) $$ \\n ü\t'
+    expected = seed + "".join(f",{i}{MARK}" for i in range(600))
     for documents in (one, split):
         workflow, seen = run(documents, seed)
         assert workflow["status"]["phase"] == "Succeeded"
         assert workflow["status"]["outputs"]["parameters"] == [{"name": "Output", "value": expected}]
         assert [i for i, _ in seen] == list(range(600))
-        assert seen[599][1] == expected[: -len(",599")]
+        assert seen[599][1] == expected[: -len(f",599{MARK}")]
     assert run(one, seed)[1] == run(split, seed)[1]
 
 
