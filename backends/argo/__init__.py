@@ -5,9 +5,9 @@ configured; nothing of KFP's. Module map: escape.py (how values survive Argo and
 values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf templates, direct or
 launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
 (the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
-(Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), workflow.py (assembly and
-template sharing), kinds.py (run options and the object kind), naming.py (names Argo accepts),
-setup.py (`kfpc setup argo`).
+(Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), children.py (a Workflow of
+Workflows beyond it), workflow.py (assembly and template sharing), kinds.py (run options and the
+object kind), naming.py (names Argo accepts), setup.py (`kfpc setup argo`).
 """
 
 from __future__ import annotations

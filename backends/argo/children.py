@@ -86,19 +86,25 @@ def build(unsplit: p.Plan, plan: p.Plan, whole: list[dict[str, Any]], parts_of_w
     When even one part of 200 tasks is too large for a child, the DAGs are cut into smaller parts."""
     _refuse_what_cannot_cross(plan, whole, parts_of_whole, ctx)
     total = sum(parts_of_whole.values())
+    fits = None  # the first cut whose children all fit; one with room to spare wins
     for cut in CUTS:
         if cut != split.LIMIT:
             plan = split.split_large_dags(unsplit, cut)
         parts, outer, children = _cut(plan, total, ctx)
         largest = max(children, key=lambda c: c.total)
         if len(parts) >= 2 and largest.total <= ctx.limit:
-            break
-    else:
+            fits = fits or (plan, outer, children)
+            if largest.total <= size.GREY * ctx.limit:
+                fits = (plan, outer, children)
+                break
+    if fits is None:
         tasks = largest.tasks
         which = repr(tasks[0]) if len(tasks) == 1 else f"{tasks[0]!r} .. {tasks[-1]!r}, {len(tasks)} tasks,"
         _refuse(whole, parts_of_whole, ctx.limit,
                 f"cut into child Workflows between its top-level tasks, one child would still hold about "
                 f"{largest.total // 1024} KiB (pipeline tasks {which} that kfpc cannot cut further)")
+    assert fits is not None
+    plan, outer, children = fits
     for child in children:
         crossing = [a.name for a in child.part.interface.in_artifacts]
         if crossing:
@@ -112,6 +118,8 @@ def build(unsplit: p.Plan, plan: p.Plan, whole: list[dict[str, Any]], parts_of_w
     parent = _parent(plan, whole[-1], outer, children, ctx)
     documents = [d for child in children for d in child.documents] + [parent]
     warnings = [_how_to_apply(children, parent)]
+    for child in children:  # a child between 75% and 100% of the limit: what loops and retries may add
+        warnings += [f"child {child.name}: {w}" for w in size.check(child.documents, ctx.limit, child.parts)]
     warnings += size.check([parent], ctx.limit)
     return documents, warnings
 
@@ -136,8 +144,12 @@ class Child:
     part: p.DagComponent
     name: str  # the WorkflowTemplate's
     documents: list[dict[str, Any]]  # its library WorkflowTemplates, then itself
-    total: int  # bytes its running Workflow holds (size.estimate)
-    tasks: list[str]
+    parts: dict[str, int]  # what its running Workflow holds (size.estimate)
+    tasks: list[str]  # the pipeline's top-level tasks in it
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
 
 
 def _child(plan: p.Plan, part: p.DagComponent, index: int, ctx: Context) -> Child:
@@ -158,7 +170,7 @@ def _child(plan: p.Plan, part: p.DagComponent, index: int, ctx: Context) -> Chil
     document, _ = kinds.apply(document, run, ctx.version, name)
     documents = library.offload(document, name) if ctx.offload else [document]
     caps.check(documents, ctx.version)
-    return Child(part, name, documents, sum(size.estimate(documents).values()), _ir_tasks(plan, part))
+    return Child(part, name, documents, size.estimate(documents), _ir_tasks(plan, part))
 
 
 def _ir_tasks(plan: p.Plan, dag: p.DagComponent) -> list[str]:
