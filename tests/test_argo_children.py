@@ -136,6 +136,18 @@ def test_values_cross_children_as_in_one_workflow(chain_600: Any) -> None:
     assert run(one, seed)[1] == run(split, seed)[1]
 
 
+def test_a_default_argo_would_substitute_reaches_every_child() -> None:
+    """A parameter default holding `{{` is kfpc:b64-encoded in the parent (workflow.py); the parent
+    decodes it before handing it on, so the children see the text once encoded, not twice."""
+    ir = with_output(chain_ir(600), "step-599")
+    ir["root"]["inputDefinitions"]["parameters"]["seed"]["defaultValue"] = "x{{workflow.name}}y"
+    expected = "x{{workflow.name}}y" + "".join(f",{i}{MARK}" for i in range(600))
+    for extra in ((), (SMALL,)):
+        documents = compile_ir(ir, *extra).documents
+        workflow = chain_cluster(documents).create(documents[-1])
+        assert workflow["status"]["outputs"]["parameters"] == [{"name": "Output", "value": expected}], extra
+
+
 @pytest.mark.parametrize("failing", [{10}, {250}, {599}])
 def test_a_failure_stops_the_run_as_in_one_workflow(chain_600: Any, failing: set[int]) -> None:
     one, split = chain_600
