@@ -1010,3 +1010,245 @@ class WorkflowRun:
                 if fail_fast:
                     break
         return result
+
+
+# -- a whole run, and the child Workflows its resource templates create ------------------------------
+# kfpc's Workflow of Workflows (backends/argo/children.py): a parent whose `resource` templates create
+# Workflows from WorkflowTemplates and read their outputs. Every pod finishes in the pass after it
+# started; a DAG starts every ready task in one pass.
+
+LeafModel = Callable[[dict[str, Any], dict[str, str], dict[str, str]], tuple[str, dict[str, str]]]
+
+
+def label_selector_matches(selector: str, obj: dict[str, Any]) -> bool:
+    """A resource template's success/failure condition: a Kubernetes label selector whose keys are
+    gjson paths into the object (workflow/executor/resource.go:176-196, 198-230 @v4.1.2: labels.Parse,
+    gjson.GetBytes); every requirement must hold. Supports `==`/`=`, `!=`, `in (...)`, `notin (...)`."""
+    for requirement in re.findall(r"[^,(]+(?:\([^)]*\))?", selector):
+        requirement = requirement.strip()
+        match = re.match(r"^(\S+)\s*(==|=|!=|\bin\b|\bnotin\b)\s*(.+)$", requirement)
+        if match is None:
+            raise ValueError(f"selector requirement not modelled: {requirement!r}")
+        path, op, value = match.groups()
+        found: Any = obj
+        for key in path.split("."):
+            found = found.get(key) if isinstance(found, dict) else None
+        text = "" if found is None else str(found)
+        allowed = [v.strip() for v in value.strip("() ").split(",")] if op in ("in", "notin") else [value.strip()]
+        if (op in ("==", "=", "in")) != (text in allowed):
+            return False
+    return True
+
+
+def kubectl_jsonpath(template: str, obj: dict[str, Any]) -> str:
+    """`kubectl get -o jsonpath=...` as the executor runs it for a resource output parameter
+    (resource.go:318-350 @v4.1.2): the subset `{.a.b[?(@.k=="v")].c}`; the matches printed raw,
+    space-separated; none is the empty string (kubectl's jsonpath printer allows missing keys)."""
+    match = re.fullmatch(r"\{(.*)\}", template)
+    if match is None:
+        raise ValueError(f"jsonpath not modelled: {template!r}")
+    current: list[Any] = [obj]
+    for step in re.findall(r'\.([A-Za-z0-9_-]+)|\[\?\(@\.([A-Za-z0-9_]+)=="([^"]*)"\)\]', match.group(1)):
+        key, field, wanted = step
+        if key:
+            current = [c[key] for c in current if isinstance(c, dict) and key in c]
+        else:
+            current = [item for c in current if isinstance(c, list) for item in c
+                       if isinstance(item, dict) and str(item.get(field)) == wanted]
+    return " ".join(c if isinstance(c, str) else json.dumps(c) for c in current)
+
+
+class Cluster:
+    """A namespace: the WorkflowTemplates applied beforehand and the Workflows created in it, each
+    run to its end when created. `leaf(template, arguments, globals)` decides what a container
+    template's pod does: its phase and output parameter values."""
+
+    def __init__(self, documents: list[dict[str, Any]], leaf: LeafModel, version: str = "4.1.2"):
+        self.templates = {d["metadata"]["name"]: d for d in documents if d["kind"] == "WorkflowTemplate"}
+        self.workflows: dict[str, dict[str, Any]] = {}
+        self.leaf = leaf
+        self.version = version
+
+    def create(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """`kubectl create` of a Workflow: generateName gets a suffix; a `workflowTemplateRef` is
+        joined with its WorkflowTemplate, the Workflow's argument values winning by name
+        (workflow/util/merge.go:274-310, controller/operator.go:4622 @v4.1.2)."""
+        wf = json.loads(json.dumps(manifest))
+        meta = wf["metadata"]
+        if "name" not in meta:
+            meta["name"] = f"{meta['generateName']}{len(self.workflows):05d}"
+        if meta["name"] in self.workflows:
+            raise ValueError(f"AlreadyExists: {meta['name']}")
+        spec = wf["spec"]
+        if "workflowTemplateRef" in spec:
+            template = self.templates[spec["workflowTemplateRef"]["name"]]  # NotFound is a KeyError here
+            joined = json.loads(json.dumps(template["spec"]))
+            given = {p["name"]: p for p in spec.get("arguments", {}).get("parameters", [])}
+            params = [given.get(p["name"], p) for p in joined.get("arguments", {}).get("parameters", [])]
+            params += [p for name, p in given.items() if name not in {q["name"] for q in params}]
+            joined["arguments"] = {**joined.get("arguments", {}), "parameters": params}
+            spec = joined
+        self.workflows[meta["name"]] = wf
+        params = {f"workflow.parameters.{p['name']}": p.get("value", "")
+                  for p in spec.get("arguments", {}).get("parameters", [])}
+        # the controller's pass over the spec but its templates (operator.go:4694-4716 @v4.1.2)
+        spec = {**substitute_global_variables(spec, {"workflow.name": meta["name"], **params}),
+                "templates": spec["templates"]}
+        run = ChildWorkflowRun(self, wf, spec)
+        phase = run.run()
+        wf["status"] = {"phase": phase, **({"outputs": {"parameters": [
+            {"name": k, "value": v} for k, v in run.global_outputs.items()]}} if run.global_outputs else {})}
+        return wf
+
+
+class ChildWorkflowRun:
+    def __init__(self, cluster: Cluster, wf: dict[str, Any], spec: dict[str, Any]):
+        self.cluster, self.wf, self.spec = cluster, wf, spec
+        self.by_name = {t["name"]: t for t in spec["templates"]}
+        self.globals = {"workflow.name": wf["metadata"]["name"], "workflow.uid": f"uid-{wf['metadata']['name']}",
+                        "workflow.namespace": "ns",
+                        **{f"workflow.parameters.{p['name']}": p.get("value", "")
+                           for p in spec.get("arguments", {}).get("parameters", [])}}
+        self.global_outputs: dict[str, str] = {}
+        self.pods: list[tuple[str, dict[str, str]]] = []
+
+    def run(self) -> str:
+        phase, _ = self.execute(self.spec["entrypoint"], {}, as_task=False)
+        return phase
+
+    def template(self, call: dict[str, Any]) -> dict[str, Any]:
+        ref = call.get("templateRef")
+        if ref:  # a library WorkflowTemplate's template, as if local (templateresolution/context.go:124-178 @v4.1.2)
+            lib = self.cluster.templates[ref["name"]]
+            return next(t for t in lib["spec"]["templates"] if t["name"] == ref["template"])
+        return self.by_name[call["template"]]
+
+    def execute(self, name_or_call: str | dict[str, Any], args: dict[str, str],
+                as_task: bool = True) -> tuple[str, dict[str, str]]:
+        template = self.by_name[name_or_call] if isinstance(name_or_call, str) else self.template(name_or_call)
+        if "dag" in template:
+            phase, outputs = self.dag(template, args)
+        elif "steps" in template:
+            phase, outputs = self.steps(template, args)
+        elif "resource" in template:
+            phase, outputs = self.resource(template, args)
+        elif "container" in template:
+            phase, outputs = self.cluster.leaf(template, args, self.globals)
+            self.pods.append((template["name"], args))
+        else:
+            raise NotImplementedError(f"template {template['name']!r} of a kind this model leaves out")
+        if phase == "Succeeded" and (as_task or "steps" in template):
+            # a task or step node's outputs with a globalName (operator.go:3483-3484, steps.go:183-188 @v4.1.2);
+            # the entry DAG's own outputs are nobody's (dag.go:411 @v4.1.2)
+            for param in template.get("outputs", {}).get("parameters", []):
+                if param.get("globalName") and param["name"] in outputs:
+                    self.global_outputs[param["globalName"]] = outputs[param["name"]]
+        return phase, outputs
+
+    def _scope(self, args: dict[str, str]) -> dict[str, Any]:
+        return {**self.globals, **{f"inputs.parameters.{k}": v for k, v in args.items()}}
+
+    def call_arguments(self, call: dict[str, Any], scope: dict[str, Any]) -> dict[str, str]:
+        """A task's argument values. Argo substitutes globals, then inputs, then tasks (common/util.go:280,
+        319, dag.go:838 @v4.1.2); one pass with all of them gives the same values when no value holds
+        a tag, which kfpc's values never do between templates (escape.py, children.py)."""
+        for key in ("withItems", "withParam", "when", "withSequence"):
+            if key in call:
+                raise NotImplementedError(f"{key} on {call['name']!r}: not modelled in a whole run")
+        call = _pass(call, scope, self.cluster.version)
+        return {p["name"]: p["value"] for p in call.get("arguments", {}).get("parameters", [])}
+
+    def dag(self, template: dict[str, Any], args: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """Dependencies, `depends`, failFast and the DAG's phase as run_dag models them (dag.go:177,
+        217-245, 585-600 @v4.1.2), with values: `tasks.<name>.outputs.parameters.<p>` in scope."""
+        tasks = {t["name"]: t for t in template["dag"]["tasks"]}
+        deps = {n: sorted({m.group(1) for m in _DEPENDS_TERM.finditer(t.get("depends", ""))}) for n, t in tasks.items()}
+        fail_fast = template["dag"].get("failFast", True)
+        phase: dict[str, str] = {}
+        scope = self._scope(args)
+        failed = False
+        while True:
+            ready = [n for n in tasks if n not in phase and all(phase.get(d) not in (None, "Running") for d in deps[n])]
+            if not ready:
+                break
+            started = []
+            for name in ready:
+                text = _DEPENDS_TERM.sub(lambda m: "true" if phase[m.group(1)] == _NODE_PHASE.get(m.group(2), m.group(2))
+                                         else "false", tasks[name].get("depends", "true"))
+                if not evaluate(text, {}):
+                    phase[name] = "Omitted"
+                elif not (failed and fail_fast):  # after a failure a failFast DAG starts nothing new
+                    phase[name] = "Running"
+                    started.append(name)
+                else:
+                    phase[name] = "NotStarted"
+            for name in started:
+                result, outputs = self.execute(tasks[name], self.call_arguments(tasks[name], scope))
+                phase[name] = result
+                failed = failed or result in ("Failed", "Error")
+                scope[f"tasks.{name}.status"] = result
+                scope.update({f"tasks.{name}.outputs.parameters.{k}": v for k, v in outputs.items()})
+        targets = [n for n in tasks if not any(n in d for d in deps.values())]
+        branches = [_branch_phase(t, phase, deps) for t in targets]
+        bad = next((b for b in branches if b in ("Failed", "Error")), None)
+        if bad or failed:
+            return bad or "Failed", {}
+        return "Succeeded", self.own_outputs(template, scope)
+
+    def steps(self, template: dict[str, Any], args: dict[str, str]) -> tuple[str, dict[str, str]]:
+        scope = self._scope(args)
+        for group in template["steps"]:
+            for step in group:
+                result, outputs = self.execute(step, self.call_arguments(step, scope))
+                if result != "Succeeded":
+                    return result, {}
+                scope.update({f"steps.{step['name']}.outputs.parameters.{k}": v for k, v in outputs.items()})
+        return "Succeeded", self.own_outputs(template, scope)
+
+    def own_outputs(self, template: dict[str, Any], scope: dict[str, Any]) -> dict[str, str]:
+        return {p["name"]: output_parameter(p, scope, self.cluster.version)
+                for p in template.get("outputs", {}).get("parameters", [])}
+
+    def resource(self, template: dict[str, Any], args: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """A resource template (operator.go:3926-3961 @v4.1.2): the manifest after substitution; with
+        setOwnerReference the parent becomes the object's controller owner (operator.go:3939-3953);
+        the pod creates it (resource.go:36-57), waits until the failure condition (checked first) or
+        the success condition holds (resource.go:255-314), then reads each output parameter with
+        kubectl's jsonpath (resource.go:318-350)."""
+        processed, _ = _processed(template, args, self.globals, self.cluster.version)
+        spec = processed["resource"]
+        if spec["action"] != "create":
+            raise NotImplementedError(f"resource action {spec['action']!r}")
+        manifest = json.loads(spec["manifest"])
+        if spec.get("setOwnerReference"):
+            manifest["metadata"].setdefault("ownerReferences", []).append(
+                {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "name": self.wf["metadata"]["name"],
+                 "uid": self.globals["workflow.uid"], "controller": True, "blockOwnerDeletion": True})
+        child = self.cluster.create(manifest)
+        if spec.get("failureCondition") and label_selector_matches(spec["failureCondition"], child):
+            return "Failed", {}
+        if spec.get("successCondition") and not label_selector_matches(spec["successCondition"], child):
+            raise AssertionError(f"child {child['metadata']['name']} finished {child['status']['phase']} and matches "
+                                 "neither condition: the resource pod would wait for ever")
+        outputs = {p["name"]: kubectl_jsonpath(p["valueFrom"]["jsonPath"], child)
+                   for p in template.get("outputs", {}).get("parameters", [])}
+        return "Succeeded", outputs
+
+
+def run_groups(documents: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Each Workflow that will run, with the library WorkflowTemplates it calls: `[libraries...,
+    object]` for the last document and for every WorkflowTemplate a resource template's manifest
+    names in `workflowTemplateRef` (a child of kfpc's Workflow of Workflows)."""
+    by_name = {d["metadata"]["name"]: d for d in documents if d["kind"] == "WorkflowTemplate"}
+    main = documents[-1]
+    spec = main["spec"].get("workflowSpec", main["spec"])
+    children = [json.loads(t["resource"]["manifest"])["spec"]["workflowTemplateRef"]["name"]
+                for t in spec["templates"] if "resource" in t]
+    groups = []
+    for run in [main] + [by_name[name] for name in children]:
+        run_spec = run["spec"].get("workflowSpec", run["spec"])
+        refs = {c["templateRef"]["name"] for t in run_spec["templates"]
+                for c in t.get("dag", {}).get("tasks", []) + [s for g in t.get("steps", []) for s in g]
+                if "templateRef" in c}
+        groups.append([by_name[name] for name in sorted(refs)] + [run])
+    return groups

@@ -16,6 +16,7 @@ import argo_sim
 import kfpc
 from kfpc.backend import Options
 from kfpc.errors import KfpcError, UsageError
+from kfpc.run_options import RunOptions
 
 WIDE = Path(__file__).resolve().parent.parent / "golden" / "wide_dag" / "pipeline.yaml"
 
@@ -39,15 +40,19 @@ def distinct_wide(code_bytes: int = 8000, tasks: int = 250) -> str:
 
 
 def unchecked(text: str, monkeypatch: pytest.MonkeyPatch, **options: str) -> list[dict[str, Any]]:
-    """The documents a compile would write if nothing refused them for their size."""
+    """The documents a compile would write as one Workflow if nothing refused them for their size
+    (nor ran them as child Workflows)."""
     from kfpc_backends.argo import size
 
     with monkeypatch.context() as patch:
         patch.setattr(size, "check", lambda *args, **kwargs: [])
+        patch.setattr(size, "estimate", lambda *args, **kwargs: {"spec": 0})
         return list(kfpc.compile_text(text, "argo", Options(extra=tuple(options.items()))).documents)
 
 
 def test_a_workflow_argo_cannot_store_is_refused_at_compile_time(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused where kfpc cannot run it as child Workflows either (here: --parallelism counts the
+    pods of one Workflow; without it the same pipeline runs as children, test_argo_children.py)."""
     from kfpc import cli
 
     source = tmp_path / "wide.yaml"
@@ -56,27 +61,40 @@ def test_a_workflow_argo_cannot_store_is_refused_at_compile_time(tmp_path: Any, 
     documents = unchecked(distinct_wide(), monkeypatch)
     assert argo_sim.running_workflow_size(documents) > 2 * 1024 * 1024
     assert [d["kind"] for d in documents][-1] == "Workflow" and len(documents) == 2  # one library
-    with pytest.raises(KfpcError, match=r"1048576 bytes \(1 MiB\).*storedTemplates") as caught:
-        kfpc.compile_text(distinct_wide(), "argo")
+    bounded = Options(run=RunOptions(parallelism=4))
+    with pytest.raises(KfpcError, match=r"1048576 bytes \(1 MiB\).*storedTemplates.*--parallelism") as caught:
+        kfpc.compile_text(distinct_wide(), "argo", bounded)
     assert caught.value.code == "KFPC400"
     out = tmp_path / "wf.yaml"
-    assert cli.main(["compile", str(source), "-o", str(out)]) == 1
+    assert cli.main(["compile", str(source), "--parallelism", "4", "-o", str(out)]) == 1
     assert not out.exists()
     # Argo 3 (no library split): the one object is just as large.
     with pytest.raises(KfpcError, match="1 MiB"):
-        kfpc.compile_text(distinct_wide(), "argo", Options(extra=(("argo-version", "3.7"),)))
+        kfpc.compile_text(distinct_wide(), "argo", Options(extra=(("argo-version", "3.7"),), run=bounded.run))
 
 
 def test_the_estimate_is_not_below_what_argo_stores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every case the model of the stored object (argo_sim) puts over 1 MiB is refused."""
+    """Every case the model of the stored object (argo_sim) puts over 1 MiB is refused, or run as
+    child Workflows (backends/argo/children.py) that the model puts under it, each."""
+    outcomes = set()
     for code in (1500, 3000, 3500, 6000):
         text = distinct_wide(code)
         stored = argo_sim.running_workflow_size(unchecked(text, monkeypatch))
         if stored > 1024 * 1024:
-            with pytest.raises(KfpcError, match="1 MiB"):
-                kfpc.compile_text(text, "argo")
+            try:
+                documents = kfpc.compile_text(text, "argo").documents
+            except KfpcError as exc:
+                assert "1 MiB" in str(exc)
+                outcomes.add("refused")
+                continue
+            groups = argo_sim.run_groups(documents)
+            assert len(groups) > 2  # a parent and its children
+            assert all(argo_sim.running_workflow_size(group) <= 1024 * 1024 for group in groups)
+            outcomes.add("children")
         else:
             kfpc.compile_text(text, "argo")
+            outcomes.add("one")
+    assert {"one", "children"} <= outcomes
 
 
 def test_the_grey_zone_warns_and_a_raised_limit_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,6 +169,6 @@ def test_a_raised_limit_still_refuses_what_kubernetes_cannot_store(monkeypatch: 
         with pytest.raises(KfpcError, match=r"1\.5 MiB \(1572864 bytes"):
             kfpc.compile_text(text, "argo", Options(extra=(("max-workflow-size", "64Mi"), ("argo-version", version))))
     fits = distinct_wide(4000)  # over 1 MiB running, under 1.5 MiB per object
-    with pytest.raises(KfpcError, match="1 MiB"):
-        kfpc.compile_text(fits, "argo")
-    assert kfpc.compile_text(fits, "argo", Options(extra=(("max-workflow-size", "2Mi"),))).documents
+    assert len(argo_sim.run_groups(kfpc.compile_text(fits, "argo").documents)) > 2  # run as child Workflows
+    raised = kfpc.compile_text(fits, "argo", Options(extra=(("max-workflow-size", "2Mi"),))).documents
+    assert len(argo_sim.run_groups(raised)) == 1  # one Workflow, as the raised limit allows

@@ -5,9 +5,9 @@ configured; nothing of KFP's. Module map: escape.py (how values survive Argo and
 values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf templates, direct or
 launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
 (the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
-(Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), workflow.py (assembly and
-template sharing), kinds.py (run options and the object kind), naming.py (names Argo accepts),
-setup.py (`kfpc setup argo`).
+(Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), children.py (a Workflow of
+Workflows beyond it), workflow.py (assembly and template sharing), kinds.py (run options and the
+object kind), naming.py (names Argo accepts), setup.py (`kfpc setup argo`).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import caps, kinds, library, memo, size, workflow
+        from kfpc_backends.argo import caps, children, kinds, library, memo, size, workflow
 
         given = settings(self, options)
         limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
@@ -86,6 +86,7 @@ class ArgoBackend:
             kinds.require_values(plan)
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
+        unsplit = plan
         if version_at_least(version, caps.SINCE):
             # A rewrite that depends on an option, so it runs here rather than in `transforms`:
             # Argo 3's CRD has no caps, so its DAGs stay whole.
@@ -105,7 +106,13 @@ class ArgoBackend:
         order = library.how_to_apply(documents)
         if order:
             warnings.append(order)
-        warnings += size.check(documents, limit, version)
+        parts = size.estimate(documents, version)
+        if sum(parts.values()) > limit:  # too large for one Workflow: a Workflow of Workflows (children.py)
+            context = children.Context(plan.pipeline_root, cache, options.run, version, limit,
+                                       version_at_least(version, caps.SINCE))
+            documents, more = children.build(unsplit, plan, documents, parts, context)
+            return Output(documents, [w for w in warnings if w != order] + more)
+        warnings += size.check(documents, limit, version, parts)
         return Output(documents, warnings)
 
 

@@ -5,6 +5,8 @@ review and apply. Nothing here is applied by kfpc, and nothing is needed beyond 
   namespace (manifests/quick-start/base/executor/emissary/executor-role.yaml @v4.1.2: create and
   patch `workflowtaskresults`), plus the claims kfp-kubernetes CreatePVC/DeletePVC steps manage
   (Argo `resource` templates run with the pod's account).
+- Only for pipelines too large for one Workflow: the pods that start child Workflows create and
+  get `workflows` (children_rbac).
 - An artifact repository to fill in: the `artifact-repositories` ConfigMap of the namespace and
   the key its annotation names (workflow/artifactrepositories/artifactrepositories.go:87-96 @v4.1.2).
 - Only for `--enable-caching`: the controller writes its memoization maps in the namespace it runs
@@ -49,7 +51,7 @@ class Target:
 
 def manifests(target: Target) -> list[dict[str, Any]]:
     target.check()
-    return [*executor_rbac(target), artifact_repository(target), *memoizer_rbac(target)]
+    return [*executor_rbac(target), *children_rbac(target), artifact_repository(target), *memoizer_rbac(target)]
 
 
 def _role(name: str, namespace: str, why: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
@@ -71,6 +73,22 @@ def executor_rbac(target: Target) -> list[dict[str, Any]]:
            "the volumes of kfp-kubernetes CreatePVC/DeletePVC steps.")
     return [_role("kfpc-executor", target.namespace, why, rules),
             _binding("kfpc-executor", target.namespace, target.service_account, target.namespace)]
+
+
+def children_rbac(target: Target) -> list[dict[str, Any]]:
+    """A run too large for one Workflow starts child Workflows from `resource` templates
+    (children.py): their pod runs `kubectl create -f` (workflow/executor/resource.go:36-57 @v4.1.2),
+    GETs the child until it ends (resource.go:255-280) and reads its outputs with `kubectl get`
+    (resource.go:318-350), with the workflow's service account. The child names the parent as its
+    owner with blockOwnerDeletion (operator.go:3945 @v4.1.2), which clusters running Kubernetes'
+    OwnerReferencesPermissionEnforcement admission (OpenShift) allow only with update on the
+    owner's finalizers."""
+    rules = [{"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create", "get"]},
+             {"apiGroups": ["argoproj.io"], "resources": ["workflows/finalizers"], "verbs": ["update"]}]
+    why = ("kfpc: pipelines too large for one Workflow run as child Workflows, which the run's pods create and "
+           "watch; not needed otherwise.")
+    return [_role("kfpc-children", target.namespace, why, rules),
+            _binding("kfpc-children", target.namespace, target.service_account, target.namespace)]
 
 
 def artifact_repository(target: Target) -> dict[str, Any]:

@@ -199,9 +199,11 @@ def _version(text: str) -> tuple[int, int]:
     return int(major), int(minor or 0)
 
 
-def check(documents: list[dict[str, Any]], limit: int = LIMIT, argo_version: str = "4.0") -> list[str]:
-    """Refuse a run Argo cannot store; warn when loops or retries may take it over the limit."""
-    parts = estimate(documents, argo_version)
+def check(documents: list[dict[str, Any]], limit: int = LIMIT, argo_version: str = "4.0",
+          parts: dict[str, int] | None = None) -> list[str]:
+    """Refuse a run Argo cannot store; warn when loops or retries may take it over the limit.
+    `parts`: estimate(documents, argo_version), when the caller has it already."""
+    parts = estimate(documents, argo_version) if parts is None else parts
     total = sum(parts.values())
     detail = ", ".join(f"{name} {value // 1024} KiB" for name, value in parts.items() if value)
     too_big = unstorable(documents)

@@ -564,10 +564,13 @@ def _b64(text: str) -> str:
 
 
 def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
-          warnings: list[str] | None = None, helper_image: str = HELPER_IMAGE) -> dict[str, Any]:
+          warnings: list[str] | None = None, helper_image: str = HELPER_IMAGE,
+          encoded: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py)."""
     from kfpc.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache, helper_image)
+    renderer.encoded_params |= encoded
     templates = renderer.render()
     metadata = _workflow_metadata(plan)
     templates = export_outputs(templates, renderer.namer)

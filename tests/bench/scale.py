@@ -5,7 +5,8 @@
 For each backend and size: the wall time and peak resident memory (ru_maxrss of a fresh process
 running the CLI, writing to /dev/null), the ratio of the largest size's time to the smallest's,
 and the YAML floor (libyaml C load of the IR + C dump of the output, cycle collector off) for the
-in-process compile (as tests/bench/run.py measures it). Targets: peak at 10,000 tasks at most
+in-process compile (as tests/bench/run.py measures it); and for Argo, the size of each object written for the
+largest size and what each run holds while running. Targets: peak at 10,000 tasks at most
 350 MB (aim: 20x the IR's size); 10,000 tasks at most 12x 1,000 tasks; the 1,000-task compile at or
 below the floor.
 
@@ -114,6 +115,29 @@ def floor(backend: str, ir: Path) -> tuple[float, float]:
     return ours, base
 
 
+def object_sizes(ir: Path) -> None:
+    """The Argo objects of one compile: each object's JSON bytes (at most 1 MiB each, issue 13) and
+    what each run (the parent, every child Workflow with its libraries) holds while running
+    (size.py's estimate, against the controller's 1 MiB)."""
+    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(REPO / "tests"))
+    import argo_sim
+    import kfpc
+    from kfpc_backends.argo import size
+
+    documents = kfpc.compile_text(ir.read_text("utf-8"), backend="argo", name=ir.name).documents
+    largest = max(size.go_json_size(d) for d in documents)
+    print(f"argo objects of {ir.name}: {len(documents)}, largest {largest / 1024:.0f} KiB (limit 1024 KiB)")
+    for document in documents:
+        name = document["metadata"].get("name") or document["metadata"].get("generateName")
+        print(f"  {document['kind']} {name}: {size.go_json_size(document) / 1024:.0f} KiB")
+    for group in argo_sim.run_groups(documents):
+        parts = size.estimate(group)
+        name = group[-1]["metadata"].get("name") or group[-1]["metadata"].get("generateName")
+        print(f"  running {name}: about {sum(parts.values()) / 1024:.0f} KiB ("
+              + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in parts.items() if v) + ")")
+
+
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         return child(sys.argv[2], sys.argv[3])
@@ -145,6 +169,8 @@ def main() -> int:
         if small != large:
             print(f"{backend}: {large:,} tasks cost {times[backend, large] / times[backend, small]:.1f}x "
                   f"{small:,} tasks (target at most {large / small * 1.2:.0f}x)")
+    if "argo" in args.backends.split(","):
+        object_sizes(irs[large])
     for backend in args.backends.split(","):
         floor(backend, irs[small])  # warm-up: imports, the packed runtime
         ours, base = zip(*(floor(backend, irs[small]) for _ in range(args.repeat)))

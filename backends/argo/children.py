@@ -1,0 +1,318 @@
+"""A run too large for one Workflow, as a Workflow of Workflows (issue 13).
+
+size.py measures what the running Workflow must store; above the controller's MAX_WORKFLOW_SIZE
+nothing kfpc writes into one Workflow helps (library templates are copied back into
+`status.storedTemplates`). So, only then, the pipeline's root DAG is cut between its top-level
+tasks into sibling parts (siblings.py), each a child WorkflowTemplate written by kfpc (split again
+by split.py where Argo 4's caps need it) whose running Workflow size.py estimates under the limit,
+and a small parent Workflow runs them:
+
+- Each child is started by a `resource` template of the parent (action `create`, manifest: a
+  Workflow with `workflowTemplateRef` and arguments). The controller runs it as a pod, `argoexec
+  resource` (workflow/controller/operator.go:3926-3961 @v4.1.2, :3495-3527 @v3.6.19), with the
+  workflow's service account: `kubectl create -f` (workflow/executor/resource.go:36-57, 122-174
+  @v4.1.2), then a GET of the child every RESOURCE_STATE_CHECK_INTERVAL (5 s,
+  cmd/argoexec/executor/init.go:110 @v4.1.2) until `failureCondition` or `successCondition` holds
+  (resource.go:198-314 @v4.1.2, the failure condition first; gjson paths read as label selectors),
+  then `kubectl get -o jsonpath=...` per output parameter (resource.go:318-357 @v4.1.2, :297-343
+  @v3.6.19). Hence the RBAC `kfpc setup argo` prints for the pods: create and get on workflows.
+- `setOwnerReference: true` makes the controller add the parent as the child's controller owner
+  before the pod starts (operator.go:3939-3953 @v4.1.2), so deleting the parent deletes its
+  children (Kubernetes garbage collection); `argo stop`/`terminate` of the parent does not reach
+  them.
+- A child's values reach the parent through `status.outputs.parameters`: the child's root DAG
+  declares every value a later child (or the pipeline) reads as an output with a `globalName`,
+  which kfpc's entrypoint steps wrapper exports (workflow.export_outputs; steps.go:183-188,
+  util/util.go:610-641 @v4.1.2), before the child's phase is Succeeded.
+- Values cross as `kfpc:b64:` text: the parent's task arguments base64 them with an expression
+  (sprig.b64enc, util/expr/env/env.go:28 @v4.1.2), the manifest holds only base64 (valid YAML,
+  checked at validation: workflow/validate/validate.go:947-958 @v4.1.2), and the child decodes its
+  workflow parameters (values.workflow_param), so no `{{` of a value is ever seen by Argo's
+  substitution of the child's spec (operator.go:4694-4716 @v4.1.2).
+- Limit on values: the resource template reaches its pod as the env var ARGO_TEMPLATE; above
+  131072 bytes (workflow/common/common.go:246, workflow/controller/workflowpod.go:830-905 @v4.1.2;
+  workflowpod.go:52, 436-470 @v3.6.19) the controller moves it into a ConfigMap it creates in the
+  workflow's namespace, which the stock controller role may not do (only get/watch/list on
+  configmaps). The values handed to one child are in that template twice, base64 (4/3 of their
+  size), as its inputs and in its manifest: together at most about 45 KiB on a stock install.
+  The controller's manifests: workflowpod_submit.go:101, workflowpod.go:875 @v4.1.2 create it;
+  manifests/cluster-install-no-crds/workflow-controller-rbac/workflow-controller-clusterrole.yaml
+  :19-27 @v4.1.2 grants get/watch/list only.
+
+What is refused, because it cannot be made right across Workflows: an artifact that crosses from
+one child to another (a resource template has output parameters only, resource.go:318 @v4.1.2,
+and a global output artifact keeps only its name: workflow.export_outputs), pipeline input or
+output artifacts, a whole-pipeline exit handler, KFP's shared workspace (one claim per Workflow),
+`--parallelism` (it counts the pods of one Workflow, operator.go:3299 @v4.1.2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kfpc import names, run_options
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+
+from kfpc_backends.argo import caps, escape, kinds, library, siblings, size, split, values, workflow
+
+TARGET = 0.6  # share of the limit a child aims at: loops and retries add node status at run time
+SUCCESS = "status.phase == Succeeded"  # gjson path, label-selector syntax (resource.go:198-230 @v4.1.2)
+FAILURE = "status.phase in (Failed, Error)"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the one-Workflow compile already decided."""
+
+    pipeline_root: str
+    cache: Any  # memo.Cache | None
+    run: run_options.RunOptions
+    version: str
+    limit: int
+    offload: bool  # Argo 4's caps apply: library WorkflowTemplates
+
+
+def build(unsplit: p.Plan, plan: p.Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
+          ctx: Context) -> tuple[list[dict[str, Any]], list[str]]:
+    """`[child libraries and WorkflowTemplates..., parent]` and warnings; `whole` is the one-Workflow
+    output of `plan` (`unsplit` through split.py) that does not fit (size.estimate: `parts_of_whole`)."""
+    _refuse_what_cannot_cross(plan, whole, parts_of_whole, ctx)
+    outer, children = _cut(unsplit, sum(parts_of_whole.values()), ctx)
+    largest = max(children, key=lambda c: c.total)
+    if len(children) < 2 or largest.total > ctx.limit:
+        tasks = largest.tasks
+        which = repr(tasks[0]) if len(tasks) == 1 else f"{tasks[0]!r} .. {tasks[-1]!r}, {len(tasks)} tasks,"
+        _refuse(whole, parts_of_whole, ctx,
+                f"cut into child Workflows between its top-level tasks, one child would still hold about "
+                f"{largest.total // 1024} KiB (pipeline tasks {which} that kfpc cannot cut further)")
+    plan = unsplit
+    for child in children:
+        crossing = [a.name for a in child.part.interface.in_artifacts]
+        if crossing:
+            raise UnsupportedError(
+                f"the pipeline is too large for one Workflow and is run as {len(children)} child Workflows, but "
+                f"artifact {crossing[0]!r} would cross from one child to another: a resource template passes "
+                "only parameters (workflow/executor/resource.go:318 @v4.1.2), and Argo's global output artifacts "
+                "keep only their name",
+                hint="pass the value as a parameter, or keep producer and consumer close together in the pipeline "
+                     "(kfpc cuts between top-level tasks, in the pipeline's order)")
+    parent = _parent(plan, whole[-1], outer, children, ctx)
+    documents = [d for child in children for d in child.documents] + [parent]
+    warnings = [_how_to_apply(children, parent)]
+    for child in children:  # a child between 75% and 100% of the limit: what loops and retries may add
+        warnings += [f"child {child.name}: {w}" for w in size.check(child.documents, ctx.limit, ctx.version, child.parts)]
+    warnings += size.check([parent], ctx.limit, ctx.version)
+    return documents, warnings
+
+
+def _cut(plan: p.Plan, total: int, ctx: Context) -> tuple[p.DagComponent, list["Child"]]:
+    """Children of whole top-level tasks (siblings.py), as few as keep each under the limit with
+    room to spare; each child is split again by split.py where Argo 4's caps need it."""
+    root = plan.root_dag
+    real = [t for t in root.tasks if not isinstance(plan.component(t.component), p.ImporterComponent)]
+    count = max(2, math.ceil(total / (TARGET * ctx.limit)))
+    while True:
+        per = max(1, math.ceil(len(real) / count))
+        parts, outer = siblings.cut(root, dict(plan.components), per)
+        children = [_child(plan, part, i + 1, ctx) for i, part in enumerate(parts)]
+        largest = max(c.total for c in children)
+        if largest <= size.GREY * ctx.limit or per == 1:
+            return outer, children
+        count = max(count + 1, math.ceil(count * largest / (TARGET * ctx.limit)))
+
+
+@dataclass
+class Child:
+    part: p.DagComponent
+    name: str  # the WorkflowTemplate's
+    documents: list[dict[str, Any]]  # its library WorkflowTemplates, then itself
+    parts: dict[str, int]  # what its running Workflow holds (size.estimate)
+    tasks: list[str]  # the pipeline's top-level tasks in it
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+
+def _child(plan: p.Plan, part: p.DagComponent, index: int, ctx: Context) -> Child:
+    """One child: the part as the root DAG of a plan whose parameters are the part's inputs, all
+    arriving `kfpc:b64:`-encoded from the parent."""
+    components = _reachable(plan, replace(part, name=plan.root))
+    inputs = tuple(p.Param(q.name, q.type) for q in part.interface.in_params)
+    child_plan = replace(plan, inputs=inputs, components=components,
+                         run_config=replace(plan.run_config, ttl_on_completion=None, ttl_on_success=None,
+                                            ttl_on_failure=None) if plan.run_config else None)
+    if ctx.offload:  # Argo 4's caps: no DAG of more than 200 tasks
+        child_plan = split.split_large_dags(child_plan)
+    document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, encoded=frozenset(q.name for q in inputs))
+    digest = hashlib.sha256(json.dumps(document["spec"], sort_keys=True).encode("utf-8")).hexdigest()[:10]
+    name = f"{plan.k8s_name[:40].rstrip('-')}-c{index}-{digest}"
+    # A child is the parent's: no schedule, name, TTL (it must outlive the parent's read of its
+    # outputs; it goes with the parent), semaphore or per-task timeout of its own.
+    run = replace(ctx.run, kind="template", name=name, ttl_seconds=None, parallelism=None, run_semaphore=None,
+                  schedule=None, max_concurrency=None, timezone=None)
+    document, _ = kinds.apply(document, run, ctx.version, name)
+    documents = library.offload(document, name) if ctx.offload else [document]
+    caps.check(documents, ctx.version)
+    return Child(part, name, documents, size.estimate(documents, ctx.version), _ir_tasks(plan, part))
+
+
+def _ir_tasks(plan: p.Plan, dag: p.DagComponent) -> list[str]:
+    """The pipeline's own top-level task keys in a child, through the parts split.py made (which
+    keep the root's IR key)."""
+    found = []
+    for task in dag.tasks:
+        comp = plan.component(task.component)
+        if isinstance(comp, p.DagComponent) and comp.ir_key == plan.root_dag.ir_key:
+            found += _ir_tasks(plan, comp)
+        else:
+            found.append(task.key)
+    return found
+
+
+def _reachable(plan: p.Plan, root: p.DagComponent) -> dict[str, p.Component]:
+    """The components the child's root calls, directly or through sub-DAGs (the others would only
+    cost the renderer time)."""
+    found: dict[str, p.Component] = {plan.root: root}
+    stack = [root]
+    while stack:
+        for task in stack.pop().tasks:
+            if task.component not in found:
+                comp = plan.component(task.component)
+                found[task.component] = comp
+                if isinstance(comp, p.DagComponent):
+                    stack.append(comp)
+    return found
+
+
+def _task_name(outer_task: str) -> str:
+    return "child-" + outer_task.removeprefix("part-")
+
+
+def _parent(plan: p.Plan, whole: dict[str, Any], outer: p.DagComponent, children: list[Child],
+            ctx: Context) -> dict[str, Any]:
+    """The Workflow that runs the children in the order the root DAG needs, with the pipeline's
+    parameters and outputs."""
+    spec_whole = caps.spec_of(whole)
+    arguments = spec_whole.get("arguments", {})
+    encoded = {a["name"] for a in arguments.get("parameters", [])
+               if str(a.get("value", "")).startswith(values.ENCODED_PREFIX)}
+    template_of = {child.part.name: child for child in children}
+    tasks, templates = [], []
+    for task in outer.tasks:
+        child = template_of[task.component]
+        name = _task_name(task.name)
+        args = []
+        for binding in task.params:
+            source = binding.source
+            if isinstance(source, p.FromInput):
+                ref = values.workflow_param(source.name, source.name in encoded)
+            else:
+                assert isinstance(source, p.FromTask)
+                ref = (f"tasks[{escape.string_literal(_task_name(source.task))}].outputs.parameters"
+                       f"[{escape.string_literal(source.output)}]")
+            args.append({"name": binding.name, "value": escape.tag(f"sprig.b64enc({ref})")})
+        entry: dict[str, Any] = {"name": name, "template": name}
+        if task.depends:
+            entry["depends"] = " && ".join(f"{_task_name(d)}.Succeeded" for d in task.depends)
+        if args:
+            entry["arguments"] = {"parameters": args}
+        tasks.append(entry)
+        templates.append(_starter(name, child, ctx.run))
+    root: dict[str, Any] = {"name": plan.root, "dag": {"tasks": tasks}}
+    outputs = []
+    for out in outer.out_params:
+        if len(out.sources) != 1:
+            raise UnsupportedError(f"pipeline output {out.name!r} comes from one of several tasks (dsl.OneOf), which "
+                                   "kfpc cannot pass out of a pipeline run as child Workflows")
+        source = out.sources[0]
+        outputs.append({"name": out.name, "globalName": out.name, "valueFrom": {
+            "parameter": f"{{{{tasks.{_task_name(source.task)}.outputs.parameters.{source.output}}}}}"}})
+    if outputs:
+        root["outputs"] = {"parameters": outputs}
+    namer = names.Namer()
+    for template in [root, *templates]:
+        namer.reserve(template["name"])
+    spec: dict[str, Any] = {"entrypoint": plan.root}
+    for key in ("arguments", "activeDeadlineSeconds", "ttlStrategy"):
+        if key in spec_whole:
+            spec[key] = spec_whole[key]
+    all_templates = workflow.export_outputs([root, *templates], namer)
+    spec["entrypoint"] = all_templates[0]["name"]
+    spec["templates"] = all_templates
+    metadata = {"generateName": plan.k8s_name[:57].rstrip("-") + "-",
+                **{k: v for k, v in whole["metadata"].items() if k in ("annotations", "labels")}}
+    document = {"apiVersion": whole["apiVersion"], "kind": "Workflow", "metadata": metadata, "spec": spec}
+    # The parent's own leaves are resource pods that wait for a whole child: no per-task timeout.
+    document, _ = kinds.apply(document, replace(ctx.run, timeout=None), ctx.version, plan.k8s_name[:63].rstrip("-"))
+    caps.check([document], ctx.version)
+    return document
+
+
+def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, Any]:
+    """The parent's resource template that creates one child and waits for it."""
+    params = [q.name for q in child.part.interface.in_params]
+    metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-",
+                                "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name}}
+    if run.namespace:
+        metadata["namespace"] = run.namespace
+    spec: dict[str, Any] = {"workflowTemplateRef": {"name": child.name}}
+    manifest = {"apiVersion": workflow.API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
+    if params:
+        spec["arguments"] = {"parameters": [
+            {"name": q, "value": f"{values.ENCODED_PREFIX}{{{{inputs.parameters.{q}}}}}"} for q in params]}
+    template: dict[str, Any] = {"name": name}
+    if params:
+        template["inputs"] = {"parameters": [{"name": q} for q in params]}
+    outs = [o.name for o in child.part.out_params]
+    if outs:
+        template["outputs"] = {"parameters": [
+            {"name": o, "valueFrom": {"jsonPath": f'{{.status.outputs.parameters[?(@.name=="{o}")].value}}'}}
+            for o in outs]}
+    template["resource"] = {"action": "create", "setOwnerReference": True, "successCondition": SUCCESS,
+                            "failureCondition": FAILURE,
+                            "manifest": json.dumps(manifest, separators=(",", ":"), ensure_ascii=False)}
+    return template
+
+
+def _refuse_what_cannot_cross(plan: p.Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
+                              ctx: Context) -> None:
+    spec = caps.spec_of(whole[-1])
+    found = []
+    if ctx.run.parallelism is not None:
+        found.append("--parallelism (Argo counts the pods of one Workflow: operator.go:3299 @v4.1.2)")
+    if "onExit" in spec:
+        found.append("an exit handler around the whole pipeline (it would run in the parent, which sees only the "
+                     "child Workflows)")
+    if plan.run_config is not None and plan.run_config.workspace_size:
+        found.append("KFP's shared workspace (each Workflow gets its own claim)")
+    root = plan.root_dag
+    if root.interface.in_artifacts or root.out_artifacts:
+        found.append("pipeline input or output artifacts (a resource template passes only parameters)")
+    if found:
+        _refuse(whole, parts_of_whole, ctx, f"kfpc runs a pipeline this large as child Workflows, but not "
+                                                   f"with {found[0]}")
+
+
+def _refuse(whole: list[dict[str, Any]], parts_of_whole: dict[str, int], ctx: Context, why: str) -> None:
+    """The one-Workflow refusal (size.check), saying why child Workflows do not help either."""
+    try:
+        size.check(whole, ctx.limit, ctx.version, parts_of_whole)
+    except UnsupportedError as exc:
+        first = exc.diagnostics[0]
+        raise UnsupportedError(f"{first.message}; {why}", hint=first.hint) from None
+    raise AssertionError("children.build is only for runs over the limit")
+
+
+def _how_to_apply(children: list[Child], parent: dict[str, Any]) -> str:
+    count = sum(len(c.documents) for c in children)
+    return (f"too large for one Workflow: the run is {len(children)} child Workflows, started one after another as "
+            f"the pipeline needs by the {parent['kind']} at the end; the {count} WorkflowTemplates before it must "
+            "exist first (`kubectl apply --server-side -f` them, then create the run a few seconds later; with "
+            "--output-dir they are in <input>.workflowtemplate.yaml), and the run's service account needs create "
+            "and get on workflows (`kfpc setup argo`)")

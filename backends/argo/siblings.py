@@ -1,0 +1,136 @@
+"""A DAG cut into sibling parts, each a DAG of its own that the cut DAG calls in order.
+
+The Workflow of Workflows (children.py) runs each part as a child Workflow, so it needs parts side
+by side, each waiting for the parts it reads from, rather than split.py's parts nested one inside
+the other (which keep the unsplit DAG's failure semantics within one Workflow). A value crossing a
+cut leaves its part as a DAG output and enters the later part as an input. The price, stated in the
+README: a part waits for the whole earlier parts it reads from, and after a failure no later part
+starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from kfpc.errors import UnsupportedError
+from kfpc.plan import model as p
+
+from kfpc_backends.argo.split import _export, _groups, _inputs_read, _is_virtual, _localize, _reads, _sources, _type_of
+
+Key = tuple[str, str, bool]  # (producer task, output, is artifact)
+
+
+def cut(comp: p.DagComponent, components: dict[str, p.Component],
+        limit: int) -> tuple[list[p.DagComponent], p.DagComponent]:
+    """The parts (at most `limit` tasks each) and the DAG that now calls them, `part-<n>`."""
+    real = [t for t in comp.tasks if not _is_virtual(t, components)]
+    virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
+    chunks = _chunks(comp, real, limit)
+    part_of = {t.key: i for i, chunk in enumerate(chunks) for t in chunk}
+    imports: list[dict[Key, Any]] = [{} for _ in chunks]
+    exports: list[dict[Key, Any]] = [{} for _ in chunks]
+    after: list[set[int]] = [set() for _ in chunks]
+    for i, chunk in enumerate(chunks):
+        for task in chunk:
+            _crossings(comp, components, task, i, part_of, virtual, limit, imports, exports, after)
+    for out in comp.out_params:
+        for s in out.sources:
+            exports[part_of[s.task]][(s.task, s.output, False)] = (out.type, None)
+    for art in comp.out_artifacts:
+        for src in art.sources:
+            exports[part_of[src.task]][(src.task, src.output, True)] = (art.type, art.is_list)
+    parts = [_part(comp, f"{comp.name}-part-{i + 1}", chunk, virtual, imports[i], exports[i])
+             for i, chunk in enumerate(chunks)]
+    return parts, _caller(comp, parts, part_of, imports, after)
+
+
+def _crossings(comp: p.DagComponent, components: dict[str, p.Component], task: p.Task, i: int,
+               part_of: dict[str, int], virtual: dict[str, p.Task], limit: int, imports: list[dict[Key, Any]],
+               exports: list[dict[Key, Any]], after: list[set[int]]) -> None:
+    """Record what `task`, in part `i`, reads from other parts and which parts it must wait for."""
+    if task.run_after_failure and any(part_of.get(d, i) != i for d in task.depends):
+        raise UnsupportedError(f"task {task.key!r} runs after failures of tasks in another part of a DAG cut "
+                               f"into parts of {limit} tasks; sibling parts cannot express that")
+    for _, source, kind in _sources(task, virtual):
+        owner = part_of.get(source.task)
+        if owner is None or owner == i:
+            continue
+        if isinstance(source, p.FinalStatus):
+            raise UnsupportedError(f"task {task.key!r} reads the final status of {source.task!r} across a cut "
+                                   f"into parts of {limit} tasks")
+        key = (source.task, source.output, kind == "artifact")
+        imports[i][key] = exports[owner][key] = _type_of(comp, components, source, kind)
+        after[i].add(owner)
+    after[i] |= {part_of[d] for d in task.depends if part_of.get(d, i) != i}
+
+
+def _part(comp: p.DagComponent, name: str, chunk: list[p.Task], virtual: dict[str, p.Task],
+          imports: dict[Key, Any], exports: dict[Key, Any]) -> p.DagComponent:
+    keys = {t.key for t in chunk}
+    needed_virtual = [v for v in virtual.values() if any(_reads(t, v.key) for t in chunk)]
+    local = keys | {v.key for v in needed_virtual}
+    tasks = tuple(_localize(t, local, lambda source, _: _export(source.task, source.output))
+                  for t in needed_virtual + list(chunk))
+    used = _inputs_read(tasks)  # a part declares only what it reads: Argo 4 caps inputs at 500 (caps.py)
+    in_params = [q for q in comp.interface.in_params if q.name in used]
+    in_arts = [a for a in comp.interface.in_artifacts if a.name in used]
+    for (producer, output, is_art), info in sorted(imports.items()):
+        if is_art:
+            in_arts.append(p.Artifact(_export(producer, output), info[0], bool(info[1])))
+        else:
+            in_params.append(p.Param(_export(producer, output), info[0]))
+    out_params = tuple(p.DagOutputParam(_export(t, o), info[0], (p.FromTask(t, o),))
+                       for (t, o, art), info in sorted(exports.items()) if not art)
+    out_arts = tuple(p.DagOutputArtifact(_export(t, o), info[0], bool(info[1]), (p.FromTaskArtifact(t, o),))
+                     for (t, o, art), info in sorted(exports.items()) if art)
+    iface = p.Interface(tuple(in_params), tuple(in_arts), tuple(p.Param(o.name, o.type) for o in out_params),
+                        tuple(p.Artifact(o.name, o.type, o.is_list) for o in out_arts))
+    return p.DagComponent(name, comp.ir_key, iface, tasks, out_params, out_arts)
+
+
+def _caller(comp: p.DagComponent, parts: list[p.DagComponent], part_of: dict[str, int],
+            imports: list[dict[Key, Any]], after: list[set[int]]) -> p.DagComponent:
+    outer_tasks = []
+    for i, part in enumerate(parts):
+        declared = {q.name for q in part.interface.in_params} | {a.name for a in part.interface.in_artifacts}
+        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params
+                  if q.name in declared]
+        arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
+                for a in comp.interface.in_artifacts if a.name in declared]
+        for (producer, output, is_art), info in sorted(imports[i].items()):
+            name, source_part = _export(producer, output), f"part-{part_of[producer] + 1}"
+            if is_art:
+                arts.append(p.ArtifactBinding(name, info[0], bool(info[1]), p.FromTaskArtifact(source_part, name)))
+            else:
+                params.append(p.ParamBinding(name, info[0], p.FromTask(source_part, name)))
+        outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part-{i + 1}", part.name, tuple(params),
+                                  tuple(arts), tuple(sorted(f"part-{d + 1}" for d in after[i]))))
+
+    def moved(task: str) -> str:
+        return f"part-{part_of[task] + 1}"
+
+    return replace(comp, tasks=tuple(outer_tasks),
+                   out_params=tuple(replace(o, sources=tuple(p.FromTask(moved(s.task), _export(s.task, s.output))
+                                                             for s in o.sources)) for o in comp.out_params),
+                   out_artifacts=tuple(replace(o, sources=tuple(
+                       p.FromTaskArtifact(moved(s.task), _export(s.task, s.output)) for s in o.sources))
+                       for o in comp.out_artifacts))
+
+
+def _chunks(comp: p.DagComponent, real: list[p.Task], limit: int) -> list[list[p.Task]]:
+    """Parts of at most `limit` tasks: groups that share no dependency stay whole and are packed
+    together where they fit; a larger group is cut in its topological order."""
+    chunks: list[list[p.Task]] = []
+    packable: list[int] = []  # parts holding only whole groups
+    for tasks in _groups(comp, real):
+        if len(tasks) > limit:
+            chunks += [tasks[i:i + limit] for i in range(0, len(tasks), limit)]
+            continue
+        room = next((i for i in packable if len(chunks[i]) + len(tasks) <= limit), None)
+        if room is None:
+            packable.append(len(chunks))
+            chunks.append([])
+            room = packable[-1]
+        chunks[room] += tasks
+    return chunks
