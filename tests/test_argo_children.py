@@ -42,10 +42,11 @@ def children_of(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [group[-1] for group in argo_sim.run_groups(documents)[1:]]
 
 
-def test_10000_tasks_compile_to_objects_argo_can_create_and_store() -> None:
+@pytest.mark.parametrize("stride", [10, 1])  # ten chains; one chain, too deep to nest in one Workflow
+def test_10000_tasks_compile_to_objects_argo_can_create_and_store(stride: int) -> None:
     from kfpc_backends.argo import size
 
-    result = compile_ir(chain_ir(10000, stride=10))
+    result = compile_ir(chain_ir(10000, stride=stride))
     documents = result.documents
     groups = argo_sim.run_groups(documents)
     assert len(groups) >= 4 and documents[-1]["kind"] == "Workflow"

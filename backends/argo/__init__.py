@@ -86,11 +86,14 @@ class ArgoBackend:
             kinds.require_values(plan)
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
-        unsplit = plan
+        unsplit, too_deep = plan, None
         if version_at_least(version, caps.SINCE):
             # A rewrite that depends on an option, so it runs here rather than in `transforms`:
             # Argo 3's CRD has no caps, so its DAGs stay whole.
-            plan = split.split_large_dags(plan)
+            try:
+                plan = split.split_large_dags(plan)
+            except split.TooDeep as exc:  # child Workflows may still run it, each split on its own
+                too_deep = exc
         document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper),
                                          options.run, version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings
@@ -102,7 +105,8 @@ class ArgoBackend:
                             "the workflow's name, so the artifact repository's keyFormat must hold {{workflow.uid}} "
                             "(as `kfpc setup argo` writes it) or a later run overwrites them")
         documents = library.offload(document, plan.k8s_name) if version_at_least(version, caps.SINCE) else [document]
-        caps.check(documents, version)
+        if too_deep is None:
+            caps.check(documents, version)
         order = library.how_to_apply(documents)
         if order:
             warnings.append(order)
@@ -112,6 +116,8 @@ class ArgoBackend:
                                        version_at_least(version, caps.SINCE))
             documents, more = children.build(unsplit, plan, documents, parts, context)
             return Output(documents, [w for w in warnings if w != order] + more)
+        if too_deep is not None:
+            raise too_deep
         warnings += size.check(documents, limit, version, parts)
         return Output(documents, warnings)
 

@@ -47,6 +47,11 @@ _ACCEPTS = {"ok": ("Succeeded",), "ran": ("Succeeded", "Skipped")}  # what an un
 Key = tuple[str, Any, bool, str]  # (producer task, output or None for its final status, is artifact, fallback)
 
 
+class TooDeep(UnsupportedError):
+    """A connected group too large to nest in one Workflow; child Workflows (children.py) may still
+    run it, each cut on its own."""
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class Part(p.DagComponent):
     """A DAG cut out of a larger one, or the one that calls its parts. `keep_going`: the DAG it came
@@ -415,7 +420,7 @@ def _tree(tasks: list[p.Task], limit: int, needs: Needs, caller: int | None,
     waits only for the tasks of the part it reads from. Argo runs at most 100 templates inside one
     another (workflow/controller/controller.go:76 @v4.1.2)."""
     if depth > MAX_CHAIN:
-        raise UnsupportedError(
+        raise TooDeep(
             f"a DAG with more than {limit * MAX_CHAIN} connected tasks would need DAG parts run more than "
             f"{MAX_CHAIN} deep inside one another (Argo runs at most 100 templates inside one another)",
             hint="split the pipeline into several pipelines")
