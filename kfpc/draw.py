@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    And, Compare, Component, Constant, DagComponent, FromInput, FromInputArtifact, FromTask, FromTaskArtifact,
+    Interpolation, Literal, Loop, Not, Operand, Or, Plan, Task,
+)
 
 FORMATS = ("mermaid", "dot")
 
@@ -33,13 +36,13 @@ class _Edge:
     always: bool = False  # the target runs even when the source failed (exit handlers)
 
 
-def draw(plan: p.Plan, fmt: str = "mermaid") -> str:
+def draw(plan: Plan, fmt: str = "mermaid") -> str:
     nodes, edges = _Scene(plan).build()
     return _mermaid(plan, nodes, edges) if fmt == "mermaid" else _dot(plan, nodes, edges)
 
 
 class _Scene:
-    def __init__(self, plan: p.Plan):
+    def __init__(self, plan: Plan):
         self.plan = plan
         self.used: set[str] = set()
         self.edges: list[_Edge] = []
@@ -55,13 +58,13 @@ class _Scene:
         self.used.add(candidate)
         return candidate
 
-    def _scope(self, dag: p.DagComponent, prefix: str) -> list[_Node]:
+    def _scope(self, dag: DagComponent, prefix: str) -> list[_Node]:
         ids = {t.key: self._id(prefix, t.key) for t in dag.tasks}
         nodes = []
         for task in dag.tasks:
             component = self.plan.component(task.component)
             node = _Node(ids[task.key], _task_label(task, component), component.kind)
-            if isinstance(component, p.DagComponent):
+            if isinstance(component, DagComponent):
                 node.children = self._scope(component, ids[task.key])
             nodes.append(node)
             flows = _flows(task)
@@ -72,7 +75,7 @@ class _Scene:
         return nodes
 
 
-def _flows(task: p.Task) -> dict[str, list[str]]:
+def _flows(task: Task) -> dict[str, list[str]]:
     """What each sibling task hands this one, by producer: output names, in the order the task reads them."""
     found: dict[str, list[str]] = {}
 
@@ -84,34 +87,34 @@ def _flows(task: p.Task) -> dict[str, list[str]]:
 
     for binding in task.params:
         for source in _sources(binding.source):
-            if isinstance(source, p.FromTask):
+            if isinstance(source, FromTask):
                 add(source.task, source.output)
     for art in task.artifacts:
-        if isinstance(art.source, p.FromTaskArtifact):
+        if isinstance(art.source, FromTaskArtifact):
             add(art.source.task, art.source.output)
-    if task.loop is not None and isinstance(task.loop.source, (p.FromTask, p.FromTaskArtifact)):
+    if task.loop is not None and isinstance(task.loop.source, (FromTask, FromTaskArtifact)):
         add(task.loop.source.task, task.loop.source.output)
     return found
 
 
 def _sources(source: Any) -> list[Any]:
-    return list(source.parts) if isinstance(source, p.Interpolation) else [source]
+    return list(source.parts) if isinstance(source, Interpolation) else [source]
 
 
-def _task_label(task: p.Task, component: p.Component) -> str:
+def _task_label(task: Task, component: Component) -> str:
     name = task.display_name or task.key
     notes = []
     if task.condition is not None:
         notes.append(f"if {_expr(task.condition)}")
     if task.loop is not None:
         notes.append(_loop(task.loop))
-    if isinstance(component, p.DagComponent) and notes:
+    if isinstance(component, DagComponent) and notes:
         return "; ".join(notes) if re.fullmatch(r"(condition|for-loop|condition-branches)-\d+", name) \
             else f"{name}: {'; '.join(notes)}"
     return f"{name} ({'; '.join(notes)})" if notes else name
 
 
-def _loop(loop: p.Loop) -> str:
+def _loop(loop: Loop) -> str:
     if loop.items is not None:
         over = repr(list(loop.items))
     else:
@@ -121,11 +124,11 @@ def _loop(loop: p.Loop) -> str:
 
 
 def _source(source: Any) -> str:
-    if isinstance(source, (p.FromTask, p.FromTaskArtifact)):
+    if isinstance(source, (FromTask, FromTaskArtifact)):
         return f"{source.task}.{source.output}"
-    if isinstance(source, (p.FromInput, p.FromInputArtifact)):
+    if isinstance(source, (FromInput, FromInputArtifact)):
         return _plain_input(source.name)
-    if isinstance(source, p.Constant):
+    if isinstance(source, Constant):
         return json.dumps(source.value)
     return type(source).__name__.lower()
 
@@ -136,23 +139,23 @@ def _plain_input(name: str) -> str:
 
 
 def _expr(expr: Any) -> str:
-    if isinstance(expr, p.Compare):
+    if isinstance(expr, Compare):
         return f"{_expr(expr.left)} {expr.op} {_expr(expr.right)}"
-    if isinstance(expr, p.Not):
+    if isinstance(expr, Not):
         return f"not ({_expr(expr.operand)})"
-    if isinstance(expr, p.And):
+    if isinstance(expr, And):
         return " and ".join(_grouped(e) for e in expr.operands)
-    if isinstance(expr, p.Or):
+    if isinstance(expr, Or):
         return " or ".join(_grouped(e) for e in expr.operands)
-    if isinstance(expr, p.Operand):
+    if isinstance(expr, Operand):
         return _source(expr.source)
-    if isinstance(expr, p.Literal):
+    if isinstance(expr, Literal):
         return json.dumps(expr.value) if not isinstance(expr.value, str) else repr(expr.value)
     return str(expr)
 
 
 def _grouped(expr: Any) -> str:
-    return f"({_expr(expr)})" if isinstance(expr, (p.And, p.Or)) else _expr(expr)
+    return f"({_expr(expr)})" if isinstance(expr, (And, Or)) else _expr(expr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def _grouped(expr: Any) -> str:
 _MERMAID_SHAPES = {"container": ('["', '"]'), "importer": ('[/"', '"/]'), "pvc": ('[("', '")]')}
 
 
-def _mermaid(plan: p.Plan, nodes: list[_Node], edges: list[_Edge]) -> str:
+def _mermaid(plan: Plan, nodes: list[_Node], edges: list[_Edge]) -> str:
     lines = [f"%% {_one_line(plan.display_name or plan.name)}", "flowchart TD"]
 
     def emit(node: _Node, depth: int) -> None:
@@ -200,7 +203,7 @@ def _one_line(text: str) -> str:
 # Graphviz DOT
 
 
-def _dot(plan: p.Plan, nodes: list[_Node], edges: list[_Edge]) -> str:
+def _dot(plan: Plan, nodes: list[_Node], edges: list[_Edge]) -> str:
     lines = [f"digraph {_dot_text(plan.display_name or plan.name)} {{", "    compound=true;",
              '    node [shape=box, style=rounded, fontname="Helvetica"];', '    edge [fontname="Helvetica"];']
     anchors: dict[str, str] = {}

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from kfpc import names
 from kfpc.plan import k8s
-from kfpc.plan import model as p
+from kfpc.plan.model import Constant
 
 __all__ = ["env_entries", "volumes", "volume", "affinity_of", "listed", "static_selector", "term", "pod_term",
     "requirement", "toleration", "security_context", "ephemeral_claim", "init_container", "volume_name"]
@@ -83,7 +83,7 @@ def affinity_of(settings: k8s.TaskK8s) -> dict[str, Any]:
     if preferred:
         node["preferredDuringSchedulingIgnoredDuringExecution"] = preferred
     for source in settings.node_affinity_json:
-        if isinstance(source, p.Constant) and isinstance(source.value, dict):
+        if isinstance(source, Constant) and isinstance(source.value, dict):
             for key, value in source.value.items():
                 if isinstance(value, list) and isinstance(node.get(key), list):
                     node[key] = node[key] + value
@@ -113,7 +113,7 @@ def listed(value: Any) -> list[Any]:
 
 def static_selector(settings: k8s.TaskK8s) -> dict[str, str]:
     selector = dict(settings.node_selector or {})
-    if isinstance(settings.node_selector_json, p.Constant) and isinstance(settings.node_selector_json.value, dict):
+    if isinstance(settings.node_selector_json, Constant) and isinstance(settings.node_selector_json.value, dict):
         selector.update({str(k): str(v) for k, v in settings.node_selector_json.value.items()})
     return selector
 

@@ -136,11 +136,11 @@ class BackendConformance:
     def test_documents_carry_the_pipeline(self) -> None:
         """Every container image the plan names appears in the output: a backend that renders
         an empty shell, or drops tasks, fails here."""
-        from kfpc.plan import model as p
+        from kfpc.plan.model import ContainerComponent
 
         for name, result, plan in self._compiled_with_plans():
             images = {"".join(c.image) for c in plan.components.values()  # type: ignore[arg-type]
-                      if isinstance(c, p.ContainerComponent) and all(isinstance(t, str) for t in c.image)}
+                      if isinstance(c, ContainerComponent) and all(isinstance(t, str) for t in c.image)}
             written = set(_strings(list(result.documents)))
             missing = sorted(images - written)
             assert not missing, f"{name}: the documents never mention the images {missing}"

@@ -437,20 +437,27 @@ def run_dag(dag: dict[str, Any], outcome: dict[str, str], parallelism: int | Non
                 active += 1
         if any(p == "Running" for p in phase.values()):
             continue
-        result = "Succeeded"
-        for target in targets:  # assessDAGPhase's loop over the target tasks
-            branch = _branch_phase(target, phase, deps)
-            if branch == "":
-                result = "Running"
-                if not fail_fast:
-                    break
-            elif branch in ("Failed", "Error"):
-                result = branch
-                if fail_fast:
-                    break
+        result = _assess(targets, phase, deps, fail_fast)
         if result != "Running":
             return result, started
     raise AssertionError("the DAG never finished")
+
+
+def _assess(targets: Any, phase: dict[str, str], deps: dict[str, list[str]], fail_fast: bool) -> str:
+    """assessDAGPhase's loop over the target tasks (dag.go:217-245 @v4.1.2): Running while a
+    branch is unfinished, else the first failed branch's phase (all of them without failFast)."""
+    result = "Succeeded"
+    for target in targets:
+        branch = _branch_phase(target, phase, deps)
+        if branch == "":
+            result = "Running"
+            if not fail_fast:
+                break
+        elif branch in ("Failed", "Error"):
+            result = branch
+            if fail_fast:
+                break
+    return result
 
 
 def _branch_phase(name: str, phase: dict[str, str], deps: dict[str, list[str]]) -> str:
@@ -998,18 +1005,7 @@ class WorkflowRun:
         if any(p in _ACTIVE for p in mine.values()):
             return "Running"
         fail_fast = template["dag"].get("failFast", True) is not False
-        result = "Succeeded"
-        for target in targets:
-            branch = _branch_phase(target, mine, deps)
-            if branch == "":
-                result = "Running"
-                if not fail_fast:
-                    break
-            elif branch in ("Failed", "Error"):
-                result = branch
-                if fail_fast:
-                    break
-        return result
+        return _assess(targets, mine, deps, fail_fast)
 
 
 # -- a whole run, and the child Workflows its resource templates create ------------------------------

@@ -12,50 +12,54 @@ from conftest import GOLDEN
 from kfpc import compiler
 from kfpc.backend import Options, Output
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    Compare, Component, Constant, ContainerComponent, DagComponent, DagOutputParam, FinalStatus, FromInput,
+    FromTask, InputValue, Interface, Literal, Loop, Operand, Param, ParamBinding, ParamSource, ParamType, Plan,
+    Resources, Runtime, RuntimeKind, Task,
+)
 from kfpc.plan import scopes, transforms
 from kfpc.plan.transforms import flatten, pipeline_root
 
-S = p.ParamType.STRING
+S = ParamType.STRING
 HELLO = GOLDEN / "hello_container" / "pipeline.yaml"
 
 
 # -- building small plans ----------------------------------------------------------------------
 
 
-def container(name: str, inputs: tuple[str, ...] = (), outputs: tuple[str, ...] = ()) -> p.ContainerComponent:
-    iface = p.Interface(tuple(p.Param(n, S) for n in inputs), (), tuple(p.Param(n, S) for n in outputs))
-    return p.ContainerComponent(name, name, f"exec-{name}", iface, ("alpine:3.19",), ("echo",),
-                                tuple(p.InputValue(n) for n in inputs), (), p.Resources(), False, name)
+def container(name: str, inputs: tuple[str, ...] = (), outputs: tuple[str, ...] = ()) -> ContainerComponent:
+    iface = Interface(tuple(Param(n, S) for n in inputs), (), tuple(Param(n, S) for n in outputs))
+    return ContainerComponent(name, name, f"exec-{name}", iface, ("alpine:3.19",), ("echo",),
+                                tuple(InputValue(n) for n in inputs), (), Resources(), False, name)
 
 
-def task(key: str, component: str, params: dict[str, p.ParamSource] | None = None, depends: tuple[str, ...] = (),
-         **more: Any) -> p.Task:
-    bindings = tuple(p.ParamBinding(n, S, s) for n, s in (params or {}).items())
-    return p.Task(key, key, key, component, bindings, (), depends, **more)
+def task(key: str, component: str, params: dict[str, ParamSource] | None = None, depends: tuple[str, ...] = (),
+         **more: Any) -> Task:
+    bindings = tuple(ParamBinding(n, S, s) for n, s in (params or {}).items())
+    return Task(key, key, key, component, bindings, (), depends, **more)
 
 
-def dag(name: str, tasks: tuple[p.Task, ...], inputs: tuple[str, ...] = (),
-        outputs: dict[str, p.FromTask] | None = None) -> p.DagComponent:
-    outs = tuple(p.DagOutputParam(n, S, (s,)) for n, s in (outputs or {}).items())
-    iface = p.Interface(tuple(p.Param(n, S) for n in inputs), (), tuple(p.Param(o.name, S) for o in outs))
-    return p.DagComponent(name, name, iface, tasks, outs, ())
+def dag(name: str, tasks: tuple[Task, ...], inputs: tuple[str, ...] = (),
+        outputs: dict[str, FromTask] | None = None) -> DagComponent:
+    outs = tuple(DagOutputParam(n, S, (s,)) for n, s in (outputs or {}).items())
+    iface = Interface(tuple(Param(n, S) for n in inputs), (), tuple(Param(o.name, S) for o in outs))
+    return DagComponent(name, name, iface, tasks, outs, ())
 
 
-def plan(components: tuple[p.Component, ...], inputs: tuple[p.Param, ...] = ()) -> p.Plan:
+def plan(components: tuple[Component, ...], inputs: tuple[Param, ...] = ()) -> Plan:
     by_name = {c.name: c for c in components}
-    return p.Plan("nested", "nested", "", "", "", "gs://ir-root", inputs, "root", by_name, "nested.yaml")
+    return Plan("nested", "nested", "", "", "", "gs://ir-root", inputs, "root", by_name, "nested.yaml")
 
 
-def nested() -> p.Plan:
+def nested() -> Plan:
     """root: `sub` (a sub-pipeline: `a` then `b`) and `after`, which reads the sub-pipeline's output."""
-    inner = dag("inner", (task("a", "echo", {"text": p.FromInput("x")}),
-                          task("b", "echo", {"text": p.FromTask("a", "out")}, ("a",))),
-                inputs=("x",), outputs={"res": p.FromTask("b", "out")})
-    root = dag("root", (task("sub", "inner", {"x": p.FromInput("msg")}),
-                        task("after", "echo", {"text": p.FromTask("sub", "res")}, ("sub",))))
+    inner = dag("inner", (task("a", "echo", {"text": FromInput("x")}),
+                          task("b", "echo", {"text": FromTask("a", "out")}, ("a",))),
+                inputs=("x",), outputs={"res": FromTask("b", "out")})
+    root = dag("root", (task("sub", "inner", {"x": FromInput("msg")}),
+                        task("after", "echo", {"text": FromTask("sub", "res")}, ("sub",))))
     return plan((root, inner, container("echo", ("text",), ("out",))),
-                (p.Param("msg", S, "hi", has_default=True),))
+                (Param("msg", S, "hi", has_default=True),))
 
 
 # -- the transforms ----------------------------------------------------------------------------
@@ -65,7 +69,7 @@ def test_apply_runs_each_transform_on_the_previous_result() -> None:
     seen: list[str] = []
 
     def mark(label: str) -> transforms.Transform:
-        def transform(plan: p.Plan) -> p.Plan:
+        def transform(plan: Plan) -> Plan:
             seen.append(f"{label}:{plan.pipeline_root}")
             return pipeline_root.override(plan, plan.pipeline_root + label)
         return transform
@@ -102,17 +106,17 @@ def test_flatten_inlines_sub_dags_and_resolves_values_through_them() -> None:
 
 
 def test_flatten_turns_conditions_loops_and_exit_groups_into_task_properties() -> None:
-    cond = p.Compare("==", p.Operand("x", S, p.FromInput("msg")), p.Literal("go"))
-    body = dag("body", (task("work", "echo", {"text": p.FromInput("item")}),), inputs=("item",),
-               outputs={"out": p.FromTask("work", "out")})
-    branch = dag("branch", (task("for-loop-2", "body", loop=p.Loop("item", items=("a", "b"))),),
-                 outputs={"all": p.FromTask("for-loop-2", "out")})
-    cleanup = dag("cleanup", (task("tidy", "echo", {"text": p.Constant("done")}),))
+    cond = Compare("==", Operand("x", S, FromInput("msg")), Literal("go"))
+    body = dag("body", (task("work", "echo", {"text": FromInput("item")}),), inputs=("item",),
+               outputs={"out": FromTask("work", "out")})
+    branch = dag("branch", (task("for-loop-2", "body", loop=Loop("item", items=("a", "b"))),),
+                 outputs={"all": FromTask("for-loop-2", "out")})
+    cleanup = dag("cleanup", (task("tidy", "echo", {"text": Constant("done")}),))
     root = dag("root", (task("condition-1", "branch", condition=cond),
-                        task("use", "echo", {"text": p.FromTask("condition-1", "all")}, ("condition-1",)),
+                        task("use", "echo", {"text": FromTask("condition-1", "all")}, ("condition-1",)),
                         task("exit", "cleanup", depends=("use",), run_after_failure=True)))
     view = flatten.flatten(plan((root, branch, body, cleanup, container("echo", ("text",), ("out",))),
-                                (p.Param("msg", S),))).flat
+                                (Param("msg", S),))).flat
     assert view is not None
     work, use, tidy = view.tasks
     assert work.id == "work"  # the SDK's condition and loop groups add nothing to a name
@@ -126,8 +130,8 @@ def test_flatten_turns_conditions_loops_and_exit_groups_into_task_properties() -
 
 
 def test_flatten_refuses_what_a_flat_list_cannot_say_naming_the_engine() -> None:
-    inner = dag("inner", (task("a", "echo", {"text": p.FromInput("x", selector=("k",))}),), inputs=("x",))
-    root = dag("root", (task("sub", "inner", {"x": p.Runtime(p.RuntimeKind.JOB_NAME)}),))
+    inner = dag("inner", (task("a", "echo", {"text": FromInput("x", selector=("k",))}),), inputs=("x",))
+    root = dag("root", (task("sub", "inner", {"x": Runtime(RuntimeKind.JOB_NAME)}),))
     with pytest.raises(UnsupportedError, match="selecting a field of this value is not supported on Nowhere"):
         flatten.flatten(plan((root, inner, container("echo", ("text",), ("out",)))), engine="Nowhere")
 
@@ -147,13 +151,13 @@ def test_flatten_takes_task_names_from_the_engine_namer() -> None:
 # -- scopes --------------------------------------------------------------------------------------
 
 
-def shared_dag_plan() -> p.Plan:
+def shared_dag_plan() -> Plan:
     """`inner` is called twice, with its input bound to a constant and to a pipeline parameter."""
-    inner = dag("inner", (task("a", "echo", {"text": p.FromInput("x")}),), inputs=("x",))
-    root = dag("root", (task("one", "inner", {"x": p.Constant("s3://b/k")}),
-                        task("two", "inner", {"x": p.FromInput("uri")}),
+    inner = dag("inner", (task("a", "echo", {"text": FromInput("x")}),), inputs=("x",))
+    root = dag("root", (task("one", "inner", {"x": Constant("s3://b/k")}),
+                        task("two", "inner", {"x": FromInput("uri")}),
                         task("three", "inner")))
-    return plan((root, inner, container("echo", ("text",))), (p.Param("uri", S, "gs://b/k", has_default=True),))
+    return plan((root, inner, container("echo", ("text",))), (Param("uri", S, "gs://b/k", has_default=True),))
 
 
 def test_callers_lists_every_call_of_a_component() -> None:
@@ -166,12 +170,12 @@ def test_callers_lists_every_call_of_a_component() -> None:
 def test_origins_follow_an_input_over_every_call_site() -> None:
     shared = shared_dag_plan()
     inner = shared.component("inner")
-    assert isinstance(inner, p.DagComponent)
+    assert isinstance(inner, DagComponent)
     found = [(scope.name, type(s).__name__, getattr(s, "value", getattr(s, "name", None)))
-             for scope, s in scopes.origins(shared, inner, p.FromInput("x"), scopes.callers(shared))]
+             for scope, s in scopes.origins(shared, inner, FromInput("x"), scopes.callers(shared))]
     # `three` leaves the input unbound: it adds nothing
     assert found == [("root", "Constant", "s3://b/k"), ("root", "FromInput", "uri")]
-    with_selector = p.FromInput("x", selector=("k",))
+    with_selector = FromInput("x", selector=("k",))
     assert list(scopes.origins(shared, inner, with_selector, scopes.callers(shared))) == [(inner, with_selector)]
 
 
@@ -194,9 +198,9 @@ class Captures:
 
     def __init__(self, declared: tuple[transforms.Transform, ...] = ()) -> None:
         self.transforms = declared
-        self.plans: list[p.Plan] = []
+        self.plans: list[Plan] = []
 
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         self.plans.append(plan)
         return Output([], [])
 
@@ -225,16 +229,16 @@ def test_a_backend_declaring_flattening_receives_a_flat_plan() -> None:
     compiler.compile_plan(nested(), engine)
     view = flatten.flat_view(engine.plans[0])
     assert view is not None and [t.id for t in view.tasks] == ["sub-a", "sub-b", "after"]
-    assert all(not isinstance(t.component, p.DagComponent) for t in view.tasks)
+    assert all(not isinstance(t.component, DagComponent) for t in view.tasks)
 
 
 def test_flattening_lets_a_flat_engine_run_sub_pipelines() -> None:
     """The example engine refuses nested DAGs; with flattening declared, it runs them as steps."""
-    inner = dag("inner", (task("a", "echo", {"text": p.FromInput("x")}),
-                          task("b", "echo", {"text": p.Constant("two")}, ("a",))), inputs=("x",))
-    root = dag("root", (task("sub", "inner", {"x": p.FromInput("msg")}),
-                        task("after", "echo", {"text": p.Constant("three")}, ("sub",))))
-    two_levels = plan((root, inner, container("echo", ("text",))), (p.Param("msg", S, "hi", has_default=True),))
+    inner = dag("inner", (task("a", "echo", {"text": FromInput("x")}),
+                          task("b", "echo", {"text": Constant("two")}, ("a",))), inputs=("x",))
+    root = dag("root", (task("sub", "inner", {"x": FromInput("msg")}),
+                        task("after", "echo", {"text": Constant("three")}, ("sub",))))
+    two_levels = plan((root, inner, container("echo", ("text",))), (Param("msg", S, "hi", has_default=True),))
     with pytest.raises(UnsupportedError, match="dag components are not supported by flat"):
         compiler.compile_plan(two_levels, toy.TransformsInOrder.__mro__[1]())
     steps = compiler.compile_plan(two_levels, toy.FlattensNestedDags()).documents[0]["spec"]["steps"]
@@ -260,8 +264,8 @@ def test_tekton_refuses_a_final_status_read_under_a_condition() -> None:
     from kfpc_backends.tekton import flatten as tekton_flatten
 
     root = dag("root", (task("work", "echo"),
-                        task("report", "echo", {"text": p.FinalStatus("work", "work")}, ("work",),
-                             condition=p.Compare("==", p.Literal("a"), p.Literal("a")), run_after_failure=True)))
+                        task("report", "echo", {"text": FinalStatus("work", "work")}, ("work",),
+                             condition=Compare("==", Literal("a"), Literal("a")), run_after_failure=True)))
     with pytest.raises(UnsupportedError, match="reads a final status and has a condition"):
         tekton_flatten.flatten(tekton_flatten.transform(plan((root, container("echo", ("text",), ("out",))))))
 

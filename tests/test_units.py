@@ -14,7 +14,7 @@ from argo_sim import evaluate, kubelet
 from conftest import GOLDEN, REPO
 from kfpc import names
 from kfpc.plan import conditions, placeholders
-from kfpc.plan import model as p
+from kfpc.plan.model import Caching, Concat, ExecutorInput, FromInput, IfPresent, Operand, ParamType
 from kfpc_backends.argo import escape
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
@@ -76,8 +76,8 @@ def test_string_literals_are_safe_inside_tags(text: str) -> None:
 
 # -- conditions and placeholders ------------------------------------------------------------------
 
-def _operand(name: str, cast: str | None) -> p.Operand:
-    return p.Operand(name, p.ParamType.STRING, p.FromInput(name), cast)
+def _operand(name: str, cast: str | None) -> Operand:
+    return Operand(name, ParamType.STRING, FromInput(name), cast)
 
 
 @pytest.mark.parametrize("text,shape", [
@@ -99,10 +99,10 @@ def test_bad_conditions_are_refused(text: str) -> None:
 def test_placeholders_parse_into_trees() -> None:
     tree = placeholders.parse_element(json.dumps({"Concat": ["--x=", "{{$.inputs.parameters['x']}}", {
         "IfPresent": {"InputName": "y", "Then": ["{{$.inputs.artifacts['y'].path}}"]}}]}))
-    assert isinstance(tree, p.Concat)
-    assert tree.parts[1].name == "x" and isinstance(tree.parts[2], p.IfPresent)
+    assert isinstance(tree, Concat)
+    assert tree.parts[1].name == "x" and isinstance(tree.parts[2], IfPresent)
     mixed = placeholders.parse_string("echo {{not.ours}} {{$}}")
-    assert mixed.parts[0] == "echo {{not.ours}} " and isinstance(mixed.parts[1], p.ExecutorInput)
+    assert mixed.parts[0] == "echo {{not.ours}} " and isinstance(mixed.parts[1], ExecutorInput)
     with pytest.raises(placeholders.PlaceholderError):
         placeholders.parse_string("{{$.inputs.nope['x']}}")
 
@@ -122,7 +122,7 @@ def test_same_bytes_in_every_process(case: str) -> None:
 
 # -- cache keys ----------------------------------------------------------------------------------
 
-def _caching(text: str) -> dict[str, p.Caching]:
+def _caching(text: str) -> dict[str, Caching]:
     import kfpc
 
     plan, _ = kfpc.compiler.plan_source(kfpc.ir.load.load_text("p.yaml", text))

@@ -12,12 +12,12 @@ from kfpc_flat import FlatBackend
 
 from kfpc.backend import Options, Output
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import Constant, FromInput, ParamBinding, ParamSource, Plan
 from kfpc.plan.transforms import flatten
 
 
 class RefusesEverything(FlatBackend):
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         raise UnsupportedError("this engine supports nothing")
 
 
@@ -29,13 +29,13 @@ class RefusesEverythingAndSaysSo(RefusesEverything):
 
 
 class ReturnsNothing(FlatBackend):
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         super().compile(plan, options)
         return Output([], [])
 
 
 class ReturnsEmptyDocuments(FlatBackend):
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         super().compile(plan, options)
         return Output([{}], [])
 
@@ -43,7 +43,7 @@ class ReturnsEmptyDocuments(FlatBackend):
 class ReturnsAnEmptyShell(FlatBackend):
     """Valid-looking documents without the pipeline's containers in them."""
 
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         out = super().compile(plan, options)
         doc = dict(out.documents[0])
         doc["spec"] = {"steps": [{"name": "noop", "image": "busybox", "command": ["true"]}]}
@@ -51,7 +51,7 @@ class ReturnsAnEmptyShell(FlatBackend):
 
 
 class BreaksItsSchema(FlatBackend):
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         out = super().compile(plan, options)
         doc = dict(out.documents[0])
         doc["spec"] = {**doc["spec"], "retries": 3}  # the engine's schema has no such field
@@ -69,7 +69,7 @@ class SuppliesAnEmptySchema(FlatBackend):
 
 
 class NonStringWarnings(FlatBackend):
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         out = super().compile(plan, options)
         return Output(out.documents, [UserWarning("not text")])  # type: ignore[list-item]
 
@@ -77,7 +77,7 @@ class NonStringWarnings(FlatBackend):
 class OrderedByHash(FlatBackend):
     """Steps in set order: stable inside one process, different under another hash seed."""
 
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         out = super().compile(plan, options)
         doc = dict(out.documents[0])
         names = {f"{plan.name}-{i}" for i in range(8)}
@@ -94,7 +94,7 @@ class StaleExpectation(FlatBackend):
 class CrashesOnSome(FlatBackend):
     """A plain exception is not a refusal."""
 
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         if plan.name == "hello-container":
             raise KeyError("oops")
         return super().compile(plan, options)
@@ -105,7 +105,7 @@ class WrongProtocol(FlatBackend):
 
 
 def _renamed(suffix: str) -> Any:
-    def transform(plan: p.Plan) -> p.Plan:
+    def transform(plan: Plan) -> Plan:
         return dataclasses.replace(plan, k8s_name=f"{plan.k8s_name}-{suffix}")
 
     return transform
@@ -123,7 +123,7 @@ class FlattensNestedDags(FlatBackend):
 
     transforms = (flatten.flatten,)
 
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         view = flatten.flat_view(plan)
         if view is None:
             raise AssertionError("compile_plan did not apply the declared flattening")
@@ -132,7 +132,7 @@ class FlattensNestedDags(FlatBackend):
             if task.loops or task.guards or task.finally_:
                 raise UnsupportedError(f"task {task.id!r}: loops, conditions and exit handlers are not supported "
                                        "by flat")
-            params = tuple(p.ParamBinding(name, ptype, self.plan_source(source))
+            params = tuple(ParamBinding(name, ptype, self.plan_source(source))
                            for name, (ptype, source) in task.params.items())
             tasks.append(dataclasses.replace(task.plan_task, key=task.id, name=task.id, params=params,
                                              depends=tuple(sorted(task.after))))
@@ -140,12 +140,12 @@ class FlattensNestedDags(FlatBackend):
         return super().compile(dataclasses.replace(plan, components={**plan.components, plan.root: root}), options)
 
     @staticmethod
-    def plan_source(source: flatten.Source) -> p.ParamSource:
+    def plan_source(source: flatten.Source) -> ParamSource:
         """A flat source as the plan source the example engine reads; it refuses every other kind."""
         if isinstance(source, flatten.Const):
-            return p.Constant(source.value)
+            return Constant(source.value)
         if isinstance(source, flatten.Param):
-            return p.FromInput(source.name)
+            return FromInput(source.name)
         raise UnsupportedError(f"{type(source).__name__} values are not supported by flat")
 
 

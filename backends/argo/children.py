@@ -56,7 +56,7 @@ from typing import Any
 
 from kfpc import names, run_options
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import Component, DagComponent, FromInput, FromTask, ImporterComponent, Param, Plan
 
 from kfpc_backends.argo import caps, escape, kinds, library, siblings, size, split, values, workflow
 
@@ -77,7 +77,7 @@ class Context:
     offload: bool  # Argo 4's caps apply: library WorkflowTemplates
 
 
-def build(unsplit: p.Plan, plan: p.Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
+def build(unsplit: Plan, plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
           ctx: Context) -> tuple[list[dict[str, Any]], list[str]]:
     """`[child libraries and WorkflowTemplates..., parent]` and warnings; `whole` is the one-Workflow
     output of `plan` (`unsplit` through split.py) that does not fit (size.estimate: `parts_of_whole`)."""
@@ -110,11 +110,11 @@ def build(unsplit: p.Plan, plan: p.Plan, whole: list[dict[str, Any]], parts_of_w
     return documents, warnings
 
 
-def _cut(plan: p.Plan, total: int, ctx: Context) -> tuple[p.DagComponent, list["Child"]]:
+def _cut(plan: Plan, total: int, ctx: Context) -> tuple[DagComponent, list["Child"]]:
     """Children of whole top-level tasks (siblings.py), as few as keep each under the limit with
     room to spare; each child is split again by split.py where Argo 4's caps need it."""
     root = plan.root_dag
-    real = [t for t in root.tasks if not isinstance(plan.component(t.component), p.ImporterComponent)]
+    real = [t for t in root.tasks if not isinstance(plan.component(t.component), ImporterComponent)]
     count = max(2, math.ceil(total / (TARGET * ctx.limit)))
     while True:
         per = max(1, math.ceil(len(real) / count))
@@ -128,7 +128,7 @@ def _cut(plan: p.Plan, total: int, ctx: Context) -> tuple[p.DagComponent, list["
 
 @dataclass
 class Child:
-    part: p.DagComponent
+    part: DagComponent
     name: str  # the WorkflowTemplate's
     documents: list[dict[str, Any]]  # its library WorkflowTemplates, then itself
     parts: dict[str, int]  # what its running Workflow holds (size.estimate)
@@ -139,11 +139,11 @@ class Child:
         return sum(self.parts.values())
 
 
-def _child(plan: p.Plan, part: p.DagComponent, index: int, ctx: Context) -> Child:
+def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
     """One child: the part as the root DAG of a plan whose parameters are the part's inputs, all
     arriving `kfpc:b64:`-encoded from the parent."""
     components = _reachable(plan, replace(part, name=plan.root))
-    inputs = tuple(p.Param(q.name, q.type) for q in part.interface.in_params)
+    inputs = tuple(Param(q.name, q.type) for q in part.interface.in_params)
     child_plan = replace(plan, inputs=inputs, components=components,
                          run_config=replace(plan.run_config, ttl_on_completion=None, ttl_on_success=None,
                                             ttl_on_failure=None) if plan.run_config else None)
@@ -162,30 +162,30 @@ def _child(plan: p.Plan, part: p.DagComponent, index: int, ctx: Context) -> Chil
     return Child(part, name, documents, size.estimate(documents, ctx.version), _ir_tasks(plan, part))
 
 
-def _ir_tasks(plan: p.Plan, dag: p.DagComponent) -> list[str]:
+def _ir_tasks(plan: Plan, dag: DagComponent) -> list[str]:
     """The pipeline's own top-level task keys in a child, through the parts split.py made (which
     keep the root's IR key)."""
     found = []
     for task in dag.tasks:
         comp = plan.component(task.component)
-        if isinstance(comp, p.DagComponent) and comp.ir_key == plan.root_dag.ir_key:
+        if isinstance(comp, DagComponent) and comp.ir_key == plan.root_dag.ir_key:
             found += _ir_tasks(plan, comp)
         else:
             found.append(task.key)
     return found
 
 
-def _reachable(plan: p.Plan, root: p.DagComponent) -> dict[str, p.Component]:
+def _reachable(plan: Plan, root: DagComponent) -> dict[str, Component]:
     """The components the child's root calls, directly or through sub-DAGs (the others would only
     cost the renderer time)."""
-    found: dict[str, p.Component] = {plan.root: root}
+    found: dict[str, Component] = {plan.root: root}
     stack = [root]
     while stack:
         for task in stack.pop().tasks:
             if task.component not in found:
                 comp = plan.component(task.component)
                 found[task.component] = comp
-                if isinstance(comp, p.DagComponent):
+                if isinstance(comp, DagComponent):
                     stack.append(comp)
     return found
 
@@ -194,7 +194,7 @@ def _task_name(outer_task: str) -> str:
     return "child-" + outer_task.removeprefix("part-")
 
 
-def _parent(plan: p.Plan, whole: dict[str, Any], outer: p.DagComponent, children: list[Child],
+def _parent(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: list[Child],
             ctx: Context) -> dict[str, Any]:
     """The Workflow that runs the children in the order the root DAG needs, with the pipeline's
     parameters and outputs."""
@@ -210,10 +210,10 @@ def _parent(plan: p.Plan, whole: dict[str, Any], outer: p.DagComponent, children
         args = []
         for binding in task.params:
             source = binding.source
-            if isinstance(source, p.FromInput):
+            if isinstance(source, FromInput):
                 ref = values.workflow_param(source.name, source.name in encoded)
             else:
-                assert isinstance(source, p.FromTask)
+                assert isinstance(source, FromTask)
                 ref = (f"tasks[{escape.string_literal(_task_name(source.task))}].outputs.parameters"
                        f"[{escape.string_literal(source.output)}]")
             args.append({"name": binding.name, "value": escape.tag(f"sprig.b64enc({ref})")})
@@ -280,7 +280,7 @@ def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, 
     return template
 
 
-def _refuse_what_cannot_cross(plan: p.Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
+def _refuse_what_cannot_cross(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
                               ctx: Context) -> None:
     spec = caps.spec_of(whole[-1])
     found = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import ContainerComponent, DagComponent, Plan
 
 PATH = "kfpc-path"
 IDX = "kfpc-idx"
@@ -47,12 +47,12 @@ def meta_output(name: str) -> str:
     return f"{name}~m"
 
 
-def loop_bodies(plan: p.Plan) -> set[str]:
-    return {t.component for c in plan.components.values() if isinstance(c, p.DagComponent)
+def loop_bodies(plan: Plan) -> set[str]:
+    return {t.component for c in plan.components.values() if isinstance(c, DagComponent)
             for t in c.tasks if t.loop is not None}
 
 
-def uses_keys(plan: p.Plan) -> bool:
+def uses_keys(plan: Plan) -> bool:
     """Keys are only needed (and only cost bytes) when some loop hands artifacts out of its body."""
     return any(plan.component(name).interface.out_artifacts for name in loop_bodies(plan))
 
@@ -68,7 +68,7 @@ class Route:
     producer: str  # task key, in the DAG itself, that the output comes from
 
 
-def route(plan: p.Plan, dag: p.DagComponent, output: str) -> Route:
+def route(plan: Plan, dag: DagComponent, output: str) -> Route:
     out = next((o for o in dag.out_artifacts if o.name == output), None)
     if out is None or not out.sources:
         raise UnsupportedError(f"DAG {dag.ir_key!r} has no artifact output {output!r}")
@@ -78,9 +78,9 @@ def route(plan: p.Plan, dag: p.DagComponent, output: str) -> Route:
     source = out.sources[0]
     task = dag.task(source.task)
     comp = plan.component(task.component)
-    if isinstance(comp, p.ContainerComponent):
+    if isinstance(comp, ContainerComponent):
         return Route("/" + task.name, source.output, 0, comp.needs_launcher, task.key)
-    if isinstance(comp, p.DagComponent):
+    if isinstance(comp, DagComponent):
         inner = route(plan, comp, source.output)
         depth = inner.depth + (1 if task.loop is not None else 0)
         return Route("/" + task.name + inner.rel, inner.output, depth, inner.meta, task.key)

@@ -7,55 +7,55 @@ tag once every value it names is in scope (the enclosing DAG's inputs, then its 
 
 from __future__ import annotations
 
-from kfpc.plan import model as p
+from kfpc.plan.model import And, Compare, Expr, Literal, Not, Operand, Or, ParamType
 
 from kfpc_backends.argo import escape, values
 
 
-def when(expr: p.Expr, scope: values.Scope) -> str:
+def when(expr: Expr, scope: values.Scope) -> str:
     return escape.tag(render(expr, scope))
 
 
-def render(expr: p.Expr, scope: values.Scope) -> str:
-    if isinstance(expr, p.Not):
+def render(expr: Expr, scope: values.Scope) -> str:
+    if isinstance(expr, Not):
         return f"!({render(expr.operand, scope)})"
-    if isinstance(expr, p.And):
+    if isinstance(expr, And):
         return "(" + " && ".join(render(e, scope) for e in expr.operands) + ")"
-    if isinstance(expr, p.Or):
+    if isinstance(expr, Or):
         return "(" + " || ".join(render(e, scope) for e in expr.operands) + ")"
-    if isinstance(expr, p.Literal):
+    if isinstance(expr, Literal):
         return _literal(expr.value, "bool")
-    if isinstance(expr, p.Operand):
+    if isinstance(expr, Operand):
         return _side(expr, "bool", scope)
-    assert isinstance(expr, p.Compare)
+    assert isinstance(expr, Compare)
     kind = _kind(expr)
-    if kind == "bool" and expr.op in ("==", "!=") and isinstance(expr.right, p.Literal) \
-            and isinstance(expr.right.value, bool) and isinstance(expr.left, p.Operand):
+    if kind == "bool" and expr.op in ("==", "!=") and isinstance(expr.right, Literal) \
+            and isinstance(expr.right.value, bool) and isinstance(expr.left, Operand):
         positive = (expr.op == "==") == expr.right.value  # `x == true` is just `x`
         side = _side(expr.left, kind, scope)
         return side if positive else f"!{side}"
     return f"{_side(expr.left, kind, scope)} {expr.op} {_side(expr.right, kind, scope)}"
 
 
-def _kind(cmp: p.Compare) -> str:
+def _kind(cmp: Compare) -> str:
     sides = (cmp.left, cmp.right)
     for side in sides:
-        if isinstance(side, p.Operand) and (side.cast or side.type in (p.ParamType.INTEGER, p.ParamType.DOUBLE)):
+        if isinstance(side, Operand) and (side.cast or side.type in (ParamType.INTEGER, ParamType.DOUBLE)):
             return "number"
-        if isinstance(side, p.Literal) and isinstance(side.value, (int, float)) and not isinstance(side.value, bool):
+        if isinstance(side, Literal) and isinstance(side.value, (int, float)) and not isinstance(side.value, bool):
             return "number"
     for side in sides:
-        if isinstance(side, p.Literal) and isinstance(side.value, bool):
+        if isinstance(side, Literal) and isinstance(side.value, bool):
             return "bool"
-        if isinstance(side, p.Operand) and side.type is p.ParamType.BOOLEAN:
+        if isinstance(side, Operand) and side.type is ParamType.BOOLEAN:
             return "bool"
     return "string"
 
 
-def _side(side: p.Expr, kind: str, scope: values.Scope) -> str:
-    if isinstance(side, p.Literal):
+def _side(side: Expr, kind: str, scope: values.Scope) -> str:
+    if isinstance(side, Literal):
         return _literal(side.value, kind)
-    if isinstance(side, p.Operand):
+    if isinstance(side, Operand):
         raw = values.raw(side.source, scope)
         if kind == "number":
             return f"asFloat({raw})"

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    Arg, Concat, Constant, ContainerComponent, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
+    InputValue, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind, Task, TextTemplate,
+)
 from kfpc.plan.values import text_form
 
 from kfpc_backends.argo import collect, escape, shapes
@@ -38,12 +41,12 @@ ARGS_LIMIT = 120_000  # Argo v3.7.10+ offloads args past 128 KiB, and then the k
 
 # Run-time values a container can read, as the Argo tag that provides each one.
 RUNTIME_TAGS = {
-    p.RuntimeKind.JOB_NAME: "{{workflow.name}}",
-    p.RuntimeKind.JOB_RESOURCE_NAME: "{{workflow.name}}",
-    p.RuntimeKind.JOB_UUID: "{{workflow.uid}}",
-    p.RuntimeKind.TASK_UUID: "{{pod.name}}",
-    p.RuntimeKind.CREATE_TIME: "{{workflow.creationTimestamp}}",
-    p.RuntimeKind.SCHEDULE_TIME: "{{workflow.creationTimestamp}}",
+    RuntimeKind.JOB_NAME: "{{workflow.name}}",
+    RuntimeKind.JOB_RESOURCE_NAME: "{{workflow.name}}",
+    RuntimeKind.JOB_UUID: "{{workflow.uid}}",
+    RuntimeKind.TASK_UUID: "{{pod.name}}",
+    RuntimeKind.CREATE_TIME: "{{workflow.creationTimestamp}}",
+    RuntimeKind.SCHEDULE_TIME: "{{workflow.creationTimestamp}}",
 }
 
 
@@ -59,7 +62,7 @@ def env_name(prefix: str, name: str) -> str:
 class Call:
     """What a template needs to know about the task that calls it."""
 
-    task: p.Task
+    task: Task
     imported: dict[str, dict[str, Any]]  # input artifact -> static info of an importer source
     pipeline_root: str
     keyed: bool = False  # artifacts get deterministic keys (the pipeline collects artifacts, collect.py)
@@ -68,7 +71,7 @@ class Call:
     display_name: str | None = None  # set_display_name, in a form Argo shows (workflow.shown_name)
 
 
-def launcher_features(component: p.ContainerComponent, call: Call) -> set[str]:
+def launcher_features(component: ContainerComponent, call: Call) -> set[str]:
     """The optional launcher parts this call needs (kfpc/runtime/launcher.py.j2)."""
     from kfpc.plan.placeholders import walk
 
@@ -77,23 +80,23 @@ def launcher_features(component: p.ContainerComponent, call: Call) -> set[str]:
         features.add("lists")
     if call.imported:
         features.add("imports")
-    if any(not isinstance(leaf, (str, p.ExecutorInput, p.ExecutorOutputFile))
+    if any(not isinstance(leaf, (str, ExecutorInput, ExecutorOutputFile))
            for arg in component.command + component.args for leaf in walk(arg)):
         features.add("placeholders")
     return features
 
 
-def call_signature(component: p.ContainerComponent, call: Call) -> tuple:
+def call_signature(component: ContainerComponent, call: Call) -> tuple:
     """Everything about a call that changes the rendered template (render() reads nothing else)."""
     from kfpc.plan.placeholders import walk
 
     iface = component.interface
-    params = tuple((b.name, b.source.kind.value if isinstance(b.source, p.Runtime) else "")
+    params = tuple((b.name, b.source.kind.value if isinstance(b.source, Runtime) else "")
                    for b in call.task.params if iface.in_param(b.name) is not None)
     arts = tuple((b.name, b.type.schema_title, b.type.schema_version, b.is_list)
                  for b in call.task.artifacts if iface.in_artifact(b.name) is not None)
     uses_task_name = any(kind for _, kind in params) or any(
-        isinstance(leaf, p.Runtime) for arg in component.command + component.args for leaf in walk(arg))
+        isinstance(leaf, Runtime) for arg in component.command + component.args for leaf in walk(arg))
     retry = call.task.retry
     return (params, arts, tuple(sorted((k, tuple(sorted(v.items()))) for k, v in call.imported.items())),
             (retry.max_count, retry.backoff_seconds, retry.factor, retry.max_backoff_seconds) if retry else None,
@@ -103,13 +106,13 @@ def call_signature(component: p.ContainerComponent, call: Call) -> tuple:
             if call.memo and call.task.caching else None, call.ids, call.display_name)
 
 
-def render(component: p.ContainerComponent, call: Call) -> dict[str, Any]:
+def render(component: ContainerComponent, call: Call) -> dict[str, Any]:
     builder = _Builder(component, call)
     return builder.build()
 
 
 class _Builder:
-    def __init__(self, component: p.ContainerComponent, call: Call):
+    def __init__(self, component: ContainerComponent, call: Call):
         self.c = component
         self.call = call
         self.task = call.task
@@ -131,9 +134,9 @@ class _Builder:
         if var in self.env_names:
             return f"$({var})"
         source = binding.source
-        if isinstance(source, p.Runtime) and source.kind in RUNTIME_TAGS:
+        if isinstance(source, Runtime) and source.kind in RUNTIME_TAGS:
             value = RUNTIME_TAGS[source.kind]
-        elif isinstance(source, p.Runtime) and source.kind is p.RuntimeKind.TASK_NAME:
+        elif isinstance(source, Runtime) and source.kind is RuntimeKind.TASK_NAME:
             value = escape.literal(self.task.key)
         else:
             self.inputs.append({"name": name})
@@ -160,12 +163,12 @@ class _Builder:
             self.env_names.add(var)
         return var
 
-    def runtime_ref(self, kind: p.RuntimeKind) -> str:
-        if kind is p.RuntimeKind.TASK_NAME:
+    def runtime_ref(self, kind: RuntimeKind) -> str:
+        if kind is RuntimeKind.TASK_NAME:
             return escape.literal(self.task.key, adjacent=True)
-        if kind is p.RuntimeKind.PIPELINE_ROOT:
+        if kind is RuntimeKind.PIPELINE_ROOT:
             return escape.literal(self.call.pipeline_root, adjacent=True)
-        if kind is p.RuntimeKind.WORKSPACE_PATH:
+        if kind is RuntimeKind.WORKSPACE_PATH:
             return "/kfp-workspace"
         return RUNTIME_TAGS[kind]
 
@@ -174,22 +177,22 @@ class _Builder:
     def present(self, name: str) -> bool:
         return name in self.bound or name in self.artifacts
 
-    def elements(self, arg: p.Arg) -> list[str]:
+    def elements(self, arg: Arg) -> list[str]:
         """One placeholder tree -> zero or more argv strings (K-form)."""
         from kfpc.plan.placeholders import command_elements
 
         return command_elements(arg, self.present, self.text)
 
-    def text(self, arg: p.Arg) -> str:
+    def text(self, arg: Arg) -> str:
         if isinstance(arg, str):
             return escape.literal(arg, adjacent=True)
-        if isinstance(arg, (p.Concat, p.IfPresent)):
+        if isinstance(arg, (Concat, IfPresent)):
             from kfpc.plan.placeholders import command_text
 
             return command_text(arg, self.present, self.text)
-        if isinstance(arg, p.InputValue):
+        if isinstance(arg, InputValue):
             return self.value_ref(arg.name) or ""
-        if isinstance(arg, p.InputArtifactRef):
+        if isinstance(arg, InputArtifactRef):
             if arg.attr == "path":
                 return self.local_path(arg.name)
             if arg.attr == "uri":
@@ -199,13 +202,13 @@ class _Builder:
                 return escape.literal(info["uri"], adjacent=True) if info.get("uri") is not None \
                     else f"$({self.imported_uri_env(arg.name)})"
             return self.metadata_text(arg)
-        if isinstance(arg, p.OutputParamFile):
+        if isinstance(arg, OutputParamFile):
             return f"{OUTPUTS}/{arg.name}"
-        if isinstance(arg, p.OutputArtifactRef):
+        if isinstance(arg, OutputArtifactRef):
             if arg.attr in ("path", "uri"):
                 return f"{OUTPUTS}/{arg.name}"
             return "{}" if arg.key is None else ""
-        if isinstance(arg, p.Runtime):
+        if isinstance(arg, Runtime):
             return self.runtime_ref(arg.kind)
         raise UnsupportedError(f"component {self.c.ir_key!r} uses {type(arg).__name__}, which needs the in-pod "
                                "launcher", path=(self.task.path,))
@@ -267,7 +270,7 @@ class _Builder:
                         "volumeMounts": [{"name": OCI_VOLUME, "mountPath": OCI_DIR}]})
         return out
 
-    def metadata_text(self, arg: p.InputArtifactRef) -> str:
+    def metadata_text(self, arg: InputArtifactRef) -> str:
         """Direct containers get metadata through an env var that the DAG task fills from the producer."""
         if arg.name not in self.artifacts:
             return ""
@@ -387,7 +390,7 @@ class _Builder:
         parts = ", ".join(applier.patch)
         return patch[:-1] + ", " + parts + " }" if patch else "{" + parts + " }"
 
-    def template_text(self, part: str | p.InputValue) -> str:
+    def template_text(self, part: str | InputValue) -> str:
         if isinstance(part, str):
             return escape.literal(part, adjacent=True)
         return self.value_ref(part.name) or ""
@@ -404,13 +407,13 @@ class _Builder:
         if name not in self.bound:
             return "''"
         source = self.bound[name].source
-        if isinstance(source, p.Constant):
+        if isinstance(source, Constant):
             return escape.string_literal(text_form(source.value))
         if not any(i["name"] == name for i in self.inputs):
             self.inputs.append({"name": name})
         return escape.u_expr(f"inputs.parameters[{escape.string_literal(name)}]")
 
-    def static_text(self, tmpl: p.TextTemplate) -> str | None:
+    def static_text(self, tmpl: TextTemplate) -> str | None:
         """The text of a template when it does not depend on run-time values."""
         out = []
         for part in tmpl:
@@ -418,7 +421,7 @@ class _Builder:
                 out.append(part)
             else:
                 binding = self.bound.get(part.name)
-                if binding is None or not isinstance(binding.source, p.Constant):
+                if binding is None or not isinstance(binding.source, Constant):
                     return None
                 out.append(text_form(binding.source.value))
         return "".join(out)
@@ -453,7 +456,7 @@ class _Builder:
             patch = json.dumps({"containers": [{"name": "main", "resources": dynamic}]}, separators=(",", ":"))
         return {kind: dict(sorted(amounts.items())) for kind, amounts in sorted(static.items())}, patch
 
-    def expr_text(self, tmpl: p.TextTemplate) -> str:
+    def expr_text(self, tmpl: TextTemplate) -> str:
         """A run-time value inside the podSpecPatch, which is JSON inside the template's JSON."""
         return escape.tag(escape.single_quoted(" + ".join(
             escape.string_literal(part) if isinstance(part, str) else self.raw_input(part.name) for part in tmpl)))
@@ -557,17 +560,17 @@ class _Builder:
         for arg in self.c.command + self.c.args:
             yield as_written(arg), arg
 
-    def tree(self, arg: p.Arg) -> Any:
+    def tree(self, arg: Arg) -> Any:
         from kfpc.plan.placeholders import launcher_tree
 
         return launcher_tree(arg, self.runtime_leaf)
 
-    def runtime_leaf(self, arg: p.Runtime) -> Any:
-        if arg.kind is p.RuntimeKind.TASK_NAME:
+    def runtime_leaf(self, arg: Runtime) -> Any:
+        if arg.kind is RuntimeKind.TASK_NAME:
             return self.task.key
-        if arg.kind is p.RuntimeKind.PIPELINE_ROOT:
+        if arg.kind is RuntimeKind.PIPELINE_ROOT:
             return self.call.pipeline_root
-        if arg.kind is p.RuntimeKind.WORKSPACE_PATH:
+        if arg.kind is RuntimeKind.WORKSPACE_PATH:
             return "/kfp-workspace"
         var = env_name("KFPC_RT_", arg.kind.value)
         if var not in self.env_names:

@@ -15,7 +15,10 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    ArtifactBinding, ArtifactSource, ContainerComponent, DagComponent, FromInputArtifact, FromTask,
+    FromTaskArtifact, ImporterComponent, Interpolation, Loop, ParamSource, Task,
+)
 from kfpc.plan.values import text_form
 
 from kfpc_backends.argo import collect, conditions, escape, imports, memo, shapes, split, values
@@ -39,7 +42,7 @@ def located(name: str, location: dict[str, Any], optional: bool = False) -> dict
     return {"name": name, **location, "archive": {"none": {}}, **({"optional": True} if optional else {})}
 
 
-def inputs_of(component: p.DagComponent, keyed: bool, is_root: bool,
+def inputs_of(component: DagComponent, keyed: bool, is_root: bool,
               in_workspace: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Root parameters are read from `workflow.parameters`, where Argo keeps the raw values; the
     root's artifacts are the workflow's argument artifacts. An artifact in KFP's workspace
@@ -69,7 +72,7 @@ def _ref(kind: str, name: str) -> str:
 
 
 class DagBuilder:
-    def __init__(self, renderer: "Renderer", component: p.DagComponent, is_root: bool):
+    def __init__(self, renderer: "Renderer", component: DagComponent, is_root: bool):
         self.r = renderer
         self.c = component
         self.is_root = is_root
@@ -79,7 +82,7 @@ class DagBuilder:
                                   renderer.encoded_params if is_root or globals_ else frozenset(),
                                   renderer.pipeline_root, workflow_inputs=globals_)
         importers = {t.key: c for t in component.tasks
-                     if isinstance(c := renderer.plan.component(t.component), p.ImporterComponent)}
+                     if isinstance(c := renderer.plan.component(t.component), ImporterComponent)}
         # Importers run no pod, except those that download into KFP's workspace (imports.py).
         self.workspace_imports = {k for k, c in importers.items() if c.download_to_workspace}
         self.virtual = set(importers) - self.workspace_imports
@@ -116,7 +119,7 @@ class DagBuilder:
         template["dag"] = dag
         return template
 
-    def whole_pipeline_exit(self) -> p.Task | None:
+    def whole_pipeline_exit(self) -> Task | None:
         """The exit task of an exit handler that wraps the whole pipeline: the root holds only the
         handler's group and one task that runs after it whatever happened, reading nothing from it
         but its final status. Then nothing else is left to run when it starts, as with onExit."""
@@ -127,13 +130,13 @@ class DagBuilder:
             if (exit_task.run_after_failure and not group.run_after_failure and exit_task.depends == (group.key,)
                     and exit_task.loop is None and exit_task.condition is None and group.loop is None
                     and group.condition is None and not exit_task.artifacts
-                    and isinstance(self.r.plan.component(group.component), p.DagComponent)
-                    and not any(isinstance(b.source, p.FromTask) for b in exit_task.params)
-                    and not (exit_task.k8s and any(isinstance(s, p.FromTask) for _, s in exit_task.k8s.sources()))):
+                    and isinstance(self.r.plan.component(group.component), DagComponent)
+                    and not any(isinstance(b.source, FromTask) for b in exit_task.params)
+                    and not (exit_task.k8s and any(isinstance(s, FromTask) for _, s in exit_task.k8s.sources()))):
                 return exit_task
         return None
 
-    def calls_part(self, task: p.Task) -> bool:
+    def calls_part(self, task: Task) -> bool:
         """A task that runs a part of a split DAG (split.py): inside a part it waits for its upstreams to
         complete in any phase, which must not make the part keep going after failures; its upstreams
         are targets instead, so their failures still fail the part."""
@@ -141,7 +144,7 @@ class DagBuilder:
 
     # -- dependencies -----------------------------------------------------------------------
 
-    def real_depends(self, task: p.Task) -> list[str]:
+    def real_depends(self, task: Task) -> list[str]:
         """Dependencies with importer tasks (which Argo never runs) replaced by what they wait for."""
         seen: set[str] = set()
         out: list[str] = []
@@ -157,7 +160,7 @@ class DagBuilder:
                 out.append(key)
         return sorted(out)
 
-    def depends(self, task: p.Task) -> str | None:
+    def depends(self, task: Task) -> str | None:
         terms = []
         for key in self.real_depends(task):
             name = self.scope.task(key)
@@ -170,7 +173,7 @@ class DagBuilder:
                 terms.append(f"{name}.Succeeded")
         return " && ".join(terms) or None
 
-    def targets(self, finally_tasks: list[p.Task]) -> list[str]:
+    def targets(self, finally_tasks: list[Task]) -> list[str]:
         real = [t for t in self.c.tasks if t.key not in self.virtual]
         has_dependents = {d for t in real for d in self.real_depends(t)}
         names = {t.name for t in real if t.key not in has_dependents}
@@ -180,7 +183,7 @@ class DagBuilder:
 
     # -- tasks ------------------------------------------------------------------------------
 
-    def task(self, task: p.Task, on_exit: bool = False) -> dict[str, Any]:
+    def task(self, task: Task, on_exit: bool = False) -> dict[str, Any]:
         if on_exit:  # its final-status inputs read the workflow's status (values.final_status)
             scope, self.scope = self.scope, dataclasses.replace(self.scope, on_exit=True)
             try:
@@ -207,7 +210,7 @@ class DagBuilder:
             entry["arguments"] = arguments
         return entry
 
-    def loop_items(self, loop: p.Loop, items_param: str | None = None) -> dict[str, Any]:
+    def loop_items(self, loop: Loop, items_param: str | None = None) -> dict[str, Any]:
         """Every item travels as `<index>:<base64>`: Argo before v3.7.16/4.0 JSON-escapes string
         items, and the index names the iteration's keys."""
         if loop.items is not None:
@@ -227,85 +230,88 @@ class DagBuilder:
         encode = f"{PADDED_INDEX} + ':' + sprig.b64enc({values.text_of('#')})"
         return {"withParam": escape.tag(f"toJson(map(fromJSON({raw}), {{{encode}}}))")}
 
-    def path_value(self, task: p.Task) -> str:
+    def path_value(self, task: Task) -> str:
         return f"{{{{inputs.parameters.{collect.PATH}}}}}/{task.name}"
 
     def idx_value(self, looped: bool) -> str:
         idx = f"{{{{inputs.parameters.{collect.IDX}}}}}"
         return idx + "/" + escape.tag(ITEM_INDEX) if looped else idx
 
-    def arguments(self, task: p.Task, declared: dict[str, Any], looped: bool = False,
+    def arguments(self, task: Task, declared: dict[str, Any], looped: bool = False,
                   wrapper: bool = False) -> dict[str, Any]:
         self.failure_tolerant_upstreams = set(self.real_depends(task)) if task.run_after_failure else set()
         self.calling_part = self.calls_part(task)
-        params = []
         item_input = task.loop.item_input if task.loop is not None and looped else None
+        params = []
         for entry in declared.get("parameters", []):
-            name = entry["name"]
-            value: str | None
-            if name == item_input and not task.loop.over_artifacts:  # type: ignore[union-attr]
-                value = escape.tag(escape.k_expr(ITEM_VALUE))
-            elif name == collect.PATH:
-                value = self.path_value(task)
-            elif name == collect.IDX:
-                value = self.idx_value(looped)
-            elif name == WRAPPED_ITEMS:
-                source = task.loop.source  # type: ignore[union-attr]
-                value = (escape.tag(self.descriptor(source)) if task.loop.over_artifacts  # type: ignore[union-attr, arg-type]
-                         else values.argument(source, self.scope, task.key))  # type: ignore[arg-type]
-            elif name.startswith("kfpc-list-"):
-                binding = task.artifact(name[len("kfpc-list-"):])
-                value = escape.tag(self.descriptor(binding.source)) if binding else None
-            elif name.startswith("kfpc-meta-"):
-                artifact = name[len("kfpc-meta-"):]
-                value = escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
-            elif name == memo.FINGERPRINT and task.caching is not None:
-                value = memo.fingerprint_value(task.caching.fingerprint)
-            elif name.startswith(split.STATUS):
-                value = self.phase_of(name)
-            elif name.startswith("kfpc-id-"):
-                value = self.producer_id(task, name[len("kfpc-id-"):])
-            elif name == imports.URI_PARAM and task.key in self.workspace_imports:
-                value = self.r.import_uri_argument(self, task)
-            elif name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
-                source = task.k8s.sources()[int(name[len(K8S_INPUT):])][1]
-                value = values.argument(source, self.scope_for(task, name), task.key)
-            else:
-                param = task.param(name)
-                if param is not None and task.run_after_failure:
-                    self.require_default(task, name, param.source)
-                value = None if param is None else values.argument(
-                    param.source, self.scope_for(task, name), task.key, param.type)
+            value = self.param_argument(task, entry["name"], item_input, looped)
             if value is not None:
-                params.append({"name": name, "value": value})
+                params.append({"name": entry["name"], "value": value})
         arts = []
         for entry in declared.get("artifacts", []):
-            name = entry["name"]
-            if item_input is not None and name == item_input:
-                desc = self.descriptor(task.loop.source)  # type: ignore[union-attr, arg-type]
-                arts.append(located(name, {"s3": {"key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(ITEM_VALUE)}}))
-                continue
-            if name == imports.SOURCE and task.key in self.workspace_imports:
-                arts.append(located(name, self.r.import_location(self, task)))  # type: ignore[arg-type]
-                continue
-            if name.startswith("kfpc-meta-"):
-                binding = task.artifact(name[len("kfpc-meta-"):])
-                if binding is not None:
-                    key = escape.tag(f"split({self.descriptor(binding.source)}, '|')[1]")
-                    arts.append(located(name, {"s3": {"key": key}}, optional=True))
-                continue
-            binding = task.artifact(name)
-            if binding is None:
-                continue
-            if binding.is_list:
-                key = escape.tag(f"split({self.descriptor(binding.source)}, '|')[2]")
-                arts.append(located(name, {"s3": {"key": key}}, optional=True))
-            else:
-                argument = self.artifact_argument(binding)
-                if argument is not None:
-                    arts.append(argument)
+            argument = self.artifact_argument_for(task, entry["name"], item_input)
+            if argument is not None:
+                arts.append(argument)
         self.calling_part = False  # descriptors of loops and outputs are read strictly
         return shapes.io(params, arts)
+
+    def param_argument(self, task: Task, name: str, item_input: str | None, looped: bool) -> str | None:
+        """The value a task hands its template's input parameter `name`: kfpc's own inputs by their
+        prefix (loop items, storage paths, metadata, cache fingerprints, part phases, pods' ids,
+        platform values), else the task's own binding; None when nothing is bound."""
+        if name == item_input and not task.loop.over_artifacts:  # type: ignore[union-attr]
+            return escape.tag(escape.k_expr(ITEM_VALUE))
+        if name == collect.PATH:
+            return self.path_value(task)
+        if name == collect.IDX:
+            return self.idx_value(looped)
+        if name == WRAPPED_ITEMS:
+            source = task.loop.source  # type: ignore[union-attr]
+            return (escape.tag(self.descriptor(source)) if task.loop.over_artifacts  # type: ignore[union-attr, arg-type]
+                    else values.argument(source, self.scope, task.key))  # type: ignore[arg-type]
+        if name.startswith("kfpc-list-"):
+            binding = task.artifact(name[len("kfpc-list-"):])
+            return escape.tag(self.descriptor(binding.source)) if binding else None
+        if name.startswith("kfpc-meta-"):
+            artifact = name[len("kfpc-meta-"):]
+            return escape.literal(EMPTY_META) if artifact == item_input else self.meta_value(task, artifact)
+        if name == memo.FINGERPRINT and task.caching is not None:
+            return memo.fingerprint_value(task.caching.fingerprint)
+        if name.startswith(split.STATUS):
+            return self.phase_of(name)
+        if name.startswith("kfpc-id-"):
+            return self.producer_id(task, name[len("kfpc-id-"):])
+        if name == imports.URI_PARAM and task.key in self.workspace_imports:
+            return self.r.import_uri_argument(self, task)
+        if name.startswith(K8S_INPUT) and task.k8s is not None:  # kfp-kubernetes values (k8s.py)
+            source = task.k8s.sources()[int(name[len(K8S_INPUT):])][1]
+            return values.argument(source, self.scope_for(task, name), task.key)
+        param = task.param(name)
+        if param is not None and task.run_after_failure:
+            self.require_default(task, name, param.source)
+        return None if param is None else values.argument(param.source, self.scope_for(task, name), task.key,
+                                                          param.type)
+
+    def artifact_argument_for(self, task: Task, name: str, item_input: str | None) -> dict[str, Any] | None:
+        """The argument a task hands its template's input artifact `name`, or None."""
+        if item_input is not None and name == item_input:
+            desc = self.descriptor(task.loop.source)  # type: ignore[union-attr, arg-type]
+            return located(name, {"s3": {"key": escape.tag(f"split({desc}, '|')[2]") + escape.tag(ITEM_VALUE)}})
+        if name == imports.SOURCE and task.key in self.workspace_imports:
+            return located(name, self.r.import_location(self, task))  # type: ignore[arg-type]
+        if name.startswith("kfpc-meta-"):
+            binding = task.artifact(name[len("kfpc-meta-"):])
+            if binding is None:
+                return None
+            key = escape.tag(f"split({self.descriptor(binding.source)}, '|')[1]")
+            return located(name, {"s3": {"key": key}}, optional=True)
+        binding = task.artifact(name)
+        if binding is None:
+            return None
+        if binding.is_list:
+            key = escape.tag(f"split({self.descriptor(binding.source)}, '|')[2]")
+            return located(name, {"s3": {"key": key}}, optional=True)
+        return self.artifact_argument(binding)
 
     def phase_of(self, param: str) -> str:
         """The value of a part's phase input `param` (split.status_param): the upstream's task status
@@ -315,7 +321,7 @@ class DagBuilder:
             return escape.tag(f"tasks[{escape.string_literal(self.scope.task(upstream))}].status")
         return escape.tag(_ref("inputs", param))
 
-    def require_default(self, task: p.Task, name: str, source: p.ParamSource) -> None:
+    def require_default(self, task: Task, name: str, source: ParamSource) -> None:
         """A task that runs after failures and reads an upstream's output needs the input's default
         for when that upstream failed; the KFP SDK refuses the pipeline otherwise
         (`ignore_upstream_failure`, sdk/python/kfp/dsl/pipeline_task.py:876-887 @sdk-2.17.0-1), and
@@ -323,8 +329,8 @@ class DagBuilder:
         spec = self.r.plan.component(task.component).interface.in_param(name)
         if spec is None or spec.has_default or spec.optional:
             return
-        parts = source.parts if isinstance(source, p.Interpolation) else (source,)
-        upstream = next((s.task for s in parts if isinstance(s, p.FromTask) and s.task in self.real_depends(task)), None)
+        parts = source.parts if isinstance(source, Interpolation) else (source,)
+        upstream = next((s.task for s in parts if isinstance(s, FromTask) and s.task in self.real_depends(task)), None)
         if upstream is None:
             return
         where = ("root",) if self.c.ir_key == "root" else ("components", self.c.ir_key)
@@ -334,7 +340,7 @@ class DagBuilder:
             path=where + ("dag", "tasks", task.key, "inputs", "parameters", name), code="KFPC306",
             hint=f"give the component's {name!r} parameter a default value (the KFP SDK refuses this pipeline too)")
 
-    def scope_for(self, task: p.Task, input_name: str) -> values.Scope:
+    def scope_for(self, task: Task, input_name: str) -> values.Scope:
         """A task that runs after failures reads its upstreams' outputs leniently: a failed producer
         wrote none, and KFP then gives the consumer the input's default (`ignore_upstream_failure`)."""
         if not task.run_after_failure:
@@ -343,17 +349,17 @@ class DagBuilder:
         fallback = text_form(spec.default) if spec is not None and spec.has_default else ""
         return dataclasses.replace(self.scope, failed_ok={k: fallback for k in self.real_depends(task)})
 
-    def descriptor(self, source: p.ArtifactSource) -> str:
+    def descriptor(self, source: ArtifactSource) -> str:
         """Expression for the list descriptor of an artifact-list source (collect.py)."""
-        if isinstance(source, p.FromInputArtifact):
+        if isinstance(source, FromInputArtifact):
             if source.name not in self.list_inputs:
                 raise UnsupportedError(f"input {source.name!r} is used as an artifact list but is a single artifact")
             return _ref("inputs", collect.list_param(source.name))
         return self.output_ref(source.task, collect.list_param(source.output), "")
 
-    def artifact_argument(self, binding: p.ArtifactBinding) -> dict[str, Any] | None:
+    def artifact_argument(self, binding: ArtifactBinding) -> dict[str, Any] | None:
         source = binding.source
-        if isinstance(source, p.FromInputArtifact):
+        if isinstance(source, FromInputArtifact):
             return {"name": binding.name, "from": f"{{{{inputs.artifacts.{source.name}}}}}"}
         if self.c.task(source.task).key in self.failure_tolerant_upstreams:
             if self.calling_part:  # read only if it succeeded; Argo drops an optional one it lacks (dag.go:864 @v4.1.2)
@@ -369,11 +375,11 @@ class DagBuilder:
         return {"name": binding.name, "from": f"{{{{tasks.{self.scope.task(source.task)}.outputs.artifacts."
                                               f"{source.output}}}}}"}
 
-    def producer_id(self, task: p.Task, artifact: str) -> str | None:
+    def producer_id(self, task: Task, artifact: str) -> str | None:
         """Who made an input artifact, for the memoization key (memo.py): the producing pod, or what
         an importer imports."""
         binding = task.artifact(artifact)
-        if binding is None or not isinstance(binding.source, p.FromTaskArtifact):
+        if binding is None or not isinstance(binding.source, FromTaskArtifact):
             return None
         source = binding.source
         if source.task in self.virtual or source.task in self.workspace_imports:
@@ -382,19 +388,19 @@ class DagBuilder:
                f"[{escape.string_literal(memo.PRODUCER_ID)}]")
         return escape.tag(escape.k_expr(ref))
 
-    def meta_value(self, task: p.Task, artifact: str) -> str | None:
+    def meta_value(self, task: Task, artifact: str) -> str | None:
         binding = task.artifact(artifact)
         if binding is None:
             return None
         source = binding.source
-        if isinstance(source, p.FromInputArtifact):
+        if isinstance(source, FromInputArtifact):
             if self.is_root:  # a workflow argument artifact: its location is all Argo knows about it
                 return escape.literal(EMPTY_META)
             return escape.tag(_ref("inputs", meta_param(source.name)))
         if source.task in self.virtual or source.task in self.workspace_imports:
             return self.r.import_meta(self, self.c.task(source.task))
         producer = self.r.plan.component(self.c.task(source.task).component)
-        if isinstance(producer, p.ContainerComponent) and not producer.needs_launcher:
+        if isinstance(producer, ContainerComponent) and not producer.needs_launcher:
             return escape.literal(EMPTY_META)
         return escape.tag(escape.k_expr(self.output_ref(source.task, meta_param(source.output), EMPTY_META)))
 
@@ -440,7 +446,7 @@ class DagBuilder:
             params.append({"name": meta_param(out.name), "valueFrom": self.meta_from(out.sources)})
         return shapes.io(params, arts)
 
-    def _out_ref(self, source: p.FromTask | p.FromTaskArtifact, kind: str, name: str) -> str:
+    def _out_ref(self, source: FromTask | FromTaskArtifact, kind: str, name: str) -> str:
         return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.{kind}"
                 f"[{escape.string_literal(name)}]")
 
@@ -454,13 +460,13 @@ class DagBuilder:
             text = f"{status} == 'Succeeded' ? {render(source)} : ({text})"
         return text
 
-    def param_from(self, sources: tuple[p.FromTask, ...]) -> dict[str, Any]:
+    def param_from(self, sources: tuple[FromTask, ...]) -> dict[str, Any]:
         if len(sources) == 1:
             s = sources[0]
             return {"parameter": f"{{{{tasks.{self.scope.task(s.task)}.outputs.parameters.{s.output}}}}}"}
         return {"expression": self._first_that_ran(sources, lambda s: self._out_ref(s, "parameters", s.output))}
 
-    def artifact_from(self, sources: tuple[p.FromTaskArtifact, ...]) -> dict[str, Any]:
+    def artifact_from(self, sources: tuple[FromTaskArtifact, ...]) -> dict[str, Any]:
         for s in sources:
             if s.task in self.virtual or s.task in self.workspace_imports:
                 raise UnsupportedError("a DAG output that is an imported artifact is not supported by the Argo "
@@ -470,10 +476,10 @@ class DagBuilder:
             return {"from": f"{{{{tasks.{self.scope.task(s.task)}.outputs.artifacts.{s.output}}}}}"}
         return {"fromExpression": self._first_that_ran(sources, lambda s: self._out_ref(s, "artifacts", s.output))}
 
-    def meta_from(self, sources: tuple[p.FromTaskArtifact, ...]) -> dict[str, Any]:
-        def producer_meta(s: p.FromTaskArtifact) -> str:
+    def meta_from(self, sources: tuple[FromTaskArtifact, ...]) -> dict[str, Any]:
+        def producer_meta(s: FromTaskArtifact) -> str:
             producer = self.r.plan.component(self.c.task(s.task).component)
-            if isinstance(producer, p.ContainerComponent) and not producer.needs_launcher:
+            if isinstance(producer, ContainerComponent) and not producer.needs_launcher:
                 return escape.string_literal(EMPTY_META)
             return self._out_ref(s, "parameters", meta_param(s.output))
 

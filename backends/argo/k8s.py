@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from kfpc import k8s_objects as objects
 from kfpc.plan import k8s
-from kfpc.plan import model as p
+from kfpc.plan.model import Constant, ParamSource
 from kfpc.plan.values import text_form
 
 from kfpc_backends.argo import escape
@@ -32,13 +32,13 @@ class Applier:
         self.patch: list[str] = []  # pod-level fields of the template's podSpecPatch, as JSON text
         self.index = {id(source): i for i, (_, source) in enumerate(config.sources())}
 
-    def value(self, source: p.ParamSource) -> str:
+    def value(self, source: ParamSource) -> str:
         """A name: literal when constant, else an expression tag on its template input."""
-        if isinstance(source, p.Constant):
+        if isinstance(source, Constant):
             return text_form(source.value)
         return escape.tag(self.expr(source))
 
-    def expr(self, source: p.ParamSource) -> str:
+    def expr(self, source: ParamSource) -> str:
         name = f"{INPUT_PREFIX}{self.index[id(source)]}"
         if name not in self.inputs:
             self.inputs.append(name)
@@ -78,7 +78,7 @@ class Applier:
         self.dynamic()
 
     def dynamic_tolerations(self) -> bool:
-        return any(not isinstance(source, p.Constant) for source in self.config.tolerations_json)
+        return any(not isinstance(source, Constant) for source in self.config.tolerations_json)
 
     def dynamic(self) -> None:
         """Pod-level settings Argo's template has no field for (image pull secrets), or known only at
@@ -87,34 +87,34 @@ class Applier:
         if config.image_pull_secrets:
             names_ = ", ".join(self.json_string(source) for source in config.image_pull_secrets)
             self.patch.append(f'"imagePullSecrets": [{names_}]')
-        if config.node_selector_json is not None and not isinstance(config.node_selector_json, p.Constant):
+        if config.node_selector_json is not None and not isinstance(config.node_selector_json, Constant):
             self.patch.append(f'"nodeSelector": {self.json_object(config.node_selector_json)}')
         if self.dynamic_tolerations():
             # JSON text assembled with sprig only (expr-lang's list functions differ between Argo
             # versions): each source is a list or a single toleration, given as JSON text.
             static = [objects.toleration(t) for t in config.tolerations] + [
-                t for source in config.tolerations_json if isinstance(source, p.Constant)
+                t for source in config.tolerations_json if isinstance(source, Constant)
                 for t in objects.listed(source.value)]
             parts = [escape.string_literal(escape.json_text(static)[1:-1])] + [
-                self.json_items(source) for source in config.tolerations_json if not isinstance(source, p.Constant)]
+                self.json_items(source) for source in config.tolerations_json if not isinstance(source, Constant)]
             self.patch.append('"tolerations": ' + escape.tag(
                 "'[' + sprig.join(',', sprig.compact([" + ", ".join(parts) + "])) + ']'"))
-        if any(not isinstance(source, p.Constant) for source in config.node_affinity_json):
+        if any(not isinstance(source, Constant) for source in config.node_affinity_json):
             self.patch.append(f'"affinity": {{"nodeAffinity": {self.json_object(config.node_affinity_json[0])} }}')
 
-    def json_string(self, source: p.ParamSource) -> str:
-        if isinstance(source, p.Constant):
+    def json_string(self, source: ParamSource) -> str:
+        if isinstance(source, Constant):
             return escape.json_text({"name": text_form(source.value)})
         return '{"name": ' + escape.tag(f"toJson({escape.single_quoted(self.expr(source))})") + " }"
 
-    def json_object(self, source: p.ParamSource) -> str:
+    def json_object(self, source: ParamSource) -> str:
         """A JSON object given as a parameter (a dict, or its JSON text)."""
-        if isinstance(source, p.Constant):
+        if isinstance(source, Constant):
             return escape.json_text(source.value or {})
         raw = escape.single_quoted(self.expr(source))
         return escape.tag(f"{raw} == '' ? '{{' + ' }}' : {raw}")
 
-    def json_items(self, source: p.ParamSource) -> str:
+    def json_items(self, source: ParamSource) -> str:
         """The items of a JSON list, or the one JSON object, as text to join into a list."""
         raw = f"sprig.trim({escape.single_quoted(self.expr(source))})"
         return f"(sprig.hasPrefix('[', {raw}) ? sprig.trimSuffix(']', sprig.trimPrefix('[', {raw})) : {raw})"

@@ -34,7 +34,7 @@ from typing import Any, cast
 
 from kfpc_backends.argo import escape
 
-from kfpc.plan import model as p
+from kfpc.plan.model import DagComponent, FromTaskArtifact, Plan, Task
 
 CONFIG_MAP = "kfpc-cache"  # prefix of the per-pipeline map's name
 FINGERPRINT = "kfpc-cache"
@@ -73,7 +73,7 @@ def run_values(body: Any) -> str:
     return "|".join([digest, *sorted({key for tag, key in RUN_KEYS.items() if tag in text})])
 
 
-def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.Plan, keyed: bool) -> bool:
+def memoizable(task: Task, cache: Cache | None, dag: DagComponent, plan: Plan, keyed: bool) -> bool:
     """Is there a key that hits exactly when the work and its inputs are the same, and is a hit as
     good as a run? Where the pipeline collects artifacts (`keyed`, collect.py), consumers list them
     under this run's own prefix, which a cache hit would leave empty."""
@@ -85,10 +85,10 @@ def memoizable(task: p.Task, cache: Cache | None, dag: p.DagComponent, plan: p.P
         return False  # the KFP workspace is a new volume per run: a hit would leave it without the task's files
     for binding in task.artifacts:
         source = binding.source
-        if not isinstance(source, p.FromTaskArtifact) or binding.is_list or source.collected:
+        if not isinstance(source, FromTaskArtifact) or binding.is_list or source.collected:
             return False
         producer = dag.task(source.task)
-        if isinstance(plan.component(producer.component), p.DagComponent) or producer.loop is not None:
+        if isinstance(plan.component(producer.component), DagComponent) or producer.loop is not None:
             return False
     return True
 
@@ -98,16 +98,16 @@ def short(fingerprint: str) -> str:
     return fingerprint[:32]
 
 
-def memoized(plan: p.Plan, cache: Cache | None, keyed: bool) -> set[tuple[str, str]]:
+def memoized(plan: Plan, cache: Cache | None, keyed: bool) -> set[tuple[str, str]]:
     """The (DAG, task) pairs that are memoized."""
-    return {(comp.name, task.key) for comp in plan.components.values() if isinstance(comp, p.DagComponent)
+    return {(comp.name, task.key) for comp in plan.components.values() if isinstance(comp, DagComponent)
             for task in comp.tasks if memoizable(task, cache, comp, plan, keyed)}
 
 
-def id_producers(plan: p.Plan, memoized_tasks: set[tuple[str, str]]) -> set[tuple[str, str]]:
+def id_producers(plan: Plan, memoized_tasks: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """(DAG, task) pairs whose artifacts a memoized task reads: only they report their pod."""
     return {(dag, b.source.task) for dag, key in memoized_tasks
-            for b in cast(p.DagComponent, plan.component(dag)).task(key).artifacts if isinstance(b.source, p.FromTaskArtifact)}
+            for b in cast(DagComponent, plan.component(dag)).task(key).artifacts if isinstance(b.source, FromTaskArtifact)}
 
 
 def id_input(artifact: str) -> str:

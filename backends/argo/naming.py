@@ -16,12 +16,12 @@ import re
 from typing import Iterator
 
 from kfpc.errors import KfpcError, UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import Plan
 
 VALID = re.compile(r"^[-a-zA-Z0-9_]+$")  # validate.go:1691 @v4.1.2
 
 
-def _invalid(plan: p.Plan) -> Iterator[tuple[str, tuple[str, ...]]]:
+def _invalid(plan: Plan) -> Iterator[tuple[str, tuple[str, ...]]]:
     for comp in sorted(plan.components.values(), key=lambda c: c.ir_key):
         base: tuple[str, ...] = ("root",) if comp.ir_key == "root" else ("components", comp.ir_key)
         iface = comp.interface
@@ -34,7 +34,7 @@ def _invalid(plan: p.Plan) -> Iterator[tuple[str, tuple[str, ...]]]:
                         yield entry.name, base + (where, kind, entry.name)
 
 
-def check(plan: p.Plan) -> None:
+def check(plan: Plan) -> None:
     found = sorted(set(_invalid(plan)), key=lambda item: item[1])
     if not found:
         return
@@ -53,7 +53,7 @@ def _ascii(name: str) -> str:
     return re.sub(r"[^-a-zA-Z0-9_]", "_", plain) or "param"
 
 
-def checked(plan: p.Plan) -> p.Plan:
+def checked(plan: Plan) -> Plan:
     """`check` as the first of the backend's transforms: the plan, unchanged, once its names pass."""
     check(plan)
     return plan

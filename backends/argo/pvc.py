@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kfpc.plan import model as p
+from kfpc.plan.model import PvcComponent, Task
 
 from kfpc_backends.argo import escape
 
@@ -22,7 +22,7 @@ def _raw(name: str) -> str:
     return escape.u_expr(f"inputs.parameters[{escape.string_literal(name)}]")
 
 
-def render(component: p.PvcComponent, task: p.Task) -> dict[str, Any]:
+def render(component: PvcComponent, task: Task) -> dict[str, Any]:
     bound = {b.name for b in task.params if component.interface.in_param(b.name) is not None}
     inputs = [{"name": n} for n in sorted(bound)]
     if component.op == "delete":

@@ -14,15 +14,18 @@ from dataclasses import replace
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    Artifact, ArtifactBinding, Component, DagComponent, DagOutputArtifact, DagOutputParam, FinalStatus, FromInput,
+    FromInputArtifact, FromTask, FromTaskArtifact, Interface, Param, ParamBinding, Task,
+)
 
 from kfpc_backends.argo.split import _export, _groups, _inputs_read, _is_virtual, _localize, _reads, _sources, _type_of
 
 Key = tuple[str, str, bool]  # (producer task, output, is artifact)
 
 
-def cut(comp: p.DagComponent, components: dict[str, p.Component],
-        limit: int) -> tuple[list[p.DagComponent], p.DagComponent]:
+def cut(comp: DagComponent, components: dict[str, Component],
+        limit: int) -> tuple[list[DagComponent], DagComponent]:
     """The parts (at most `limit` tasks each) and the DAG that now calls them, `part-<n>`."""
     real = [t for t in comp.tasks if not _is_virtual(t, components)]
     virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
@@ -45,8 +48,8 @@ def cut(comp: p.DagComponent, components: dict[str, p.Component],
     return parts, _caller(comp, parts, part_of, imports, after)
 
 
-def _crossings(comp: p.DagComponent, components: dict[str, p.Component], task: p.Task, i: int,
-               part_of: dict[str, int], virtual: dict[str, p.Task], limit: int, imports: list[dict[Key, Any]],
+def _crossings(comp: DagComponent, components: dict[str, Component], task: Task, i: int,
+               part_of: dict[str, int], virtual: dict[str, Task], limit: int, imports: list[dict[Key, Any]],
                exports: list[dict[Key, Any]], after: list[set[int]]) -> None:
     """Record what `task`, in part `i`, reads from other parts and which parts it must wait for."""
     if task.run_after_failure and any(part_of.get(d, i) != i for d in task.depends):
@@ -56,7 +59,7 @@ def _crossings(comp: p.DagComponent, components: dict[str, p.Component], task: p
         owner = part_of.get(source.task)
         if owner is None or owner == i:
             continue
-        if isinstance(source, p.FinalStatus):
+        if isinstance(source, FinalStatus):
             raise UnsupportedError(f"task {task.key!r} reads the final status of {source.task!r} across a cut "
                                    f"into parts of {limit} tasks")
         key = (source.task, source.output, kind == "artifact")
@@ -65,8 +68,8 @@ def _crossings(comp: p.DagComponent, components: dict[str, p.Component], task: p
     after[i] |= {part_of[d] for d in task.depends if part_of.get(d, i) != i}
 
 
-def _part(comp: p.DagComponent, name: str, chunk: list[p.Task], virtual: dict[str, p.Task],
-          imports: dict[Key, Any], exports: dict[Key, Any]) -> p.DagComponent:
+def _part(comp: DagComponent, name: str, chunk: list[Task], virtual: dict[str, Task],
+          imports: dict[Key, Any], exports: dict[Key, Any]) -> DagComponent:
     keys = {t.key for t in chunk}
     needed_virtual = [v for v in virtual.values() if any(_reads(t, v.key) for t in chunk)]
     local = keys | {v.key for v in needed_virtual}
@@ -77,51 +80,51 @@ def _part(comp: p.DagComponent, name: str, chunk: list[p.Task], virtual: dict[st
     in_arts = [a for a in comp.interface.in_artifacts if a.name in used]
     for (producer, output, is_art), info in sorted(imports.items()):
         if is_art:
-            in_arts.append(p.Artifact(_export(producer, output), info[0], bool(info[1])))
+            in_arts.append(Artifact(_export(producer, output), info[0], bool(info[1])))
         else:
-            in_params.append(p.Param(_export(producer, output), info[0]))
-    out_params = tuple(p.DagOutputParam(_export(t, o), info[0], (p.FromTask(t, o),))
+            in_params.append(Param(_export(producer, output), info[0]))
+    out_params = tuple(DagOutputParam(_export(t, o), info[0], (FromTask(t, o),))
                        for (t, o, art), info in sorted(exports.items()) if not art)
-    out_arts = tuple(p.DagOutputArtifact(_export(t, o), info[0], bool(info[1]), (p.FromTaskArtifact(t, o),))
+    out_arts = tuple(DagOutputArtifact(_export(t, o), info[0], bool(info[1]), (FromTaskArtifact(t, o),))
                      for (t, o, art), info in sorted(exports.items()) if art)
-    iface = p.Interface(tuple(in_params), tuple(in_arts), tuple(p.Param(o.name, o.type) for o in out_params),
-                        tuple(p.Artifact(o.name, o.type, o.is_list) for o in out_arts))
-    return p.DagComponent(name, comp.ir_key, iface, tasks, out_params, out_arts)
+    iface = Interface(tuple(in_params), tuple(in_arts), tuple(Param(o.name, o.type) for o in out_params),
+                        tuple(Artifact(o.name, o.type, o.is_list) for o in out_arts))
+    return DagComponent(name, comp.ir_key, iface, tasks, out_params, out_arts)
 
 
-def _caller(comp: p.DagComponent, parts: list[p.DagComponent], part_of: dict[str, int],
-            imports: list[dict[Key, Any]], after: list[set[int]]) -> p.DagComponent:
+def _caller(comp: DagComponent, parts: list[DagComponent], part_of: dict[str, int],
+            imports: list[dict[Key, Any]], after: list[set[int]]) -> DagComponent:
     outer_tasks = []
     for i, part in enumerate(parts):
         declared = {q.name for q in part.interface.in_params} | {a.name for a in part.interface.in_artifacts}
-        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in comp.interface.in_params
+        params = [ParamBinding(q.name, q.type, FromInput(q.name)) for q in comp.interface.in_params
                   if q.name in declared]
-        arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
+        arts = [ArtifactBinding(a.name, a.type, a.is_list, FromInputArtifact(a.name))
                 for a in comp.interface.in_artifacts if a.name in declared]
         for (producer, output, is_art), info in sorted(imports[i].items()):
             name, source_part = _export(producer, output), f"part-{part_of[producer] + 1}"
             if is_art:
-                arts.append(p.ArtifactBinding(name, info[0], bool(info[1]), p.FromTaskArtifact(source_part, name)))
+                arts.append(ArtifactBinding(name, info[0], bool(info[1]), FromTaskArtifact(source_part, name)))
             else:
-                params.append(p.ParamBinding(name, info[0], p.FromTask(source_part, name)))
-        outer_tasks.append(p.Task(f"part-{i + 1}", f"part-{i + 1}", f"part-{i + 1}", part.name, tuple(params),
+                params.append(ParamBinding(name, info[0], FromTask(source_part, name)))
+        outer_tasks.append(Task(f"part-{i + 1}", f"part-{i + 1}", f"part-{i + 1}", part.name, tuple(params),
                                   tuple(arts), tuple(sorted(f"part-{d + 1}" for d in after[i]))))
 
     def moved(task: str) -> str:
         return f"part-{part_of[task] + 1}"
 
     return replace(comp, tasks=tuple(outer_tasks),
-                   out_params=tuple(replace(o, sources=tuple(p.FromTask(moved(s.task), _export(s.task, s.output))
+                   out_params=tuple(replace(o, sources=tuple(FromTask(moved(s.task), _export(s.task, s.output))
                                                              for s in o.sources)) for o in comp.out_params),
                    out_artifacts=tuple(replace(o, sources=tuple(
-                       p.FromTaskArtifact(moved(s.task), _export(s.task, s.output)) for s in o.sources))
+                       FromTaskArtifact(moved(s.task), _export(s.task, s.output)) for s in o.sources))
                        for o in comp.out_artifacts))
 
 
-def _chunks(comp: p.DagComponent, real: list[p.Task], limit: int) -> list[list[p.Task]]:
+def _chunks(comp: DagComponent, real: list[Task], limit: int) -> list[list[Task]]:
     """Parts of at most `limit` tasks: groups that share no dependency stay whole and are packed
     together where they fit; a larger group is cut in its topological order."""
-    chunks: list[list[p.Task]] = []
+    chunks: list[list[Task]] = []
     packable: list[int] = []  # parts holding only whole groups
     for tasks in _groups(comp, real):
         if len(tasks) > limit:

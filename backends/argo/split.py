@@ -35,7 +35,11 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    And, Artifact, ArtifactBinding, ArtifactType, Compare, Component, DagComponent, DagOutputArtifact,
+    DagOutputParam, Expr, FinalStatus, FromInput, FromInputArtifact, FromTask, FromTaskArtifact, ImporterComponent,
+    Interface, Interpolation, Literal, Not, Operand, Or, Param, ParamBinding, ParamSource, ParamType, Plan, Task,
+)
 from kfpc.plan.values import text_form
 
 LIMIT = 200
@@ -53,7 +57,7 @@ class TooDeep(UnsupportedError):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Part(p.DagComponent):
+class Part(DagComponent):
     """A DAG cut out of a larger one, or the one that calls its parts. `keep_going`: the DAG it came
     from runs on after failures (`failFast: false`, for its tasks that run after failures), and so
     must every part of it. A part of the pipeline's root DAG reads the pipeline parameters where the
@@ -64,13 +68,13 @@ class Part(p.DagComponent):
     workflow_inputs: frozenset[str] = frozenset()  # pipeline parameters it reads from workflow.parameters
 
 
-def split_large_dags(plan: p.Plan, limit: int = LIMIT) -> p.Plan:
+def split_large_dags(plan: Plan, limit: int = LIMIT) -> Plan:
     components = dict(plan.components)
     changed = True
     while changed:
         changed = False
         for name, comp in sorted(components.items()):
-            if isinstance(comp, p.DagComponent) and _real_tasks(comp, components) > limit:
+            if isinstance(comp, DagComponent) and _real_tasks(comp, components) > limit:
                 splitter = _Splitter(comp, components, limit, name == plan.root)
                 components.update({c.name: c for c in splitter.parts()})
                 components[name] = splitter.caller()
@@ -81,20 +85,20 @@ def split_large_dags(plan: p.Plan, limit: int = LIMIT) -> p.Plan:
     return replace(plan, components=components) if components != dict(plan.components) else plan
 
 
-def gate_component() -> p.DagComponent:
+def gate_component() -> DagComponent:
     """A DAG whose only task never runs (`when` false, so Skipped without a pod): the DAG succeeds at
     once (dag.go:217-245 @v4.1.2). Its task calls the gate itself, so no other template is needed."""
-    never = p.Task("never", "never", "never", GATE, (), (), (), condition=p.Literal(False))
-    return p.DagComponent(GATE, GATE, p.Interface(), (never,), (), ())
+    never = Task("never", "never", "never", GATE, (), (), (), condition=Literal(False))
+    return DagComponent(GATE, GATE, Interface(), (never,), (), ())
 
 
-def _is_virtual(task: p.Task, components: dict[str, p.Component]) -> bool:
+def _is_virtual(task: Task, components: dict[str, Component]) -> bool:
     """Importers run no pod, except those downloading into KFP's workspace (imports.py)."""
     component = components[task.component]
-    return isinstance(component, p.ImporterComponent) and not component.download_to_workspace
+    return isinstance(component, ImporterComponent) and not component.download_to_workspace
 
 
-def _real_tasks(comp: p.DagComponent, components: dict[str, p.Component]) -> int:
+def _real_tasks(comp: DagComponent, components: dict[str, Component]) -> int:
     return sum(1 for t in comp.tasks if not _is_virtual(t, components))
 
 
@@ -128,7 +132,7 @@ def _key_name(key: Key) -> str:
     return _export(key[0], key[1], key[3])
 
 
-def _fresh_names(prefix: str, count: int, taken: dict[str, p.Component]) -> list[str]:
+def _fresh_names(prefix: str, count: int, taken: dict[str, Component]) -> list[str]:
     """Component names for the parts that no component of the pipeline has: a sub-pipeline the
     user called `<dag>-part-1` must never be replaced by a part (which could then call itself)."""
     infix = ""
@@ -140,7 +144,7 @@ def _fresh_names(prefix: str, count: int, taken: dict[str, p.Component]) -> list
 class _Splitter:
     """One DAG cut into parts: which part holds which task, what each part reads from outside."""
 
-    def __init__(self, comp: p.DagComponent, components: dict[str, p.Component], limit: int, is_root: bool):
+    def __init__(self, comp: DagComponent, components: dict[str, Component], limit: int, is_root: bool):
         self.comp, self.components = comp, components
         self.globals = frozenset(q.name for q in comp.interface.in_params) if is_root else frozenset()
         self.virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
@@ -161,7 +165,7 @@ class _Splitter:
 
     # -- what crosses ------------------------------------------------------------------------
 
-    def real_depends(self, task: p.Task) -> list[str]:
+    def real_depends(self, task: Task) -> list[str]:
         """Dependencies with importer tasks (which Argo never runs) replaced by what they wait for."""
         seen: set[str] = set()
         stack, out = list(task.depends), []
@@ -175,7 +179,7 @@ class _Splitter:
                     out.append(key)
         return sorted(out)
 
-    def needs(self, task: p.Task) -> list[tuple[str, str | None]]:
+    def needs(self, task: Task) -> list[tuple[str, str | None]]:
         """Each real upstream and what the unsplit `depends` term asks of it (dags.py): None for a
         task that runs after failures (any completed phase), `ran` for a loop upstream (an empty loop
         is Skipped), else `ok`."""
@@ -183,7 +187,7 @@ class _Splitter:
             return [(d, None) for d in self.real_depends(task)]
         return [(d, "ran" if self.comp.task(d).loop is not None else "ok") for d in self.real_depends(task)]
 
-    def fallback(self, task: p.Task, binding: str | None, source: Any) -> str:
+    def fallback(self, task: Task, binding: str | None, source: Any) -> str:
         """What a task that runs after failures gets for an upstream's output when that upstream wrote
         none: its input's default (`ignore_upstream_failure`, as dags.py's scope_for)."""
         if binding is None or not task.run_after_failure or source.task not in self.real_depends(task):
@@ -200,7 +204,7 @@ class _Splitter:
                 owner = self.part_of.get(source.task)
                 if owner is None or owner == i:
                     continue
-                output = None if isinstance(source, p.FinalStatus) else source.output
+                output = None if isinstance(source, FinalStatus) else source.output
                 key = (source.task, output, kind == "artifact", self.fallback(task, binding, source))
                 self.values[i][key] = self.type_of(source, kind)
             self.statuses[i].update(d for d, need in self.needs(task) if need and self.part_of[d] != i)
@@ -234,8 +238,8 @@ class _Splitter:
             self.statuses[parent] |= {t for t in self.statuses[i] if self.part_of[t] != parent}
 
     def type_of(self, source: Any, kind: str) -> tuple:
-        if isinstance(source, p.FinalStatus):
-            return (p.ParamType.TASK_FINAL_STATUS, None)
+        if isinstance(source, FinalStatus):
+            return (ParamType.TASK_FINAL_STATUS, None)
         return _type_of(self.comp, self.components, source, kind)
 
     def gate_needs(self, i: int) -> list[tuple[str, str]]:
@@ -264,27 +268,27 @@ class _Splitter:
         tasks += [self.call(j, i) for j in self.children(i)]
         in_params, in_arts = self.declared_inputs(i)
         exports = sorted(self.exports[i].items(), key=lambda item: _key_name(item[0]))
-        out_params = tuple(p.DagOutputParam(_key_name(k), info[0], (p.FromTask(*self.inner_source(i, k)),))
+        out_params = tuple(DagOutputParam(_key_name(k), info[0], (FromTask(*self.inner_source(i, k)),))
                            for k, info in exports if not k[2])
-        out_arts = tuple(p.DagOutputArtifact(_key_name(k), info[0], bool(info[1]),
-                                             (p.FromTaskArtifact(*self.inner_source(i, k)),))
+        out_arts = tuple(DagOutputArtifact(_key_name(k), info[0], bool(info[1]),
+                                             (FromTaskArtifact(*self.inner_source(i, k)),))
                          for k, info in exports if k[2])
-        iface = p.Interface(in_params, in_arts, tuple(p.Param(o.name, o.type) for o in out_params),
-                            tuple(p.Artifact(o.name, o.type, o.is_list) for o in out_arts))
+        iface = Interface(in_params, in_arts, tuple(Param(o.name, o.type) for o in out_params),
+                            tuple(Artifact(o.name, o.type, o.is_list) for o in out_arts))
         return Part(self.names[i], self.comp.ir_key, iface, tuple(tasks), out_params, out_arts, self.keep_going,
                     self.globals & self.inputs[i])
 
-    def declared_inputs(self, i: int) -> tuple[tuple[p.Param, ...], tuple[p.Artifact, ...]]:
+    def declared_inputs(self, i: int) -> tuple[tuple[Param, ...], tuple[Artifact, ...]]:
         """The pipeline inputs the part reads, the values and phases that cross into it. A value's
         default is what a task that runs after failures gets when its producer wrote nothing."""
         params = [q for q in self.comp.interface.in_params if q.name in self.inputs[i] - self.globals]
         arts = [a for a in self.comp.interface.in_artifacts if a.name in self.inputs[i]]
         for key, info in sorted(self.values[i].items(), key=lambda item: _key_name(item[0])):
             if key[2]:  # optional: its producer may have failed, and then nothing inside reads it
-                arts.append(p.Artifact(_key_name(key), info[0], bool(info[1]), optional=True))
+                arts.append(Artifact(_key_name(key), info[0], bool(info[1]), optional=True))
             else:
-                params.append(p.Param(_key_name(key), info[0], key[3], has_default=True))
-        params += [p.Param(status_param(t), p.ParamType.STRING) for t in sorted(self.statuses[i])]
+                params.append(Param(_key_name(key), info[0], key[3], has_default=True))
+        params += [Param(status_param(t), ParamType.STRING) for t in sorted(self.statuses[i])]
         return tuple(params), tuple(arts)
 
     def inner_source(self, i: int, key: Key) -> tuple[str, str]:
@@ -296,48 +300,48 @@ class _Splitter:
             owner = self.parent[owner]  # type: ignore[assignment]
         return self.call_key(owner), _key_name(key)
 
-    def gates(self, i: int) -> dict[tuple[str, str], p.Task]:
+    def gates(self, i: int) -> dict[tuple[str, str], Task]:
         found = {}
         for n, (upstream, need) in enumerate(self.gate_needs(i)):
-            phase = p.Operand(status_param(upstream), p.ParamType.STRING, p.FromInput(status_param(upstream)))
-            accepted = [p.Compare("==", phase, p.Literal(value)) for value in _ACCEPTS[need]]
+            phase = Operand(status_param(upstream), ParamType.STRING, FromInput(status_param(upstream)))
+            accepted = [Compare("==", phase, Literal(value)) for value in _ACCEPTS[need]]
             key = f"kfpc-gate-{n + 1}"
-            found[(upstream, need)] = p.Task(key, key, key, GATE, (), (), (), condition=(
-                accepted[0] if len(accepted) == 1 else p.Or(tuple(accepted))))
+            found[(upstream, need)] = Task(key, key, key, GATE, (), (), (), condition=(
+                accepted[0] if len(accepted) == 1 else Or(tuple(accepted))))
         return found
 
-    def localize(self, task: p.Task, i: int, local: set[str], gate_of: dict[tuple[str, str], str]) -> p.Task:
+    def localize(self, task: Task, i: int, local: set[str], gate_of: dict[tuple[str, str], str]) -> Task:
         def name_of(source: Any, binding: str | None) -> str:
-            output = None if isinstance(source, p.FinalStatus) else source.output
+            output = None if isinstance(source, FinalStatus) else source.output
             return _export(source.task, output, self.fallback(task, binding, source))
 
         moved = _localize(task, local, name_of)
         gates = sorted({gate_of[(d, need)] for d, need in self.needs(task) if need and self.part_of[d] != i})
         return replace(moved, depends=moved.depends + tuple(gates))
 
-    def call(self, j: int, i: int | None) -> p.Task:
+    def call(self, j: int, i: int | None) -> Task:
         """The task that runs part `j` inside part `i` (None: the DAG that was split). Inside a part it
         waits for its upstreams to complete in any phase (run_after_failure) and reads their outputs
         leniently, as dags.py renders such tasks."""
         inputs = self.inputs[j] - self.globals
-        params = [p.ParamBinding(q.name, q.type, p.FromInput(q.name)) for q in self.comp.interface.in_params
+        params = [ParamBinding(q.name, q.type, FromInput(q.name)) for q in self.comp.interface.in_params
                   if q.name in inputs]
-        arts = [p.ArtifactBinding(a.name, a.type, a.is_list, p.FromInputArtifact(a.name))
+        arts = [ArtifactBinding(a.name, a.type, a.is_list, FromInputArtifact(a.name))
                 for a in self.comp.interface.in_artifacts if a.name in inputs]
         for key, info in sorted(self.values[j].items(), key=lambda item: _key_name(item[0])):
             name, here = _key_name(key), i is not None and self.part_of[key[0]] == i
             if key[2]:
-                arts.append(p.ArtifactBinding(name, info[0], bool(info[1]), p.FromTaskArtifact(key[0], key[1])
-                                              if here else p.FromInputArtifact(name)))
+                arts.append(ArtifactBinding(name, info[0], bool(info[1]), FromTaskArtifact(key[0], key[1])
+                                              if here else FromInputArtifact(name)))
             elif key[1] is None:
-                params.append(p.ParamBinding(name, info[0], p.FinalStatus(key[0], info[1]) if here
-                                             else p.FromInput(name)))
+                params.append(ParamBinding(name, info[0], FinalStatus(key[0], info[1]) if here
+                                             else FromInput(name)))
             else:
-                params.append(p.ParamBinding(name, info[0], p.FromTask(key[0], key[1]) if here else p.FromInput(name)))
+                params.append(ParamBinding(name, info[0], FromTask(key[0], key[1]) if here else FromInput(name)))
         upstream = {k[0] for k in self.values[j]} | self.statuses[j]
         depends = tuple(sorted(t for t in upstream if i is not None and self.part_of[t] == i))
         name = self.call_key(j)
-        return p.Task(name, name, name, self.names[j], tuple(params), tuple(arts), depends,
+        return Task(name, name, name, self.names[j], tuple(params), tuple(arts), depends,
                       run_after_failure=i is not None)
 
     def caller(self) -> Part:
@@ -350,23 +354,23 @@ class _Splitter:
                 owner = self.parent[owner]  # type: ignore[assignment]
             return owner
 
-        fields = {f.name: getattr(self.comp, f.name) for f in dataclasses.fields(p.DagComponent)}
+        fields = {f.name: getattr(self.comp, f.name) for f in dataclasses.fields(DagComponent)}
         return Part(**{**fields, "tasks": tuple(self.call(j, None) for j in tops),
                        "out_params": tuple(replace(o, sources=tuple(
-                           p.FromTask(self.call_key(top(s.task)), _export(s.task, s.output)) for s in o.sources))
+                           FromTask(self.call_key(top(s.task)), _export(s.task, s.output)) for s in o.sources))
                            for o in self.comp.out_params),
                        "out_artifacts": tuple(replace(o, sources=tuple(
-                           p.FromTaskArtifact(self.call_key(top(s.task)), _export(s.task, s.output))
+                           FromTaskArtifact(self.call_key(top(s.task)), _export(s.task, s.output))
                            for s in o.sources)) for o in self.comp.out_artifacts)},
                     keep_going=self.keep_going)
 
 
 # -- cutting -------------------------------------------------------------------------------------
 
-Needs = Callable[[p.Task], list[tuple[str, Any]]]
+Needs = Callable[[Task], list[tuple[str, Any]]]
 
 
-def _groups(comp: p.DagComponent, real: list[p.Task]) -> list[list[p.Task]]:
+def _groups(comp: DagComponent, real: list[Task]) -> list[list[Task]]:
     """Tasks that share a dependency, in the plan's topological order, in the order of their first task."""
     group = {t.key: t.key for t in comp.tasks}
 
@@ -380,25 +384,25 @@ def _groups(comp: p.DagComponent, real: list[p.Task]) -> list[list[p.Task]]:
         for dep in task.depends:
             if dep in group:
                 group[root(dep)] = root(task.key)
-    members: dict[str, list[p.Task]] = {}
+    members: dict[str, list[Task]] = {}
     for task in real:
         members.setdefault(root(task.key), []).append(task)
     return list(members.values())
 
 
-def _chunks(comp: p.DagComponent, real: list[p.Task], limit: int,
-            needs: Needs) -> tuple[list[list[p.Task]], list[int | None]]:
+def _chunks(comp: DagComponent, real: list[Task], limit: int,
+            needs: Needs) -> tuple[list[list[Task]], list[int | None]]:
     """Parts of at most `limit` tasks, and which part calls each (None: the split DAG). Groups that
     share no dependency never share a part unless whole groups fit together (so independent work
     lands in parts that do not wait for each other); a larger group becomes a tree of parts (_tree)."""
-    chunks: list[list[p.Task]] = []
+    chunks: list[list[Task]] = []
     parent: list[int | None] = []
     _pack(_groups(comp, real), limit, needs, None, chunks, parent)
     return chunks, parent
 
 
-def _pack(groups: list[list[p.Task]], limit: int, needs: Needs, caller: int | None,
-          chunks: list[list[p.Task]], parent: list[int | None]) -> None:
+def _pack(groups: list[list[Task]], limit: int, needs: Needs, caller: int | None,
+          chunks: list[list[Task]], parent: list[int | None]) -> None:
     packable: list[int] = []  # parts holding only whole groups
     for tasks in groups:
         if len(tasks) > limit:
@@ -413,8 +417,8 @@ def _pack(groups: list[list[p.Task]], limit: int, needs: Needs, caller: int | No
         chunks[room] += tasks
 
 
-def _tree(tasks: list[p.Task], limit: int, needs: Needs, caller: int | None,
-          chunks: list[list[p.Task]], parent: list[int | None], depth: int = 1) -> None:
+def _tree(tasks: list[Task], limit: int, needs: Needs, caller: int | None,
+          chunks: list[list[Task]], parent: list[int | None], depth: int = 1) -> None:
     """A group too large for one part: its earliest tasks (by their depth in the DAG) become a part,
     and what is left falls apart into groups again, each run from inside that part by a call that
     waits only for the tasks of the part it reads from. Argo runs at most 100 templates inside one
@@ -443,7 +447,7 @@ def _tree(tasks: list[p.Task], limit: int, needs: Needs, caller: int | None,
     _pack([g for g in rest if len(g) <= limit], limit, needs, here, chunks, parent)
 
 
-def _by_depth(tasks: list[p.Task], needs: Needs) -> list[p.Task]:
+def _by_depth(tasks: list[Task], needs: Needs) -> list[Task]:
     """The same tasks in a topological order by depth: a part cut from its front holds the earliest work."""
     level: dict[str, int] = {}
     for task in tasks:  # already topological
@@ -452,11 +456,11 @@ def _by_depth(tasks: list[p.Task], needs: Needs) -> list[p.Task]:
     return sorted(tasks, key=lambda t: (level[t.key], position[t.key]))
 
 
-def _head(tasks: list[p.Task], limit: int, needs: Needs, reserve: int) -> list[p.Task]:
+def _head(tasks: list[Task], limit: int, needs: Needs, reserve: int) -> list[Task]:
     """The longest front of `tasks` that fits a part with its gates (one per upstream outside it and
     phase asked of it) and `reserve` calls of the parts inside it."""
     gates: set[tuple[str, Any]] = set()
-    head: list[p.Task] = []
+    head: list[Task] = []
     members = {t.key for t in tasks}
     for task in tasks:
         cross = {n for n in needs(task) if n[1] and n[0] not in members}
@@ -467,7 +471,7 @@ def _head(tasks: list[p.Task], limit: int, needs: Needs, reserve: int) -> list[p
     return head
 
 
-def _components(tasks: list[p.Task], needs: Needs) -> list[list[p.Task]]:
+def _components(tasks: list[Task], needs: Needs) -> list[list[Task]]:
     """Tasks that share a dependency among themselves, each group in the given order."""
     group = {t.key: t.key for t in tasks}
 
@@ -481,13 +485,13 @@ def _components(tasks: list[p.Task], needs: Needs) -> list[list[p.Task]]:
         for dep, _ in needs(task):
             if dep in group:
                 group[root(dep)] = root(task.key)
-    members: dict[str, list[p.Task]] = {}
+    members: dict[str, list[Task]] = {}
     for task in tasks:
         members.setdefault(root(task.key), []).append(task)
     return list(members.values())
 
 
-def _packed_count(groups: list[list[p.Task]], limit: int) -> int:
+def _packed_count(groups: list[list[Task]], limit: int) -> int:
     """How many calls the groups left over need: one per large group, small ones packed."""
     small = sorted((len(g) for g in groups if len(g) <= limit), reverse=True)
     bins: list[int] = []
@@ -506,7 +510,7 @@ def _inputs_read(value: Any, found: set[str] | None = None) -> set[str]:
     """Names of the DAG inputs anything in `value` (tasks, their bindings, conditions, loops,
     kfp-kubernetes settings) reads, found by walking the plan records."""
     found = set() if found is None else found
-    if isinstance(value, (p.FromInput, p.FromInputArtifact)):
+    if isinstance(value, (FromInput, FromInputArtifact)):
         found.add(value.name)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
@@ -520,37 +524,37 @@ def _inputs_read(value: Any, found: set[str] | None = None) -> set[str]:
     return found
 
 
-def _type_of(comp: p.DagComponent, components: dict[str, p.Component], source: Any, kind: str) -> tuple:
+def _type_of(comp: DagComponent, components: dict[str, Component], source: Any, kind: str) -> tuple:
     producer = components[comp.task(source.task).component]
     if kind == "artifact":
         art = producer.interface.out_artifact(source.output)
-        return (art.type if art else p.ArtifactType("system.Artifact"), art.is_list if art else False)
+        return (art.type if art else ArtifactType("system.Artifact"), art.is_list if art else False)
     param = producer.interface.out_param(source.output)
     if getattr(source, "collected", False):
-        return (p.ParamType.LIST, None)
-    return (param.type if param else p.ParamType.STRING, None)
+        return (ParamType.LIST, None)
+    return (param.type if param else ParamType.STRING, None)
 
 
-def _param_sources(source: p.ParamSource) -> list[Any]:
-    if isinstance(source, (p.FromTask, p.FinalStatus)):
+def _param_sources(source: ParamSource) -> list[Any]:
+    if isinstance(source, (FromTask, FinalStatus)):
         return [source]
-    if isinstance(source, p.Interpolation):
-        return [part for part in source.parts if isinstance(part, p.FromTask)]
+    if isinstance(source, Interpolation):
+        return [part for part in source.parts if isinstance(part, FromTask)]
     return []
 
 
-def _expr_sources(expr: p.Expr | None) -> list[Any]:
+def _expr_sources(expr: Expr | None) -> list[Any]:
     from kfpc.plan.conditions import operands
 
     return [s for o in (operands(expr) if expr else []) for s in _param_sources(o.source)]
 
 
-def _sources(task: p.Task, virtual: dict[str, p.Task]) -> Iterator[tuple[str | None, Any, str]]:
+def _sources(task: Task, virtual: dict[str, Task]) -> Iterator[tuple[str | None, Any, str]]:
     """(the task's input it feeds or None, source, "param" or "artifact") for every task output read."""
     for b in task.params:
         yield from ((b.name, s, "param") for s in _param_sources(b.source))
     for a in task.artifacts:
-        if isinstance(a.source, p.FromTaskArtifact):
+        if isinstance(a.source, FromTaskArtifact):
             if a.source.task in virtual:  # the importer is copied; what it reads must cross instead
                 for b in virtual[a.source.task].params:
                     yield from ((None, s, "param") for s in _param_sources(b.source))
@@ -558,49 +562,49 @@ def _sources(task: p.Task, virtual: dict[str, p.Task]) -> Iterator[tuple[str | N
                 yield None, a.source, "artifact"
     yield from ((None, s, "param") for s in _expr_sources(task.condition))
     if task.loop is not None and task.loop.source is not None:
-        if isinstance(task.loop.source, (p.FromTask, p.Interpolation)):
+        if isinstance(task.loop.source, (FromTask, Interpolation)):
             yield from ((None, s, "param") for s in _param_sources(task.loop.source))  # type: ignore[arg-type]
-        elif isinstance(task.loop.source, p.FromTaskArtifact):
+        elif isinstance(task.loop.source, FromTaskArtifact):
             yield None, task.loop.source, "artifact"
     if task.k8s is not None:  # kfp-kubernetes settings read task outputs too (a secret's name, a PVC)
         yield from ((None, s, "param") for _, source in task.k8s.sources() for s in _param_sources(source))
 
 
-def _reads(task: p.Task, key: str) -> bool:
-    return key in task.depends or any(isinstance(a.source, p.FromTaskArtifact) and a.source.task == key
+def _reads(task: Task, key: str) -> bool:
+    return key in task.depends or any(isinstance(a.source, FromTaskArtifact) and a.source.task == key
                                       for a in task.artifacts)
 
 
-def _localize(task: p.Task, local: set[str], name_of: Callable[[Any, str | None], str]) -> p.Task:
+def _localize(task: Task, local: set[str], name_of: Callable[[Any, str | None], str]) -> Task:
     """Re-point sources that now live in another part at this part's inputs (`name_of(source, the
     task input it feeds)` names them)."""
 
     def param(source: Any, binding: str | None = None) -> Any:
-        if isinstance(source, (p.FromTask, p.FinalStatus)) and source.task not in local:
-            return p.FromInput(name_of(source, binding), getattr(source, "selector", ()))
-        if isinstance(source, p.Interpolation):
-            return p.Interpolation(tuple(param(x, binding) if not isinstance(x, str) else x for x in source.parts))
+        if isinstance(source, (FromTask, FinalStatus)) and source.task not in local:
+            return FromInput(name_of(source, binding), getattr(source, "selector", ()))
+        if isinstance(source, Interpolation):
+            return Interpolation(tuple(param(x, binding) if not isinstance(x, str) else x for x in source.parts))
         return source
 
     def artifact(source: Any) -> Any:
-        if isinstance(source, p.FromTaskArtifact) and source.task not in local:
-            return p.FromInputArtifact(name_of(source, None))
+        if isinstance(source, FromTaskArtifact) and source.task not in local:
+            return FromInputArtifact(name_of(source, None))
         return source
 
     def expr(e: Any) -> Any:
-        if isinstance(e, p.Operand):
+        if isinstance(e, Operand):
             return replace(e, source=param(e.source))
-        if isinstance(e, p.Compare):
+        if isinstance(e, Compare):
             return replace(e, left=expr(e.left), right=expr(e.right))
-        if isinstance(e, p.Not):
+        if isinstance(e, Not):
             return replace(e, operand=expr(e.operand))
-        if isinstance(e, (p.And, p.Or)):
+        if isinstance(e, (And, Or)):
             return replace(e, operands=tuple(expr(x) for x in e.operands))
         return e
 
     def k8s(value: Any) -> Any:
         """The platform settings' records, with every value source re-pointed like the inputs."""
-        if isinstance(value, (p.FromTask, p.Interpolation)):
+        if isinstance(value, (FromTask, Interpolation)):
             return param(value)
         if isinstance(value, tuple):
             items = tuple(k8s(x) for x in value)

@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    Constant, FinalStatus, FromInput, FromTask, Interpolation, ParamSource, ParamType, Runtime, RuntimeKind,
+)
 from kfpc.plan.values import text_form
 
 from kfpc_backends.argo import escape
 
 ENCODED_PREFIX = "kfpc:b64:"
-_PLAIN_TYPES = (p.ParamType.INTEGER, p.ParamType.DOUBLE, p.ParamType.BOOLEAN)
+_PLAIN_TYPES = (ParamType.INTEGER, ParamType.DOUBLE, ParamType.BOOLEAN)
 
 
 @dataclass(frozen=True)
@@ -70,51 +72,51 @@ def lenient(task: str, output: str, fallback: str) -> str:
             f"{escape.string_literal(output)}) ?? {escape.string_literal(fallback)})")
 
 
-def raw(source: p.ParamSource, scope: Scope) -> str:
-    if isinstance(source, p.FromInput):
+def raw(source: ParamSource, scope: Scope) -> str:
+    if isinstance(source, FromInput):
         if scope.is_root or source.name in scope.workflow_inputs:
             base = workflow_param(source.name, source.name in scope.encoded_params)
         else:
             base = escape.u_expr(f"inputs.parameters[{escape.string_literal(scope.input_param(source.name))}]")
         return select(base, source.selector)
-    if isinstance(source, p.FromTask):
+    if isinstance(source, FromTask):
         if source.task in scope.failed_ok:
             base = lenient(scope.task(source.task), source.output, scope.failed_ok[source.task])
         else:
             base = (f"tasks[{escape.string_literal(scope.task(source.task))}].outputs.parameters"
                     f"[{escape.string_literal(source.output)}]")
         return select(base, source.selector)
-    if isinstance(source, p.Constant):
+    if isinstance(source, Constant):
         return escape.string_literal(text_form(source.value))
-    if isinstance(source, p.Runtime):
+    if isinstance(source, Runtime):
         return runtime(source.kind, scope)
-    if isinstance(source, p.Interpolation):
+    if isinstance(source, Interpolation):
         return " + ".join(escape.string_literal(part) if isinstance(part, str) else raw(part, scope)
                           for part in source.parts)
-    if isinstance(source, p.FinalStatus):
+    if isinstance(source, FinalStatus):
         return final_status(source, scope)
     raise TypeError(f"no value for {source!r}")
 
 
-def runtime(kind: p.RuntimeKind, scope: Scope) -> str:
-    if kind in (p.RuntimeKind.JOB_NAME, p.RuntimeKind.JOB_RESOURCE_NAME):
+def runtime(kind: RuntimeKind, scope: Scope) -> str:
+    if kind in (RuntimeKind.JOB_NAME, RuntimeKind.JOB_RESOURCE_NAME):
         return "workflow.name"
-    if kind is p.RuntimeKind.JOB_UUID:
+    if kind is RuntimeKind.JOB_UUID:
         return "workflow.uid"
-    if kind is p.RuntimeKind.CREATE_TIME:
+    if kind is RuntimeKind.CREATE_TIME:
         return "workflow.creationTimestamp.RFC3339"
-    if kind is p.RuntimeKind.SCHEDULE_TIME:
+    if kind is RuntimeKind.SCHEDULE_TIME:
         return '(workflow["scheduledTime"] ?? workflow.creationTimestamp.RFC3339)'
-    if kind is p.RuntimeKind.PIPELINE_ROOT:
+    if kind is RuntimeKind.PIPELINE_ROOT:
         return escape.string_literal(scope.pipeline_root)
-    if kind is p.RuntimeKind.WORKSPACE_PATH:
+    if kind is RuntimeKind.WORKSPACE_PATH:
         return "'/kfp-workspace'"
-    if kind is p.RuntimeKind.TASK_UUID:
+    if kind is RuntimeKind.TASK_UUID:
         return "workflow.uid"
     raise TypeError(kind)
 
 
-def final_status(source: p.FinalStatus, scope: Scope) -> str:
+def final_status(source: FinalStatus, scope: Scope) -> str:
     # In onExit the group was the whole pipeline: its status is the workflow's (Succeeded, Failed or
     # Error; workflow/controller/operator.go:446-457 @v4.1.2).
     status = "workflow.status" if scope.on_exit else f"tasks[{escape.string_literal(scope.task(source.task))}].status"
@@ -128,24 +130,24 @@ def final_status(source: p.FinalStatus, scope: Scope) -> str:
             f"'pipelineJobResourceName': workflow.name, 'error': {{'code': {code}, 'message': {message} }} }})")
 
 
-def argument(source: p.ParamSource, scope: Scope, task_name: str = "", ptype: p.ParamType | None = None) -> str:
+def argument(source: ParamSource, scope: Scope, task_name: str = "", ptype: ParamType | None = None) -> str:
     """K-form text for a DAG task argument."""
-    if isinstance(source, p.FromInput) and not scope.is_root and not source.selector \
+    if isinstance(source, FromInput) and not scope.is_root and not source.selector \
             and source.name not in scope.workflow_inputs:
         return escape.tag(f"inputs.parameters[{escape.string_literal(scope.input_param(source.name))}]")
-    if ptype in _PLAIN_TYPES and isinstance(source, (p.FromInput, p.FromTask)) and not source.selector:
+    if ptype in _PLAIN_TYPES and isinstance(source, (FromInput, FromTask)) and not source.selector:
         # Numbers and booleans have no `$` or `{` to escape; anything else would not parse anyway.
         return escape.tag(raw(source, scope))
-    if isinstance(source, p.Constant):
+    if isinstance(source, Constant):
         return escape.literal(text_form(source.value))
-    if isinstance(source, p.Runtime) and source.kind is p.RuntimeKind.TASK_NAME:
+    if isinstance(source, Runtime) and source.kind is RuntimeKind.TASK_NAME:
         return escape.literal(task_name)
-    if isinstance(source, p.Interpolation):
+    if isinstance(source, Interpolation):
         out = []
         for i, part in enumerate(source.parts):
             if isinstance(part, str):
                 out.append(escape.literal(part, adjacent=i + 1 < len(source.parts)))
-            elif isinstance(part, p.Runtime) and part.kind is p.RuntimeKind.TASK_NAME:
+            elif isinstance(part, Runtime) and part.kind is RuntimeKind.TASK_NAME:
                 out.append(escape.literal(task_name, adjacent=i + 1 < len(source.parts)))
             else:
                 out.append(escape.tag(escape.k_expr(raw(part, scope))))

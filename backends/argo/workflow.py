@@ -9,7 +9,11 @@ from typing import Any
 from kfpc import names
 from kfpc.errors import UnsupportedError, UsageError
 from kfpc.plan import k8s
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    ArtifactBinding, Component, Concat, Constant, ContainerComponent, DagComponent, DagOutputParam, FromInput,
+    FromInputArtifact, FromTaskArtifact, ImporterComponent, InputValue, Loop, ParamSource, ParamType, Plan,
+    PvcComponent, Task,
+)
 from kfpc.plan import scopes
 from kfpc.plan import workspace
 from kfpc.plan.values import text_form
@@ -27,7 +31,7 @@ _DISPLAY_NAME_SHAPE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]{0,61}[a-zA-Z0-9]$")
 class Renderer:
     """Renders every template reachable from the root DAG, sharing identical ones."""
 
-    def __init__(self, plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
+    def __init__(self, plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
                  helper_image: str = HELPER_IMAGE):
         self.plan = plan
         self.helper_image = helper_image
@@ -51,7 +55,7 @@ class Renderer:
         self.loop_bodies = collect.loop_bodies(plan)
         self.in_workspace: dict[str, frozenset[str]] = {}  # DAG -> its input artifacts in KFP's workspace
         for comp in sorted(plan.components.values(), key=lambda c: c.name):
-            if isinstance(comp, p.DagComponent):
+            if isinstance(comp, DagComponent):
                 self.namer.reserve(comp.name)
 
     def render(self) -> list[dict[str, Any]]:
@@ -61,22 +65,22 @@ class Renderer:
 
     # -- templates --------------------------------------------------------------------------
 
-    def dag_template(self, component: p.DagComponent, is_root: bool = False) -> str:
+    def dag_template(self, component: DagComponent, is_root: bool = False) -> str:
         if component.name not in self.dag_names:
             self.dag_names[component.name] = component.name
             self.templates[component.name] = {}  # reserve first: DAG components never recurse (checked)
             self.templates[component.name] = dags.DagBuilder(self, component, is_root).build()
         return component.name
 
-    def template_for(self, component: p.Component, task: p.Task,
+    def template_for(self, component: Component, task: Task,
                      builder: dags.DagBuilder) -> tuple[str, dict[str, Any]]:
-        if isinstance(component, p.DagComponent):
+        if isinstance(component, DagComponent):
             name = self.dag_template(component)
             shown = self.shown_name(task, shown=len(self.callers.get(component.name, ())) == 1)
             if shown:  # the DAG template serves this one task
                 self.templates[name].setdefault("metadata", {"annotations": {containers.DISPLAY_NAME: shown}})
             return name, dags.inputs_of(component, self.keyed, False, self.workspace_inputs(component))
-        if isinstance(component, p.ContainerComponent):
+        if isinstance(component, ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
                                    self.cache if (builder.c.name, task.key) in self.memoized else None,
                                    (builder.c.name, task.key) in self.id_producers, self.shown_name(task))
@@ -91,15 +95,15 @@ class Renderer:
             known = self.add(component.name, template), template.get("inputs", {})
             self.rendered[signature] = known
             return known
-        if isinstance(component, p.PvcComponent):
+        if isinstance(component, PvcComponent):
             template = pvc.render(component, task)
             return self.add(component.name, template), template.get("inputs", {})
-        if isinstance(component, p.ImporterComponent) and component.download_to_workspace:
+        if isinstance(component, ImporterComponent) and component.download_to_workspace:
             template = imports.template(self.helper_image)
             return self.add(imports.TEMPLATE, template), template["inputs"]
         raise UnsupportedError(f"task {task.key!r} uses a {component.kind} component that Argo cannot run")
 
-    def shown_name(self, task: p.Task, shown: bool = True) -> str | None:
+    def shown_name(self, task: Task, shown: bool = True) -> str | None:
         """A task's own display name (`set_display_name`) where Argo can show it: as the annotation of
         a container's template, when Argo accepts its shape; otherwise a warning says it is dropped."""
         name = task.display_name
@@ -124,23 +128,23 @@ class Renderer:
         self.by_content[key] = name
         return name
 
-    def imported_infos(self, task: p.Task, builder: dags.DagBuilder) -> dict[str, dict[str, Any]]:
+    def imported_infos(self, task: Task, builder: dags.DagBuilder) -> dict[str, dict[str, Any]]:
         """For each input the task takes from an importer: its URI when constant, its scheme, and
         whether it is in KFP's workspace (then the URI comes with its metadata when not constant)."""
         infos: dict[str, dict[str, Any]] = {}
         for binding in task.artifacts:
             source = binding.source
-            if isinstance(source, p.FromTaskArtifact) and (source.task in builder.virtual
+            if isinstance(source, FromTaskArtifact) and (source.task in builder.virtual
                                                            or source.task in builder.workspace_imports):
                 constant, _, scheme = self.importer_uri(builder, builder.c.task(source.task))
                 infos[binding.name] = {"uri": constant, "scheme": scheme}
                 if source.task in builder.workspace_imports:
                     infos[binding.name]["workspace"] = True
-            elif isinstance(source, p.FromInputArtifact) and source.name in self.workspace_inputs(builder.c):
+            elif isinstance(source, FromInputArtifact) and source.name in self.workspace_inputs(builder.c):
                 infos[binding.name] = {"uri": None, "scheme": "", "workspace": True}
         return infos
 
-    def workspace_inputs(self, dag: p.DagComponent) -> frozenset[str]:
+    def workspace_inputs(self, dag: DagComponent) -> frozenset[str]:
         """A DAG's input artifacts that every call feeds from KFP's workspace (a workspace import,
         or such an input of the calling DAG): the DAG then takes only their URI and metadata."""
         if dag.name not in self.in_workspace:
@@ -157,18 +161,18 @@ class Renderer:
             self.in_workspace[dag.name] = frozenset(found)
         return self.in_workspace[dag.name]
 
-    def fed_from_workspace(self, parent: p.DagComponent, binding: p.ArtifactBinding | None) -> bool:
+    def fed_from_workspace(self, parent: DagComponent, binding: ArtifactBinding | None) -> bool:
         source = binding.source if binding is not None else None
-        if isinstance(source, p.FromInputArtifact):
+        if isinstance(source, FromInputArtifact):
             return source.name in self.workspace_inputs(parent)
-        if isinstance(source, p.FromTaskArtifact):
+        if isinstance(source, FromTaskArtifact):
             comp = self.plan.component(parent.task(source.task).component)
-            return isinstance(comp, p.ImporterComponent) and comp.download_to_workspace
+            return isinstance(comp, ImporterComponent) and comp.download_to_workspace
         return False
 
     # -- loops ------------------------------------------------------------------------------
 
-    def loop_wrapper(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str, dict[str, Any]]:
+    def loop_wrapper(self, builder: dags.DagBuilder, task: Task) -> tuple[str, dict[str, Any]]:
         """A DAG around one loop: `parallelism` applies per template, aggregated parameters are
         normalised into KFP's typed list (Argo 3.5.11+ parses the values only when every one is a JSON object
         or list, workflow/controller/operator.go:3841 @v4.1.2; earlier releases keep strings),
@@ -176,7 +180,7 @@ class Renderer:
         loop = task.loop
         assert loop is not None
         body = self.plan.component(task.component)
-        assert isinstance(body, p.DagComponent), "loop bodies are DAG components"
+        assert isinstance(body, DagComponent), "loop bodies are DAG components"
         body_name = self.dag_template(body)
         body_inputs = dags.inputs_of(body, self.keyed, False, self.workspace_inputs(body))
         declared = _wrapper_inputs(loop, body_inputs)
@@ -194,7 +198,7 @@ class Renderer:
         template["dag"] = {"tasks": [inner]}
         return self.add(f"{builder.c.name}-{task.name}", template), declared
 
-    def collected_outputs(self, task: p.Task, body: p.DagComponent) -> list[dict[str, Any]]:
+    def collected_outputs(self, task: Task, body: DagComponent) -> list[dict[str, Any]]:
         """The wrapper's outputs: each body output as the list of its iterations' values."""
         outputs = []
         for out in body.out_params:
@@ -206,19 +210,19 @@ class Renderer:
                 "expression": self.list_descriptor(task, body, art.name)}})
         return outputs
 
-    def yields_list(self, dag: p.DagComponent, source: p.FromTaskArtifact) -> bool:
+    def yields_list(self, dag: DagComponent, source: FromTaskArtifact) -> bool:
         """Whether an artifact output carries a collected list rather than one artifact. KFP marks
         every output inside a loop as a list; only a loop (or a DAG passing one on) really makes one."""
         task = dag.task(source.task)
         if task.loop is not None:
             return True
         comp = self.plan.component(task.component)
-        if isinstance(comp, p.DagComponent):
+        if isinstance(comp, DagComponent):
             out = next((o for o in comp.out_artifacts if o.name == source.output), None)
             return bool(out and out.sources and self.yields_list(comp, out.sources[0]))
         return False
 
-    def list_descriptor(self, task: p.Task, body: p.DagComponent, output: str) -> str:
+    def list_descriptor(self, task: Task, body: DagComponent, output: str) -> str:
         """`<depth>|<metadata prefix>|<prefix>|<items>` for one collected artifact output (collect.py)."""
         route = collect.route(self.plan, body, output)
         path = f"inputs.parameters[{escape.string_literal(collect.PATH)}]"
@@ -235,32 +239,32 @@ class Renderer:
             items = '""'
         return f"{escape.string_literal(str(route.depth + 1))} + '|' + {meta} + '|' + {prefix} + '|' + {items}"
 
-    def element_type(self, body: p.DagComponent, out: p.DagOutputParam) -> p.ParamType:
+    def element_type(self, body: DagComponent, out: DagOutputParam) -> ParamType:
         source = out.sources[0]
         inner = body.task(source.task)
         if inner.loop is not None:
-            return p.ParamType.LIST
+            return ParamType.LIST
         comp = self.plan.component(inner.component)
         spec = comp.interface.out_param(source.output)
-        return spec.type if spec else p.ParamType.STRING
+        return spec.type if spec else ParamType.STRING
 
     # -- importers --------------------------------------------------------------------------
 
-    def importer_uri(self, builder: dags.DagBuilder, task: p.Task) -> tuple[str | None, str | None, str]:
+    def importer_uri(self, builder: dags.DagBuilder, task: Task) -> tuple[str | None, str | None, str]:
         """(constant URI, raw expression, scheme) for an importer task.
 
         Argo needs the storage driver at compile time, so a URI known only at run time must get its
         scheme from the values that can reach it: constants and pipeline-parameter defaults, followed
         through every call site of the DAG it lives in."""
         comp = self.plan.component(task.component)
-        assert isinstance(comp, p.ImporterComponent)
-        source: p.ParamSource = comp.uri
-        if isinstance(source, p.FromInput):
+        assert isinstance(comp, ImporterComponent)
+        source: ParamSource = comp.uri
+        if isinstance(source, FromInput):
             binding = task.param(source.name)
             if binding is None:
                 raise UnsupportedError(f"importer {task.key!r} has no URI input {source.name!r}")
             source = binding.source
-        if isinstance(source, p.Constant):
+        if isinstance(source, Constant):
             constant, expression, schemes = str(source.value), None, {_scheme(str(source.value))}
         else:
             samples = self.samples(builder.c, source)
@@ -276,24 +280,24 @@ class Renderer:
                                    "downloads gs:// and s3:// URIs there", path=(task.path,))
         return constant, expression, scheme
 
-    def samples(self, dag: p.DagComponent, source: p.ParamSource) -> set[str]:
+    def samples(self, dag: DagComponent, source: ParamSource) -> set[str]:
         """The values known at compile time that can reach `source`: constants, and the defaults of
         pipeline parameters, over every call site of `dag` (kfpc.plan.scopes)."""
         found: set[str] = set()
         for scope, origin in scopes.origins(self.plan, dag, source, self.callers):
-            if isinstance(origin, p.Constant):
+            if isinstance(origin, Constant):
                 found.add(text_form(origin.value))
-            elif isinstance(origin, p.FromInput) and not origin.selector and scope.name == self.plan.root:
+            elif isinstance(origin, FromInput) and not origin.selector and scope.name == self.plan.root:
                 spec = next((q for q in self.plan.inputs if q.name == origin.name), None)
                 if spec is not None and spec.has_default:
                     found.add(text_form(spec.default))
         return found
 
-    def import_location(self, builder: dags.DagBuilder, task: p.Task) -> dict[str, Any] | None:
+    def import_location(self, builder: dags.DagBuilder, task: Task) -> dict[str, Any] | None:
         """Where Argo downloads an imported artifact from; None for oci:// images, which the consuming
         pod copies from an init container instead (containers.py)."""
         comp = self.plan.component(task.component)
-        assert isinstance(comp, p.ImporterComponent)
+        assert isinstance(comp, ImporterComponent)
         constant, expression, scheme = self.importer_uri(builder, task)
         if expression is None:
             return uri_location(constant or "", f"importer {task.key!r} reads")
@@ -319,36 +323,36 @@ class Renderer:
             return _bucket_location(scheme, bucket, key)
         raise UnsupportedError(f"importer {task.key!r} reads a {scheme}:// URI; {IMPORTED_SCHEMES}")
 
-    def import_scheme(self, builder: dags.DagBuilder, task: p.Task) -> str:
+    def import_scheme(self, builder: dags.DagBuilder, task: Task) -> str:
         return self.importer_uri(builder, task)[2]
 
-    def import_meta(self, builder: dags.DagBuilder, task: p.Task) -> str:
+    def import_meta(self, builder: dags.DagBuilder, task: Task) -> str:
         comp = self.plan.component(task.component)
-        assert isinstance(comp, p.ImporterComponent)
+        assert isinstance(comp, ImporterComponent)
         constant, expression, _ = self.importer_uri(builder, task)
         uri = escape.string_literal(constant or "") if expression is None else expression
         metadata = {**comp.metadata, workspace.FLAG: True} if comp.download_to_workspace else comp.metadata
         meta = _metadata_expression(metadata, task, builder.scope)
         return escape.tag(escape.k_expr(f"toJson({{'uri': {uri}, 'metadata': {meta} }})"))
 
-    def import_uri_argument(self, builder: dags.DagBuilder, task: p.Task) -> str:
+    def import_uri_argument(self, builder: dags.DagBuilder, task: Task) -> str:
         """The URI a workspace import downloads, in K-form for its pod (imports.py)."""
         constant, expression, _ = self.importer_uri(builder, task)
         return escape.literal(constant) if constant is not None else escape.tag(escape.k_expr(expression or "''"))
 
 
-def collect_expression(ref: str, element: p.ParamType) -> str:
+def collect_expression(ref: str, element: ParamType) -> str:
     convert = {
-        p.ParamType.INTEGER: "int(asFloat(#))",
-        p.ParamType.DOUBLE: "asFloat(#)",
-        p.ParamType.BOOLEAN: "(sprig.lower(#) in ['true', 't', '1'])",
-        p.ParamType.LIST: "(sprig.kindIs('string', #) ? fromJSON(#) : #)",
-        p.ParamType.STRUCT: "(sprig.kindIs('string', #) ? fromJSON(#) : #)",
+        ParamType.INTEGER: "int(asFloat(#))",
+        ParamType.DOUBLE: "asFloat(#)",
+        ParamType.BOOLEAN: "(sprig.lower(#) in ['true', 't', '1'])",
+        ParamType.LIST: "(sprig.kindIs('string', #) ? fromJSON(#) : #)",
+        ParamType.STRUCT: "(sprig.kindIs('string', #) ? fromJSON(#) : #)",
     }.get(element, "(sprig.kindIs('string', #) ? # : toJson(#))")
     return f"toJson(map(fromJSON({ref}), {{{convert}}}))"
 
 
-def _wrapper_inputs(loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]:
+def _wrapper_inputs(loop: Loop, body_inputs: dict[str, Any]) -> dict[str, Any]:
     """What a loop wrapper takes: the body's inputs but the item (and its metadata), which the
     wrapper makes per iteration, plus the items list when it comes from another task."""
     item_meta = containers.meta_param(loop.item_input)
@@ -360,7 +364,7 @@ def _wrapper_inputs(loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]
     return shapes.io(params, arts)
 
 
-def _body_arguments(task: p.Task, loop: p.Loop, body_inputs: dict[str, Any]) -> dict[str, Any]:
+def _body_arguments(task: Task, loop: Loop, body_inputs: dict[str, Any]) -> dict[str, Any]:
     """The arguments of the body's one task inside the wrapper: the current item, the wrapper's own
     inputs passed on, and the storage path and index extended by the iteration."""
     item_meta = containers.meta_param(loop.item_input)
@@ -417,7 +421,7 @@ def _bucket_location(scheme: str, bucket: str, key: str) -> dict[str, Any]:
     return {"s3": {"endpoint": "s3.amazonaws.com", "bucket": bucket, "key": key, "useSDKCreds": True}}
 
 
-def root_artifact_arguments(plan: p.Plan) -> list[dict[str, Any]]:
+def root_artifact_arguments(plan: Plan) -> list[dict[str, Any]]:
     """`spec.arguments.artifacts`: the pipeline's input artifacts, each with the location its
     `-p NAME=URI` gives. Argo refuses a workflow argument artifact without `from`, a location or a
     key, optional or not (workflow/validate/validate.go:1051-1053 @v4.1.2, :969 @v3.7.18,
@@ -459,7 +463,7 @@ def _scheme(uri: str) -> str:
     return uri.split("://", 1)[0].lower() if "://" in uri else ""
 
 
-def _metadata_expression(metadata: Any, task: p.Task, scope: values.Scope) -> str:
+def _metadata_expression(metadata: Any, task: Task, scope: values.Scope) -> str:
     """Importer metadata as an expr-lang value; strings may hold `{{$.inputs.parameters['x']}}`."""
     from kfpc.plan import placeholders
 
@@ -476,12 +480,12 @@ def _metadata_expression(metadata: Any, task: p.Task, scope: values.Scope) -> st
             parsed = placeholders.parse_string(metadata)
         except placeholders.PlaceholderError:
             return escape.string_literal(metadata)
-        parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
+        parts = parsed.parts if isinstance(parsed, Concat) else (parsed,)
         out = []
         for part in parts:
             if isinstance(part, str):
                 out.append(escape.string_literal(part))
-            elif isinstance(part, p.InputValue) and task.param(part.name) is not None:
+            elif isinstance(part, InputValue) and task.param(part.name) is not None:
                 out.append(values.raw(task.param(part.name).source, scope))  # type: ignore[union-attr]
             else:
                 out.append("''")
@@ -495,7 +499,7 @@ def _metadata_expression(metadata: Any, task: p.Task, scope: values.Scope) -> st
     return escape.string_literal(str(metadata))
 
 
-def workflow_arguments(plan: p.Plan, encoded: frozenset[str]) -> list[dict[str, Any]]:
+def workflow_arguments(plan: Plan, encoded: frozenset[str]) -> list[dict[str, Any]]:
     params = []
     for q in plan.inputs:
         entry: dict[str, Any] = {"name": q.name}
@@ -521,7 +525,7 @@ def inert(text: str) -> bool:
     return "{{" not in text
 
 
-def moved_descriptions(plan: p.Plan) -> dict[str, str]:
+def moved_descriptions(plan: Plan) -> dict[str, str]:
     """Parameter descriptions Argo would substitute: kept verbatim in an annotation instead (metadata
     is never substituted), so the spec holds no user text that Argo reads as a tag."""
     return {q.name: q.description for q in plan.inputs if q.description and not inert(q.description)}
@@ -563,7 +567,7 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
+def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
           warnings: list[str] | None = None, helper_image: str = HELPER_IMAGE,
           encoded: frozenset[str] = frozenset()) -> dict[str, Any]:
     """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py)."""
@@ -613,7 +617,7 @@ def build(plan: p.Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cach
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
 
 
-def _workflow_metadata(plan: p.Plan) -> dict[str, Any]:
+def _workflow_metadata(plan: Plan) -> dict[str, Any]:
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
     if plan.display_name:
@@ -640,7 +644,7 @@ def _run_limits(config: k8s.RunConfig, spec: dict[str, Any]) -> None:
         spec["ttlStrategy"] = ttl
 
 
-def entrypoint_pull_secrets(plan: p.Plan) -> tuple[list[str], list[str]]:
+def entrypoint_pull_secrets(plan: Plan) -> tuple[list[str], list[str]]:
     """Image pull secrets for the workflow's `imagePullSecrets`, and warnings. A container with no
     command makes the controller look up the image's entrypoint in the registry before the pod
     exists, with only the workflow's imagePullSecrets and its service account's secrets
@@ -651,13 +655,13 @@ def entrypoint_pull_secrets(plan: p.Plan) -> tuple[list[str], list[str]]:
     found: set[str] = set()
     warnings: list[str] = []
     for comp in sorted(plan.components.values(), key=lambda c: c.name):
-        if not isinstance(comp, p.DagComponent):
+        if not isinstance(comp, DagComponent):
             continue
         for task in comp.tasks:
             secrets = task.k8s.image_pull_secrets if task.k8s is not None else ()
-            found.update(text_form(s.value) for s in secrets if isinstance(s, p.Constant) and text_form(s.value))
+            found.update(text_form(s.value) for s in secrets if isinstance(s, Constant) and text_form(s.value))
             component = plan.component(task.component)
-            if (any(not isinstance(s, p.Constant) for s in secrets) and isinstance(component, p.ContainerComponent)
+            if (any(not isinstance(s, Constant) for s in secrets) and isinstance(component, ContainerComponent)
                     and not component.command and not component.needs_launcher):
                 warnings.append(f"task {task.key!r}: its image has no command, so Argo's controller reads the "
                                 "image's entrypoint from the registry itself, with the workflow's imagePullSecrets "

@@ -18,12 +18,14 @@ import re
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    Concat, Constant, ContainerComponent, FromInput, IfPresent, ImporterComponent, InputValue, PvcComponent,
+)
 from kfpc.plan import placeholders
 
 from kfpc_backends.tekton import escape, finally_tasks, guards, helper_tasks, k8s, resources
-from kfpc_backends.tekton import flatten as f
-from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton import flatten
+from kfpc_backends.tekton import steps as tekton_steps
 from kfpc_backends.tekton.direct import DirectValues
 from kfpc_backends.tekton.sources import Context, Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
@@ -33,7 +35,7 @@ _RESULT_INVALID = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 class Builder:
-    def __init__(self, flat: f.FlatPipeline, ctx: Context, helper_image: str):
+    def __init__(self, flat: flatten.FlatPipeline, ctx: Context, helper_image: str):
         self.flat = flat
         self.ctx = ctx
         self.helper_image = helper_image
@@ -70,15 +72,15 @@ class Builder:
                 spec.setdefault("rr" if raw else "r", {})[output] = result
                 unit.result(result)
 
-    def result_ref(self, source: f.Source, unguarded: bool = False, raw: bool = False) -> str | None:
+    def result_ref(self, source: flatten.Source, unguarded: bool = False, raw: bool = False) -> str | None:
         """Tekton text for a value Tekton can carry itself: a parameter, or a result of a task that
         runs once (not in a loop) before the reader. With `unguarded`, only of a task that always
         runs: a `when` reading the result of a skipped task is skipped for a reason that cascades
         in Tekton v0.59-0.68, which checks missing results before `when`
         (pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go:328-333 @v0.59.6)."""
-        if isinstance(source, f.Param):
+        if isinstance(source, flatten.Param):
             return escape.ref("params." + self.ctx.param_names[source.name])
-        if isinstance(source, f.Out) and not source.loops and not source.selector:
+        if isinstance(source, flatten.Out) and not source.loops and not source.selector:
             producer = self.flat.task(source.task)
             if producer.loops or producer.finally_ or source.task not in self.specs or (unguarded and producer.guards):
                 return None
@@ -86,7 +88,7 @@ class Builder:
             return escape.ref(f"tasks.{self.unit_of[source.task].name}.results.{result}")
         return None
 
-    def guard_ref(self, source: f.Source) -> str | None:
+    def guard_ref(self, source: flatten.Source) -> str | None:
         return self.result_ref(source, unguarded=True)
 
     # -- helper tasks ----------------------------------------------------------------------------
@@ -103,7 +105,7 @@ class Builder:
 
     # -- one task --------------------------------------------------------------------------------
 
-    def add(self, task: f.FlatTask) -> None:
+    def add(self, task: flatten.FlatTask) -> None:
         if task.plan_task.task_config_claim:
             raise UnsupportedError(f"task {task.plan_task.key!r} passes its volumes on through dsl.TaskConfig, "
                                    "including KFP's workspace, which on Tekton is a directory of the run's volume "
@@ -129,9 +131,9 @@ class Builder:
         self.units.append(unit)
         self.unit_of[task.id] = unit
 
-    def lower_guards(self, task: f.FlatTask, unit: Unit) -> tuple[list[f.Guard], list[f.Guard]]:
-        per_iter: list[f.Guard] = []
-        in_pod: list[f.Guard] = []
+    def lower_guards(self, task: flatten.FlatTask, unit: Unit) -> tuple[list[flatten.Guard], list[flatten.Guard]]:
+        per_iter: list[flatten.Guard] = []
+        in_pod: list[flatten.Guard] = []
         for guard in task.guards:
             probe = Descriptors(self.ctx, task.loops)
             if per_iteration(probe.expr(guard.expr)):
@@ -154,7 +156,7 @@ class Builder:
                                    "not supported; use --backend argo", path=(task.plan_task.path,))
         return per_iter, in_pod
 
-    def lower_loops(self, task: f.FlatTask, unit: Unit, per_iter: list[f.Guard], value: f.Source | None) -> None:
+    def lower_loops(self, task: flatten.FlatTask, unit: Unit, per_iter: list[flatten.Guard], value: flatten.Source | None) -> None:
         if not task.loops:
             return
         if self.group:
@@ -174,47 +176,47 @@ class Builder:
             if not keys:
                 unit.when.append(dict(guards.NEVER))
                 return
-            unit.matrix = {"params": [{"name": st.KEY_PARAM, "value": keys}]}
-            unit.declare(st.KEY_PARAM)
+            unit.matrix = {"params": [{"name": tekton_steps.KEY_PARAM, "value": keys}]}
+            unit.declare(tekton_steps.KEY_PARAM)
             return
         gate = helper_tasks.gate_unit(self, task, per_iter, value)
         unit.run_after.add(gate.name)
         # An empty Matrix skips the task *and cascades*; a `when` on the count skips it alone.
         unit.when.append({"input": escape.ref(f"tasks.{gate.name}.results.n"), "operator": "notin", "values": ["0"]})
         if value is not None:
-            unit.matrix = {"params": [{"name": st.VALUE_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.vals[*]")}]}
-            unit.params.append({"name": st.KEYS_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.keys[*]")})
-            unit.declare(st.VALUE_PARAM)
-            unit.declare(st.KEYS_PARAM, array=True)
+            unit.matrix = {"params": [{"name": tekton_steps.VALUE_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.vals[*]")}]}
+            unit.params.append({"name": tekton_steps.KEYS_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.keys[*]")})
+            unit.declare(tekton_steps.VALUE_PARAM)
+            unit.declare(tekton_steps.KEYS_PARAM, array=True)
         else:
-            unit.matrix = {"params": [{"name": st.KEY_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.keys[*]")}]}
-            unit.declare(st.KEY_PARAM)
+            unit.matrix = {"params": [{"name": tekton_steps.KEY_PARAM, "value": escape.ref(f"tasks.{gate.name}.results.keys[*]")}]}
+            unit.declare(tekton_steps.KEY_PARAM)
 
     # -- steps -----------------------------------------------------------------------------------
 
-    def render_steps(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> f.Source | None:
+    def render_steps(self, task: flatten.FlatTask, unit: Unit, in_pod: list[flatten.Guard]) -> flatten.Source | None:
         """Fill the unit's steps; returns the per-iteration value a direct container fans out over."""
         component = task.component
-        if isinstance(component, p.ContainerComponent) and component.needs_launcher:
+        if isinstance(component, ContainerComponent) and component.needs_launcher:
             self.launcher(task, unit, in_pod)
             return None
         if in_pod:
             raise UnsupportedError("this condition can only be evaluated inside the pod, which needs a Python "
                                    "component; use --backend argo", path=(task.plan_task.path,))
-        if isinstance(component, p.ContainerComponent):
+        if isinstance(component, ContainerComponent):
             return self.direct(task, unit)
-        if isinstance(component, p.ImporterComponent):
+        if isinstance(component, ImporterComponent):
             self.importer(task, unit, component)
-        elif isinstance(component, p.PvcComponent):
+        elif isinstance(component, PvcComponent):
             self.pvc(task, unit, component)
         return None
 
-    def launcher(self, task: f.FlatTask, unit: Unit, in_pod: list[f.Guard]) -> None:
+    def launcher(self, task: flatten.FlatTask, unit: Unit, in_pod: list[flatten.Guard]) -> None:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-        spec, argv = st.launcher_spec(task, desc)
+        spec, argv = tekton_steps.launcher_spec(task, desc)
         if in_pod:
             spec["g"] = [desc.expr(guard.expr) for guard in in_pod]
-        step = st.runtime_step("main", resources.image(self, task), "run", spec, desc, argv, keyed=bool(task.loops))
+        step = tekton_steps.runtime_step("main", resources.image(self, task), "run", spec, desc, argv, keyed=bool(task.loops))
         unit.pass_params(desc.task_params)
         compute = resources.compute_resources(self, task)
         if compute:
@@ -223,11 +225,11 @@ class Builder:
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
 
-    def direct(self, task: f.FlatTask, unit: Unit) -> f.Source | None:
+    def direct(self, task: flatten.FlatTask, unit: Unit) -> flatten.Source | None:
         component = task.component
-        assert isinstance(component, p.ContainerComponent)
+        assert isinstance(component, ContainerComponent)
         value = self.fan_out_value(task)
-        command = st.DirectCommand(task, DirectValues(self, task, unit, value))
+        command = tekton_steps.DirectCommand(task, DirectValues(self, task, unit, value))
         post = None
         interface = component.interface
         if interface.out_params or interface.out_artifacts:
@@ -238,12 +240,12 @@ class Builder:
             if value is not None:
                 spec["mk"] = 1
                 desc.env["KFPC_TR"] = escape.ref("context.taskRun.name")
-                args = [escape.ref(f"params.{st.KEYS_PARAM}[*]")]
-            post = st.runtime_step("post", self.helper_image, "post", spec, desc, args,
+                args = [escape.ref(f"params.{tekton_steps.KEYS_PARAM}[*]")]
+            post = tekton_steps.runtime_step("post", self.helper_image, "post", spec, desc, args,
                                    keyed=bool(task.loops) and value is None)
             unit.pass_params(desc.task_params)
             self.specs[task.id] = spec
-        steps, volumes = st.direct_steps(task, command, resources.image(self, task), post)
+        steps, volumes = tekton_steps.direct_steps(task, command, resources.image(self, task), post)
         if "command" not in steps[0]:
             self.warnings.append(f"task {task.plan_task.key!r}: the component has no command; Tekton looks up the "
                                  "image's entrypoint in its registry when the task starts")
@@ -254,16 +256,16 @@ class Builder:
         unit.volumes += volumes
         return value
 
-    def fan_out_value(self, task: f.FlatTask) -> f.Source | None:
+    def fan_out_value(self, task: flatten.FlatTask) -> flatten.Source | None:
         """The one per-iteration value a direct container in a loop reads, if any."""
         if not task.loops:
             return None
         component = task.component
-        assert isinstance(component, p.ContainerComponent)
+        assert isinstance(component, ContainerComponent)
         used = {leaf.name for arg in component.command + component.args for leaf in placeholders.walk(arg)
-                if isinstance(leaf, (p.InputValue, p.IfPresent))}
-        used |= {part.name for _, tmpl in component.env for part in tmpl if isinstance(part, p.InputValue)}
-        found: dict[str, f.Source] = {}
+                if isinstance(leaf, (InputValue, IfPresent))}
+        used |= {part.name for _, tmpl in component.env for part in tmpl if isinstance(part, InputValue)}
+        found: dict[str, flatten.Source] = {}
         for name in sorted(used & set(task.params)):
             source = task.params[name][1]
             probe = Descriptors(self.ctx, task.loops)
@@ -276,7 +278,7 @@ class Builder:
                                    "component or --backend argo", path=(task.plan_task.path,))
         return next(iter(found.values()), None)
 
-    def importer(self, task: f.FlatTask, unit: Unit, c: p.ImporterComponent) -> None:
+    def importer(self, task: flatten.FlatTask, unit: Unit, c: ImporterComponent) -> None:
         if c.download_to_workspace:
             # KFP downloads only object-store URIs into its workspace (kfpc/plan/workspace.py), and the
             # helper step has no client for them (warn_undownloaded).
@@ -284,28 +286,28 @@ class Builder:
                                  "whose helper step cannot download the gs://, s3:// or minio:// URIs KFP puts in "
                                  "the workspace; consumers get the URI as from any importer (use --backend argo)")
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-        uri_source: f.Source = f.Const(c.uri.value) if isinstance(c.uri, p.Constant) else \
-            task.params[c.uri.name][1] if isinstance(c.uri, p.FromInput) and c.uri.name in task.params else f.Const("")
+        uri_source: flatten.Source = flatten.Const(c.uri.value) if isinstance(c.uri, Constant) else \
+            task.params[c.uri.name][1] if isinstance(c.uri, FromInput) and c.uri.name in task.params else flatten.Const("")
         artifact = c.interface.out_artifacts[0].name if c.interface.out_artifacts else "artifact"
         spec = {"t": task.id, "u": desc.param(uri_source) or ["c", ""], "m": _metadata(c.metadata, task, desc),
                 "a": artifact}
         self.warn_undownloaded(task, uri_source)
-        if isinstance(uri_source, f.Const) and str(uri_source.value).startswith("oci://"):
+        if isinstance(uri_source, flatten.Const) and str(uri_source.value).startswith("oci://"):
             # A model packaged as an image (KServe modelcar): its /models is copied into the workspace.
-            target = st.artifact_path(task.id, artifact, None)
+            target = tekton_steps.artifact_path(task.id, artifact, None)
             unit.steps.append({"name": "pull", "image": str(uri_source.value)[len("oci://"):],
                                "command": ["sh", "-c", 'mkdir -p "$0" && cp -R /models "$0"/', target]})
-        unit.steps.append(st.runtime_step("import", self.helper_image, "import", spec, desc, keyed=bool(task.loops)))
+        unit.steps.append(tekton_steps.runtime_step("import", self.helper_image, "import", spec, desc, keyed=bool(task.loops)))
         unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")
         self.specs[task.id] = spec
 
-    def warn_undownloaded(self, task: f.FlatTask, source: f.Source) -> None:
+    def warn_undownloaded(self, task: flatten.FlatTask, source: flatten.Source) -> None:
         """Only http(s) and oci:// imports reach the volume; others are passed on by URI alone."""
         uri = None
-        if isinstance(source, f.Const):
+        if isinstance(source, flatten.Const):
             uri = str(source.value)
-        elif isinstance(source, f.Param):
+        elif isinstance(source, flatten.Param):
             spec = next((q for q in self.flat.plan.inputs if q.name == source.name), None)
             uri = str(spec.default) if spec is not None and spec.has_default else None
         scheme = uri.split("://", 1)[0].lower() if uri and "://" in uri else None
@@ -314,18 +316,18 @@ class Builder:
                                  f"kfpc downloads nothing from {scheme}:// (a component reading the artifact's path "
                                  "finds no file there); import it over https, or use --backend argo")
 
-    def pvc(self, task: f.FlatTask, unit: Unit, c: p.PvcComponent) -> None:
+    def pvc(self, task: flatten.FlatTask, unit: Unit, c: PvcComponent) -> None:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-        params = st.param_specs(c.interface, task, desc)
+        params = tekton_steps.param_specs(c.interface, task, desc)
         desc.env["KFPC_NAME"] = escape.ref("context.pipelineRun.name")
         spec = {"t": task.id, "op": c.op, "p": params, "r": {}}
-        unit.steps.append(st.runtime_step("pvc", self.helper_image, "pvc", spec, desc, keyed=bool(task.loops)))
+        unit.steps.append(tekton_steps.runtime_step("pvc", self.helper_image, "pvc", spec, desc, keyed=bool(task.loops)))
         unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec
 
 
-def _metadata(meta: Any, task: f.FlatTask, desc: Descriptors) -> Any:
+def _metadata(meta: Any, task: flatten.FlatTask, desc: Descriptors) -> Any:
     """Importer metadata for the runtime: strings holding `{{$.inputs.parameters['x']}}` become
     value descriptors (["=v", desc]); everything else stays as written."""
     if isinstance(meta, dict):
@@ -337,12 +339,12 @@ def _metadata(meta: Any, task: f.FlatTask, desc: Descriptors) -> Any:
             parsed = placeholders.parse_string(meta)
         except placeholders.PlaceholderError:
             return meta
-        parts = parsed.parts if isinstance(parsed, p.Concat) else (parsed,)
+        parts = parsed.parts if isinstance(parsed, Concat) else (parsed,)
         out: list[Any] = []
         for part in parts:
             if isinstance(part, str):
                 out.append(part)
-            elif isinstance(part, p.InputValue) and part.name in task.params:
+            elif isinstance(part, InputValue) and part.name in task.params:
                 d = desc.param(task.params[part.name][1])
                 out.append(d if d is not None else "")
             else:

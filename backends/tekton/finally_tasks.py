@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import ContainerComponent
 
 from kfpc_backends.tekton import escape
-from kfpc_backends.tekton import flatten as f
-from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton import flatten
+from kfpc_backends.tekton import steps
 from kfpc_backends.tekton.sources import Descriptors
 from kfpc_backends.tekton.units import Unit
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from kfpc_backends.tekton.build import Builder
 
 
-def add_group(builder: Builder, tasks: list[f.FlatTask]) -> None:
+def add_group(builder: Builder, tasks: list[flatten.FlatTask]) -> None:
     """Exit tasks that depend on each other run as the steps of one finally task, in order: Tekton's
     finally tasks cannot wait for each other. Their conditions are evaluated in the pod.
 
@@ -51,11 +51,11 @@ def add_group(builder: Builder, tasks: list[f.FlatTask]) -> None:
     merged.when = [w for w in started(builder, tasks[0]) if all(w in started(builder, t) for t in tasks)]
     desc = Descriptors(builder.ctx, [])
     codes = [[desc.env_var(_exit_code(step)), step] for names in steps_of.values() for step in names]
-    merged.steps.append(st.runtime_step("verdict", builder.helper_image, "verdict", {"s": codes}, desc))
+    merged.steps.append(steps.runtime_step("verdict", builder.helper_image, "verdict", {"s": codes}, desc))
     builder.units.append(merged)
 
 
-def started(builder: Builder, task: f.FlatTask) -> list[dict[str, Any]]:
+def started(builder: Builder, task: flatten.FlatTask) -> list[dict[str, Any]]:
     """`when` entries that hold only if the DAG around a finally task started. On KFP an exit task
     (or ignore_upstream_failure task) runs only when its enclosing DAG ran; Tekton runs every
     finally task once the DAG tasks are done (pipelinerunstate.go:504-519 @v1.15.0). The DAG
@@ -74,7 +74,7 @@ def started(builder: Builder, task: f.FlatTask) -> list[dict[str, Any]]:
             for name in names]
 
 
-def _wait_for_group(builder: Builder, task: f.FlatTask, unit: Unit, steps_of: dict[str, list[str]]) -> None:
+def _wait_for_group(builder: Builder, task: flatten.FlatTask, unit: Unit, steps_of: dict[str, list[str]]) -> None:
     """A task that runs only after its upstreams succeeded skips itself when one in the group failed."""
     if task.plan_task.run_after_failure:
         return
@@ -87,7 +87,7 @@ def _wait_for_group(builder: Builder, task: f.FlatTask, unit: Unit, steps_of: di
             pending += [t for t in builder.flat.task(current).after if t in steps_of]
     if not upstream:
         return
-    if not isinstance(task.component, p.ContainerComponent) or not task.component.needs_launcher:
+    if not isinstance(task.component, ContainerComponent) or not task.component.needs_launcher:
         raise UnsupportedError(f"task {task.plan_task.key!r} runs in an exit pipeline after other tasks; on Tekton "
                                "it must be a Python component (it checks in the pod whether they succeeded); use "
                                "--backend argo", path=(task.plan_task.path,))

@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass, field
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import FinalStatus, Plan
 from kfpc.plan.transforms import flatten as shared
 from kfpc.plan.transforms.flatten import (ArtInput, ArtItem, ArtOneOf, ArtOut, ArtSource, Const, FlatPipeline,
                                           FlatTask, Guard, Interp, Item, Loop, OneOf, Out, Param, Path, Runtime,
@@ -72,7 +72,7 @@ class _RunNames:
 transform = functools.partial(shared.flatten, namer=TaskNamer, engine="Tekton")
 
 
-def flatten(plan: p.Plan) -> FlatPipeline:
+def flatten(plan: Plan) -> FlatPipeline:
     """The flat view of the plan the backend's transform made (compile_plan), or made here for a
     caller that renders a plan directly; then Tekton's own limits on it."""
     flat = shared.flat_view(plan) or shared.flat_view(transform(plan))
@@ -80,7 +80,7 @@ def flatten(plan: p.Plan) -> FlatPipeline:
     # Rendering takes helper task names from the namer: each rendering of one plan starts afresh.
     flat = dataclasses.replace(flat, namer=copy.deepcopy(flat.namer))
     for task in flat.tasks:
-        if task.plan_task.condition is not None and any(isinstance(b.source, p.FinalStatus)
+        if task.plan_task.condition is not None and any(isinstance(b.source, FinalStatus)
                                                         for b in task.plan_task.params):
             raise UnsupportedError(f"task {task.plan_task.key!r} reads a final status and has a condition; Tekton "
                                    "lets only finally tasks read task states, and kfpc does not place a condition "

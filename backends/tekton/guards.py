@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from kfpc.plan import model as p
+from kfpc.plan.model import And, Compare, Expr, Literal, Not, Operand, ParamType
 from kfpc.plan.values import text_form
 
 from kfpc_backends.tekton import escape
-from kfpc_backends.tekton import flatten as f
+from kfpc_backends.tekton import flatten
 
 # The spellings KFP's launcher reads as booleans; a run parameter may use any of them.
 TRUE = ["true", "True", "TRUE", "1", "t", "T"]
@@ -25,10 +25,10 @@ FALSE = ["false", "False", "FALSE", "0", "f", "F"]
 NEVER = {"input": "false", "operator": "in", "values": ["true"]}
 
 
-def when_entries(expr: p.Expr, reference: Callable[[f.Source], str | None]) -> list[dict[str, Any]] | None:
+def when_entries(expr: Expr, reference: Callable[[flatten.Source], str | None]) -> list[dict[str, Any]] | None:
     """`when` entries equivalent to `expr`, or None. `reference` gives the Tekton text of a source
     when Tekton can read it safely (a parameter, a result of a task that always runs)."""
-    if isinstance(expr, p.And):
+    if isinstance(expr, And):
         out: list[dict[str, Any]] = []
         for operand in expr.operands:
             entries = when_entries(operand, reference)
@@ -37,27 +37,27 @@ def when_entries(expr: p.Expr, reference: Callable[[f.Source], str | None]) -> l
             out += entries
         return out
     negate = False
-    if isinstance(expr, p.Not) and isinstance(expr.operand, p.Compare):
+    if isinstance(expr, Not) and isinstance(expr.operand, Compare):
         expr, negate = expr.operand, True
-    if not isinstance(expr, p.Compare) or expr.op not in ("==", "!="):
+    if not isinstance(expr, Compare) or expr.op not in ("==", "!="):
         return None
-    if isinstance(expr.left, p.Operand) and isinstance(expr.right, p.Literal):
+    if isinstance(expr.left, Operand) and isinstance(expr.right, Literal):
         operand, literal = expr.left, expr.right
-    elif isinstance(expr.right, p.Operand) and isinstance(expr.left, p.Literal):
+    elif isinstance(expr.right, Operand) and isinstance(expr.left, Literal):
         operand, literal = expr.right, expr.left
     else:
         return None
     if operand.cast is not None:
         return None
-    if operand.type is p.ParamType.STRING and isinstance(literal.value, str):
+    if operand.type is ParamType.STRING and isinstance(literal.value, str):
         values = [escape.tform(literal.value)]
-    elif operand.type is p.ParamType.BOOLEAN and isinstance(literal.value, bool):
+    elif operand.type is ParamType.BOOLEAN and isinstance(literal.value, bool):
         values = TRUE if literal.value else FALSE
     else:
         return None
     positive = (expr.op == "==") != negate
     source = operand.source
-    if isinstance(source, f.Const):
+    if isinstance(source, flatten.Const):
         if source.value is None:
             return None
         holds = escape.tform(text_form(source.value)) in values

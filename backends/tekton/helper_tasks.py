@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from kfpc.errors import UnsupportedError
 
 from kfpc_backends.tekton import escape
-from kfpc_backends.tekton import flatten as f
-from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton import flatten
+from kfpc_backends.tekton import steps
 from kfpc_backends.tekton.sources import Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
 
@@ -32,7 +32,7 @@ def shared(builder: Builder, key: str, make: Callable[[], Unit]) -> Unit:
     return unit
 
 
-def condition_unit(builder: Builder, guard: f.Guard) -> Unit | None:
+def condition_unit(builder: Builder, guard: flatten.Guard) -> Unit | None:
     """A task that evaluates a guard `when` cannot express and publishes "true" or "false" as result
     `v`; None when the guard reads an exit task, which only a finally task's own pod can see."""
     desc = Descriptors(builder.ctx, [])
@@ -42,7 +42,7 @@ def condition_unit(builder: Builder, guard: f.Guard) -> Unit | None:
 
     def make() -> Unit:
         unit = Unit(builder.namer.helper("cond-" + guard.id.rsplit("/", 1)[-1]))
-        unit.steps.append(st.runtime_step("cond", builder.helper_image, "cond", {"g": [expr]}, desc))
+        unit.steps.append(steps.runtime_step("cond", builder.helper_image, "cond", {"g": [expr]}, desc))
         unit.result("v")
         unit.run_after = builder.dag_producers(desc, "a condition")
         return unit
@@ -50,8 +50,8 @@ def condition_unit(builder: Builder, guard: f.Guard) -> Unit | None:
     return shared(builder, "cond:" + guard.id, make)
 
 
-def value_unit(builder: Builder, consumer: f.FlatTask | None, what: str, source: f.Source | None = None,
-               artifact: tuple[str, f.ArtSource, str | None] | None = None, hint: str = "",
+def value_unit(builder: Builder, consumer: flatten.FlatTask | None, what: str, source: flatten.Source | None = None,
+               artifact: tuple[str, flatten.ArtSource, str | None] | None = None, hint: str = "",
                raw: bool = False) -> Unit:
     """A task that computes one value once and publishes it as result `v`, for a container that
     cannot compute it itself (OneOf, collected lists, selected fields, artifact metadata), or
@@ -72,7 +72,7 @@ def value_unit(builder: Builder, consumer: f.FlatTask | None, what: str, source:
 
     def make() -> Unit:
         unit = Unit(builder.namer.helper(hint or "val-" + (consumer.id if consumer else "")))
-        unit.steps.append(st.runtime_step("value", builder.helper_image, "value", spec, desc))
+        unit.steps.append(steps.runtime_step("value", builder.helper_image, "value", spec, desc))
         unit.result("v")
         unit.run_after = builder.dag_producers(desc, what)
         return unit
@@ -80,7 +80,7 @@ def value_unit(builder: Builder, consumer: f.FlatTask | None, what: str, source:
     return shared(builder, "value:" + escape.spec_json([spec, sorted(desc.env.items())]), make)
 
 
-def gate_unit(builder: Builder, task: f.FlatTask, per_iter: list[f.Guard], value: f.Source | None) -> Unit:
+def gate_unit(builder: Builder, task: flatten.FlatTask, per_iter: list[flatten.Guard], value: flatten.Source | None) -> Unit:
     """A task that computes a loop's iteration keys (those whose per-iteration guards hold), their
     count, and the per-iteration values a direct container fans out over: a Matrix needs them as
     results when they are not known when compiling."""
@@ -91,7 +91,7 @@ def gate_unit(builder: Builder, task: f.FlatTask, per_iter: list[f.Guard], value
 
     def make() -> Unit:
         unit = Unit(builder.namer.helper("gate-" + task.id))
-        unit.steps.append(st.runtime_step("gate", builder.helper_image, "gate", spec, desc))
+        unit.steps.append(steps.runtime_step("gate", builder.helper_image, "gate", spec, desc))
         unit.result("keys", array=True)
         unit.result("n")
         if value is not None:

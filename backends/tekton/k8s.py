@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, Callable
 from kfpc import k8s_objects as objects
 from kfpc.errors import UnsupportedError
 from kfpc.plan import k8s
-from kfpc.plan import model as p
+from kfpc.plan.model import Constant, ParamSource
 from kfpc.plan.values import text_form
 
 from kfpc_backends.tekton import escape
-from kfpc_backends.tekton import flatten as f
+from kfpc_backends.tekton import flatten
 from kfpc_backends.tekton.direct import DirectValues
 from kfpc_backends.tekton.sources import Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kfpc_backends.tekton.build import Builder
 
 
-def apply(builder: Builder, task: f.FlatTask, unit: Unit, settings: k8s.TaskK8s) -> None:
+def apply(builder: Builder, task: flatten.FlatTask, unit: Unit, settings: k8s.TaskK8s) -> None:
     _on_step(builder, task, unit, settings)
     spec: dict[str, Any] = {}
     pod = _pod_template(builder, task, settings)
@@ -42,7 +42,7 @@ def apply(builder: Builder, task: f.FlatTask, unit: Unit, settings: k8s.TaskK8s)
             merged.setdefault(key, {}).update(value)
 
 
-def _on_step(builder: Builder, task: f.FlatTask, unit: Unit, settings: k8s.TaskK8s) -> None:
+def _on_step(builder: Builder, task: flatten.FlatTask, unit: Unit, settings: k8s.TaskK8s) -> None:
     name_of = _names(builder, task, unit)
     main = next((step for step in unit.steps if step["name"] == "main"), unit.steps[0])
     env = objects.env_entries(settings, name_of)
@@ -63,14 +63,14 @@ def _on_step(builder: Builder, task: f.FlatTask, unit: Unit, settings: k8s.TaskK
         unit.timeout = f"{settings.timeout_seconds}s"
 
 
-def _names(builder: Builder, task: f.FlatTask, unit: Unit) -> Callable[[p.ParamSource], str]:
+def _names(builder: Builder, task: flatten.FlatTask, unit: Unit) -> Callable[[ParamSource], str]:
     """Env-source and volume names as Tekton text, which a TaskRun fixes when it is created."""
     values = DirectValues(builder, task, unit, None)
     what = f"a name in the kfp-kubernetes settings of {task.plan_task.key!r}"
 
-    def name_of(source: p.ParamSource) -> str:
+    def name_of(source: ParamSource) -> str:
         flat = task.k8s_value(source)
-        if not isinstance(flat, (f.Const, f.Runtime)) and per_iteration(
+        if not isinstance(flat, (flatten.Const, flatten.Runtime)) and per_iteration(
                 Descriptors(builder.ctx, task.loops).param(flat)):
             raise UnsupportedError(f"{what} differs per loop iteration: Tekton fixes a TaskRun's volume and "
                                    "env-source names when it creates it, and kfpc's Matrix fans out over "
@@ -81,10 +81,10 @@ def _names(builder: Builder, task: f.FlatTask, unit: Unit) -> Callable[[p.ParamS
     return name_of
 
 
-def _pod_template(builder: Builder, task: f.FlatTask, settings: k8s.TaskK8s) -> dict[str, Any]:
+def _pod_template(builder: Builder, task: flatten.FlatTask, settings: k8s.TaskK8s) -> dict[str, Any]:
     pod: dict[str, Any] = {}
     selector = objects.static_selector(settings)
-    if settings.node_selector_json is not None and not isinstance(settings.node_selector_json, p.Constant):
+    if settings.node_selector_json is not None and not isinstance(settings.node_selector_json, Constant):
         selector.update({str(k): str(v) for k, v in
                          (known(builder, task, settings.node_selector_json, "node selector") or {}).items()})
     if selector:
@@ -96,7 +96,7 @@ def _pod_template(builder: Builder, task: f.FlatTask, settings: k8s.TaskK8s) -> 
         pod["tolerations"] = tolerations
     affinity = objects.affinity_of(settings)
     for source in settings.node_affinity_json:
-        value = None if isinstance(source, p.Constant) else known(builder, task, source, "node affinity")
+        value = None if isinstance(source, Constant) else known(builder, task, source, "node affinity")
         if value:
             affinity.setdefault("nodeAffinity", {}).update(value)
     if affinity:
@@ -107,14 +107,14 @@ def _pod_template(builder: Builder, task: f.FlatTask, settings: k8s.TaskK8s) -> 
     return pod
 
 
-def known(builder: Builder, task: f.FlatTask, plan_source: Any, what: str) -> Any:
+def known(builder: Builder, task: flatten.FlatTask, plan_source: Any, what: str) -> Any:
     """A value Tekton needs when the run is created: a constant, or a pipeline parameter's default."""
-    if isinstance(plan_source, p.Constant):
+    if isinstance(plan_source, Constant):
         return plan_source.value
     source = task.k8s_value(plan_source)
-    if isinstance(source, f.Const):
+    if isinstance(source, flatten.Const):
         return source.value
-    name = source.name if isinstance(source, f.Param) else None
+    name = source.name if isinstance(source, flatten.Param) else None
     param = next((q for q in builder.flat.plan.inputs if q.name == name), None) if name else None
     if param is not None and param.has_default:
         value = param.default

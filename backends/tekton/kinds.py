@@ -23,7 +23,7 @@ from kfpc.run_options import RunOptions
 from kfpc.runtime import bootstrap, bootstrap_file, tekton_packed
 
 from kfpc_backends.tekton import escape
-from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton import steps
 from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
 from kfpc_backends.tekton.units import strings
 
@@ -90,14 +90,14 @@ def self_contained(pipeline_spec: dict[str, Any], run_spec: dict[str, Any], help
     only kfpc's PipelineRun carries."""
     template = run_spec.get("taskRunTemplate", {}).get("podTemplate", {})
     env = template.get("env", [])
-    runtime = next((e["value"] for e in env if e["name"] == st.RUNTIME_ENV), None)
+    runtime = next((e["value"] for e in env if e["name"] == steps.RUNTIME_ENV), None)
     for task in pipeline_spec["tasks"] + pipeline_spec.get("finally", []):
         for step in task["taskSpec"]["steps"]:
             if escape.DOLLAR_ENV not in {e["name"] for e in step.get("env", [])}:
                 dollar_env(step)
     if runtime is not None:
         deliver_runtime(pipeline_spec, runtime, helper_image)
-    kept = [e for e in env if e["name"] not in (escape.DOLLAR_ENV, st.RUNTIME_ENV)]
+    kept = [e for e in env if e["name"] not in (escape.DOLLAR_ENV, steps.RUNTIME_ENV)]
     if kept:
         template["env"] = kept
     else:
@@ -114,7 +114,7 @@ RUNTIME_TASK = "kfpc-runtime"
 RUNTIME_FILE = RUN_ROOT + "/.kfpc/runtime"
 # Written under a temporary name and renamed: a retried TaskRun never leaves half a file.
 _WRITE_RUNTIME = ("import os,sys;os.umask(2);p=sys.argv[1];os.makedirs(os.path.dirname(p),exist_ok=True);"
-                  f"open(p+'.w','w').write(os.environ['{st.RUNTIME_ENV}']);os.replace(p+'.w',p)")
+                  f"open(p+'.w','w').write(os.environ['{steps.RUNTIME_ENV}']);os.replace(p+'.w',p)")
 
 
 def dollar_env(step: dict[str, Any]) -> None:
@@ -128,7 +128,7 @@ def dollar_env(step: dict[str, Any]) -> None:
     runtime decodes them once; the same order here. A plain container's own env needs the kubelet
     to decode: first (steps.direct_steps)."""
     entry = {"name": escape.DOLLAR_ENV, "value": "$"}
-    if step.get("command") == st.COMMAND:
+    if step.get("command") == steps.COMMAND:
         step.setdefault("env", []).append(entry)
     else:
         step.setdefault("env", []).insert(0, entry)
@@ -149,14 +149,14 @@ def deliver_runtime(pipeline_spec: dict[str, Any], runtime: str, helper_image: s
     `when` on its state."""
     tasks, finals = pipeline_spec["tasks"], pipeline_spec.get("finally", [])
     users = {t["name"] for t in tasks + finals
-             if any(step.get("command") == st.COMMAND for step in t["taskSpec"]["steps"])}
+             if any(step.get("command") == steps.COMMAND for step in t["taskSpec"]["steps"])}
     if not users:
         return
     taken = {t["name"] for t in tasks + finals}
     name = next(n for n in (RUNTIME_TASK, *(f"{RUNTIME_TASK}-{c}" for c in "abcdefgh")) if n not in taken)
     for task in tasks + finals:
         for step in task["taskSpec"]["steps"]:
-            if step.get("command") == st.COMMAND:
+            if step.get("command") == steps.COMMAND:
                 step["command"] = ["python3", "-c", bootstrap_file(RUNTIME_FILE)]
     by_name = {t["name"]: t for t in tasks}
     graph = {n: [d for d in t.get("runAfter", []) if d in by_name] for n, t in by_name.items()}
@@ -171,7 +171,7 @@ def deliver_runtime(pipeline_spec: dict[str, Any], runtime: str, helper_image: s
             task.setdefault("when", []).append(
                 {"input": escape.ref(f"tasks.{name}.status"), "operator": "in", "values": ["Succeeded"]})
     step = {"name": "write", "image": helper_image, "command": ["python3", "-c", _WRITE_RUNTIME],
-            "args": [RUNTIME_FILE], "env": [{"name": st.RUNTIME_ENV, "value": runtime}]}
+            "args": [RUNTIME_FILE], "env": [{"name": steps.RUNTIME_ENV, "value": runtime}]}
     pipeline_spec["tasks"] = [{"name": name, "taskSpec": {"steps": [step], "workspaces": [{"name": WORKSPACE}]},
                                "timeout": "0s", "workspaces": [{"name": WORKSPACE, "workspace": WORKSPACE}]}, *tasks]
 
@@ -258,8 +258,8 @@ def _scheduler(name: str, run: dict[str, Any], options: RunOptions, helper_image
     # The run travels base64-encoded: the kubelet would expand $(...) in a plain env value.
     spec = {"run": base64.b64encode(json.dumps(run, separators=(",", ":")).encode()).decode(),
             "max": options.max_concurrency or 0, "label": f"{SCHEDULE_LABEL}={labels[SCHEDULE_LABEL]}"}
-    container = {"name": "create-run", "image": helper_image, "command": ["python3", "-c", bootstrap(st.RUNTIME_ENV)],
-                 "args": ["schedule"], "env": [{"name": st.RUNTIME_ENV, "value": tekton_packed()},
+    container = {"name": "create-run", "image": helper_image, "command": ["python3", "-c", bootstrap(steps.RUNTIME_ENV)],
+                 "args": ["schedule"], "env": [{"name": steps.RUNTIME_ENV, "value": tekton_packed()},
                                                {"name": "KFPC_SPEC", "value": json.dumps(spec, separators=(",", ":"))}]}
     cron: dict[str, Any] = {"schedule": options.schedule}
     if options.timezone:

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import Plan
 from kfpc.plan.values import text_form
 from kfpc.runtime import tekton_packed
 
 from kfpc_backends.tekton import escape, finally_tasks, helper_tasks, placement
-from kfpc_backends.tekton import flatten as f
-from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton import flatten
+from kfpc_backends.tekton import steps
 from kfpc_backends.tekton.build import Builder
 from kfpc_backends.tekton.sources import WORKSPACE, Context
 from kfpc_backends.tekton.units import Unit
@@ -40,8 +40,8 @@ class Settings:
     affinity_assistant: bool = True  # Tekton's default `coschedule: workspaces`
 
 
-def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
-    flat = f.flatten(plan)
+def build(plan: Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
+    flat = flatten.flatten(plan)
     finally_closure(flat)
     names = param_names(plan)
     builder = Builder(flat, Context(flat, names, settings.pipeline_root), settings.helper_image)
@@ -86,7 +86,7 @@ def build(plan: p.Plan, settings: Settings) -> tuple[dict[str, Any], list[str]]:
     return run, builder.warnings
 
 
-def add_tasks(builder: Builder, flat: f.FlatPipeline) -> None:
+def add_tasks(builder: Builder, flat: flatten.FlatPipeline) -> None:
     for task in flat.tasks:
         if not task.finally_:
             builder.add(task)
@@ -97,7 +97,7 @@ def add_tasks(builder: Builder, flat: f.FlatPipeline) -> None:
             builder.add(group[0])
 
 
-def pipeline_spec(plan: p.Plan, names: dict[str, str], tasks: list[dict[str, Any]], finally_: list[dict[str, Any]],
+def pipeline_spec(plan: Plan, names: dict[str, str], tasks: list[dict[str, Any]], finally_: list[dict[str, Any]],
                   results: list[dict[str, Any]], uses_workspace: bool) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if plan.description:
@@ -115,7 +115,7 @@ def pipeline_spec(plan: p.Plan, names: dict[str, str], tasks: list[dict[str, Any
     return spec
 
 
-def run_metadata(plan: p.Plan) -> dict[str, Any]:
+def run_metadata(plan: Plan) -> dict[str, Any]:
     metadata: dict[str, Any] = {"generateName": plan.k8s_name[:57].rstrip("-") + "-"}
     annotations = {f"{ANNOTATION_PREFIX}/pipeline-name": plan.name}
     if plan.display_name and plan.display_name != plan.name:
@@ -128,12 +128,12 @@ def pod_env(tasks: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The kubelet turns $(KFPC_D) in args into `$` from this variable: for kfpc's own T-form text,
     and for run parameters given at run time in T-form. The runtime program travels once per run."""
     env = [{"name": escape.DOLLAR_ENV, "value": "$"}]
-    if any(step.get("command") == st.COMMAND for t in tasks for step in t["taskSpec"]["steps"]):
-        env.append({"name": st.RUNTIME_ENV, "value": tekton_packed()})
+    if any(step.get("command") == steps.COMMAND for t in tasks for step in t["taskSpec"]["steps"]):
+        env.append({"name": steps.RUNTIME_ENV, "value": tekton_packed()})
     return env
 
 
-def literal_guards(builder: Builder, plan: p.Plan, names: dict[str, str], image: str) -> None:
+def literal_guards(builder: Builder, plan: Plan, names: dict[str, str], image: str) -> None:
     """Parameters limited to a list of values (dsl.Literal): Tekton's param enum is an alpha feature
     a stock install refuses, so a task that runs only when the value is not allowed fails the run
     before any other task starts (each task's `when` skips that task alone). Finally tasks run
@@ -186,7 +186,7 @@ def volume_group(tasks: list[dict[str, Any]]) -> int | None:
     return None
 
 
-def param_names(plan: p.Plan) -> dict[str, str]:
+def param_names(plan: Plan) -> dict[str, str]:
     """KFP parameter -> Tekton parameter: the same name where Tekton accepts it. Names are unique
     case-insensitively, and `kfpc-` is kept for the task parameters kfpc declares itself."""
     out: dict[str, str] = {}
@@ -204,7 +204,7 @@ def param_names(plan: p.Plan) -> dict[str, str]:
     return out
 
 
-def pipeline_params(plan: p.Plan, names: dict[str, str]) -> list[dict[str, Any]]:
+def pipeline_params(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
     """Defaults are written in T-form: Tekton v1.9+ resolves `$(params.x)` inside defaults, and the
     kubelet would expand `$(VAR)`; T-form text has neither."""
     out = []
@@ -232,15 +232,15 @@ def pipeline_params(plan: p.Plan, names: dict[str, str]) -> list[dict[str, Any]]
     return out
 
 
-def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, Any]]:
+def pipeline_results(builder: Builder, flat: flatten.FlatPipeline) -> list[dict[str, Any]]:
     out = []
     taken: set[str] = set()
     for name, (_, source) in flat.outputs.items():
-        if isinstance(source, f.Out) and flat.task(source.task).finally_:
+        if isinstance(source, flatten.Out) and flat.task(source.task).finally_:
             builder.warnings.append(f"pipeline output {name!r} comes from an exit task; Tekton cannot publish it")
             continue
         text = builder.result_ref(source, raw=True)  # shown as written: nothing substitutes pipeline results
-        if isinstance(source, f.Param):
+        if isinstance(source, flatten.Param):
             text = None  # a pipeline parameter is T-form text: a helper task shows it as written
         if text is None:
             unit = helper_tasks.value_unit(builder, None, f"pipeline output {name!r}", source=source,
@@ -257,7 +257,7 @@ def pipeline_results(builder: Builder, flat: f.FlatPipeline) -> list[dict[str, A
     return out
 
 
-def finally_closure(flat: f.FlatPipeline) -> None:
+def finally_closure(flat: flatten.FlatPipeline) -> None:
     """A task that waits for a finally task must run in finally too (a DAG task would start before
     it): it joins that task's group, as the next steps of the same pod."""
     finals = {t.id for t in flat.tasks if t.finally_}
@@ -267,7 +267,7 @@ def finally_closure(flat: f.FlatPipeline) -> None:
             finals.add(task.id)
 
 
-def finally_groups(flat: f.FlatPipeline) -> list[list[f.FlatTask]]:
+def finally_groups(flat: flatten.FlatPipeline) -> list[list[flatten.FlatTask]]:
     """Exit tasks connected by dependencies, each group in the flattened (topological) order."""
     exits = [task for task in flat.tasks if task.finally_]
     parent = {task.id: task.id for task in exits}
@@ -281,7 +281,7 @@ def finally_groups(flat: f.FlatPipeline) -> list[list[f.FlatTask]]:
         for dep in task.after:
             if dep in parent:
                 parent[root(dep)] = root(task.id)
-    groups: dict[str, list[f.FlatTask]] = {}
+    groups: dict[str, list[flatten.FlatTask]] = {}
     for task in exits:
         groups.setdefault(root(task.id), []).append(task)
     return sorted(groups.values(), key=lambda group: exits.index(group[0]))

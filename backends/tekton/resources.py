@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from kfpc import run_options
 from kfpc.errors import KfpcError, UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import ContainerComponent, TextTemplate
 from kfpc.plan.values import text_form
 
-from kfpc_backends.tekton import flatten as f
+from kfpc_backends.tekton import flatten
 
 if TYPE_CHECKING:
     from kfpc_backends.tekton.build import Builder
@@ -20,16 +20,16 @@ if TYPE_CHECKING:
 _RESOURCE_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
 
-def image(builder: Builder, task: f.FlatTask) -> str:
+def image(builder: Builder, task: flatten.FlatTask) -> str:
     component = task.component
-    assert isinstance(component, p.ContainerComponent)
+    assert isinstance(component, ContainerComponent)
     out = []
     for part in component.image:
         if isinstance(part, str):
             out.append(part)
             continue
-        source = task.params.get(part.name, (None, f.Const(None)))[1]
-        if isinstance(source, f.Const):
+        source = task.params.get(part.name, (None, flatten.Const(None)))[1]
+        if isinstance(source, flatten.Const):
             out.append(text_form(source.value))
             continue
         text = builder.result_ref(source)
@@ -40,9 +40,9 @@ def image(builder: Builder, task: f.FlatTask) -> str:
     return "".join(out)
 
 
-def compute_resources(builder: Builder, task: f.FlatTask) -> dict[str, Any]:
+def compute_resources(builder: Builder, task: flatten.FlatTask) -> dict[str, Any]:
     component = task.component
-    assert isinstance(component, p.ContainerComponent)
+    assert isinstance(component, ContainerComponent)
     asked = component.resources
     fields = [(("limits", "cpu"), asked.cpu_limit), (("requests", "cpu"), asked.cpu_request),
               (("limits", "memory"), asked.memory_limit), (("requests", "memory"), asked.memory_request)]
@@ -61,7 +61,7 @@ def compute_resources(builder: Builder, task: f.FlatTask) -> dict[str, Any]:
     return {kind: dict(sorted(amounts.items())) for kind, amounts in sorted(out.items())}
 
 
-def _checked(task: f.FlatTask, what: str, text: str, ok: Any) -> str:
+def _checked(task: flatten.FlatTask, what: str, text: str, ok: Any) -> str:
     """A value fixed at compile time (often a parameter's default) goes into the TaskRun as
     written, where Kubernetes' grammar applies."""
     if not ok(text):
@@ -70,7 +70,7 @@ def _checked(task: f.FlatTask, what: str, text: str, ok: Any) -> str:
     return text
 
 
-def _static_text(builder: Builder, task: f.FlatTask, tmpl: p.TextTemplate | None, what: str) -> str | None:
+def _static_text(builder: Builder, task: flatten.FlatTask, tmpl: TextTemplate | None, what: str) -> str | None:
     """Tekton cannot substitute into resource quantities: run-time values fall back to the
     pipeline parameter's default, with a warning."""
     if tmpl is None:
@@ -80,15 +80,15 @@ def _static_text(builder: Builder, task: f.FlatTask, tmpl: p.TextTemplate | None
         if isinstance(part, str):
             out.append(part)
             continue
-        source = task.params.get(part.name, (None, f.Const(None)))[1]
-        if isinstance(source, f.Param):
+        source = task.params.get(part.name, (None, flatten.Const(None)))[1]
+        if isinstance(source, flatten.Param):
             spec = next((q for q in builder.flat.plan.inputs if q.name == source.name), None)
             if spec is not None and spec.has_default:
                 builder.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} at run time; "
                                         f"using the default of parameter {source.name!r} ({text_form(spec.default)})")
                 out.append(text_form(spec.default))
                 continue
-        if not isinstance(source, f.Const):
+        if not isinstance(source, flatten.Const):
             builder.warnings.append(f"task {task.plan_task.key!r}: Tekton cannot set the {what} from a run-time "
                                     "value; it is left unset")
             return None

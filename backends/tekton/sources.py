@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import And, Compare, Expr, Literal, Not, Operand, Or, ParamType, RuntimeKind
 
 from kfpc_backends.tekton import escape
-from kfpc_backends.tekton import flatten as f
+from kfpc_backends.tekton import flatten
 
 #: Where the runtime's files live: the workspace's default mount path plus the PipelineRun uid
 #: (one directory per run, so runs sharing an existing claim never see each other's files).
@@ -24,10 +24,10 @@ WORKSPACE = "kfpc"
 RUN_ROOT = "/workspace/kfpc/" + escape.ref("context.pipelineRun.uid")
 
 RUNTIME_CONTEXT = {
-    p.RuntimeKind.JOB_NAME: "context.pipelineRun.name",
-    p.RuntimeKind.JOB_RESOURCE_NAME: "context.pipelineRun.name",
-    p.RuntimeKind.JOB_UUID: "context.pipelineRun.uid",
-    p.RuntimeKind.TASK_UUID: "context.taskRun.uid",
+    RuntimeKind.JOB_NAME: "context.pipelineRun.name",
+    RuntimeKind.JOB_RESOURCE_NAME: "context.pipelineRun.name",
+    RuntimeKind.JOB_UUID: "context.pipelineRun.uid",
+    RuntimeKind.TASK_UUID: "context.taskRun.uid",
 }
 KFP_WORKSPACE = "/kfp-workspace"
 
@@ -35,7 +35,7 @@ KFP_WORKSPACE = "/kfp-workspace"
 class Context:
     """What every descriptor builder of one compile shares."""
 
-    def __init__(self, flat: f.FlatPipeline, param_names: dict[str, str], pipeline_root: str):
+    def __init__(self, flat: flatten.FlatPipeline, param_names: dict[str, str], pipeline_root: str):
         self.flat = flat
         self.param_names = param_names  # KFP pipeline parameter -> Tekton parameter name
         self.pipeline_root = pipeline_root
@@ -51,7 +51,7 @@ class Context:
 class Descriptors:
     """Descriptors for one kfpc runtime step, with the env vars Tekton must fill for them."""
 
-    def __init__(self, ctx: Context, loops: list[f.Loop], task_name: str = ""):
+    def __init__(self, ctx: Context, loops: list[flatten.Loop], task_name: str = ""):
         self.ctx = ctx
         self.loops = loops
         self.task_name = task_name  # {{$.pipeline_task_name}}
@@ -74,30 +74,30 @@ class Descriptors:
 
     # -- parameters ------------------------------------------------------------------------------
 
-    def param(self, source: f.Source) -> list[Any] | None:
+    def param(self, source: flatten.Source) -> list[Any] | None:
         """The descriptor of a parameter value; None when nothing supplies it."""
-        if isinstance(source, f.Const):
+        if isinstance(source, flatten.Const):
             return None if source.value is None else ["c", source.value]
-        if isinstance(source, f.Param):
+        if isinstance(source, flatten.Param):
             desc = ["e", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
             return desc + [1] if source.name in self.ctx.unset_optional else desc
-        if isinstance(source, f.Out):
+        if isinstance(source, flatten.Out):
             self.producers.add(source.task)
             depth = self.ctx.depth(source.task, source.loops)
             if source.loops:
-                element = (source.element_type or p.ParamType.STRING).value
+                element = (source.element_type or ParamType.STRING).value
                 if source.selector:
                     raise UnsupportedError("selecting a field of values collected from a loop is not supported "
                                            "on Tekton; use --backend argo")
                 return ["l", source.task, source.output, depth, source.loops, element]
             return ["f", source.task, source.output, depth, list(source.selector)]
-        if isinstance(source, f.OneOf):
+        if isinstance(source, flatten.OneOf):
             return ["o", [self.param(option) for option in source.options]]
-        if isinstance(source, f.Item):
+        if isinstance(source, flatten.Item):
             return ["i", self.level(source.loop), list(source.selector)]
-        if isinstance(source, f.Runtime):
+        if isinstance(source, flatten.Runtime):
             return self.runtime(source.kind)
-        if isinstance(source, f.Interp):
+        if isinstance(source, flatten.Interp):
             parts: list[Any] = []
             for part in source.parts:
                 if isinstance(part, str):
@@ -106,7 +106,7 @@ class Descriptors:
                     part_desc = self.param(part)
                     parts.append(part_desc if part_desc is not None else "")
             return ["x", parts]
-        if isinstance(source, f.Status):
+        if isinstance(source, flatten.Status):
             names = [self.env_var(escape.ref("params." + self.state_param(ref))) for ref in status_refs(self.ctx, source)]
             overall = self.env_var(escape.ref("params." + self.state_param(escape.ref("tasks.status"))))
             # Tasks of the group that run in finally too (ignore_upstream_failure) share the exit
@@ -117,34 +117,34 @@ class Descriptors:
             return ["s", overall, names, source.display_name, codes]
         raise TypeError(source)
 
-    def runtime(self, kind: p.RuntimeKind) -> list[Any]:
+    def runtime(self, kind: RuntimeKind) -> list[Any]:
         if kind in RUNTIME_CONTEXT:
             return ["e", self.env_var(escape.ref(RUNTIME_CONTEXT[kind]))]
-        if kind is p.RuntimeKind.TASK_NAME:
+        if kind is RuntimeKind.TASK_NAME:
             return ["c", self.task_name]
-        if kind is p.RuntimeKind.PIPELINE_ROOT:
+        if kind is RuntimeKind.PIPELINE_ROOT:
             return ["c", self.ctx.pipeline_root]
-        if kind is p.RuntimeKind.WORKSPACE_PATH:
+        if kind is RuntimeKind.WORKSPACE_PATH:
             return ["c", KFP_WORKSPACE]
         # Tekton exposes no creation time: the step's own start time stands in (README, Tekton limits).
         return ["now"]
 
     # -- artifacts -------------------------------------------------------------------------------
 
-    def artifact(self, source: f.ArtSource | None) -> list[Any] | None:
+    def artifact(self, source: flatten.ArtSource | None) -> list[Any] | None:
         if source is None:
             return None
-        if isinstance(source, f.ArtOut):
+        if isinstance(source, flatten.ArtOut):
             self.producers.add(source.task)
             depth = self.ctx.depth(source.task, source.loops)
             if source.loops:
                 return ["al", source.task, source.output, depth, source.loops]
             return ["af", source.task, source.output, depth]
-        if isinstance(source, f.ArtOneOf):
+        if isinstance(source, flatten.ArtOneOf):
             return ["ao", [self.artifact(option) for option in source.options]]
-        if isinstance(source, f.ArtItem):
+        if isinstance(source, flatten.ArtItem):
             return ["ai", self.level(source.loop)]
-        if isinstance(source, f.ArtInput):
+        if isinstance(source, flatten.ArtInput):
             return ["au", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
         raise TypeError(source)
 
@@ -163,19 +163,19 @@ class Descriptors:
                 table.append(["P", desc if desc is not None else ["c", []]])
         return table
 
-    def expr(self, expr: p.Expr) -> list[Any]:
-        if isinstance(expr, p.Operand):
+    def expr(self, expr: Expr) -> list[Any]:
+        if isinstance(expr, Operand):
             desc = self.param(expr.source)  # type: ignore[arg-type]
             return ["opd", expr.input, expr.type.value, expr.cast, desc if desc is not None else ["n"]]
-        if isinstance(expr, p.Literal):
+        if isinstance(expr, Literal):
             return ["lit", expr.value]
-        if isinstance(expr, p.Compare):
+        if isinstance(expr, Compare):
             return ["cmp", expr.op, self.expr(expr.left), self.expr(expr.right)]
-        if isinstance(expr, p.Not):
+        if isinstance(expr, Not):
             return ["not", self.expr(expr.operand)]
-        if isinstance(expr, p.And):
+        if isinstance(expr, And):
             return ["and", [self.expr(e) for e in expr.operands]]
-        if isinstance(expr, p.Or):
+        if isinstance(expr, Or):
             return ["or", [self.expr(e) for e in expr.operands]]
         raise TypeError(expr)
 
@@ -190,7 +190,7 @@ def _intern(table: dict[str, str], prefix: str, value: str) -> str:
     return name
 
 
-def status_refs(ctx: Context, source: f.Status) -> list[str]:
+def status_refs(ctx: Context, source: flatten.Status) -> list[str]:
     """Tekton's state references for an exit handler's group: `$(tasks.status)` when the group is the
     whole pipeline, else one `$(tasks.<t>.status)` per task of the group."""
     tasks = [t for t in source.tasks if t in ctx.dag_ids]  # exit tasks inside the group run in finally too

@@ -13,13 +13,16 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import (
+    Arg, ContainerComponent, InputArtifactRef, InputValue, Interface, OutputArtifactRef, OutputParamFile, Runtime,
+    RuntimeKind,
+)
 from kfpc.plan import placeholders
 from kfpc.plan.values import text_form
 from kfpc.runtime import bootstrap
 
 from kfpc_backends.tekton import escape
-from kfpc_backends.tekton import flatten as f
+from kfpc_backends.tekton import flatten
 from kfpc_backends.tekton.sources import RUN_ROOT, Descriptors
 
 RUNTIME_ENV = "KFPC_RT"
@@ -52,7 +55,7 @@ def finish_spec(step: dict[str, Any]) -> None:
 # -- launcher --------------------------------------------------------------------------------------
 
 
-def param_specs(interface: p.Interface, task: f.FlatTask, desc: Descriptors) -> list[list[Any]]:
+def param_specs(interface: Interface, task: flatten.FlatTask, desc: Descriptors) -> list[list[Any]]:
     """[name, type, descriptor] of each input the task supplies: the runtime types them as KFP does."""
     out = []
     for q in interface.in_params:
@@ -63,10 +66,10 @@ def param_specs(interface: p.Interface, task: f.FlatTask, desc: Descriptors) -> 
     return out
 
 
-def launcher_spec(task: f.FlatTask, desc: Descriptors) -> tuple[dict[str, Any], list[str]]:
+def launcher_spec(task: flatten.FlatTask, desc: Descriptors) -> tuple[dict[str, Any], list[str]]:
     """The runtime's spec for a Python component, and the step's args after `run`."""
     component = task.component
-    assert isinstance(component, p.ContainerComponent)
+    assert isinstance(component, ContainerComponent)
     interface = component.interface
     params = param_specs(interface, task, desc)
     arts = []
@@ -103,7 +106,7 @@ class Values(Protocol):
 
     def input(self, name: str) -> str: ...
 
-    def runtime(self, kind: p.RuntimeKind) -> str: ...
+    def runtime(self, kind: RuntimeKind) -> str: ...
 
     def artifact(self, name: str, attr: str, key: str | None) -> str: ...
 
@@ -111,41 +114,41 @@ class Values(Protocol):
 class DirectCommand:
     """The command line of a container component as Tekton text."""
 
-    def __init__(self, task: f.FlatTask, values: Values):
+    def __init__(self, task: flatten.FlatTask, values: Values):
         self.task = task
         self.values = values
 
     def present(self, name: str) -> bool:
         if name in self.task.params:
             source = self.task.params[name][1]
-            return not (isinstance(source, f.Const) and source.value is None)
+            return not (isinstance(source, flatten.Const) and source.value is None)
         return name in self.task.artifacts and self.task.artifacts[name][1] is not None
 
-    def elements(self, arg: p.Arg) -> list[str]:
+    def elements(self, arg: Arg) -> list[str]:
         return placeholders.command_elements(arg, self.present, self.leaf)
 
-    def leaf(self, arg: p.Arg) -> str:
+    def leaf(self, arg: Arg) -> str:
         if isinstance(arg, str):
             return escape.tform(arg)
-        if isinstance(arg, p.InputValue):
+        if isinstance(arg, InputValue):
             return self.values.input(arg.name) if self.present(arg.name) else ""
-        if isinstance(arg, p.InputArtifactRef):
+        if isinstance(arg, InputArtifactRef):
             return self.values.artifact(arg.name, arg.attr, arg.key) if self.present(arg.name) else ""
-        if isinstance(arg, (p.OutputParamFile, p.OutputArtifactRef)):
-            if isinstance(arg, p.OutputArtifactRef) and arg.attr == "metadata":
+        if isinstance(arg, (OutputParamFile, OutputArtifactRef)):
+            if isinstance(arg, OutputArtifactRef) and arg.attr == "metadata":
                 return "{}" if arg.key is None else ""
             return f"{OUT_DIR}/{arg.name}"
-        if isinstance(arg, p.Runtime):
+        if isinstance(arg, Runtime):
             return self.values.runtime(arg.kind)
         raise UnsupportedError(f"component {self.task.component.ir_key!r} uses {type(arg).__name__}, which needs the "
                                "in-pod launcher", path=(self.task.plan_task.path,))
 
 
-def direct_steps(task: f.FlatTask, command: DirectCommand, image: str,
+def direct_steps(task: flatten.FlatTask, command: DirectCommand, image: str,
                  post: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The component's own step (and the post step when it has outputs), and the volumes they share."""
     component = task.component
-    assert isinstance(component, p.ContainerComponent)
+    assert isinstance(component, ContainerComponent)
     main: dict[str, Any] = {"name": "main", "image": image}
     cmd = [element for arg in component.command for element in command.elements(arg)]
     args = [element for arg in component.args for element in command.elements(arg)]

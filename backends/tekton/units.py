@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from kfpc_backends.tekton import steps as st
+from kfpc_backends.tekton import steps as tekton_steps
 from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
 
 KFP_WORKSPACE = "kfp-workspace"
@@ -48,7 +48,7 @@ class Unit:
     def workspace(self) -> bool:
         """Only tasks that read or write the run's files bind the workspace: every pod bound to it is
         scheduled next to the volume (Tekton's affinity assistant), so the others stay free."""
-        return any(step.get("command") == st.COMMAND or any(RUN_ROOT in text for text in strings(step))
+        return any(step.get("command") == tekton_steps.COMMAND or any(RUN_ROOT in text for text in strings(step))
                    for step in self.steps)
 
     def result(self, name: str, array: bool = False) -> None:
@@ -84,7 +84,7 @@ class Unit:
                     if entry["name"] == "KFPC_SPEC" and isinstance(entry["value"], dict):
                         entry["value"]["pc"] = self.containers()
         for step in self.steps:
-            st.finish_spec(step)
+            tekton_steps.finish_spec(step)
         spec: dict[str, Any] = {}
         workspace = self.workspace
         if self.declared:

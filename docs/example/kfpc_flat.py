@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan.model import Constant, ContainerComponent, FromInput, InputValue, ParamBinding, Plan, Task
 from kfpc.plan.placeholders import command_elements
 from kfpc.plan.values import text_form
 
@@ -80,7 +80,7 @@ class FlatBackend:
     def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return SCHEMA if document.get("apiVersion") == API_VERSION else None
 
-    def compile(self, plan: p.Plan, options: Options) -> Output:
+    def compile(self, plan: Plan, options: Options) -> Output:
         prefix = settings(self, options)["step-prefix"] or ""
         params = [{"name": q.name, **({"default": text_form(q.default)} if q.has_default else {})}
                   for q in plan.inputs]
@@ -90,9 +90,9 @@ class FlatBackend:
                     "spec": {"params": params, "steps": steps} if params else {"steps": steps}}
         return Output([document], [])
 
-    def step(self, task: p.Task, plan: p.Plan, prefix: str) -> dict[str, Any]:
+    def step(self, task: Task, plan: Plan, prefix: str) -> dict[str, Any]:
         comp = plan.component(task.component)
-        if not isinstance(comp, p.ContainerComponent):
+        if not isinstance(comp, ContainerComponent):
             raise UnsupportedError(f"task {task.name!r}: {comp.kind} components are not supported by flat")
         for refused, what in ((comp.needs_launcher, "Python components (KFP's launcher)"), (task.loop, "loops"),
                               (task.condition, "conditions"), (task.run_after_failure, "exit handlers"),
@@ -106,7 +106,7 @@ class FlatBackend:
         def text(arg: Any) -> str:
             if isinstance(arg, str):
                 return arg
-            if isinstance(arg, p.InputValue):
+            if isinstance(arg, InputValue):
                 return values[arg.name]
             raise UnsupportedError(f"task {task.name!r}: the placeholder {type(arg).__name__} is not supported")
 
@@ -123,11 +123,11 @@ class FlatBackend:
             step["after"] = [prefix + plan.root_dag.task(key).name for key in task.depends]
         return step
 
-    def value(self, binding: p.ParamBinding, task: p.Task) -> str:
+    def value(self, binding: ParamBinding, task: Task) -> str:
         source = binding.source
-        if isinstance(source, p.Constant):
+        if isinstance(source, Constant):
             return text_form(source.value)
-        if isinstance(source, p.FromInput) and not source.selector:
+        if isinstance(source, FromInput) and not source.selector:
             return f"$(params.{source.name})"
         raise UnsupportedError(f"task {task.name!r}: input {binding.name!r} comes from "
                                f"{type(source).__name__}, which flat cannot pass")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import networkx as nx
 
-from kfpc.ir import model as m
+from kfpc.ir.model import Dag, Pipeline, Task
 
 
-def component_graph(pipeline: m.Pipeline) -> nx.DiGraph:
+def component_graph(pipeline: Pipeline) -> nx.DiGraph:
     graph = nx.DiGraph()
     everything = dict(pipeline.components)
     everything["root"] = pipeline.root
@@ -27,7 +27,7 @@ def component_graph(pipeline: m.Pipeline) -> nx.DiGraph:
     return graph
 
 
-def task_graph(dag: m.Dag) -> nx.DiGraph:
+def task_graph(dag: Dag) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(dag.tasks))
     for key, task in dag.tasks.items():
@@ -39,7 +39,7 @@ def task_graph(dag: m.Dag) -> nx.DiGraph:
     return graph
 
 
-def upstreams(task: m.Task) -> list[str]:
+def upstreams(task: Task) -> list[str]:
     """Every task this one must wait for: explicit `.after()` plus every producer it reads from."""
     found = list(task.dependent_tasks)
     for p in task.params.values():

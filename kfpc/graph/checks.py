@@ -13,12 +13,12 @@ import unicodedata
 
 from kfpc.errors import MAX_REPORTED, Collector, did_you_mean
 from kfpc.graph import build
-from kfpc.ir import model as m
+from kfpc.ir.model import ArtifactInput, Component, Dag, Interface, MISSING, ParamInput, Path, Pipeline, Task
 from kfpc.plan import conditions
 from kfpc.plan.model import Operand, ParamType
 
 
-def check(pipeline: m.Pipeline, file: str | None = None) -> None:
+def check(pipeline: Pipeline, file: str | None = None) -> None:
     out = Collector(file)
     if not pipeline.name.strip():
         out.add("KFPC311", "pipelineInfo.name is missing or empty; the kfp SDK always sets it",
@@ -53,7 +53,7 @@ def check(pipeline: m.Pipeline, file: str | None = None) -> None:
     out.raise_if_any()
 
 
-def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Collector) -> None:
+def _check_dag(comp: Component, components: dict[str, Component], out: Collector) -> None:
     dag = comp.dag
     assert dag is not None
     if not dag.tasks:
@@ -69,7 +69,7 @@ def _check_dag(comp: m.Component, components: dict[str, m.Component], out: Colle
     _check_dag_outputs(comp, components, out)
 
 
-def _check_task(key: str, task: m.Task, comp: m.Component, components: dict[str, m.Component],
+def _check_task(key: str, task: Task, comp: Component, components: dict[str, Component],
                 out: Collector) -> None:
     dag = comp.dag
     assert dag is not None
@@ -100,7 +100,7 @@ def _check_task(key: str, task: m.Task, comp: m.Component, components: dict[str,
         _check_condition(task, target, comp, components, out)
 
 
-def _check_dag_outputs(comp: m.Component, components: dict[str, m.Component], out: Collector) -> None:
+def _check_dag_outputs(comp: Component, components: dict[str, Component], out: Collector) -> None:
     dag = comp.dag
     assert dag is not None
     iface = comp.interface
@@ -139,7 +139,7 @@ _NAME = re.compile(r"[A-Za-z0-9_][-A-Za-z0-9_]*")
 RESERVED_PREFIX = "kfpc-"
 
 
-def _check_names(comp: m.Component, out: Collector) -> None:
+def _check_names(comp: Component, out: Collector) -> None:
     """Input and output names become engine parameter, result and artifact names verbatim."""
     iface = comp.interface
     for section, kind, names in (("inputDefinitions", "parameters", iface.in_params),
@@ -150,7 +150,7 @@ def _check_names(comp: m.Component, out: Collector) -> None:
             _check_name(name, kind[:-1], comp.path + (section, kind, name), out)
 
 
-def _check_name(name: str, kind: str, where: m.Path, out: Collector) -> None:
+def _check_name(name: str, kind: str, where: Path, out: Collector) -> None:
     if not _NAME.fullmatch(name):
         ascii_name = re.sub(r"[^A-Za-z0-9_-]", "_", unicodedata.normalize("NFKD", name).encode("ascii", "ignore")
                             .decode("ascii")) or "name"
@@ -161,8 +161,8 @@ def _check_name(name: str, kind: str, where: m.Path, out: Collector) -> None:
                 "names it adds", where)
 
 
-def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Dag,
-                       components: dict[str, m.Component], out: Collector) -> None:
+def _check_param_input(name: str, p: ParamInput, iface: Interface, dag: Dag,
+                       components: dict[str, Component], out: Collector) -> None:
     if p.kind == "component_input":
         if p.name not in iface.in_params:
             out.add("KFPC305", f"input {name!r} reads parameter {p.name!r}, which the enclosing component does not "
@@ -183,8 +183,8 @@ def _check_param_input(name: str, p: m.ParamInput, iface: m.Interface, dag: m.Da
                         "produce" + _near(p.key, pcomp.interface.out_params, out), p.path)
 
 
-def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag: m.Dag,
-                          components: dict[str, m.Component], out: Collector) -> None:
+def _check_artifact_input(name: str, a: ArtifactInput, iface: Interface, dag: Dag,
+                          components: dict[str, Component], out: Collector) -> None:
     if a.kind == "component_input":
         if a.name not in iface.in_artifacts:
             out.add("KFPC305", f"artifact {name!r} reads {a.name!r}, which the enclosing component does not "
@@ -202,12 +202,12 @@ def _check_artifact_input(name: str, a: m.ArtifactInput, iface: m.Interface, dag
                 + _near(a.key, pcomp.interface.out_artifacts, out), a.path)
 
 
-def _check_required(task: m.Task, target: m.Component, out: Collector) -> None:
+def _check_required(task: Task, target: Component, out: Collector) -> None:
     item = task.iterator.item_input if task.iterator else None
     for name, spec in sorted(target.interface.in_params.items()):
         if name == item or name in task.params:
             continue
-        if spec.default is m.MISSING and not spec.optional:
+        if spec.default is MISSING and not spec.optional:
             out.add("KFPC306", f"task {task.key!r} does not supply required input {name!r} of component "
                     f"{target.key!r}", task.path + ("inputs",))
     for name, art in sorted(target.interface.in_artifacts.items()):
@@ -217,7 +217,7 @@ def _check_required(task: m.Task, target: m.Component, out: Collector) -> None:
                 f"{target.key!r}", task.path + ("inputs",))
 
 
-def _check_iterator(task: m.Task, target: m.Component, out: Collector) -> None:
+def _check_iterator(task: Task, target: Component, out: Collector) -> None:
     it = task.iterator
     if it is None:
         return
@@ -242,8 +242,8 @@ def _check_iterator(task: m.Task, target: m.Component, out: Collector) -> None:
         out.add("KFPC310", "loop has no items", it.path)
 
 
-def _check_condition(task: m.Task, target: m.Component | None, parent: m.Component,
-                     components: dict[str, m.Component], out: Collector) -> None:
+def _check_condition(task: Task, target: Component | None, parent: Component,
+                     components: dict[str, Component], out: Collector) -> None:
     missing: list[str] = []
 
     def operand(name: str, cast: str | None) -> Operand:
@@ -263,8 +263,8 @@ def _check_condition(task: m.Task, target: m.Component | None, parent: m.Compone
                 task.path + ("triggerPolicy", "condition"))
 
 
-def _input_type(task: m.Task, name: str, target: m.Component | None, parent: m.Component,
-                components: dict[str, m.Component]) -> ParamType:
+def _input_type(task: Task, name: str, target: Component | None, parent: Component,
+                components: dict[str, Component]) -> ParamType:
     """The type lowering will give a task input, so a condition that lowering would refuse (a bare
     NUMBER, LIST or STRUCT operand) is refused here, with the other problems, instead."""
     def of(text: str) -> ParamType:

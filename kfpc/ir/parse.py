@@ -12,7 +12,10 @@ import re
 from typing import Any, Mapping
 
 from kfpc.errors import SchemaError
-from kfpc.ir import model as m
+from kfpc.ir.model import (
+    ArtifactDef, ArtifactInput, Component, Container, Dag, DagOutput, Executor, Importer, Interface, Iterator,
+    MISSING, OutputSelector, ParamDef, ParamInput, Path, Pipeline, Retry, Task,
+)
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 _LEGACY_TYPES = {"INT": "NUMBER_INTEGER", "DOUBLE": "NUMBER_DOUBLE", "STRING": "STRING"}
@@ -37,14 +40,14 @@ def _map(d: Mapping[str, Any] | None, name: str) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def parse(doc: Mapping[str, Any], platform: Mapping[str, Any] | None = None) -> m.Pipeline:
+def parse(doc: Mapping[str, Any], platform: Mapping[str, Any] | None = None) -> Pipeline:
     info = _map(doc, "pipelineInfo")
     components = {key: _component(key, spec, ("components", key)) for key, spec in _map(doc, "components").items()}
     root = _component("root", _map(doc, "root"), ("root",))
     deployment = _map(doc, "deploymentSpec")
     executors = {key: _executor(key, spec, ("deploymentSpec", "executors", key))
                  for key, spec in _map(deployment, "executors").items()}
-    return m.Pipeline(
+    return Pipeline(
         name=str(_get(info, "name", "") or ""),
         display_name=str(_get(info, "displayName", "") or ""),
         description=str(_get(info, "description", "") or ""),
@@ -58,9 +61,9 @@ def parse(doc: Mapping[str, Any], platform: Mapping[str, Any] | None = None) -> 
     )
 
 
-def _interface(spec: Mapping[str, Any]) -> m.Interface:
+def _interface(spec: Mapping[str, Any]) -> Interface:
     ins, outs = _map(spec, "inputDefinitions"), _map(spec, "outputDefinitions")
-    return m.Interface(
+    return Interface(
         in_params={n: _param_def(n, p) for n, p in _map(ins, "parameters").items()},
         in_artifacts={n: _artifact_def(n, a) for n, a in _map(ins, "artifacts").items()},
         out_params={n: _param_def(n, p) for n, p in _map(outs, "parameters").items()},
@@ -68,23 +71,23 @@ def _interface(spec: Mapping[str, Any]) -> m.Interface:
     )
 
 
-def _param_def(name: str, spec: Mapping[str, Any]) -> m.ParamDef:
+def _param_def(name: str, spec: Mapping[str, Any]) -> ParamDef:
     ptype = _get(spec, "parameterType") or _LEGACY_TYPES.get(str(_get(spec, "type", "")), "STRING")
-    default = spec.get("defaultValue", m.MISSING) if "defaultValue" in spec else spec.get("default_value", m.MISSING)
+    default = spec.get("defaultValue", MISSING) if "defaultValue" in spec else spec.get("default_value", MISSING)
     if isinstance(default, dict) and _get(spec, "parameterType") is None and len(default) == 1:
         # pre-2.0 PrimitiveValue {intValue|doubleValue|stringValue}
         default = next(iter(default.values()))
     literals = _get(spec, "literals")
-    return m.ParamDef(name, str(ptype), default, bool(_get(spec, "isOptional", False)),
+    return ParamDef(name, str(ptype), default, bool(_get(spec, "isOptional", False)),
                       str(_get(spec, "description", "") or ""),
                       tuple(literals) if isinstance(literals, list) and literals else None)
 
 
-def _artifact_def(name: str, spec: Mapping[str, Any]) -> m.ArtifactDef:
+def _artifact_def(name: str, spec: Mapping[str, Any]) -> ArtifactDef:
     atype = _map(spec, "artifactType")
     title = _get(atype, "schemaTitle") or _title_from_legacy(atype) or "system.Artifact"
     metadata = _get(spec, "metadata")
-    return m.ArtifactDef(name, str(title), str(_get(atype, "schemaVersion", "0.0.1")),
+    return ArtifactDef(name, str(title), str(_get(atype, "schemaVersion", "0.0.1")),
                          bool(_get(spec, "isArtifactList", False)), bool(_get(spec, "isOptional", False)),
                          str(_get(spec, "description", "") or ""), metadata if isinstance(metadata, dict) else None)
 
@@ -97,38 +100,38 @@ def _title_from_legacy(atype: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _component(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Component:
+def _component(key: str, spec: Mapping[str, Any], path: Path) -> Component:
     dag_spec = _get(spec, "dag")
     dag = _dag(dag_spec, path + ("dag",)) if isinstance(dag_spec, dict) else None
     executor = _get(spec, "executorLabel")
     passthroughs = tuple((str(_get(t, "field", "NONE")), bool(_get(t, "applyToTask", False)))
                          for t in _get(spec, "taskConfigPassthroughs", []) or [] if isinstance(t, dict))
-    return m.Component(key, _interface(spec), dag, str(executor) if executor else None, path, passthroughs)
+    return Component(key, _interface(spec), dag, str(executor) if executor else None, path, passthroughs)
 
 
-def _dag(spec: Mapping[str, Any], path: m.Path) -> m.Dag:
+def _dag(spec: Mapping[str, Any], path: Path) -> Dag:
     tasks = {key: _task(key, t, path + ("tasks", key)) for key, t in _map(spec, "tasks").items()}
     outputs = _map(spec, "outputs")
     out_params = {}
     for name, out in _map(outputs, "parameters").items():
         single = _get(out, "valueFromParameter")
-        sels: tuple[m.OutputSelector, ...]
+        sels: tuple[OutputSelector, ...]
         if single:
-            sels = (m.OutputSelector(str(_get(single, "producerSubtask", "")), str(_get(single, "outputParameterKey", ""))),)
+            sels = (OutputSelector(str(_get(single, "producerSubtask", "")), str(_get(single, "outputParameterKey", ""))),)
         else:
             oneof = _map(out, "valueFromOneof")
-            sels = tuple(m.OutputSelector(str(_get(s, "producerSubtask", "")), str(_get(s, "outputParameterKey", "")))
+            sels = tuple(OutputSelector(str(_get(s, "producerSubtask", "")), str(_get(s, "outputParameterKey", "")))
                          for s in _get(oneof, "parameterSelectors", []) or [])
-        out_params[name] = m.DagOutput(name, sels, path + ("outputs", "parameters", name))
+        out_params[name] = DagOutput(name, sels, path + ("outputs", "parameters", name))
     out_artifacts = {}
     for name, out in _map(outputs, "artifacts").items():
-        sels = tuple(m.OutputSelector(str(_get(s, "producerSubtask", "")), str(_get(s, "outputArtifactKey", "")))
+        sels = tuple(OutputSelector(str(_get(s, "producerSubtask", "")), str(_get(s, "outputArtifactKey", "")))
                      for s in _get(out, "artifactSelectors", []) or [])
-        out_artifacts[name] = m.DagOutput(name, sels, path + ("outputs", "artifacts", name))
-    return m.Dag(tasks, out_params, out_artifacts, path)
+        out_artifacts[name] = DagOutput(name, sels, path + ("outputs", "artifacts", name))
+    return Dag(tasks, out_params, out_artifacts, path)
 
 
-def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
+def _task(key: str, spec: Mapping[str, Any], path: Path) -> Task:
     inputs = _map(spec, "inputs")
     params = {n: _param_input(p, path + ("inputs", "parameters", n)) for n, p in _map(inputs, "parameters").items()}
     artifacts = {n: _artifact_input(a, path + ("inputs", "artifacts", n)) for n, a in _map(inputs, "artifacts").items()}
@@ -138,21 +141,21 @@ def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
     if _get(spec, "parameterIterator"):
         it = _get(spec, "parameterIterator")
         items = _map(it, "items")
-        iterator = m.Iterator("parameter", str(_get(it, "itemInput", "")), _get(items, "raw"),
+        iterator = Iterator("parameter", str(_get(it, "itemInput", "")), _get(items, "raw"),
                               _get(items, "inputParameter"), path + ("parameterIterator",))
     elif _get(spec, "artifactIterator"):
         it = _get(spec, "artifactIterator")
         items = _map(it, "items")
-        iterator = m.Iterator("artifact", str(_get(it, "itemInput", "")), None, _get(items, "inputArtifact"),
+        iterator = Iterator("artifact", str(_get(it, "itemInput", "")), None, _get(items, "inputArtifact"),
                               path + ("artifactIterator",))
     retry = None
     policy = _get(spec, "retryPolicy")
     if isinstance(policy, dict):
-        retry = m.Retry(_count(_get(policy, "maxRetryCount", 0), path + ("retryPolicy", "maxRetryCount")),
+        retry = Retry(_count(_get(policy, "maxRetryCount", 0), path + ("retryPolicy", "maxRetryCount")),
                         _seconds(_get(policy, "backoffDuration")),
                         float(_get(policy, "backoffFactor", 0) or 0), _seconds(_get(policy, "backoffMaxDuration")))
     strategy = str(_get(trigger, "strategy", "") or "")
-    return m.Task(
+    return Task(
         key=key,
         display_name=str(_get(_map(spec, "taskInfo"), "name", key) or key),
         component=str(_get(_map(spec, "componentRef"), "name", "") or ""),
@@ -171,12 +174,12 @@ def _task(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Task:
     )
 
 
-def param_input(spec: Mapping[str, Any], path: m.Path) -> m.ParamInput:
+def param_input(spec: Mapping[str, Any], path: Path) -> ParamInput:
     """An InputParameterSpec (task inputs, and the platform spec's parameter references)."""
     return _param_input(spec, path)
 
 
-def _count(value: Any, path: m.Path) -> int:
+def _count(value: Any, path: Path) -> int:
     """A whole number of at least 0 (protojson writes int64 as a number or a string)."""
     try:
         number = int(value or 0) if not isinstance(value, (bool, float)) or float(value).is_integer() else None
@@ -187,42 +190,42 @@ def _count(value: Any, path: m.Path) -> int:
     return number
 
 
-def _param_input(spec: Mapping[str, Any], path: m.Path) -> m.ParamInput:
+def _param_input(spec: Mapping[str, Any], path: Path) -> ParamInput:
     selector = _get(spec, "parameterExpressionSelector") or None
     if _get(spec, "componentInputParameter") is not None:
-        return m.ParamInput("component_input", name=str(_get(spec, "componentInputParameter")), selector=selector,
+        return ParamInput("component_input", name=str(_get(spec, "componentInputParameter")), selector=selector,
                             path=path)
     if _get(spec, "taskOutputParameter") is not None:
         out = _get(spec, "taskOutputParameter")
-        return m.ParamInput("task_output", producer=str(_get(out, "producerTask", "")),
+        return ParamInput("task_output", producer=str(_get(out, "producerTask", "")),
                             key=str(_get(out, "outputParameterKey", "")), selector=selector, path=path)
     if _get(spec, "taskFinalStatus") is not None:
-        return m.ParamInput("final_status", producer=str(_get(_get(spec, "taskFinalStatus"), "producerTask", "")),
+        return ParamInput("final_status", producer=str(_get(_get(spec, "taskFinalStatus"), "producerTask", "")),
                             path=path)
     runtime = _map(spec, "runtimeValue")
     if _get(runtime, "runtimeParameter") is not None:
-        return m.ParamInput("runtime_parameter", name=str(_get(runtime, "runtimeParameter")), path=path)
+        return ParamInput("runtime_parameter", name=str(_get(runtime, "runtimeParameter")), path=path)
     if "constant" in runtime:
-        return m.ParamInput("constant", value=runtime["constant"], selector=selector, path=path)
+        return ParamInput("constant", value=runtime["constant"], selector=selector, path=path)
     legacy = _map(runtime, "constantValue")
     if legacy:
-        return m.ParamInput("constant", value=next(iter(legacy.values())), selector=selector, path=path)
-    return m.ParamInput("constant", value=None, selector=selector, path=path)
+        return ParamInput("constant", value=next(iter(legacy.values())), selector=selector, path=path)
+    return ParamInput("constant", value=None, selector=selector, path=path)
 
 
-def _artifact_input(spec: Mapping[str, Any], path: m.Path) -> m.ArtifactInput:
+def _artifact_input(spec: Mapping[str, Any], path: Path) -> ArtifactInput:
     if _get(spec, "componentInputArtifact") is not None:
-        return m.ArtifactInput("component_input", name=str(_get(spec, "componentInputArtifact")), path=path)
+        return ArtifactInput("component_input", name=str(_get(spec, "componentInputArtifact")), path=path)
     out = _map(spec, "taskOutputArtifact")
-    return m.ArtifactInput("task_output", producer=str(_get(out, "producerTask", "")),
+    return ArtifactInput("task_output", producer=str(_get(out, "producerTask", "")),
                            key=str(_get(out, "outputArtifactKey", "")), path=path)
 
 
-def _executor(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Executor:
+def _executor(key: str, spec: Mapping[str, Any], path: Path) -> Executor:
     container = _get(spec, "container")
     if isinstance(container, dict):
         env = tuple((str(_get(e, "name", "")), str(_get(e, "value", "") or "")) for e in _get(container, "env", []) or [])
-        return m.Executor(key, container=m.Container(
+        return Executor(key, container=Container(
             image=str(_get(container, "image", "") or ""),
             command=tuple(str(c) for c in _get(container, "command", []) or []),
             args=tuple(str(a) for a in _get(container, "args", []) or []),
@@ -237,7 +240,7 @@ def _executor(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Executor:
         if constant is None and _get(uri, "constantValue"):
             constant = next(iter(_get(uri, "constantValue").values()))
         tschema = _map(importer, "typeSchema")
-        return m.Executor(key, importer=m.Importer(
+        return Executor(key, importer=Importer(
             uri_constant=None if constant is None else str(constant),
             uri_parameter=_get(uri, "runtimeParameter"),
             schema_title=str(_get(tschema, "schemaTitle") or _title_from_legacy(tschema) or "system.Artifact"),
@@ -248,7 +251,7 @@ def _executor(key: str, spec: Mapping[str, Any], path: m.Path) -> m.Executor:
             download_to_workspace=bool(_get(importer, "downloadToWorkspace", False)),
         ), path=path)
     other = next((k for k in ("resolver", "customJob") if _get(spec, k) is not None), "unknown")
-    return m.Executor(key, other=other, path=path)
+    return Executor(key, other=other, path=path)
 
 
 def _seconds(value: Any) -> float:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kfpc.errors import UsageError, did_you_mean
-from kfpc.plan import model as p
+from kfpc.plan.model import Artifact, Param, ParamType, Plan
 from kfpc.plan.lower import normalize, type_problem
 from kfpc.plan.values import text_form
 
@@ -27,7 +27,7 @@ _TRUE = ("true", "True", "TRUE", "1")
 _FALSE = ("false", "False", "FALSE", "0")
 
 
-def apply(plan: p.Plan, values: Mapping[str, Any]) -> p.Plan:
+def apply(plan: Plan, values: Mapping[str, Any]) -> Plan:
     if not values:
         return plan
     inputs = {q.name: q for q in plan.inputs}
@@ -50,7 +50,7 @@ def apply(plan: p.Plan, values: Mapping[str, Any]) -> p.Plan:
                                artifact_uris=tuple(sorted(uris.items())))
 
 
-def _uri(plan: p.Plan, artifact: p.Artifact, raw: Any) -> str:
+def _uri(plan: Plan, artifact: Artifact, raw: Any) -> str:
     """A root input artifact's value: where the artifact is (a URI), as text."""
     where = f"input artifact {artifact.name!r}"
     if artifact.is_list:
@@ -61,19 +61,19 @@ def _uri(plan: p.Plan, artifact: p.Artifact, raw: Any) -> str:
     return raw.strip()
 
 
-def _typed(plan: p.Plan, param: p.Param, raw: Any) -> Any:
+def _typed(plan: Plan, param: Param, raw: Any) -> Any:
     """A value for `param` from text (command line) or from a typed config value."""
     kind = param.type
     where = f"parameter {param.name!r} ({kind.value})"
-    if isinstance(raw, str) and kind is not p.ParamType.STRING:
+    if isinstance(raw, str) and kind is not ParamType.STRING:
         try:
-            if kind is p.ParamType.BOOLEAN:
+            if kind is ParamType.BOOLEAN:
                 if raw not in _TRUE + _FALSE:
                     raise ValueError("expected true or false")
                 raw = raw in _TRUE
-            elif kind is p.ParamType.INTEGER:
+            elif kind is ParamType.INTEGER:
                 raw = int(raw)
-            elif kind is p.ParamType.DOUBLE:
+            elif kind is ParamType.DOUBLE:
                 raw = float(raw)
                 if not math.isfinite(raw):
                     raise ValueError("not a finite number")

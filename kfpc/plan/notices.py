@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from kfpc.errors import Collector
-from kfpc.ir import model as m
+from kfpc.ir.model import Component, MISSING, Path, Pipeline
 from kfpc.plan import placeholders
 
 
 class Notices:
     def __init__(self) -> None:
         self.warned: dict[str, list[str]] = {}  # warning text -> where it applies
-        self.vertex: dict[str, list[m.Path]] = {}  # Vertex-AI-only feature -> where it is used
+        self.vertex: dict[str, list[Path]] = {}  # Vertex-AI-only feature -> where it is used
 
     def warn(self, text: str, where: str) -> None:
         self.warned.setdefault(text, []).append(where)
@@ -29,10 +29,10 @@ class Notices:
     def legacy_boolean(self, where: str) -> None:
         self.warn("a BOOLEAN value written as 1.0 or 0.0 (as 2.0.0-beta SDKs did) is read as true or false", where)
 
-    def vertex_only(self, feature: str, path: m.Path) -> None:
+    def vertex_only(self, feature: str, path: Path) -> None:
         self.vertex.setdefault(feature, []).append(path)
 
-    def vertex_default(self, value: Any, path: m.Path) -> None:
+    def vertex_default(self, value: Any, path: Path) -> None:
         """A default such as Google Cloud Pipeline Components' `project` (the job's project on Vertex)."""
         if isinstance(value, str):
             for feature in placeholders.VERTEX_ONLY.values():
@@ -47,13 +47,13 @@ class Notices:
                     hint="pass the value as a pipeline parameter instead")
 
 
-def ignored_fields(ir: m.Pipeline, components: Mapping[str, m.Component], notices: Notices) -> None:
+def ignored_fields(ir: Pipeline, components: Mapping[str, Component], notices: Notices) -> None:
     """Fields the plan leaves out, each with a warning (docs/ir-coverage.md)."""
     from kfpc.plan.lower import legacy_boolean
 
     for key, comp in sorted(components.items()):
         for name, spec in sorted(comp.interface.in_params.items()):
-            if spec.type == "BOOLEAN" and spec.default is not m.MISSING and legacy_boolean(spec.default):
+            if spec.type == "BOOLEAN" and spec.default is not MISSING and legacy_boolean(spec.default):
                 notices.legacy_boolean(f"{key}.{name}")
         for name, art in sorted(comp.interface.out_artifacts.items()):
             if art.metadata:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, Mapping, TypeVar
 
-from kfpc.plan import model as p
+from kfpc.plan.model import ArtifactSource, DagComponent, FromInput, ParamSource, Plan, Task
 
 __all__ = ["Calls", "callers", "origins", "called_inputs", "called_artifacts", "MAX_DEPTH"]
 
 #: Every call of each component: the DAG holding the calling task, and the task.
-Calls = Mapping[str, tuple[tuple[p.DagComponent, p.Task], ...]]
+Calls = Mapping[str, tuple[tuple[DagComponent, Task], ...]]
 
 #: Deeper chains of calls are not followed (DAG components never recurse: kfpc.graph checks).
 MAX_DEPTH = 50
@@ -26,23 +26,23 @@ MAX_DEPTH = 50
 T = TypeVar("T")
 
 
-def callers(plan: p.Plan) -> Calls:
+def callers(plan: Plan) -> Calls:
     """Who calls each component, in the plan's component order."""
-    found: dict[str, list[tuple[p.DagComponent, p.Task]]] = {}
+    found: dict[str, list[tuple[DagComponent, Task]]] = {}
     for comp in plan.components.values():
-        if isinstance(comp, p.DagComponent):
+        if isinstance(comp, DagComponent):
             for task in comp.tasks:
                 found.setdefault(task.component, []).append((comp, task))
     return {name: tuple(calls) for name, calls in found.items()}
 
 
-def origins(plan: p.Plan, dag: p.DagComponent, source: p.ParamSource, calls: Calls,
-            depth: int = 0) -> Iterator[tuple[p.DagComponent, p.ParamSource]]:
+def origins(plan: Plan, dag: DagComponent, source: ParamSource, calls: Calls,
+            depth: int = 0) -> Iterator[tuple[DagComponent, ParamSource]]:
     """Where a value of `dag` can come from over every call site: each `(scope, source)` reached by
     following whole inputs (no selector) upward until the source is not an input of a called DAG.
     A root input stays `FromInput` with the root as its scope (a pipeline parameter); a caller that
     leaves the input unbound contributes nothing."""
-    if not isinstance(source, p.FromInput) or source.selector or dag.name == plan.root or depth > MAX_DEPTH:
+    if not isinstance(source, FromInput) or source.selector or dag.name == plan.root or depth > MAX_DEPTH:
         yield dag, source
         return
     for parent, call in calls.get(dag.name, ()):
@@ -51,12 +51,12 @@ def origins(plan: p.Plan, dag: p.DagComponent, source: p.ParamSource, calls: Cal
             yield from origins(plan, parent, binding.source, calls, depth + 1)
 
 
-def called_inputs(call: p.Task, resolve: Callable[[p.ParamSource], T]) -> dict[str, T]:
+def called_inputs(call: Task, resolve: Callable[[ParamSource], T]) -> dict[str, T]:
     """The parameter inputs one instance of the DAG `call` calls sees: each binding of the call,
     resolved in the caller's scope by `resolve`. A loop's item input is the loop's to add."""
     return {binding.name: resolve(binding.source) for binding in call.params}
 
 
-def called_artifacts(call: p.Task, resolve: Callable[[p.ArtifactSource], T]) -> dict[str, T]:
+def called_artifacts(call: Task, resolve: Callable[[ArtifactSource], T]) -> dict[str, T]:
     """The artifact inputs one instance of the called DAG sees, as `called_inputs` for parameters."""
     return {binding.name: resolve(binding.source) for binding in call.artifacts}

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kfpc.plan import k8s
-from kfpc.plan import model as p
+from kfpc.plan.model import Constant, Interpolation, ParamSource, Resources, Runtime, RuntimeKind, TextTemplate
 from kfpc.plan.values import joined_text, text_form
 
 RESOURCES, ENV = "RESOURCES", "ENV"
@@ -62,12 +62,12 @@ def strip_pod(c: k8s.TaskK8s | None, on_pod: frozenset[str]) -> k8s.TaskK8s | No
 class _Dynamic:
     """A value known at run time inside the TaskConfig JSON: a string (`text`) or a JSON value."""
 
-    def __init__(self, source: p.ParamSource, text: bool):
+    def __init__(self, source: ParamSource, text: bool):
         self.source, self.text = source, text
 
 
-def value(enabled: frozenset[str], env: tuple[tuple[str, p.TextTemplate], ...], resources: p.Resources,
-          c: k8s.TaskK8s | None, workspace: bool, input_source: Callable[[str], p.ParamSource]) -> p.ParamSource:
+def value(enabled: frozenset[str], env: tuple[tuple[str, TextTemplate], ...], resources: Resources,
+          c: k8s.TaskK8s | None, workspace: bool, input_source: Callable[[str], ParamSource]) -> ParamSource:
     """The TaskConfig value for one task: a constant, or an interpolation when parts come at run time.
 
     `input_source` gives the task's own binding of a component input (resources and env may hold
@@ -75,31 +75,31 @@ def value(enabled: frozenset[str], env: tuple[tuple[str, p.TextTemplate], ...], 
     c = c or k8s.TaskK8s()
     dynamic: list[_Dynamic] = []
 
-    def text(source: p.ParamSource) -> Any:
-        if isinstance(source, p.Constant):
+    def text(source: ParamSource) -> Any:
+        if isinstance(source, Constant):
             return text_form(source.value)
         dynamic.append(_Dynamic(source, True))
         return f"@@kfpc-{len(dynamic) - 1}@@"
 
-    def as_json(source: p.ParamSource) -> Any:
-        if isinstance(source, p.Constant):
+    def as_json(source: ParamSource) -> Any:
+        if isinstance(source, Constant):
             return source.value
         dynamic.append(_Dynamic(source, False))
         return f"@@kfpc-{len(dynamic) - 1}@@"
 
-    def template(tmpl: p.TextTemplate) -> Any:
+    def template(tmpl: TextTemplate) -> Any:
         parts: list[Any] = []
         for part in tmpl:
             source = part if isinstance(part, str) else input_source(part.name)
-            if isinstance(source, p.Constant):
+            if isinstance(source, Constant):
                 parts.append(text_form(source.value))
-            elif isinstance(source, p.Interpolation):
+            elif isinstance(source, Interpolation):
                 parts += source.parts
             else:
                 parts.append(source)
         if all(isinstance(part, str) for part in parts):
             return "".join(parts)
-        return text(p.Interpolation(tuple(parts)))
+        return text(Interpolation(tuple(parts)))
 
     out: dict[str, Any] = {"affinity": None, "tolerations": None, "nodeSelector": None, "env": None,
                            "volumes": None, "volumeMounts": None, "resources": {}}
@@ -123,7 +123,7 @@ def value(enabled: frozenset[str], env: tuple[tuple[str, p.TextTemplate], ...], 
     return _assemble(out, dynamic)
 
 
-def _env_from(c: k8s.TaskK8s, text: Callable[[p.ParamSource], Any]) -> list[dict[str, Any]]:
+def _env_from(c: k8s.TaskK8s, text: Callable[[ParamSource], Any]) -> list[dict[str, Any]]:
     env = []
     for item in c.env_from:
         ref = "secretKeyRef" if item.kind == "secret" else "configMapKeyRef"
@@ -137,7 +137,7 @@ def _env_from(c: k8s.TaskK8s, text: Callable[[p.ParamSource], Any]) -> list[dict
     return env
 
 
-def _resources(res: p.Resources, template: Callable[[p.TextTemplate], Any]) -> dict[str, Any]:
+def _resources(res: Resources, template: Callable[[TextTemplate], Any]) -> dict[str, Any]:
     limits: dict[str, Any] = {}
     requests: dict[str, Any] = {}
     for target, key, tmpl in ((limits, "cpu", res.cpu_limit), (limits, "memory", res.memory_limit),
@@ -149,13 +149,13 @@ def _resources(res: p.Resources, template: Callable[[p.TextTemplate], Any]) -> d
     return {**({"limits": limits} if limits else {}), **({"requests": requests} if requests else {})}
 
 
-def _volumes(c: k8s.TaskK8s, text: Callable[[p.ParamSource], Any],
+def _volumes(c: k8s.TaskK8s, text: Callable[[ParamSource], Any],
              workspace: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """KFP names these volumes after the claim, Secret or ConfigMap (not after the mount path)."""
     volumes: list[dict[str, Any]] = []
     mounts: list[dict[str, Any]] = []
     if workspace:
-        claim = p.Interpolation((p.Runtime(p.RuntimeKind.JOB_RESOURCE_NAME), "-" + WORKSPACE_VOLUME))
+        claim = Interpolation((Runtime(RuntimeKind.JOB_RESOURCE_NAME), "-" + WORKSPACE_VOLUME))
         volumes.append({"name": WORKSPACE_VOLUME, "persistentVolumeClaim": {"claimName": text(claim)}})
         mounts.append({"mountPath": WORKSPACE_MOUNT, "name": WORKSPACE_VOLUME})
     pvcs = [v for v in c.volumes if isinstance(v, k8s.PvcVolume)]
@@ -172,7 +172,7 @@ def _volumes(c: k8s.TaskK8s, text: Callable[[p.ParamSource], Any],
     return volumes, mounts
 
 
-def _node_affinity(c: k8s.TaskK8s, as_json: Callable[[p.ParamSource], Any]) -> Any:
+def _node_affinity(c: k8s.TaskK8s, as_json: Callable[[ParamSource], Any]) -> Any:
     from kfpc.k8s_objects import term
 
     required = [term(a) for a in c.node_affinity if a.weight is None]
@@ -185,7 +185,7 @@ def _node_affinity(c: k8s.TaskK8s, as_json: Callable[[p.ParamSource], Any]) -> A
     if c.node_affinity_json and not node and len(c.node_affinity_json) == 1:
         return as_json(c.node_affinity_json[0])
     for source in c.node_affinity_json:
-        if isinstance(source, p.Constant) and isinstance(source.value, dict):
+        if isinstance(source, Constant) and isinstance(source.value, dict):
             for key, val in source.value.items():
                 if key == "requiredDuringSchedulingIgnoredDuringExecution":
                     node.setdefault(key, {"nodeSelectorTerms": []})["nodeSelectorTerms"] += \
@@ -195,9 +195,9 @@ def _node_affinity(c: k8s.TaskK8s, as_json: Callable[[p.ParamSource], Any]) -> A
     return node
 
 
-def _assemble(out: dict[str, Any], dynamic: list[_Dynamic]) -> p.ParamSource:
+def _assemble(out: dict[str, Any], dynamic: list[_Dynamic]) -> ParamSource:
     if not dynamic:
-        return p.Constant(out)
+        return Constant(out)
     text = json.dumps(out, separators=(",", ":"), ensure_ascii=False)
     parts: list[Any] = []
     pos = 0
@@ -213,16 +213,16 @@ def _assemble(out: dict[str, Any], dynamic: list[_Dynamic]) -> p.ParamSource:
             parts += [text[pos:start], *_flat(item.source, False)]
         pos = end + 3
     parts.append(text[pos:])
-    return p.Interpolation(tuple(joined_text(parts)))
+    return Interpolation(tuple(joined_text(parts)))
 
 
-def _flat(source: p.ParamSource, in_string: bool) -> list[Any]:
+def _flat(source: ParamSource, in_string: bool) -> list[Any]:
     """Run-time names are Kubernetes names (no quotes or backslashes), so their text goes into the
     JSON string as it is; literal text around them inside the string is JSON-escaped."""
-    if isinstance(source, p.Interpolation):
+    if isinstance(source, Interpolation):
         return [json.dumps(part, ensure_ascii=False)[1:-1] if isinstance(part, str) and in_string else part
                 for part in source.parts]
-    if isinstance(source, p.Constant):
+    if isinstance(source, Constant):
         return [json.dumps(text_form(source.value), ensure_ascii=False)[1:-1] if in_string
                 else text_form(source.value)]
     return [source]

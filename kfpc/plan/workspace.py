@@ -11,7 +11,7 @@ sdk/python/kfp/dsl/types/artifact_types.py:117-121 @sdk-2.17.0-1).
 from __future__ import annotations
 
 from kfpc.errors import Collector
-from kfpc.ir import model as m
+from kfpc.ir.model import Pipeline
 from kfpc.plan import k8s
 from kfpc.plan.taskconfig import WORKSPACE_MOUNT
 
@@ -32,7 +32,7 @@ def path_for(uri: str) -> str | None:
     return f"{ARTIFACTS}/{DIRS[scheme]}/{rest}"
 
 
-def check(ir: m.Pipeline, config: k8s.RunConfig | None, out: Collector) -> None:
+def check(ir: Pipeline, config: k8s.RunConfig | None, out: Collector) -> None:
     """What KFP refuses: the SDK refuses download_to_workspace without a workspace
     (compiler/pipeline_spec_builder.py:2218-2268 @sdk-2.17.0-1), and the importer fails on a URI of
     another scheme, which kfpc reports at compile time when the URI is a constant."""

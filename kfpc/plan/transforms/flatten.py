@@ -26,7 +26,7 @@ from typing import Any, Callable, Union
 
 from kfpc import names
 from kfpc.errors import UnsupportedError
-from kfpc.plan import model as p
+from kfpc.plan import model as plan_model
 from kfpc.plan import scopes
 
 __all__ = ["Path", "Param", "Const", "Out", "OneOf", "Item", "Runtime", "Interp", "Status", "Source", "ArtOut",
@@ -60,7 +60,7 @@ class Out:
     output: str
     selector: tuple[str | int, ...] = ()
     loops: int = 0
-    element_type: p.ParamType | None = None
+    element_type: plan_model.ParamType | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Runtime:
-    kind: p.RuntimeKind
+    kind: plan_model.RuntimeKind
 
 
 @dataclass(frozen=True)
@@ -136,17 +136,17 @@ class Loop:
 @dataclass(frozen=True)
 class Guard:
     id: str  # the condition DAG task's path: one guard, however many tasks it covers
-    expr: p.Expr  # operands' sources are flatten Sources
+    expr: plan_model.Expr  # operands' sources are flatten Sources
 
 
 @dataclass
 class FlatTask:
     id: str
     path: Path
-    plan_task: p.Task
-    component: p.Component
-    params: dict[str, tuple[p.ParamType, Source]]
-    artifacts: dict[str, tuple[p.ArtifactBinding, ArtSource | None]]
+    plan_task: plan_model.Task
+    component: plan_model.Component
+    params: dict[str, tuple[plan_model.ParamType, Source]]
+    artifacts: dict[str, tuple[plan_model.ArtifactBinding, ArtSource | None]]
     after: set[str] = field(default_factory=set)
     guards: list[Guard] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
@@ -165,9 +165,9 @@ class FlatTask:
 
 @dataclass
 class FlatPipeline:
-    plan: p.Plan
+    plan: plan_model.Plan
     tasks: list[FlatTask]
-    outputs: dict[str, tuple[p.ParamType, Source]]
+    outputs: dict[str, tuple[plan_model.ParamType, Source]]
     artifact_outputs: dict[str, ArtSource | None]
     namer: "FlatNamer"  # task names handed out so far; helper tasks take theirs from it too
 
@@ -193,23 +193,23 @@ class FlatNamer(names.Namer):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class FlatPlan(p.Plan):
+class FlatPlan(plan_model.Plan):
     """A plan with its flat view: what `flatten` returns. Everything else is the plan unchanged, so
     a backend still finds components, inputs and the root DAG's interface where it always does."""
 
     flat: "FlatPipeline | None" = None
 
 
-def flatten(plan: p.Plan, namer: Callable[[], FlatNamer] = FlatNamer, engine: str = ENGINE) -> FlatPlan:
+def flatten(plan: plan_model.Plan, namer: Callable[[], FlatNamer] = FlatNamer, engine: str = ENGINE) -> FlatPlan:
     """The transform: the plan with its flat view attached. `namer` makes the namer of one compile
     (task names are the engine's: lengths, and names it derives); `engine` is what messages call it
     when a value cannot be expressed without nesting."""
     view = _Flattener(plan, namer(), engine).run()
-    fields = {f.name: getattr(plan, f.name) for f in dataclasses.fields(p.Plan)}
+    fields = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan_model.Plan)}
     return FlatPlan(**fields, flat=view)
 
 
-def flat_view(plan: p.Plan) -> "FlatPipeline | None":
+def flat_view(plan: plan_model.Plan) -> "FlatPipeline | None":
     """The flat view a `flatten` transform attached, if one did."""
     return plan.flat if isinstance(plan, FlatPlan) else None
 
@@ -219,7 +219,7 @@ class _Frame:
     """One DAG instance: the component, the path of the DAG task that called it, and how its
     inputs resolve in the caller."""
 
-    dag: p.DagComponent
+    dag: plan_model.DagComponent
     path: Path
     inputs: dict[str, Source]
     artifacts: dict[str, ArtSource | None]
@@ -230,7 +230,7 @@ class _Frame:
 
 
 class _Flattener:
-    def __init__(self, plan: p.Plan, namer: FlatNamer, engine: str):
+    def __init__(self, plan: plan_model.Plan, namer: FlatNamer, engine: str):
         self.plan = plan
         self.namer = namer
         self.engine = engine
@@ -272,12 +272,12 @@ class _Flattener:
             guards = list(frame.guards)
             if task.condition is not None:
                 guards.append(Guard("/".join(path), self.bind_expr(task.condition, frame, task)))
-            if isinstance(component, p.DagComponent):
+            if isinstance(component, plan_model.DagComponent):
                 self.expand_sub_dag(task, component, frame, path, after, guards)
             else:
                 self.add_leaf(task, component, frame, path, after, guards)
 
-    def expand_sub_dag(self, task: p.Task, component: p.DagComponent, frame: _Frame, path: Path, after: set[str],
+    def expand_sub_dag(self, task: plan_model.Task, component: plan_model.DagComponent, frame: _Frame, path: Path, after: set[str],
                        guards: list[Guard]) -> None:
         """A sub-DAG's tasks join the list, under its guards and loop, with its inputs bound to
         where their values come from outside it."""
@@ -302,7 +302,7 @@ class _Flattener:
             for inner in self.tasks[before:]:
                 inner.finally_ = True
 
-    def add_leaf(self, task: p.Task, component: p.Component, frame: _Frame, path: Path, after: set[str],
+    def add_leaf(self, task: plan_model.Task, component: plan_model.Component, frame: _Frame, path: Path, after: set[str],
                  guards: list[Guard]) -> None:
         loops = list(frame.loops)
         flat = FlatTask(self.flat_id(path, bool(loops)), path, task, component, {}, {}, after, guards, loops,
@@ -316,7 +316,7 @@ class _Flattener:
         self.tasks.append(flat)
         self.leaves_under[path] = {flat.id}
 
-    def loop(self, task: p.Task, frame: _Frame, path: Path) -> Loop:
+    def loop(self, task: plan_model.Task, frame: _Frame, path: Path) -> Loop:
         loop = task.loop
         assert loop is not None
         lid = "/".join(path)
@@ -328,31 +328,31 @@ class _Flattener:
 
     # -- sources --------------------------------------------------------------------------------
 
-    def resolve(self, source: p.ParamSource, frame: _Frame, task: p.Task) -> Source:
-        if isinstance(source, p.Constant):
+    def resolve(self, source: plan_model.ParamSource, frame: _Frame, task: plan_model.Task) -> Source:
+        if isinstance(source, plan_model.Constant):
             return Const(source.value)
-        if isinstance(source, p.Runtime):
+        if isinstance(source, plan_model.Runtime):
             return Runtime(source.kind)
-        if isinstance(source, p.FromInput):
+        if isinstance(source, plan_model.FromInput):
             outer = frame.inputs.get(source.name)
             if outer is None:
                 return Const(None)  # an optional input nobody supplies
             return _select(outer, source.selector, self.engine)
-        if isinstance(source, p.FromTask):
+        if isinstance(source, plan_model.FromTask):
             producer = frame.dag.task(source.task)
             return _select(self.task_output(frame, producer, source.output), source.selector, self.engine)
-        if isinstance(source, p.Interpolation):
+        if isinstance(source, plan_model.Interpolation):
             return Interp(tuple(part if isinstance(part, str) else self.resolve(part, frame, task)
                                 for part in source.parts))
-        if isinstance(source, p.FinalStatus):
+        if isinstance(source, plan_model.FinalStatus):
             group = sorted(self.leaves_under.get(frame.path + (source.task,), set()))
             return Status(tuple(group), source.task_display_name)
         return Const(None)
 
-    def task_output(self, frame: _Frame, producer: p.Task, output: str) -> Source:
+    def task_output(self, frame: _Frame, producer: plan_model.Task, output: str) -> Source:
         component = self.plan.component(producer.component)
         path = frame.path + (producer.key,)
-        if not isinstance(component, p.DagComponent):
+        if not isinstance(component, plan_model.DagComponent):
             spec = component.interface.out_param(output)
             return Out(self.flat_id(path), output, element_type=spec.type if spec else None)
         out = next((o for o in component.out_params if o.name == output), None)
@@ -364,19 +364,19 @@ class _Flattener:
             value = _collected(value, out.type, self.engine)
         return value
 
-    def dag_output(self, frame: _Frame, out: p.DagOutputParam) -> Source:
+    def dag_output(self, frame: _Frame, out: plan_model.DagOutputParam) -> Source:
         options = [self.task_output(frame, frame.dag.task(s.task), s.output) for s in out.sources]
         return options[0] if len(options) == 1 else OneOf(_one_of(options, Out, OneOf, "values", self.engine))
 
-    def resolve_artifact(self, source: p.ArtifactSource | None, frame: _Frame) -> ArtSource | None:
+    def resolve_artifact(self, source: plan_model.ArtifactSource | None, frame: _Frame) -> ArtSource | None:
         if source is None:
             return None
-        if isinstance(source, p.FromInputArtifact):
+        if isinstance(source, plan_model.FromInputArtifact):
             return frame.artifacts.get(source.name)
         producer = frame.dag.task(source.task)
         component = self.plan.component(producer.component)
         path = frame.path + (producer.key,)
-        if not isinstance(component, p.DagComponent):
+        if not isinstance(component, plan_model.DagComponent):
             return ArtOut(self.flat_id(path), source.output)
         out = next((o for o in component.out_artifacts if o.name == source.output), None)
         if out is None:
@@ -390,23 +390,23 @@ class _Flattener:
             value = ArtOut(value.task, value.output, value.loops + 1)
         return value
 
-    def dag_artifact(self, frame: _Frame, sources: tuple[p.FromTaskArtifact, ...]) -> ArtSource | None:
+    def dag_artifact(self, frame: _Frame, sources: tuple[plan_model.FromTaskArtifact, ...]) -> ArtSource | None:
         options = [self.resolve_artifact(s, frame) for s in sources]
         if len(options) <= 1:
             return options[0] if options else None
         return ArtOneOf(_one_of(options, ArtOut, ArtOneOf, "artifacts", self.engine))
 
-    def bind_expr(self, expr: p.Expr, frame: _Frame, task: p.Task) -> p.Expr:
-        if isinstance(expr, p.Operand):
-            return p.Operand(expr.input, expr.type, self.resolve(expr.source, frame, task), expr.cast)  # type: ignore[arg-type]
-        if isinstance(expr, p.Compare):
-            return p.Compare(expr.op, self.bind_expr(expr.left, frame, task), self.bind_expr(expr.right, frame, task))
-        if isinstance(expr, p.Not):
-            return p.Not(self.bind_expr(expr.operand, frame, task))
-        if isinstance(expr, p.And):
-            return p.And(tuple(self.bind_expr(e, frame, task) for e in expr.operands))
-        if isinstance(expr, p.Or):
-            return p.Or(tuple(self.bind_expr(e, frame, task) for e in expr.operands))
+    def bind_expr(self, expr: plan_model.Expr, frame: _Frame, task: plan_model.Task) -> plan_model.Expr:
+        if isinstance(expr, plan_model.Operand):
+            return plan_model.Operand(expr.input, expr.type, self.resolve(expr.source, frame, task), expr.cast)  # type: ignore[arg-type]
+        if isinstance(expr, plan_model.Compare):
+            return plan_model.Compare(expr.op, self.bind_expr(expr.left, frame, task), self.bind_expr(expr.right, frame, task))
+        if isinstance(expr, plan_model.Not):
+            return plan_model.Not(self.bind_expr(expr.operand, frame, task))
+        if isinstance(expr, plan_model.And):
+            return plan_model.And(tuple(self.bind_expr(e, frame, task) for e in expr.operands))
+        if isinstance(expr, plan_model.Or):
+            return plan_model.Or(tuple(self.bind_expr(e, frame, task) for e in expr.operands))
         return expr
 
 
@@ -438,7 +438,7 @@ def _select(source: Source, selector: tuple[str | int, ...], engine: str) -> Sou
     raise UnsupportedError(f"selecting a field of this value is not supported on {engine}")
 
 
-def _collected(value: Source, ptype: p.ParamType, engine: str) -> Source:
+def _collected(value: Source, ptype: plan_model.ParamType, engine: str) -> Source:
     if isinstance(value, Out):
         return Out(value.task, value.output, value.selector, value.loops + 1, value.element_type or ptype)
     raise UnsupportedError(f"collecting this value out of a loop is not supported on {engine}; use --backend argo")
