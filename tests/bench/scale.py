@@ -2,7 +2,7 @@
 
   python tests/bench/scale.py [--sizes 1000,10000] [--backends argo,tekton] [--repeat 3] [--ir-dir DIR]
 
-For each backend and size: the wall time and peak resident memory (ru_maxrss of a fresh process
+For each backend and size: the wall time and peak resident memory (VmHWM of a fresh process
 running the CLI, writing to /dev/null), the ratio of the largest size's time to the smallest's,
 and the YAML floor (libyaml C load of the IR + C dump of the output, cycle collector off) for the
 in-process compile (as tests/bench/run.py measures it); and for Argo, the size of each object written for the
@@ -79,19 +79,32 @@ def child(backend: str, ir: str) -> int:
 
     start = time.perf_counter()
     status = cli.main(["compile", ir, "-b", backend, "-o", os.devnull])
-    print(f"{time.perf_counter() - start:.6f}")
+    print(f"{time.perf_counter() - start:.6f} {_own_peak_rss()}")
     return status
+
+
+def _own_peak_rss() -> int:
+    """This process's own peak RSS in bytes: VmHWM of its memory map. Not ru_maxrss, which Linux
+    carries over exec from the forking parent's map (exec_mmap keeps the larger high-water mark),
+    so a child of a large benchmark process would report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def run_child(backend: str, ir: Path) -> tuple[float, int]:
     """Wall time inside the process (after imports) and peak RSS in bytes."""
     proc = subprocess.Popen([sys.executable, __file__, "--child", backend, str(ir)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
     if status:
         raise SystemExit(f"kfpc failed on {ir} ({backend}):\n{err}")
-    return float(out.split()[-1]), usage.ru_maxrss * 1024
+    seconds, peak = out.split()[-2:]
+    return float(seconds), int(peak)
 
 
 def floor(backend: str, ir: Path) -> tuple[float, float]:
