@@ -66,6 +66,7 @@ class Part(DagComponent):
 
     keep_going: bool = False
     workflow_inputs: frozenset[str] = frozenset()  # pipeline parameters it reads from workflow.parameters
+    hands_on: bool = False  # its outputs hand values out to the part or DAG around it (not the DAG's own)
 
 
 def split_large_dags(plan: Plan, limit: int = LIMIT) -> Plan:
@@ -276,7 +277,7 @@ class _Splitter:
         iface = Interface(in_params, in_arts, tuple(Param(o.name, o.type) for o in out_params),
                             tuple(Artifact(o.name, o.type, o.is_list) for o in out_arts))
         return Part(self.names[i], self.comp.ir_key, iface, tuple(tasks), out_params, out_arts, self.keep_going,
-                    self.globals & self.inputs[i])
+                    self.globals & self.inputs[i], hands_on=True)
 
     def declared_inputs(self, i: int) -> tuple[tuple[Param, ...], tuple[Artifact, ...]]:
         """The pipeline inputs the part reads, the values and phases that cross into it. A value's
