@@ -1128,7 +1128,9 @@ class ChildWorkflowRun:
     def __init__(self, cluster: Cluster, wf: dict[str, Any], spec: dict[str, Any]):
         self.cluster, self.wf, self.spec = cluster, wf, spec
         self.by_name = {t["name"]: t for t in spec["templates"]}
+        # each Workflow's own (operator.go:678-683 @v4.1.2)
         self.globals = {"workflow.name": wf["metadata"]["name"], "workflow.uid": f"uid-{wf['metadata']['name']}",
+                        "workflow.creationTimestamp": f"created-{wf['metadata']['name']}",
                         "workflow.namespace": "ns",
                         **{f"workflow.parameters.{p['name']}": p.get("value", "")
                            for p in spec.get("arguments", {}).get("parameters", [])}}

@@ -80,7 +80,7 @@ class DagBuilder:
         globals_ = component.workflow_inputs if isinstance(component, split.Part) else frozenset()
         self.scope = values.Scope(is_root, {t.key: t.name for t in component.tasks},
                                   renderer.encoded_params if is_root or globals_ else frozenset(),
-                                  renderer.pipeline_root, workflow_inputs=globals_)
+                                  renderer.pipeline_root, workflow_inputs=globals_, parent_run=renderer.parent_run)
         importers = {t.key: c for t in component.tasks
                      if isinstance(c := renderer.plan.component(t.component), ImporterComponent)}
         # Importers run no pod, except those that download into KFP's workspace (imports.py).
