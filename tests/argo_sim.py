@@ -1131,7 +1131,7 @@ class ChildWorkflowRun:
         # each Workflow's own (operator.go:678-683 @v4.1.2)
         self.globals = {"workflow.name": wf["metadata"]["name"], "workflow.uid": f"uid-{wf['metadata']['name']}",
                         "workflow.creationTimestamp": f"created-{wf['metadata']['name']}",
-                        "workflow.namespace": "ns",
+                        "workflow.namespace": wf["metadata"].get("namespace", "ns"),
                         **{f"workflow.parameters.{p['name']}": p.get("value", "")
                            for p in spec.get("arguments", {}).get("parameters", [])}}
         self.global_outputs: dict[str, str] = {}

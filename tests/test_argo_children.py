@@ -293,3 +293,17 @@ def test_every_child_sees_the_runs_identity() -> None:
         if "resource" in template:
             given = {p["name"]: p["value"] for p in json.loads(template["resource"]["manifest"])["spec"]["arguments"]["parameters"]}
             assert given["kfpc-run-scheduled"] == "{{workflow.scheduledTime}}"
+
+
+def test_children_start_in_the_parents_namespace() -> None:
+    """Compiled with `-n ml`, then moved to another namespace (as kustomize's `namespace` does, editing
+    metadata but not the manifest text inside a resource template): the children follow the parent."""
+    documents = compile_ir(chain_ir(600), SMALL, run=RunOptions(namespace="ml")).documents
+    moved = copy.deepcopy(documents)
+    for document in moved:
+        document["metadata"]["namespace"] = "team-b"
+    cluster = chain_cluster(moved)
+    cluster.create(moved[-1])
+    parent, *kids = cluster.workflows.values()
+    assert len(kids) >= 3
+    assert {kid["metadata"]["namespace"] for kid in kids} == {"team-b"}

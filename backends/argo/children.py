@@ -258,10 +258,11 @@ def _parent(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: li
 def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, Any]:
     """The parent's resource template that creates one child and waits for it."""
     params = [q.name for q in child.part.interface.in_params]
-    metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-",
+    # The parent's own namespace, not the compile-time one: a tool that moves the objects (kustomize's
+    # `namespace`) leaves text inside the manifest alone, and `kubectl create -f` puts the object in
+    # its metadata.namespace (workflow/executor/resource.go:113-175 @v4.1.2, no -n flag).
+    metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-", "namespace": "{{workflow.namespace}}",
                                 "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name}}
-    if run.namespace:
-        metadata["namespace"] = run.namespace
     spec: dict[str, Any] = {"workflowTemplateRef": {"name": child.name}}
     manifest = {"apiVersion": workflow.API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
     spec["arguments"] = {"parameters": [
