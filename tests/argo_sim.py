@@ -901,14 +901,23 @@ class WorkflowRun:
       targets (`target`, else the tasks nothing depends on; dag.go:217-245, 303-307 @v4.1.2), an
       Omitted or Skipped target taking the failed branch of any parent (dag.go:162-210,
       phase_node.go:29-36 @v4.1.2; Skipped is not Completed: workflow_types.go:2678-2681);
-    - a DAG that fails resolves no outputs (dag.go:373-380 @v4.1.2).
+    - a DAG that fails resolves no outputs (dag.go:373-380 @v4.1.2); one that succeeds resolves
+      them, and an output parameter read from a task that wrote none (not Succeeded: Omitted,
+      Skipped, or never created) without `valueFrom.default` is an error (operator.go:3466-3481
+      @v4.1.2) that marks the DAG node Error (dag.go:413-416, operator.go:2576-2577); expression
+      outputs are not modelled;
+    - an entrypoint of steps (kfpc's wrapper, one step running the root DAG) ends Failed when its
+      step failed or errored (steps.go:121-127, 373-376 @v4.1.2): `dag_phase` keeps the DAG's own.
     """
 
     def __init__(self, workflow: dict[str, Any], outcome: dict[str, str] | None = None,
                  duration: dict[str, int] | None = None):
         spec = workflow["spec"].get("workflowSpec", workflow["spec"])
         self.templates = {t["name"]: t for t in spec["templates"]}
-        self.entry = spec["entrypoint"]
+        self.entry, self.wrapped = spec["entrypoint"], False
+        while "steps" in self.templates[self.entry]:
+            self.entry, self.wrapped = self.templates[self.entry]["steps"][0][0]["template"], True
+        self.dag_phase = ""
         self.outcome, self.duration = outcome or {}, duration or {}
         self.nodes: dict[str, dict[str, Any]] = {}  # path -> phase, type, boundary, name, ends
         self.passes = 0
@@ -923,7 +932,12 @@ class WorkflowRun:
                 if node["type"] == "Pod" and node["phase"] == "Running" and node["ends"] <= self.passes:
                     node["phase"] = self.outcome.get(node["name"], "Succeeded")
             self.dag("root", self.templates[self.entry], {})
-        return self.nodes["root"]["phase"]
+        self.dag_phase = self.nodes["root"]["phase"]
+        return "Failed" if self.wrapped and self.dag_phase == "Error" else self.dag_phase
+
+    def node_phases(self) -> dict[str, str]:
+        """Every node by its path of task names (`root.part-1.kfpc-part-2`), and its phase."""
+        return {path: n["phase"] for path, n in self.nodes.items()}
 
     def task_phases(self) -> dict[str, str]:
         """Each leaf task (a pod's task, by name) and its phase; tasks never created are absent."""
@@ -956,8 +970,21 @@ class WorkflowRun:
         for target in targets:
             self.task(path, template, tasks, deps, target, inputs, visited)
         phase = self.assess(path, template, targets, deps)
+        if phase == "Succeeded" and not self._outputs_resolve(path, template):
+            phase = "Error"
         if phase != "Running" and self.nodes[path]["phase"] in _ACTIVE:
             self.nodes[path]["phase"] = phase
+
+    def _outputs_resolve(self, path: str, template: dict[str, Any]) -> bool:
+        """Whether every `{{tasks.<name>.outputs.parameters.<p>}}` output finds a value or has a
+        default; only a Succeeded task wrote outputs (see the class docstring)."""
+        for param in template.get("outputs", {}).get("parameters", []):
+            source = param["valueFrom"]
+            found = re.fullmatch(r"\{\{tasks\.([^.]+)\.outputs\.parameters\.[^}]+\}\}", source.get("parameter", ""))
+            if found and "default" not in source and \
+                    self.nodes.get(f"{path}.{found.group(1)}", {}).get("phase") != "Succeeded":
+                return False
+        return True
 
     def task(self, path: str, template: dict[str, Any], tasks: dict[str, Any], deps: dict[str, list[str]],
              name: str, inputs: dict[str, str], visited: set[str]) -> None:
@@ -1101,8 +1128,10 @@ class ChildWorkflowRun:
     def __init__(self, cluster: Cluster, wf: dict[str, Any], spec: dict[str, Any]):
         self.cluster, self.wf, self.spec = cluster, wf, spec
         self.by_name = {t["name"]: t for t in spec["templates"]}
+        # each Workflow's own (operator.go:678-683 @v4.1.2)
         self.globals = {"workflow.name": wf["metadata"]["name"], "workflow.uid": f"uid-{wf['metadata']['name']}",
-                        "workflow.namespace": "ns",
+                        "workflow.creationTimestamp": f"created-{wf['metadata']['name']}",
+                        "workflow.namespace": wf["metadata"].get("namespace", "ns"),
                         **{f"workflow.parameters.{p['name']}": p.get("value", "")
                            for p in spec.get("arguments", {}).get("parameters", [])}}
         self.global_outputs: dict[str, str] = {}

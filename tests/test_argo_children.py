@@ -253,5 +253,57 @@ def test_the_parent_passes_only_base64_through_the_manifest(chain_600: Any) -> N
             continue
         manifest = json.loads(template["resource"]["manifest"])
         for param in manifest["spec"]["arguments"]["parameters"]:
-            assert param["value"] == f"kfpc:b64:{{{{inputs.parameters.{param['name']}}}}}"
+            if param["name"].startswith("kfpc-run-"):  # the run's identity: Argo's own tags, never a value
+                assert param["value"] in ("{{workflow.name}}", "{{workflow.uid}}", "{{workflow.creationTimestamp}}",
+                                          "{{workflow.scheduledTime}}")
+            else:
+                assert param["value"] == f"kfpc:b64:{{{{inputs.parameters.{param['name']}}}}}"
     assert not problems(parent)
+
+
+def test_every_child_sees_the_runs_identity() -> None:
+    """KFP's run-time values (PIPELINE_JOB_ID/NAME, create and schedule time) are the run's: a child
+    Workflow's workflow.uid and name are its own (operator.go:678-683 @v4.1.2), so the parent hands
+    its own to every child. A task in the first child and in the last see the parent's."""
+    ir = chain_ir(600)
+    wanted = {0: "{{$.pipeline_job_uuid}}", 597: "{{$.pipeline_job_name}}",
+              598: "{{$.pipeline_job_schedule_time_utc}}", 599: "{{$.pipeline_job_uuid}}", 1: "{{$.pipeline_job_create_time_utc}}"}
+    for i, placeholder in wanted.items():
+        ir["components"][f"comp-step-{i}"]["inputDefinitions"]["parameters"]["job"] = {"parameterType": "STRING"}
+        ir["root"]["dag"]["tasks"][f"step-{i}"]["inputs"]["parameters"]["job"] = {"runtimeValue": {"constant": placeholder}}
+    documents = compile_ir(ir, SMALL).documents
+    assert len(children_of(documents)) >= 3
+    seen: dict[int, str] = {}
+
+    def leaf(template: dict[str, Any], args: dict[str, str], globals_: dict[str, str]) -> tuple[str, dict]:
+        _, env = argo_sim.pod(template, args, globals_)
+        index = int(float(env["KFPC_IN_index"]))
+        if "KFPC_IN_job" in env:
+            seen[index] = env["KFPC_IN_job"]
+        return "Succeeded", {"Output": f"{env['KFPC_IN_previous']},{index}"}
+
+    cluster = argo_sim.Cluster(documents, leaf)
+    parent = cluster.create(documents[-1])
+    name = parent["metadata"]["name"]
+    assert parent["status"]["phase"] == "Succeeded"
+    assert seen == {0: f"uid-{name}", 1: f"created-{name}", 597: name, 598: f"created-{name}", 599: f"uid-{name}"}
+    # A CronWorkflow's runs know the time they were scheduled for (operator.go:684-688 @v4.1.2).
+    cron = compile_ir(ir, SMALL, run=RunOptions(kind="cron", schedule="@daily")).documents[-1]
+    for template in cron["spec"]["workflowSpec"]["templates"]:
+        if "resource" in template:
+            given = {p["name"]: p["value"] for p in json.loads(template["resource"]["manifest"])["spec"]["arguments"]["parameters"]}
+            assert given["kfpc-run-scheduled"] == "{{workflow.scheduledTime}}"
+
+
+def test_children_start_in_the_parents_namespace() -> None:
+    """Compiled with `-n ml`, then moved to another namespace (as kustomize's `namespace` does, editing
+    metadata but not the manifest text inside a resource template): the children follow the parent."""
+    documents = compile_ir(chain_ir(600), SMALL, run=RunOptions(namespace="ml")).documents
+    moved = copy.deepcopy(documents)
+    for document in moved:
+        document["metadata"]["namespace"] = "team-b"
+    cluster = chain_cluster(moved)
+    cluster.create(moved[-1])
+    parent, *kids = cluster.workflows.values()
+    assert len(kids) >= 3
+    assert {kid["metadata"]["namespace"] for kid in kids} == {"team-b"}

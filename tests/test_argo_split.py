@@ -152,3 +152,30 @@ def test_values_crossing_parts_get_names_argo_accepts() -> None:
     assert all(argo_sim.re.fullmatch(r"[-a-zA-Z0-9_]+", n) for n in names), sorted(
         n for n in names if not argo_sim.re.fullmatch(r"[-a-zA-Z0-9_]+", n))
     assert run(ir, "4", "fast", {}) == run(ir, "3.7", "fast", {})
+
+
+def with_output(ir: dict[str, Any], producer: str) -> dict[str, Any]:
+    """The pipeline's output `Output` is `producer`'s."""
+    ir = json.loads(json.dumps(ir))
+    ir["root"]["outputDefinitions"] = {"parameters": {"Output": {"parameterType": "STRING"}}}
+    ir["root"]["dag"]["outputs"] = {"parameters": {"Output": {"valueFromParameter": {
+        "producerSubtask": producer, "outputParameterKey": "Output"}}}}
+    return ir
+
+
+@pytest.mark.parametrize("policy", ["fast", "slow"])
+def test_a_split_dag_with_outputs_fails_as_the_unsplit_one(policy: str) -> None:
+    """After a failure, a later part whose tasks were all Omitted still succeeds and resolves the
+    values it hands on: without a default the missing one made it Error (operator.go:3466-3481
+    @v4.1.2), and that Error, the first failed target of the part around it, became the root DAG's
+    phase instead of the failed task's Failed."""
+    ir = with_output(chain_ir(450), "step-449")
+    split_run = argo_sim.WorkflowRun(workflow(ir, "4", policy), {"step-150": "Failed"})
+    unsplit_run = argo_sim.WorkflowRun(workflow(ir, "3.7", policy), {"step-150": "Failed"})
+    assert split_run.run() == unsplit_run.run() == "Failed"
+    assert split_run.dag_phase == unsplit_run.dag_phase == "Failed"
+    assert "Error" not in split_run.node_phases().values()
+    assert split_run.task_phases() == unsplit_run.task_phases()
+    # and when nothing fails, every part hands the value on
+    phase, _ = run(ir, "4", policy, {})
+    assert phase == "Succeeded"

@@ -149,7 +149,8 @@ def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
                                             ttl_on_failure=None) if plan.run_config else None)
     if ctx.offload:  # Argo 4's caps: no DAG of more than 200 tasks
         child_plan = split.split_large_dags(child_plan)
-    document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, encoded=frozenset(q.name for q in inputs))
+    document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, encoded=frozenset(q.name for q in inputs),
+                              parent_run=True)
     digest = hashlib.sha256(json.dumps(document["spec"], sort_keys=True).encode("utf-8")).hexdigest()[:10]
     name = f"{plan.k8s_name[:40].rstrip('-')}-c{index}-{digest}"
     # A child is the parent's: no schedule, name, TTL (it must outlive the parent's read of its
@@ -257,15 +258,16 @@ def _parent(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: li
 def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, Any]:
     """The parent's resource template that creates one child and waits for it."""
     params = [q.name for q in child.part.interface.in_params]
-    metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-",
+    # The parent's own namespace, not the compile-time one: a tool that moves the objects (kustomize's
+    # `namespace`) leaves text inside the manifest alone, and `kubectl create -f` puts the object in
+    # its metadata.namespace (workflow/executor/resource.go:113-175 @v4.1.2, no -n flag).
+    metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-", "namespace": "{{workflow.namespace}}",
                                 "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name}}
-    if run.namespace:
-        metadata["namespace"] = run.namespace
     spec: dict[str, Any] = {"workflowTemplateRef": {"name": child.name}}
     manifest = {"apiVersion": workflow.API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
-    if params:
-        spec["arguments"] = {"parameters": [
-            {"name": q, "value": f"{values.ENCODED_PREFIX}{{{{inputs.parameters.{q}}}}}"} for q in params]}
+    spec["arguments"] = {"parameters": [
+        {"name": q, "value": f"{values.ENCODED_PREFIX}{{{{inputs.parameters.{q}}}}}"} for q in params
+    ] + _run_identity(run)}
     template: dict[str, Any] = {"name": name}
     if params:
         template["inputs"] = {"parameters": [{"name": q} for q in params]}
@@ -278,6 +280,18 @@ def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, 
                             "failureCondition": FAILURE,
                             "manifest": json.dumps(manifest, separators=(",", ":"), ensure_ascii=False)}
     return template
+
+
+def _run_identity(run: run_options.RunOptions) -> list[dict[str, str]]:
+    """The parent's name, uid and times for KFP's run-time values in every child (values.RUN_PARAMS):
+    the resource manifest is substituted with the parent's globals before it is created
+    (operator.go:3926-3961, 678-701 @v4.1.2). `workflow.scheduledTime` exists only in a Workflow a
+    CronWorkflow started (operator.go:684-688 @v4.1.2); otherwise KFP's schedule time is the creation time."""
+    scheduled = "{{workflow.scheduledTime}}" if run.kind == "cron" else "{{workflow.creationTimestamp}}"
+    given = {"kfpc-run-name": "{{workflow.name}}", "kfpc-run-uid": "{{workflow.uid}}",
+             "kfpc-run-created": "{{workflow.creationTimestamp}}", "kfpc-run-scheduled": scheduled}
+    assert set(given) == set(values.RUN_PARAMS.values())
+    return [{"name": name, "value": given[name]} for name in sorted(given)]
 
 
 def _refuse_what_cannot_cross(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],

@@ -23,7 +23,7 @@ from kfpc.plan.model import (
 )
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, escape, shapes
+from kfpc_backends.argo import collect, escape, shapes, values
 
 OUTPUTS = "/kfpc/outputs"
 INPUTS = "/kfpc/inputs"
@@ -50,6 +50,13 @@ RUNTIME_TAGS = {
 }
 
 
+def runtime_tag(kind: RuntimeKind, parent_run: bool) -> str:
+    """The tag of a run-time value; in a child Workflow the run's, from its parent (values.RUN_PARAMS)."""
+    if parent_run and kind in values.RUN_PARAMS:
+        return f"{{{{workflow.parameters.{values.RUN_PARAMS[kind]}}}}}"
+    return RUNTIME_TAGS[kind]
+
+
 def meta_param(artifact: str) -> str:
     return f"kfpc-meta-{artifact}"
 
@@ -69,6 +76,7 @@ class Call:
     memo: Any = None  # where the task is memoized (memo.Cache), or None
     ids: bool = False  # the task reports its pod: a memoized task reads its artifacts (memo.id_producers)
     display_name: str | None = None  # set_display_name, in a form Argo shows (workflow.shown_name)
+    parent_run: bool = False  # in a child Workflow: run-time values are the parent's (runtime_tag)
 
 
 def launcher_features(component: ContainerComponent, call: Call) -> set[str]:
@@ -135,7 +143,7 @@ class _Builder:
             return f"$({var})"
         source = binding.source
         if isinstance(source, Runtime) and source.kind in RUNTIME_TAGS:
-            value = RUNTIME_TAGS[source.kind]
+            value = runtime_tag(source.kind, self.call.parent_run)
         elif isinstance(source, Runtime) and source.kind is RuntimeKind.TASK_NAME:
             value = escape.literal(self.task.key)
         else:
@@ -170,7 +178,7 @@ class _Builder:
             return escape.literal(self.call.pipeline_root, adjacent=True)
         if kind is RuntimeKind.WORKSPACE_PATH:
             return "/kfp-workspace"
-        return RUNTIME_TAGS[kind]
+        return runtime_tag(kind, self.call.parent_run)
 
     # -- direct command lines ---------------------------------------------------------------
 
@@ -574,7 +582,7 @@ class _Builder:
             return "/kfp-workspace"
         var = env_name("KFPC_RT_", arg.kind.value)
         if var not in self.env_names:
-            self.env.append({"name": var, "value": RUNTIME_TAGS[arg.kind]})
+            self.env.append({"name": var, "value": runtime_tag(arg.kind, self.call.parent_run)})
             self.env_names.add(var)
         return ["rt", var]
 

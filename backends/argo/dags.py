@@ -80,7 +80,7 @@ class DagBuilder:
         globals_ = component.workflow_inputs if isinstance(component, split.Part) else frozenset()
         self.scope = values.Scope(is_root, {t.key: t.name for t in component.tasks},
                                   renderer.encoded_params if is_root or globals_ else frozenset(),
-                                  renderer.pipeline_root, workflow_inputs=globals_)
+                                  renderer.pipeline_root, workflow_inputs=globals_, parent_run=renderer.parent_run)
         importers = {t.key: c for t in component.tasks
                      if isinstance(c := renderer.plan.component(t.component), ImporterComponent)}
         # Importers run no pod, except those that download into KFP's workspace (imports.py).
@@ -107,7 +107,7 @@ class DagBuilder:
         if finally_tasks or (isinstance(self.c, split.Part) and self.c.keep_going):
             dag["failFast"] = False
         if finally_tasks or calls:
-            dag["target"] = " ".join(self.targets(finally_tasks + calls))
+            dag["target"] = " ".join(self.targets(finally_tasks + calls, dag.get("failFast", True)))
         template: dict[str, Any] = {"name": self.c.name}
         inputs = inputs_of(self.c, self.keyed, self.is_root,
                            frozenset() if self.is_root else self.r.workspace_inputs(self.c))
@@ -173,13 +173,17 @@ class DagBuilder:
                 terms.append(f"{name}.Succeeded")
         return " && ".join(terms) or None
 
-    def targets(self, finally_tasks: list[Task]) -> list[str]:
+    def targets(self, finally_tasks: list[Task], fail_fast: bool = True) -> list[str]:
         real = [t for t in self.c.tasks if t.key not in self.virtual]
         has_dependents = {d for t in real for d in self.real_depends(t)}
         names = {t.name for t in real if t.key not in has_dependents}
         for t in finally_tasks:
             names.update(self.scope.task(k) for k in self.real_depends(t))
-        return sorted(names)
+        # A DAG takes the phase of its first failed target under failFast, of its last one without
+        # (dag.go:217-245 @v4.1.2): a failed upstream's own phase, which the unsplit DAG takes, must
+        # win over that of a call of a part.
+        calls = {self.scope.task(t.key) for t in real if self.calls_part(t)}
+        return sorted(names, key=lambda name: ((name in calls) == fail_fast, name))
 
     # -- tasks ------------------------------------------------------------------------------
 
@@ -417,6 +421,12 @@ class DagBuilder:
         params = []
         for param in self.c.out_params:
             entry: dict[str, Any] = {"name": param.name, "valueFrom": self.param_from(param.sources)}
+            if isinstance(self.c, split.Part) and self.c.hands_on:
+                # A value handed out of a part is missing only when its producer never ran, which
+                # happens only when the enclosing part fails anyway; without a default the part's
+                # outputs fail to resolve and the part ends Error instead (operator.go:3466-3481,
+                # dag.go:413-416, operator.go:2576-2577 @v4.1.2), unlike the unsplit DAG.
+                entry["valueFrom"]["default"] = ""
             if self.is_root:
                 entry["globalName"] = param.name
             params.append(entry)

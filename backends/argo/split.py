@@ -21,8 +21,11 @@ failure is never hidden behind a call that succeeded (dag.go:217-245 @v4.1.2): e
 exactly when one of its tasks or the part it calls failed, which is when the unsplit DAG fails
 (any failed task fails a DAG: its dependants are Omitted and inherit the failed branch, dag.go:
 162-210 @v4.1.2; tasks that run after failures list it as a target). Parts keep the failFast of the
-DAG they came from: after a failure no part starts new tasks, only those parts already running go
-on with theirs until they notice (operator.go:3342-3352 @v4.1.2 stops new children per DAG).
+DAG they came from. A DAG's failFast only decides its phase (dag.go:217-245 @v4.1.2): it stays
+Running, and keeps starting the tasks whose `depends` hold, while anything in it runs, so after a
+failure a part starts what the unsplit DAG would. (The stop on new children in operator.go:3342-3352
+@v4.1.2 reads the template's own failFast, Template.IsFailFast, workflow_types.go:931, which kfpc
+never sets.)
 Importer tasks, which Argo never runs, are copied into every part that reads them.
 """
 
@@ -66,6 +69,7 @@ class Part(DagComponent):
 
     keep_going: bool = False
     workflow_inputs: frozenset[str] = frozenset()  # pipeline parameters it reads from workflow.parameters
+    hands_on: bool = False  # its outputs hand values out to the part or DAG around it (not the DAG's own)
 
 
 def split_large_dags(plan: Plan, limit: int = LIMIT) -> Plan:
@@ -276,7 +280,7 @@ class _Splitter:
         iface = Interface(in_params, in_arts, tuple(Param(o.name, o.type) for o in out_params),
                             tuple(Artifact(o.name, o.type, o.is_list) for o in out_arts))
         return Part(self.names[i], self.comp.ir_key, iface, tuple(tasks), out_params, out_arts, self.keep_going,
-                    self.globals & self.inputs[i])
+                    self.globals & self.inputs[i], hands_on=True)
 
     def declared_inputs(self, i: int) -> tuple[tuple[Param, ...], tuple[Artifact, ...]]:
         """The pipeline inputs the part reads, the values and phases that cross into it. A value's

@@ -20,6 +20,16 @@ from kfpc_backends.argo import escape
 
 ENCODED_PREFIX = "kfpc:b64:"
 _PLAIN_TYPES = (ParamType.INTEGER, ParamType.DOUBLE, ParamType.BOOLEAN)
+# A child Workflow of a run cut into several (children.py) has its own name, uid and creation time
+# (workflow/controller/operator.go:678-701 @v4.1.2); KFP's run-time values are the run's, so a child
+# reads them from these workflow parameters, which the parent fills with its own.
+RUN_PARAMS = {
+    RuntimeKind.JOB_NAME: "kfpc-run-name",
+    RuntimeKind.JOB_RESOURCE_NAME: "kfpc-run-name",
+    RuntimeKind.JOB_UUID: "kfpc-run-uid",
+    RuntimeKind.CREATE_TIME: "kfpc-run-created",
+    RuntimeKind.SCHEDULE_TIME: "kfpc-run-scheduled",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class Scope:
     failed_ok: Mapping[str, str] = field(default_factory=dict)  # upstreams that may have failed -> fallback
     on_exit: bool = False  # in the workflow's onExit handler: a final status is the workflow's
     workflow_inputs: frozenset[str] = frozenset()  # inputs read from workflow.parameters here too (split.Part)
+    parent_run: bool = False  # a child Workflow: the run's identity is in RUN_PARAMS
 
     def task(self, key: str) -> str:
         return self.task_names[key]
@@ -99,6 +110,8 @@ def raw(source: ParamSource, scope: Scope) -> str:
 
 
 def runtime(kind: RuntimeKind, scope: Scope) -> str:
+    if scope.parent_run and kind in RUN_PARAMS:
+        return f"workflow.parameters[{escape.string_literal(RUN_PARAMS[kind])}]"
     if kind in (RuntimeKind.JOB_NAME, RuntimeKind.JOB_RESOURCE_NAME):
         return "workflow.name"
     if kind is RuntimeKind.JOB_UUID:
@@ -127,7 +140,7 @@ def final_status(source: FinalStatus, scope: Scope) -> str:
     code = f"({status} == 'Succeeded' ? 0 : 2)"
     # Map literals keep a space before every closing brace: `}}` would end the Argo tag.
     return (f"toJson({{'state': {state}, 'pipelineTaskName': {escape.string_literal(source.task_display_name)}, "
-            f"'pipelineJobResourceName': workflow.name, 'error': {{'code': {code}, 'message': {message} }} }})")
+            f"'pipelineJobResourceName': {runtime(RuntimeKind.JOB_RESOURCE_NAME, scope)}, 'error': {{'code': {code}, 'message': {message} }} }})")
 
 
 def argument(source: ParamSource, scope: Scope, task_name: str = "", ptype: ParamType | None = None) -> str:

@@ -45,6 +45,7 @@ class Renderer:
         self.rendered: dict[tuple, tuple[str, dict[str, Any]]] = {}
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
+        self.parent_run = False  # a child Workflow (children.py): run-time values are the parent's
         self.on_exit_task: dict[str, Any] | None = None  # dags.DagBuilder.whole_pipeline_exit
         self.warnings: list[str] = []
         self.launcher_features: set[str] = set()
@@ -83,7 +84,8 @@ class Renderer:
         if isinstance(component, ContainerComponent):
             call = containers.Call(task, self.imported_infos(task, builder), self.pipeline_root, self.keyed,
                                    self.cache if (builder.c.name, task.key) in self.memoized else None,
-                                   (builder.c.name, task.key) in self.id_producers, self.shown_name(task))
+                                   (builder.c.name, task.key) in self.id_producers, self.shown_name(task),
+                                   parent_run=self.parent_run)
             signature = (component.digest, repr(component.resources), containers.call_signature(component, call))
             known = self.rendered.get(signature)
             if known is not None:  # the same executor called the same way: render once
@@ -569,17 +571,21 @@ def _b64(text: str) -> str:
 
 def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
           warnings: list[str] | None = None, helper_image: str = HELPER_IMAGE,
-          encoded: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py)."""
+          encoded: frozenset[str] = frozenset(), parent_run: bool = False) -> dict[str, Any]:
+    """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py);
+    `parent_run`: a child Workflow, whose run-time values come from its parent (values.RUN_PARAMS)."""
     from kfpc.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache, helper_image)
     renderer.encoded_params |= encoded
+    renderer.parent_run = parent_run
     templates = renderer.render()
     metadata = _workflow_metadata(plan)
     templates = export_outputs(templates, renderer.namer)
     spec: dict[str, Any] = {"entrypoint": templates[0]["name"]}
     args = workflow_arguments(plan, renderer.encoded_params)
+    if parent_run:  # no value: the parent's starter always passes them (children._starter)
+        args += [{"name": name} for name in sorted(set(values.RUN_PARAMS.values()))]
     arts = root_artifact_arguments(plan)
     if args or arts:
         spec["arguments"] = {**({"parameters": args} if args else {}), **({"artifacts": arts} if arts else {})}
