@@ -450,3 +450,68 @@ def test_a_literal_check_that_fails_keeps_exit_tasks_from_running(tmp_path: Path
         assert not any(bad.ran(t["name"]) for t in run["spec"]["pipelineSpec"]["finally"]), bad.states
         good = tekton_sim.simulate(run, tmp_path / f"{kind}-good", params={"mode": "b"}, version=version)
         assert good.ran("shout") and "exit SUCCEEDED" in "".join(good.stdout(t) for t in good.states)
+
+
+def written_runtime(step: dict, volume: Path) -> None:
+    """Run the writer step's program as its pod would, with the run's volume at `volume`."""
+    import subprocess
+    import sys
+
+    from kfpc_backends.tekton.sources import RUN_ROOT
+
+    args = [a.replace(RUN_ROOT, str(volume / "uid")) for a in step["args"]]
+    env = {e["name"]: e["value"] for e in step["env"]}
+    assert step["command"][:2] == ["python3", "-c"]
+    subprocess.run([sys.executable, *step["command"][1:], *args], env=env, capture_output=True, check=True)
+
+
+def test_steps_running_as_another_user_can_make_their_folders_in_the_run_folder(tmp_path: Path) -> None:
+    """The writer runs as root; the steps may not (a component's runAsUser) on storage that ignores
+    fsGroup (NFS, EFS, CephFS): the folders it makes must be writable by every user, as the run
+    folder a step made itself was before the writer existed. Retried, it writes the same file."""
+    import stat
+
+    from kfpc.runtime import tekton_packed
+
+    pipeline_doc, _ = runtime_everywhere(tmp_path)
+    writer = pipeline_doc["spec"]["tasks"][0]
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    made = [volume / "uid", volume / "uid" / ".kfpc"]
+    for _attempt in range(2):
+        written_runtime(writer["taskSpec"]["steps"][0], volume)
+        assert [oct(stat.S_IMODE(p.stat().st_mode)) for p in made] == [oct(0o777)] * 2
+        assert (made[1] / "runtime").read_text() == tekton_packed()
+        assert sorted(p.name for p in made[1].iterdir()) == ["runtime"]
+    assert writer["retries"] == 2
+
+
+@dsl.component(base_image="python:3.11-slim")
+def kfpc_runtime(x: str) -> str:
+    return x
+
+
+def named_container(name: str):
+    def component(x: str):
+        return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[x])
+    component.__name__ = component.__qualname__ = name
+    return dsl.container_component(component)
+
+
+def test_the_runtime_task_takes_a_name_no_task_has(tmp_path: Path) -> None:
+    """Tasks named like the runtime task and the names it would fall back to (KFP names a
+    component's second and third task `-2`, `-3`)."""
+    clashing = [kfpc_runtime] * 3 + [named_container(f"kfpc_runtime_{c}") for c in "abcdefgh"]
+
+    @dsl.pipeline(name="clash")
+    def pipeline():
+        for component in clashing:
+            component(x="1")
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    pipeline_doc, _ = compile_kind(ir, "template")
+    names = [t["name"] for t in pipeline_doc["spec"]["tasks"]]
+    assert {"kfpc-runtime-a", "kfpc-runtime-h", "kfpc-runtime-3"} <= set(names)
+    assert len(set(names)) == len(names) == 12 and names[0] == "kfpc-runtime-4"
+    assert tekton_checks.runtime_file_order(pipeline_doc["spec"]) == []

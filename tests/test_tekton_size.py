@@ -145,3 +145,43 @@ def test_child_references_count_matrix_runs_and_display_names() -> None:
     assert actual > LIMIT  # 6000 TaskRuns, each listed with its display name
     with pytest.raises(Exception, match="over the 1.5 MiB"):
         limits.check([run])
+
+
+@dsl.component(base_image="python:3.11-slim")
+def listed(n: int) -> list:
+    return list(range(n))
+
+
+def looped_chain_ir(tmp: Path, over_output: bool) -> Path:
+    """A 31-task chain inside a loop over a 250-item parameter default, or over a task's output."""
+    @dsl.pipeline(name="loop-chain")
+    def pipeline(items: list = list(range(250))):  # noqa: B006 (the pipeline parameter's default)
+        source = listed(n=250).output if over_output else items
+        with dsl.ParallelFor(source):
+            step = use(s="x")
+            for _ in range(30):
+                step = use(s=str(step.output))
+
+    ir = tmp / f"loop-chain-{over_output}.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    return ir
+
+
+def test_a_loop_over_a_known_list_counts_one_task_run_per_item(tmp_path: Path) -> None:
+    """Tekton lists every TaskRun of a Matrix (pipelinerunstate.go:276-305 @v1.15.0), also one fanned
+    out over a gate task's keys: a parameter's 250 items times 31 tasks is over the limit."""
+    ir = looped_chain_ir(tmp_path, over_output=False)
+    target = tmp_path / "run.yaml"
+    for kind in ("run", "template"):
+        proc = run_kfpc("compile", str(ir), "-b", "tekton", "--kind", kind, "-o", str(target))
+        assert proc.returncode == 1 and not target.exists() and "KFPC400" in proc.stderr, (kind, proc.stderr)
+    proc = run_kfpc("compile", str(ir), "-b", "tekton", "-p", "items=[1,2,3]")
+    assert proc.returncode == 0 and "1.5 MiB" not in proc.stderr, proc.stderr
+
+
+def test_a_loop_over_values_computed_at_run_time_is_warned_about_at_tektons_cap(tmp_path: Path) -> None:
+    """Its length is unknown until the run: not refused, but warned about at 256 iterations
+    (default-max-matrix-combinations-count, pkg/apis/config/default.go:46 @v1.15.0)."""
+    proc = run_kfpc("compile", str(looped_chain_ir(tmp_path, over_output=True)), "-b", "tekton")
+    assert proc.returncode == 0, proc.stderr
+    assert "loops over values computed at run time: with 256 each" in proc.stderr

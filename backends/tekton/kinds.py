@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import graphlib
+import itertools
 import json
 import re
 from typing import Any
@@ -112,8 +113,13 @@ def self_contained(pipeline_spec: dict[str, Any], run_spec: dict[str, Any], help
 
 RUNTIME_TASK = "kfpc-runtime"
 RUNTIME_FILE = RUN_ROOT + "/.kfpc/runtime"
-# Written under a temporary name and renamed: a retried TaskRun never leaves half a file.
-_WRITE_RUNTIME = ("import os,sys;os.umask(2);p=sys.argv[1];os.makedirs(os.path.dirname(p),exist_ok=True);"
+# Written under a temporary name and renamed: a retried TaskRun never leaves half a file, and a
+# retry redoes the same steps (folders kept, the temporary file truncated, the rename replacing).
+# umask 0: the writer runs as root, and the run folder it makes is where every step then creates
+# its task folder; steps may run as other users (a component's runAsUser) on storage that ignores
+# fsGroup (NFS, EFS, CephFS), so the folders are open to all, as the run's volume is.
+RUNTIME_RETRIES = 2
+_WRITE_RUNTIME = ("import os,sys;os.umask(0);p=sys.argv[1];os.makedirs(os.path.dirname(p),exist_ok=True);"
                   f"open(p+'.w','w').write(os.environ['{steps.RUNTIME_ENV}']);os.replace(p+'.w',p)")
 
 
@@ -144,16 +150,18 @@ def deliver_runtime(pipeline_spec: dict[str, Any], runtime: str, helper_image: s
     run's volume, which every step running the runtime binds (Unit.workspace), and those steps run
     it from there. Each task with such a step runs after that task (runAfter, directly or through
     its other runAfter entries: a task waits for all of them to be done, and the first task has no
-    `when`, so it never is skipped); a failure of that task stops every later DAG task
-    (pipelinerunstate.go:420 @v1.15.0), and finally tasks that need the file are skipped then by a
-    `when` on its state."""
+    `when`, so it never is skipped). That task is retried (RUNTIME_RETRIES: its write is idempotent);
+    if it still fails, that stops every later DAG task (pipelinerunstate.go:420 @v1.15.0), and
+    finally tasks that need the file are skipped by a `when` on its state: they cannot run without
+    it. Its name is the first of `kfpc-runtime`, `kfpc-runtime-2`, ... no task has."""
     tasks, finals = pipeline_spec["tasks"], pipeline_spec.get("finally", [])
     users = {t["name"] for t in tasks + finals
              if any(step.get("command") == steps.COMMAND for step in t["taskSpec"]["steps"])}
     if not users:
         return
     taken = {t["name"] for t in tasks + finals}
-    name = next(n for n in (RUNTIME_TASK, *(f"{RUNTIME_TASK}-{c}" for c in "abcdefgh")) if n not in taken)
+    candidates = itertools.chain([RUNTIME_TASK], (f"{RUNTIME_TASK}-{i}" for i in itertools.count(2)))
+    name = next(n for n in candidates if n not in taken)
     for task in tasks + finals:
         for step in task["taskSpec"]["steps"]:
             if step.get("command") == steps.COMMAND:
@@ -173,7 +181,8 @@ def deliver_runtime(pipeline_spec: dict[str, Any], runtime: str, helper_image: s
     step = {"name": "write", "image": helper_image, "command": ["python3", "-c", _WRITE_RUNTIME],
             "args": [RUNTIME_FILE], "env": [{"name": steps.RUNTIME_ENV, "value": runtime}]}
     pipeline_spec["tasks"] = [{"name": name, "taskSpec": {"steps": [step], "workspaces": [{"name": WORKSPACE}]},
-                               "timeout": "0s", "workspaces": [{"name": WORKSPACE, "workspace": WORKSPACE}]}, *tasks]
+                               "timeout": "0s", "retries": RUNTIME_RETRIES,
+                               "workspaces": [{"name": WORKSPACE, "workspace": WORKSPACE}]}, *tasks]
 
 
 _PARAM_REF = re.compile(r"\$\(params\.([_a-zA-Z][_a-zA-Z0-9-]*)\)")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
 from typing import Any
 
@@ -46,7 +45,7 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
     warnings: list[str] = []
     for doc in documents + [run for d in documents if d.get("kind") == "CronJob" for run in _scheduled(d)]:
         own = size(doc)
-        stored, written, what, hint = own, own, f"the {doc['kind']}", "split the pipeline, or use --backend argo"
+        stored, written, bounded, what, hint = own, own, own, f"the {doc['kind']}", "split the pipeline, or use --backend argo"
         if doc.get("kind") == "PipelineRun":
             pipeline = pipelines.get(doc["spec"].get("pipelineRef", {}).get("name"))
             spec = doc["spec"].get("pipelineSpec") or (pipeline or {}).get("spec")
@@ -54,6 +53,7 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
                 copy = resolve(spec, doc, pipeline["metadata"]["name"] if pipeline else None)
                 resolved = size(copy)
                 stored = own + resolved + _child_references(doc, copy) + STATUS_BASE
+                bounded = own + resolved + _child_references(doc, copy, MATRIX_CAP) + STATUS_BASE
                 written = own if pipeline is None else own + size(spec)
                 what = ("the PipelineRun, with the copy of its pipeline Tekton keeps in status.pipelineSpec "
                         "(parameter values substituted) and the list of its TaskRuns,")
@@ -65,6 +65,11 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
         if stored > WARN_FRACTION * ETCD_REQUEST_LIMIT:
             warnings.append(f"{what} will be about {_kib(stored)} once running, close to the 1.5 MiB etcd stores "
                             "by default")
+        elif bounded > WARN_FRACTION * ETCD_REQUEST_LIMIT:
+            # Not refused: such a loop usually runs far fewer iterations than Tekton's cap.
+            warnings.append(f"{what} grows with the iterations of loops over values computed at run time: with "
+                            f"{MATRIX_CAP} each (Tekton's default cap) it would be about {_kib(bounded)}, over "
+                            f"{_kib(int(WARN_FRACTION * ETCD_REQUEST_LIMIT))}; etcd stores 1.5 MiB by default")
     return warnings
 
 
@@ -125,15 +130,21 @@ def _substituted(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
-def _child_references(run: dict[str, Any], spec: dict[str, Any]) -> int:
-    """One reference per TaskRun; a Matrix of literal values fans out into one per combination
-    (one when the values come from results, unknown here)."""
+MATRIX_CAP = 256  # default-max-matrix-combinations-count (pkg/apis/config/default.go:46 @v1.15.0, @v0.59.6)
+_GATE_KEYS = re.compile(r"^\$\(tasks\.([^.()]+)\.results\.(?:keys|vals)\[\*\]\)$")  # build.py: keys, or values as many
+
+
+def _child_references(run: dict[str, Any], spec: dict[str, Any], unknown: int = 1) -> int:
+    """One reference per TaskRun, so one per Matrix combination (GetChildReferences,
+    pipelinerunstate.go:276-305 @v1.15.0). A loop kfpc fans out over a gate task's `keys` (or `vals`) result
+    runs as many TaskRuns as its list has items, known here when the list is a constant or a
+    parameter value; a list computed at run time counts as `unknown` TaskRuns."""
     name = run_name(run)
+    tasks = {t["name"]: t for t in spec.get("tasks", [])}
     total = 0
     for task in spec.get("tasks", []) + spec.get("finally", []):
-        runs = math.prod(len(p["value"]) for p in (task.get("matrix") or {}).get("params", [])
-                         if isinstance(p.get("value"), list))
-        for index in range(runs):
+        runs = _matrix_runs(task, tasks)
+        for index in range(unknown if runs is None else runs):
             suffix = f"-{index}" if task.get("matrix") else ""
             entry = {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": f"{name}-{task['name']}{suffix}"[:63]}
             if task.get("displayName"):
@@ -143,6 +154,56 @@ def _child_references(run: dict[str, Any], spec: dict[str, Any]) -> int:
                 entry["whenExpressions"] = task["when"]
             total += size(entry) + 1
     return total
+
+
+def _matrix_runs(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> int | None:
+    """The TaskRuns a task's Matrix fans out into, at most Tekton's cap; None when unknown."""
+    total = 1
+    for param in (task.get("matrix") or {}).get("params", []):
+        value = param.get("value")
+        gate = _GATE_KEYS.match(value) if isinstance(value, str) else None
+        count = len(value) if isinstance(value, list) else _gate_keys(tasks.get(gate.group(1))) if gate else None
+        if count is None:
+            return None
+        total *= count
+    return min(total, MATRIX_CAP)
+
+
+def _gate_keys(gate: dict[str, Any] | None) -> int | None:
+    """How many keys a gate task can list: the product of its loop levels' lengths when each is a
+    constant list or a parameter value (substituted by resolve); conditions may list fewer."""
+    for step in (gate or {}).get("taskSpec", {}).get("steps", []):
+        env = {e["name"]: e.get("value") for e in step.get("env", [])}
+        try:
+            table = json.loads(env.get("KFPC_SPEC") or "{}").get("L")
+        except (ValueError, AttributeError):
+            return None
+        if not isinstance(table, list):
+            continue
+        total = 1
+        for level in table:
+            items = _level_items(level, env)
+            if items is None:
+                return None
+            total *= len(items)
+        return total
+    return None
+
+
+def _level_items(level: Any, env: dict[str, Any]) -> list[Any] | None:
+    """A loop level's items (sources.Descriptors.loop_table): a constant, or an env value holding a list."""
+    if not (isinstance(level, list) and len(level) == 2 and level[0] == "P" and isinstance(level[1], list)):
+        return None
+    kind, *rest = level[1]
+    if kind == "c" and rest and isinstance(rest[0], list):
+        return rest[0]
+    if kind == "e" and rest and isinstance(env.get(rest[0]), str):
+        try:
+            items = json.loads(env[rest[0]])
+        except ValueError:
+            return None
+        return items if isinstance(items, list) else None
+    return None
 
 
 def _hint(run: dict[str, Any], stored: int, spec: int, resolved: int) -> str:
