@@ -62,7 +62,14 @@ def output_problems(backend: str, text: str, documents) -> list[str]:
     if misread:
         return misread[:5]
     if backend == "argo":
-        return [p for doc in loaded for p in argo_checks.problems_any(doc)]
+        if len(loaded) == 1:
+            return argo_checks.problems_any(loaded[0])
+        # Library WorkflowTemplates (whose DAGs may call each other by templateRef) are checked as
+        # objects, and the run with every template it calls copied in.
+        run = argo_checks.inline_libraries(loaded)  # may pass Argo 4's caps: only the objects are capped
+        run = {**run, "kind": "Workflow", "spec": run["spec"].get("workflowSpec", run["spec"])}
+        return ([p for doc in loaded for p in argo_checks.schema_problems(doc)]
+                + argo_checks.argument_values(run) + argo_checks.references(run))
     return tekton_checks.problems_all(loaded)
 
 
