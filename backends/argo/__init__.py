@@ -114,7 +114,7 @@ class ArgoBackend:
         if sum(parts.values()) > limit:  # too large for one Workflow: a Workflow of Workflows (children.py)
             context = children.Context(plan.pipeline_root, cache, options.run, version, limit,
                                        version_at_least(version, caps.SINCE))
-            documents, more = children.build(unsplit, plan, documents, parts, context)
+            documents, more = children.build(unsplit, documents, parts, context)
             return Output(documents, [w for w in warnings if w != order] + more)
         if too_deep is not None:
             raise too_deep

@@ -77,12 +77,12 @@ class Context:
     offload: bool  # Argo 4's caps apply: library WorkflowTemplates
 
 
-def build(unsplit: Plan, plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
+def build(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
           ctx: Context) -> tuple[list[dict[str, Any]], list[str]]:
-    """`[child libraries and WorkflowTemplates..., parent]` and warnings; `whole` is the one-Workflow
-    output of `plan` (`unsplit` through split.py) that does not fit (size.estimate: `parts_of_whole`)."""
+    """`[child libraries and WorkflowTemplates..., parent]` and warnings; `plan` is the pipeline before
+    split.py, `whole` the one-Workflow output that does not fit (size.estimate: `parts_of_whole`)."""
     _refuse_what_cannot_cross(plan, whole, parts_of_whole, ctx)
-    outer, children = _cut(unsplit, sum(parts_of_whole.values()), ctx)
+    outer, children = _cut(plan, sum(parts_of_whole.values()), ctx)
     largest = max(children, key=lambda c: c.total)
     if len(children) < 2 or largest.total > ctx.limit:
         tasks = largest.tasks
@@ -90,7 +90,6 @@ def build(unsplit: Plan, plan: Plan, whole: list[dict[str, Any]], parts_of_whole
         _refuse(whole, parts_of_whole, ctx,
                 f"cut into child Workflows between its top-level tasks, one child would still hold about "
                 f"{largest.total // 1024} KiB (pipeline tasks {which} that kfpc cannot cut further)")
-    plan = unsplit
     for child in children:
         crossing = [a.name for a in child.part.interface.in_artifacts]
         if crossing:

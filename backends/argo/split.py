@@ -376,7 +376,13 @@ Needs = Callable[[Task], list[tuple[str, Any]]]
 
 def _groups(comp: DagComponent, real: list[Task]) -> list[list[Task]]:
     """Tasks that share a dependency, in the plan's topological order, in the order of their first task."""
-    group = {t.key: t.key for t in comp.tasks}
+    return _connected([t.key for t in comp.tasks], [(dep, t.key) for t in comp.tasks for dep in t.depends], real)
+
+
+def _connected(keys: list[str], edges: list[tuple[str, str]], members: list[Task]) -> list[list[Task]]:
+    """`members` grouped by the weakly connected parts of the graph (`keys`, `edges`), each group in
+    the order of `members`, the groups in the order of their first member (union-find)."""
+    group = {key: key for key in keys}
 
     def root(key: str) -> str:
         while group[key] != key:
@@ -384,14 +390,13 @@ def _groups(comp: DagComponent, real: list[Task]) -> list[list[Task]]:
             key = group[key]
         return key
 
-    for task in comp.tasks:
-        for dep in task.depends:
-            if dep in group:
-                group[root(dep)] = root(task.key)
-    members: dict[str, list[Task]] = {}
-    for task in real:
-        members.setdefault(root(task.key), []).append(task)
-    return list(members.values())
+    for upstream, downstream in edges:
+        if upstream in group:
+            group[root(upstream)] = root(downstream)
+    found: dict[str, list[Task]] = {}
+    for member in members:
+        found.setdefault(root(member.key), []).append(member)
+    return list(found.values())
 
 
 def _chunks(comp: DagComponent, real: list[Task], limit: int,
@@ -477,22 +482,7 @@ def _head(tasks: list[Task], limit: int, needs: Needs, reserve: int) -> list[Tas
 
 def _components(tasks: list[Task], needs: Needs) -> list[list[Task]]:
     """Tasks that share a dependency among themselves, each group in the given order."""
-    group = {t.key: t.key for t in tasks}
-
-    def root(key: str) -> str:
-        while group[key] != key:
-            group[key] = group[group[key]]
-            key = group[key]
-        return key
-
-    for task in tasks:
-        for dep, _ in needs(task):
-            if dep in group:
-                group[root(dep)] = root(task.key)
-    members: dict[str, list[Task]] = {}
-    for task in tasks:
-        members.setdefault(root(task.key), []).append(task)
-    return list(members.values())
+    return _connected([t.key for t in tasks], [(dep, t.key) for t in tasks for dep, _ in needs(t)], tasks)
 
 
 def _packed_count(groups: list[list[Task]], limit: int) -> int:
