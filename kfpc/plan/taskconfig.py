@@ -105,7 +105,9 @@ def value(enabled: frozenset[str], env: tuple[tuple[str, TextTemplate], ...], re
                            "volumes": None, "volumeMounts": None, "resources": {}}
     if ENV in enabled:
         out["env"] = [{"name": name, "value": template(tmpl)} for name, tmpl in env]
-        out["env"] += _env_from(c, text)
+        from kfpc.k8s_objects import env_entries
+
+        out["env"] += env_entries(c, text)
     if RESOURCES in enabled:
         out["resources"] = _resources(resources, template)
     if VOLUMES in enabled:
@@ -121,20 +123,6 @@ def value(enabled: frozenset[str], env: tuple[tuple[str, TextTemplate], ...], re
     if AFFINITY in enabled and (c.node_affinity or c.node_affinity_json):
         out["affinity"] = {"nodeAffinity": _node_affinity(c, as_json)}
     return _assemble(out, dynamic)
-
-
-def _env_from(c: k8s.TaskK8s, text: Callable[[ParamSource], Any]) -> list[dict[str, Any]]:
-    env = []
-    for item in c.env_from:
-        ref = "secretKeyRef" if item.kind == "secret" else "configMapKeyRef"
-        for pair in item.keys:
-            selector: dict[str, Any] = {"key": pair.key, "name": text(item.name)}
-            if item.optional is not None:
-                selector["optional"] = item.optional
-            env.append({"name": pair.env, "valueFrom": {ref: selector}})
-    for field in c.field_env:
-        env.append({"name": field.env, "valueFrom": {"fieldRef": {"fieldPath": field.field_path}}})
-    return env
 
 
 def _resources(res: Resources, template: Callable[[TextTemplate], Any]) -> dict[str, Any]:
