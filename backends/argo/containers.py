@@ -4,7 +4,7 @@ Two shapes, chosen per component:
 * direct: no `{{$}}`; every placeholder is translated here, run-time values arrive in env vars and
   are referenced as `$(KFPC_IN_x)` so the kubelet delivers them byte-for-byte. Works with any image.
 * launcher: the component needs an ExecutorInput (`{{$}}`, Python components); the in-pod launcher
-  (kfpc/runtime) builds it and runs the component's command unchanged. Needs python3 in the image,
+  (runtime/launcher.py.j2, with kfpc's executor core) builds it and runs the component's command unchanged. Needs python3 in the image,
   which such components already require.
 Templates are rendered per task and deduplicated afterwards, so tasks that use the same executor
 the same way share one template.
@@ -80,7 +80,7 @@ class Call:
 
 
 def launcher_features(component: ContainerComponent, call: Call) -> set[str]:
-    """The optional launcher parts this call needs (kfpc/runtime/launcher.py.j2)."""
+    """The optional launcher parts this call needs (backends/argo/runtime/launcher.py.j2)."""
     from kfpc.plan.placeholders import walk
 
     features = set()
