@@ -24,6 +24,7 @@ COMPILER = [p for p in (REPO / "backends" / "tekton").glob("*.py") if p.name != 
 def program_reads() -> set[tuple[str, str]]:
     read: set[tuple[str, str]] = set()
     generate.generate.render(generate.TEMPLATE, program="kfpc", placeholders=True, wire=wire.for_template(read),
+                             **generate.generate.core_values(),
                              **generate.SETTINGS)
     return read
 
@@ -49,14 +50,14 @@ def test_tags_read_by_one_dispatch_are_distinct() -> None:
     assert len(nested) == len(set(nested))
 
 
-def wire_names(path: Path) -> set[tuple[str, str]]:
-    """(group, name) of every `Group.NAME` / `wire.Group.NAME` the module uses."""
+def wire_names(path: Path, defined: dict[str, dict[str, str]] = DEFINED) -> set[tuple[str, str]]:
+    """(group, name) of every `Group.NAME` / `wire.Group.NAME` of `defined` the module uses."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.Attribute) and node.attr.isupper():
             owner = node.value
             group = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else None
-            if group in DEFINED and node.attr in DEFINED[group]:
+            if group in defined and node.attr in defined[group]:
                 found.add((group, node.attr))
     return found
 

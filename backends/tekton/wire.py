@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kfpc.runtime import generate
+
 
 class Value:
     """Where a parameter value comes from, as text; missing when its producer did not run."""
@@ -122,24 +124,10 @@ GROUPS: tuple[type, ...] = (Value, Artifact, Loop, Condition, Placeholder, Meta,
 
 def definitions() -> dict[str, dict[str, str]]:
     """Group name -> constant name -> wire text."""
-    return {group.__name__: {name: text for name, text in vars(group).items() if name.isupper()} for group in GROUPS}
-
-
-class _Quoted:
-    """A group as the template sees it: each constant as a Python literal; names it reads recorded."""
-
-    def __init__(self, group: str, names: dict[str, str], read: set[tuple[str, str]] | None):
-        self._group, self._names, self._read = group, names, read
-
-    def __getattr__(self, name: str) -> str:
-        if name not in self._names:
-            raise AttributeError(f"wire.{self._group} has no {name}")
-        if self._read is not None:
-            self._read.add((self._group, name))
-        return repr(self._names[name])
+    return generate.definitions(GROUPS)
 
 
 def for_template(read: set[tuple[str, str]] | None = None) -> dict[str, Any]:
     """The groups for program.py.j2 (`{{ wire.Value.FILE }}` renders `'f'`); `read` collects the
     (group, name) pairs the template uses."""
-    return {group: _Quoted(group, names, read) for group, names in definitions().items()}
+    return generate.quoted(GROUPS, read)

@@ -16,8 +16,42 @@ import hashlib
 import zlib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 CORE = "kfpc.runtime:core.py.j2"
+CORE_WIRE = "kfpc.runtime:wire.py"
+
+
+def definitions(groups: tuple[type, ...]) -> dict[str, dict[str, str]]:
+    """A wire format's groups (classes of upper-case string constants): group -> name -> wire text."""
+    return {group.__name__: {name: text for name, text in vars(group).items() if name.isupper()} for group in groups}
+
+
+class _Quoted:
+    """A group as a template sees it: each constant as a Python literal; the names it reads recorded."""
+
+    def __init__(self, group: str, names: dict[str, str], read: set[tuple[str, str]] | None):
+        self._group, self._names, self._read = group, names, read
+
+    def __getattr__(self, name: str) -> str:
+        if name not in self._names:
+            raise AttributeError(f"{self._group} has no {name}")
+        if self._read is not None:
+            self._read.add((self._group, name))
+        return repr(self._names[name])
+
+
+def quoted(groups: tuple[type, ...], read: set[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """A wire format for a template (`{{ wire.Value.FILE }}` renders `'f'`); `read` collects the
+    (group, name) pairs the template uses, so a test can tell a definition nothing reads."""
+    return {group: _Quoted(group, names, read) for group, names in definitions(groups).items()}
+
+
+def core_values(read: set[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """What core.py.j2 needs from every program's generator: the placeholder tree tags."""
+    from kfpc.runtime import wire
+
+    return {"tree": quoted(wire.GROUPS, read)}
 
 
 def template_text(name: str) -> str:

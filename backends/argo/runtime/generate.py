@@ -7,10 +7,12 @@ from pathlib import Path
 
 from kfpc.runtime import generate
 
+from kfpc_backends.argo import wire
 from kfpc_backends.argo.runtime import FEATURES
 
 TEMPLATE = "kfpc_backends.argo.runtime:launcher.py.j2"
 TARGET = Path(__file__).with_name("_generated.py")
+WIRE = "kfpc_backends.argo:wire.py"
 DIRS = {"outputs_dir": "/kfpc/outputs", "inputs_dir": "/kfpc/inputs", "oci_dir": "/kfpc/oci",
         "workspace_artifacts": "/kfp-workspace/.artifacts"}
 
@@ -23,10 +25,11 @@ def variants() -> list[frozenset[str]]:
 def render(features: frozenset[str] = frozenset(FEATURES), **dirs: str) -> str:
     """The launcher source; `dirs` may move its directories (tests run it outside a pod)."""
     flags = {f: f in features for f in FEATURES}
-    return generate.render(TEMPLATE, program="kfpc launcher", **{**DIRS, **dirs}, **flags)
+    return generate.render(TEMPLATE, program="kfpc launcher", wire=wire.for_template(), **generate.core_values(),
+                           **{**DIRS, **dirs}, **flags)
 
 
 def build() -> str:
     packed = {"+".join(sorted(features)): generate.pack(render(features)) for features in variants()}
-    return generate.module("python -m kfpc_backends.generate", generate.inputs(TEMPLATE, generate.CORE),
+    return generate.module("python -m kfpc_backends.generate", generate.inputs(TEMPLATE, generate.CORE, generate.CORE_WIRE, WIRE),
                            {"PACKED": packed})

@@ -18,10 +18,10 @@ SETTINGS = {"workspace": "/workspace/kfpc", "outputs_dir": "/kfpc/out", "results
 
 def render(**overrides: object) -> str:
     """The program's source; `overrides` may move its directories (tests run it outside a pod)."""
-    return generate.render(TEMPLATE, program="kfpc", placeholders=True, wire=wire.for_template(),
+    return generate.render(TEMPLATE, program="kfpc", placeholders=True, wire=wire.for_template(), **generate.core_values(),
                            **{**SETTINGS, **overrides})
 
 
 def build() -> str:
-    return generate.module("python -m kfpc_backends.generate", generate.inputs(TEMPLATE, generate.CORE, WIRE),
+    return generate.module("python -m kfpc_backends.generate", generate.inputs(TEMPLATE, generate.CORE, generate.CORE_WIRE, WIRE),
                            {"PACKED": {"program": generate.pack(render())}})
