@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kfpc.runtime import bootstrap, bootstrap_file, generate, tekton_packed
+from kfpc.runtime import bootstrap, bootstrap_file
+from kfpc_backends.tekton.runtime import generate, packed as tekton_packed
 
 _REF = re.compile(r"\$\(([^()]*)\)")
 WS = "/workspace/kfpc"
@@ -150,8 +151,8 @@ class Sim:
         self.pod_env = run["spec"].get("taskRunTemplate", {}).get("podTemplate", {}).get("env", [])
         self.states: dict[str, State] = {}
         self.api = api  # (port, service account dir) of a Kubernetes API stand-in
-        self.runtime = generate.render_tekton(workspace="@WS@", outputs_dir="@OUT@", results_dir="@RES@",
-                                              service_account_dir=str(api[1]) if api else "/nonexistent")
+        self.runtime = generate.render(workspace="@WS@", outputs_dir="@OUT@", results_dir="@RES@",
+                                       service_account_dir=str(api[1]) if api else "/nonexistent")
         self.counter = itertools.count()
         self.run_names: set[str] = set()
 

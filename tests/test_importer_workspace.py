@@ -174,9 +174,9 @@ def test_a_python_consumer_reads_the_workspace_copy_through_the_sdk(tmp_path: Pa
 def test_launcher_placeholders_give_the_workspace_path_and_the_original_uri() -> None:
     """Components run through the launcher with `.path`/`.uri` placeholders (not only `{{$}}`) see what
     KFP's launcher gives them (launcher_v2.go:1094-1110 @2.17.0)."""
-    from kfpc.runtime import generate
+    from kfpc_backends.argo.runtime import generate
 
-    source = generate.render("Argo", frozenset(generate.FEATURES))
+    source = generate.render()
     names: dict = {}
     exec(compile(source[:source.rindex("\nmain()")], "launcher", "exec"), names)  # its functions, not main()
     flagged = names["artifact"]("data", "system.Dataset", "0.0.1", "s3://b/k/x.csv", {"_kfp_workspace": True})

@@ -13,7 +13,8 @@ import pytest
 from conftest import REPO
 from kfpc.backend import PUBLIC_MODULES
 
-# The in-pod programs of the built-in backends still live in the core; they are not for plugins.
+# kfpc.runtime (the executor core every in-pod program includes, and their generator) serves the built-in
+# backends' programs; it is not yet an API promised to plugins.
 BUILT_IN_ONLY = ("kfpc.runtime",)
 
 

@@ -104,9 +104,9 @@ def test_tekton_schedule_creates_runs_and_respects_max_concurrency(tmp_path: Pat
     spec = json.loads(next(e["value"] for e in container["env"] if e["name"] == "KFPC_SPEC"))
     run = json.loads(base64.b64decode(spec["run"]))
     assert run["spec"]["pipelineRef"] == {"name": "nightly"} and run["metadata"]["labels"]["kfpc.dev/schedule"] == "nightly"
-    from kfpc.runtime import generate
+    from kfpc_backends.tekton.runtime import generate
 
-    source = generate.render_tekton(service_account_dir=str(k8s_api.account))
+    source = generate.render(service_account_dir=str(k8s_api.account))
     env = {"PATH": os.environ["PATH"], "KUBERNETES_SERVICE_HOST": "127.0.0.1",
            "KUBERNETES_SERVICE_PORT": str(k8s_api.port), "KFPC_SPEC": json.dumps(spec)}
 

@@ -169,11 +169,11 @@ def test_a_value_task_for_a_pipeline_result_always_writes_it(tmp_path: Path) -> 
     import subprocess
     import sys
 
-    from kfpc.runtime import generate
+    from kfpc_backends.tekton.runtime import generate
 
     results = tmp_path / "results"
     results.mkdir()
-    source = generate.render_tekton(workspace=str(tmp_path / "ws"), results_dir=str(results))
+    source = generate.render(workspace=str(tmp_path / "ws"), results_dir=str(results))
     env = {**os.environ, "KFPC_SPEC": json.dumps({"v": ["f", "gone", "Output", 0, []], "raw": 1})}
     done = subprocess.run([sys.executable, "-c", source, "value"], env=env, capture_output=True, text=True,
                           check=False)
@@ -350,7 +350,7 @@ def test_a_standalone_pipeline_carries_the_runtime_once_and_every_step_finds_it(
 
     import tekton_sim
 
-    from kfpc.runtime import tekton_packed
+    from kfpc_backends.tekton.runtime import packed as tekton_packed
 
     pipeline_doc, run_doc = runtime_everywhere(tmp_path)
     assert json.dumps(pipeline_doc).count(tekton_packed()) == 1
@@ -471,7 +471,7 @@ def test_steps_running_as_another_user_can_make_their_folders_in_the_run_folder(
     folder a step made itself was before the writer existed. Retried, it writes the same file."""
     import stat
 
-    from kfpc.runtime import tekton_packed
+    from kfpc_backends.tekton.runtime import packed as tekton_packed
 
     pipeline_doc, _ = runtime_everywhere(tmp_path)
     writer = pipeline_doc["spec"]["tasks"][0]

@@ -12,7 +12,7 @@ import tekton_sim
 
 import kfpc
 from kfpc.backend import Options
-from kfpc.runtime import generate
+from kfpc_backends.tekton.runtime import generate
 
 dsl = pytest.importorskip("kfp.dsl")
 compiler = pytest.importorskip("kfp.compiler")
@@ -20,7 +20,7 @@ compiler = pytest.importorskip("kfp.compiler")
 
 def runtime() -> dict:
     """The runtime's functions, without running a mode (its last line dispatches on argv)."""
-    source = generate.render_tekton().rsplit("\nMODES[sys.argv[1]]", 1)[0]
+    source = generate.render().rsplit("\nMODES[sys.argv[1]]", 1)[0]
     namespace: dict = {"__name__": "kfpc_runtime_under_test"}
     exec(compile(source, "tekton_runtime", "exec"), namespace)  # noqa: S102 (our own program)
     return namespace

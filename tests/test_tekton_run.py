@@ -203,10 +203,11 @@ def test_simulator_executes_the_packed_runtime_source() -> None:
     import base64
     import zlib
 
-    from kfpc.runtime import generate, tekton_packed
+    from kfpc.runtime.generate import minified
+    from kfpc_backends.tekton.runtime import generate, packed as tekton_packed
 
     packed = zlib.decompress(base64.b64decode(tekton_packed())).decode()
-    assert packed == generate.minified(generate.render_tekton())
+    assert packed == minified(generate.render())
     assert sys.version_info >= (3, 8)
 
 

@@ -7,7 +7,9 @@ launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (c
 (the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
 (Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), children.py (a Workflow of
 Workflows beyond it), workflow.py (assembly and template sharing), kinds.py (run options and the
-object kind), naming.py (names Argo accepts), setup.py (`kfpc setup argo`).
+object kind), naming.py (names Argo accepts), setup.py (`kfpc setup argo`), runtime/ (the in-pod launcher for Python
+components, launcher.py.j2 with kfpc's executor core, kfpc/runtime/core.py.j2), wire.py (what the
+launcher reads: spec keys and env vars, defined once).
 """
 
 from __future__ import annotations

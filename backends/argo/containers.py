@@ -4,7 +4,7 @@ Two shapes, chosen per component:
 * direct: no `{{$}}`; every placeholder is translated here, run-time values arrive in env vars and
   are referenced as `$(KFPC_IN_x)` so the kubelet delivers them byte-for-byte. Works with any image.
 * launcher: the component needs an ExecutorInput (`{{$}}`, Python components); the in-pod launcher
-  (kfpc/runtime) builds it and runs the component's command unchanged. Needs python3 in the image,
+  (runtime/launcher.py.j2, with kfpc's executor core) builds it and runs the component's command unchanged. Needs python3 in the image,
   which such components already require.
 Templates are rendered per task and deduplicated afterwards, so tasks that use the same executor
 the same way share one template.
@@ -23,7 +23,7 @@ from kfpc.plan.model import (
 )
 from kfpc.plan.values import text_form
 
-from kfpc_backends.argo import collect, escape, shapes, values
+from kfpc_backends.argo import collect, escape, shapes, values, wire
 
 OUTPUTS = "/kfpc/outputs"
 INPUTS = "/kfpc/inputs"
@@ -80,7 +80,7 @@ class Call:
 
 
 def launcher_features(component: ContainerComponent, call: Call) -> set[str]:
-    """The optional launcher parts this call needs (kfpc/runtime/launcher.py.j2)."""
+    """The optional launcher parts this call needs (backends/argo/runtime/launcher.py.j2)."""
     from kfpc.plan.placeholders import walk
 
     features = set()
@@ -138,7 +138,7 @@ class _Builder:
         binding = self.bound.get(name)
         if binding is None:
             return None
-        var = env_name("KFPC_IN_", name)
+        var = env_name(wire.Env.INPUT, name)
         if var in self.env_names:
             return f"$({var})"
         source = binding.source
@@ -154,7 +154,7 @@ class _Builder:
         return f"$({var})"
 
     def meta_ref(self, artifact: str) -> str:
-        var = env_name("KFPC_AM_", artifact)
+        var = env_name(wire.Env.ARTIFACT_META, artifact)
         if var not in self.env_names:
             self.inputs.append({"name": meta_param(artifact)})
             self.env.append({"name": var, "value": escape.tag(f"inputs.parameters[{escape.string_literal(meta_param(artifact))}]")})
@@ -163,7 +163,7 @@ class _Builder:
 
     def list_ref(self, artifact: str) -> str:
         """Env var holding the list descriptor (collect.py) the launcher reads the list's depth from."""
-        var = env_name("KFPC_AL_", artifact)
+        var = env_name(wire.Env.ARTIFACT_LIST, artifact)
         if var not in self.env_names:
             name = collect.list_param(artifact)
             self.inputs.append({"name": name})
@@ -535,7 +535,7 @@ class _Builder:
         from kfpc.runtime import bootstrap
 
         component = self.c
-        # The launcher finds each value in env_name("KFPC_IN_", name), artifact facts in KFPC_AM_/KFPC_AL_.
+        # The launcher finds each value and artifact fact in env vars named by wire.Env.
         spec_params = []
         for q in component.interface.in_params:
             if q.name in self.bound:
@@ -553,11 +553,11 @@ class _Builder:
         for index, (_text, tree) in enumerate(originals):
             if not isinstance(tree, str):
                 templated[str(index)] = self.tree(tree)
-        spec = {"p": spec_params, "a": spec_artifacts,
-                "op": [[q.name, q.type.value] for q in component.interface.out_params],
-                "oa": [[art.name, art.type.schema_title, art.type.schema_version]
-                       for art in component.interface.out_artifacts],
-                "x": templated}
+        spec = {wire.Spec.PARAMS: spec_params, wire.Spec.ARTIFACTS: spec_artifacts,
+                wire.Spec.OUT_PARAMS: [[q.name, q.type.value] for q in component.interface.out_params],
+                wire.Spec.OUT_ARTIFACTS: [[art.name, art.type.schema_title, art.type.schema_version]
+                                          for art in component.interface.out_artifacts],
+                wire.Spec.TEMPLATED: templated}
         spec = {k: v for k, v in spec.items() if v}
         self.env.append({"name": SPEC_ENV, "value": escape.literal(escape.json_text(spec))})
         return ["python3", "-c", bootstrap(LAUNCHER_ENV)], [escape.literal(text) for text, _ in originals]
@@ -584,7 +584,7 @@ class _Builder:
         if var not in self.env_names:
             self.env.append({"name": var, "value": runtime_tag(arg.kind, self.call.parent_run)})
             self.env_names.add(var)
-        return ["rt", var]
+        return [wire.Placeholder.RUNTIME, var]
 
 
 def _duration(seconds: float) -> str:

@@ -574,7 +574,7 @@ def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(
           encoded: frozenset[str] = frozenset(), parent_run: bool = False) -> dict[str, Any]:
     """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py);
     `parent_run`: a child Workflow, whose run-time values come from its parent (values.RUN_PARAMS)."""
-    from kfpc.runtime import packed
+    from kfpc_backends.argo.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache, helper_image)
     renderer.encoded_params |= encoded
@@ -594,7 +594,7 @@ def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(
     main: dict[str, Any] = {"name": "main", "volumeMounts": [{"name": containers.VOLUME,
                                                               "mountPath": containers.OUTPUTS}]}
     if renderer.uses_launcher:
-        main["env"] = [{"name": containers.LAUNCHER_ENV, "value": packed("Argo", renderer.launcher_features)}]
+        main["env"] = [{"name": containers.LAUNCHER_ENV, "value": packed(renderer.launcher_features)}]
     patch = {"containers": [main], "volumes": [{"name": containers.VOLUME, "emptyDir": {}}]}
     config = plan.run_config
     if config is not None and config.workspace_size:

@@ -8,7 +8,8 @@ guards.py (`when`), steps.py (what runs in a pod), build.py (one pipeline task p
 helper_tasks.py (the helper tasks Tekton needs), finally_tasks.py (exit tasks), direct.py (values a
 container without the launcher reads), resources.py (images and compute resources), k8s.py
 (kfp-kubernetes settings), units.py (a pipeline task before it is YAML), pipelinerun.py (assembly).
-The in-pod runtime is kfpc/runtime/tekton.py.j2.
+The in-pod runtime is runtime/program.py.j2 (with kfpc's executor core, kfpc/runtime/core.py.j2);
+the descriptors it reads are defined once in wire.py.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from kfpc.plan import placeholders
 from kfpc_backends.tekton import escape, finally_tasks, guards, helper_tasks, k8s, resources
 from kfpc_backends.tekton import flatten
 from kfpc_backends.tekton import steps as tekton_steps
+from kfpc_backends.tekton import wire
 from kfpc_backends.tekton.direct import DirectValues
 from kfpc_backends.tekton.sources import Context, Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
@@ -289,7 +290,7 @@ class Builder:
         uri_source: flatten.Source = flatten.Const(c.uri.value) if isinstance(c.uri, Constant) else \
             task.params[c.uri.name][1] if isinstance(c.uri, FromInput) and c.uri.name in task.params else flatten.Const("")
         artifact = c.interface.out_artifacts[0].name if c.interface.out_artifacts else "artifact"
-        spec = {"t": task.id, "u": desc.param(uri_source) or ["c", ""], "m": _metadata(c.metadata, task, desc),
+        spec = {"t": task.id, "u": desc.param(uri_source) or [wire.Value.CONST, ""], "m": _metadata(c.metadata, task, desc),
                 "a": artifact}
         self.warn_undownloaded(task, uri_source)
         if isinstance(uri_source, flatten.Const) and str(uri_source.value).startswith("oci://"):
@@ -329,7 +330,7 @@ class Builder:
 
 def _metadata(meta: Any, task: flatten.FlatTask, desc: Descriptors) -> Any:
     """Importer metadata for the runtime: strings holding `{{$.inputs.parameters['x']}}` become
-    value descriptors (["=v", desc]); everything else stays as written."""
+    value descriptors (wire.Meta.VALUE); everything else stays as written."""
     if isinstance(meta, dict):
         return {str(k): _metadata(v, task, desc) for k, v in meta.items()}
     if isinstance(meta, list):
@@ -349,5 +350,5 @@ def _metadata(meta: Any, task: flatten.FlatTask, desc: Descriptors) -> Any:
                 out.append(d if d is not None else "")
             else:
                 return meta
-        return ["=v", ["x", out]]
+        return [wire.Meta.VALUE, [wire.Value.INTERP, out]]
     return meta

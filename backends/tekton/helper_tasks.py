@@ -15,6 +15,7 @@ from kfpc.errors import UnsupportedError
 from kfpc_backends.tekton import escape
 from kfpc_backends.tekton import flatten
 from kfpc_backends.tekton import steps
+from kfpc_backends.tekton import wire
 from kfpc_backends.tekton.sources import Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
 
@@ -65,7 +66,7 @@ def value_unit(builder: Builder, consumer: flatten.FlatTask | None, what: str, s
     desc = Descriptors(builder.ctx, [], consumer.plan_task.key if consumer else "")
     if artifact is not None:
         attr, art, key = artifact
-        value: list[Any] | None = ["A", attr, desc.artifact(art), key]
+        value: list[Any] | None = [wire.Value.ARTIFACT_FACT, attr, desc.artifact(art), key]
     else:
         value = desc.param(source)  # type: ignore[arg-type]
     spec = {"v": value, **({"raw": 1} if raw else {})}

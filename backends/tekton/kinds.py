@@ -21,11 +21,12 @@ from typing import Any
 from kfpc import names
 from kfpc.errors import UsageError
 from kfpc.run_options import RunOptions
-from kfpc.runtime import bootstrap, bootstrap_file, tekton_packed
+from kfpc.runtime import bootstrap, bootstrap_file
 
 from kfpc_backends.tekton import escape
 from kfpc_backends.tekton import steps
 from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
+from kfpc_backends.tekton.runtime import packed as tekton_packed
 from kfpc_backends.tekton.units import strings
 
 SCHEDULE_LABEL = "kfpc.dev/schedule"

@@ -13,12 +13,12 @@ from typing import Any
 from kfpc.errors import UnsupportedError
 from kfpc.plan.model import Plan
 from kfpc.plan.values import text_form
-from kfpc.runtime import tekton_packed
 
 from kfpc_backends.tekton import escape, finally_tasks, helper_tasks, placement
 from kfpc_backends.tekton import flatten
 from kfpc_backends.tekton import steps
 from kfpc_backends.tekton.build import Builder
+from kfpc_backends.tekton.runtime import packed as tekton_packed
 from kfpc_backends.tekton.sources import WORKSPACE, Context
 from kfpc_backends.tekton.units import Unit
 

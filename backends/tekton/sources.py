@@ -1,4 +1,5 @@
-"""Value sources as the kfpc runtime reads them: small JSON descriptors (kfpc/runtime/tekton.py.j2).
+"""Value sources as the kfpc runtime reads them: small JSON descriptors, whose tags and fields wire.py
+defines (the program, runtime/program.py.j2, reads them from the same definition).
 
 A descriptor says where a value lives at run time: a constant, an env var Tekton fills (pipeline
 parameters, context values, task states), a file a producer left in the run's workspace (for one
@@ -17,6 +18,7 @@ from kfpc.plan.model import And, Compare, Expr, Literal, Not, Operand, Or, Param
 
 from kfpc_backends.tekton import escape
 from kfpc_backends.tekton import flatten
+from kfpc_backends.tekton.wire import Artifact, Condition, Loop, Value
 
 #: Where the runtime's files live: the workspace's default mount path plus the PipelineRun uid
 #: (one directory per run, so runs sharing an existing claim never see each other's files).
@@ -77,9 +79,9 @@ class Descriptors:
     def param(self, source: flatten.Source) -> list[Any] | None:
         """The descriptor of a parameter value; None when nothing supplies it."""
         if isinstance(source, flatten.Const):
-            return None if source.value is None else ["c", source.value]
+            return None if source.value is None else [Value.CONST, source.value]
         if isinstance(source, flatten.Param):
-            desc = ["e", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
+            desc = [Value.ENV, self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
             return desc + [1] if source.name in self.ctx.unset_optional else desc
         if isinstance(source, flatten.Out):
             self.producers.add(source.task)
@@ -89,12 +91,12 @@ class Descriptors:
                 if source.selector:
                     raise UnsupportedError("selecting a field of values collected from a loop is not supported "
                                            "on Tekton; use --backend argo")
-                return ["l", source.task, source.output, depth, source.loops, element]
-            return ["f", source.task, source.output, depth, list(source.selector)]
+                return [Value.COLLECTED, source.task, source.output, depth, source.loops, element]
+            return [Value.FILE, source.task, source.output, depth, list(source.selector)]
         if isinstance(source, flatten.OneOf):
-            return ["o", [self.param(option) for option in source.options]]
+            return [Value.ONE_OF, [self.param(option) for option in source.options]]
         if isinstance(source, flatten.Item):
-            return ["i", self.level(source.loop), list(source.selector)]
+            return [Value.ITEM, self.level(source.loop), list(source.selector)]
         if isinstance(source, flatten.Runtime):
             return self.runtime(source.kind)
         if isinstance(source, flatten.Interp):
@@ -105,7 +107,7 @@ class Descriptors:
                 else:
                     part_desc = self.param(part)
                     parts.append(part_desc if part_desc is not None else "")
-            return ["x", parts]
+            return [Value.INTERP, parts]
         if isinstance(source, flatten.Status):
             names = [self.env_var(escape.ref("params." + self.state_param(ref))) for ref in status_refs(self.ctx, source)]
             overall = self.env_var(escape.ref("params." + self.state_param(escape.ref("tasks.status"))))
@@ -114,20 +116,20 @@ class Descriptors:
             codes = [self.env_var(escape.ref(f"steps.step-{t}.exitCode.path"))
                      for t in source.tasks if t not in self.ctx.dag_ids]
             self.env.setdefault("KFPC_NAME", escape.ref("context.pipelineRun.name"))
-            return ["s", overall, names, source.display_name, codes]
+            return [Value.STATUS, overall, names, source.display_name, codes]
         raise TypeError(source)
 
     def runtime(self, kind: RuntimeKind) -> list[Any]:
         if kind in RUNTIME_CONTEXT:
-            return ["e", self.env_var(escape.ref(RUNTIME_CONTEXT[kind]))]
+            return [Value.ENV, self.env_var(escape.ref(RUNTIME_CONTEXT[kind]))]
         if kind is RuntimeKind.TASK_NAME:
-            return ["c", self.task_name]
+            return [Value.CONST, self.task_name]
         if kind is RuntimeKind.PIPELINE_ROOT:
-            return ["c", self.ctx.pipeline_root]
+            return [Value.CONST, self.ctx.pipeline_root]
         if kind is RuntimeKind.WORKSPACE_PATH:
-            return ["c", KFP_WORKSPACE]
+            return [Value.CONST, KFP_WORKSPACE]
         # Tekton exposes no creation time: the step's own start time stands in (README, Tekton limits).
-        return ["now"]
+        return [Value.NOW]
 
     # -- artifacts -------------------------------------------------------------------------------
 
@@ -138,14 +140,14 @@ class Descriptors:
             self.producers.add(source.task)
             depth = self.ctx.depth(source.task, source.loops)
             if source.loops:
-                return ["al", source.task, source.output, depth, source.loops]
-            return ["af", source.task, source.output, depth]
+                return [Artifact.COLLECTED, source.task, source.output, depth, source.loops]
+            return [Artifact.FILE, source.task, source.output, depth]
         if isinstance(source, flatten.ArtOneOf):
-            return ["ao", [self.artifact(option) for option in source.options]]
+            return [Artifact.ONE_OF, [self.artifact(option) for option in source.options]]
         if isinstance(source, flatten.ArtItem):
-            return ["ai", self.level(source.loop)]
+            return [Artifact.ITEM, self.level(source.loop)]
         if isinstance(source, flatten.ArtInput):
-            return ["au", self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
+            return [Artifact.INPUT, self.env_var(escape.ref("params." + self.ctx.param_names[source.name]))]
         raise TypeError(source)
 
     # -- loops and conditions --------------------------------------------------------------------
@@ -155,28 +157,28 @@ class Descriptors:
         table: list[list[Any]] = []
         for loop in self.loops:
             if loop.items is not None:
-                table.append(["P", ["c", list(loop.items)]])
+                table.append([Loop.PARAMS, [Value.CONST, list(loop.items)]])
             elif loop.over_artifacts:
-                table.append(["A", self.artifact(loop.source)])  # type: ignore[arg-type]
+                table.append([Loop.ARTIFACTS, self.artifact(loop.source)])  # type: ignore[arg-type]
             else:
                 desc = self.param(loop.source)  # type: ignore[arg-type]
-                table.append(["P", desc if desc is not None else ["c", []]])
+                table.append([Loop.PARAMS, desc if desc is not None else [Value.CONST, []]])
         return table
 
     def expr(self, expr: Expr) -> list[Any]:
         if isinstance(expr, Operand):
             desc = self.param(expr.source)  # type: ignore[arg-type]
-            return ["opd", expr.input, expr.type.value, expr.cast, desc if desc is not None else ["n"]]
+            return [Condition.OPERAND, expr.input, expr.type.value, expr.cast, desc if desc is not None else [Value.NOTHING]]
         if isinstance(expr, Literal):
-            return ["lit", expr.value]
+            return [Condition.LITERAL, expr.value]
         if isinstance(expr, Compare):
-            return ["cmp", expr.op, self.expr(expr.left), self.expr(expr.right)]
+            return [Condition.COMPARE, expr.op, self.expr(expr.left), self.expr(expr.right)]
         if isinstance(expr, Not):
-            return ["not", self.expr(expr.operand)]
+            return [Condition.NOT, self.expr(expr.operand)]
         if isinstance(expr, And):
-            return ["and", [self.expr(e) for e in expr.operands]]
+            return [Condition.AND, [self.expr(e) for e in expr.operands]]
         if isinstance(expr, Or):
-            return ["or", [self.expr(e) for e in expr.operands]]
+            return [Condition.OR, [self.expr(e) for e in expr.operands]]
         raise TypeError(expr)
 
 
@@ -204,16 +206,16 @@ def per_iteration(desc: Any) -> bool:
     if not isinstance(desc, list) or not desc or not isinstance(desc[0], str):
         return False
     kind = desc[0]
-    if kind in ("i", "ai"):
+    if kind in (Value.ITEM, Artifact.ITEM):
         return True
-    if kind in ("f", "af", "l", "al"):
-        return desc[3] > 0
-    if kind in ("o", "ao", "x", "and", "or"):
+    if kind in (Value.FILE, Artifact.FILE, Value.COLLECTED, Artifact.COLLECTED):
+        return desc[3] > 0  # the depth: the reader shares some of the producer's loops
+    if kind in (Value.ONE_OF, Artifact.ONE_OF, Value.INTERP, Condition.AND, Condition.OR):
         return any(per_iteration(d) for d in desc[1])
-    if kind == "opd":
+    if kind == Condition.OPERAND:
         return per_iteration(desc[4])
-    if kind == "not":
+    if kind == Condition.NOT:
         return per_iteration(desc[1])
-    if kind == "cmp":
+    if kind == Condition.COMPARE:
         return per_iteration(desc[2]) or per_iteration(desc[3])
     return False

@@ -23,6 +23,7 @@ from kfpc.runtime import bootstrap
 
 from kfpc_backends.tekton import escape
 from kfpc_backends.tekton import flatten
+from kfpc_backends.tekton import wire
 from kfpc_backends.tekton.sources import RUN_ROOT, Descriptors
 
 RUNTIME_ENV = "KFPC_RT"
@@ -84,8 +85,8 @@ def launcher_spec(task: flatten.FlatTask, desc: Descriptors) -> tuple[dict[str, 
     for index, arg in enumerate(component.command + component.args):
         argv.append(escape.tform(placeholders.as_written(arg)))
         if not isinstance(arg, str):
-            templated[str(index)] = placeholders.launcher_tree(arg, lambda leaf: ["v", desc.runtime(leaf.kind)])
-    env = [[name, ["x", [part if isinstance(part, str) else desc.param(task.params[part.name][1]) or ""
+            templated[str(index)] = placeholders.launcher_tree(arg, lambda leaf: [wire.Placeholder.VALUE, desc.runtime(leaf.kind)])
+    env = [[name, [wire.Value.INTERP, [part if isinstance(part, str) else desc.param(task.params[part.name][1]) or ""
                          for part in tmpl if isinstance(part, str) or part.name in task.params]]]
            for name, tmpl in component.env]
     spec = {"t": task.id, "p": params, "a": arts, "env": env,

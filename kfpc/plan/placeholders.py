@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from kfpc.plan.model import (Arg, Concat, ExecutorInput, ExecutorOutputFile, IfPresent, InputArtifactRef,
                              InputValue, JsonEscape, OutputArtifactRef, OutputParamFile, Runtime, RuntimeKind)
+from kfpc.runtime.wire import Node
 
 __all__ = ["PlaceholderError", "parse_element", "parse_string", "walk", "launcher_tree", "as_written", "command_elements",
            "command_text"]
@@ -185,29 +186,30 @@ def map_leaves(arg: Arg, fn: Callable[[Arg], Arg]) -> Arg:
 
 
 def launcher_tree(arg: Arg, runtime: Callable[[Runtime], Any]) -> Any:
-    """A placeholder tree as the JSON the in-pod launchers render at run time (both engines);
+    """A placeholder tree as the JSON the in-pod programs render at run time (both engines; its tags are
+    kfpc/runtime/wire.py's, which the executor core reads);
     `runtime` says how each engine provides `{{$.pipeline_*}}` values."""
     if isinstance(arg, str):
         return arg
     if isinstance(arg, Concat):
-        return ["cat", [launcher_tree(a, runtime) for a in arg.parts]]
+        return [Node.CONCAT, [launcher_tree(a, runtime) for a in arg.parts]]
     if isinstance(arg, IfPresent):
-        return ["if", arg.name, [launcher_tree(a, runtime) for a in arg.then],
+        return [Node.IF_PRESENT, arg.name, [launcher_tree(a, runtime) for a in arg.then],
                 [launcher_tree(a, runtime) for a in arg.otherwise]]
     if isinstance(arg, JsonEscape):
-        return ["je", arg.level, launcher_tree(arg.inner, runtime)]
+        return [Node.JSON_ESCAPE, arg.level, launcher_tree(arg.inner, runtime)]
     if isinstance(arg, ExecutorInput):
-        return ["ei"]
+        return [Node.EXECUTOR_INPUT]
     if isinstance(arg, ExecutorOutputFile):
-        return ["eo"]
+        return [Node.EXECUTOR_OUTPUT]
     if isinstance(arg, InputValue):
-        return ["iv", arg.name]
+        return [Node.INPUT_VALUE, arg.name]
     if isinstance(arg, OutputParamFile):
-        return ["op", arg.name]
+        return [Node.OUTPUT_PARAM, arg.name]
     if isinstance(arg, InputArtifactRef):
-        return ["ia", arg.name, arg.attr, arg.key]
+        return [Node.INPUT_ARTIFACT, arg.name, arg.attr, arg.key]
     if isinstance(arg, OutputArtifactRef):
-        return ["oa", arg.name, arg.attr, arg.key]
+        return [Node.OUTPUT_ARTIFACT, arg.name, arg.attr, arg.key]
     if isinstance(arg, Runtime):
         return runtime(arg)
     raise TypeError(arg)

@@ -1,9 +1,11 @@
-"""Render the in-pod programs into kfpc/runtime/_generated.py.
+"""How a backend's in-pod program is rendered, packed and committed (the generator's shared half).
 
-Both are jinja2 text: launcher.py.j2 (Argo's launcher, one variant per feature set) and tekton.py.j2
-(the Tekton runtime: launcher plus helper steps). They are generated ahead of time and committed,
-stamped, so that compiling a pipeline never pays for jinja2 and ast at start-up.
-tests/test_launcher.py fails when this file is out of date. Run: python -m kfpc.runtime.generate
+Each backend owns its program as a jinja2 template next to its code (backends/argo/runtime/launcher.py.j2,
+backends/tekton/runtime/program.py.j2) that includes kfpc's executor core (`{% include
+"kfpc.runtime:core.py.j2" %}`): one self-contained script reaches the pod, nothing is installed there.
+Programs are rendered ahead of time into a stamped `_generated.py` beside the template, so compiling a
+pipeline never pays for jinja2 and ast at start-up; a test fails when one is out of date.
+Regenerate all of them with `python -m kfpc_backends.generate`.
 """
 
 from __future__ import annotations
@@ -11,55 +13,65 @@ from __future__ import annotations
 import ast
 import base64
 import hashlib
-import sys
 import zlib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-ENGINES = {
-    "Argo": {"outputs_dir": "/kfpc/outputs", "inputs_dir": "/kfpc/inputs", "oci_dir": "/kfpc/oci",
-             "workspace_artifacts": "/kfp-workspace/.artifacts"},
-}
-FEATURES = ("lists", "imports", "placeholders")  # optional parts, rendered only when a pipeline needs them
-TEKTON = {"workspace": "/workspace/kfpc", "outputs_dir": "/kfpc/out", "results_dir": "/tekton/results",
-          "service_account_dir": "/var/run/secrets/kubernetes.io/serviceaccount", "result_limit": 4096}
+CORE = "kfpc.runtime:core.py.j2"
+CORE_WIRE = "kfpc.runtime:wire.py"
 
 
-def variants() -> list[tuple[str, frozenset[str]]]:
-    out = []
-    for engine in sorted(ENGINES):
-        for mask in range(1 << len(FEATURES)):
-            out.append((engine, frozenset(f for i, f in enumerate(FEATURES) if mask & (1 << i))))
-    return out
+def definitions(groups: tuple[type, ...]) -> dict[str, dict[str, str]]:
+    """A wire format's groups (classes of upper-case string constants): group -> name -> wire text."""
+    return {group.__name__: {name: text for name, text in vars(group).items() if name.isupper()} for group in groups}
 
 
-def key(engine: str, features: frozenset[str]) -> str:
-    return "+".join([engine, *sorted(features)])
-TARGET = Path(__file__).with_name("_generated.py")
+class _Quoted:
+    """A group as a template sees it: each constant as a Python literal; the names it reads recorded."""
+
+    def __init__(self, group: str, names: dict[str, str], read: set[tuple[str, str]] | None):
+        self._group, self._names, self._read = group, names, read
+
+    def __getattr__(self, name: str) -> str:
+        if name not in self._names:
+            raise AttributeError(f"{self._group} has no {name}")
+        if self._read is not None:
+            self._read.add((self._group, name))
+        return repr(self._names[name])
 
 
-def _render(template: str, **values: object) -> str:
+def quoted(groups: tuple[type, ...], read: set[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """A wire format for a template (`{{ wire.Value.FILE }}` renders `'f'`); `read` collects the
+    (group, name) pairs the template uses, so a test can tell a definition nothing reads."""
+    return {group: _Quoted(group, names, read) for group, names in definitions(groups).items()}
+
+
+def core_values(read: set[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """What core.py.j2 needs from every program's generator: the placeholder tree tags."""
+    from kfpc.runtime import wire
+
+    return {"tree": quoted(wire.GROUPS, read)}
+
+
+def template_text(name: str) -> str:
+    """`package:file` -> the template's text, read as package data (works from an installed wheel)."""
+    package, _, file = name.partition(":")
+    return resources.files(package).joinpath(file).read_text("utf-8")
+
+
+def render(name: str, **values: object) -> str:
+    """The program rendered from template `name` (`package:file`); it may include other templates by
+    the same kind of name."""
     import jinja2
 
-    text = resources.files("kfpc.runtime").joinpath(template).read_text("utf-8")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-                             trim_blocks=True, lstrip_blocks=True)
-    source = env.from_string(text).render(**values)
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(template_text), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    source = env.get_template(name).render(**values)
     for forbidden in ("{{", "}}", "$"):
         if forbidden in source:  # engines would substitute it; the template must never produce one
-            raise AssertionError(f"{template} renders {forbidden!r}")
+            raise AssertionError(f"{name} renders {forbidden!r}")
     return source
-
-
-def render(engine: str, features: frozenset[str] = frozenset(FEATURES), **dirs: str) -> str:
-    """The launcher source; `dirs` may move its directories (tests run it outside a pod)."""
-    flags = {f: f in features for f in FEATURES}
-    return _render("launcher.py.j2", engine=engine, **{**ENGINES[engine], **dirs}, **flags)
-
-
-def render_tekton(**overrides: object) -> str:
-    """The Tekton runtime source; `overrides` may move its directories (tests run it outside a pod)."""
-    return _render("tekton.py.j2", **{**TEKTON, **overrides})
 
 
 def minified(source: str) -> str:
@@ -84,37 +96,38 @@ def pack(source: str) -> str:
     return base64.b64encode(zlib.compress(minified(source).encode("utf-8"), 9)).decode("ascii")
 
 
-def build() -> str:
+def unpack(packed: str) -> str:
+    """The program as it runs in the pod, for reviewers and tests."""
+    return zlib.decompress(base64.b64decode(packed)).decode("utf-8")
+
+
+def module(command: str, inputs: dict[str, bytes], tables: dict[str, dict[str, str]]) -> str:
+    """The text of a stamped `_generated.py`: one dict of packed programs per table name, its stamp a
+    digest of every input (templates, and any definition rendered into them)."""
     digest = hashlib.sha256()
-    for template in ("launcher.py.j2", "tekton.py.j2"):
-        digest.update(resources.files("kfpc.runtime").joinpath(template).read_bytes())
-    lines = ['"""GENERATED by `python -m kfpc.runtime.generate` from launcher.py.j2 and tekton.py.j2 '
-             f'(sha256 {digest.hexdigest()[:16]}); do not edit."""', "", "PACKED = {"]
-    for engine, features in variants():
-        lines.append(f"    {key(engine, features)!r}: (")
-        packed = pack(render(engine, features))
-        for i in range(0, len(packed), 96):
-            lines.append(f"        {packed[i:i + 96]!r}")
-        lines.append("    ),")
-    lines.append("}")
-    lines += ["", "TEKTON = ("]
-    packed = pack(render_tekton())
-    for i in range(0, len(packed), 96):
-        lines.append(f"    {packed[i:i + 96]!r}")
-    lines.append(")")
+    for name in sorted(inputs):
+        digest.update(inputs[name])
+    lines = [f'"""GENERATED by `{command}` from {", ".join(sorted(inputs))} '
+             f'(sha256 {digest.hexdigest()[:16]}); do not edit."""']
+    for table, programs in tables.items():
+        lines += ["", f"{table} = {{"]
+        for key, packed in programs.items():
+            lines.append(f"    {key!r}: (")
+            for i in range(0, len(packed), 96):
+                lines.append(f"        {packed[i:i + 96]!r}")
+            lines.append("    ),")
+        lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    text = build()
-    if "--check" in argv:
-        if TARGET.read_text("utf-8") != text:
-            print(f"{TARGET} is out of date; run python -m kfpc.runtime.generate", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, "utf-8")
-    return 0
+def inputs(*names: str) -> dict[str, bytes]:
+    """Template (or other package file) names -> their bytes, for `module`'s stamp."""
+    return {name: template_text(name).encode("utf-8") for name in names}
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+def write_or_check(target: Path, text: str, check: bool) -> bool:
+    """Write `text` to `target`, or (check) report whether it is already there."""
+    if check:
+        return target.read_text("utf-8") == text
+    target.write_text(text, "utf-8")
+    return True
