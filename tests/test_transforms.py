@@ -184,6 +184,45 @@ def test_called_inputs_resolve_a_call_s_bindings_in_the_caller() -> None:
     assert scopes.called_inputs(call, lambda source: type(source).__name__) == {"x": "FromInput"}
 
 
+def test_produced_walks_a_dag_output_down_to_the_leaf_tasks_through_loops_and_one_ofs() -> None:
+    body = dag("body", (task("work", "echo", {"text": FromInput("item")}),), inputs=("item",),
+               outputs={"out": FromTask("work", "out")})
+    either = DagComponent("either", "either", Interface((), (), (Param("res", S),)),
+                          (task("left", "echo"), task("right", "echo")),
+                          (DagOutputParam("res", S, (FromTask("left", "out"), FromTask("right", "out"))),), ())
+    root = dag("root", (task("for-loop-1", "body", loop=Loop("item", items=("a",))), task("pick", "either")))
+    walked = plan((root, body, either, container("echo", ("text",), ("out",))))
+    looped = scopes.produced(walked, walked.root_dag, "for-loop-1", "out")
+    assert (looped.task.key, looped.is_leaf, looped.task.loop is not None) == ("for-loop-1", False, True)
+    assert [(p.task.key, p.output, p.is_leaf, p.inner) for p in looped.inner] == [("work", "out", True, ())]
+    picked = scopes.produced(walked, walked.root_dag, "pick", "res")
+    assert [p.task.key for p in picked.inner] == ["left", "right"]  # a OneOf: every branch, in order
+    assert scopes.output_producers(walked, either, "res") == picked.inner
+    with pytest.raises(UnsupportedError, match="DAG 'either' has no artifact output 'res'"):
+        scopes.produced(walked, walked.root_dag, "pick", "res", artifact=True)
+    with pytest.raises(UnsupportedError, match="DAG 'body' has no output 'nope'"):
+        scopes.produced(walked, walked.root_dag, "for-loop-1", "nope")
+
+
+def test_argo_stores_collected_artifacts_along_the_shared_walk() -> None:
+    """Argo's storage route and the flattener both follow kfpc.plan.scopes.produced."""
+    from kfpc_backends.argo import collect
+
+    plan_, _ = compiler.load_plan(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"))
+    bodies = [plan_.component(name) for name in sorted(collect.loop_bodies(plan_))]
+    routed = [(b.name, o.name, collect.route(plan_, b, o.name)) for b in bodies if isinstance(b, DagComponent)
+              for o in b.out_artifacts]
+    assert routed
+    for body, output, route in routed:
+        found = scopes.output_producers(plan_, plan_.component(body), output, artifact=True)  # type: ignore[arg-type]
+        keys = []
+        while found:
+            keys.append(found[0].task.name)
+            leaf_output = found[0].output
+            found = found[0].inner
+        assert route.rel == "/" + "/".join(keys) and route.output == leaf_output
+
+
 # -- compile_plan and backends -------------------------------------------------------------------
 
 

@@ -215,13 +215,11 @@ class Renderer:
     def yields_list(self, dag: DagComponent, source: FromTaskArtifact) -> bool:
         """Whether an artifact output carries a collected list rather than one artifact. KFP marks
         every output inside a loop as a list; only a loop (or a DAG passing one on) really makes one."""
-        task = dag.task(source.task)
-        if task.loop is not None:
-            return True
-        comp = self.plan.component(task.component)
-        if isinstance(comp, DagComponent):
-            out = next((o for o in comp.out_artifacts if o.name == source.output), None)
-            return bool(out and out.sources and self.yields_list(comp, out.sources[0]))
+        found: scopes.Produced | None = scopes.produced(self.plan, dag, source.task, source.output, artifact=True)
+        while found is not None:
+            if found.task.loop is not None:
+                return True
+            found = found.inner[0] if found.inner else None
         return False
 
     def list_descriptor(self, task: Task, body: DagComponent, output: str) -> str:
