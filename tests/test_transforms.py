@@ -289,11 +289,13 @@ def test_flattening_lets_a_flat_engine_run_sub_pipelines() -> None:
 
 
 def test_built_in_backends_declare_their_rewrites() -> None:
-    from kfpc_backends.argo import ArgoBackend, naming
+    from kfpc_backends.argo import ArgoBackend, naming, splitting
     from kfpc_backends.tekton import TektonBackend
     from kfpc_backends.tekton import flatten as tekton_flatten
 
     assert ArgoBackend.transforms == (naming.checked,)
+    assert ArgoBackend().plan_transforms(Options()) == (splitting.transform,)  # Argo 4, the default
+    assert ArgoBackend().plan_transforms(Options(extra=(("argo-version", "3.7"),))) == ()
     assert TektonBackend.transforms == (tekton_flatten.transform,)
     flat_plan = tekton_flatten.transform(nested())
     assert isinstance(flat_plan, flatten.FlatPlan) and isinstance(flat_plan.flat.namer, tekton_flatten.TaskNamer)
@@ -328,3 +330,50 @@ def test_tekton_renders_one_flattened_plan_the_same_way_twice() -> None:
     flat_plan = tekton_flatten.transform(plan_)
     first = TektonBackend().compile(flat_plan, Options()).documents
     assert TektonBackend().compile(flat_plan, Options()).documents == first
+
+
+def test_compile_plan_applies_transforms_that_depend_on_the_options_after_the_fixed_ones() -> None:
+    seen: list[str] = []
+
+    def mark(label: str) -> transforms.Transform:
+        def transform(plan: Plan) -> Plan:
+            seen.append(label)
+            return plan
+        return transform
+
+    class ByOption(Captures):
+        def plan_transforms(self, options: Options) -> tuple[transforms.Transform, ...]:
+            return tuple(mark(value) for _, value in options.extra)
+
+    engine = ByOption((mark("fixed"),))
+    compiler.compile_plan(nested(), engine, Options(extra=(("a", "first"), ("b", "second"))))
+    compiler.compile_plan(nested(), engine)
+    assert seen == ["fixed", "first", "second", "fixed"]
+    assert len(engine.plans) == 2
+
+
+def test_argo_splits_through_its_option_dependent_transform_keeping_the_whole_plan() -> None:
+    import json
+
+    from synthetic import chain_ir
+
+    from kfpc_backends.argo import ArgoBackend, splitting
+
+    big, _ = compiler.load_text(json.dumps(chain_ir(250)), "chain.json")
+    split_plan = splitting.transform(big)
+    assert isinstance(split_plan, splitting.SplitPlan) and splitting.whole(split_plan) is big
+    assert splitting.too_deep(split_plan) is None
+    assert len(split_plan.components) > len(big.components)  # the root's 250 tasks now sit in parts
+    assert len(split_plan.root_dag.tasks) < len(big.root_dag.tasks)
+    assert splitting.whole(big) is big and splitting.too_deep(big) is None  # an unsplit plan is its own whole
+
+    class Seen(ArgoBackend):
+        def compile(self, plan: Plan, options: Options) -> Output:
+            self.given = plan
+            return super().compile(plan, options)
+
+    engine = Seen()
+    compiler.compile_plan(big, engine)
+    assert isinstance(engine.given, splitting.SplitPlan)
+    compiler.compile_plan(big, engine, Options(extra=(("argo-version", "3.7"),)))
+    assert not isinstance(engine.given, splitting.SplitPlan)  # Argo 3's CRD has no caps
