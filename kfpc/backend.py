@@ -28,7 +28,7 @@ PUBLIC_MODULES = (
     "kfpc.backend",  # this contract
     "kfpc.plan.model", "kfpc.plan.k8s",  # the neutral plan (docs/plan.md)
     "kfpc.plan.values", "kfpc.plan.placeholders", "kfpc.plan.conditions",  # helpers over the plan
-    "kfpc.plan.scopes", "kfpc.plan.transforms", "kfpc.plan.transforms.pipeline_root",
+    "kfpc.plan.scopes", "kfpc.plan.importers", "kfpc.plan.transforms", "kfpc.plan.transforms.pipeline_root",
     "kfpc.plan.transforms.flatten",  # rewrites before rendering
     "kfpc.plan.workspace",  # where KFP's importer puts an artifact it downloads into the workspace
     "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects", "kfpc.stored",

@@ -13,11 +13,11 @@ from kfpc import compiler
 from kfpc.backend import Options, Output
 from kfpc.errors import UnsupportedError
 from kfpc.plan.model import (
-    Compare, Component, Constant, ContainerComponent, DagComponent, DagOutputParam, FinalStatus, FromInput,
+    Artifact, ArtifactBinding, ArtifactType, FromTaskArtifact, ImporterComponent, Compare, Component, Constant, ContainerComponent, DagComponent, DagOutputParam, FinalStatus, FromInput,
     FromTask, InputValue, Interface, Literal, Loop, Operand, Param, ParamBinding, ParamSource, ParamType, Plan,
     Resources, Runtime, RuntimeKind, Task,
 )
-from kfpc.plan import scopes, transforms
+from kfpc.plan import importers, scopes, transforms
 from kfpc.plan.transforms import flatten, pipeline_root
 
 S = ParamType.STRING
@@ -221,6 +221,46 @@ def test_argo_stores_collected_artifacts_along_the_shared_walk() -> None:
             leaf_output = found[0].output
             found = found[0].inner
         assert route.rel == "/" + "/".join(keys) and route.output == leaf_output
+
+
+def importer_plan() -> Plan:
+    """`inner` imports the URI its caller gives (a constant at one call, a parameter with a default at
+    the other) and `read` consumes it; the root imports a constant into KFP's workspace."""
+    model = ArtifactType("system.Model")
+    uri_input = ImporterComponent("imp", "imp", "exec-imp", Interface((Param("uri", S),), (),
+                                  (), (Artifact("artifact", model),)), FromInput("uri"), model, {"k": "v"}, False)
+    fixed = ImporterComponent("fixed", "fixed", "exec-fixed", Interface((), (), (), (Artifact("artifact", model),)),
+                              Constant("gs://b/fixed"), model, {}, False, download_to_workspace=True)
+    reader = ContainerComponent("read", "read", "exec-read", Interface((), (Artifact("model", model),), ()),
+                                ("alpine:3.19",), ("cat",), (), (), Resources(), False, "read")
+    read = Task("read", "read", "read", "read", (),
+                (ArtifactBinding("model", model, False, FromTaskArtifact("get", "artifact")),), ("get",))
+    inner = dag("inner", (task("get", "imp", {"uri": FromInput("x")}), read), inputs=("x",))
+    root = dag("root", (task("one", "inner", {"x": Constant("S3://b/k")}), task("two", "inner", {"x": FromInput("u")}),
+                        task("pinned", "fixed"), task("unbound", "imp")))
+    return plan((root, inner, uri_input, fixed, reader), (Param("u", S, "s3://b/default", has_default=True),))
+
+
+def test_importers_are_found_with_the_inputs_they_feed_and_the_uris_they_can_import() -> None:
+    imp = importer_plan()
+    inner = imp.component("inner")
+    assert isinstance(inner, DagComponent)
+    found = importers.importers(imp, inner)
+    assert list(found) == ["get"] and list(importers.importers(imp, imp.root_dag)) == ["pinned", "unbound"]
+    assert {name: t.key for name, t in importers.imported_inputs(inner, inner.task("read"), found).items()} == \
+        {"model": "get"}
+    assert importers.imported_inputs(inner, inner.task("get"), found) == {}
+    calls = scopes.callers(imp)
+    over_calls = importers.uri(imp, inner, inner.task("get"), calls)
+    assert over_calls.constant is None and over_calls.source is inner.task("get").param("uri").source  # type: ignore[union-attr]
+    assert over_calls.known == {"S3://b/k", "s3://b/default"} and over_calls.schemes == {"s3"}
+    pinned = importers.uri(imp, imp.root_dag, imp.root_dag.task("pinned"), calls)
+    assert (pinned.constant, pinned.known, pinned.schemes) == ("gs://b/fixed", {"gs://b/fixed"}, {"gs"})
+    with pytest.raises(UnsupportedError, match="importer 'unbound' has no URI input 'uri'"):
+        importers.uri(imp, imp.root_dag, imp.root_dag.task("unbound"), calls)
+    assert importers.metadata(imp.component("imp")) == {"k": "v"}  # type: ignore[arg-type]
+    assert importers.metadata(imp.component("fixed")) == {"_kfp_workspace": True}  # type: ignore[arg-type]
+    assert (importers.scheme("HTTPS://x/y"), importers.scheme("models/m1")) == ("https", "")
 
 
 # -- compile_plan and backends -------------------------------------------------------------------
