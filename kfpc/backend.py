@@ -20,14 +20,15 @@ from kfpc.plan.model import Plan
 from kfpc.plan.transforms import Transform
 from kfpc.run_options import RunOptions
 
-__all__ = ["PROTOCOL_VERSION", "PUBLIC_MODULES", "Backend", "Option", "Options", "Output", "settings"]
+__all__ = ["PROTOCOL_VERSION", "PUBLIC_MODULES", "Backend", "Option", "Options", "Output", "settings",
+           "declared_transforms"]
 
 #: The modules a backend may import from kfpc, each declaring its public names in `__all__`.
 PUBLIC_MODULES = (
     "kfpc.backend",  # this contract
     "kfpc.plan.model", "kfpc.plan.k8s",  # the neutral plan (docs/plan.md)
     "kfpc.plan.values", "kfpc.plan.placeholders", "kfpc.plan.conditions",  # helpers over the plan
-    "kfpc.plan.scopes", "kfpc.plan.transforms", "kfpc.plan.transforms.pipeline_root",
+    "kfpc.plan.scopes", "kfpc.plan.importers", "kfpc.plan.transforms", "kfpc.plan.transforms.pipeline_root",
     "kfpc.plan.transforms.flatten",  # rewrites before rendering
     "kfpc.plan.workspace",  # where KFP's importer puts an artifact it downloads into the workspace
     "kfpc.errors", "kfpc.run_options", "kfpc.names", "kfpc.k8s_objects", "kfpc.stored",
@@ -72,6 +73,14 @@ def settings(backend: Any, options: Options) -> dict[str, str | None]:
     return {name: given.get(name, o.default) for name, o in declared.items()}
 
 
+def declared_transforms(backend: Any, options: Options) -> tuple[Transform, ...]:
+    """The rewrites a backend declares for one compile, in the order the core applies them: its
+    `transforms`, then what its `plan_transforms(options)` returns (both optional)."""
+    declared = tuple(getattr(backend, "transforms", ()))
+    for_options = getattr(backend, "plan_transforms", None)
+    return declared + (tuple(for_options(options)) if for_options is not None else ())
+
+
 @dataclass(frozen=True)
 class Output:
     """What a backend produces: the manifest documents, and warnings for the user."""
@@ -85,7 +94,12 @@ class Backend(Protocol):
     """What a backend is. The core applies the backend's `transforms` to the plan, then calls
     `compile`; `options` feeds `-O` and `kfpc backends`; `expected_unsupported` and
     `document_schema` are the backend's promises that kfpc.testing's conformance kit holds it to
-    (docs/plugins.md)."""
+    (docs/plugins.md).
+
+    A rewrite that depends on the compile options (a `-O` setting, say an engine version) is
+    declared by an optional method `plan_transforms(self, options: Options) -> Sequence[Transform]`:
+    the core applies what it returns after `transforms` (`declared_transforms`). Argo declares its
+    DAG splitting this way, only for `-O argo-version` 4 and later."""
 
     name: str
     description: str

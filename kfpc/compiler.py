@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping, Sequence
 
 from kfpc import yamlio
-from kfpc.backend import Backend, Options
+from kfpc.backend import Backend, Options, declared_transforms
 from kfpc.errors import InputError, KfpcError, UsageError
 from kfpc.graph import checks
 from kfpc.ir import load as ir_load
@@ -149,8 +149,8 @@ def _python_hint(exc: InputError, path: str) -> InputError:
 
 def compile_plan(plan: Plan, backend: "str | Backend" = "argo", options: Options | None = None) -> Result:
     """Render a plan with a backend given by name (looked up in the registry) or as an object: the
-    rewrites of the compile options and the backend's declared `transforms` first, in the order
-    kfpc.plan.transforms documents, then the backend's `compile`."""
+    rewrites of the compile options and the backend's declared `transforms` (and `plan_transforms`
+    for these options) first, in the order kfpc.plan.transforms documents, then its `compile`."""
     from kfpc import registry
 
     from kfpc.plan import arguments, transforms
@@ -161,7 +161,7 @@ def compile_plan(plan: Plan, backend: "str | Backend" = "argo", options: Options
     with _no_gc():
         plan = arguments.apply(plan, dict(options.params))
         plan = pipeline_root.override(plan, options.pipeline_root)
-        plan = transforms.apply(plan, getattr(engine, "transforms", ()))
+        plan = transforms.apply(plan, declared_transforms(engine, options))
         output = engine.compile(plan, options)
     return Result(tuple(output.documents), tuple(missing_parameters(plan)) + tuple(output.warnings))
 

@@ -11,7 +11,7 @@ pytest then holds the backend to the contract (docs/plugins.md), over the IR fix
 kfpc's golden/ folder (or your own, via `fixtures()`):
 
 * it is registered under its name, loads, and declares what the kit reads (`expected_unsupported`,
-  `document_schema`, and `transforms` when it has any);
+  `document_schema`, and `transforms` and `plan_transforms(options)` when it has them);
 * every fixture compiles, or is listed in `expected_unsupported` with the reason and then raises
   kfpc.errors.UnsupportedError (a listed fixture that compiles is a stale entry and fails too);
   the smallest pipeline (`required_fixtures`) may never be listed;
@@ -103,6 +103,11 @@ class BackendConformance:
         declared = getattr(engine, "transforms", ())
         assert isinstance(declared, (tuple, list)) and all(callable(t) for t in declared), \
             "transforms must be a sequence of functions Plan -> Plan (kfpc.plan.transforms)"
+        for_options = getattr(engine, "plan_transforms", None)
+        if for_options is not None:
+            given = for_options(self.options())
+            assert isinstance(given, (tuple, list)) and all(callable(t) for t in given), \
+                "plan_transforms(options) must return a sequence of functions Plan -> Plan (kfpc.plan.transforms)"
 
     def test_every_fixture_compiles_or_is_expected_unsupported(self) -> None:
         from kfpc.errors import UnsupportedError

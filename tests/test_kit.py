@@ -35,6 +35,8 @@ def kit(backend: object, *cases: str) -> dict[str, str]:
     (toy.CrashesOnSome(), "test_every_fixture_compiles_or_is_expected_unsupported", "KeyError"),
     (toy.WrongProtocol(), "test_registered_and_loadable", "implements protocol version 99"),
     (toy.NamesItsTransforms(), "test_declares_its_contract", "transforms must be a sequence of functions"),
+    (toy.NamesItsOptionTransforms(), "test_declares_its_contract",
+     "plan_transforms(options) must return a sequence of functions"),
 ], ids=lambda v: type(v).__name__ if not isinstance(v, str) else v.split("test_")[-1][:40])
 def test_a_broken_backend_fails_its_case(backend: object, case: str, message: str) -> None:
     failed = kit(backend, case)

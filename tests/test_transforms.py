@@ -13,11 +13,11 @@ from kfpc import compiler
 from kfpc.backend import Options, Output
 from kfpc.errors import UnsupportedError
 from kfpc.plan.model import (
-    Compare, Component, Constant, ContainerComponent, DagComponent, DagOutputParam, FinalStatus, FromInput,
+    Artifact, ArtifactBinding, ArtifactType, FromTaskArtifact, ImporterComponent, Compare, Component, Constant, ContainerComponent, DagComponent, DagOutputParam, FinalStatus, FromInput,
     FromTask, InputValue, Interface, Literal, Loop, Operand, Param, ParamBinding, ParamSource, ParamType, Plan,
     Resources, Runtime, RuntimeKind, Task,
 )
-from kfpc.plan import scopes, transforms
+from kfpc.plan import importers, scopes, transforms
 from kfpc.plan.transforms import flatten, pipeline_root
 
 S = ParamType.STRING
@@ -184,6 +184,85 @@ def test_called_inputs_resolve_a_call_s_bindings_in_the_caller() -> None:
     assert scopes.called_inputs(call, lambda source: type(source).__name__) == {"x": "FromInput"}
 
 
+def test_produced_walks_a_dag_output_down_to_the_leaf_tasks_through_loops_and_one_ofs() -> None:
+    body = dag("body", (task("work", "echo", {"text": FromInput("item")}),), inputs=("item",),
+               outputs={"out": FromTask("work", "out")})
+    either = DagComponent("either", "either", Interface((), (), (Param("res", S),)),
+                          (task("left", "echo"), task("right", "echo")),
+                          (DagOutputParam("res", S, (FromTask("left", "out"), FromTask("right", "out"))),), ())
+    root = dag("root", (task("for-loop-1", "body", loop=Loop("item", items=("a",))), task("pick", "either")))
+    walked = plan((root, body, either, container("echo", ("text",), ("out",))))
+    looped = scopes.produced(walked, walked.root_dag, "for-loop-1", "out")
+    assert (looped.task.key, looped.is_leaf, looped.task.loop is not None) == ("for-loop-1", False, True)
+    assert [(p.task.key, p.output, p.is_leaf, p.inner) for p in looped.inner] == [("work", "out", True, ())]
+    picked = scopes.produced(walked, walked.root_dag, "pick", "res")
+    assert [p.task.key for p in picked.inner] == ["left", "right"]  # a OneOf: every branch, in order
+    assert scopes.output_producers(walked, either, "res") == picked.inner
+    with pytest.raises(UnsupportedError, match="DAG 'either' has no artifact output 'res'"):
+        scopes.produced(walked, walked.root_dag, "pick", "res", artifact=True)
+    with pytest.raises(UnsupportedError, match="DAG 'body' has no output 'nope'"):
+        scopes.produced(walked, walked.root_dag, "for-loop-1", "nope")
+
+
+def test_argo_stores_collected_artifacts_along_the_shared_walk() -> None:
+    """Argo's storage route and the flattener both follow kfpc.plan.scopes.produced."""
+    from kfpc_backends.argo import collect
+
+    plan_, _ = compiler.load_plan(str(GOLDEN / "collected_artifacts" / "pipeline.yaml"))
+    bodies = [plan_.component(name) for name in sorted(collect.loop_bodies(plan_))]
+    routed = [(b.name, o.name, collect.route(plan_, b, o.name)) for b in bodies if isinstance(b, DagComponent)
+              for o in b.out_artifacts]
+    assert routed
+    for body, output, route in routed:
+        found = scopes.output_producers(plan_, plan_.component(body), output, artifact=True)  # type: ignore[arg-type]
+        keys = []
+        while found:
+            keys.append(found[0].task.name)
+            leaf_output = found[0].output
+            found = found[0].inner
+        assert route.rel == "/" + "/".join(keys) and route.output == leaf_output
+
+
+def importer_plan() -> Plan:
+    """`inner` imports the URI its caller gives (a constant at one call, a parameter with a default at
+    the other) and `read` consumes it; the root imports a constant into KFP's workspace."""
+    model = ArtifactType("system.Model")
+    uri_input = ImporterComponent("imp", "imp", "exec-imp", Interface((Param("uri", S),), (),
+                                  (), (Artifact("artifact", model),)), FromInput("uri"), model, {"k": "v"}, False)
+    fixed = ImporterComponent("fixed", "fixed", "exec-fixed", Interface((), (), (), (Artifact("artifact", model),)),
+                              Constant("gs://b/fixed"), model, {}, False, download_to_workspace=True)
+    reader = ContainerComponent("read", "read", "exec-read", Interface((), (Artifact("model", model),), ()),
+                                ("alpine:3.19",), ("cat",), (), (), Resources(), False, "read")
+    read = Task("read", "read", "read", "read", (),
+                (ArtifactBinding("model", model, False, FromTaskArtifact("get", "artifact")),), ("get",))
+    inner = dag("inner", (task("get", "imp", {"uri": FromInput("x")}), read), inputs=("x",))
+    root = dag("root", (task("one", "inner", {"x": Constant("S3://b/k")}), task("two", "inner", {"x": FromInput("u")}),
+                        task("pinned", "fixed"), task("unbound", "imp")))
+    return plan((root, inner, uri_input, fixed, reader), (Param("u", S, "s3://b/default", has_default=True),))
+
+
+def test_importers_are_found_with_the_inputs_they_feed_and_the_uris_they_can_import() -> None:
+    imp = importer_plan()
+    inner = imp.component("inner")
+    assert isinstance(inner, DagComponent)
+    found = importers.importers(imp, inner)
+    assert list(found) == ["get"] and list(importers.importers(imp, imp.root_dag)) == ["pinned", "unbound"]
+    assert {name: t.key for name, t in importers.imported_inputs(inner, inner.task("read"), found).items()} == \
+        {"model": "get"}
+    assert importers.imported_inputs(inner, inner.task("get"), found) == {}
+    calls = scopes.callers(imp)
+    over_calls = importers.uri(imp, inner, inner.task("get"), calls)
+    assert over_calls.constant is None and over_calls.source is inner.task("get").param("uri").source  # type: ignore[union-attr]
+    assert over_calls.known == {"S3://b/k", "s3://b/default"} and over_calls.schemes == {"s3"}
+    pinned = importers.uri(imp, imp.root_dag, imp.root_dag.task("pinned"), calls)
+    assert (pinned.constant, pinned.known, pinned.schemes) == ("gs://b/fixed", {"gs://b/fixed"}, {"gs"})
+    with pytest.raises(UnsupportedError, match="importer 'unbound' has no URI input 'uri'"):
+        importers.uri(imp, imp.root_dag, imp.root_dag.task("unbound"), calls)
+    assert importers.metadata(imp.component("imp")) == {"k": "v"}  # type: ignore[arg-type]
+    assert importers.metadata(imp.component("fixed")) == {"_kfp_workspace": True}  # type: ignore[arg-type]
+    assert (importers.scheme("HTTPS://x/y"), importers.scheme("models/m1")) == ("https", "")
+
+
 # -- compile_plan and backends -------------------------------------------------------------------
 
 
@@ -250,11 +329,13 @@ def test_flattening_lets_a_flat_engine_run_sub_pipelines() -> None:
 
 
 def test_built_in_backends_declare_their_rewrites() -> None:
-    from kfpc_backends.argo import ArgoBackend, naming
+    from kfpc_backends.argo import ArgoBackend, naming, splitting
     from kfpc_backends.tekton import TektonBackend
     from kfpc_backends.tekton import flatten as tekton_flatten
 
     assert ArgoBackend.transforms == (naming.checked,)
+    assert ArgoBackend().plan_transforms(Options()) == (splitting.transform,)  # Argo 4, the default
+    assert ArgoBackend().plan_transforms(Options(extra=(("argo-version", "3.7"),))) == ()
     assert TektonBackend.transforms == (tekton_flatten.transform,)
     flat_plan = tekton_flatten.transform(nested())
     assert isinstance(flat_plan, flatten.FlatPlan) and isinstance(flat_plan.flat.namer, tekton_flatten.TaskNamer)
@@ -289,3 +370,50 @@ def test_tekton_renders_one_flattened_plan_the_same_way_twice() -> None:
     flat_plan = tekton_flatten.transform(plan_)
     first = TektonBackend().compile(flat_plan, Options()).documents
     assert TektonBackend().compile(flat_plan, Options()).documents == first
+
+
+def test_compile_plan_applies_transforms_that_depend_on_the_options_after_the_fixed_ones() -> None:
+    seen: list[str] = []
+
+    def mark(label: str) -> transforms.Transform:
+        def transform(plan: Plan) -> Plan:
+            seen.append(label)
+            return plan
+        return transform
+
+    class ByOption(Captures):
+        def plan_transforms(self, options: Options) -> tuple[transforms.Transform, ...]:
+            return tuple(mark(value) for _, value in options.extra)
+
+    engine = ByOption((mark("fixed"),))
+    compiler.compile_plan(nested(), engine, Options(extra=(("a", "first"), ("b", "second"))))
+    compiler.compile_plan(nested(), engine)
+    assert seen == ["fixed", "first", "second", "fixed"]
+    assert len(engine.plans) == 2
+
+
+def test_argo_splits_through_its_option_dependent_transform_keeping_the_whole_plan() -> None:
+    import json
+
+    from synthetic import chain_ir
+
+    from kfpc_backends.argo import ArgoBackend, splitting
+
+    big, _ = compiler.load_text(json.dumps(chain_ir(250)), "chain.json")
+    split_plan = splitting.transform(big)
+    assert isinstance(split_plan, splitting.SplitPlan) and splitting.whole(split_plan) is big
+    assert splitting.too_deep(split_plan) is None
+    assert len(split_plan.components) > len(big.components)  # the root's 250 tasks now sit in parts
+    assert len(split_plan.root_dag.tasks) < len(big.root_dag.tasks)
+    assert splitting.whole(big) is big and splitting.too_deep(big) is None  # an unsplit plan is its own whole
+
+    class Seen(ArgoBackend):
+        def compile(self, plan: Plan, options: Options) -> Output:
+            self.given = plan
+            return super().compile(plan, options)
+
+    engine = Seen()
+    compiler.compile_plan(big, engine)
+    assert isinstance(engine.given, splitting.SplitPlan)
+    compiler.compile_plan(big, engine, Options(extra=(("argo-version", "3.7"),)))
+    assert not isinstance(engine.given, splitting.SplitPlan)  # Argo 3's CRD has no caps

@@ -153,3 +153,10 @@ class NamesItsTransforms(FlatBackend):
     """Declares a transform by name instead of giving the function."""
 
     transforms = ("flatten",)
+
+
+class NamesItsOptionTransforms(FlatBackend):
+    """Returns transforms that depend on the options by name instead of giving the functions."""
+
+    def plan_transforms(self, options: Options) -> Any:
+        return ("flatten",)

@@ -4,7 +4,7 @@ Runs on a vanilla Argo install (3.6 through 4.1; 3.5 works) with an artifact rep
 configured; nothing of KFP's. Module map: escape.py (how values survive Argo and the kubelet),
 values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf templates, direct or
 launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
-(the 200-tasks-per-DAG rewrite), library.py (templates beyond 200 in WorkflowTemplates), caps.py
+(the 200-tasks-per-DAG rewrite; splitting.py declares it as a plan transform), library.py (templates beyond 200 in WorkflowTemplates), caps.py
 (Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), children.py (a Workflow of
 Workflows beyond it), workflow.py (assembly and template sharing), kinds.py (run options and the
 object kind), naming.py (names Argo accepts), setup.py (`kfpc setup argo`), runtime/ (the in-pod launcher for Python
@@ -21,8 +21,9 @@ from kfpc import run_options
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
 from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
+from kfpc.plan.transforms import Transform
 
-from kfpc_backends.argo import naming, split
+from kfpc_backends.argo import caps, naming, splitting
 
 
 class ArgoBackend:
@@ -47,8 +48,14 @@ class ArgoBackend:
     expected_unsupported: Mapping[str, str] = {}  # every conformance fixture compiles
 
     # Rewrites before rendering (kfpc.plan.transforms): names are checked as the pipeline wrote them,
-    # before splitting (in `compile`, since it depends on -O argo-version) adds the parts' own.
+    # before splitting (`plan_transforms`, since it depends on -O argo-version) adds the parts' own.
     transforms = (naming.checked,)
+
+    def plan_transforms(self, options: Options) -> tuple[Transform, ...]:
+        """Rewrites that depend on `-O argo-version`: from Argo 4 on, DAGs are split to fit its CRD's
+        caps (splitting.py); Argo 3's CRD has no caps, so its DAGs stay whole."""
+        version = _version(settings(self, options)["argo-version"] or "4")
+        return (splitting.transform,) if version_at_least(version, caps.SINCE) else ()
 
     def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """Argo's own JSON Schema of the kind (api/jsonschema/schema.json @v4.1.2, vendored in schemas/argo)."""
@@ -64,7 +71,7 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import caps, children, kinds, library, memo, size, workflow
+        from kfpc_backends.argo import children, kinds, library, memo, size, workflow
 
         given = settings(self, options)
         limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
@@ -88,14 +95,8 @@ class ArgoBackend:
             kinds.require_values(plan)
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
-        unsplit, too_deep = plan, None
-        if version_at_least(version, caps.SINCE):
-            # A rewrite that depends on an option, so it runs here rather than in `transforms`:
-            # Argo 3's CRD has no caps, so its DAGs stay whole.
-            try:
-                plan = split.split_large_dags(plan)
-            except split.TooDeep as exc:  # child Workflows may still run it, each split on its own
-                too_deep = exc
+        # split by `plan_transforms` for Argo 4; too deep to split, child Workflows may still run it
+        unsplit, too_deep = splitting.whole(plan), splitting.too_deep(plan)
         document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper),
                                          options.run, version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kfpc.errors import UnsupportedError
+from kfpc.plan import scopes
 from kfpc.plan.model import ContainerComponent, DagComponent, Plan
 
 PATH = "kfpc-path"
@@ -69,19 +70,22 @@ class Route:
 
 
 def route(plan: Plan, dag: DagComponent, output: str) -> Route:
-    out = next((o for o in dag.out_artifacts if o.name == output), None)
-    if out is None or not out.sources:
+    return _route(dag, output, scopes.output_producers(plan, dag, output, artifact=True))
+
+
+def _route(dag: DagComponent, output: str, producers: tuple[scopes.Produced, ...]) -> Route:
+    """The one producer's route, down the walk kfpc.plan.scopes made."""
+    if not producers:
         raise UnsupportedError(f"DAG {dag.ir_key!r} has no artifact output {output!r}")
-    if len(out.sources) > 1:
+    if len(producers) > 1:
         raise UnsupportedError(f"collecting a OneOf artifact ({dag.ir_key!r} output {output!r}) is not supported by "
                                "the Argo backend")
-    source = out.sources[0]
-    task = dag.task(source.task)
-    comp = plan.component(task.component)
+    found = producers[0]
+    task, comp = found.task, found.component
     if isinstance(comp, ContainerComponent):
-        return Route("/" + task.name, source.output, 0, comp.needs_launcher, task.key)
+        return Route("/" + task.name, found.output, 0, comp.needs_launcher, task.key)
     if isinstance(comp, DagComponent):
-        inner = route(plan, comp, source.output)
+        inner = _route(comp, found.output, found.inner)
         depth = inner.depth + (1 if task.loop is not None else 0)
         return Route("/" + task.name + inner.rel, inner.output, depth, inner.meta, task.key)
     raise UnsupportedError(f"collecting artifacts from {comp.kind} task {task.key!r} is not supported by the Argo "

@@ -15,9 +15,10 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from kfpc.errors import UnsupportedError
+from kfpc.plan import importers
 from kfpc.plan.model import (
     ArtifactBinding, ArtifactSource, ContainerComponent, DagComponent, FromInputArtifact, FromTask,
-    FromTaskArtifact, ImporterComponent, Interpolation, Loop, ParamSource, Task,
+    FromTaskArtifact, Interpolation, Loop, ParamSource, Task,
 )
 from kfpc.plan.values import text_form
 
@@ -81,11 +82,10 @@ class DagBuilder:
         self.scope = values.Scope(is_root, {t.key: t.name for t in component.tasks},
                                   renderer.encoded_params if is_root or globals_ else frozenset(),
                                   renderer.pipeline_root, workflow_inputs=globals_, parent_run=renderer.parent_run)
-        importers = {t.key: c for t in component.tasks
-                     if isinstance(c := renderer.plan.component(t.component), ImporterComponent)}
+        self.importers = importers.importers(renderer.plan, component)
         # Importers run no pod, except those that download into KFP's workspace (imports.py).
-        self.workspace_imports = {k for k, c in importers.items() if c.download_to_workspace}
-        self.virtual = set(importers) - self.workspace_imports
+        self.workspace_imports = {k for k, c in self.importers.items() if c.download_to_workspace}
+        self.virtual = set(self.importers) - self.workspace_imports
         self.list_inputs = {a.name for a in component.interface.in_artifacts if a.is_list and not is_root}
         self.failure_tolerant_upstreams: set[str] = set()
         self.calling_part = False

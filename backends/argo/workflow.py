@@ -10,12 +10,10 @@ from kfpc import names
 from kfpc.errors import UnsupportedError, UsageError
 from kfpc.plan import k8s
 from kfpc.plan.model import (
-    ArtifactBinding, Component, Concat, Constant, ContainerComponent, DagComponent, DagOutputParam, FromInput,
-    FromInputArtifact, FromTaskArtifact, ImporterComponent, InputValue, Loop, ParamSource, ParamType, Plan,
+    ArtifactBinding, Component, Concat, Constant, ContainerComponent, DagComponent, DagOutputParam, FromInputArtifact, FromTaskArtifact, ImporterComponent, InputValue, Loop, ParamType, Plan,
     PvcComponent, Task,
 )
-from kfpc.plan import scopes
-from kfpc.plan import workspace
+from kfpc.plan import importers, scopes
 from kfpc.plan.values import text_form
 
 from kfpc_backends.argo import collect, containers, dags, escape, imports, memo, pvc, shapes, values
@@ -134,13 +132,13 @@ class Renderer:
         """For each input the task takes from an importer: its URI when constant, its scheme, and
         whether it is in KFP's workspace (then the URI comes with its metadata when not constant)."""
         infos: dict[str, dict[str, Any]] = {}
+        imported = importers.imported_inputs(builder.c, task, builder.importers)
         for binding in task.artifacts:
             source = binding.source
-            if isinstance(source, FromTaskArtifact) and (source.task in builder.virtual
-                                                           or source.task in builder.workspace_imports):
-                constant, _, scheme = self.importer_uri(builder, builder.c.task(source.task))
+            if binding.name in imported:
+                constant, _, scheme = self.importer_uri(builder, imported[binding.name])
                 infos[binding.name] = {"uri": constant, "scheme": scheme}
-                if source.task in builder.workspace_imports:
+                if imported[binding.name].key in builder.workspace_imports:
                     infos[binding.name]["workspace"] = True
             elif isinstance(source, FromInputArtifact) and source.name in self.workspace_inputs(builder.c):
                 infos[binding.name] = {"uri": None, "scheme": "", "workspace": True}
@@ -215,13 +213,11 @@ class Renderer:
     def yields_list(self, dag: DagComponent, source: FromTaskArtifact) -> bool:
         """Whether an artifact output carries a collected list rather than one artifact. KFP marks
         every output inside a loop as a list; only a loop (or a DAG passing one on) really makes one."""
-        task = dag.task(source.task)
-        if task.loop is not None:
-            return True
-        comp = self.plan.component(task.component)
-        if isinstance(comp, DagComponent):
-            out = next((o for o in comp.out_artifacts if o.name == source.output), None)
-            return bool(out and out.sources and self.yields_list(comp, out.sources[0]))
+        found: scopes.Produced | None = scopes.produced(self.plan, dag, source.task, source.output, artifact=True)
+        while found is not None:
+            if found.task.loop is not None:
+                return True
+            found = found.inner[0] if found.inner else None
         return False
 
     def list_descriptor(self, task: Task, body: DagComponent, output: str) -> str:
@@ -256,44 +252,23 @@ class Renderer:
         """(constant URI, raw expression, scheme) for an importer task.
 
         Argo needs the storage driver at compile time, so a URI known only at run time must get its
-        scheme from the values that can reach it: constants and pipeline-parameter defaults, followed
-        through every call site of the DAG it lives in."""
+        scheme from the values that can reach it (kfpc.plan.importers.uri): constants and
+        pipeline-parameter defaults, followed through every call site of the DAG it lives in."""
         comp = self.plan.component(task.component)
         assert isinstance(comp, ImporterComponent)
-        source: ParamSource = comp.uri
-        if isinstance(source, FromInput):
-            binding = task.param(source.name)
-            if binding is None:
-                raise UnsupportedError(f"importer {task.key!r} has no URI input {source.name!r}")
-            source = binding.source
-        if isinstance(source, Constant):
-            constant, expression, schemes = str(source.value), None, {_scheme(str(source.value))}
-        else:
-            samples = self.samples(builder.c, source)
-            constant, expression, schemes = None, values.raw(source, builder.scope), {_scheme(s) for s in samples}
-            if len(schemes) > 1:
-                raise UnsupportedError(f"importer {task.key!r} reads a URI whose possible values "
-                                       f"({', '.join(sorted(samples))}) are on different kinds of storage; Argo needs "
-                                       "one per import")
+        imported = importers.uri(self.plan, builder.c, task, self.callers)
+        constant, schemes = imported.constant, set(imported.schemes)
+        expression = None if constant is not None else values.raw(imported.source, builder.scope)
+        if len(schemes) > 1:
+            raise UnsupportedError(f"importer {task.key!r} reads a URI whose possible values "
+                                   f"({', '.join(sorted(imported.known))}) are on different kinds of storage; Argo "
+                                   "needs one per import")
         scheme = schemes.pop() if schemes else ""
         if comp.download_to_workspace and scheme not in ("gs", "s3", ""):
             what = repr(constant) if constant is not None else f"a URI whose scheme is {scheme}://"
             raise UnsupportedError(f"importer {task.key!r} downloads {what} into the KFP workspace; the Argo backend "
                                    "downloads gs:// and s3:// URIs there", path=(task.path,))
         return constant, expression, scheme
-
-    def samples(self, dag: DagComponent, source: ParamSource) -> set[str]:
-        """The values known at compile time that can reach `source`: constants, and the defaults of
-        pipeline parameters, over every call site of `dag` (kfpc.plan.scopes)."""
-        found: set[str] = set()
-        for scope, origin in scopes.origins(self.plan, dag, source, self.callers):
-            if isinstance(origin, Constant):
-                found.add(text_form(origin.value))
-            elif isinstance(origin, FromInput) and not origin.selector and scope.name == self.plan.root:
-                spec = next((q for q in self.plan.inputs if q.name == origin.name), None)
-                if spec is not None and spec.has_default:
-                    found.add(text_form(spec.default))
-        return found
 
     def import_location(self, builder: dags.DagBuilder, task: Task) -> dict[str, Any] | None:
         """Where Argo downloads an imported artifact from; None for oci:// images, which the consuming
@@ -333,8 +308,7 @@ class Renderer:
         assert isinstance(comp, ImporterComponent)
         constant, expression, _ = self.importer_uri(builder, task)
         uri = escape.string_literal(constant or "") if expression is None else expression
-        metadata = {**comp.metadata, workspace.FLAG: True} if comp.download_to_workspace else comp.metadata
-        meta = _metadata_expression(metadata, task, builder.scope)
+        meta = _metadata_expression(importers.metadata(comp), task, builder.scope)
         return escape.tag(escape.k_expr(f"toJson({{'uri': {uri}, 'metadata': {meta} }})"))
 
     def import_uri_argument(self, builder: dags.DagBuilder, task: Task) -> str:
@@ -404,7 +378,7 @@ def uri_location(uri: str, who: str) -> dict[str, Any] | None:
     """Where Argo downloads the artifact at a URI known at compile time; None for oci:// (copied by
     the consuming pod instead). A URI without a scheme is a key in the workflow's artifact
     repository, the one storage every kfpc run has: Argo completes a key-only location from it."""
-    scheme = _scheme(uri)
+    scheme = importers.scheme(uri)
     if scheme == "oci":
         return None
     if scheme == "":
@@ -446,7 +420,7 @@ def root_artifact_arguments(plan: Plan) -> list[dict[str, Any]]:
         # Without a scheme: a key in the artifact repository, a key-only location the executor
         # completes from it (workflow/executor/executor.go:879, pkg/apis/workflow/v1alpha1/
         # workflow_types.go:1506-1519 @v4.1.2).
-        location = uri_location(uri, f"input artifact {a.name!r} is") if _scheme(uri) else {"s3": {"key": uri}}
+        location = uri_location(uri, f"input artifact {a.name!r} is") if importers.scheme(uri) else {"s3": {"key": uri}}
         if location is None:
             raise UnsupportedError(f"input artifact {a.name!r} is {uri}: an oci:// artifact can be imported "
                                    "inside the pipeline (dsl.importer), not given as a pipeline input on Argo")
@@ -459,10 +433,6 @@ def root_artifact_arguments(plan: Plan) -> list[dict[str, Any]]:
                          hint=f"give it at compile time with -p {missing[0]}=URI (s3://bucket/key, gs://bucket/key, "
                               "https://..., or a key in the artifact repository)", file=plan.source)
     return arguments
-
-
-def _scheme(uri: str) -> str:
-    return uri.split("://", 1)[0].lower() if "://" in uri else ""
 
 
 def _metadata_expression(metadata: Any, task: Task, scope: values.Scope) -> str:

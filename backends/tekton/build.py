@@ -21,7 +21,7 @@ from kfpc.errors import UnsupportedError
 from kfpc.plan.model import (
     Concat, Constant, ContainerComponent, FromInput, IfPresent, ImporterComponent, InputValue, PvcComponent,
 )
-from kfpc.plan import placeholders
+from kfpc.plan import importers, placeholders
 
 from kfpc_backends.tekton import escape, finally_tasks, guards, helper_tasks, k8s, resources
 from kfpc_backends.tekton import flatten
@@ -311,7 +311,7 @@ class Builder:
         elif isinstance(source, flatten.Param):
             spec = next((q for q in self.flat.plan.inputs if q.name == source.name), None)
             uri = str(spec.default) if spec is not None and spec.has_default else None
-        scheme = uri.split("://", 1)[0].lower() if uri and "://" in uri else None
+        scheme = importers.scheme(uri) if uri else ""
         if scheme and scheme not in ("http", "https", "oci"):
             self.warnings.append(f"importer {task.plan_task.key!r}: {uri} is passed on by its URI only; on Tekton "
                                  f"kfpc downloads nothing from {scheme}:// (a component reading the artifact's path "

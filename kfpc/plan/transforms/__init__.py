@@ -8,14 +8,18 @@ renderer. Settings a transform needs are bound where it is declared (`functools.
 Order, in `kfpc.compiler.compile_plan`:
 1. For every backend, from the compile options: parameter values (`kfpc.plan.arguments.apply`),
    then the pipeline root (`pipeline_root.override`).
-2. The backend's own `transforms`, in the order it declares them. Flattening (`flatten.flatten`)
-   comes last: it returns a `flatten.FlatPlan`, whose flat view describes the plan as it was then.
+2. The backend's own `transforms`, in the order it declares them.
+3. The rewrites that depend on the compile options, which the backend's optional method
+   `plan_transforms(options)` returns (kfpc.backend.declared_transforms): Argo's DAG splitting
+   (`kfpc_backends.argo.splitting`, only for Argo 4's capped CRD) is one.
+Flattening (`flatten.flatten`) comes last: it returns a `flatten.FlatPlan`, whose flat view
+describes the plan as it was then.
 
 Catalogue: `pipeline_root` (the `--pipeline-root` option), `flatten` (nested DAGs as one list of
-tasks, for engines without nested DAGs). A rewrite that depends on a backend's own `-O` option
-runs at the start of that backend's `compile` instead, as Argo's DAG splitting
-(`kfpc_backends.argo.split`, only for Argo 4's capped CRD) does. Queries over the plan that several transforms and backends
-share, such as resolving a value through enclosing DAGs, live in `kfpc.plan.scopes`.
+tasks, for engines without nested DAGs); in the Argo backend for now, `splitting` (DAGs over Argo
+4's 200 tasks). Queries over the plan that several transforms and backends share live in
+`kfpc.plan.scopes`: resolving a value through enclosing DAGs upward (`origins`, `called_inputs`)
+and the walk down from a DAG's output to the leaf tasks producing it (`produced`).
 """
 
 from __future__ import annotations

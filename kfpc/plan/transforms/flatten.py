@@ -244,10 +244,10 @@ class _Flattener:
         arts_in: dict[str, ArtSource | None] = {a.name: ArtInput(a.name) for a in root.interface.in_artifacts}
         frame = _Frame(root, (), inputs, arts_in, [], [], set())
         self.expand(frame)
-        outputs = {o.name: (o.type, self.dag_output(frame, o)) for o in root.out_params}
-        arts = {}
-        for o in root.out_artifacts:
-            arts[o.name] = self.dag_artifact(frame, o.sources)
+        outputs = {o.name: (o.type, self.value_of(scopes.output_producers(self.plan, root, o.name), ()))
+                   for o in root.out_params}
+        arts = {o.name: self.artifact_of(scopes.output_producers(self.plan, root, o.name, artifact=True), ())
+                for o in root.out_artifacts}
         return FlatPipeline(self.plan, self.tasks, outputs, arts, self.namer)
 
     # -- ids ------------------------------------------------------------------------------------
@@ -350,22 +350,25 @@ class _Flattener:
         return Const(None)
 
     def task_output(self, frame: _Frame, producer: plan_model.Task, output: str) -> Source:
-        component = self.plan.component(producer.component)
-        path = frame.path + (producer.key,)
-        if not isinstance(component, plan_model.DagComponent):
-            spec = component.interface.out_param(output)
-            return Out(self.flat_id(path), output, element_type=spec.type if spec else None)
-        out = next((o for o in component.out_params if o.name == output), None)
-        if out is None:
-            raise UnsupportedError(f"DAG task {producer.key!r} has no output {output!r}")
-        inner = _Frame(component, path, {}, {}, [], [], set())
-        value = self.dag_output(inner, out)
-        if producer.loop is not None:
+        return self.produced_value(scopes.produced(self.plan, frame.dag, producer.key, output), frame.path)
+
+    def produced_value(self, found: scopes.Produced, outer: Path) -> Source:
+        """The flat source of one walk down to the producing leaf (kfpc.plan.scopes.produced): the
+        leaf's output, collected once for every loop on the way."""
+        path = outer + (found.task.key,)
+        if found.is_leaf:
+            spec = found.component.interface.out_param(found.output)
+            return Out(self.flat_id(path), found.output, element_type=spec.type if spec else None)
+        value = self.value_of(found.inner, path)
+        if found.task.loop is not None:
+            assert isinstance(found.component, plan_model.DagComponent)
+            out = next(o for o in found.component.out_params if o.name == found.output)
             value = _collected(value, out.type, self.engine)
         return value
 
-    def dag_output(self, frame: _Frame, out: plan_model.DagOutputParam) -> Source:
-        options = [self.task_output(frame, frame.dag.task(s.task), s.output) for s in out.sources]
+    def value_of(self, producers: tuple[scopes.Produced, ...], path: Path) -> Source:
+        """A DAG output's value: its one producer's, or a OneOf over them."""
+        options = [self.produced_value(found, path) for found in producers]
         return options[0] if len(options) == 1 else OneOf(_one_of(options, Out, OneOf, "values", self.engine))
 
     def resolve_artifact(self, source: plan_model.ArtifactSource | None, frame: _Frame) -> ArtSource | None:
@@ -373,25 +376,24 @@ class _Flattener:
             return None
         if isinstance(source, plan_model.FromInputArtifact):
             return frame.artifacts.get(source.name)
-        producer = frame.dag.task(source.task)
-        component = self.plan.component(producer.component)
-        path = frame.path + (producer.key,)
-        if not isinstance(component, plan_model.DagComponent):
-            return ArtOut(self.flat_id(path), source.output)
-        out = next((o for o in component.out_artifacts if o.name == source.output), None)
-        if out is None:
-            raise UnsupportedError(f"DAG task {producer.key!r} has no artifact output {source.output!r}")
-        inner = _Frame(component, path, {}, {}, [], [], set())
-        value = self.dag_artifact(inner, out.sources)
-        if producer.loop is not None and value is not None:
+        found = scopes.produced(self.plan, frame.dag, source.task, source.output, artifact=True)
+        return self.produced_artifact(found, frame.path)
+
+    def produced_artifact(self, found: scopes.Produced, outer: Path) -> ArtSource | None:
+        path = outer + (found.task.key,)
+        if found.is_leaf:
+            return ArtOut(self.flat_id(path), found.output)
+        value = self.artifact_of(found.inner, path)
+        if found.task.loop is not None and value is not None:
             if not isinstance(value, ArtOut):
                 raise UnsupportedError(f"collecting this artifact out of a loop is not supported on {self.engine}; "
                                        "use --backend argo")
             value = ArtOut(value.task, value.output, value.loops + 1)
         return value
 
-    def dag_artifact(self, frame: _Frame, sources: tuple[plan_model.FromTaskArtifact, ...]) -> ArtSource | None:
-        options = [self.resolve_artifact(s, frame) for s in sources]
+    def artifact_of(self, producers: tuple[scopes.Produced, ...], path: Path) -> ArtSource | None:
+        """A DAG artifact output's value: none, its one producer's, or a OneOf over them."""
+        options = [self.produced_artifact(found, path) for found in producers]
         if len(options) <= 1:
             return options[0] if options else None
         return ArtOneOf(_one_of(options, ArtOut, ArtOneOf, "artifacts", self.engine))
