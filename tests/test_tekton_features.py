@@ -444,3 +444,50 @@ def test_an_exit_handler_whose_dag_never_started_does_not_run(tmp_path: Path, lo
         exit_task = next(t for t in outcome.states if "farewell" in t)
         expected = byes if byes is not None else (2 if loop else 1)
         assert len(outcome.states[exit_task].runs) == expected, (version, outcome.states)
+
+
+@dsl.component(base_image="python:3.11-slim")
+def report_state(status: dsl.PipelineTaskFinalStatus) -> str:
+    return status.state
+
+
+@dsl.component(base_image="python:3.11-slim")
+def boom():
+    raise RuntimeError("outside the exit handler")
+
+
+def test_a_group_task_skipped_by_its_condition_counts_as_done_for_the_exit_handler(tmp_path: Path) -> None:
+    """Tekton reports "None" for a task its `when` skipped as for one never started
+    (GetPipelineTaskStatus, pipelinerunstate.go:704-722 @v1.15.0, :590-608 @v0.59.6). KFP (and the
+    Argo backend) count a task skipped by a false dsl.If as done: the group succeeded, whatever
+    fails outside it, and a group that is only a false dsl.If succeeded rather than was canceled."""
+    @dsl.pipeline(name="exit-cond-status")
+    def with_failure_outside(flag: str = "no"):
+        with dsl.ExitHandler(report_state(), name="group"):
+            echo(x="first")
+            with dsl.If(flag == "yes"):
+                first = echo(x="only when yes")
+                with dsl.If(first.output == "only when yes"):  # its operand is never produced when flag is no
+                    echo(x="nested")
+        boom()
+
+    @dsl.pipeline(name="exit-skipped-group")
+    def only_a_false_condition(flag: str = "no"):
+        with dsl.ExitHandler(report_state(), name="group"):
+            with dsl.If(flag == "yes"):
+                echo(x="only when yes")
+        echo(x="outside")
+
+    cases = [(with_failure_outside, "Failed"), (only_a_false_condition, "Completed")]
+    for index, (pipeline, run_status) in enumerate(cases):
+        (tmp_path / str(index)).mkdir()
+        manifest = compile_pipeline(pipeline, tmp_path / str(index))
+        for version in ("v1", "v0.59"):
+            outcome = simulate(manifest, tmp_path / f"run-{index}-{version}", version=version)
+            assert outcome.status == run_status, (pipeline, version)
+            assert output(outcome, "report-state", "Output") == "SUCCEEDED", (pipeline, version)
+            assert not outcome.ran("echo-2" if index == 0 else "echo"), "the task under the false condition"
+    # The condition true: the task runs and succeeds (with a failure outside, Tekton may stop the run
+    # before the nested tasks start, and then the group did not complete).
+    taken = simulate(manifest, tmp_path / "yes", params={"flag": "yes"})
+    assert taken.ran("echo") and output(taken, "report-state", "Output") == "SUCCEEDED"
