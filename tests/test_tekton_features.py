@@ -491,3 +491,61 @@ def test_a_group_task_skipped_by_its_condition_counts_as_done_for_the_exit_handl
     # before the nested tasks start, and then the group did not complete).
     taken = simulate(manifest, tmp_path / "yes", params={"flag": "yes"})
     assert taken.ran("echo") and output(taken, "report-state", "Output") == "SUCCEEDED"
+
+
+def test_an_exit_task_sharing_a_pod_is_retried_alone_before_the_next(tmp_path: Path) -> None:
+    """Exit tasks after an ignore_upstream_failure task share one finally TaskRun; a Tekton retry
+    would run that whole pod again (retryTaskRun, pkg/reconciler/taskrun/taskrun.go:1383-1393
+    @v1.15.0), re-running `notify`. KFP retries only `cleanup`, before `notify` runs."""
+    @dsl.component(base_image="python:3.11-slim")
+    def failing() -> str:
+        raise RuntimeError("x")
+
+    @dsl.component(base_image="python:3.11-slim")
+    def flaky_cleanup(log: str, upstream: str = "failed") -> str:
+        with open(log, "a") as handle:
+            handle.write("cleanup\n")
+        with open(log) as handle:
+            if handle.read().count("cleanup") < 3:
+                raise RuntimeError("flaky")
+        return upstream
+
+    @dsl.component(base_image="python:3.11-slim")
+    def notify_once(log: str):
+        with open(log, "a") as handle:
+            handle.write("notify\n")
+
+    @dsl.pipeline(name="finally-group-retry")
+    def pipeline(log: str):
+        b = failing()
+        c = flaky_cleanup(log=log, upstream=b.output).ignore_upstream_failure().set_retry(num_retries=3)
+        notify_once(log=log).after(c).ignore_upstream_failure()
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    (merged,) = manifest["spec"]["pipelineSpec"]["finally"]
+    assert "retries" not in merged, "a retry of the merged TaskRun would run notify again"
+    for version in ("v1", "v0.59"):
+        log = tmp_path / f"log-{version}.txt"
+        outcome = simulate(manifest, tmp_path / f"run-{version}", params={"log": str(log)}, version=version)
+        assert log.read_text().split() == ["cleanup"] * 3 + ["notify"], version
+        assert outcome.states[merged["name"]].status == "Succeeded"
+        assert output(outcome, "flaky-cleanup", "Output") == "failed"
+
+
+def test_a_container_exit_task_with_retries_in_a_shared_pod_is_refused(tmp_path: Path) -> None:
+    """Only the runtime can retry a step alone, and it runs only Python components."""
+    @dsl.component(base_image="python:3.11-slim")
+    def failing() -> str:
+        raise RuntimeError("x")
+
+    @dsl.pipeline(name="finally-group-container-retry")
+    def pipeline():
+        b = failing()
+        c = shout(word="x").after(b).ignore_upstream_failure().set_retry(num_retries=2)
+        echo(x="after").after(c).ignore_upstream_failure()
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    with pytest.raises(kfpc.KfpcError, match="asks for retries and runs in one finally pod") as caught:
+        kfpc.compile_file(str(ir), backend="tekton", options=Options())
+    assert caught.value.code == "KFPC400"
