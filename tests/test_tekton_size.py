@@ -266,3 +266,50 @@ def test_wide_constant_loops_count_every_iteration(tmp_path: Path) -> None:
     assert abs(estimate - stored_size(real)) < 0.02 * stored_size(real), (estimate, stored_size(real))
     proc = run_kfpc("compile", str(constant_loop_ir(tmp_path, 16, 500)), "-b", "tekton", "-o", str(target.with_name("x")))
     assert proc.returncode == 1 and "KFPC400" in proc.stderr and "over the 1.5 MiB" in proc.stderr, proc.stderr
+
+
+@dsl.container_component
+def shout(word: str):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[word])
+
+
+def container_loop_ir(tmp: Path, words: list[str]) -> Path:
+    @dsl.pipeline(name="container-loop")
+    def pipeline():
+        with dsl.ParallelFor(words) as word:
+            shout(word=word)
+
+    ir = tmp / f"words-{len(words)}.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    return ir
+
+
+def test_a_container_loop_counts_the_values_its_gate_publishes_too(tmp_path: Path) -> None:
+    """A container component fanned out over loop items receives them from the gate's `vals`
+    result, in the same 4096-byte message as the keys: 250 short words fit as keys alone but not
+    with their values. The runtime's gate agrees on both sides."""
+    from tekton_sim import runtime_functions
+
+    for items, refused in ((200, False), (250, True)):
+        words = [f"w{i:03d}" for i in range(items)]
+
+        ir = container_loop_ir(tmp_path, words)
+        target = tmp_path / f"words-{items}.tekton.yaml"
+        proc = run_kfpc("compile", str(ir), "-b", "tekton", "-o", str(target))
+        assert proc.returncode == (1 if refused else 0), proc.stderr
+        spec = {"L": [["P", ["c", words]]], "v": ["i", 0, []]}
+        if not refused:
+            spec = gate_spec(list(yaml.safe_load_all(target.read_text())))
+            assert spec["v"] == ["i", 0, []] and spec["L"] == [["P", ["c", words]]]
+        else:
+            assert f"has {items} iterations" in proc.stderr and not target.exists()
+        results = tmp_path / f"results-{items}"
+        results.mkdir()
+        rt = runtime_functions(results_dir=str(results))
+        rt["SPEC"] = spec
+        if refused:
+            with pytest.raises(SystemExit):
+                rt["gate"]([])
+        else:
+            rt["gate"]([])
+            assert json.loads((results / "vals").read_text()) == words

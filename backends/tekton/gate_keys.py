@@ -15,10 +15,15 @@ refused when compiling and a loop over values computed at run time is estimated 
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import lru_cache
+from typing import Any
 
+from kfpc.plan.values import text_form
 from kfpc.stored import go_json_size
+
+from kfpc_backends.tekton import escape
 
 RESULT_LIMIT = 4096  # MaxContainerTerminationMessageLength, pkg/termination/write.go:35 @v1.15.0
 POD_MESSAGES = 12288  # the kubelet keeps 12 KiB of termination messages per pod, split between its containers
@@ -31,11 +36,32 @@ def result_limit(containers: int) -> int:
     return min(RESULT_LIMIT, POD_MESSAGES // max(3, containers))
 
 
-def message_size(keys: list[str]) -> int:
-    """Bytes of the gate's termination message once it has published `keys` and `n`."""
+def message_size(keys: list[str], vals: list[str] | None = None) -> int:
+    """Bytes of the gate's termination message once it has published `keys`, `n` and, for a
+    container fanned out over its loop values, `vals` (when known; else the message is at least this)."""
     entries = [{"key": "keys", "value": json.dumps(keys, separators=(",", ":")), "type": 1},
                {"key": "n", "value": str(len(keys)), "type": 1}, STARTED_AT]
+    if vals is not None:
+        entries.append({"key": "vals", "value": json.dumps(vals, separators=(",", ":")), "type": 1})
     return go_json_size(entries)
+
+
+def loop_values(desc: Any, levels: list[list[Any]]) -> list[str] | None:
+    """The `vals` a gate publishes when each is a loop item (or a field of one) of known lists:
+    the runtime's value() of an `i` descriptor, in T-form; None when not known here."""
+    if not (isinstance(desc, list) and len(desc) == 3 and desc[0] == "i"):
+        return None
+    _, level, selector = desc
+    out = []
+    for combo in itertools.product(*(range(len(items)) for items in levels)):
+        value = levels[level][combo[level]]
+        for step in selector:
+            try:
+                value = value[step]
+            except (KeyError, IndexError, TypeError):
+                return None
+        out.append(escape.tform(text_form(value)))
+    return out
 
 
 def iteration_keys(lengths: list[int]) -> list[str]:

@@ -200,7 +200,8 @@ def _gate_keys(task: dict[str, Any], gate: dict[str, Any] | None) -> tuple[int |
             return None, most
         counts = [len(items or ()) for items in lengths]
         keys = gate_keys.iteration_keys(counts)
-        if not spec.get("g") and gate_keys.message_size(keys) > gate_keys.result_limit(containers):
+        vals = gate_keys.loop_values(spec.get("v"), [items or [] for items in lengths])
+        if not spec.get("g") and gate_keys.message_size(keys, vals) > gate_keys.result_limit(containers):
             _refuse_wide_loop(task, counts, len(keys), most)
         return len(keys), len(keys)
     return None, 1
