@@ -541,6 +541,15 @@ def stored_run(run: dict[str, Any], pipeline: dict[str, Any] | None = None, uid:
     return {**run, "status": status}
 
 
+def runtime_functions(**settings: object) -> dict[str, Any]:
+    """The runtime's functions, without running a mode (its last line dispatches on argv), for tests
+    that call one directly; `settings` are generate.render's (e.g. workspace)."""
+    source = generate.render(**settings).rsplit("\nMODES[sys.argv[1]]", 1)[0]
+    namespace: dict[str, Any] = {"__name__": "kfpc_runtime_under_test"}
+    exec(compile(source, "tekton_runtime", "exec"), namespace)  # noqa: S102 (our own program)
+    return namespace
+
+
 # -- pod placement with the affinity assistant ----------------------------------------------------
 
 _STANDARD = ("cpu", "memory", "ephemeral-storage")

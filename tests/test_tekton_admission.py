@@ -465,10 +465,11 @@ def written_runtime(step: dict, volume: Path) -> None:
     subprocess.run([sys.executable, *step["command"][1:], *args], env=env, capture_output=True, check=True)
 
 
-def test_steps_running_as_another_user_can_make_their_folders_in_the_run_folder(tmp_path: Path) -> None:
-    """The writer runs as root; the steps may not (a component's runAsUser) on storage that ignores
-    fsGroup (NFS, EFS, CephFS): the folders it makes must be writable by every user, as the run
-    folder a step made itself was before the writer existed. Retried, it writes the same file."""
+def test_the_writer_makes_the_run_folder_for_the_pods_group_and_keeps_the_runtime_its_own(tmp_path: Path) -> None:
+    """The writer runs as root; the steps may not (a component's runAsUser). The run folder it makes
+    is group-writable and setgid (2775), as the first runtime step makes it in `--kind run`: task
+    folders belong to the pod's fsGroup. The runtime's folder and file (2755, 0644) are not
+    writable by the steps that run it. Retried, it writes the same file."""
     import stat
 
     from kfpc_backends.tekton.runtime import packed as tekton_packed
@@ -477,10 +478,10 @@ def test_steps_running_as_another_user_can_make_their_folders_in_the_run_folder(
     writer = pipeline_doc["spec"]["tasks"][0]
     volume = tmp_path / "volume"
     volume.mkdir()
-    made = [volume / "uid", volume / "uid" / ".kfpc"]
+    made = [volume / "uid", volume / "uid" / ".kfpc", volume / "uid" / ".kfpc" / "runtime"]
     for _attempt in range(2):
         written_runtime(writer["taskSpec"]["steps"][0], volume)
-        assert [oct(stat.S_IMODE(p.stat().st_mode)) for p in made] == [oct(0o777)] * 2
+        assert [oct(stat.S_IMODE(p.stat().st_mode)) for p in made] == [oct(0o2775), oct(0o2755), oct(0o644)]
         assert (made[1] / "runtime").read_text() == tekton_packed()
         assert sorted(p.name for p in made[1].iterdir()) == ["runtime"]
     assert writer["retries"] == 2

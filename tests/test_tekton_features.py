@@ -444,3 +444,108 @@ def test_an_exit_handler_whose_dag_never_started_does_not_run(tmp_path: Path, lo
         exit_task = next(t for t in outcome.states if "farewell" in t)
         expected = byes if byes is not None else (2 if loop else 1)
         assert len(outcome.states[exit_task].runs) == expected, (version, outcome.states)
+
+
+@dsl.component(base_image="python:3.11-slim")
+def report_state(status: dsl.PipelineTaskFinalStatus) -> str:
+    return status.state
+
+
+@dsl.component(base_image="python:3.11-slim")
+def boom():
+    raise RuntimeError("outside the exit handler")
+
+
+def test_a_group_task_skipped_by_its_condition_counts_as_done_for_the_exit_handler(tmp_path: Path) -> None:
+    """Tekton reports "None" for a task its `when` skipped as for one never started
+    (GetPipelineTaskStatus, pipelinerunstate.go:704-722 @v1.15.0, :590-608 @v0.59.6). KFP (and the
+    Argo backend) count a task skipped by a false dsl.If as done: the group succeeded, whatever
+    fails outside it, and a group that is only a false dsl.If succeeded rather than was canceled."""
+    @dsl.pipeline(name="exit-cond-status")
+    def with_failure_outside(flag: str = "no"):
+        with dsl.ExitHandler(report_state(), name="group"):
+            echo(x="first")
+            with dsl.If(flag == "yes"):
+                first = echo(x="only when yes")
+                with dsl.If(first.output == "only when yes"):  # its operand is never produced when flag is no
+                    echo(x="nested")
+        boom()
+
+    @dsl.pipeline(name="exit-skipped-group")
+    def only_a_false_condition(flag: str = "no"):
+        with dsl.ExitHandler(report_state(), name="group"):
+            with dsl.If(flag == "yes"):
+                echo(x="only when yes")
+        echo(x="outside")
+
+    cases = [(with_failure_outside, "Failed"), (only_a_false_condition, "Completed")]
+    for index, (pipeline, run_status) in enumerate(cases):
+        (tmp_path / str(index)).mkdir()
+        manifest = compile_pipeline(pipeline, tmp_path / str(index))
+        for version in ("v1", "v0.59"):
+            outcome = simulate(manifest, tmp_path / f"run-{index}-{version}", version=version)
+            assert outcome.status == run_status, (pipeline, version)
+            assert output(outcome, "report-state", "Output") == "SUCCEEDED", (pipeline, version)
+            assert not outcome.ran("echo-2" if index == 0 else "echo"), "the task under the false condition"
+    # The condition true: the task runs and succeeds (with a failure outside, Tekton may stop the run
+    # before the nested tasks start, and then the group did not complete).
+    taken = simulate(manifest, tmp_path / "yes", params={"flag": "yes"})
+    assert taken.ran("echo") and output(taken, "report-state", "Output") == "SUCCEEDED"
+
+
+def test_an_exit_task_sharing_a_pod_is_retried_alone_before_the_next(tmp_path: Path) -> None:
+    """Exit tasks after an ignore_upstream_failure task share one finally TaskRun; a Tekton retry
+    would run that whole pod again (retryTaskRun, pkg/reconciler/taskrun/taskrun.go:1383-1393
+    @v1.15.0), re-running `notify`. KFP retries only `cleanup`, before `notify` runs."""
+    @dsl.component(base_image="python:3.11-slim")
+    def failing() -> str:
+        raise RuntimeError("x")
+
+    @dsl.component(base_image="python:3.11-slim")
+    def flaky_cleanup(log: str, upstream: str = "failed") -> str:
+        with open(log, "a") as handle:
+            handle.write("cleanup\n")
+        with open(log) as handle:
+            if handle.read().count("cleanup") < 3:
+                raise RuntimeError("flaky")
+        return upstream
+
+    @dsl.component(base_image="python:3.11-slim")
+    def notify_once(log: str):
+        with open(log, "a") as handle:
+            handle.write("notify\n")
+
+    @dsl.pipeline(name="finally-group-retry")
+    def pipeline(log: str):
+        b = failing()
+        c = flaky_cleanup(log=log, upstream=b.output).ignore_upstream_failure().set_retry(num_retries=3)
+        notify_once(log=log).after(c).ignore_upstream_failure()
+
+    manifest = compile_pipeline(pipeline, tmp_path)
+    (merged,) = manifest["spec"]["pipelineSpec"]["finally"]
+    assert "retries" not in merged, "a retry of the merged TaskRun would run notify again"
+    for version in ("v1", "v0.59"):
+        log = tmp_path / f"log-{version}.txt"
+        outcome = simulate(manifest, tmp_path / f"run-{version}", params={"log": str(log)}, version=version)
+        assert log.read_text().split() == ["cleanup"] * 3 + ["notify"], version
+        assert outcome.states[merged["name"]].status == "Succeeded"
+        assert output(outcome, "flaky-cleanup", "Output") == "failed"
+
+
+def test_a_container_exit_task_with_retries_in_a_shared_pod_is_refused(tmp_path: Path) -> None:
+    """Only the runtime can retry a step alone, and it runs only Python components."""
+    @dsl.component(base_image="python:3.11-slim")
+    def failing() -> str:
+        raise RuntimeError("x")
+
+    @dsl.pipeline(name="finally-group-container-retry")
+    def pipeline():
+        b = failing()
+        c = shout(word="x").after(b).ignore_upstream_failure().set_retry(num_retries=2)
+        echo(x="after").after(c).ignore_upstream_failure()
+
+    ir = tmp_path / "ir.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    with pytest.raises(kfpc.KfpcError, match="asks for retries and runs in one finally pod") as caught:
+        kfpc.compile_file(str(ir), backend="tekton", options=Options())
+    assert caught.value.code == "KFPC400"

@@ -12,18 +12,13 @@ import tekton_sim
 
 import kfpc
 from kfpc.backend import Options
-from kfpc_backends.tekton.runtime import generate
 
 dsl = pytest.importorskip("kfp.dsl")
 compiler = pytest.importorskip("kfp.compiler")
 
 
 def runtime() -> dict:
-    """The runtime's functions, without running a mode (its last line dispatches on argv)."""
-    source = generate.render().rsplit("\nMODES[sys.argv[1]]", 1)[0]
-    namespace: dict = {"__name__": "kfpc_runtime_under_test"}
-    exec(compile(source, "tekton_runtime", "exec"), namespace)  # noqa: S102 (our own program)
-    return namespace
+    return tekton_sim.runtime_functions()
 
 
 @pytest.mark.parametrize("text", ["plain", 'q"b\\', "<a href='x'>&amp;</a>", "tab\tnl\ncr\r", "\x00\x01\x1f\x7f",

@@ -236,3 +236,39 @@ def test_a_standalone_pipeline_started_elsewhere_runs_the_same_tasks(workdir: Pa
     assert {k: v for k, v in ran(outcome).items() if k != writer} == ran(inline) and ran(outcome)[writer] == "Succeeded"
     assert json.dumps(outcome.results).replace(str(outcome.workspace), "WS") == \
         json.dumps(inline.results).replace(str(inline.workspace), "WS")
+
+
+@pytest.mark.parametrize("kind", ["run", "template"])
+def test_the_run_folder_is_group_writable_and_the_runtime_file_is_not(workdir: Path, kind: str) -> None:
+    """Both kinds make the run's folder the same way, whichever step comes first: 2775, so each
+    step's task folder inherits the group (setgid: the pod's fsGroup) and stays group-writable for
+    steps running as other users in it; nothing is writable by others, and with `--kind template`
+    the runtime's folder and file (which later steps, some as root, run) cannot be changed by them."""
+    import stat
+
+    from kfpc.backend import Options
+    from kfpc.run_options import RunOptions
+
+    documents = kfpc.compile_file(str(GOLDEN / "exit_handler" / "pipeline.yaml"), backend="tekton",
+                                  options=Options(run=RunOptions(kind=kind))).documents
+    run_doc = documents[-1]
+    if kind == "template":
+        run_doc = {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"generateName": "by-tkn-"},
+                   "spec": {"pipelineSpec": documents[0]["spec"], "workspaces": run_doc["spec"]["workspaces"]}}
+    outcome = simulate(run_doc, workdir / f"modes-{kind}", version="v1")
+    assert outcome.status == "Succeeded"
+    root = outcome.workspace / "uid-1234"
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(root) == 0o2775
+    folders = [p for p in root.iterdir() if p.is_dir() and p.name != ".kfpc"]
+    assert folders
+    for folder in folders:
+        assert mode(folder) & 0o2070 == 0o2070 and folder.stat().st_gid == root.stat().st_gid, folder
+    assert not [p for p in root.rglob("*") if mode(p) & stat.S_IWOTH]
+    if kind == "template":
+        assert mode(root / ".kfpc") == 0o2755 and mode(root / ".kfpc" / "runtime") == 0o644
+    else:
+        assert not (root / ".kfpc").exists()

@@ -179,9 +179,137 @@ def test_a_loop_over_a_known_list_counts_one_task_run_per_item(tmp_path: Path) -
     assert proc.returncode == 0 and "1.5 MiB" not in proc.stderr, proc.stderr
 
 
-def test_a_loop_over_values_computed_at_run_time_is_warned_about_at_tektons_cap(tmp_path: Path) -> None:
-    """Its length is unknown until the run: not refused, but warned about at 256 iterations
-    (default-max-matrix-combinations-count, pkg/apis/config/default.go:46 @v1.15.0)."""
+def test_a_loop_over_values_computed_at_run_time_is_warned_about_at_what_its_gate_can_list(tmp_path: Path) -> None:
+    """Its length is unknown until the run: not refused, but warned about at the 508 keys its gate's
+    4096-byte result can hold (Tekton's 256 cap applies to a literal Matrix only, matrix_types.go:307-314
+    @v1.15.0)."""
     proc = run_kfpc("compile", str(looped_chain_ir(tmp_path, over_output=True)), "-b", "tekton")
     assert proc.returncode == 0, proc.stderr
-    assert "loops over values computed at run time: with 256 each" in proc.stderr
+    assert "as many as the gate task's result can list (about 508 for one loop)" in proc.stderr
+    assert "256" not in proc.stderr
+
+
+def constant_loop_ir(tmp: Path, loops: int, items: int) -> Path:
+    """`loops` loops over a constant list of `items` numbers: above 256 a gate task lists the keys."""
+    @dsl.pipeline(name="wide-constant-loops")
+    def pipeline():
+        for i in range(loops):
+            with dsl.ParallelFor(list(range(items))) as item:
+                use(s=str(item)).set_display_name(f"iteration-of-loop-number-{i}-with-a-descriptive-display-name")
+
+    ir = tmp / f"loops-{loops}x{items}.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    return ir
+
+
+def gate_spec(documents: list[dict]) -> dict:
+    (gate,) = [t for d in documents if d.get("kind") == "PipelineRun"
+               for t in d["spec"]["pipelineSpec"]["tasks"] if t["name"].startswith("gate-")]
+    (step,) = gate["taskSpec"]["steps"]
+    return json.loads(next(e["value"] for e in step["env"] if e["name"] == "KFPC_SPEC"))
+
+
+def test_a_constant_loop_too_wide_for_its_gate_result_is_refused(tmp_path: Path) -> None:
+    """Tekton caps only a literal Matrix (matrix_types.go:307-314 @v1.15.0); a Matrix over a gate's
+    result fans out over all of it, but the gate's `keys` result must fit a 4096-byte termination
+    message (pkg/termination/write.go:35,103-105 @v1.15.0): 508 keys do, 509 do not. The runtime's
+    gate, given the compiled spec, agrees with the compiler on that edge."""
+    from kfpc_backends.tekton import gate_keys
+
+    from tekton_sim import runtime_functions
+
+    target = tmp_path / "run.yaml"
+    fits = run_kfpc("compile", str(constant_loop_ir(tmp_path, 1, 508)), "-b", "tekton", "-o", str(target))
+    assert fits.returncode == 0 and "gate" not in fits.stderr, fits.stderr
+    spec = gate_spec(list(yaml.safe_load_all(target.read_text())))
+    for items, refused in ((508, False), (509, True), (9000, True)):
+        if items != 508:
+            proc = run_kfpc("compile", str(constant_loop_ir(tmp_path, 1, items)), "-b", "tekton", "-o",
+                            str(tmp_path / "refused.yaml"))
+            assert proc.returncode == 1 and "KFPC400" in proc.stderr and "Traceback" not in proc.stderr
+            assert f"has {items:,} iterations" in proc.stderr and "'use'" in proc.stderr, proc.stderr
+            assert not (tmp_path / "refused.yaml").exists()
+        rt = runtime_functions(results_dir=str(tmp_path / f"results-{items}"))
+        (tmp_path / f"results-{items}").mkdir()
+        rt["SPEC"] = {**spec, "L": [["P", ["c", list(range(items))]]]}
+        if refused:
+            with pytest.raises(SystemExit):
+                rt["gate"]([])
+        else:
+            rt["gate"]([])
+            assert len(json.loads((tmp_path / "results-508" / "keys").read_text())) == 508
+    assert gate_keys.capacity(1, 2) == 508
+
+
+def test_wide_constant_loops_count_every_iteration(tmp_path: Path) -> None:
+    """A Matrix over a gate's result makes one TaskRun per key, beyond the 256 Tekton checks on a
+    literal Matrix (pipelinerunresolution.go:728-732 @v1.15.0): four 500-item loops are estimated
+    as Tekton would store them once every key is known; sixteen are over etcd's limit."""
+    from kfpc_backends.tekton import limits
+
+    target = tmp_path / "run.yaml"
+    proc = run_kfpc("compile", str(constant_loop_ir(tmp_path, 4, 500)), "-b", "tekton", "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    (run,) = [d for d in yaml.safe_load_all(target.read_text()) if d["kind"] == "PipelineRun"]
+    # The keys the gates publish, substituted as Tekton does once the gates have run.
+    literal = json.loads(json.dumps(run).replace(
+        '"$(tasks.gate-use', '"KEYS$(tasks.gate-use'))
+    for task in literal["spec"]["pipelineSpec"]["tasks"]:
+        for param in task.get("matrix", {}).get("params", []):
+            if param["value"].startswith("KEYS"):
+                param["value"] = [str(i) for i in range(500)]
+    real = stored_run(run)
+    real["status"]["childReferences"] = stored_run(literal)["status"]["childReferences"]
+    assert len(real["status"]["childReferences"]) == 4 * 500 + 1  # the loops share one gate (the same list)
+    estimate = limits.size(run) + limits.size(limits.resolve(run["spec"]["pipelineSpec"], run, None)) + \
+        limits._child_references(run, limits.resolve(run["spec"]["pipelineSpec"], run, None)) + limits.STATUS_BASE
+    assert abs(estimate - stored_size(real)) < 0.02 * stored_size(real), (estimate, stored_size(real))
+    proc = run_kfpc("compile", str(constant_loop_ir(tmp_path, 16, 500)), "-b", "tekton", "-o", str(target.with_name("x")))
+    assert proc.returncode == 1 and "KFPC400" in proc.stderr and "over the 1.5 MiB" in proc.stderr, proc.stderr
+
+
+@dsl.container_component
+def shout(word: str):
+    return dsl.ContainerSpec(image="alpine:3.19", command=["echo"], args=[word])
+
+
+def container_loop_ir(tmp: Path, words: list[str]) -> Path:
+    @dsl.pipeline(name="container-loop")
+    def pipeline():
+        with dsl.ParallelFor(words) as word:
+            shout(word=word)
+
+    ir = tmp / f"words-{len(words)}.yaml"
+    compiler.Compiler().compile(pipeline, str(ir))
+    return ir
+
+
+def test_a_container_loop_counts_the_values_its_gate_publishes_too(tmp_path: Path) -> None:
+    """A container component fanned out over loop items receives them from the gate's `vals`
+    result, in the same 4096-byte message as the keys: 250 short words fit as keys alone but not
+    with their values. The runtime's gate agrees on both sides."""
+    from tekton_sim import runtime_functions
+
+    for items, refused in ((200, False), (250, True)):
+        words = [f"w{i:03d}" for i in range(items)]
+
+        ir = container_loop_ir(tmp_path, words)
+        target = tmp_path / f"words-{items}.tekton.yaml"
+        proc = run_kfpc("compile", str(ir), "-b", "tekton", "-o", str(target))
+        assert proc.returncode == (1 if refused else 0), proc.stderr
+        spec = {"L": [["P", ["c", words]]], "v": ["i", 0, []]}
+        if not refused:
+            spec = gate_spec(list(yaml.safe_load_all(target.read_text())))
+            assert spec["v"] == ["i", 0, []] and spec["L"] == [["P", ["c", words]]]
+        else:
+            assert f"has {items} iterations" in proc.stderr and not target.exists()
+        results = tmp_path / f"results-{items}"
+        results.mkdir()
+        rt = runtime_functions(results_dir=str(results))
+        rt["SPEC"] = spec
+        if refused:
+            with pytest.raises(SystemExit):
+                rt["gate"]([])
+        else:
+            rt["gate"]([])
+            assert json.loads((results / "vals").read_text()) == words

@@ -28,7 +28,7 @@ from kfpc_backends.tekton import flatten
 from kfpc_backends.tekton import steps as tekton_steps
 from kfpc_backends.tekton import wire
 from kfpc_backends.tekton.direct import DirectValues
-from kfpc_backends.tekton.sources import Context, Descriptors, per_iteration
+from kfpc_backends.tekton.sources import RUN_ROOT, Context, Descriptors, per_iteration
 from kfpc_backends.tekton.units import Unit
 
 MAX_MATRIX = 256  # Tekton's default-max-matrix-combinations-count, checked on the literal spec only
@@ -294,10 +294,12 @@ class Builder:
                 "a": artifact}
         self.warn_undownloaded(task, uri_source)
         if isinstance(uri_source, flatten.Const) and str(uri_source.value).startswith("oci://"):
-            # A model packaged as an image (KServe modelcar): its /models is copied into the workspace.
+            # A model packaged as an image (KServe modelcar): its /models is copied into the workspace,
+            # the run's folder made as the runtime makes it (tekton.py.j2, make_run_folder) if it is first.
             target = tekton_steps.artifact_path(task.id, artifact, None)
             unit.steps.append({"name": "pull", "image": str(uri_source.value)[len("oci://"):],
-                               "command": ["sh", "-c", 'mkdir -p "$0" && cp -R /models "$0"/', target]})
+                               "command": ["sh", "-c", '[ -d "$1" ] || { mkdir -p "$1" && chmod 2775 "$1"; }; '
+                                           'umask 002 && mkdir -p "$0" && cp -R /models "$0"/', target, RUN_ROOT]})
         unit.steps.append(tekton_steps.runtime_step("import", self.helper_image, "import", spec, desc, keyed=bool(task.loops)))
         unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")

@@ -12,6 +12,7 @@ from kfpc.plan.model import ContainerComponent
 from kfpc_backends.tekton import escape
 from kfpc_backends.tekton import flatten
 from kfpc_backends.tekton import steps
+from kfpc_backends.tekton import wire
 from kfpc_backends.tekton.sources import Descriptors
 from kfpc_backends.tekton.units import Unit
 
@@ -26,7 +27,12 @@ def add_group(builder: Builder, tasks: list[flatten.FlatTask]) -> None:
     Every step may fail without stopping the pod (`onError: continue`), because an exit task
     runs whatever happened before it; a task that waits for others in the group normally skips
     itself when one of them failed (it reads their exit codes); a last step fails the TaskRun
-    when any step failed."""
+    when any step failed.
+
+    A Tekton retry runs the whole TaskRun again, in a new pod (retryTaskRun clears its pod and
+    results: pkg/reconciler/taskrun/taskrun.go:1383-1393 @v1.15.0, :1113-1123 @v0.59.6), so the merged
+    task carries no `retries`: a task of the group that asks for them is retried by the runtime in
+    its own step, before the next task's step runs, as KFP retries only that task."""
     builder.group = frozenset(t.id for t in tasks)
     merged = Unit(tasks[0].id, finally_=True, display=escape.display(tasks[0].plan_task.display_name))
     steps_of: dict[str, list[str]] = {}
@@ -41,7 +47,7 @@ def add_group(builder: Builder, tasks: list[flatten.FlatTask]) -> None:
             _wait_for_group(builder, task, unit, steps_of)
             merged.steps += unit.steps
             merged.volumes += [volume for volume in unit.volumes if volume not in merged.volumes]
-            merged.retries = max(merged.retries, unit.retries)
+            _retry_in_step(builder, task, unit)
             merged.params += [param for param in unit.params if param not in merged.params]
             for declared in unit.declared:
                 merged.declare(declared["name"], array=declared.get("type") == "array")
@@ -96,6 +102,19 @@ def _wait_for_group(builder: Builder, task: flatten.FlatTask, unit: Unit, steps_
     env_names = [f"KFPC_EXIT{i}" for i in range(len(codes))]
     step["env"][-1:-1] = [{"name": name, "value": code} for name, code in zip(env_names, codes)]
     builder.specs[task.id]["gu"] = env_names
+
+
+def _retry_in_step(builder: Builder, task: flatten.FlatTask, unit: Unit) -> None:
+    """Its retries move from the (merged) TaskRun into its step: the runtime runs the component again."""
+    if not unit.retries:
+        return
+    if not isinstance(task.component, ContainerComponent) or not task.component.needs_launcher:
+        raise UnsupportedError(f"task {task.plan_task.key!r} asks for retries and runs in one finally pod with "
+                               "other exit tasks; on Tekton only a Python component can be retried there (a retry "
+                               "of the pod would run the other tasks again); use --backend argo",
+                               path=(task.plan_task.path,))
+    builder.specs[task.id][wire.Spec.RETRIES] = unit.retries
+    unit.retries = 0
 
 
 def _exit_code(step: str) -> str:

@@ -116,11 +116,13 @@ RUNTIME_TASK = "kfpc-runtime"
 RUNTIME_FILE = RUN_ROOT + "/.kfpc/runtime"
 # Written under a temporary name and renamed: a retried TaskRun never leaves half a file, and a
 # retry redoes the same steps (folders kept, the temporary file truncated, the rename replacing).
-# umask 0: the writer runs as root, and the run folder it makes is where every step then creates
-# its task folder; steps may run as other users (a component's runAsUser) on storage that ignores
-# fsGroup (NFS, EFS, CephFS), so the folders are open to all, as the run's volume is.
+# The run folder it makes is the one the runtime makes first in `--kind run` (tekton.py.j2,
+# make_run_folder): 2775, group-writable and setgid, so each step's task folder belongs to the pod's
+# fsGroup. The runtime's own folder and file are 2755 and 0644: no later step (whatever its user)
+# can change the program the others run.
 RUNTIME_RETRIES = 2
-_WRITE_RUNTIME = ("import os,sys;os.umask(0);p=sys.argv[1];os.makedirs(os.path.dirname(p),exist_ok=True);"
+_WRITE_RUNTIME = ("import os,sys;os.umask(0o22);p=sys.argv[1];d=os.path.dirname(p);r=os.path.dirname(d);"
+                  "os.makedirs(r,exist_ok=True);os.chmod(r,0o2775);os.makedirs(d,exist_ok=True);os.chmod(d,0o2755);"
                   f"open(p+'.w','w').write(os.environ['{steps.RUNTIME_ENV}']);os.replace(p+'.w',p)")
 
 

@@ -26,6 +26,8 @@ from kfpc.errors import UnsupportedError
 from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size
 from kfpc.stored import kib as _kib
 
+from kfpc_backends.tekton import gate_keys
+
 WARN_FRACTION = 0.8
 STATUS_BASE = 1024  # conditions, start time, provenance: a generous allowance
 RUN_NAME_SUFFIX = 5  # generateName adds 5 characters; TaskRun names are <run>-<task>[-<i>]
@@ -53,7 +55,7 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
                 copy = resolve(spec, doc, pipeline["metadata"]["name"] if pipeline else None)
                 resolved = size(copy)
                 stored = own + resolved + _child_references(doc, copy) + STATUS_BASE
-                bounded = own + resolved + _child_references(doc, copy, MATRIX_CAP) + STATUS_BASE
+                bounded = own + resolved + _child_references(doc, copy, bounded=True) + STATUS_BASE
                 written = own if pipeline is None else own + size(spec)
                 what = ("the PipelineRun, with the copy of its pipeline Tekton keeps in status.pipelineSpec "
                         "(parameter values substituted) and the list of its TaskRuns,")
@@ -66,9 +68,10 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
             warnings.append(f"{what} will be about {_kib(stored)} once running, close to the 1.5 MiB etcd stores "
                             "by default")
         elif bounded > WARN_FRACTION * ETCD_REQUEST_LIMIT:
-            # Not refused: such a loop usually runs far fewer iterations than Tekton's cap.
+            # Not refused: such a loop usually runs far fewer iterations than its gate can list.
             warnings.append(f"{what} grows with the iterations of loops over values computed at run time: with "
-                            f"{MATRIX_CAP} each (Tekton's default cap) it would be about {_kib(bounded)}, over "
+                            f"as many as the gate task's result can list (about {gate_keys.capacity(1, 1)} for one "
+                            f"loop) it would be about {_kib(bounded)}, over "
                             f"{_kib(int(WARN_FRACTION * ETCD_REQUEST_LIMIT))}; etcd stores 1.5 MiB by default")
     return warnings
 
@@ -130,21 +133,21 @@ def _substituted(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
-MATRIX_CAP = 256  # default-max-matrix-combinations-count (pkg/apis/config/default.go:46 @v1.15.0, @v0.59.6)
 _GATE_KEYS = re.compile(r"^\$\(tasks\.([^.()]+)\.results\.(?:keys|vals)\[\*\]\)$")  # build.py: keys, or values as many
 
 
-def _child_references(run: dict[str, Any], spec: dict[str, Any], unknown: int = 1) -> int:
+def _child_references(run: dict[str, Any], spec: dict[str, Any], bounded: bool = False) -> int:
     """One reference per TaskRun, so one per Matrix combination (GetChildReferences,
     pipelinerunstate.go:276-305 @v1.15.0). A loop kfpc fans out over a gate task's `keys` (or `vals`) result
     runs as many TaskRuns as its list has items, known here when the list is a constant or a
-    parameter value; a list computed at run time counts as `unknown` TaskRuns."""
+    parameter value; a list computed at run time counts as one TaskRun, or (`bounded`) as many as
+    the gate's result can list (gate_keys.capacity)."""
     name = run_name(run)
     tasks = {t["name"]: t for t in spec.get("tasks", [])}
     total = 0
     for task in spec.get("tasks", []) + spec.get("finally", []):
-        runs = _matrix_runs(task, tasks)
-        for index in range(unknown if runs is None else runs):
+        runs, most = _matrix_runs(task, tasks)
+        for index in range(runs if runs is not None else most if bounded else 1):
             suffix = f"-{index}" if task.get("matrix") else ""
             entry = {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": f"{name}-{task['name']}{suffix}"[:63]}
             if task.get("displayName"):
@@ -156,38 +159,62 @@ def _child_references(run: dict[str, Any], spec: dict[str, Any], unknown: int = 
     return total
 
 
-def _matrix_runs(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> int | None:
-    """The TaskRuns a task's Matrix fans out into, at most Tekton's cap; None when unknown."""
-    total = 1
+def _matrix_runs(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> tuple[int | None, int]:
+    """The TaskRuns a task's Matrix fans out into (None when unknown), and the most it can: a literal
+    Matrix counts exactly (build.py keeps it within Tekton's admission cap); one over a gate's result
+    has as many as the gate lists, at most what that result can hold."""
+    total: int | None = 1
+    bound = 1
     for param in (task.get("matrix") or {}).get("params", []):
         value = param.get("value")
         gate = _GATE_KEYS.match(value) if isinstance(value, str) else None
-        count = len(value) if isinstance(value, list) else _gate_keys(tasks.get(gate.group(1))) if gate else None
-        if count is None:
-            return None
-        total *= count
-    return min(total, MATRIX_CAP)
+        count: int | None
+        if isinstance(value, list):
+            count, most = len(value), len(value)
+        elif gate:
+            count, most = _gate_keys(task, tasks.get(gate.group(1)))
+        else:
+            return None, 1
+        total = None if total is None or count is None else total * count
+        bound *= most
+    return total, bound
 
 
-def _gate_keys(gate: dict[str, Any] | None) -> int | None:
-    """How many keys a gate task can list: the product of its loop levels' lengths when each is a
-    constant list or a parameter value (substituted by resolve); conditions may list fewer."""
+def _gate_keys(task: dict[str, Any], gate: dict[str, Any] | None) -> tuple[int | None, int]:
+    """How many keys a gate task lists: the product of its loop levels' lengths when each is a
+    constant list or a parameter value (substituted by resolve; conditions may list fewer), else
+    None; and the most its result can hold. Refuses a loop whose keys are known and cannot fit."""
     for step in (gate or {}).get("taskSpec", {}).get("steps", []):
         env = {e["name"]: e.get("value") for e in step.get("env", [])}
         try:
-            table = json.loads(env.get("KFPC_SPEC") or "{}").get("L")
-        except (ValueError, AttributeError):
-            return None
+            spec = json.loads(env.get("KFPC_SPEC") or "{}")
+        except ValueError:
+            return None, 1
+        table = spec.get("L") if isinstance(spec, dict) else None
         if not isinstance(table, list):
             continue
-        total = 1
-        for level in table:
-            items = _level_items(level, env)
-            if items is None:
-                return None
-            total *= len(items)
-        return total
-    return None
+        containers = int(spec.get("pc") or 3)
+        most = gate_keys.capacity(len(table), containers)
+        lengths = [_level_items(level, env) for level in table]
+        if any(items is None for items in lengths):
+            return None, most
+        counts = [len(items or ()) for items in lengths]
+        keys = gate_keys.iteration_keys(counts)
+        vals = gate_keys.loop_values(spec.get("v"), [items or [] for items in lengths])
+        if not spec.get("g") and gate_keys.message_size(keys, vals) > gate_keys.result_limit(containers):
+            _refuse_wide_loop(task, counts, len(keys), most)
+        return len(keys), len(keys)
+    return None, 1
+
+
+def _refuse_wide_loop(task: dict[str, Any], counts: list[int], count: int, most: int) -> None:
+    name = task.get("displayName") or task["name"]
+    levels = " x ".join(str(c) for c in counts)
+    raise UnsupportedError(
+        f"the loop of task {name!r} (pipeline task {task['name']!r}) has {count:,} iterations ({levels} items): "
+        f"Tekton would receive their keys from a gate task's result, which can hold the keys of at most about {most} "
+        "iterations (a task result is at most 4096 bytes), so the gate would fail every run",
+        hint="loop over fewer items (or split the list into several loops), or use --backend argo")
 
 
 def _level_items(level: Any, env: dict[str, Any]) -> list[Any] | None:

@@ -116,8 +116,25 @@ class Descriptors:
             codes = [self.env_var(escape.ref(f"steps.step-{t}.exitCode.path"))
                      for t in source.tasks if t not in self.ctx.dag_ids]
             self.env.setdefault("KFPC_NAME", escape.ref("context.pipelineRun.name"))
-            return [Value.STATUS, overall, names, source.display_name, codes]
+            return [Value.STATUS, overall, names, source.display_name, codes, self.group_guards(source, names)]
         raise TypeError(source)
+
+    def group_guards(self, source: flatten.Status, names: list[str]) -> list[list[Any]]:
+        """The conditions of each group task whose state `names` reads. Tekton reports "None" for a
+        task its `when` skipped as for one never started (GetPipelineTaskStatus,
+        pkg/reconciler/pipelinerun/resources/pipelinerunstate.go:704-722 @v1.15.0, :590-608 @v0.59.6);
+        the runtime re-evaluates these to tell a task KFP counts as skipped from one left undone. A
+        task in loops of its own (beyond the exit task's) gets none: its state covers every iteration."""
+        tasks = [t for t in source.tasks if t in self.ctx.dag_ids]
+        if len(tasks) != len(names):  # the whole pipeline: one aggregate state, $(tasks.status)
+            return [[] for _ in names]
+        around = [loop.id for loop in self.loops]
+        out = []
+        for task_id in tasks:
+            task = self.ctx.flat.task(task_id)
+            same_loops = [loop.id for loop in task.loops] == around
+            out.append([self.expr(g.expr) for g in task.guards] if same_loops else [])
+        return out
 
     def runtime(self, kind: RuntimeKind) -> list[Any]:
         if kind in RUNTIME_CONTEXT:

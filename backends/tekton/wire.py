@@ -30,7 +30,7 @@ class Value:
     ITEM = "i"  # [ITEM, level, selector]: the current item of one of the reader's loops
     ONE_OF = "o"  # [ONE_OF, [desc...]]: the first option that is not missing
     INTERP = "x"  # [INTERP, [text or desc...]]: the parts joined
-    STATUS = "s"  # [STATUS, run state var, [task state vars], group name, [exit code vars]]: PipelineTaskFinalStatus
+    STATUS = "s"  # [STATUS, run state var, [task state vars], group name, [exit code vars], [[guard of each task]]]: PipelineTaskFinalStatus
     ARTIFACT_FACT = "A"  # [ARTIFACT_FACT, "path"|"uri"|"metadata", art, field or null]: a fact of an artifact
     NOW = "now"  # [NOW]: the step's start time (Tekton exposes no run creation time)
     NOTHING = "n"  # [NOTHING]: no source at all; always missing
@@ -95,6 +95,7 @@ class Spec:
     RAW_RESULTS = "rr"  # run, post, pvc: {output: Tekton result} outputs published as written (pipeline results)
     POD_CONTAINERS = "pc"  # any: containers of the pod, when more than 3 (they share the termination message budget)
     WAITS_FOR = "gu"  # run: env vars naming exit-code files of steps that must have succeeded
+    RETRIES = "rt"  # run: retries of a Python component in an exit task sharing its pod, run in the step
     MATRIX_KEY = "mk"  # post: 1 when the iteration key comes from the Matrix (the keys param), not KFPC_KEY
     URI = "u"  # import: desc of the artifact's URI
     METADATA = "m"  # import: its metadata, with Meta.VALUE nodes
