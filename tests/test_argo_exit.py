@@ -44,7 +44,7 @@ def test_a_handler_around_the_whole_pipeline_is_the_workflow_on_exit() -> None:
     assert not argo_checks.problems(wf)
     status = next(a["value"] for a in task["arguments"]["parameters"] if a["name"] == "status")
     globals_ = {"workflow.name": "wf-1"}
-    for phase, state in (("Succeeded", "SUCCEEDED"), ("Failed", "FAILED"), ("Error", "FAILED")):
+    for phase, state in (("Succeeded", "COMPLETE"), ("Failed", "FAILED"), ("Error", "FAILED")):
         # workflow.status is the workflow's phase when onExit runs (operator.go:446-457 @v4.1.2)
         value = json.loads(argo_sim.kubelet(argo_sim.resolve(status, {**globals_, "workflow.status": phase}),
                                             {"KFPC_L": "{"}))

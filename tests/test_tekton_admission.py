@@ -362,7 +362,7 @@ def test_a_standalone_pipeline_carries_the_runtime_once_and_every_step_finds_it(
         assert outcome.status == "Succeeded", outcome.states
         printed = sorted(outcome.stdout(t) for t in outcome.states if t.startswith("say"))
         assert printed == ["A$B\n", "no runtime\n"]
-        assert "exit SUCCEEDED" in "".join(outcome.stdout(t) for t in outcome.states)
+        assert "exit COMPLETE" in "".join(outcome.stdout(t) for t in outcome.states)
 
 
 def test_no_step_runs_the_runtime_when_the_task_writing_it_failed(tmp_path: Path) -> None:
@@ -449,7 +449,7 @@ def test_a_literal_check_that_fails_keeps_exit_tasks_from_running(tmp_path: Path
         assert bad.status == "Failed" and not bad.ran("shout"), bad.states
         assert not any(bad.ran(t["name"]) for t in run["spec"]["pipelineSpec"]["finally"]), bad.states
         good = tekton_sim.simulate(run, tmp_path / f"{kind}-good", params={"mode": "b"}, version=version)
-        assert good.ran("shout") and "exit SUCCEEDED" in "".join(good.stdout(t) for t in good.states)
+        assert good.ran("shout") and "exit COMPLETE" in "".join(good.stdout(t) for t in good.states)
 
 
 def written_runtime(step: dict, volume: Path) -> None:

@@ -137,7 +137,7 @@ def test_collected_artifacts_and_artifact_iterators(workdir: Path, version: str)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_exit_handler_reports_the_groups_state(workdir: Path, version: str) -> None:
     ok = run(workdir, "exit_handler", version)
-    assert "state: SUCCEEDED" in printed(ok, "report-status")
+    assert "state: COMPLETE" in printed(ok, "report-status")
     assert printed(ok, "cleanup") == ["cleanup after: did not fail"]
     failing = run(workdir, "exit_handler", version, should_fail="true")
     assert failing.status == "Failed"

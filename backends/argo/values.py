@@ -131,9 +131,11 @@ def runtime(kind: RuntimeKind, scope: Scope) -> str:
 
 def final_status(source: FinalStatus, scope: Scope) -> str:
     # In onExit the group was the whole pipeline: its status is the workflow's (Succeeded, Failed or
-    # Error; workflow/controller/operator.go:446-457 @v4.1.2).
+    # Error; workflow/controller/operator.go:446-457 @v4.1.2). The state names are KFP's own backend's:
+    # its driver reports ML Metadata's execution state (backend/src/v2/driver/resolve.go:471 @2.17.0),
+    # COMPLETE on success, which pipelines written for KFP check.
     status = "workflow.status" if scope.on_exit else f"tasks[{escape.string_literal(scope.task(source.task))}].status"
-    state = (f"({status} == 'Succeeded' ? 'SUCCEEDED' : (({status} == 'Skipped' || {status} == 'Omitted') ? "
+    state = (f"({status} == 'Succeeded' ? 'COMPLETE' : (({status} == 'Skipped' || {status} == 'Omitted') ? "
              f"'CANCELED' : 'FAILED'))")
     message = f"({status} == 'Succeeded' ? '' : 'task ' + {escape.string_literal(source.task_display_name)} + "\
               f"' ended ' + {status})"
