@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size
+from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size, go_text_size
 from kfpc.stored import kib as _kib
 
 WARN_FRACTION = 0.8
@@ -153,7 +153,7 @@ def _task_sizes(task: dict[str, Any], params: dict[str, str], context: dict[str,
     """Stored bytes of one task as written and as `resolve` writes it (see _task_with)."""
     outside = {k: v for k, v in task.items() if k != "taskSpec"}
     text = _json(outside)
-    written, resolved = _text_size(text), _text_size(_text_substituted(_text_substituted(text, params), context))
+    written, resolved = go_text_size(text), go_text_size(_text_substituted(_text_substituted(text, params), context))
     if "taskSpec" not in task:
         return written, resolved
     mine = dict(params)
@@ -162,17 +162,12 @@ def _task_sizes(task: dict[str, Any], params: dict[str, str], context: dict[str,
             mine.update({k.format(param["name"]): param["value"] for k in _SPELLINGS if k.format(param["name"]) in params})
     text = _json(task["taskSpec"])
     extra = len('"taskSpec":') + (1 if outside else 0)
-    return (written + extra + _text_size(text),
-            resolved + extra + _text_size(_text_substituted(_text_substituted(text, mine), context)))
+    return (written + extra + go_text_size(text),
+            resolved + extra + go_text_size(_text_substituted(_text_substituted(text, mine), context)))
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _text_size(text: str) -> int:
-    """go_json_size of a value from its compact JSON text."""
-    return len(text.encode("utf-8")) + 5 * sum(text.count(c) for c in "<>&")
 
 
 def _text_substituted(text: str, mapping: dict[str, str]) -> str:
