@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["ETCD_REQUEST_LIMIT", "go_json_size", "kib"]
+__all__ = ["ETCD_REQUEST_LIMIT", "go_json_size", "go_text_size", "kib"]
 
 ETCD_REQUEST_LIMIT = 1572864  # etcd's default --max-request-bytes (1.5 MiB)
 
@@ -20,7 +20,11 @@ ETCD_REQUEST_LIMIT = 1572864  # etcd's default --max-request-bytes (1.5 MiB)
 def go_json_size(value: Any) -> int:
     """Bytes of Go's `json.Marshal`: UTF-8 kept as is, but `<`, `>` and `&` written as `\\u003c`
     etc. (encoding/json's HTML escaping), five bytes more each."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return go_text_size(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+def go_text_size(text: str) -> int:
+    """go_json_size of a value from its compact JSON text (json.dumps, ensure_ascii off)."""
     return len(text.encode("utf-8")) + 5 * sum(text.count(c) for c in "<>&")
 
 

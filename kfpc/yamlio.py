@@ -389,8 +389,158 @@ _OutDumper.add_implicit_resolver("tag:yaml.org,2002:kfpc-not-a-string", _NotAStr
 
 def dump_yaml(documents: Sequence[Any]) -> str:
     """Deterministic YAML: insertion order is the order a reader expects; no line folding."""
+    text = _BlockWriter().dump(documents)
+    return text if text is not None else _libyaml_dump(documents)
+
+
+def _libyaml_dump(documents: Sequence[Any]) -> str:
     return yaml.dump_all(documents, Dumper=_OutDumper, sort_keys=False, default_flow_style=False,
                          allow_unicode=True, width=1 << 20, explicit_start=len(documents) > 1)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_LITERAL_HEADER = re.compile(r"\|[1-9]?[-+]?")
+_LONGEST = 1 << 16  # longer scalars are left to libyaml, which folds past its width of 1 << 20
+
+
+class _BlockWriter:
+    """The same bytes as `_libyaml_dump`, written by walking the documents in Python.
+
+    Most of a large dump's time went to building a yaml node per value and handing each to the C
+    emitter, though a pipeline holds few distinct scalars: every distinct key and value is rendered
+    once, by libyaml itself (all of them in one dump, so how each is quoted or made a literal block
+    is libyaml's own choice), and the block structure around them (two-space indents, sequences in
+    a mapping not indented, `- ` carrying a collection's first line) is written here. Documents with
+    anything else (other types, long or odd multi-line scalars, keys libyaml would write as `? `)
+    give None, and the caller dumps them with libyaml whole."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}  # key -> its text before the `:`
+        self.values: dict[tuple[type, Any], tuple[str, list[str] | None]] = {}  # -> (first line, block lines)
+        self.open_ended = False  # the document's last literal block keeps its final line breaks (`|+`)
+
+    def dump(self, documents: Sequence[Any]) -> str | None:
+        keys: set[str] = set()
+        values: set[tuple[type, Any]] = set()
+        for doc in documents:
+            if type(doc) is not dict or not doc or not self._gather(doc, keys, values):
+                return None
+        if not self._render_keys(list(keys)) or not self._render_values(list(values)):
+            return None
+        out: list[str] = []
+        for doc in documents:
+            if len(documents) > 1:
+                out.append("---\n")
+            self.open_ended = False
+            self._mapping(doc, 0, "", out)
+        if self.open_ended:
+            out.append("...\n")  # libyaml ends such a stream explicitly: a reader could not tell where it ends
+        return "".join(out)
+
+    @staticmethod
+    def _gather(doc: dict[str, Any], keys: set[str], values: set[tuple[type, Any]]) -> bool:
+        stack: list[Any] = [doc]
+        while stack:
+            node = stack.pop()
+            if type(node) is dict:
+                for key, value in node.items():
+                    if type(key) is not str:
+                        return False
+                    keys.add(key)
+                    stack.append(value)
+            elif type(node) is list:
+                stack.extend(node)
+            elif type(node) in _SCALARS:
+                if type(node) is str and len(node) > _LONGEST:
+                    return False
+                values.add((type(node), node))
+            else:
+                return False
+        return True
+
+    def _render_keys(self, keys: list[str]) -> bool:
+        if not keys:
+            return True
+        lines = _libyaml_dump([dict.fromkeys(keys)]).splitlines()
+        if len(lines) != len(keys) or not all(line.endswith(": null") for line in lines):
+            return False  # a key written over several lines or as `? key`
+        self.keys.update(zip(keys, (line[:-6] for line in lines)))
+        return True
+
+    def _render_values(self, values: list[tuple[type, Any]]) -> bool:
+        if not values:
+            return True
+        lines = _libyaml_dump([[value for _, value in values]]).splitlines()
+        if lines[-1] == "...":
+            lines.pop()
+        items: list[list[str]] = []
+        for line in lines:
+            if line.startswith("- "):
+                items.append([line[2:]])
+            elif items and (not line or line.startswith("  ")):
+                items[-1].append(line[2:])
+            else:
+                return False
+        if len(items) != len(values):
+            return False
+        for value, (first, *rest) in zip(values, items):
+            if rest and not _LITERAL_HEADER.fullmatch(first):
+                return False  # a quoted scalar over several lines
+            self.values[value] = (" " + first, rest if rest else None)
+        return True
+
+    def _scalar(self, value: Any, column: int, out: list[str]) -> None:
+        first, block = self.values[(type(value), value)]
+        if block is None:
+            out.append(first + "\n")
+            return
+        self.open_ended = first.endswith("+")
+        pad = " " * (column + 2)
+        out.append(first + "\n" + "".join(pad + line + "\n" if line else "\n" for line in block))
+
+    def _mapping(self, node: dict[str, Any], column: int, lead: str, out: list[str]) -> None:
+        """A block mapping whose keys start at `column`; its first line starts with `lead` (a
+        sequence's `- `) instead of the indent."""
+        pad = " " * column
+        keys = self.keys
+        for key, value in node.items():
+            out.append(lead + keys[key] + ":")
+            lead = pad
+            kind = type(value)
+            if kind is dict:
+                if value:
+                    out.append("\n")
+                    self._mapping(value, column + 2, " " * (column + 2), out)
+                else:
+                    out.append(" {}\n")
+            elif kind is list:
+                if value:
+                    out.append("\n")
+                    self._sequence(value, column, pad, out)
+                else:
+                    out.append(" []\n")
+            else:
+                self._scalar(value, column, out)
+
+    def _sequence(self, node: list[Any], column: int, lead: str, out: list[str]) -> None:
+        """A block sequence whose dashes stand at `column`; the first starts after `lead`."""
+        pad = " " * column
+        for item in node:
+            kind = type(item)
+            if kind is dict:
+                if item:
+                    self._mapping(item, column + 2, lead + "- ", out)
+                else:
+                    out.append(lead + "- {}\n")
+            elif kind is list:
+                if item:
+                    self._sequence(item, column + 2, lead + "- ", out)
+                else:
+                    out.append(lead + "- []\n")
+            else:
+                out.append(lead + "-")
+                self._scalar(item, column, out)
+            lead = pad
 
 
 def dump_json(documents: Sequence[Any]) -> str:

@@ -45,7 +45,7 @@ import json
 from typing import Any
 
 from kfpc.errors import UnsupportedError, UsageError
-from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size
+from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size, go_text_size
 
 from kfpc_backends.argo import caps
 
@@ -173,8 +173,17 @@ def _time(seconds: int) -> str:
 
 def compressed_size(value: Any) -> int:
     """`status.compressedNodes`: gzip, then base64 (util/file/fileutil.go:139-141 @v4.1.2)."""
-    raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _compressed(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def _compressed(raw: bytes) -> int:
     return len(base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)))
+
+
+def _node_status_size(nodes: dict[str, Any]) -> int:
+    """The smaller of the nodes as JSON and compressed, from one JSON text (go_json_size's rule)."""
+    text = json.dumps(nodes, separators=(",", ":"), ensure_ascii=False)
+    return min(_compressed(text.encode("utf-8")), go_text_size(text))
 
 
 def estimate(documents: list[dict[str, Any]], argo_version: str = "4.0") -> dict[str, int]:
@@ -189,7 +198,7 @@ def estimate(documents: list[dict[str, Any]], argo_version: str = "4.0") -> dict
     stored = stored_templates(spec, libraries)
     return {"spec": go_json_size(workflow),
             "stored templates": go_json_size(stored) if stored else 0,
-            "node status": min(compressed_size(nodes), go_json_size(nodes)) + _STATUS,
+            "node status": _node_status_size(nodes) + _STATUS,
             "pod results": (len('"taskResultsCompletionStatus":{},') + sum(len(f'"{pod}":true,') for pod in pods))
             if results_map and pods else 0}
 

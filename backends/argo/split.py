@@ -500,22 +500,32 @@ def _packed_count(groups: list[list[Task]], limit: int) -> int:
 
 # -- what tasks read -------------------------------------------------------------------------------
 
-def _inputs_read(value: Any, found: set[str] | None = None) -> set[str]:
+def _inputs_read(value: Any) -> set[str]:
     """Names of the DAG inputs anything in `value` (tasks, their bindings, conditions, loops,
-    kfp-kubernetes settings) reads, found by walking the plan records."""
-    found = set() if found is None else found
-    if isinstance(value, (FromInput, FromInputArtifact)):
-        found.add(value.name)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            _inputs_read(getattr(value, f.name), found)
-    elif isinstance(value, (tuple, list, set, frozenset)):
-        for item in value:
-            _inputs_read(item, found)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _inputs_read(item, found)
+    kfp-kubernetes settings) reads, found by walking the plan records. One loop over a stack, with
+    the record fields read from the class: the recursive walk through `dataclasses.fields` was a
+    third of a large split's time."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind in _LEAVES:
+            continue
+        if kind is FromInput or kind is FromInputArtifact:
+            found.add(value.name)
+            continue
+        fields = getattr(kind, "__dataclass_fields__", None)
+        if fields is not None and not isinstance(value, type):
+            stack.extend(getattr(value, name) for name in fields)
+        elif isinstance(value, (tuple, list, set, frozenset)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
     return found
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def _type_of(comp: DagComponent, components: dict[str, Component], source: Any, kind: str) -> tuple:

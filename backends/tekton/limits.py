@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from kfpc.errors import UnsupportedError
-from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size
+from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size, go_text_size
 from kfpc.stored import kib as _kib
 
 from kfpc_backends.tekton import gate_keys
@@ -46,20 +46,26 @@ def check(documents: list[dict[str, Any]]) -> list[str]:
     pipelines = {d["metadata"].get("name"): d for d in documents if d.get("kind") == "Pipeline"}
     warnings: list[str] = []
     for doc in documents + [run for d in documents if d.get("kind") == "CronJob" for run in _scheduled(d)]:
-        own = size(doc)
-        stored, written, bounded, what, hint = own, own, own, f"the {doc['kind']}", "split the pipeline, or use --backend argo"
-        if doc.get("kind") == "PipelineRun":
-            pipeline = pipelines.get(doc["spec"].get("pipelineRef", {}).get("name"))
-            spec = doc["spec"].get("pipelineSpec") or (pipeline or {}).get("spec")
-            if spec is not None:
-                copy = resolve(spec, doc, pipeline["metadata"]["name"] if pipeline else None)
-                resolved = size(copy)
-                stored = own + resolved + _child_references(doc, copy) + STATUS_BASE
-                bounded = own + resolved + _child_references(doc, copy, bounded=True) + STATUS_BASE
-                written = own if pipeline is None else own + size(spec)
-                what = ("the PipelineRun, with the copy of its pipeline Tekton keeps in status.pipelineSpec "
-                        "(parameter values substituted) and the list of its TaskRuns,")
-                hint = _hint(doc, stored, size(spec), resolved)
+        pipeline = pipelines.get(doc["spec"].get("pipelineRef", {}).get("name")) if doc.get("kind") == "PipelineRun" \
+            else None
+        spec = doc["spec"].get("pipelineSpec") or (pipeline or {}).get("spec") if doc.get("kind") == "PipelineRun" \
+            else None
+        if spec is None:
+            own = size(doc)
+            stored, written, bounded, what, hint = own, own, own, f"the {doc['kind']}", "split the pipeline, or use --backend argo"
+        else:
+            written_spec, resolved, copy = stored_spec(spec, doc, pipeline["metadata"]["name"] if pipeline else None)
+            own = size(doc) if spec is not doc["spec"].get("pipelineSpec") else \
+                size({**doc, "spec": {**doc["spec"], "pipelineSpec": {}}}) - len("{}") + written_spec
+            references = _child_references(doc, copy)
+            stored = own + resolved + references + STATUS_BASE
+            if any("matrix" in task for section in copy.values() for task in section):
+                references = _child_references(doc, copy, bounded=True)
+            bounded = own + resolved + references + STATUS_BASE
+            written = own if pipeline is None else own + written_spec
+            what = ("the PipelineRun, with the copy of its pipeline Tekton keeps in status.pipelineSpec "
+                    "(parameter values substituted) and the list of its TaskRuns,")
+            hint = _hint(doc, stored, written_spec, resolved)
         if stored > ETCD_REQUEST_LIMIT:
             raise UnsupportedError(
                 f"{what} would be about {_kib(stored)} (written: {_kib(written)}), over the 1.5 MiB etcd stores by "
@@ -96,19 +102,92 @@ def resolve(spec: dict[str, Any], run: dict[str, Any], pipeline_name: str | None
     own param of the same name taking the place of the pipeline's in its taskSpec (propagateParams,
     apply.go:594-632 @v1.15.0; contexts at :389-407). The pipeline name of an embedded spec is the
     run's (pkg/reconciler/pipelinerun/pipelinespec/pipelinespec.go:53-54 @v1.15.0)."""
-    values = {p["name"]: p["default"] for p in spec.get("params", []) if isinstance(p.get("default"), str)}
-    values.update({p["name"]: p["value"] for p in run["spec"].get("params", []) if isinstance(p.get("value"), str)})
-    params = {key.format(name): value for name, value in values.items()
-              for key in ("params.{}", 'params["{}"]', "params['{}']")}
-    name = run_name(run)
-    context = {"context.pipelineRun.name": name, "context.pipeline.name": pipeline_name or name,
-               "context.pipelineRun.namespace": run["metadata"].get("namespace") or NAMESPACE,
-               "context.pipelineRun.uid": UID}
+    params, context = _values(spec, run, pipeline_name)
     out = dict(spec)
     for section in ("tasks", "finally"):
         if section in spec:
             out[section] = [_substituted(_task_with(task, params), context) for task in spec[section]]
     return out
+
+
+def _values(spec: dict[str, Any], run: dict[str, Any], pipeline_name: str | None) -> tuple[dict[str, str], ...]:
+    """What Tekton substitutes: the parameter references (in their three spellings), then the context."""
+    values = {p["name"]: p["default"] for p in spec.get("params", []) if isinstance(p.get("default"), str)}
+    values.update({p["name"]: p["value"] for p in run["spec"].get("params", []) if isinstance(p.get("value"), str)})
+    params = {key.format(name): value for name, value in values.items() for key in _SPELLINGS}
+    name = run_name(run)
+    context = {"context.pipelineRun.name": name, "context.pipeline.name": pipeline_name or name,
+               "context.pipelineRun.namespace": run["metadata"].get("namespace") or NAMESPACE,
+               "context.pipelineRun.uid": UID}
+    return params, context
+
+
+_SPELLINGS = ("params.{}", 'params["{}"]', "params['{}']")
+_COUNTED = ("name", "displayName", "when", "matrix")  # what _child_references reads of a task
+
+
+def stored_spec(spec: dict[str, Any], run: dict[str, Any], pipeline_name: str | None) -> tuple[int, int, dict[str, Any]]:
+    """`size(spec)` and `size(resolve(...))` without building the resolved copy (most of a large run's
+    check time): each task is written as compact JSON once and substituted as text, which changes the
+    same references (keys and values JSON-escaped). Also returns the tasks as _child_references reads
+    them: the keys it uses resolved, and the whole task for the gate tasks whose keys a loop counts."""
+    params, context = _values(spec, run, pipeline_name)
+    sections = [s for s in ("tasks", "finally") if s in spec]
+    written = total = size({**spec, **{s: [] for s in sections}})
+    light: dict[str, Any] = {}
+    for section in sections:
+        tasks = spec[section]
+        commas = max(len(tasks) - 1, 0)
+        sizes = [_task_sizes(task, params, context) for task in tasks]
+        written += sum(w for w, _ in sizes) + commas
+        total += sum(r for _, r in sizes) + commas
+        light[section] = [{k: _substituted(_substituted(task[k], params), context) for k in _COUNTED if k in task}
+                          for task in tasks]
+    gates = {m.group(1) for task in light.get("tasks", []) + light.get("finally", [])
+             for param in (task.get("matrix") or {}).get("params", [])
+             if isinstance(param.get("value"), str) for m in [_GATE_KEYS.match(param["value"])] if m}
+    for section in sections:
+        light[section] = [_substituted(_task_with(task, params), context) if task.get("name") in gates else copy
+                          for task, copy in zip(spec[section], light[section])]
+    return written, total, light
+
+
+def _task_sizes(task: dict[str, Any], params: dict[str, str], context: dict[str, str]) -> tuple[int, int]:
+    """Stored bytes of one task as written and as `resolve` writes it (see _task_with)."""
+    outside = {k: v for k, v in task.items() if k != "taskSpec"}
+    text = _json(outside)
+    written, resolved = go_text_size(text), go_text_size(_text_substituted(_text_substituted(text, params), context))
+    if "taskSpec" not in task:
+        return written, resolved
+    mine = dict(params)
+    for param in _substituted(outside.get("params", []), params):
+        if isinstance(param.get("value"), str):
+            mine.update({k.format(param["name"]): param["value"] for k in _SPELLINGS if k.format(param["name"]) in params})
+    text = _json(task["taskSpec"])
+    extra = len('"taskSpec":') + (1 if outside else 0)
+    return (written + extra + go_text_size(text),
+            resolved + extra + go_text_size(_text_substituted(_text_substituted(text, mine), context)))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _text_substituted(text: str, mapping: dict[str, str]) -> str:
+    """_substituted on a value's JSON text: a reference's name is read back from its escaped form and
+    the value put in escaped."""
+
+    def value(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if "\\" in key:
+            try:
+                key = json.loads(f'"{key}"')
+            except ValueError:
+                return match.group(0)
+        found = mapping.get(key)
+        return match.group(0) if found is None else _json(found)[1:-1]
+
+    return _REF.sub(value, text) if "$(" in text else text
 
 
 def _task_with(task: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:

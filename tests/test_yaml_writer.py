@@ -1,0 +1,55 @@
+"""yamlio's block writer writes exactly what libyaml writes (it only takes over the structure around
+scalars libyaml renders), and hands back what it cannot write (the caller then dumps with libyaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kfpc import yamlio
+
+# Characters that change how a scalar is written: indicators, quotes, breaks, spaces, escapes.
+PIECES = st.sampled_from(list("ab1 -:#'\"\n\t|>&*!%@`{}[],?.~\\\x85\u2028é") + ["yes", "0x1", "e5", "  \n"])
+# Values: mostly text libyaml writes on one line or as a literal block (the writer's own work), some of
+# anything. Keys: text libyaml writes as a plain key (as kfpc's are; a `? ` key is left to libyaml).
+ONE_LINE = st.lists(PIECES.filter(lambda p: "\n" not in p), max_size=10).map("".join)
+KEYS = st.lists(PIECES.filter(lambda p: p not in "\n\x85\u2028  \n"), max_size=10).map("".join)
+BLOCKS = st.lists(st.sampled_from(["a", " b", "", "c: d", "- e"]), min_size=2, max_size=4).map("\n".join)
+TEXT = st.one_of(ONE_LINE, ONE_LINE, ONE_LINE, BLOCKS, st.lists(PIECES, max_size=10).map("".join))
+SCALARS = st.one_of(TEXT, st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(KEYS, inner, max_size=4)), max_leaves=25)
+DOCUMENTS = st.lists(st.dictionaries(KEYS, VALUES, min_size=1, max_size=5), min_size=1, max_size=3)
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(DOCUMENTS)
+def test_writes_what_libyaml_writes(documents: list[dict[str, Any]]) -> None:
+    written = yamlio._BlockWriter().dump(documents)
+    if written is not None:
+        assert written == yamlio._libyaml_dump(documents)
+    assert yamlio.dump_yaml(documents) == yamlio._libyaml_dump(documents)
+
+
+@pytest.mark.parametrize("documents", [
+    [{"k": {"j": "a\nb\n\nc"}, "l": ["a\nb", [" lead\nz"], {"x": "kept\n\n"}]}],
+    [{"a": "kept\n\n"}, {"b": [[], {}, [[1]]]}],
+    [{"a": "kept\n\n", "b": "clip\n"}, {"c": [{"d": {"e": "kept\n\n"}}]}],
+])
+def test_nested_literal_blocks(documents: list[dict[str, Any]]) -> None:
+    assert yamlio._BlockWriter().dump(documents) == yamlio._libyaml_dump(documents)
+
+
+@pytest.mark.parametrize("documents", [
+    [{"k" * 200: 1}],  # libyaml writes a long key as `? key`
+    [{1: "a"}],
+    [{"k": ("a", "tuple")}],
+    [["a list at the top"]],
+    [{"k": "x" * (yamlio._LONGEST + 1)}],
+])
+def test_leaves_to_libyaml_what_it_does_not_write(documents: list[Any]) -> None:
+    assert yamlio._BlockWriter().dump(documents) is None
+    assert yamlio.dump_yaml(documents) == yamlio._libyaml_dump(documents)
