@@ -894,13 +894,23 @@ class WorkflowRun:
       template runs: a pod, or a nested DAG at once in the same pass (operator.go:2215-2330);
     - a `when` is substituted with the DAG's inputs and its tasks' `tasks.<name>.status`
       (dag.go:785-816, operator.go:3654-3656 @v4.1.2), and so are a nested DAG's arguments;
-    - failFast (default true): once a DAG has a failed or errored Pod or DAG child, it starts no new
-      child, and is marked Failed as soon as none of its own pods is active; a running DAG in that
-      state is not walked any more (operator.go:3305-3352, node_counters.go:32-39 @v4.1.2);
-    - a DAG is Running while a task node it created is not fulfilled, then assessDAGPhase over its
-      targets (`target`, else the tasks nothing depends on; dag.go:217-245, 303-307 @v4.1.2), an
-      Omitted or Skipped target taking the failed branch of any parent (dag.go:162-210,
-      phase_node.go:29-36 @v4.1.2; Skipped is not Completed: workflow_types.go:2678-2681);
+    - a DAG's `dag.failFast` (default true) never stops it starting tasks: it only decides the DAG's
+      phase (assessDAGPhase reads it, dag.go:217 @v4.1.2, :195 @v3.6.19; nothing else does). What
+      stops new children is the template-level `failFast` (Template.IsFailFast, workflow_types.go:931
+      @v4.1.2, :829 @v3.6.19: true only when set, and Argo never sets it): once such a DAG has a
+      failed or errored Pod, Steps or DAG child, checkParallelism refuses every new child of it (the
+      boundary's template is consulted, operator.go:3342-3352 @v4.1.2, :2925-2935 @v3.6.19) and the
+      walk of the running DAG itself (its own template, operator.go:3305-3317 @v4.1.2, :2888-2899
+      @v3.6.19), and marks it Failed as soon as none of its own pods is active
+      (node_counters.go:9-39 @v4.1.2);
+    - a DAG is Running while a task node it created is not fulfilled (dag.go:177 @v4.1.2, :167
+      @v3.6.19); every pass first starts each task whose dependencies are all fulfilled
+      (executeDAGTask from the targets, dag.go:322-324 @v4.1.2), so a DAG completes only when
+      nothing more can start, then takes assessDAGPhase's phase over its targets (`target`, else the
+      tasks nothing depends on; dag.go:217-245, 303-307 @v4.1.2): with failFast the first failed
+      target's, without it the last one's, an Omitted or Skipped target taking the failed branch of
+      any parent (dag.go:162-210, phase_node.go:29-36 @v4.1.2; Skipped is not Completed:
+      workflow_types.go:2678-2681);
     - a DAG that fails resolves no outputs (dag.go:373-380 @v4.1.2); one that succeeds resolves
       them, and an output parameter read from a task that wrote none (not Succeeded: Omitted,
       Skipped, or never created) without `valueFrom.default` is an error (operator.go:3466-3481
@@ -950,8 +960,9 @@ class WorkflowRun:
         return [n for n in self.nodes.values() if n["boundary"] == path]
 
     def _stopped(self, path: str, template: dict[str, Any]) -> bool:
-        """checkParallelism's failFast (operator.go:3305-3352 @v4.1.2)."""
-        if template["dag"].get("failFast", True) is False:
+        """checkParallelism's failFast (operator.go:3305-3352 @v4.1.2, :2888-2935 @v3.6.19): the
+        template-level flag (Template.IsFailFast, workflow_types.go:931 @v4.1.2), not `dag.failFast`."""
+        if template.get("failFast") is not True:
             return False
         if not any(n["type"] in ("Pod", "DAG") and n["phase"] in ("Failed", "Error") for n in self._children(path)):
             return False
@@ -1184,14 +1195,15 @@ class ChildWorkflowRun:
         return {p["name"]: p["value"] for p in call.get("arguments", {}).get("parameters", [])}
 
     def dag(self, template: dict[str, Any], args: dict[str, str]) -> tuple[str, dict[str, str]]:
-        """Dependencies, `depends`, failFast and the DAG's phase as run_dag models them (dag.go:177,
-        217-245, 585-600 @v4.1.2), with values: `tasks.<name>.outputs.parameters.<p>` in scope."""
+        """Dependencies, `depends`, failFast and the DAG's phase as WorkflowRun models them (dag.go:177,
+        217-245, 585-600 @v4.1.2), with values: `tasks.<name>.outputs.parameters.<p>` in scope. A
+        failure stops no task (only a template-level failFast would: see WorkflowRun)."""
         tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         deps = {n: sorted({m.group(1) for m in _DEPENDS_TERM.finditer(t.get("depends", ""))}) for n, t in tasks.items()}
-        fail_fast = template["dag"].get("failFast", True)
+        if template.get("failFast") is True:
+            raise NotImplementedError("a template-level failFast: not modelled in a whole run")
         phase: dict[str, str] = {}
         scope = self._scope(args)
-        failed = False
         while True:
             ready = [n for n in tasks if n not in phase and all(phase.get(d) not in (None, "Running") for d in deps[n])]
             if not ready:
@@ -1202,23 +1214,18 @@ class ChildWorkflowRun:
                                          else "false", tasks[name].get("depends", "true"))
                 if not evaluate(text, {}):
                     phase[name] = "Omitted"
-                elif not (failed and fail_fast):  # after a failure a failFast DAG starts nothing new
+                else:
                     phase[name] = "Running"
                     started.append(name)
-                else:
-                    phase[name] = "NotStarted"
             for name in started:
                 result, outputs = self.execute(tasks[name], self.call_arguments(tasks[name], scope))
                 phase[name] = result
-                failed = failed or result in ("Failed", "Error")
                 scope[f"tasks.{name}.status"] = result
                 scope.update({f"tasks.{name}.outputs.parameters.{k}": v for k, v in outputs.items()})
-        targets = [n for n in tasks if not any(n in d for d in deps.values())]
-        branches = [_branch_phase(t, phase, deps) for t in targets]
-        bad = next((b for b in branches if b in ("Failed", "Error")), None)
-        if bad or failed:
-            return bad or "Failed", {}
-        return "Succeeded", self.own_outputs(template, scope)
+        targets = template["dag"]["target"].split() if template["dag"].get("target") else \
+            [n for n in tasks if not any(n in d for d in deps.values())]
+        result = _assess(targets, phase, deps, template["dag"].get("failFast", True) is not False)
+        return (result, {}) if result != "Succeeded" else (result, self.own_outputs(template, scope))
 
     def steps(self, template: dict[str, Any], args: dict[str, str]) -> tuple[str, dict[str, str]]:
         scope = self._scope(args)

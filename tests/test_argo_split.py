@@ -61,36 +61,58 @@ def test_small_dags_are_untouched() -> None:
 LADDER = chain_ir(450, stride=2, also={1: (0,)})
 CROSSED = chain_ir(450, stride=2, also={1: (0,), 301: (100,)})  # task 301 also waits for task 100
 AFTER_FAILURE = chain_ir(450, after_failure=(199, 200, 300))  # 199/200: just after a cut
-CASES = [  # (pipeline, task outcomes, pod durations, what only the split starts under `fast`)
-    (LADDER, {"step-2": "Failed"}, None, set()),  # the other chain must go on under `slow`
-    (LADDER, {"step-300": "Failed"}, None, {"step-301"}),  # a failure in a later part
-    (LADDER, {"step-300": "Failed"}, {"step-5": 300}, set()),  # ... while a slow task holds the other chain
-    (LADDER, {"step-399": "Error"}, None, {"step-402"}),
-    (CROSSED, {"step-100": "Failed"}, None, set()),  # a task in a later part that needs the failed one
-    (AFTER_FAILURE, {"step-150": "Failed"}, None, set()),  # it runs after an upstream in another part failed
-    (AFTER_FAILURE, {"step-350": "Failed"}, None, set()),
-    (AFTER_FAILURE, {}, None, set()),
+THREE = chain_ir(450, stride=3)  # three independent chains of 150: one part each, called side by side
+CASES = [  # (pipeline, task outcomes, pod durations)
+    (THREE, {"step-4": "Failed"}, None),  # the other parts run to their end, under both policies
+    (THREE, {"step-4": "Failed"}, {"step-5": 40}),  # ... also a part slower than the failure
+    (THREE, {"step-448": "Error"}, {"step-4": 3}),
+    (LADDER, {"step-2": "Failed"}, None),  # the other chain goes on, under both policies
+    (LADDER, {"step-300": "Failed"}, None),  # a failure in a later part
+    (LADDER, {"step-300": "Failed"}, {"step-5": 300}),  # ... while a slow task holds the other chain
+    (LADDER, {"step-399": "Error"}, None),
+    (CROSSED, {"step-100": "Failed"}, None),  # a task in a later part that needs the failed one
+    (AFTER_FAILURE, {"step-150": "Failed"}, None),  # it runs after an upstream in another part failed
+    (AFTER_FAILURE, {"step-350": "Failed"}, None),
+    (AFTER_FAILURE, {}, None),
 ]
 
 
 @pytest.mark.parametrize("policy", ["fast", "slow"])
-@pytest.mark.parametrize("ir,outcome,duration,lag", CASES)
+@pytest.mark.parametrize("ir,outcome,duration", CASES)
 def test_split_runs_as_the_unsplit_dag(ir: dict[str, Any], outcome: dict[str, str],
-                                       duration: dict[str, int] | None, lag: set[str], policy: str) -> None:
+                                       duration: dict[str, int] | None, policy: str) -> None:
     """Which tasks run, are omitted or never start, and how the run ends: the same as the unsplit DAG.
     (The split used to make each later part wait for the earlier one to succeed, and refused tasks
-    that run after failures across parts.) Under `fast`, a part sees a failure in a part beside it
-    only once that part has failed: a task that became ready in the very pass the failure happened
-    (`lag`) still starts there, as it would in the unsplit DAG had its upstream finished a moment
-    before the failing task."""
+    that run after failures across parts.) Neither DAG stops starting tasks after a failure: only the
+    template-level failFast would, and kfpc never sets it (argo_sim.WorkflowRun)."""
     split_wf = workflow(ir, "4", policy)
     assert len(dags(split_wf)) > 2 and not list(caps.problems(split_wf))
-    phase, tasks = run(ir, "4", policy, outcome, duration)
-    unsplit_phase, unsplit_tasks = run(ir, "3.7", policy, outcome, duration)
-    extra = lag if policy == "fast" else set()
-    assert phase == unsplit_phase
-    assert {k: v for k, v in tasks.items() if k not in extra} == unsplit_tasks
-    assert all(k not in unsplit_tasks for k in extra)
+    assert run(ir, "4", policy, outcome, duration) == run(ir, "3.7", policy, outcome, duration)
+
+
+def toy_workflow(template_fail_fast: bool | None = None) -> dict[str, Any]:
+    """`a` fails at once; `b` (3 passes) then `c` do not need it."""
+    dag: dict[str, Any] = {"name": "main", "dag": {"tasks": [
+        {"name": "a", "template": "pod"}, {"name": "b", "template": "pod"},
+        {"name": "c", "template": "pod", "depends": "b.Succeeded"}]}}
+    if template_fail_fast is not None:
+        dag["failFast"] = template_fail_fast
+    return {"spec": {"entrypoint": "main", "templates": [dag, {"name": "pod", "container": {"image": "x"}}]}}
+
+
+def test_a_dags_failfast_starts_tasks_after_a_failure() -> None:
+    """Argo truth (argo_sim.WorkflowRun): `dag.failFast` (default true) is read only by assessDAGPhase
+    (dag.go:217 @v4.1.2); checkParallelism stops new children only for a template-level `failFast:
+    true` (Template.IsFailFast, workflow_types.go:931; operator.go:3342-3352 @v4.1.2, the same at
+    v3.6.19). The model used to stop on `dag.failFast`, so `c` never started."""
+    sim = argo_sim.WorkflowRun(toy_workflow(), {"a": "Failed"}, {"b": 3})
+    assert sim.run() == "Failed"
+    assert sim.task_phases() == {"a": "Failed", "b": "Succeeded", "c": "Succeeded"}
+    assert sim.passes == 5  # Failed only once c, started after b's 3 passes, has finished
+    stopped = argo_sim.WorkflowRun(toy_workflow(template_fail_fast=True), {"a": "Failed"}, {"b": 3})
+    assert stopped.run() == "Failed"
+    assert stopped.task_phases() == {"a": "Failed", "b": "Succeeded"}  # b ran on; c was never created
+    assert argo_sim.WorkflowRun(toy_workflow(template_fail_fast=False), {"a": "Failed"}, {"b": 3}).run() == "Failed"
 
 
 def test_a_task_in_a_later_part_gates_on_its_own_upstream() -> None:
