@@ -916,6 +916,15 @@ class WorkflowRun:
       Skipped, or never created) without `valueFrom.default` is an error (operator.go:3466-3481
       @v4.1.2) that marks the DAG node Error (dag.go:413-416, operator.go:2576-2577); expression
       outputs are not modelled;
+    - artifacts by name only: a Succeeded pod wrote every output artifact its template declares, a
+      Succeeded DAG the outputs it resolved. `from: {{tasks.<name>.outputs.artifacts.<a>}}` that
+      the task did not write fails with "Unable to resolve" (util/template/resolve_var.go:29-33
+      @v4.1.2, :29-31 @v3.6.19; a DAG puts no artifacts of a Skipped or Omitted task in scope,
+      scope.go:107-117 @v4.1.2); `inputs.artifacts.<a>` always resolves (a declared input is in
+      scope, scope.go:155-165 @v4.1.2). An `optional: true` artifact that does not resolve is left
+      out: a DAG output (operator.go:3490-3498 @v4.1.2, :3065-3072 @v3.6.19), a task's argument
+      (dag.go:857-866 @v4.1.2, :741-750 @v3.6.19); any other one fails the DAG's outputs (the node
+      Error, as above) or the task (a node in Error, dag.go:605-613 @v4.1.2);
     - an entrypoint of steps (kfpc's wrapper, one step running the root DAG) ends Failed when its
       step failed or errored (steps.go:121-127, 373-376 @v4.1.2): `dag_phase` keeps the DAG's own.
     """
@@ -941,6 +950,8 @@ class WorkflowRun:
             for node in self.nodes.values():  # pod reconciliation
                 if node["type"] == "Pod" and node["phase"] == "Running" and node["ends"] <= self.passes:
                     node["phase"] = self.outcome.get(node["name"], "Succeeded")
+                    if node["phase"] != "Succeeded":
+                        node["artifacts"] = set()
             self.dag("root", self.templates[self.entry], {})
         self.dag_phase = self.nodes["root"]["phase"]
         return "Failed" if self.wrapped and self.dag_phase == "Error" else self.dag_phase
@@ -981,10 +992,12 @@ class WorkflowRun:
         for target in targets:
             self.task(path, template, tasks, deps, target, inputs, visited)
         phase = self.assess(path, template, targets, deps)
-        if phase == "Succeeded" and not self._outputs_resolve(path, template):
+        written = self._artifacts(path, template.get("outputs", {}).get("artifacts", []))
+        if phase == "Succeeded" and (not self._outputs_resolve(path, template) or written is None):
             phase = "Error"
         if phase != "Running" and self.nodes[path]["phase"] in _ACTIVE:
             self.nodes[path]["phase"] = phase
+            self.nodes[path]["artifacts"] = set(written or ()) if phase == "Succeeded" else set()
 
     def _outputs_resolve(self, path: str, template: dict[str, Any]) -> bool:
         """Whether every `{{tasks.<name>.outputs.parameters.<p>}}` output finds a value or has a
@@ -996,6 +1009,18 @@ class WorkflowRun:
                     self.nodes.get(f"{path}.{found.group(1)}", {}).get("phase") != "Succeeded":
                 return False
         return True
+
+    def _artifacts(self, path: str, artifacts: list[dict[str, Any]]) -> list[str] | None:
+        """The names of `artifacts` (DAG outputs or a task's arguments, read in the DAG at `path`)
+        that resolve, or None when one that is not optional does not (see the class docstring)."""
+        found = []
+        for art in artifacts:
+            source = re.fullmatch(r"\{\{tasks\.([^.]+)\.outputs\.artifacts\.([^}]+)\}\}", art.get("from", ""))
+            if source is None or source.group(2) in self.nodes.get(f"{path}.{source.group(1)}", {}).get("artifacts", ()):
+                found.append(art["name"])
+            elif not art.get("optional"):
+                return None
+        return found
 
     def task(self, path: str, template: dict[str, Any], tasks: dict[str, Any], deps: dict[str, list[str]],
              name: str, inputs: dict[str, str], visited: set[str]) -> None:
@@ -1025,13 +1050,16 @@ class WorkflowRun:
             self._add(me, path, name, "Skipped", "Skipped", task)
         elif not self._stopped(path, template):
             callee = self.templates[task["template"]]
-            if "dag" in callee:
+            if self._artifacts(path, task.get("arguments", {}).get("artifacts", [])) is None:
+                self._add(me, path, name, "Skipped", "Error", task)
+            elif "dag" in callee:
                 args = {a["name"]: resolve(a.get("value", ""), scope)
                         for a in task.get("arguments", {}).get("parameters", [])}
                 self._add(me, path, name, "DAG", "Running", task, inputs=args)
                 self.dag(me, callee, args)
             else:
-                self._add(me, path, name, "Pod", "Running", task, ends=self.passes + self.duration.get(name, 1))
+                self._add(me, path, name, "Pod", "Running", task, ends=self.passes + self.duration.get(name, 1),
+                          artifacts={a["name"] for a in callee.get("outputs", {}).get("artifacts", [])})
 
     def _add(self, path: str, boundary: str, name: str, kind: str, phase: str, task: dict[str, Any], **extra: Any) -> None:
         callee = self.templates.get(task["template"], {})

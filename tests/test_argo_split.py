@@ -201,3 +201,42 @@ def test_a_split_dag_with_outputs_fails_as_the_unsplit_one(policy: str) -> None:
     # and when nothing fails, every part hands the value on
     phase, _ = run(ir, "4", policy, {})
     assert phase == "Succeeded"
+
+
+def artifact_chain(n: int, stride: int = 1) -> dict[str, Any]:
+    """chain_ir whose tasks also hand each other an artifact: task i reads task i-`stride`'s `data`."""
+    ir = chain_ir(n, stride)
+    kind = {"artifactType": {"schemaTitle": "system.Artifact", "schemaVersion": "0.0.1"}}
+    for i in range(n):
+        component = ir["components"][f"comp-step-{i}"]
+        component["outputDefinitions"]["artifacts"] = {"data": kind}
+        if i >= stride:
+            component["inputDefinitions"]["artifacts"] = {"prev": kind}
+            ir["root"]["dag"]["tasks"][f"step-{i}"]["inputs"]["artifacts"] = {"prev": {"taskOutputArtifact": {
+                "producerTask": f"step-{i - stride}", "outputArtifactKey": "data"}}}
+    return ir
+
+
+@pytest.mark.parametrize("policy", ["fast", "slow"])
+@pytest.mark.parametrize("failing", ["step-150", "step-199", "step-201"])
+def test_a_part_handing_on_artifacts_fails_as_the_unsplit_dag(policy: str, failing: str) -> None:
+    """A part whose producer of a handed-on artifact was Omitted after a failure still succeeds; its
+    output artifacts are `optional`, so Argo leaves the missing one out (operator.go:3490-3498
+    @v4.1.2, :3065-3072 @v3.6.19) instead of ending the part Error, which made the run Error."""
+    ir = artifact_chain(450)
+    ir["root"]["outputDefinitions"] = {"artifacts": {"Output": {"artifactType": {
+        "schemaTitle": "system.Artifact", "schemaVersion": "0.0.1"}}}}
+    ir["root"]["dag"]["outputs"] = {"artifacts": {"Output": {"artifactSelectors": [
+        {"producerSubtask": "step-449", "outputArtifactKey": "data"}]}}}
+    split_wf = workflow(ir, "4", policy)
+    handed_on = [a for name, t in dags(split_wf).items() if "-part-" in name
+                 for a in t.get("outputs", {}).get("artifacts", [])]
+    assert len(handed_on) >= 2 and all(a.get("optional") is True for a in handed_on)
+    split_run = argo_sim.WorkflowRun(split_wf, {failing: "Failed"})
+    unsplit_run = argo_sim.WorkflowRun(workflow(ir, "3.7", policy), {failing: "Failed"})
+    assert split_run.run() == unsplit_run.run() == "Failed"
+    assert split_run.dag_phase == unsplit_run.dag_phase == "Failed"
+    assert "Error" not in split_run.node_phases().values(), split_run.node_phases()
+    assert split_run.task_phases() == unsplit_run.task_phases()
+    assert run(ir, "4", policy, {}) == run(ir, "3.7", policy, {})  # nothing fails: every artifact arrives
+    assert set(run(ir, "4", policy, {})[1].values()) == {"Succeeded"}
