@@ -926,13 +926,23 @@ class WorkflowRun:
       (dag.go:857-866 @v4.1.2, :741-750 @v3.6.19); any other one fails the DAG's outputs (the node
       Error, as above) or the task (a node in Error, dag.go:605-613 @v4.1.2);
     - an entrypoint of steps (kfpc's wrapper, one step running the root DAG) ends Failed when its
-      step failed or errored (steps.go:121-127, 373-376 @v4.1.2): `dag_phase` keeps the DAG's own.
+      step failed or errored (steps.go:121-127, 373-376 @v4.1.2): `dag_phase` keeps the DAG's own;
+    - values: a DAG template goes through ProcessArgs's two passes (globals, then its inputs) when
+      its node is created (dag_task), each task through its own pass with its siblings' statuses and
+      outputs (dag.go:838 @v4.1.2); a task's `when` and arguments are read after it. A Succeeded pod
+      writes `<task>.<output>` for each output parameter of its template (`values` overrides by
+      task), and a Succeeded DAG the outputs it resolves (`valueFrom.parameter`, else `expression`,
+      else the default; operator.go:3455-3487 @v4.1.2). `task_arguments` gives each pod's arguments.
     """
 
     def __init__(self, workflow: dict[str, Any], outcome: dict[str, str] | None = None,
-                 duration: dict[str, int] | None = None):
+                 duration: dict[str, int] | None = None, values: dict[str, dict[str, str]] | None = None):
         spec = workflow["spec"].get("workflowSpec", workflow["spec"])
         self.templates = {t["name"]: t for t in spec["templates"]}
+        self.globals = {f"workflow.parameters.{p['name']}": p.get("value", "")
+                        for p in spec.get("arguments", {}).get("parameters", [])}
+        self.values = values or {}
+        self.processed: dict[str, dict[str, Any]] = {}  # a DAG node's template after ProcessArgs
         self.entry, self.wrapped = spec["entrypoint"], False
         while "steps" in self.templates[self.entry]:
             self.entry, self.wrapped = self.templates[self.entry]["steps"][0][0]["template"], True
@@ -952,6 +962,8 @@ class WorkflowRun:
                     node["phase"] = self.outcome.get(node["name"], "Succeeded")
                     if node["phase"] != "Succeeded":
                         node["artifacts"] = set()
+                    else:
+                        node["outputs"] = node["written"]
             self.dag("root", self.templates[self.entry], {})
         self.dag_phase = self.nodes["root"]["phase"]
         return "Failed" if self.wrapped and self.dag_phase == "Error" else self.dag_phase
@@ -959,6 +971,10 @@ class WorkflowRun:
     def node_phases(self) -> dict[str, str]:
         """Every node by its path of task names (`root.part-1.kfpc-part-2`), and its phase."""
         return {path: n["phase"] for path, n in self.nodes.items()}
+
+    def task_arguments(self) -> dict[str, dict[str, str]]:
+        """Each pod's task (by name) and the argument values it was started with."""
+        return {n["name"]: n["args"] for n in self.nodes.values() if n["type"] == "Pod"}
 
     def task_phases(self) -> dict[str, str]:
         """Each leaf task (a pod's task, by name) and its phase; tasks never created are absent."""
@@ -984,6 +1000,9 @@ class WorkflowRun:
     def dag(self, path: str, template: dict[str, Any], inputs: dict[str, str]) -> None:
         if self.nodes[path]["phase"] not in _ACTIVE or self._stopped(path, template):
             return
+        if path not in self.processed:  # ProcessArgs (workflow/common/util.go:280, 319 @v4.1.2)
+            scope = {**self.globals, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}
+            self.processed[path] = _pass(_pass(template, self.globals), scope)
         tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         deps = {n: sorted({m.group(1) for m in _DEPENDS_TERM.finditer(t.get("depends", ""))}) for n, t in tasks.items()}
         targets = template["dag"]["target"].split() if template["dag"].get("target") else \
@@ -998,6 +1017,34 @@ class WorkflowRun:
         if phase != "Running" and self.nodes[path]["phase"] in _ACTIVE:
             self.nodes[path]["phase"] = phase
             self.nodes[path]["artifacts"] = set(written or ()) if phase == "Succeeded" else set()
+            if phase == "Succeeded":
+                self.nodes[path]["outputs"] = self._dag_outputs(path, template)
+
+    def _scope(self, path: str) -> dict[str, Any]:
+        """What a task of the DAG at `path` reads: globals, the DAG's inputs, its tasks' statuses and outputs."""
+        scope = {**self.globals, **{f"inputs.parameters.{k}": v for k, v in self.nodes[path]["inputs"].items()}}
+        for key, node in self.nodes.items():
+            if node["boundary"] == path:
+                name = key.rsplit(".", 1)[1]
+                scope[f"tasks.{name}.status"] = node["phase"]
+                scope.update({f"tasks.{name}.outputs.parameters.{k}": v for k, v in node.get("outputs", {}).items()})
+        return scope
+
+    def _dag_outputs(self, path: str, template: dict[str, Any]) -> dict[str, str]:
+        scope, found = self._scope(path), {}
+        for param in template.get("outputs", {}).get("parameters", []):
+            source = param["valueFrom"]
+            try:
+                if "parameter" in source:
+                    value = resolve(source["parameter"], scope)
+                    if "{{" in value:
+                        raise Missing(value)
+                else:
+                    value = format_result(evaluate(source["expression"], scope))
+            except Missing:
+                value = source.get("default", "")
+            found[param["name"]] = value
+        return found
 
     def _outputs_resolve(self, path: str, template: dict[str, Any]) -> bool:
         """Whether every `{{tasks.<name>.outputs.parameters.<p>}}` output finds a value or has a
@@ -1041,25 +1088,26 @@ class WorkflowRun:
         task = tasks[name]
         depends = _DEPENDS_TERM.sub(lambda m: "true" if phases[m.group(1)] == _NODE_PHASE.get(m.group(2), m.group(2))
                                     else "false", task.get("depends", "true"))
-        scope = {**{f"inputs.parameters.{k}": v for k, v in inputs.items()},
-                 **{f"tasks.{k.rsplit('.', 1)[1]}.status": n["phase"] for k, n in self.nodes.items()
-                    if n["boundary"] == path}}
         if not evaluate(depends, {}):
             self._add(me, path, name, "Skipped", "Omitted", task)
-        elif "when" in task and resolve(task["when"], scope) != "true":
+            return
+        processed = next(t for t in self.processed[path]["dag"]["tasks"] if t["name"] == name)
+        task = _pass(processed, self._scope(path))
+        args = {a["name"]: a.get("value", "") for a in task.get("arguments", {}).get("parameters", [])}
+        if "when" in task and task["when"] != "true":
             self._add(me, path, name, "Skipped", "Skipped", task)
         elif not self._stopped(path, template):
             callee = self.templates[task["template"]]
             if self._artifacts(path, task.get("arguments", {}).get("artifacts", [])) is None:
                 self._add(me, path, name, "Skipped", "Error", task)
             elif "dag" in callee:
-                args = {a["name"]: resolve(a.get("value", ""), scope)
-                        for a in task.get("arguments", {}).get("parameters", [])}
                 self._add(me, path, name, "DAG", "Running", task, inputs=args)
                 self.dag(me, callee, args)
             else:
+                outputs = {p["name"]: f"{name}.{p['name']}" for p in callee.get("outputs", {}).get("parameters", [])}
                 self._add(me, path, name, "Pod", "Running", task, ends=self.passes + self.duration.get(name, 1),
-                          artifacts={a["name"] for a in callee.get("outputs", {}).get("artifacts", [])})
+                          artifacts={a["name"] for a in callee.get("outputs", {}).get("artifacts", [])},
+                          args=args, written={**outputs, **self.values.get(name, {})})
 
     def _add(self, path: str, boundary: str, name: str, kind: str, phase: str, task: dict[str, Any], **extra: Any) -> None:
         callee = self.templates.get(task["template"], {})

@@ -240,3 +240,51 @@ def test_a_part_handing_on_artifacts_fails_as_the_unsplit_dag(policy: str, faili
     assert split_run.task_phases() == unsplit_run.task_phases()
     assert run(ir, "4", policy, {}) == run(ir, "3.7", policy, {})  # nothing fails: every artifact arrives
     assert set(run(ir, "4", policy, {})[1].values()) == {"Succeeded"}
+
+
+def reads_from_two_parts() -> dict[str, Any]:
+    """A chain of 650 and two side tasks: `step-650` (no upstream, so in the first part) and `step-651`
+    (after step-250, in the second); step-450, in the third part, reads both."""
+    ir = chain_ir(652)
+    tasks = ir["root"]["dag"]["tasks"]
+    tasks["step-650"].pop("dependentTasks")
+    tasks["step-650"]["inputs"]["parameters"]["previous"] = {"componentInputParameter": "seed"}
+    tasks["step-651"]["dependentTasks"] = ["step-250"]
+    tasks["step-651"]["inputs"]["parameters"]["previous"]["taskOutputParameter"]["producerTask"] = "step-250"
+    reader = tasks["step-450"]
+    for name, producer in (("far", "step-650"), ("near", "step-651")):
+        ir["components"]["comp-step-450"]["inputDefinitions"]["parameters"][name] = {"parameterType": "STRING"}
+        reader["inputs"]["parameters"][name] = {"taskOutputParameter": {"producerTask": producer,
+                                                                        "outputParameterKey": "Output"}}
+        reader["dependentTasks"].append(producer)
+    return ir
+
+
+def holder(wf: dict[str, Any], task: str) -> str:
+    return next(name for name, t in dags(wf).items() if any(x["name"] == task for x in t["dag"]["tasks"]))
+
+
+def test_a_part_called_from_a_part_waits_for_what_it_reads() -> None:
+    """Part B (holding step-450) is called from part A, itself called from part E: the call of B waits
+    for the task of A it reads (step-651) and the call of A for the task of E that B reads through A
+    (step-650), both slow; step-450 then receives both values. Without either wait step-450 never
+    gets the value: the call starts before its producer finished."""
+    wf = workflow(reads_from_two_parts())
+    e, a, b = holder(wf, "step-650"), holder(wf, "step-651"), holder(wf, "step-450")
+    assert len({e, a, b}) == 3
+    call_a = next(t for t in dags(wf)[e]["dag"]["tasks"] if t.get("template") == a)
+    call_b = next(t for t in dags(wf)[a]["dag"]["tasks"] if t.get("template") == b)
+    assert "step-650" in call_a["depends"] and "step-651" in call_b["depends"]
+    slow = {"step-650": 300, "step-651": 300}
+    sim = argo_sim.WorkflowRun(wf, {}, slow)
+    assert sim.run() == "Succeeded"
+    args = sim.task_arguments()["step-450"]
+    assert (args["far"], args["near"], args["previous"]) == ("step-650.Output", "step-651.Output", "step-449.Output")
+    for call, producer in ((call_a, "step-650"), (call_b, "step-651")):  # the control: drop one wait
+        kept = call["depends"]
+        call["depends"] = " && ".join(term for term in kept.split(" && ") if producer not in term)
+        broken = argo_sim.WorkflowRun(wf, {}, slow)
+        broken.run()
+        got = broken.task_arguments().get("step-450", {}).get({"step-650": "far", "step-651": "near"}[producer])
+        assert got != f"{producer}.Output"  # its gate read the producer Running: step-450 was Omitted
+        call["depends"] = kept
