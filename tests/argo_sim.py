@@ -894,26 +894,55 @@ class WorkflowRun:
       template runs: a pod, or a nested DAG at once in the same pass (operator.go:2215-2330);
     - a `when` is substituted with the DAG's inputs and its tasks' `tasks.<name>.status`
       (dag.go:785-816, operator.go:3654-3656 @v4.1.2), and so are a nested DAG's arguments;
-    - failFast (default true): once a DAG has a failed or errored Pod or DAG child, it starts no new
-      child, and is marked Failed as soon as none of its own pods is active; a running DAG in that
-      state is not walked any more (operator.go:3305-3352, node_counters.go:32-39 @v4.1.2);
-    - a DAG is Running while a task node it created is not fulfilled, then assessDAGPhase over its
-      targets (`target`, else the tasks nothing depends on; dag.go:217-245, 303-307 @v4.1.2), an
-      Omitted or Skipped target taking the failed branch of any parent (dag.go:162-210,
-      phase_node.go:29-36 @v4.1.2; Skipped is not Completed: workflow_types.go:2678-2681);
+    - a DAG's `dag.failFast` (default true) never stops it starting tasks: it only decides the DAG's
+      phase (assessDAGPhase reads it, dag.go:217 @v4.1.2, :195 @v3.6.19; nothing else does). What
+      stops new children is the template-level `failFast` (Template.IsFailFast, workflow_types.go:931
+      @v4.1.2, :829 @v3.6.19: true only when set, and Argo never sets it): once such a DAG has a
+      failed or errored Pod, Steps or DAG child, checkParallelism refuses every new child of it (the
+      boundary's template is consulted, operator.go:3342-3352 @v4.1.2, :2925-2935 @v3.6.19) and the
+      walk of the running DAG itself (its own template, operator.go:3305-3317 @v4.1.2, :2888-2899
+      @v3.6.19), and marks it Failed as soon as none of its own pods is active
+      (node_counters.go:9-39 @v4.1.2);
+    - a DAG is Running while a task node it created is not fulfilled (dag.go:177 @v4.1.2, :167
+      @v3.6.19); every pass first starts each task whose dependencies are all fulfilled
+      (executeDAGTask from the targets, dag.go:322-324 @v4.1.2), so a DAG completes only when
+      nothing more can start, then takes assessDAGPhase's phase over its targets (`target`, else the
+      tasks nothing depends on; dag.go:217-245, 303-307 @v4.1.2): with failFast the first failed
+      target's, without it the last one's, an Omitted or Skipped target taking the failed branch of
+      any parent (dag.go:162-210, phase_node.go:29-36 @v4.1.2; Skipped is not Completed:
+      workflow_types.go:2678-2681);
     - a DAG that fails resolves no outputs (dag.go:373-380 @v4.1.2); one that succeeds resolves
       them, and an output parameter read from a task that wrote none (not Succeeded: Omitted,
       Skipped, or never created) without `valueFrom.default` is an error (operator.go:3466-3481
       @v4.1.2) that marks the DAG node Error (dag.go:413-416, operator.go:2576-2577); expression
       outputs are not modelled;
+    - artifacts by name only: a Succeeded pod wrote every output artifact its template declares, a
+      Succeeded DAG the outputs it resolved. `from: {{tasks.<name>.outputs.artifacts.<a>}}` that
+      the task did not write fails with "Unable to resolve" (util/template/resolve_var.go:29-33
+      @v4.1.2, :29-31 @v3.6.19; a DAG puts no artifacts of a Skipped or Omitted task in scope,
+      scope.go:107-117 @v4.1.2); `inputs.artifacts.<a>` always resolves (a declared input is in
+      scope, scope.go:155-165 @v4.1.2). An `optional: true` artifact that does not resolve is left
+      out: a DAG output (operator.go:3490-3498 @v4.1.2, :3065-3072 @v3.6.19), a task's argument
+      (dag.go:857-866 @v4.1.2, :741-750 @v3.6.19); any other one fails the DAG's outputs (the node
+      Error, as above) or the task (a node in Error, dag.go:605-613 @v4.1.2);
     - an entrypoint of steps (kfpc's wrapper, one step running the root DAG) ends Failed when its
-      step failed or errored (steps.go:121-127, 373-376 @v4.1.2): `dag_phase` keeps the DAG's own.
+      step failed or errored (steps.go:121-127, 373-376 @v4.1.2): `dag_phase` keeps the DAG's own;
+    - values: a DAG template goes through ProcessArgs's two passes (globals, then its inputs) when
+      its node is created (dag_task), each task through its own pass with its siblings' statuses and
+      outputs (dag.go:838 @v4.1.2); a task's `when` and arguments are read after it. A Succeeded pod
+      writes `<task>.<output>` for each output parameter of its template (`values` overrides by
+      task), and a Succeeded DAG the outputs it resolves (`valueFrom.parameter`, else `expression`,
+      else the default; operator.go:3455-3487 @v4.1.2). `task_arguments` gives each pod's arguments.
     """
 
     def __init__(self, workflow: dict[str, Any], outcome: dict[str, str] | None = None,
-                 duration: dict[str, int] | None = None):
+                 duration: dict[str, int] | None = None, values: dict[str, dict[str, str]] | None = None):
         spec = workflow["spec"].get("workflowSpec", workflow["spec"])
         self.templates = {t["name"]: t for t in spec["templates"]}
+        self.globals = {f"workflow.parameters.{p['name']}": p.get("value", "")
+                        for p in spec.get("arguments", {}).get("parameters", [])}
+        self.values = values or {}
+        self.processed: dict[str, dict[str, Any]] = {}  # a DAG node's template after ProcessArgs
         self.entry, self.wrapped = spec["entrypoint"], False
         while "steps" in self.templates[self.entry]:
             self.entry, self.wrapped = self.templates[self.entry]["steps"][0][0]["template"], True
@@ -931,6 +960,10 @@ class WorkflowRun:
             for node in self.nodes.values():  # pod reconciliation
                 if node["type"] == "Pod" and node["phase"] == "Running" and node["ends"] <= self.passes:
                     node["phase"] = self.outcome.get(node["name"], "Succeeded")
+                    if node["phase"] != "Succeeded":
+                        node["artifacts"] = set()
+                    else:
+                        node["outputs"] = node["written"]
             self.dag("root", self.templates[self.entry], {})
         self.dag_phase = self.nodes["root"]["phase"]
         return "Failed" if self.wrapped and self.dag_phase == "Error" else self.dag_phase
@@ -938,6 +971,10 @@ class WorkflowRun:
     def node_phases(self) -> dict[str, str]:
         """Every node by its path of task names (`root.part-1.kfpc-part-2`), and its phase."""
         return {path: n["phase"] for path, n in self.nodes.items()}
+
+    def task_arguments(self) -> dict[str, dict[str, str]]:
+        """Each pod's task (by name) and the argument values it was started with."""
+        return {n["name"]: n["args"] for n in self.nodes.values() if n["type"] == "Pod"}
 
     def task_phases(self) -> dict[str, str]:
         """Each leaf task (a pod's task, by name) and its phase; tasks never created are absent."""
@@ -950,8 +987,9 @@ class WorkflowRun:
         return [n for n in self.nodes.values() if n["boundary"] == path]
 
     def _stopped(self, path: str, template: dict[str, Any]) -> bool:
-        """checkParallelism's failFast (operator.go:3305-3352 @v4.1.2)."""
-        if template["dag"].get("failFast", True) is False:
+        """checkParallelism's failFast (operator.go:3305-3352 @v4.1.2, :2888-2935 @v3.6.19): the
+        template-level flag (Template.IsFailFast, workflow_types.go:931 @v4.1.2), not `dag.failFast`."""
+        if template.get("failFast") is not True:
             return False
         if not any(n["type"] in ("Pod", "DAG") and n["phase"] in ("Failed", "Error") for n in self._children(path)):
             return False
@@ -962,6 +1000,9 @@ class WorkflowRun:
     def dag(self, path: str, template: dict[str, Any], inputs: dict[str, str]) -> None:
         if self.nodes[path]["phase"] not in _ACTIVE or self._stopped(path, template):
             return
+        if path not in self.processed:  # ProcessArgs (workflow/common/util.go:280, 319 @v4.1.2)
+            scope = {**self.globals, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}
+            self.processed[path] = _pass(_pass(template, self.globals), scope)
         tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         deps = {n: sorted({m.group(1) for m in _DEPENDS_TERM.finditer(t.get("depends", ""))}) for n, t in tasks.items()}
         targets = template["dag"]["target"].split() if template["dag"].get("target") else \
@@ -970,10 +1011,40 @@ class WorkflowRun:
         for target in targets:
             self.task(path, template, tasks, deps, target, inputs, visited)
         phase = self.assess(path, template, targets, deps)
-        if phase == "Succeeded" and not self._outputs_resolve(path, template):
+        written = self._artifacts(path, template.get("outputs", {}).get("artifacts", []))
+        if phase == "Succeeded" and (not self._outputs_resolve(path, template) or written is None):
             phase = "Error"
         if phase != "Running" and self.nodes[path]["phase"] in _ACTIVE:
             self.nodes[path]["phase"] = phase
+            self.nodes[path]["artifacts"] = set(written or ()) if phase == "Succeeded" else set()
+            if phase == "Succeeded":
+                self.nodes[path]["outputs"] = self._dag_outputs(path, template)
+
+    def _scope(self, path: str) -> dict[str, Any]:
+        """What a task of the DAG at `path` reads: globals, the DAG's inputs, its tasks' statuses and outputs."""
+        scope = {**self.globals, **{f"inputs.parameters.{k}": v for k, v in self.nodes[path]["inputs"].items()}}
+        for key, node in self.nodes.items():
+            if node["boundary"] == path:
+                name = key.rsplit(".", 1)[1]
+                scope[f"tasks.{name}.status"] = node["phase"]
+                scope.update({f"tasks.{name}.outputs.parameters.{k}": v for k, v in node.get("outputs", {}).items()})
+        return scope
+
+    def _dag_outputs(self, path: str, template: dict[str, Any]) -> dict[str, str]:
+        scope, found = self._scope(path), {}
+        for param in template.get("outputs", {}).get("parameters", []):
+            source = param["valueFrom"]
+            try:
+                if "parameter" in source:
+                    value = resolve(source["parameter"], scope)
+                    if "{{" in value:
+                        raise Missing(value)
+                else:
+                    value = format_result(evaluate(source["expression"], scope))
+            except Missing:
+                value = source.get("default", "")
+            found[param["name"]] = value
+        return found
 
     def _outputs_resolve(self, path: str, template: dict[str, Any]) -> bool:
         """Whether every `{{tasks.<name>.outputs.parameters.<p>}}` output finds a value or has a
@@ -985,6 +1056,18 @@ class WorkflowRun:
                     self.nodes.get(f"{path}.{found.group(1)}", {}).get("phase") != "Succeeded":
                 return False
         return True
+
+    def _artifacts(self, path: str, artifacts: list[dict[str, Any]]) -> list[str] | None:
+        """The names of `artifacts` (DAG outputs or a task's arguments, read in the DAG at `path`)
+        that resolve, or None when one that is not optional does not (see the class docstring)."""
+        found = []
+        for art in artifacts:
+            source = re.fullmatch(r"\{\{tasks\.([^.]+)\.outputs\.artifacts\.([^}]+)\}\}", art.get("from", ""))
+            if source is None or source.group(2) in self.nodes.get(f"{path}.{source.group(1)}", {}).get("artifacts", ()):
+                found.append(art["name"])
+            elif not art.get("optional"):
+                return None
+        return found
 
     def task(self, path: str, template: dict[str, Any], tasks: dict[str, Any], deps: dict[str, list[str]],
              name: str, inputs: dict[str, str], visited: set[str]) -> None:
@@ -1005,22 +1088,26 @@ class WorkflowRun:
         task = tasks[name]
         depends = _DEPENDS_TERM.sub(lambda m: "true" if phases[m.group(1)] == _NODE_PHASE.get(m.group(2), m.group(2))
                                     else "false", task.get("depends", "true"))
-        scope = {**{f"inputs.parameters.{k}": v for k, v in inputs.items()},
-                 **{f"tasks.{k.rsplit('.', 1)[1]}.status": n["phase"] for k, n in self.nodes.items()
-                    if n["boundary"] == path}}
         if not evaluate(depends, {}):
             self._add(me, path, name, "Skipped", "Omitted", task)
-        elif "when" in task and resolve(task["when"], scope) != "true":
+            return
+        processed = next(t for t in self.processed[path]["dag"]["tasks"] if t["name"] == name)
+        task = _pass(processed, self._scope(path))
+        args = {a["name"]: a.get("value", "") for a in task.get("arguments", {}).get("parameters", [])}
+        if "when" in task and task["when"] != "true":
             self._add(me, path, name, "Skipped", "Skipped", task)
         elif not self._stopped(path, template):
             callee = self.templates[task["template"]]
-            if "dag" in callee:
-                args = {a["name"]: resolve(a.get("value", ""), scope)
-                        for a in task.get("arguments", {}).get("parameters", [])}
+            if self._artifacts(path, task.get("arguments", {}).get("artifacts", [])) is None:
+                self._add(me, path, name, "Skipped", "Error", task)
+            elif "dag" in callee:
                 self._add(me, path, name, "DAG", "Running", task, inputs=args)
                 self.dag(me, callee, args)
             else:
-                self._add(me, path, name, "Pod", "Running", task, ends=self.passes + self.duration.get(name, 1))
+                outputs = {p["name"]: f"{name}.{p['name']}" for p in callee.get("outputs", {}).get("parameters", [])}
+                self._add(me, path, name, "Pod", "Running", task, ends=self.passes + self.duration.get(name, 1),
+                          artifacts={a["name"] for a in callee.get("outputs", {}).get("artifacts", [])},
+                          args=args, written={**outputs, **self.values.get(name, {})})
 
     def _add(self, path: str, boundary: str, name: str, kind: str, phase: str, task: dict[str, Any], **extra: Any) -> None:
         callee = self.templates.get(task["template"], {})
@@ -1184,14 +1271,15 @@ class ChildWorkflowRun:
         return {p["name"]: p["value"] for p in call.get("arguments", {}).get("parameters", [])}
 
     def dag(self, template: dict[str, Any], args: dict[str, str]) -> tuple[str, dict[str, str]]:
-        """Dependencies, `depends`, failFast and the DAG's phase as run_dag models them (dag.go:177,
-        217-245, 585-600 @v4.1.2), with values: `tasks.<name>.outputs.parameters.<p>` in scope."""
+        """Dependencies, `depends`, failFast and the DAG's phase as WorkflowRun models them (dag.go:177,
+        217-245, 585-600 @v4.1.2), with values: `tasks.<name>.outputs.parameters.<p>` in scope. A
+        failure stops no task (only a template-level failFast would: see WorkflowRun)."""
         tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         deps = {n: sorted({m.group(1) for m in _DEPENDS_TERM.finditer(t.get("depends", ""))}) for n, t in tasks.items()}
-        fail_fast = template["dag"].get("failFast", True)
+        if template.get("failFast") is True:
+            raise NotImplementedError("a template-level failFast: not modelled in a whole run")
         phase: dict[str, str] = {}
         scope = self._scope(args)
-        failed = False
         while True:
             ready = [n for n in tasks if n not in phase and all(phase.get(d) not in (None, "Running") for d in deps[n])]
             if not ready:
@@ -1202,23 +1290,18 @@ class ChildWorkflowRun:
                                          else "false", tasks[name].get("depends", "true"))
                 if not evaluate(text, {}):
                     phase[name] = "Omitted"
-                elif not (failed and fail_fast):  # after a failure a failFast DAG starts nothing new
+                else:
                     phase[name] = "Running"
                     started.append(name)
-                else:
-                    phase[name] = "NotStarted"
             for name in started:
                 result, outputs = self.execute(tasks[name], self.call_arguments(tasks[name], scope))
                 phase[name] = result
-                failed = failed or result in ("Failed", "Error")
                 scope[f"tasks.{name}.status"] = result
                 scope.update({f"tasks.{name}.outputs.parameters.{k}": v for k, v in outputs.items()})
-        targets = [n for n in tasks if not any(n in d for d in deps.values())]
-        branches = [_branch_phase(t, phase, deps) for t in targets]
-        bad = next((b for b in branches if b in ("Failed", "Error")), None)
-        if bad or failed:
-            return bad or "Failed", {}
-        return "Succeeded", self.own_outputs(template, scope)
+        targets = template["dag"]["target"].split() if template["dag"].get("target") else \
+            [n for n in tasks if not any(n in d for d in deps.values())]
+        result = _assess(targets, phase, deps, template["dag"].get("failFast", True) is not False)
+        return (result, {}) if result != "Succeeded" else (result, self.own_outputs(template, scope))
 
     def steps(self, template: dict[str, Any], args: dict[str, str]) -> tuple[str, dict[str, str]]:
         scope = self._scope(args)

@@ -15,7 +15,7 @@ import kfpc
 from kfpc.backend import Options
 from kfpc.run_options import RunOptions
 from kfpc.errors import KfpcError
-from kfpc_backends.argo import caps
+from kfpc_backends.argo import caps, pack
 from synthetic import chain_ir
 
 
@@ -130,23 +130,61 @@ def test_more_dag_templates_than_fit_move_into_workflow_templates() -> None:
         len(yaml.safe_dump(d)) for d in libraries) // 2
 
 
-def test_what_cannot_fit_is_refused_not_written(tmp_path: Any) -> None:
-    """A component with more than 500 inputs: its template cannot be cut, so it is refused."""
-    from kfpc import cli
-
-    ir = yaml.safe_load(distinct_chain(1))
+def wide(n: int, nested: bool = False) -> dict[str, Any]:
+    """A pipeline of `n` parameters p0..p<n-1> (default `v<i>`) that one component reads all of;
+    `nested`: through a sub-pipeline that takes them all as inputs."""
+    ir = chain_ir(1)
     comp = ir["components"]["comp-step-0"]
     task = ir["root"]["dag"]["tasks"]["step-0"]
-    for i in range(501):
+    for i in range(n):
+        ir["root"]["inputDefinitions"]["parameters"][f"p{i}"] = {"parameterType": "STRING", "defaultValue": f"v{i}"}
         comp["inputDefinitions"]["parameters"][f"p{i}"] = {"parameterType": "STRING"}
-        task["inputs"]["parameters"][f"p{i}"] = {"runtimeValue": {"constant": str(i)}}
-    with pytest.raises(KfpcError, match="template 'step-0' has 503 input parameters"):
-        kfpc.compile_text(yaml.safe_dump(ir), "argo")
-    source = tmp_path / "big.yaml"
-    source.write_text(yaml.safe_dump(ir), encoding="utf-8")
-    out = tmp_path / "wf.yaml"
-    assert cli.main(["compile", str(source), "-o", str(out)]) == 1
-    assert not out.exists()
+        task["inputs"]["parameters"][f"p{i}"] = {"componentInputParameter": f"p{i}"}
+    if nested:
+        inner = {"dag": {"tasks": {"step-0": task}}, "inputDefinitions": {"parameters": {
+            name: {"parameterType": "STRING"} for name in list(ir["root"]["inputDefinitions"]["parameters"])}}}
+        ir["components"]["comp-inner"] = inner
+        ir["root"]["dag"]["tasks"] = {"inner": {"componentRef": {"name": "comp-inner"}, "taskInfo": {"name": "inner"},
+                                                "inputs": {"parameters": {name: {"componentInputParameter": name}
+                                                           for name in inner["inputDefinitions"]["parameters"]}}}}
+    return ir
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_600_parameters_fit_by_packing_the_surplus(nested: bool) -> None:
+    """A template over 500 inputs (the component, and with `nested` the sub-pipeline's DAG too) keeps
+    499 and takes the rest in one JSON parameter its callers build (pack.py); every value still
+    reaches the container (kfpc used to refuse the pipeline)."""
+    result = kfpc.compile_text(yaml.safe_dump(wide(600, nested)), "argo", Options(extra=(("argo-version", "4.1"),)))
+    for document in result.documents:
+        assert not list(caps.problems(document)) and not argo_checks.schema_problems(document)
+    wf = result.documents[-1]
+    templates = {t["name"]: t for t in caps.spec_of(wf)["templates"]}
+    packed = [t for t in templates.values() if any(p["name"] == pack.PACK for p in t.get("inputs", {}).get("parameters", []))]
+    assert len(packed) == (2 if nested else 1)
+    assert all(len(t["inputs"]["parameters"]) == 500 for t in packed)
+    sim = argo_sim.WorkflowRun(wf)
+    assert sim.run() == "Succeeded"
+    globals_ = {f"workflow.parameters.{p['name']}": p["value"] for p in wf["spec"]["arguments"]["parameters"]}
+    _, env = argo_sim.pod(templates["step-0"], sim.task_arguments()["step-0"], globals_)
+    assert env["KFPC_IN_p550"] == "v550"
+    assert all(env[f"KFPC_IN_p{i}"] == f"v{i}" for i in range(600))
+
+
+def test_what_cannot_be_packed_is_refused() -> None:
+    """An input read with a simple tag (substituted by a pass an expression does not see) cannot
+    move into the pack: past 500 such inputs the template is refused, naming the cap and the count."""
+    names = [f"p{i}" for i in range(520)]
+    spec = {"templates": [
+        {"name": "main", "dag": {"tasks": [{"name": "t", "template": "t", "arguments": {"parameters": [
+            {"name": n, "value": "x"} for n in names]}}]}},
+        {"name": "t", "inputs": {"parameters": [{"name": n} for n in names]},
+         "container": {"image": "x", "args": [f"{{{{inputs.parameters.{n}}}}}" for n in names[:510]]}}]}
+    with pytest.raises(KfpcError, match=r"template 't' has 520 input parameters .* at most 500 .* only 10 of them"):
+        pack.pack_inputs(spec)
+    spec["templates"][1]["container"]["args"] = [f"{{{{inputs.parameters.{n}}}}}" for n in names[:499]]
+    pack.pack_inputs(spec)  # 21 that can move, as many as must
+    assert len(spec["templates"][1]["inputs"]["parameters"]) == 500
 
 
 def test_independent_work_lands_in_independent_parts() -> None:

@@ -61,36 +61,58 @@ def test_small_dags_are_untouched() -> None:
 LADDER = chain_ir(450, stride=2, also={1: (0,)})
 CROSSED = chain_ir(450, stride=2, also={1: (0,), 301: (100,)})  # task 301 also waits for task 100
 AFTER_FAILURE = chain_ir(450, after_failure=(199, 200, 300))  # 199/200: just after a cut
-CASES = [  # (pipeline, task outcomes, pod durations, what only the split starts under `fast`)
-    (LADDER, {"step-2": "Failed"}, None, set()),  # the other chain must go on under `slow`
-    (LADDER, {"step-300": "Failed"}, None, {"step-301"}),  # a failure in a later part
-    (LADDER, {"step-300": "Failed"}, {"step-5": 300}, set()),  # ... while a slow task holds the other chain
-    (LADDER, {"step-399": "Error"}, None, {"step-402"}),
-    (CROSSED, {"step-100": "Failed"}, None, set()),  # a task in a later part that needs the failed one
-    (AFTER_FAILURE, {"step-150": "Failed"}, None, set()),  # it runs after an upstream in another part failed
-    (AFTER_FAILURE, {"step-350": "Failed"}, None, set()),
-    (AFTER_FAILURE, {}, None, set()),
+THREE = chain_ir(450, stride=3)  # three independent chains of 150: one part each, called side by side
+CASES = [  # (pipeline, task outcomes, pod durations)
+    (THREE, {"step-4": "Failed"}, None),  # the other parts run to their end, under both policies
+    (THREE, {"step-4": "Failed"}, {"step-5": 40}),  # ... also a part slower than the failure
+    (THREE, {"step-448": "Error"}, {"step-4": 3}),
+    (LADDER, {"step-2": "Failed"}, None),  # the other chain goes on, under both policies
+    (LADDER, {"step-300": "Failed"}, None),  # a failure in a later part
+    (LADDER, {"step-300": "Failed"}, {"step-5": 300}),  # ... while a slow task holds the other chain
+    (LADDER, {"step-399": "Error"}, None),
+    (CROSSED, {"step-100": "Failed"}, None),  # a task in a later part that needs the failed one
+    (AFTER_FAILURE, {"step-150": "Failed"}, None),  # it runs after an upstream in another part failed
+    (AFTER_FAILURE, {"step-350": "Failed"}, None),
+    (AFTER_FAILURE, {}, None),
 ]
 
 
 @pytest.mark.parametrize("policy", ["fast", "slow"])
-@pytest.mark.parametrize("ir,outcome,duration,lag", CASES)
+@pytest.mark.parametrize("ir,outcome,duration", CASES)
 def test_split_runs_as_the_unsplit_dag(ir: dict[str, Any], outcome: dict[str, str],
-                                       duration: dict[str, int] | None, lag: set[str], policy: str) -> None:
+                                       duration: dict[str, int] | None, policy: str) -> None:
     """Which tasks run, are omitted or never start, and how the run ends: the same as the unsplit DAG.
     (The split used to make each later part wait for the earlier one to succeed, and refused tasks
-    that run after failures across parts.) Under `fast`, a part sees a failure in a part beside it
-    only once that part has failed: a task that became ready in the very pass the failure happened
-    (`lag`) still starts there, as it would in the unsplit DAG had its upstream finished a moment
-    before the failing task."""
+    that run after failures across parts.) Neither DAG stops starting tasks after a failure: only the
+    template-level failFast would, and kfpc never sets it (argo_sim.WorkflowRun)."""
     split_wf = workflow(ir, "4", policy)
     assert len(dags(split_wf)) > 2 and not list(caps.problems(split_wf))
-    phase, tasks = run(ir, "4", policy, outcome, duration)
-    unsplit_phase, unsplit_tasks = run(ir, "3.7", policy, outcome, duration)
-    extra = lag if policy == "fast" else set()
-    assert phase == unsplit_phase
-    assert {k: v for k, v in tasks.items() if k not in extra} == unsplit_tasks
-    assert all(k not in unsplit_tasks for k in extra)
+    assert run(ir, "4", policy, outcome, duration) == run(ir, "3.7", policy, outcome, duration)
+
+
+def toy_workflow(template_fail_fast: bool | None = None) -> dict[str, Any]:
+    """`a` fails at once; `b` (3 passes) then `c` do not need it."""
+    dag: dict[str, Any] = {"name": "main", "dag": {"tasks": [
+        {"name": "a", "template": "pod"}, {"name": "b", "template": "pod"},
+        {"name": "c", "template": "pod", "depends": "b.Succeeded"}]}}
+    if template_fail_fast is not None:
+        dag["failFast"] = template_fail_fast
+    return {"spec": {"entrypoint": "main", "templates": [dag, {"name": "pod", "container": {"image": "x"}}]}}
+
+
+def test_a_dags_failfast_starts_tasks_after_a_failure() -> None:
+    """Argo truth (argo_sim.WorkflowRun): `dag.failFast` (default true) is read only by assessDAGPhase
+    (dag.go:217 @v4.1.2); checkParallelism stops new children only for a template-level `failFast:
+    true` (Template.IsFailFast, workflow_types.go:931; operator.go:3342-3352 @v4.1.2, the same at
+    v3.6.19). The model used to stop on `dag.failFast`, so `c` never started."""
+    sim = argo_sim.WorkflowRun(toy_workflow(), {"a": "Failed"}, {"b": 3})
+    assert sim.run() == "Failed"
+    assert sim.task_phases() == {"a": "Failed", "b": "Succeeded", "c": "Succeeded"}
+    assert sim.passes == 5  # Failed only once c, started after b's 3 passes, has finished
+    stopped = argo_sim.WorkflowRun(toy_workflow(template_fail_fast=True), {"a": "Failed"}, {"b": 3})
+    assert stopped.run() == "Failed"
+    assert stopped.task_phases() == {"a": "Failed", "b": "Succeeded"}  # b ran on; c was never created
+    assert argo_sim.WorkflowRun(toy_workflow(template_fail_fast=False), {"a": "Failed"}, {"b": 3}).run() == "Failed"
 
 
 def test_a_task_in_a_later_part_gates_on_its_own_upstream() -> None:
@@ -179,3 +201,90 @@ def test_a_split_dag_with_outputs_fails_as_the_unsplit_one(policy: str) -> None:
     # and when nothing fails, every part hands the value on
     phase, _ = run(ir, "4", policy, {})
     assert phase == "Succeeded"
+
+
+def artifact_chain(n: int, stride: int = 1) -> dict[str, Any]:
+    """chain_ir whose tasks also hand each other an artifact: task i reads task i-`stride`'s `data`."""
+    ir = chain_ir(n, stride)
+    kind = {"artifactType": {"schemaTitle": "system.Artifact", "schemaVersion": "0.0.1"}}
+    for i in range(n):
+        component = ir["components"][f"comp-step-{i}"]
+        component["outputDefinitions"]["artifacts"] = {"data": kind}
+        if i >= stride:
+            component["inputDefinitions"]["artifacts"] = {"prev": kind}
+            ir["root"]["dag"]["tasks"][f"step-{i}"]["inputs"]["artifacts"] = {"prev": {"taskOutputArtifact": {
+                "producerTask": f"step-{i - stride}", "outputArtifactKey": "data"}}}
+    return ir
+
+
+@pytest.mark.parametrize("policy", ["fast", "slow"])
+@pytest.mark.parametrize("failing", ["step-150", "step-199", "step-201"])
+def test_a_part_handing_on_artifacts_fails_as_the_unsplit_dag(policy: str, failing: str) -> None:
+    """A part whose producer of a handed-on artifact was Omitted after a failure still succeeds; its
+    output artifacts are `optional`, so Argo leaves the missing one out (operator.go:3490-3498
+    @v4.1.2, :3065-3072 @v3.6.19) instead of ending the part Error, which made the run Error."""
+    ir = artifact_chain(450)
+    ir["root"]["outputDefinitions"] = {"artifacts": {"Output": {"artifactType": {
+        "schemaTitle": "system.Artifact", "schemaVersion": "0.0.1"}}}}
+    ir["root"]["dag"]["outputs"] = {"artifacts": {"Output": {"artifactSelectors": [
+        {"producerSubtask": "step-449", "outputArtifactKey": "data"}]}}}
+    split_wf = workflow(ir, "4", policy)
+    handed_on = [a for name, t in dags(split_wf).items() if "-part-" in name
+                 for a in t.get("outputs", {}).get("artifacts", [])]
+    assert len(handed_on) >= 2 and all(a.get("optional") is True for a in handed_on)
+    split_run = argo_sim.WorkflowRun(split_wf, {failing: "Failed"})
+    unsplit_run = argo_sim.WorkflowRun(workflow(ir, "3.7", policy), {failing: "Failed"})
+    assert split_run.run() == unsplit_run.run() == "Failed"
+    assert split_run.dag_phase == unsplit_run.dag_phase == "Failed"
+    assert "Error" not in split_run.node_phases().values(), split_run.node_phases()
+    assert split_run.task_phases() == unsplit_run.task_phases()
+    assert run(ir, "4", policy, {}) == run(ir, "3.7", policy, {})  # nothing fails: every artifact arrives
+    assert set(run(ir, "4", policy, {})[1].values()) == {"Succeeded"}
+
+
+def reads_from_two_parts() -> dict[str, Any]:
+    """A chain of 650 and two side tasks: `step-650` (no upstream, so in the first part) and `step-651`
+    (after step-250, in the second); step-450, in the third part, reads both."""
+    ir = chain_ir(652)
+    tasks = ir["root"]["dag"]["tasks"]
+    tasks["step-650"].pop("dependentTasks")
+    tasks["step-650"]["inputs"]["parameters"]["previous"] = {"componentInputParameter": "seed"}
+    tasks["step-651"]["dependentTasks"] = ["step-250"]
+    tasks["step-651"]["inputs"]["parameters"]["previous"]["taskOutputParameter"]["producerTask"] = "step-250"
+    reader = tasks["step-450"]
+    for name, producer in (("far", "step-650"), ("near", "step-651")):
+        ir["components"]["comp-step-450"]["inputDefinitions"]["parameters"][name] = {"parameterType": "STRING"}
+        reader["inputs"]["parameters"][name] = {"taskOutputParameter": {"producerTask": producer,
+                                                                        "outputParameterKey": "Output"}}
+        reader["dependentTasks"].append(producer)
+    return ir
+
+
+def holder(wf: dict[str, Any], task: str) -> str:
+    return next(name for name, t in dags(wf).items() if any(x["name"] == task for x in t["dag"]["tasks"]))
+
+
+def test_a_part_called_from_a_part_waits_for_what_it_reads() -> None:
+    """Part B (holding step-450) is called from part A, itself called from part E: the call of B waits
+    for the task of A it reads (step-651) and the call of A for the task of E that B reads through A
+    (step-650), both slow; step-450 then receives both values. Without either wait step-450 never
+    gets the value: the call starts before its producer finished."""
+    wf = workflow(reads_from_two_parts())
+    e, a, b = holder(wf, "step-650"), holder(wf, "step-651"), holder(wf, "step-450")
+    assert len({e, a, b}) == 3
+    call_a = next(t for t in dags(wf)[e]["dag"]["tasks"] if t.get("template") == a)
+    call_b = next(t for t in dags(wf)[a]["dag"]["tasks"] if t.get("template") == b)
+    assert "step-650" in call_a["depends"] and "step-651" in call_b["depends"]
+    slow = {"step-650": 300, "step-651": 300}
+    sim = argo_sim.WorkflowRun(wf, {}, slow)
+    assert sim.run() == "Succeeded"
+    args = sim.task_arguments()["step-450"]
+    assert (args["far"], args["near"], args["previous"]) == ("step-650.Output", "step-651.Output", "step-449.Output")
+    for call, producer in ((call_a, "step-650"), (call_b, "step-651")):  # the control: drop one wait
+        kept = call["depends"]
+        call["depends"] = " && ".join(term for term in kept.split(" && ") if producer not in term)
+        broken = argo_sim.WorkflowRun(wf, {}, slow)
+        broken.run()
+        got = broken.task_arguments().get("step-450", {}).get({"step-650": "far", "step-651": "near"}[producer])
+        assert got != f"{producer}.Output"  # its gate read the producer Running: step-450 was Omitted
+        call["depends"] = kept

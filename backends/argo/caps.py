@@ -3,9 +3,11 @@
 From v4.0 the full CRD caps list sizes (manifests/base/crds/full/argoproj.io_workflows.yaml @v4.1.2):
 `spec.templates` at 200 items (line 40412), a template's `dag.tasks` at 200 (line 25354) and its
 `inputs.parameters` at 500 (line 29394); the API server refuses a larger object. v3.7.18's CRD
-has no caps. kfpc keeps within them by construction (split.py cuts DAGs, library.py moves leaf
-templates into WorkflowTemplates); this check refuses what still does not fit, before anything is
-written, instead of letting `kubectl create` fail.
+has no caps, and no list in v4.1.2's caps `spec.arguments.parameters` (only `.status.nodes{}.inputs.
+parameters`, at 500, which a template within its cap keeps). kfpc keeps within them by construction
+(split.py cuts DAGs, library.py moves leaf templates into WorkflowTemplates, pack.py hands a
+template's inputs beyond 499 in one JSON parameter); this check refuses what still does not fit,
+before anything is written, instead of letting `kubectl create` fail.
 """
 
 from __future__ import annotations

@@ -450,6 +450,11 @@ class DagBuilder:
                 params.append(entry)
                 continue
             art: dict[str, Any] = {"name": out.name, **self.artifact_from(out.sources)}
+            if isinstance(self.c, split.Part) and self.c.hands_on:
+                # As a handed-on value above: when its producer did not succeed, an optional one is
+                # left out (operator.go:3490-3498 @v4.1.2, :3065-3072 @v3.6.19) and the part still
+                # ends as its tasks say; only tasks that would be Omitted read it.
+                art["optional"] = True
             if self.is_root:
                 art["globalName"] = out.name
             arts.append(art)

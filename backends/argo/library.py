@@ -28,7 +28,7 @@ import hashlib
 import json
 from typing import Any
 
-from kfpc_backends.argo import caps
+from kfpc_backends.argo import caps, pack
 
 
 def _leaf(template: dict[str, Any]) -> bool:
@@ -40,6 +40,7 @@ def offload(document: dict[str, Any], base: str) -> list[dict[str, Any]]:
     templates move first; when the DAG templates alone are too many, every template but those the
     spec names (entrypoint, onExit) moves."""
     spec = caps.spec_of(document)
+    pack.pack_inputs(spec)  # Argo 4's other cap that more objects cannot meet: 500 inputs per template
     templates = spec["templates"]
     if len(templates) <= caps.TEMPLATES:
         return [document]
