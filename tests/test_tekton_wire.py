@@ -69,6 +69,13 @@ def test_the_compiler_writes_every_descriptor_tag_by_its_name() -> None:
     assert descriptors - used == set(), "read by the program, written nowhere"
 
 
+def test_the_compiler_names_every_spec_key_and_mode() -> None:
+    """The builders write KFPC_SPEC's keys and the program's modes from wire.py, so none drifts alone."""
+    used = set().union(*(wire_names(p) for p in COMPILER))
+    defined = {(g, n) for g in ("Spec", "Mode") for n in DEFINED[g]}
+    assert defined - used == set(), "defined in wire.py, written by no builder under its name"
+
+
 def test_sources_spells_no_tag_itself() -> None:
     """sources.py builds every descriptor from wire.py's names: no list starting with a bare short string."""
     tree = ast.parse((REPO / "backends" / "tekton" / "sources.py").read_text("utf-8"))

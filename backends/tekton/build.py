@@ -70,7 +70,7 @@ class Builder:
         for task_id, outputs in self.published.items():
             unit, spec = self.unit_of[task_id], self.specs[task_id]
             for (output, raw), result in sorted(outputs.items()):
-                spec.setdefault("rr" if raw else "r", {})[output] = result
+                spec.setdefault(wire.Spec.RAW_RESULTS if raw else wire.Spec.RESULTS, {})[output] = result
                 unit.result(result)
 
     def result_ref(self, source: flatten.Source, unguarded: bool = False, raw: bool = False) -> str | None:
@@ -216,8 +216,8 @@ class Builder:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
         spec, argv = tekton_steps.launcher_spec(task, desc)
         if in_pod:
-            spec["g"] = [desc.expr(guard.expr) for guard in in_pod]
-        step = tekton_steps.runtime_step("main", resources.image(self, task), "run", spec, desc, argv, keyed=bool(task.loops))
+            spec[wire.Spec.GUARDS] = [desc.expr(guard.expr) for guard in in_pod]
+        step = tekton_steps.runtime_step("main", resources.image(self, task), wire.Mode.RUN, spec, desc, argv, keyed=bool(task.loops))
         unit.pass_params(desc.task_params)
         compute = resources.compute_resources(self, task)
         if compute:
@@ -235,14 +235,16 @@ class Builder:
         interface = component.interface
         if interface.out_params or interface.out_artifacts:
             desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
-            spec: dict[str, Any] = {"t": task.id, "op": [[out.name, out.type.value] for out in interface.out_params],
-                                    "oa": [out.name for out in interface.out_artifacts], "r": {}}
+            spec: dict[str, Any] = {wire.Spec.TASK: task.id,
+                                    wire.Spec.OUT_PARAMS: [[out.name, out.type.value] for out in interface.out_params],
+                                    wire.Spec.OUT_ARTIFACTS: [out.name for out in interface.out_artifacts],
+                                    wire.Spec.RESULTS: {}}
             args: list[str] = []
             if value is not None:
-                spec["mk"] = 1
+                spec[wire.Spec.MATRIX_KEY] = 1
                 desc.env["KFPC_TR"] = escape.ref("context.taskRun.name")
                 args = [escape.ref(f"params.{tekton_steps.KEYS_PARAM}[*]")]
-            post = tekton_steps.runtime_step("post", self.helper_image, "post", spec, desc, args,
+            post = tekton_steps.runtime_step("post", self.helper_image, wire.Mode.POST, spec, desc, args,
                                    keyed=bool(task.loops) and value is None)
             unit.pass_params(desc.task_params)
             self.specs[task.id] = spec
@@ -290,8 +292,8 @@ class Builder:
         uri_source: flatten.Source = flatten.Const(c.uri.value) if isinstance(c.uri, Constant) else \
             task.params[c.uri.name][1] if isinstance(c.uri, FromInput) and c.uri.name in task.params else flatten.Const("")
         artifact = c.interface.out_artifacts[0].name if c.interface.out_artifacts else "artifact"
-        spec = {"t": task.id, "u": desc.param(uri_source) or [wire.Value.CONST, ""], "m": _metadata(c.metadata, task, desc),
-                "a": artifact}
+        spec = {wire.Spec.TASK: task.id, wire.Spec.URI: desc.param(uri_source) or [wire.Value.CONST, ""],
+                wire.Spec.METADATA: _metadata(c.metadata, task, desc), wire.Spec.ARTIFACT: artifact}
         self.warn_undownloaded(task, uri_source)
         if isinstance(uri_source, flatten.Const) and str(uri_source.value).startswith("oci://"):
             # A model packaged as an image (KServe modelcar): its /models is copied into the workspace,
@@ -300,7 +302,7 @@ class Builder:
             unit.steps.append({"name": "pull", "image": str(uri_source.value)[len("oci://"):],
                                "command": ["sh", "-c", '[ -d "$1" ] || { mkdir -p "$1" && chmod 2775 "$1"; }; '
                                            'umask 002 && mkdir -p "$0" && cp -R /models "$0"/', target, RUN_ROOT]})
-        unit.steps.append(tekton_steps.runtime_step("import", self.helper_image, "import", spec, desc, keyed=bool(task.loops)))
+        unit.steps.append(tekton_steps.runtime_step("import", self.helper_image, wire.Mode.IMPORT, spec, desc, keyed=bool(task.loops)))
         unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"importer {task.plan_task.key!r}")
         self.specs[task.id] = spec
@@ -323,8 +325,8 @@ class Builder:
         desc = Descriptors(self.ctx, task.loops, task.plan_task.key)
         params = tekton_steps.param_specs(c.interface, task, desc)
         desc.env["KFPC_NAME"] = escape.ref("context.pipelineRun.name")
-        spec = {"t": task.id, "op": c.op, "p": params, "r": {}}
-        unit.steps.append(tekton_steps.runtime_step("pvc", self.helper_image, "pvc", spec, desc, keyed=bool(task.loops)))
+        spec = {wire.Spec.TASK: task.id, wire.Spec.PVC_OPERATION: c.op, wire.Spec.PARAMS: params, wire.Spec.RESULTS: {}}
+        unit.steps.append(tekton_steps.runtime_step("pvc", self.helper_image, wire.Mode.PVC, spec, desc, keyed=bool(task.loops)))
         unit.pass_params(desc.task_params)
         unit.run_after |= self.dag_producers(desc, f"task {task.plan_task.key!r}")
         self.specs[task.id] = spec

@@ -57,7 +57,7 @@ def add_group(builder: Builder, tasks: list[flatten.FlatTask]) -> None:
     merged.when = [w for w in started(builder, tasks[0]) if all(w in started(builder, t) for t in tasks)]
     desc = Descriptors(builder.ctx, [])
     codes = [[desc.env_var(_exit_code(step)), step] for names in steps_of.values() for step in names]
-    merged.steps.append(steps.runtime_step("verdict", builder.helper_image, "verdict", {"s": codes}, desc))
+    merged.steps.append(steps.runtime_step("verdict", builder.helper_image, wire.Mode.VERDICT, {wire.Spec.STEPS: codes}, desc))
     builder.units.append(merged)
 
 
@@ -101,7 +101,7 @@ def _wait_for_group(builder: Builder, task: flatten.FlatTask, unit: Unit, steps_
     codes = [_exit_code(name) for t in sorted(upstream) for name in steps_of[t]]
     env_names = [f"KFPC_EXIT{i}" for i in range(len(codes))]
     step["env"][-1:-1] = [{"name": name, "value": code} for name, code in zip(env_names, codes)]
-    builder.specs[task.id]["gu"] = env_names
+    builder.specs[task.id][wire.Spec.WAITS_FOR] = env_names
 
 
 def _retry_in_step(builder: Builder, task: flatten.FlatTask, unit: Unit) -> None:

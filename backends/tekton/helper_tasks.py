@@ -43,7 +43,7 @@ def condition_unit(builder: Builder, guard: flatten.Guard) -> Unit | None:
 
     def make() -> Unit:
         unit = Unit(builder.namer.helper("cond-" + guard.id.rsplit("/", 1)[-1]))
-        unit.steps.append(steps.runtime_step("cond", builder.helper_image, "cond", {"g": [expr]}, desc))
+        unit.steps.append(steps.runtime_step("cond", builder.helper_image, wire.Mode.COND, {wire.Spec.GUARDS: [expr]}, desc))
         unit.result("v")
         unit.run_after = builder.dag_producers(desc, "a condition")
         return unit
@@ -69,11 +69,11 @@ def value_unit(builder: Builder, consumer: flatten.FlatTask | None, what: str, s
         value: list[Any] | None = [wire.Value.ARTIFACT_FACT, attr, desc.artifact(art), key]
     else:
         value = desc.param(source)  # type: ignore[arg-type]
-    spec = {"v": value, **({"raw": 1} if raw else {})}
+    spec = {wire.Spec.VALUE: value, **({wire.Spec.RAW: 1} if raw else {})}
 
     def make() -> Unit:
         unit = Unit(builder.namer.helper(hint or "val-" + (consumer.id if consumer else "")))
-        unit.steps.append(steps.runtime_step("value", builder.helper_image, "value", spec, desc))
+        unit.steps.append(steps.runtime_step("value", builder.helper_image, wire.Mode.VALUE, spec, desc))
         unit.result("v")
         unit.run_after = builder.dag_producers(desc, what)
         return unit
@@ -86,13 +86,13 @@ def gate_unit(builder: Builder, task: flatten.FlatTask, per_iter: list[flatten.G
     count, and the per-iteration values a direct container fans out over: a Matrix needs them as
     results when they are not known when compiling."""
     desc = Descriptors(builder.ctx, task.loops, task.plan_task.key)
-    spec: dict[str, Any] = {"L": desc.loop_table(), "g": [desc.expr(g.expr) for g in per_iter]}
+    spec: dict[str, Any] = {wire.Spec.LOOPS: desc.loop_table(), wire.Spec.GUARDS: [desc.expr(g.expr) for g in per_iter]}
     if value is not None:
-        spec["v"] = desc.param(value)
+        spec[wire.Spec.VALUE] = desc.param(value)
 
     def make() -> Unit:
         unit = Unit(builder.namer.helper("gate-" + task.id))
-        unit.steps.append(steps.runtime_step("gate", builder.helper_image, "gate", spec, desc))
+        unit.steps.append(steps.runtime_step("gate", builder.helper_image, wire.Mode.GATE, spec, desc))
         unit.result("keys", array=True)
         unit.result("n")
         if value is not None:

@@ -28,6 +28,7 @@ from kfpc_backends.tekton import steps
 from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
 from kfpc_backends.tekton.runtime import packed as tekton_packed
 from kfpc_backends.tekton.units import strings
+from kfpc_backends.tekton import wire
 
 SCHEDULE_LABEL = "kfpc.dev/schedule"
 APPLY_LIMIT = 256 * 1024  # all annotations of an object together (apimachinery's TotalAnnotationSizeLimitB)
@@ -268,10 +269,10 @@ def _scheduler(name: str, run: dict[str, Any], options: RunOptions, helper_image
     namespace = {"namespace": options.namespace} if options.namespace else {}
     role_rules = [{"apiGroups": ["tekton.dev"], "resources": ["pipelineruns"], "verbs": ["create", "list"]}]
     # The run travels base64-encoded: the kubelet would expand $(...) in a plain env value.
-    spec = {"run": base64.b64encode(json.dumps(run, separators=(",", ":")).encode()).decode(),
-            "max": options.max_concurrency or 0, "label": f"{SCHEDULE_LABEL}={labels[SCHEDULE_LABEL]}"}
+    spec = {wire.Spec.RUN: base64.b64encode(json.dumps(run, separators=(",", ":")).encode()).decode(),
+            wire.Spec.MAX_RUNS: options.max_concurrency or 0, wire.Spec.LABEL: f"{SCHEDULE_LABEL}={labels[SCHEDULE_LABEL]}"}
     container = {"name": "create-run", "image": helper_image, "command": ["python3", "-c", bootstrap(steps.RUNTIME_ENV)],
-                 "args": ["schedule"], "env": [{"name": steps.RUNTIME_ENV, "value": tekton_packed()},
+                 "args": [wire.Mode.SCHEDULE], "env": [{"name": steps.RUNTIME_ENV, "value": tekton_packed()},
                                                {"name": "KFPC_SPEC", "value": json.dumps(spec, separators=(",", ":"))}]}
     cron: dict[str, Any] = {"schedule": options.schedule}
     if options.timezone:

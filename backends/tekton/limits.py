@@ -27,6 +27,7 @@ from kfpc.stored import ETCD_REQUEST_LIMIT, go_json_size, go_text_size
 from kfpc.stored import kib as _kib
 
 from kfpc_backends.tekton import gate_keys
+from kfpc_backends.tekton import wire
 
 WARN_FRACTION = 0.8
 STATUS_BASE = 1024  # conditions, start time, provenance: a generous allowance
@@ -269,18 +270,18 @@ def _gate_keys(task: dict[str, Any], gate: dict[str, Any] | None) -> tuple[int |
             spec = json.loads(env.get("KFPC_SPEC") or "{}")
         except ValueError:
             return None, 1
-        table = spec.get("L") if isinstance(spec, dict) else None
+        table = spec.get(wire.Spec.LOOPS) if isinstance(spec, dict) else None
         if not isinstance(table, list):
             continue
-        containers = int(spec.get("pc") or 3)
+        containers = int(spec.get(wire.Spec.POD_CONTAINERS) or 3)
         most = gate_keys.capacity(len(table), containers)
         lengths = [_level_items(level, env) for level in table]
         if any(items is None for items in lengths):
             return None, most
         counts = [len(items or ()) for items in lengths]
         keys = gate_keys.iteration_keys(counts)
-        vals = gate_keys.loop_values(spec.get("v"), [items or [] for items in lengths])
-        if not spec.get("g") and gate_keys.message_size(keys, vals) > gate_keys.result_limit(containers):
+        vals = gate_keys.loop_values(spec.get(wire.Spec.VALUE), [items or [] for items in lengths])
+        if not spec.get(wire.Spec.GUARDS) and gate_keys.message_size(keys, vals) > gate_keys.result_limit(containers):
             _refuse_wide_loop(task, counts, len(keys), most)
         return len(keys), len(keys)
     return None, 1

@@ -89,12 +89,12 @@ def launcher_spec(task: flatten.FlatTask, desc: Descriptors) -> tuple[dict[str, 
     env = [[name, [wire.Value.INTERP, [part if isinstance(part, str) else desc.param(task.params[part.name][1]) or ""
                          for part in tmpl if isinstance(part, str) or part.name in task.params]]]
            for name, tmpl in component.env]
-    spec = {"t": task.id, "p": params, "a": arts, "env": env,
-            "op": [[q.name, q.type.value] for q in interface.out_params],
-            "oa": [[art.name, art.type.schema_title, art.type.schema_version] for art in interface.out_artifacts],
-            "x": templated, "r": {}}
+    spec = {wire.Spec.TASK: task.id, wire.Spec.PARAMS: params, wire.Spec.ARTIFACTS: arts, wire.Spec.ENV: env,
+            wire.Spec.OUT_PARAMS: [[q.name, q.type.value] for q in interface.out_params],
+            wire.Spec.OUT_ARTIFACTS: [[art.name, art.type.schema_title, art.type.schema_version] for art in interface.out_artifacts],
+            wire.Spec.TEMPLATED: templated, wire.Spec.RESULTS: {}}
     if task.loops:
-        spec["L"] = desc.loop_table()
+        spec[wire.Spec.LOOPS] = desc.loop_table()
     return spec, argv
 
 

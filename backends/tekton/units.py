@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from kfpc_backends.tekton import steps as tekton_steps
 from kfpc_backends.tekton.sources import RUN_ROOT, WORKSPACE
+from kfpc_backends.tekton import wire
 
 KFP_WORKSPACE = "kfp-workspace"
 
@@ -82,7 +83,7 @@ class Unit:
             for step in self.steps:
                 for entry in step.get("env", ()):
                     if entry["name"] == "KFPC_SPEC" and isinstance(entry["value"], dict):
-                        entry["value"]["pc"] = self.containers()
+                        entry["value"][wire.Spec.POD_CONTAINERS] = self.containers()
         for step in self.steps:
             tekton_steps.finish_spec(step)
         spec: dict[str, Any] = {}
