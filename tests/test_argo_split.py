@@ -179,3 +179,17 @@ def test_a_split_dag_with_outputs_fails_as_the_unsplit_one(policy: str) -> None:
     # and when nothing fails, every part hands the value on
     phase, _ = run(ir, "4", policy, {})
     assert phase == "Succeeded"
+
+
+MESH = chain_ir(450, stride=10, also={i: (i - 11,) for i in range(11, 450) if i % 10})
+
+
+@pytest.mark.parametrize("errored,failed", [("step-189", "step-400"), ("step-400", "step-189")])
+def test_slow_policy_ends_in_the_unsplit_phase(errored: str, failed: str) -> None:
+    """Under --failure-policy slow every DAG keeps going (`failFast: false`), and then its LAST failed
+    target decides its phase (workflow/controller/dag.go:217-245 @v4.1.2): the calls of nested parts
+    must come first among a part's targets, as they do for a part that keeps going on its own. They
+    came last (the order for failFast), so an Error in one nested part and a Failure in another ended
+    the split run in the other phase than the unsplit one, in both orders."""
+    outcome = {errored: "Error", failed: "Failed"}
+    assert run(MESH, "4", "slow", outcome)[0] == run(MESH, "3.7", "slow", outcome)[0]

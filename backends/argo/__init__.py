@@ -94,7 +94,8 @@ class ArgoBackend:
                 plan = split.split_large_dags(plan)
             except split.TooDeep as exc:  # child Workflows may still run it, each split on its own
                 too_deep = exc
-        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper),
+        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper,
+                                                        fail_slow=options.run.failure_policy == "slow"),
                                          options.run, version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings
         if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):

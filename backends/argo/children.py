@@ -149,7 +149,7 @@ def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
     if ctx.offload:  # Argo 4's caps: no DAG of more than 200 tasks
         child_plan = split.split_large_dags(child_plan)
     document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, encoded=frozenset(q.name for q in inputs),
-                              parent_run=True)
+                              parent_run=True, fail_slow=ctx.run.failure_policy == "slow")
     digest = hashlib.sha256(json.dumps(document["spec"], sort_keys=True).encode("utf-8")).hexdigest()[:10]
     name = f"{plan.k8s_name[:40].rstrip('-')}-c{index}-{digest}"
     # A child is the parent's: no schedule, name, TTL (it must outlive the parent's read of its

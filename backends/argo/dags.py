@@ -107,7 +107,9 @@ class DagBuilder:
         if finally_tasks or (isinstance(self.c, split.Part) and self.c.keep_going):
             dag["failFast"] = False
         if finally_tasks or calls:
-            dag["target"] = " ".join(self.targets(finally_tasks + calls, dag.get("failFast", True)))
+            # kinds.apply sets `failFast: false` on every DAG under --failure-policy slow, after this
+            fail_fast = dag.get("failFast", True) and not self.r.fail_slow
+            dag["target"] = " ".join(self.targets(finally_tasks + calls, fail_fast))
         template: dict[str, Any] = {"name": self.c.name}
         inputs = inputs_of(self.c, self.keyed, self.is_root,
                            frozenset() if self.is_root else self.r.workspace_inputs(self.c))
