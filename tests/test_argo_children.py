@@ -228,7 +228,8 @@ def test_run_options_land_on_the_right_objects() -> None:
     assert all("timeout" not in t for t in spec["templates"])  # a resource pod waits for a whole child
     for child in children_of(documents):
         assert child["kind"] == "WorkflowTemplate"
-        assert "synchronization" not in child["spec"] and "ttlStrategy" not in child["spec"]
+        assert "synchronization" not in child["spec"]
+        assert child["spec"]["ttlStrategy"]["secondsAfterSuccess"] >= 86400  # not the parent's 60 s
         assert child["spec"]["serviceAccountName"] == "ml"
         assert any(t.get("timeout") == "1h" for t in child["spec"]["templates"])
     assert not problems_any(cron)
@@ -307,3 +308,20 @@ def test_children_start_in_the_parents_namespace() -> None:
     parent, *kids = cluster.workflows.values()
     assert len(kids) >= 3
     assert {kid["metadata"]["namespace"] for kid in kids} == {"team-b"}
+
+
+@pytest.mark.parametrize("default", [{"secondsAfterSuccess": 0}, {"secondsAfterCompletion": 0},
+                                     {"secondsAfterFailure": 0, "secondsAfterSuccess": 5}])
+def test_a_cluster_default_ttl_cannot_delete_a_child_before_the_parent_reads_it(
+        chain_600: Any, default: dict[str, int]) -> None:
+    """The controller merges its `workflowDefaults` into each child key by key, the child's own keys
+    winning (workflow/controller/operator.go:4595-4626, workflow/util/merge.go:192-230 @v4.1.2), and
+    GC reads secondsAfterSuccess/Failure before secondsAfterCompletion (gccontroller/gc_controller.go
+    :262-275 @v4.1.2). Without a TTL of its own a child that Succeeded was deleted at once under a
+    default of 0 s, and the parent's resource pod then failed to read its outputs."""
+    _, split = chain_600
+    for child in children_of(split):
+        merged = {**default, **child["spec"].get("ttlStrategy", {})}
+        for phase, key in (("Succeeded", "secondsAfterSuccess"), ("Failed", "secondsAfterFailure")):
+            kept = merged.get(key, merged.get("secondsAfterCompletion"))
+            assert kept is not None and kept >= 3600, (child["metadata"]["name"], phase, merged)
