@@ -325,3 +325,43 @@ def test_a_cluster_default_ttl_cannot_delete_a_child_before_the_parent_reads_it(
         for phase, key in (("Succeeded", "secondsAfterSuccess"), ("Failed", "secondsAfterFailure")):
             kept = merged.get(key, merged.get("secondsAfterCompletion"))
             assert kept is not None and kept >= 3600, (child["metadata"]["name"], phase, merged)
+
+
+INSTANCE = "workflows.argoproj.io/controller-instanceid"
+
+
+def seen_by(instance_id: str | None, labels: dict[str, str]) -> bool:
+    """Whether a controller with this `instanceID` lists the object (workflow/util/util.go:88-100,
+    workflow/controller/controller.go:1132-1147 @v4.1.2): the label equal to it, or absent without one."""
+    return labels.get(INSTANCE) == instance_id if instance_id else INSTANCE not in labels
+
+
+@pytest.mark.parametrize("how", ["option", "label"])
+def test_an_instance_id_controller_runs_the_parent_and_every_child(how: str) -> None:
+    """A resource template gives the child only the parent's ownerReference (operator.go:3935-3949
+    @v4.1.2): without the instance-id label a controller with `instanceID` never ran the children and
+    the parent waited for ever."""
+    if how == "option":
+        documents = compile_ir(chain_ir(600), SMALL, ("instance-id", "ml")).documents
+    else:
+        documents = compile_ir(chain_ir(600), SMALL, run=RunOptions(labels=((INSTANCE, "ml"),))).documents
+    assert len(documents) > 2
+    for document in documents:  # the parent, the children's WorkflowTemplates and their libraries
+        assert seen_by("ml", document["metadata"]["labels"]), (document["kind"], document["metadata"])
+    starters = [t for t in documents[-1]["spec"]["templates"] if "resource" in t]
+    assert starters
+    for template in starters:
+        manifest = json.loads(template["resource"]["manifest"])
+        assert seen_by("ml", manifest["metadata"]["labels"]) and not seen_by(None, manifest["metadata"]["labels"])
+    # without it, nothing is labelled: a controller without instanceID runs it all
+    plain = compile_ir(chain_ir(600), SMALL).documents
+    assert all(seen_by(None, d["metadata"]["labels"]) for d in plain)
+
+
+def test_an_instance_id_reaches_a_cron_workflows_runs_and_bad_values_are_refused() -> None:
+    cron = compile_ir(chain_ir(3), ("instance-id", "ml"), run=RunOptions(kind="cron", schedule="0 * * * *")).documents[-1]
+    assert seen_by("ml", cron["metadata"]["labels"])  # the cron controller lists it (cron/controller.go:330 @v4.1.2)
+    assert seen_by("ml", cron["spec"]["workflowMetadata"]["labels"])
+    for bad, extra in (("-ml", ()), ("", ()), ("ml", ((INSTANCE, "other"),))):
+        with pytest.raises(KfpcError, match="instance-id"):
+            compile_ir(chain_ir(3), ("instance-id", bad), run=RunOptions(labels=extra))

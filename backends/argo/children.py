@@ -274,7 +274,10 @@ def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, 
     # `namespace`) leaves text inside the manifest alone, and `kubectl create -f` puts the object in
     # its metadata.namespace (workflow/executor/resource.go:113-175 @v4.1.2, no -n flag).
     metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-", "namespace": "{{workflow.namespace}}",
-                                "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name}}
+                                "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name,
+                                           # a resource template adds only the ownerReference (operator.go:3935-3949
+                                           # @v4.1.2): an instance-id controller needs its label (kinds.with_instance_id)
+                                           **{k: v for k, v in run.labels if k == kinds.INSTANCE_ID}}}
     spec: dict[str, Any] = {"workflowTemplateRef": {"name": child.name}}
     manifest = {"apiVersion": workflow.API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
     spec["arguments"] = {"parameters": [
