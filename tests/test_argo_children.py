@@ -365,3 +365,18 @@ def test_an_instance_id_reaches_a_cron_workflows_runs_and_bad_values_are_refused
     for bad, extra in (("-ml", ()), ("", ()), ("ml", ((INSTANCE, "other"),))):
         with pytest.raises(KfpcError, match="instance-id"):
             compile_ir(chain_ir(3), ("instance-id", bad), run=RunOptions(labels=extra))
+
+
+def test_the_controllers_parallelism_a_workflow_of_workflows_needs_is_said(chain_600: Any) -> None:
+    """A Workflow over the controller's parallelism stays Pending while a Running one is never
+    postponed (workflow/controller/controller.go:969-985 @v4.1.2): a parent holding the last slot
+    waits on its child for ever. `kfpc setup argo` and the compile warning say so; with
+    --pipeline-timeout the parent's deadline bounds every pod that starts a child
+    (workflow/controller/workflowpod.go:449-466 @v4.1.2)."""
+    from kfpc_backends.argo import setup
+
+    role = next(d for d in setup.manifests(setup.Target()) if d["metadata"]["name"] == "kfpc-children")
+    assert "parallelism" in role["metadata"]["annotations"][setup.DESCRIPTION]
+    output = compile_ir(chain_ir(600), SMALL, run=RunOptions(pipeline_timeout="2h"))
+    assert any("parallelism" in w and "at least 2" in w for w in output.warnings)
+    assert output.documents[-1]["spec"]["activeDeadlineSeconds"] == 7200

@@ -344,4 +344,6 @@ def _how_to_apply(children: list[Child], parent: dict[str, Any]) -> str:
             f"the pipeline needs by the {parent['kind']} at the end; the {count} WorkflowTemplates before it must "
             "exist first (`kubectl apply --server-side -f` them, then create the run a few seconds later; with "
             "--output-dir they are in <input>.workflowtemplate.yaml), and the run's service account needs create "
-            "and get on workflows (`kfpc setup argo`)")
+            "and get on workflows (`kfpc setup argo`); the controller's parallelism (and namespaceParallelism) "
+            "must admit the parent and its running children together, at least 2 per concurrent run, or the parent "
+            "waits on a Pending child until --pipeline-timeout, if any (controller.go:969-985 @v4.1.2)")
