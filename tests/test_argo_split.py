@@ -193,3 +193,18 @@ def test_slow_policy_ends_in_the_unsplit_phase(errored: str, failed: str) -> Non
     the split run in the other phase than the unsplit one, in both orders."""
     outcome = {errored: "Error", failed: "Failed"}
     assert run(MESH, "4", "slow", outcome)[0] == run(MESH, "3.7", "slow", outcome)[0]
+
+
+def test_a_one_of_across_parts_is_refused_not_miscompiled() -> None:
+    """OneOf takes the first producer that Succeeded; once its producers sit in parts, the sources
+    are the parts' calls, which succeed (handing on '') whether or not the producer ran, so the
+    first call always won. Refused until the producers' own phases are read; Argo 3 keeps it whole."""
+    ir = chain_ir(450, stride=10)
+    ir["root"]["outputDefinitions"] = {"parameters": {"Output": {"parameterType": "STRING"}}}
+    ir["root"]["dag"]["outputs"] = {"parameters": {"Output": {"valueFromOneof": {"parameterSelectors": [
+        {"producerSubtask": "step-9", "outputParameterKey": "Output"},
+        {"producerSubtask": "step-449", "outputParameterKey": "Output"}]}}}}
+    with pytest.raises(kfpc.KfpcError, match="dsl.OneOf"):
+        workflow(ir, "4")
+    root = next(t for t in workflow(ir, "3.7")["spec"]["templates"] if t["name"] == "root")
+    assert "tasks[\"step-9\"].status" in root["outputs"]["parameters"][0]["valueFrom"]["expression"]
