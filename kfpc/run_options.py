@@ -81,7 +81,7 @@ class RunOptions:
             for key, value in pairs:
                 if not _qualified_name(key):
                     raise UsageError(f"{flag} key {key!r} is not a valid Kubernetes label or annotation key")
-                if flag == "--label" and (len(value) > 63 or not _LABEL_VALUE.match(value)):
+                if flag == "--label" and not is_label_value(value):
                     raise UsageError(f"--label value {value!r} is not a valid Kubernetes label value")
         if self.kind == "cron" and not self.schedule:
             raise UsageError("--kind cron needs --schedule (a cron expression such as '0 2 * * *')")
@@ -220,6 +220,10 @@ def is_quantity(text: str) -> bool:
 def is_dns_subdomain(text: str) -> bool:
     """A valid name for most Kubernetes objects (config maps, secrets, claims)."""
     return len(text) <= 253 and bool(_DNS_SUBDOMAIN.match(text))
+
+
+def is_label_value(text: str) -> bool:
+    return len(text) <= 63 and bool(_LABEL_VALUE.match(text))
 
 
 def _qualified_name(key: str) -> bool:

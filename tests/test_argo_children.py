@@ -226,7 +226,8 @@ def test_run_options_land_on_the_right_objects() -> None:
     assert all("timeout" not in t for t in spec["templates"])  # a resource pod waits for a whole child
     for child in children_of(documents):
         assert child["kind"] == "WorkflowTemplate"
-        assert "synchronization" not in child["spec"] and "ttlStrategy" not in child["spec"]
+        assert "synchronization" not in child["spec"]
+        assert child["spec"]["ttlStrategy"]["secondsAfterSuccess"] >= 86400  # not the parent's 60 s
         assert child["spec"]["serviceAccountName"] == "ml"
         assert any(t.get("timeout") == "1h" for t in child["spec"]["templates"])
     assert not problems_any(cron)
@@ -305,3 +306,75 @@ def test_children_start_in_the_parents_namespace() -> None:
     parent, *kids = cluster.workflows.values()
     assert len(kids) >= 3
     assert {kid["metadata"]["namespace"] for kid in kids} == {"team-b"}
+
+
+@pytest.mark.parametrize("default", [{"secondsAfterSuccess": 0}, {"secondsAfterCompletion": 0},
+                                     {"secondsAfterFailure": 0, "secondsAfterSuccess": 5}])
+def test_a_cluster_default_ttl_cannot_delete_a_child_before_the_parent_reads_it(
+        chain_600: Any, default: dict[str, int]) -> None:
+    """The controller merges its `workflowDefaults` into each child key by key, the child's own keys
+    winning (workflow/controller/operator.go:4595-4626, workflow/util/merge.go:192-230 @v4.1.2), and
+    GC reads secondsAfterSuccess/Failure before secondsAfterCompletion (gccontroller/gc_controller.go
+    :262-275 @v4.1.2). Without a TTL of its own a child that Succeeded was deleted at once under a
+    default of 0 s, and the parent's resource pod then failed to read its outputs."""
+    _, split = chain_600
+    for child in children_of(split):
+        merged = {**default, **child["spec"].get("ttlStrategy", {})}
+        for phase, key in (("Succeeded", "secondsAfterSuccess"), ("Failed", "secondsAfterFailure")):
+            kept = merged.get(key, merged.get("secondsAfterCompletion"))
+            assert kept is not None and kept >= 3600, (child["metadata"]["name"], phase, merged)
+
+
+INSTANCE = "workflows.argoproj.io/controller-instanceid"
+
+
+def seen_by(instance_id: str | None, labels: dict[str, str]) -> bool:
+    """Whether a controller with this `instanceID` lists the object (workflow/util/util.go:88-100,
+    workflow/controller/controller.go:1132-1147 @v4.1.2): the label equal to it, or absent without one."""
+    return labels.get(INSTANCE) == instance_id if instance_id else INSTANCE not in labels
+
+
+@pytest.mark.parametrize("how", ["option", "label"])
+def test_an_instance_id_controller_runs_the_parent_and_every_child(how: str) -> None:
+    """A resource template gives the child only the parent's ownerReference (operator.go:3935-3949
+    @v4.1.2): without the instance-id label a controller with `instanceID` never ran the children and
+    the parent waited for ever."""
+    if how == "option":
+        documents = compile_ir(chain_ir(600), SMALL, ("instance-id", "ml")).documents
+    else:
+        documents = compile_ir(chain_ir(600), SMALL, run=RunOptions(labels=((INSTANCE, "ml"),))).documents
+    assert len(documents) > 2
+    for document in documents:  # the parent, the children's WorkflowTemplates and their libraries
+        assert seen_by("ml", document["metadata"]["labels"]), (document["kind"], document["metadata"])
+    starters = [t for t in documents[-1]["spec"]["templates"] if "resource" in t]
+    assert starters
+    for template in starters:
+        manifest = json.loads(template["resource"]["manifest"])
+        assert seen_by("ml", manifest["metadata"]["labels"]) and not seen_by(None, manifest["metadata"]["labels"])
+    # without it, nothing is labelled: a controller without instanceID runs it all
+    plain = compile_ir(chain_ir(600), SMALL).documents
+    assert all(seen_by(None, d["metadata"]["labels"]) for d in plain)
+
+
+def test_an_instance_id_reaches_a_cron_workflows_runs_and_bad_values_are_refused() -> None:
+    cron = compile_ir(chain_ir(3), ("instance-id", "ml"), run=RunOptions(kind="cron", schedule="0 * * * *")).documents[-1]
+    assert seen_by("ml", cron["metadata"]["labels"])  # the cron controller lists it (cron/controller.go:330 @v4.1.2)
+    assert seen_by("ml", cron["spec"]["workflowMetadata"]["labels"])
+    for bad, extra in (("-ml", ()), ("", ()), ("ml", ((INSTANCE, "other"),))):
+        with pytest.raises(KfpcError, match="instance-id"):
+            compile_ir(chain_ir(3), ("instance-id", bad), run=RunOptions(labels=extra))
+
+
+def test_the_controllers_parallelism_a_workflow_of_workflows_needs_is_said(chain_600: Any) -> None:
+    """A Workflow over the controller's parallelism stays Pending while a Running one is never
+    postponed (workflow/controller/controller.go:969-985 @v4.1.2): a parent holding the last slot
+    waits on its child for ever. `kfpc setup argo` and the compile warning say so; with
+    --pipeline-timeout the parent's deadline bounds every pod that starts a child
+    (workflow/controller/workflowpod.go:449-466 @v4.1.2)."""
+    from kfpc_backends.argo import setup
+
+    role = next(d for d in setup.manifests(setup.Target()) if d["metadata"]["name"] == "kfpc-children")
+    assert "parallelism" in role["metadata"]["annotations"][setup.DESCRIPTION]
+    output = compile_ir(chain_ir(600), SMALL, run=RunOptions(pipeline_timeout="2h"))
+    assert any("parallelism" in w and "at least 2" in w for w in output.warnings)
+    assert output.documents[-1]["spec"]["activeDeadlineSeconds"] == 7200

@@ -288,3 +288,32 @@ def test_a_part_called_from_a_part_waits_for_what_it_reads() -> None:
         got = broken.task_arguments().get("step-450", {}).get({"step-650": "far", "step-651": "near"}[producer])
         assert got != f"{producer}.Output"  # its gate read the producer Running: step-450 was Omitted
         call["depends"] = kept
+
+
+MESH = chain_ir(450, stride=10, also={i: (i - 11,) for i in range(11, 450) if i % 10})
+
+
+@pytest.mark.parametrize("errored,failed", [("step-189", "step-400"), ("step-400", "step-189")])
+def test_slow_policy_ends_in_the_unsplit_phase(errored: str, failed: str) -> None:
+    """Under --failure-policy slow every DAG keeps going (`failFast: false`), and then its LAST failed
+    target decides its phase (workflow/controller/dag.go:217-245 @v4.1.2): the calls of nested parts
+    must come first among a part's targets, as they do for a part that keeps going on its own. They
+    came last (the order for failFast), so an Error in one nested part and a Failure in another ended
+    the split run in the other phase than the unsplit one, in both orders."""
+    outcome = {errored: "Error", failed: "Failed"}
+    assert run(MESH, "4", "slow", outcome)[0] == run(MESH, "3.7", "slow", outcome)[0]
+
+
+def test_a_one_of_across_parts_is_refused_not_miscompiled() -> None:
+    """OneOf takes the first producer that Succeeded; once its producers sit in parts, the sources
+    are the parts' calls, which succeed (handing on '') whether or not the producer ran, so the
+    first call always won. Refused until the producers' own phases are read; Argo 3 keeps it whole."""
+    ir = chain_ir(450, stride=10)
+    ir["root"]["outputDefinitions"] = {"parameters": {"Output": {"parameterType": "STRING"}}}
+    ir["root"]["dag"]["outputs"] = {"parameters": {"Output": {"valueFromOneof": {"parameterSelectors": [
+        {"producerSubtask": "step-9", "outputParameterKey": "Output"},
+        {"producerSubtask": "step-449", "outputParameterKey": "Output"}]}}}}
+    with pytest.raises(kfpc.KfpcError, match="dsl.OneOf"):
+        workflow(ir, "4")
+    root = next(t for t in workflow(ir, "3.7")["spec"]["templates"] if t["name"] == "root")
+    assert "tasks[\"step-9\"].status" in root["outputs"]["parameters"][0]["valueFrom"]["expression"]

@@ -15,6 +15,7 @@ launcher reads: spec keys and env vars, defined once).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Mapping
 
 from kfpc import run_options
@@ -40,6 +41,9 @@ class ArgoBackend:
                "duration (`none`: no limit)"),
         Option("helper-image", "python:3.12-slim", "image (with python3) of the pods that download an importer's "
                "artifact into the KFP workspace (download_to_workspace)"),
+        Option("instance-id", None, "the controller's instance ID (its `instanceID` setting): the run, its "
+               "WorkflowTemplates and its child Workflows get the label "
+               "workflows.argoproj.io/controller-instanceid=ID, without which such a controller ignores them"),
         Option("max-workflow-size", "1Mi", "the largest Workflow the controller stores (its MAX_WORKFLOW_SIZE; "
                "default 1 MiB); a pipeline whose running Workflow would be larger is refused, and so is any "
                "object over the 1.5 MiB Kubernetes stores, whatever this says"),
@@ -93,11 +97,14 @@ class ArgoBackend:
                                  "(or `none` for no limit)")
         if options.run.kind == "cron":
             kinds.require_values(plan)
+        if given["instance-id"] is not None:
+            options = replace(options, run=kinds.with_instance_id(options.run, given["instance-id"]))
         notes: list[str] = []
         version = _version(given["argo-version"] or "4")
         # split by `plan_transforms` for Argo 4; too deep to split, child Workflows may still run it
         unsplit, too_deep = splitting.whole(plan), splitting.too_deep(plan)
-        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper),
+        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper,
+                                                        fail_slow=options.run.failure_policy == "slow"),
                                          options.run, version, plan.k8s_name[:63].rstrip("-"))
         warnings = notes + warnings
         if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):

@@ -63,6 +63,7 @@ from kfpc_backends.argo import caps, escape, kinds, library, siblings, size, spl
 TARGET = 0.6  # share of the limit a child aims at: loops and retries add node status at run time
 SUCCESS = "status.phase == Succeeded"  # gjson path, label-selector syntax (resource.go:198-230 @v4.1.2)
 FAILURE = "status.phase in (Failed, Error)"
+CHILD_KEEP_SECONDS = 86400  # a finished child stays a day at the least (_child_ttl)
 
 
 @dataclass(frozen=True)
@@ -149,17 +150,29 @@ def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
     if ctx.offload:  # Argo 4's caps: no DAG of more than 200 tasks
         child_plan = split.split_large_dags(child_plan)
     document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, encoded=frozenset(q.name for q in inputs),
-                              parent_run=True)
+                              parent_run=True, fail_slow=ctx.run.failure_policy == "slow")
     digest = hashlib.sha256(json.dumps(document["spec"], sort_keys=True).encode("utf-8")).hexdigest()[:10]
     name = f"{plan.k8s_name[:40].rstrip('-')}-c{index}-{digest}"
-    # A child is the parent's: no schedule, name, TTL (it must outlive the parent's read of its
-    # outputs; it goes with the parent), semaphore or per-task timeout of its own.
+    # A child is the parent's: no schedule, name, semaphore or parent's TTL (it must outlive the
+    # parent's read of its outputs, _child_ttl; it goes with the parent).
     run = replace(ctx.run, kind="template", name=name, ttl_seconds=None, parallelism=None, run_semaphore=None,
                   schedule=None, max_concurrency=None, timezone=None)
     document, _ = kinds.apply(document, run, ctx.version, name)
+    document["spec"]["ttlStrategy"] = _child_ttl(ctx.run)
     documents = library.offload(document, name) if ctx.offload else [document]
     caps.check(documents, ctx.version)
     return Child(part, name, documents, size.estimate(documents, ctx.version), _ir_tasks(plan, part))
+
+
+def _child_ttl(run: run_options.RunOptions) -> dict[str, int]:
+    """A child's own TTL, so that a cluster's default cannot delete it before the parent's resource
+    pod reads its outputs: the controller merges `workflowDefaults` into every Workflow, a field the
+    Workflow or its template sets winning key by key (workflow/controller/operator.go:4595-4626,
+    workflow/util/merge.go:192-230 @v4.1.2), and GC deletes a Workflow after whichever of the three
+    keys fits its phase (workflow/gccontroller/gc_controller.go:262-275 @v4.1.2), so all three are
+    set. The ownerReference still deletes the children with the parent, sooner."""
+    keep = max(run.ttl_seconds or 0, CHILD_KEEP_SECONDS)
+    return {"secondsAfterCompletion": keep, "secondsAfterSuccess": keep, "secondsAfterFailure": keep}
 
 
 def _ir_tasks(plan: Plan, dag: DagComponent) -> list[str]:
@@ -261,7 +274,10 @@ def _starter(name: str, child: Child, run: run_options.RunOptions) -> dict[str, 
     # `namespace`) leaves text inside the manifest alone, and `kubectl create -f` puts the object in
     # its metadata.namespace (workflow/executor/resource.go:113-175 @v4.1.2, no -n flag).
     metadata: dict[str, Any] = {"generateName": "{{workflow.name}}-", "namespace": "{{workflow.namespace}}",
-                                "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name}}
+                                "labels": {f"{workflow.ANNOTATION_PREFIX}/child": child.name,
+                                           # a resource template adds only the ownerReference (operator.go:3935-3949
+                                           # @v4.1.2): an instance-id controller needs its label (kinds.with_instance_id)
+                                           **{k: v for k, v in run.labels if k == kinds.INSTANCE_ID}}}
     spec: dict[str, Any] = {"workflowTemplateRef": {"name": child.name}}
     manifest = {"apiVersion": workflow.API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
     spec["arguments"] = {"parameters": [
@@ -328,4 +344,6 @@ def _how_to_apply(children: list[Child], parent: dict[str, Any]) -> str:
             f"the pipeline needs by the {parent['kind']} at the end; the {count} WorkflowTemplates before it must "
             "exist first (`kubectl apply --server-side -f` them, then create the run a few seconds later; with "
             "--output-dir they are in <input>.workflowtemplate.yaml), and the run's service account needs create "
-            "and get on workflows (`kfpc setup argo`)")
+            "and get on workflows (`kfpc setup argo`); the controller's parallelism (and namespaceParallelism) "
+            "must admit the parent and its running children together, at least 2 per concurrent run, or the parent "
+            "waits on a Pending child until --pipeline-timeout, if any (controller.go:969-985 @v4.1.2)")

@@ -107,7 +107,9 @@ class DagBuilder:
         if finally_tasks or (isinstance(self.c, split.Part) and self.c.keep_going):
             dag["failFast"] = False
         if finally_tasks or calls:
-            dag["target"] = " ".join(self.targets(finally_tasks + calls, dag.get("failFast", True)))
+            # kinds.apply sets `failFast: false` on every DAG under --failure-policy slow, after this
+            fail_fast = dag.get("failFast", True) and not self.r.fail_slow
+            dag["target"] = " ".join(self.targets(finally_tasks + calls, fail_fast))
         template: dict[str, Any] = {"name": self.c.name}
         inputs = inputs_of(self.c, self.keyed, self.is_root,
                            frozenset() if self.is_root else self.r.workspace_inputs(self.c))
@@ -419,6 +421,9 @@ class DagBuilder:
 
     def outputs(self) -> dict[str, Any]:
         params = []
+        for name, sources in [(o.name, o.sources) for o in self.c.out_params] + \
+                [(o.name, o.sources) for o in self.c.out_artifacts]:
+            self.refuse_one_of_across_parts(name, sources)
         for param in self.c.out_params:
             entry: dict[str, Any] = {"name": param.name, "valueFrom": self.param_from(param.sources)}
             if isinstance(self.c, split.Part) and self.c.hands_on:
@@ -460,6 +465,19 @@ class DagBuilder:
             arts.append(art)
             params.append({"name": meta_param(out.name), "valueFrom": self.meta_from(out.sources)})
         return shapes.io(params, arts)
+
+    def refuse_one_of_across_parts(self, name: str, sources: tuple) -> None:
+        """OneOf picks the first branch whose producer Succeeded (_first_that_ran). Once split.py has
+        moved the producers into parts, the sources are the calls of those parts, which succeed whether
+        or not the producer inside ran and then hand on '' (an output's default, operator.go:3466-3481
+        @v4.1.2): the first call would always win, so that shape is refused rather than miscompiled."""
+        if len(sources) > 1 and any(self.calls_part(self.c.task(s.task)) for s in sources):
+            raise UnsupportedError(
+                f"output {name!r} of {self.c.ir_key or 'the pipeline'!r} comes from one of several tasks "
+                f"(dsl.OneOf) in a DAG of more than {split.LIMIT} tasks, which kfpc splits into parts for Argo 4's "
+                "CRD limits; the Argo backend cannot yet tell from outside a part which branch ran",
+                hint="keep the DAG holding the dsl.If/Elif/Else branches under 200 tasks (move large branches into "
+                     "sub-pipelines), or compile with -O argo-version=3.7, whose CRD has no limits")
 
     def _out_ref(self, source: FromTask | FromTaskArtifact, kind: str, name: str) -> str:
         return (f"tasks[{escape.string_literal(self.scope.task(source.task))}].outputs.{kind}"

@@ -8,9 +8,10 @@ knows only `schedule`, v4 only `schedules`, v3.6-3.7 both (pkg/apis/workflow/v1a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator
 
-from kfpc import names
+from kfpc import names, run_options
 from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
 from kfpc.run_options import RunOptions, seconds
@@ -75,6 +76,24 @@ def apply(workflow: dict[str, Any], run: RunOptions, argo_version: str, pipeline
     cron["workflowMetadata"] = {"labels": labels, "annotations": annotations}
     cron["workflowSpec"] = spec
     return _object(workflow, "CronWorkflow", metadata, labels, annotations, run, cron), warnings
+
+
+INSTANCE_ID = "workflows.argoproj.io/controller-instanceid"
+
+
+def with_instance_id(run: RunOptions, instance_id: str) -> RunOptions:
+    """`-O instance-id=ID`: a controller with an `instanceID` lists and watches only the Workflows,
+    CronWorkflows and pods labelled with it (workflow/util/util.go:88-100, workflow/controller/controller.go
+    :1132-1147, workflow/cron/controller.go:330 @v4.1.2) and leaves the others alone, Pending for ever;
+    the label rides on `run.labels` to every object kinds.apply writes, and children.py copies it into
+    the manifests of child Workflows, which otherwise get only the parent's ownerReference."""
+    if not run_options.is_label_value(instance_id) or not instance_id:
+        raise UsageError(f"-O instance-id={instance_id!r} is not a Kubernetes label value (at most 63 letters, "
+                         "digits, '-', '_' or '.', starting and ending with a letter or digit)")
+    given = dict(run.labels).get(INSTANCE_ID)
+    if given is not None and given != instance_id:
+        raise UsageError(f"-O instance-id={instance_id!r} and --label {INSTANCE_ID}={given!r} disagree")
+    return run if given else replace(run, labels=(*run.labels, (INSTANCE_ID, instance_id)))
 
 
 def require_values(plan: Plan) -> None:

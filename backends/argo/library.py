@@ -28,7 +28,7 @@ import hashlib
 import json
 from typing import Any
 
-from kfpc_backends.argo import caps, pack
+from kfpc_backends.argo import caps, kinds, pack
 
 
 def _leaf(template: dict[str, Any]) -> bool:
@@ -63,7 +63,8 @@ def offload(document: dict[str, Any], base: str) -> list[dict[str, Any]]:
         meta: dict[str, Any] = {"name": name}
         if "namespace" in metadata:
             meta["namespace"] = metadata["namespace"]
-        meta["labels"] = {k: v for k, v in metadata.get("labels", {}).items() if k.startswith("kfpc.dev/")}
+        meta["labels"] = {k: v for k, v in metadata.get("labels", {}).items()
+                          if k.startswith("kfpc.dev/") or k == kinds.INSTANCE_ID}  # for the controller's, too
         libraries.append({"apiVersion": document["apiVersion"], "kind": "WorkflowTemplate", "metadata": meta,
                           "spec": {"templates": chunk}})
         home.update({t["name"]: name for t in chunk})

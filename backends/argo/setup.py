@@ -82,11 +82,20 @@ def children_rbac(target: Target) -> list[dict[str, Any]]:
     (resource.go:318-350), with the workflow's service account. The child names the parent as its
     owner with blockOwnerDeletion (operator.go:3945 @v4.1.2), which clusters running Kubernetes'
     OwnerReferencesPermissionEnforcement admission (OpenShift) allow only with update on the
-    owner's finalizers."""
+    owner's finalizers.
+
+    The controller's `parallelism`/`namespaceParallelism` admits a Workflow only while fewer than the
+    limit run, and never postpones a Running one (workflow/controller/controller.go:969-985 @v4.1.2):
+    a parent holding the last slot waits on a child that stays Pending, until the parent's own
+    deadline (--pipeline-timeout, which bounds each starting pod: workflowpod.go:449-466 @v4.1.2) or
+    for ever. Hence the note in the Role's description."""
     rules = [{"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create", "get"]},
              {"apiGroups": ["argoproj.io"], "resources": ["workflows/finalizers"], "verbs": ["update"]}]
     why = ("kfpc: pipelines too large for one Workflow run as child Workflows, which the run's pods create and "
-           "watch; not needed otherwise.")
+           "watch; not needed otherwise. Such a run needs two Workflows running at once (the parent and a "
+           "child): the controller's parallelism and namespaceParallelism must be at least 2 per "
+           "concurrent run (or unset), or a parent holding the last slot waits for ever on a child the controller "
+           "keeps Pending; give such runs --pipeline-timeout so they end.")
     return [_role("kfpc-children", target.namespace, why, rules),
             _binding("kfpc-children", target.namespace, target.service_account, target.namespace)]
 

@@ -44,6 +44,7 @@ class Renderer:
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
         self.parent_run = False  # a child Workflow (children.py): run-time values are the parent's
+        self.fail_slow = False  # --failure-policy slow: every DAG gets `failFast: false` (kinds.apply)
         self.on_exit_task: dict[str, Any] | None = None  # dags.DagBuilder.whole_pipeline_exit
         self.warnings: list[str] = []
         self.launcher_features: set[str] = set()
@@ -541,14 +542,17 @@ def _b64(text: str) -> str:
 
 def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
           warnings: list[str] | None = None, helper_image: str = HELPER_IMAGE,
-          encoded: frozenset[str] = frozenset(), parent_run: bool = False) -> dict[str, Any]:
+          encoded: frozenset[str] = frozenset(), parent_run: bool = False, fail_slow: bool = False) -> dict[str, Any]:
     """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py);
-    `parent_run`: a child Workflow, whose run-time values come from its parent (values.RUN_PARAMS)."""
+    `parent_run`: a child Workflow, whose run-time values come from its parent (values.RUN_PARAMS);
+    `fail_slow`: `--failure-policy slow`, which kinds.apply turns into `failFast: false` on every DAG
+    and which decides the order of a split DAG's targets (dags.DagBuilder.targets)."""
     from kfpc_backends.argo.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache, helper_image)
     renderer.encoded_params |= encoded
     renderer.parent_run = parent_run
+    renderer.fail_slow = fail_slow
     templates = renderer.render()
     metadata = _workflow_metadata(plan)
     templates = export_outputs(templates, renderer.namer)
