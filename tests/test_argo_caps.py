@@ -4,6 +4,8 @@ inputs.parameters <= 500; manifests/base/crds/full/argoproj.io_workflows.yaml:40
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import pytest
@@ -169,6 +171,55 @@ def test_600_parameters_fit_by_packing_the_surplus(nested: bool) -> None:
     _, env = argo_sim.pod(templates["step-0"], sim.task_arguments()["step-0"], globals_)
     assert env["KFPC_IN_p550"] == "v550"
     assert all(env[f"KFPC_IN_p{i}"] == f"v{i}" for i in range(600))
+
+
+def expression_nodes_at_least(expression: str) -> int:
+    """A lower bound of the nodes expr-lang's parser builds for `expression`: one per string literal
+    and one per call (parser/parser.go:528, :820 of expr v1.17.8), counted independently of pack.py."""
+    strings = re.findall(r'"(?:[^"\\]|\\.)*"', expression)
+    return len(strings) + re.sub(r'"(?:[^"\\]|\\.)*"', '""', expression).count("(")
+
+
+def test_2000_parameters_fit_in_packs_expr_lang_can_parse() -> None:
+    """expr-lang refuses an expression of more than 10,000 nodes (MaxNodes, parser/parser.go:100-113
+    of expr v1.17.8, the version Argo v4.1.2 builds with), and Argo then fails the node before the pod
+    starts (dag.go:605-611 @v4.1.2); one pack of 1,503 values held over 12,000. The surplus is cut
+    into several packs, and every value still reaches the container."""
+    result = kfpc.compile_text(yaml.safe_dump(wide(2000)), "argo", Options(extra=(("argo-version", "4.1"),)))
+    wf = result.documents[-1]
+    assert not list(caps.problems(wf)) and not argo_checks.schema_problems(wf)
+    templates = {t["name"]: t for t in caps.spec_of(wf)["templates"]}
+    packs = [p["name"] for p in templates["step-0"]["inputs"]["parameters"] if p["name"].startswith(pack.PACK)]
+    assert len(packs) > 1 and len(templates["step-0"]["inputs"]["parameters"]) <= 500
+    calls = [a for t in templates.values() for task in t.get("dag", {}).get("tasks", [])
+             for a in task.get("arguments", {}).get("parameters", []) if a["name"].startswith(pack.PACK)]
+    assert calls and max(expression_nodes_at_least(a["value"]) for a in calls) < 10_000
+    sim = argo_sim.WorkflowRun(wf)
+    assert sim.run() == "Succeeded"
+    globals_ = {f"workflow.parameters.{p['name']}": p["value"] for p in wf["spec"]["arguments"]["parameters"]}
+    _, env = argo_sim.pod(templates["step-0"], sim.task_arguments()["step-0"], globals_)
+    assert all(env[f"KFPC_IN_p{i}"] == f"v{i}" for i in range(2000))
+
+
+def test_a_joined_string_is_not_taken_for_one_expression() -> None:
+    """A KFP joined string (`{{$.inputs.parameters[...]}}-{{...}}`) is rendered as two tags; the packer
+    took `{{=a}}-{{=b}}` for one tag and stopped with an internal error."""
+    ir = wide(600)
+    task = ir["root"]["dag"]["tasks"]["step-0"]
+    for name in ("p0", "p1"):
+        task["inputs"]["parameters"][f"pipelinechannel--{name}"] = {"componentInputParameter": name}
+    for i in range(595, 600):
+        task["inputs"]["parameters"][f"p{i}"] = {"runtimeValue": {"constant": (
+            "{{$.inputs.parameters['pipelinechannel--p0']}}-{{$.inputs.parameters['pipelinechannel--p1']}}")}}
+    result = kfpc.compile_text(yaml.safe_dump(ir), "argo", Options(extra=(("argo-version", "4.1"),)))
+    wf = result.documents[-1]
+    assert not list(caps.problems(wf))
+    templates = {t["name"]: t for t in caps.spec_of(wf)["templates"]}
+    sim = argo_sim.WorkflowRun(wf)
+    assert sim.run() == "Succeeded"
+    globals_ = {f"workflow.parameters.{p['name']}": p["value"] for p in wf["spec"]["arguments"]["parameters"]}
+    _, env = argo_sim.pod(templates["step-0"], sim.task_arguments()["step-0"], globals_)
+    assert env["KFPC_IN_p597"] == "v0-v1" and env["KFPC_IN_p550"] == "v550"
 
 
 def test_what_cannot_be_packed_is_refused() -> None:

@@ -10,6 +10,14 @@ fromJSON: an expr-lang builtin, which kfpc's loops already use); `jsonpath` is t
 syntax. Every packed name is in the object, with its argument or its template default, so no lookup
 is ever nil (a nil expression result fails the node from v3.7.16 and v4.0.7).
 
+One expression has a bound too: expr-lang refuses to compile an expression of more than 10,000
+syntax-tree nodes (conf/config.go MaxNodes and parser/parser.go:100-113 of expr v1.17.7/v1.17.8,
+the versions Argo v3.6.19 and v4.1.2 build with), and Argo then fails the node before the pod
+starts (util/template/expression_template.go:190-191, 241-247; dag.go:605-611 @v4.1.2). So the
+surplus is cut into as many packs (`kfpc-pack`, `kfpc-pack-2`, ...) as keep each caller's
+`toJson({...})` under a budget counted in tokens, of which an expression has at least as many as
+nodes.
+
 An input is packed only where every reference to it is an expression `inputs.parameters["<name>"]`
 (kfpc writes all references that way) and every caller hands it a value an expression can hold (an
 expression tag, plain text, or nothing but a default); what cannot be packed so is refused, naming
@@ -27,7 +35,17 @@ from kfpc.errors import UnsupportedError
 from kfpc_backends.argo import caps, escape
 
 PACK = "kfpc-pack"
-KEEP = caps.INPUT_PARAMETERS - 1  # inputs kept as they are; the pack is the last one
+NODE_BUDGET = 8_000  # tokens per pack expression; expr-lang's MaxNodes is 10,000 (see above)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\w+|\?\?|&&|\|\||[=!<>]=|\S')
+
+
+def pack_name(index: int) -> str:
+    """The name of the index-th pack (0-based): `kfpc-pack`, then `kfpc-pack-2`..."""
+    return PACK if index == 0 else f"{PACK}-{index + 1}"
+
+
+def _tokens(expression: str) -> int:
+    return len(_TOKEN.findall(expression))
 
 
 def pack_inputs(spec: dict[str, Any]) -> None:
@@ -36,14 +54,14 @@ def pack_inputs(spec: dict[str, Any]) -> None:
     callers = _calls(templates)
     plan = {t["name"]: packed for t in templates if (packed := _packable(t, callers.get(t["name"], [])))}
     for template in templates:
-        names = plan.get(template["name"])
-        if names:
-            _read_from_pack(template, names)
+        groups = plan.get(template["name"])
+        if groups:
+            _read_from_pack(template, groups)
     for template in templates:
         for call in _tasks(template):
-            names = plan.get(call.get("template", ""))
-            if names:
-                _pass_pack(call, names, _defaults(next(t for t in templates if t["name"] == call["template"])))
+            groups = plan.get(call.get("template", ""))
+            if groups:
+                _pass_pack(call, groups, _defaults(next(t for t in templates if t["name"] == call["template"])))
 
 
 def _tasks(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -74,14 +92,14 @@ def _expression_reference(name: str) -> str:
     return f'inputs.parameters["{name}"]'
 
 
-def _packable(template: dict[str, Any], calls: list[dict[str, Any]]) -> list[str]:
-    """The names to pack (the surplus over 499, taken from the end), or [] when the template fits."""
+def _packable(template: dict[str, Any], calls: list[dict[str, Any]]) -> list[list[str]]:
+    """The names to pack, in packs each caller's expression can hold, or [] when the template fits."""
     declared = template.get("inputs", {}).get("parameters", [])
     if len(declared) <= caps.INPUT_PARAMETERS:
         return []
     body = json.dumps({k: v for k, v in template.items() if k != "inputs"}, ensure_ascii=False)
     # the expression form inside the JSON text: its quotes escaped once
-    candidates = []
+    candidates: dict[str, int] = {}  # name -> the most tokens its item costs in any caller's pack
     for param in declared:
         name = param["name"]
         if any(key in param for key in ("value", "valueFrom", "enum")):
@@ -90,17 +108,37 @@ def _packable(template: dict[str, Any], calls: list[dict[str, Any]]) -> list[str
         plain = body.count(json.dumps(_expression_reference(name))[1:-1])
         if mentions != plain:
             continue
-        if all(_expression_of(_argument(call, name), param) is not None for call in calls):
-            candidates.append(name)
-    surplus = len(declared) - KEEP
-    if len(candidates) < surplus:
-        raise UnsupportedError(
-            f"template {template['name']!r} has {len(declared)} input parameters and Argo 4 accepts at most "
-            f"{caps.INPUT_PARAMETERS} (argoproj.io_workflows.yaml:29394 @v4.1.2); only {len(candidates)} of them "
-            f"can be packed into one JSON parameter ({surplus} would have to be)",
-            hint="pass fewer values to the component (a dict or list parameter holds many), or target Argo 3.x "
-                 "with -O argo-version=3.7 if the cluster runs it")
-    return sorted(candidates[-surplus:])
+        expressions = [_expression_of(_argument(call, name), param) for call in calls] or \
+            [_expression_of(None, param) or '""']
+        if all(e is not None for e in expressions):
+            candidates[name] = 2 + _tokens(escape.string_literal(name)) + max(_tokens(e or "") for e in expressions)
+    groups: list[list[str]] = [[]]
+    while True:  # more packs take more of the 500 slots, so more inputs must move
+        surplus = len(declared) - (caps.INPUT_PARAMETERS - len(groups))
+        if len(candidates) < surplus:
+            raise UnsupportedError(
+                f"template {template['name']!r} has {len(declared)} input parameters and Argo 4 accepts at most "
+                f"{caps.INPUT_PARAMETERS} (argoproj.io_workflows.yaml:29394 @v4.1.2); only {len(candidates)} of "
+                f"them can be packed into JSON parameters ({surplus} would have to be)",
+                hint="pass fewer values to the component (a dict or list parameter holds many), or target Argo "
+                     "3.x with -O argo-version=3.7 if the cluster runs it")
+        cut = _cut(sorted(list(candidates)[-surplus:]), candidates)
+        if len(cut) <= len(groups):
+            return cut
+        groups = cut
+
+
+def _cut(names: list[str], cost: dict[str, int]) -> list[list[str]]:
+    """`names` in order, in as few packs as keep each under NODE_BUDGET tokens."""
+    groups: list[list[str]] = [[]]
+    used = 0
+    for name in names:
+        if groups[-1] and used + cost[name] > NODE_BUDGET:
+            groups.append([])
+            used = 0
+        groups[-1].append(name)
+        used += cost[name]
+    return groups
 
 
 def _argument(call: dict[str, Any], name: str) -> str | None:
@@ -119,34 +157,38 @@ def _expression_of(value: str | None, param: dict[str, Any]) -> str | None:
     if value is None:
         return escape.string_literal(str(param["default"])) if "default" in param else None
     whole = _TAG.fullmatch(value)
-    if whole:
+    if whole and "{{" not in whole.group(1) and "}}" not in whole.group(1):  # one tag, not `{{=a}}-{{=b}}`
         return f"({whole.group(1)})"
     if "{{" in value or "}}" in value:
         return None
     return escape.string_literal(value)
 
 
-def _read_from_pack(template: dict[str, Any], names: list[str]) -> None:
-    packed = set(names)
+def _read_from_pack(template: dict[str, Any], groups: list[list[str]]) -> None:
+    packed = {name for group in groups for name in group}
     template["inputs"]["parameters"] = [p for p in template["inputs"]["parameters"] if p["name"] not in packed]
-    template["inputs"]["parameters"].append({"name": PACK})
+    template["inputs"]["parameters"] += [{"name": pack_name(i)} for i in range(len(groups))]
     body = {k: v for k, v in template.items() if k != "inputs"}
     text = json.dumps(body, ensure_ascii=False)
-    for name in names:
-        old = json.dumps(_expression_reference(name))[1:-1]
-        new = json.dumps(f"fromJSON({_expression_reference(PACK)})[\"{name}\"]")[1:-1]
-        text = text.replace(old, new)
+    for index, group in enumerate(groups):
+        for name in group:
+            old = json.dumps(_expression_reference(name))[1:-1]
+            new = json.dumps(f"fromJSON({_expression_reference(pack_name(index))})[\"{name}\"]")[1:-1]
+            text = text.replace(old, new)
     template.update(json.loads(text))
 
 
-def _pass_pack(call: dict[str, Any], names: list[str], defaults: dict[str, str]) -> None:
-    packed = set(names)
+def _pass_pack(call: dict[str, Any], groups: list[list[str]], defaults: dict[str, str]) -> None:
+    packed = {name for group in groups for name in group}
     arguments = call.setdefault("arguments", {}).setdefault("parameters", [])
-    items = []
-    for name in names:
-        expression = _expression_of(_argument(call, name), {"default": defaults[name]} if name in defaults else {})
-        if expression is None:  # _packable checked every call
-            raise AssertionError(f"argument {name!r} of {call['name']!r} cannot be packed")
-        items.append(f"{escape.string_literal(name)}: {expression}")
+    values = []
+    for group in groups:
+        items = []
+        for name in group:
+            expression = _expression_of(_argument(call, name), {"default": defaults[name]} if name in defaults else {})
+            if expression is None:  # _packable checked every call
+                raise AssertionError(f"argument {name!r} of {call['name']!r} cannot be packed")
+            items.append(f"{escape.string_literal(name)}: {expression}")
+        values.append(escape.tag("toJson({" + ", ".join(items) + "})"))
     call["arguments"]["parameters"] = [a for a in arguments if a["name"] not in packed]
-    call["arguments"]["parameters"].append({"name": PACK, "value": escape.tag("toJson({" + ", ".join(items) + "})")})
+    call["arguments"]["parameters"] += [{"name": pack_name(i), "value": v} for i, v in enumerate(values)]
