@@ -15,7 +15,7 @@ from typing import Any
 from kfpc.errors import UsageError, did_you_mean
 
 __all__ = ["KINDS", "PULL_POLICIES", "POD_GC", "RunOptions", "cron_problem", "timezone_problem", "is_duration",
-    "is_quantity", "is_dns_subdomain", "seconds"]
+    "is_quantity", "is_dns_subdomain", "is_label_value", "seconds"]
 
 
 KINDS = ("run", "template", "cron")

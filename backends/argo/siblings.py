@@ -19,7 +19,7 @@ from kfpc.plan.model import (
     FromInputArtifact, FromTask, FromTaskArtifact, Interface, Param, ParamBinding, Task,
 )
 
-from kfpc_backends.argo.split import _export, _groups, _inputs_read, _is_virtual, _localize, _reads, _sources, _type_of
+from kfpc_backends.argo.split import export_name, dependency_groups, inputs_read, is_virtual, localized, reads_from, outputs_read, output_type
 
 Key = tuple[str, str, bool]  # (producer task, output, is artifact)
 
@@ -27,8 +27,8 @@ Key = tuple[str, str, bool]  # (producer task, output, is artifact)
 def cut(comp: DagComponent, components: dict[str, Component],
         limit: int) -> tuple[list[DagComponent], DagComponent]:
     """The parts (at most `limit` tasks each) and the DAG that now calls them, `part-<n>`."""
-    real = [t for t in comp.tasks if not _is_virtual(t, components)]
-    virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
+    real = [t for t in comp.tasks if not is_virtual(t, components)]
+    virtual = {t.key: t for t in comp.tasks if is_virtual(t, components)}
     chunks = _chunks(comp, real, limit)
     part_of = {t.key: i for i, chunk in enumerate(chunks) for t in chunk}
     imports: list[dict[Key, Any]] = [{} for _ in chunks]
@@ -55,7 +55,7 @@ def _crossings(comp: DagComponent, components: dict[str, Component], task: Task,
     if task.run_after_failure and any(part_of.get(d, i) != i for d in task.depends):
         raise UnsupportedError(f"task {task.key!r} runs after failures of tasks in another part of a DAG cut "
                                f"into parts of {limit} tasks; sibling parts cannot express that")
-    for _, source, kind in _sources(task, virtual):
+    for _, source, kind in outputs_read(task, virtual):
         owner = part_of.get(source.task)
         if owner is None or owner == i:
             continue
@@ -63,7 +63,7 @@ def _crossings(comp: DagComponent, components: dict[str, Component], task: Task,
             raise UnsupportedError(f"task {task.key!r} reads the final status of {source.task!r} across a cut "
                                    f"into parts of {limit} tasks")
         key = (source.task, source.output, kind == "artifact")
-        imports[i][key] = exports[owner][key] = _type_of(comp, components, source, kind)
+        imports[i][key] = exports[owner][key] = output_type(comp, components, source, kind)
         after[i].add(owner)
     after[i] |= {part_of[d] for d in task.depends if part_of.get(d, i) != i}
 
@@ -71,21 +71,21 @@ def _crossings(comp: DagComponent, components: dict[str, Component], task: Task,
 def _part(comp: DagComponent, name: str, chunk: list[Task], virtual: dict[str, Task],
           imports: dict[Key, Any], exports: dict[Key, Any]) -> DagComponent:
     keys = {t.key for t in chunk}
-    needed_virtual = [v for v in virtual.values() if any(_reads(t, v.key) for t in chunk)]
+    needed_virtual = [v for v in virtual.values() if any(reads_from(t, v.key) for t in chunk)]
     local = keys | {v.key for v in needed_virtual}
-    tasks = tuple(_localize(t, local, lambda source, _: _export(source.task, source.output))
+    tasks = tuple(localized(t, local, lambda source, _: export_name(source.task, source.output))
                   for t in needed_virtual + list(chunk))
-    used = _inputs_read(tasks)  # a part declares only what it reads: Argo 4 caps inputs at 500 (caps.py)
+    used = inputs_read(tasks)  # a part declares only what it reads: Argo 4 caps inputs at 500 (caps.py)
     in_params = [q for q in comp.interface.in_params if q.name in used]
     in_arts = [a for a in comp.interface.in_artifacts if a.name in used]
     for (producer, output, is_art), info in sorted(imports.items()):
         if is_art:
-            in_arts.append(Artifact(_export(producer, output), info[0], bool(info[1])))
+            in_arts.append(Artifact(export_name(producer, output), info[0], bool(info[1])))
         else:
-            in_params.append(Param(_export(producer, output), info[0]))
-    out_params = tuple(DagOutputParam(_export(t, o), info[0], (FromTask(t, o),))
+            in_params.append(Param(export_name(producer, output), info[0]))
+    out_params = tuple(DagOutputParam(export_name(t, o), info[0], (FromTask(t, o),))
                        for (t, o, art), info in sorted(exports.items()) if not art)
-    out_arts = tuple(DagOutputArtifact(_export(t, o), info[0], bool(info[1]), (FromTaskArtifact(t, o),))
+    out_arts = tuple(DagOutputArtifact(export_name(t, o), info[0], bool(info[1]), (FromTaskArtifact(t, o),))
                      for (t, o, art), info in sorted(exports.items()) if art)
     iface = Interface(tuple(in_params), tuple(in_arts), tuple(Param(o.name, o.type) for o in out_params),
                         tuple(Artifact(o.name, o.type, o.is_list) for o in out_arts))
@@ -102,7 +102,7 @@ def _caller(comp: DagComponent, parts: list[DagComponent], part_of: dict[str, in
         arts = [ArtifactBinding(a.name, a.type, a.is_list, FromInputArtifact(a.name))
                 for a in comp.interface.in_artifacts if a.name in declared]
         for (producer, output, is_art), info in sorted(imports[i].items()):
-            name, source_part = _export(producer, output), f"part-{part_of[producer] + 1}"
+            name, source_part = export_name(producer, output), f"part-{part_of[producer] + 1}"
             if is_art:
                 arts.append(ArtifactBinding(name, info[0], bool(info[1]), FromTaskArtifact(source_part, name)))
             else:
@@ -114,10 +114,10 @@ def _caller(comp: DagComponent, parts: list[DagComponent], part_of: dict[str, in
         return f"part-{part_of[task] + 1}"
 
     return replace(comp, tasks=tuple(outer_tasks),
-                   out_params=tuple(replace(o, sources=tuple(FromTask(moved(s.task), _export(s.task, s.output))
+                   out_params=tuple(replace(o, sources=tuple(FromTask(moved(s.task), export_name(s.task, s.output))
                                                              for s in o.sources)) for o in comp.out_params),
                    out_artifacts=tuple(replace(o, sources=tuple(
-                       FromTaskArtifact(moved(s.task), _export(s.task, s.output)) for s in o.sources))
+                       FromTaskArtifact(moved(s.task), export_name(s.task, s.output)) for s in o.sources))
                        for o in comp.out_artifacts))
 
 
@@ -126,7 +126,7 @@ def _chunks(comp: DagComponent, real: list[Task], limit: int) -> list[list[Task]
     together where they fit; a larger group is cut in its topological order."""
     chunks: list[list[Task]] = []
     packable: list[int] = []  # parts holding only whole groups
-    for tasks in _groups(comp, real):
+    for tasks in dependency_groups(comp, real):
         if len(tasks) > limit:
             chunks += [tasks[i:i + limit] for i in range(0, len(tasks), limit)]
             continue

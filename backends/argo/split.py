@@ -96,17 +96,17 @@ def gate_component() -> DagComponent:
     return DagComponent(GATE, GATE, Interface(), (never,), (), ())
 
 
-def _is_virtual(task: Task, components: dict[str, Component]) -> bool:
+def is_virtual(task: Task, components: dict[str, Component]) -> bool:
     """Importers run no pod, except those downloading into KFP's workspace (imports.py)."""
     component = components[task.component]
     return isinstance(component, ImporterComponent) and not component.download_to_workspace
 
 
 def _real_tasks(comp: DagComponent, components: dict[str, Component]) -> int:
-    return sum(1 for t in comp.tasks if not _is_virtual(t, components))
+    return sum(1 for t in comp.tasks if not is_virtual(t, components))
 
 
-def _export(task: str, output: str | None, fallback: str = "") -> str:
+def export_name(task: str, output: str | None, fallback: str = "") -> str:
     task = _name_part(task)
     if output is None:
         return f"kfpc-f-{task}"  # its final status (PipelineTaskFinalStatus)
@@ -133,7 +133,7 @@ def _name_part(text: str) -> str:
 
 
 def _key_name(key: Key) -> str:
-    return _export(key[0], key[1], key[3])
+    return export_name(key[0], key[1], key[3])
 
 
 def _fresh_names(prefix: str, count: int, taken: dict[str, Component]) -> list[str]:
@@ -151,7 +151,7 @@ class _Splitter:
     def __init__(self, comp: DagComponent, components: dict[str, Component], limit: int, is_root: bool):
         self.comp, self.components = comp, components
         self.globals = frozenset(q.name for q in comp.interface.in_params) if is_root else frozenset()
-        self.virtual = {t.key: t for t in comp.tasks if _is_virtual(t, components)}
+        self.virtual = {t.key: t for t in comp.tasks if is_virtual(t, components)}
         self.keep_going = any(t.run_after_failure for t in comp.tasks)
         real = [t for t in comp.tasks if t.key not in self.virtual]
         self.chunks, self.parent = _chunks(comp, real, limit, self.needs)
@@ -201,10 +201,10 @@ class _Splitter:
 
     def gather(self, i: int) -> None:
         chunk = self.chunks[i]
-        virtual = [v for v in self.virtual.values() if any(_reads(t, v.key) for t in chunk)]
-        self.inputs[i] = _inputs_read(tuple(virtual + chunk))
+        virtual = [v for v in self.virtual.values() if any(reads_from(t, v.key) for t in chunk)]
+        self.inputs[i] = inputs_read(tuple(virtual + chunk))
         for task in chunk:
-            for binding, source, kind in _sources(task, self.virtual):
+            for binding, source, kind in outputs_read(task, self.virtual):
                 owner = self.part_of.get(source.task)
                 if owner is None or owner == i:
                     continue
@@ -244,7 +244,7 @@ class _Splitter:
     def type_of(self, source: Any, kind: str) -> tuple:
         if isinstance(source, FinalStatus):
             return (ParamType.TASK_FINAL_STATUS, None)
-        return _type_of(self.comp, self.components, source, kind)
+        return output_type(self.comp, self.components, source, kind)
 
     def gate_needs(self, i: int) -> list[tuple[str, str]]:
         found = {(d, need) for t in self.chunks[i] for d, need in self.needs(t)
@@ -264,7 +264,7 @@ class _Splitter:
 
     def part(self, i: int) -> Part:
         chunk = self.chunks[i]
-        virtual = [v for v in self.virtual.values() if any(_reads(t, v.key) for t in chunk)]
+        virtual = [v for v in self.virtual.values() if any(reads_from(t, v.key) for t in chunk)]
         local = {t.key for t in chunk} | {v.key for v in virtual}
         gates = self.gates(i)
         tasks = [gates[need] for need in sorted(gates)]
@@ -317,9 +317,9 @@ class _Splitter:
     def localize(self, task: Task, i: int, local: set[str], gate_of: dict[tuple[str, str], str]) -> Task:
         def name_of(source: Any, binding: str | None) -> str:
             output = None if isinstance(source, FinalStatus) else source.output
-            return _export(source.task, output, self.fallback(task, binding, source))
+            return export_name(source.task, output, self.fallback(task, binding, source))
 
-        moved = _localize(task, local, name_of)
+        moved = localized(task, local, name_of)
         gates = sorted({gate_of[(d, need)] for d, need in self.needs(task) if need and self.part_of[d] != i})
         return replace(moved, depends=moved.depends + tuple(gates))
 
@@ -361,10 +361,10 @@ class _Splitter:
         fields = {f.name: getattr(self.comp, f.name) for f in dataclasses.fields(DagComponent)}
         return Part(**{**fields, "tasks": tuple(self.call(j, None) for j in tops),
                        "out_params": tuple(replace(o, sources=tuple(
-                           FromTask(self.call_key(top(s.task)), _export(s.task, s.output)) for s in o.sources))
+                           FromTask(self.call_key(top(s.task)), export_name(s.task, s.output)) for s in o.sources))
                            for o in self.comp.out_params),
                        "out_artifacts": tuple(replace(o, sources=tuple(
-                           FromTaskArtifact(self.call_key(top(s.task)), _export(s.task, s.output))
+                           FromTaskArtifact(self.call_key(top(s.task)), export_name(s.task, s.output))
                            for s in o.sources)) for o in self.comp.out_artifacts)},
                     keep_going=self.keep_going)
 
@@ -374,7 +374,7 @@ class _Splitter:
 Needs = Callable[[Task], list[tuple[str, Any]]]
 
 
-def _groups(comp: DagComponent, real: list[Task]) -> list[list[Task]]:
+def dependency_groups(comp: DagComponent, real: list[Task]) -> list[list[Task]]:
     """Tasks that share a dependency, in the plan's topological order, in the order of their first task."""
     return _connected([t.key for t in comp.tasks], [(dep, t.key) for t in comp.tasks for dep in t.depends], real)
 
@@ -406,7 +406,7 @@ def _chunks(comp: DagComponent, real: list[Task], limit: int,
     lands in parts that do not wait for each other); a larger group becomes a tree of parts (_tree)."""
     chunks: list[list[Task]] = []
     parent: list[int | None] = []
-    _pack(_groups(comp, real), limit, needs, None, chunks, parent)
+    _pack(dependency_groups(comp, real), limit, needs, None, chunks, parent)
     return chunks, parent
 
 
@@ -500,7 +500,7 @@ def _packed_count(groups: list[list[Task]], limit: int) -> int:
 
 # -- what tasks read -------------------------------------------------------------------------------
 
-def _inputs_read(value: Any) -> set[str]:
+def inputs_read(value: Any) -> set[str]:
     """Names of the DAG inputs anything in `value` (tasks, their bindings, conditions, loops,
     kfp-kubernetes settings) reads, found by walking the plan records. One loop over a stack, with
     the record fields read from the class: the recursive walk through `dataclasses.fields` was a
@@ -528,7 +528,7 @@ def _inputs_read(value: Any) -> set[str]:
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
-def _type_of(comp: DagComponent, components: dict[str, Component], source: Any, kind: str) -> tuple:
+def output_type(comp: DagComponent, components: dict[str, Component], source: Any, kind: str) -> tuple:
     producer = components[comp.task(source.task).component]
     if kind == "artifact":
         art = producer.interface.out_artifact(source.output)
@@ -553,7 +553,7 @@ def _expr_sources(expr: Expr | None) -> list[Any]:
     return [s for o in (operands(expr) if expr else []) for s in _param_sources(o.source)]
 
 
-def _sources(task: Task, virtual: dict[str, Task]) -> Iterator[tuple[str | None, Any, str]]:
+def outputs_read(task: Task, virtual: dict[str, Task]) -> Iterator[tuple[str | None, Any, str]]:
     """(the task's input it feeds or None, source, "param" or "artifact") for every task output read."""
     for b in task.params:
         yield from ((b.name, s, "param") for s in _param_sources(b.source))
@@ -574,12 +574,12 @@ def _sources(task: Task, virtual: dict[str, Task]) -> Iterator[tuple[str | None,
         yield from ((None, s, "param") for _, source in task.k8s.sources() for s in _param_sources(source))
 
 
-def _reads(task: Task, key: str) -> bool:
+def reads_from(task: Task, key: str) -> bool:
     return key in task.depends or any(isinstance(a.source, FromTaskArtifact) and a.source.task == key
                                       for a in task.artifacts)
 
 
-def _localize(task: Task, local: set[str], name_of: Callable[[Any, str | None], str]) -> Task:
+def localized(task: Task, local: set[str], name_of: Callable[[Any, str | None], str]) -> Task:
     """Re-point sources that now live in another part at this part's inputs (`name_of(source, the
     task input it feeds)` names them)."""
 
