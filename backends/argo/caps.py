@@ -6,7 +6,7 @@ From v4.0 the full CRD caps list sizes (manifests/base/crds/full/argoproj.io_wor
 has no caps, and no list in v4.1.2's caps `spec.arguments.parameters` (only `.status.nodes{}.inputs.
 parameters`, at 500, which a template within its cap keeps). kfpc keeps within them by construction
 (split.py cuts DAGs, library.py moves leaf templates into WorkflowTemplates, pack.py hands a
-template's inputs beyond 499 in one JSON parameter); this check refuses what still does not fit,
+template's surplus inputs in JSON parameters); this check refuses what still does not fit,
 before anything is written, instead of letting `kubectl create` fail.
 """
 

@@ -1,8 +1,9 @@
-"""Templates with more inputs than Argo 4 accepts take the surplus as one JSON parameter.
+"""Templates with more inputs than Argo 4 accepts take the surplus as JSON parameters.
 
 Argo 4's full CRD caps a template's `inputs.parameters` at 500 (caps.py); a component with 600
 inputs, or a DAG that receives that many values, would be refused by the API server. Such a template
-keeps 499 of its inputs and gets the others in `kfpc-pack`, a JSON object by name that each caller
+keeps most of its inputs and gets the others in `kfpc-pack` (and, past the expression budget below,
+`kfpc-pack-2`...), each a JSON object by name that each caller
 builds with `toJson({...})`; the template reads a packed value with `fromJSON(...)["<name>"]`. Both
 are in Argo's expression environment (toJson: util/expr/env/env.go:24 @v3.6.19, :27 @v4.1.2;
 fromJSON: an expr-lang builtin, which kfpc's loops already use); `jsonpath` is there too (env.go:26
@@ -112,9 +113,9 @@ def _packable(template: dict[str, Any], calls: list[dict[str, Any]]) -> list[lis
             [_expression_of(None, param) or '""']
         if all(e is not None for e in expressions):
             candidates[name] = 2 + _tokens(escape.string_literal(name)) + max(_tokens(e or "") for e in expressions)
-    groups: list[list[str]] = [[]]
+    packs = 1
     while True:  # more packs take more of the 500 slots, so more inputs must move
-        surplus = len(declared) - (caps.INPUT_PARAMETERS - len(groups))
+        surplus = len(declared) - (caps.INPUT_PARAMETERS - packs)
         if len(candidates) < surplus:
             raise UnsupportedError(
                 f"template {template['name']!r} has {len(declared)} input parameters and Argo 4 accepts at most "
@@ -123,9 +124,9 @@ def _packable(template: dict[str, Any], calls: list[dict[str, Any]]) -> list[lis
                 hint="pass fewer values to the component (a dict or list parameter holds many), or target Argo "
                      "3.x with -O argo-version=3.7 if the cluster runs it")
         cut = _cut(sorted(list(candidates)[-surplus:]), candidates)
-        if len(cut) <= len(groups):
+        if len(cut) <= packs:
             return cut
-        groups = cut
+        packs = len(cut)
 
 
 def _cut(names: list[str], cost: dict[str, int]) -> list[list[str]]:
