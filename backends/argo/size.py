@@ -104,12 +104,18 @@ def run_name(main: dict[str, Any]) -> str:
 def node_id(workflow: str, node_name: str) -> str:
     """workflow_types.go:3868-3877 @v4.1.2 (the same at v3.6.19): the root node's ID is the
     workflow's name, every other `<workflow>-<32-bit FNV-1a of the node name, in decimal>`."""
-    if node_name == workflow:
-        return workflow
-    digest = 0x811C9DC5
-    for byte in node_name.encode("utf-8"):
-        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return f"{workflow}-{digest}"
+    return workflow if node_name == workflow else f"{workflow}-{fnv1a(node_name)}"
+
+
+_FNV_OFFSET, _FNV_PRIME = 0x811C9DC5, 0x01000193
+
+
+def fnv1a(text: str, digest: int = _FNV_OFFSET) -> int:
+    """32-bit FNV-1a of `text`, continued from `digest` (the hash of what precedes it). A node's name
+    extends its parent's, so node_status hashes only the added part of each name."""
+    for byte in text.encode("utf-8"):
+        digest = ((digest ^ byte) * _FNV_PRIME) & 0xFFFFFFFF
+    return digest
 
 
 def node_status(spec: dict[str, Any], libraries: list[dict[str, Any]], workflow: str = "w",
@@ -123,9 +129,9 @@ def node_status(spec: dict[str, Any], libraries: list[dict[str, Any]], workflow:
     nodes: dict[str, Any] = {}
     pods: list[str] = []
 
-    def visit(name: str, path: str, parent: str | None, depth: int) -> str:
+    def visit(name: str, path: str, parent: str | None, depth: int, digest: int) -> str:
         template = templates.get(name, {})
-        own_id = node_id(workflow, path)
+        own_id = workflow if path == workflow else f"{workflow}-{digest}"  # node_id(workflow, path)
         composite = "dag" in template or "steps" in template
         node: dict[str, Any] = {
             "id": own_id, "name": path, "displayName": path.rsplit(".", 1)[-1] if parent else path,
@@ -147,7 +153,7 @@ def node_status(spec: dict[str, Any], libraries: list[dict[str, Any]], workflow:
             children = []
             for call in _calls(template):
                 target = call.get("template") or call.get("templateRef", {}).get("template", "")
-                child = visit(target, f"{path}.{call['name']}", own_id, depth + 1)
+                child = visit(target, f"{path}.{call['name']}", own_id, depth + 1, fnv1a(f".{call['name']}", digest))
                 nodes[child]["inputs"] = {"parameters": call.get("arguments", {}).get("parameters", [])}
                 children.append(child)
             node["children"] = children
@@ -159,10 +165,11 @@ def node_status(spec: dict[str, Any], libraries: list[dict[str, Any]], workflow:
         return own_id
 
     entry = spec.get("entrypoint")
+    root = fnv1a(workflow)
     if entry:
-        visit(entry, workflow, None, 0)
+        visit(entry, workflow, None, 0, root)
     if spec.get("onExit"):
-        visit(spec["onExit"], f"{workflow}.onExit", None, 0)
+        visit(spec["onExit"], f"{workflow}.onExit", None, 0, fnv1a(".onExit", root))
     return nodes, pods
 
 

@@ -35,7 +35,7 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from kfpc.errors import UnsupportedError
 from kfpc.plan.model import (
@@ -153,6 +153,7 @@ class _Splitter:
         self.globals = frozenset(q.name for q in comp.interface.in_params) if is_root else frozenset()
         self.virtual = {t.key: t for t in comp.tasks if is_virtual(t, components)}
         self.keep_going = any(t.run_after_failure for t in comp.tasks)
+        self.known_needs: dict[str, list[tuple[str, str | None]]] = {}
         real = [t for t in comp.tasks if t.key not in self.virtual]
         self.chunks, self.parent = _chunks(comp, real, limit, self.needs)
         self.part_of = {t.key: i for i, chunk in enumerate(self.chunks) for t in chunk}
@@ -186,10 +187,15 @@ class _Splitter:
     def needs(self, task: Task) -> list[tuple[str, str | None]]:
         """Each real upstream and what the unsplit `depends` term asks of it (dags.py): None for a
         task that runs after failures (any completed phase), `ran` for a loop upstream (an empty loop
-        is Skipped), else `ok`."""
-        if task.run_after_failure:
-            return [(d, None) for d in self.real_depends(task)]
-        return [(d, "ran" if self.comp.task(d).loop is not None else "ok") for d in self.real_depends(task)]
+        is Skipped), else `ok`. Kept per task: cutting, gathering and the gates all ask."""
+        known = self.known_needs.get(task.key)
+        if known is None:
+            if task.run_after_failure:
+                known = [(d, None) for d in self.real_depends(task)]
+            else:
+                known = [(d, "ran" if self.comp.task(d).loop is not None else "ok") for d in self.real_depends(task)]
+            self.known_needs[task.key] = known
+        return known
 
     def fallback(self, task: Task, binding: str | None, source: Any) -> str:
         """What a task that runs after failures gets for an upstream's output when that upstream wrote
@@ -319,9 +325,8 @@ class _Splitter:
             output = None if isinstance(source, FinalStatus) else source.output
             return export_name(source.task, output, self.fallback(task, binding, source))
 
-        moved = localized(task, local, name_of)
         gates = sorted({gate_of[(d, need)] for d, need in self.needs(task) if need and self.part_of[d] != i})
-        return replace(moved, depends=moved.depends + tuple(gates))
+        return localized(task, local, name_of, after=tuple(gates))
 
     def call(self, j: int, i: int | None) -> Task:
         """The task that runs part `j` inside part `i` (None: the DAG that was split). Inside a part it
@@ -503,26 +508,37 @@ def _packed_count(groups: list[list[Task]], limit: int) -> int:
 def inputs_read(value: Any) -> set[str]:
     """Names of the DAG inputs anything in `value` (tasks, their bindings, conditions, loops,
     kfp-kubernetes settings) reads, found by walking the plan records. One loop over a stack, with
-    the record fields read from the class: the recursive walk through `dataclasses.fields` was a
-    third of a large split's time."""
+    each record class's fields read by one getter made on first sight of the class: the recursive
+    walk through `dataclasses.fields` was a third of a large split's time."""
     found: set[str] = set()
+    children: dict[type, Callable[[Any], Iterable[Any]] | None] = dict.fromkeys(_LEAVES)
     stack = [value]
     while stack:
         value = stack.pop()
         kind = type(value)
-        if kind in _LEAVES:
-            continue
         if kind is FromInput or kind is FromInputArtifact:
             found.add(value.name)
             continue
-        fields = getattr(kind, "__dataclass_fields__", None)
-        if fields is not None and not isinstance(value, type):
-            stack.extend(getattr(value, name) for name in fields)
-        elif isinstance(value, (tuple, list, set, frozenset)):
-            stack.extend(value)
-        elif isinstance(value, dict):
-            stack.extend(value.values())
+        try:
+            getter = children[kind]
+        except KeyError:
+            getter = children[kind] = _children_of(kind)
+        if getter is not None:
+            stack.extend(getter(value))
     return found
+
+
+def _children_of(kind: type) -> Callable[[Any], Iterable[Any]] | None:
+    """How inputs_read reaches inside a value of this class; None for a leaf."""
+    fields = getattr(kind, "__dataclass_fields__", None)
+    if fields:
+        names = tuple(fields)
+        return lambda value: [getattr(value, name) for name in names]
+    if issubclass(kind, (tuple, list, set, frozenset)):
+        return lambda value: value
+    if issubclass(kind, dict):
+        return lambda value: value.values()
+    return None
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None)})
@@ -579,9 +595,12 @@ def reads_from(task: Task, key: str) -> bool:
                                       for a in task.artifacts)
 
 
-def localized(task: Task, local: set[str], name_of: Callable[[Any, str | None], str]) -> Task:
+def localized(task: Task, local: set[str], name_of: Callable[[Any, str | None], str],
+              after: tuple[str, ...] = ()) -> Task:
     """Re-point sources that now live in another part at this part's inputs (`name_of(source, the
-    task input it feeds)` names them)."""
+    task input it feeds)` names them); the task also waits for `after`. Bindings whose source stays
+    are kept as they are: a large split localizes every task, and rebuilding each record was most
+    of its cost."""
 
     def param(source: Any, binding: str | None = None) -> Any:
         if isinstance(source, (FromTask, FinalStatus)) and source.task not in local:
@@ -619,12 +638,15 @@ def localized(task: Task, local: set[str], name_of: Callable[[Any, str | None], 
             return replace(value, **changed) if changed else value
         return value
 
+    def rebound(binding: Any, source: Any) -> Any:
+        return binding if source is binding.source else replace(binding, source=source)
+
     loop = task.loop
     if loop is not None and loop.source is not None:
         loop = replace(loop, source=artifact(loop.source) if loop.over_artifacts else param(loop.source))
     return replace(task,
-                   params=tuple(replace(b, source=param(b.source, b.name)) for b in task.params),
-                   artifacts=tuple(replace(a, source=artifact(a.source)) for a in task.artifacts),
-                   depends=tuple(d for d in task.depends if d in local),
+                   params=tuple(rebound(b, param(b.source, b.name)) for b in task.params),
+                   artifacts=tuple(rebound(a, artifact(a.source)) for a in task.artifacts),
+                   depends=tuple(d for d in task.depends if d in local) + after,
                    condition=expr(task.condition) if task.condition is not None else None,
                    loop=loop, k8s=k8s(task.k8s))
