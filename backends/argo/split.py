@@ -541,7 +541,7 @@ def _children_of(kind: type) -> Callable[[Any], Iterable[Any]] | None:
     return None
 
 
-_LEAVES = frozenset({str, int, float, bool, type(None)})
+_LEAVES: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 
 
 def output_type(comp: DagComponent, components: dict[str, Component], source: Any, kind: str) -> tuple:
