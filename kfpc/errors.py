@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
-__all__ = ["KfpcError", "UnsupportedError", "UsageError", "did_you_mean"]
+__all__ = ["KfpcError", "UnsupportedError", "UsageError", "did_you_mean", "named", "agree"]
 
 
 def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
@@ -98,6 +98,17 @@ class Diagnostic:
 
 # C0/C1 controls, DEL, line and paragraph separators, zero-width and bidirectional format characters.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def named(noun: str, names: Sequence[str]) -> str:
+    """`pipeline parameter 'a'` or `pipeline parameters 'a', 'b'`: a message about every offender
+    at once, so the user fixes them in one go."""
+    return f"{noun}{'s' if len(names) > 1 else ''} {', '.join(repr(name) for name in names)}"
+
+
+def agree(names: Sequence[str], one: str, many: str) -> str:
+    """The word that agrees with how many `names` a message lists (`is`/`are`, `it`/`them`)."""
+    return many if len(names) > 1 else one
 
 
 def printable(text: str) -> str:

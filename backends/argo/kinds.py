@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, Iterator
 
 from kfpc import names, run_options
-from kfpc.errors import UsageError
+from kfpc.errors import UsageError, agree, named
 from kfpc.plan.model import Plan
 from kfpc.run_options import RunOptions, seconds
 
@@ -103,12 +103,10 @@ def require_values(plan: Plan) -> None:
     every tick instead of starting a run (workflow/cron/operator.go:106-109,150-152 @v4.1.2)."""
     missing = [q.name for q in plan.inputs if not q.has_default and not q.optional]
     if missing:
-        listed = ", ".join(repr(name) for name in missing)
-        raise UsageError(f"--kind cron: pipeline parameter{'s' if len(missing) > 1 else ''} {listed} "
-                         f"{'are' if len(missing) > 1 else 'is'} required and {'have' if len(missing) > 1 else 'has'} "
-                         "no default or value; Argo would refuse every scheduled run (SpecError)",
-                         hint=f"give {'them' if len(missing) > 1 else 'it'} with -p {missing[0]}=VALUE "
-                              "or --param-file FILE")
+        raise UsageError(f"--kind cron: {named('pipeline parameter', missing)} {agree(missing, 'is', 'are')} required "
+                         f"and {agree(missing, 'has', 'have')} no default or value; Argo would refuse every scheduled "
+                         "run (SpecError)",
+                         hint=f"give {agree(missing, 'it', 'them')} with -p {missing[0]}=VALUE or --param-file FILE")
 
 
 def _object(workflow: dict[str, Any], kind: str, metadata: dict[str, Any], labels: dict[str, str],

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from kfpc import names
-from kfpc.errors import UnsupportedError, UsageError
+from kfpc.errors import UnsupportedError, UsageError, agree, named
 from kfpc.plan import k8s
 from kfpc.plan.model import (
     ArtifactBinding, Component, Concat, Constant, ContainerComponent, DagComponent, DagOutputParam, FromInputArtifact, FromTaskArtifact, ImporterComponent, InputValue, Loop, ParamType, Plan,
@@ -431,10 +431,8 @@ def root_artifact_arguments(plan: Plan) -> list[dict[str, Any]]:
                                    "inside the pipeline (dsl.importer), not given as a pipeline input on Argo")
         arguments.append(dags.located(a.name, location, a.optional))
     if missing:
-        listed = ", ".join(repr(name) for name in missing)
-        raise UsageError(f"pipeline input artifact{'s' if len(missing) > 1 else ''} {listed} "
-                         f"{'have' if len(missing) > 1 else 'has'} no URI; Argo refuses a Workflow argument "
-                         "artifact without a location, and `argo submit` cannot give one",
+        raise UsageError(f"{named('pipeline input artifact', missing)} {agree(missing, 'has', 'have')} no URI; Argo "
+                         "refuses a Workflow argument artifact without a location, and `argo submit` cannot give one",
                          hint=f"give it at compile time with -p {missing[0]}=URI (s3://bucket/key, gs://bucket/key, "
                               "https://..., or a key in the artifact repository)", file=plan.source)
     return arguments
