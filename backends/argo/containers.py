@@ -94,19 +94,25 @@ def launcher_features(component: ContainerComponent, call: Call) -> set[str]:
     return features
 
 
-def component_signature(component: ContainerComponent) -> tuple:
-    """What about the component itself changes its rendered templates: the same for every call, so
-    a renderer works it out once per component (call_signature takes it)."""
+def reads_task_name(component: ContainerComponent) -> bool:
+    """Whether the component's command or arguments hold the task's name (a run-time value): the
+    same for every component of one `digest`, which covers its command and arguments, so a renderer
+    asks once per digest (the SDK writes one copy of a component per task)."""
     from kfpc.plan.placeholders import walk
 
-    reads_task_name = any(isinstance(leaf, Runtime) for arg in component.command + component.args
-                          for leaf in walk(arg))
-    return component.digest, repr(component.resources), reads_task_name
+    return any(isinstance(leaf, Runtime) for arg in component.command + component.args for leaf in walk(arg))
+
+
+def component_signature(component: ContainerComponent, reads_name: bool) -> tuple:
+    """What about the component itself changes its rendered templates (call_signature takes it);
+    `reads_name` is reads_task_name(component)."""
+    resources = component.resources
+    return component.digest, "" if resources.empty else repr(resources), reads_name
 
 
 def call_signature(component: ContainerComponent, call: Call, static: tuple) -> tuple:
     """Everything about a call that changes the rendered template (render() reads nothing else);
-    `static` is component_signature(component)."""
+    `static` is component_signature(component, ...)."""
     iface = component.interface
     params = tuple((b.name, b.source.kind.value if isinstance(b.source, Runtime) else "")
                    for b in call.task.params if iface.in_param(b.name) is not None)

@@ -41,7 +41,7 @@ class Renderer:
         self.namer = names.Namer()
         self.by_content: dict[str, str] = {}
         self.rendered: dict[tuple, tuple[str, dict[str, Any]]] = {}
-        self.component_signatures: dict[str, tuple] = {}  # containers.component_signature, by component
+        self.reads_task_name: dict[str, bool] = {}  # containers.reads_task_name, by component digest
         self.dag_names: dict[str, str] = {}
         self.uses_launcher = False
         self.parent_run = False  # a child Workflow (children.py): run-time values are the parent's
@@ -86,10 +86,10 @@ class Renderer:
                                    self.cache if (builder.c.name, task.key) in self.memoized else None,
                                    (builder.c.name, task.key) in self.id_producers, self.shown_name(task),
                                    parent_run=self.parent_run)
-            static = self.component_signatures.get(component.name)
-            if static is None:
-                static = self.component_signatures[component.name] = containers.component_signature(component)
-            signature = containers.call_signature(component, call, static)
+            reads_name = self.reads_task_name.get(component.digest)
+            if reads_name is None:
+                reads_name = self.reads_task_name[component.digest] = containers.reads_task_name(component)
+            signature = containers.call_signature(component, call, containers.component_signature(component, reads_name))
             known = self.rendered.get(signature)
             if known is not None:  # the same executor called the same way: render once
                 return known
