@@ -21,6 +21,9 @@ from kfpc.run_options import RunOptions
 WIDE = Path(__file__).resolve().parent.parent / "golden" / "wide_dag" / "pipeline.yaml"
 
 
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
 def distinct_wide(code_bytes: int = 8000, tasks: int = 250) -> str:
     """golden/wide_dag with every task given its own executor: its own image and ~code_bytes of source."""
     ir = yaml.safe_load(WIDE.read_text("utf-8"))
@@ -128,6 +131,23 @@ def test_node_ids_are_argos() -> None:
     assert size.run_name(chain(2, "p")[-1]) == "p-" + size.GENERATED
     assert size.run_name(chain(2, "p", kind="template")[-1]) == "p-" + size.GENERATED
     assert size.run_name(chain(2, "p", kind="cron", schedule="@daily")[-1]) == "p" + size.CRON_RUN
+
+
+def test_every_modelled_node_id_is_the_hash_of_its_whole_name() -> None:
+    """node_status hashes each node name on from its parent's hash; every ID must still be the
+    hash of the whole name, also through nested DAGs, split parts and the exit handler."""
+    from kfpc_backends.argo import caps, size
+
+    for ir in (GOLDEN / "exit_handler" / "pipeline.yaml", GOLDEN / "subpipelines" / "pipeline.yaml"):
+        documents = list(kfpc.compile(str(ir), "argo").documents)
+        *libraries, main = documents
+        nodes, _ = size.node_status(caps.spec_of(main), libraries, "wf-k7x2q")
+        assert len(nodes) > 3 and any(n["name"].count(".") >= 2 for n in nodes.values())
+        assert all(node_id == size.node_id("wf-k7x2q", n["name"]) == n["id"] for node_id, n in nodes.items())
+    split = chain(450, "deep")  # one DAG over Argo 4's 200 tasks: parts inside parts
+    nodes, _ = size.node_status(caps.spec_of(split[-1]), split[:-1], "wf-k7x2q")
+    assert max(n["name"].count(".") for n in nodes.values()) >= 2
+    assert all(node_id == size.node_id("wf-k7x2q", n["name"]) for node_id, n in nodes.items())
 
 
 def test_pod_results_map_only_where_argo_keeps_one() -> None:
