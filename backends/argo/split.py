@@ -529,11 +529,13 @@ def inputs_read(value: Any) -> set[str]:
 
 
 def _children_of(kind: type) -> Callable[[Any], Iterable[Any]] | None:
-    """How inputs_read reaches inside a value of this class; None for a leaf."""
+    """How inputs_read reaches inside a value of this class; None for a leaf. Fields declared to
+    hold only text, numbers or enums are passed over (their annotations are checked by mypy): a
+    task's names, flags, caching and retry settings are half of what a walk would visit."""
     fields = getattr(kind, "__dataclass_fields__", None)
-    if fields:
-        names = tuple(fields)
-        return lambda value: [getattr(value, name) for name in names]
+    if fields is not None:
+        names = tuple(name for name, field in fields.items() if field.type not in _PLAIN_FIELDS)
+        return (lambda value: [getattr(value, name) for name in names]) if names else None
     if issubclass(kind, (tuple, list, set, frozenset)):
         return lambda value: value
     if issubclass(kind, dict):
@@ -542,6 +544,9 @@ def _children_of(kind: type) -> Callable[[Any], Iterable[Any]] | None:
 
 
 _LEAVES: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_PLAIN_FIELDS = frozenset({"str", "bool", "int", "float", "str | None", "int | None", "float | None", "bool | None",
+                           "tuple[str, ...]", "tuple[str | int, ...]", "tuple[tuple[str, str], ...]", "ParamType",
+                           "ParamType | None", "ArtifactType", "RuntimeKind"})
 
 
 def output_type(comp: DagComponent, components: dict[str, Component], source: Any, kind: str) -> tuple:
