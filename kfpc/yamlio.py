@@ -399,6 +399,7 @@ def _libyaml_dump(documents: Sequence[Any]) -> str:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 _LITERAL_HEADER = re.compile(r"\|[1-9]?[-+]?")
 _LONGEST = 1 << 16  # longer scalars are left to libyaml, which folds past its width of 1 << 20
 
@@ -468,6 +469,7 @@ class _BlockWriter:
         return True
 
     def _render_values(self, values: list[tuple[type, Any]]) -> bool:
+        values = self._plain_words(values)
         if not values:
             return True
         lines = _libyaml_dump([[value for _, value in values]]).splitlines()
@@ -488,6 +490,25 @@ class _BlockWriter:
                 return False  # a quoted scalar over several lines
             self.values[value] = (" " + first, rest if rest else None)
         return True
+
+    def _plain_words(self, values: list[tuple[type, Any]]) -> list[tuple[type, Any]]:
+        """Records the strings libyaml would write as they are, and returns the rest for it to render.
+
+        Most of a pipeline's distinct values are names and references (`step-12`, `exec-step-12`), and
+        handing each to libyaml cost most of a large dump. A string of letters, digits and `_./-` that
+        does not start with `-`, `.` or `/` holds nothing libyaml's emitter must quote or escape (no
+        indicator, space, break or `: `); it writes such a string plain exactly when the resolver reads
+        it back as a string (not `yes`, `1e5`, `2024-1-5`), which is asked here as the emitter asks."""
+        resolve = _OutDumper(None).resolve
+        rest = []
+        for value in values:
+            text = value[1]
+            if value[0] is str and _PLAIN_WORD.fullmatch(text) and \
+                    resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:
+                self.values[value] = (" " + text, None)
+            else:
+                rest.append(value)
+        return rest
 
     def _scalar(self, value: Any, column: int, out: list[str]) -> None:
         first, block = self.values[(type(value), value)]
