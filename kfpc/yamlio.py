@@ -133,42 +133,55 @@ def _load_all(text: str) -> list[Any]:
 
 def _from_events(text: str) -> list[Any]:
     """One loop with its lookups in locals: a function call per event (scalar construction, placing
-    an object in its container) made loading the corpus about 15% slower."""
+    an object in its container) made loading the corpus about 15% slower. The open collection and its
+    pending key are locals too (the enclosing ones wait on `outer`), as the loop reads them per event."""
     loader = _Loader(text)
     resolve, constructors, get_event = loader.resolve, loader.yaml_constructors, loader.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     docs: list[Any] = []
     anchors: dict[str, Any] = {}
     plain_tags: dict[str, str] = {}  # IR repeats the same keys and values thousands of times
-    stack: list[list[Any]] = []  # [container, key, has_key]
+    current: Any = None  # the open mapping or sequence (None at the top of a document)
+    in_list = False
+    key: Any = None
+    has_key = False
+    outer: list[tuple[Any, bool, Any, bool]] = []  # the enclosing (current, in_list, key, has_key)
     try:
         while True:
             event = get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if kind is scalar_event:
+                value = event.value
                 if event.tag is None and event.implicit[0]:  # a plain scalar: its tag depends on its text only
-                    tag = plain_tags.get(event.value)
+                    tag = plain_tags.get(value)
                     if tag is None:
-                        tag = plain_tags[event.value] = resolve(yaml.ScalarNode, event.value, event.implicit)
+                        tag = plain_tags[value] = resolve(yaml.ScalarNode, value, event.implicit)
                 else:
-                    tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, event.value,
+                    tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, value,
                                                                                   event.implicit)
                 if tag == _STR_TAG:
-                    obj: Any = event.value
+                    obj: Any = value
                 elif tag in constructors:
-                    obj = constructors[tag](loader, yaml.ScalarNode(tag, event.value, style=event.style))
+                    obj = constructors[tag](loader, yaml.ScalarNode(tag, value, style=event.style))
                 else:
                     raise _Unusual
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    anchors[event.anchor] = obj
+            elif kind is mapping_start or kind is sequence_start:
                 if event.tag not in _PLAIN_TAGS:
                     raise _Unusual
-                container: Any = {} if kind is yaml.MappingStartEvent else []
+                container: Any = {} if kind is mapping_start else []
                 if event.anchor is not None:
                     anchors[event.anchor] = container
-                stack.append([container, None, False])
+                outer.append((current, in_list, key, has_key))
+                current, in_list, key, has_key = container, kind is sequence_start, None, False
                 continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                obj = stack.pop()[0]
-            elif kind is yaml.AliasEvent:
+            elif kind is mapping_end or kind is sequence_end:
+                obj = current
+                current, in_list, key, has_key = outer.pop()
+            elif kind is alias_event:
                 if event.anchor not in anchors:
                     raise _Unusual  # an undefined alias: PyYAML says where
                 obj = anchors[event.anchor]
@@ -179,21 +192,17 @@ def _from_events(text: str) -> list[Any]:
                 return docs
             else:  # stream start, document end
                 continue
-            if kind is yaml.ScalarEvent and event.anchor is not None:
-                anchors[event.anchor] = obj
-            if not stack:
+            if current is None:
                 docs.append(obj)
-                continue
-            top = stack[-1]
-            if type(top[0]) is list:
-                top[0].append(obj)
-            elif top[2]:
-                top[0][top[1]] = obj
-                top[2] = False
+            elif in_list:
+                current.append(obj)
+            elif has_key:
+                current[key] = obj
+                has_key = False
             else:
                 if isinstance(obj, (dict, list)):
                     raise _Unusual  # an unhashable key: PyYAML says where
-                top[1], top[2] = obj, True
+                key, has_key = obj, True
     finally:
         loader.dispose()
 
