@@ -401,7 +401,9 @@ class _Lowering:
         order = build.topological_order(ordered if build.is_acyclic(ordered) else graph)  # a cycle is reported
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
-        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        # What each task waits for: its data and `.after()` upstreams, and the producers its settings read.
+        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag,
+                                tuple(sorted(u for u in ordered.predecessors(t) if u != t))) for t in order)
         self.check_platform_cycles(dag)
         out_params = tuple(
             plan_model.DagOutputParam(o.name, q.type if (q := iface.out_param(o.name)) else plan_model.ParamType.STRING,
@@ -441,7 +443,7 @@ class _Lowering:
         spec = comp.interface.out_params.get(key)
         return param_type(spec.type) if spec else plan_model.ParamType.STRING
 
-    def task(self, task: Task, name: str, parent: Component, dag: Dag) -> plan_model.Task:
+    def task(self, task: Task, name: str, parent: Component, dag: Dag, depends: tuple[str, ...]) -> plan_model.Task:
         target = self.components[task.component]
         params = self.param_bindings(task, target, parent, dag)
         artifacts = self.artifact_bindings(task, target, dag)
@@ -455,8 +457,6 @@ class _Lowering:
             digest = cachekey.with_platform(self.container_parts(target, executor)[-1],
                                             self.platform.settings(target.executor or ""))
             caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
-        depends = tuple(sorted({u for u in build.upstreams(task) if u in dag.tasks and u != task.key}
-                               | self._platform_producers.get(task.key, set())))
 
         def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> plan_model.ParamSource:
             if not self.platform_output_ok(spec, path, task, dag):
@@ -484,8 +484,10 @@ class _Lowering:
     def task_config(self, target: Component, params: tuple[plan_model.ParamBinding, ...],
                     k8s: Any) -> tuple[tuple[plan_model.ParamBinding, ...], Any, bool]:
         """Give `dsl.TaskConfig` inputs their value and keep passed-through fields off the pod (taskconfig.py)."""
-        enabled, on_pod = taskconfig.options(target.passthroughs)
         wanted = sorted(n for n, d in target.interface.in_params.items() if d.type == "TASK_CONFIG")
+        if not wanted and k8s is None:
+            return params, None, False  # the common case: nothing to give or to strip
+        enabled, on_pod = taskconfig.options(target.passthroughs)
         workspace = bool(wanted) and taskconfig.VOLUMES in enabled and _uses_workspace(params)
         if wanted:
             env, resources = self._task_config_parts[target.key]
