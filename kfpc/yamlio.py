@@ -426,12 +426,14 @@ class _BlockWriter:
 
     def __init__(self) -> None:
         self.keys: dict[str, str] = {}  # key -> its text before the `:`
-        self.values: dict[tuple[type, Any], tuple[str, list[str] | None]] = {}  # -> (first line, block lines)
+        # scalar -> (its first line, the lines of its literal block or None). A string is its own key;
+        # other scalars are keyed with their type, as 1, 1.0 and True are equal keys but written apart.
+        self.values: dict[Any, tuple[str, list[str] | None]] = {}
         self.open_ended = False  # the document's last literal block keeps its final line breaks (`|+`)
 
     def dump(self, documents: Sequence[Any]) -> str | None:
         keys: set[str] = set()
-        values: set[tuple[type, Any]] = set()
+        values: set[Any] = set()
         for doc in documents:
             if type(doc) is not dict or not doc or not self._gather(doc, keys, values):
                 return None
@@ -448,7 +450,7 @@ class _BlockWriter:
         return "".join(out)
 
     @staticmethod
-    def _gather(doc: dict[str, Any], keys: set[str], values: set[tuple[type, Any]]) -> bool:
+    def _gather(doc: dict[str, Any], keys: set[str], values: set[Any]) -> bool:
         stack: list[Any] = [doc]
         while stack:
             node = stack.pop()
@@ -460,9 +462,11 @@ class _BlockWriter:
                     stack.append(value)
             elif type(node) is list:
                 stack.extend(node)
-            elif type(node) in _SCALARS:
-                if type(node) is str and len(node) > _LONGEST:
+            elif type(node) is str:
+                if len(node) > _LONGEST:
                     return False
+                values.add(node)
+            elif type(node) in _SCALARS:
                 values.add((type(node), node))
             else:
                 return False
@@ -477,11 +481,11 @@ class _BlockWriter:
         self.keys.update(zip(keys, (line[:-6] for line in lines)))
         return True
 
-    def _render_values(self, values: list[tuple[type, Any]]) -> bool:
+    def _render_values(self, values: list[Any]) -> bool:
         values = self._plain_words(values)
         if not values:
             return True
-        lines = _libyaml_dump([[value for _, value in values]]).splitlines()
+        lines = _libyaml_dump([[value if type(value) is str else value[1] for value in values]]).splitlines()
         if lines[-1] == "...":
             lines.pop()
         items: list[list[str]] = []
@@ -500,7 +504,7 @@ class _BlockWriter:
             self.values[value] = (" " + first, rest if rest else None)
         return True
 
-    def _plain_words(self, values: list[tuple[type, Any]]) -> list[tuple[type, Any]]:
+    def _plain_words(self, values: list[Any]) -> list[Any]:
         """Records the strings libyaml would write as they are, and returns the rest for it to render.
 
         Most of a pipeline's distinct values are names and references (`step-12`, `exec-step-12`), and
@@ -511,22 +515,21 @@ class _BlockWriter:
         resolve = _OutDumper(None).resolve
         rest = []
         for value in values:
-            text = value[1]
-            if value[0] is str and _PLAIN_WORD.fullmatch(text) and \
-                    resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:
-                self.values[value] = (" " + text, None)
+            if type(value) is str and _PLAIN_WORD.fullmatch(value) and \
+                    resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
+                self.values[value] = (" " + value, None)
             else:
                 rest.append(value)
         return rest
 
-    def _scalar(self, value: Any, column: int, out: list[str]) -> None:
-        first, block = self.values[(type(value), value)]
+    def _scalar(self, value: Any, column: int) -> str:
+        """The scalar's text from after its key's `:` or its `- ` on."""
+        first, block = self.values[value if type(value) is str else (type(value), value)]
         if block is None:
-            out.append(first + "\n")
-            return
+            return first + "\n"
         self.open_ended = first.endswith("+")
         pad = " " * (column + 2)
-        out.append(first + "\n" + "".join(pad + line + "\n" if line else "\n" for line in block))
+        return first + "\n" + "".join(pad + line + "\n" if line else "\n" for line in block)
 
     def _mapping(self, node: dict[str, Any], column: int, lead: str, out: list[str]) -> None:
         """A block mapping whose keys start at `column`; its first line starts with `lead` (a
@@ -534,23 +537,22 @@ class _BlockWriter:
         pad = " " * column
         keys = self.keys
         for key, value in node.items():
-            out.append(lead + keys[key] + ":")
-            lead = pad
             kind = type(value)
             if kind is dict:
                 if value:
-                    out.append("\n")
+                    out.append(lead + keys[key] + ":\n")
                     self._mapping(value, column + 2, " " * (column + 2), out)
                 else:
-                    out.append(" {}\n")
+                    out.append(lead + keys[key] + ": {}\n")
             elif kind is list:
                 if value:
-                    out.append("\n")
+                    out.append(lead + keys[key] + ":\n")
                     self._sequence(value, column, pad, out)
                 else:
-                    out.append(" []\n")
+                    out.append(lead + keys[key] + ": []\n")
             else:
-                self._scalar(value, column, out)
+                out.append(lead + keys[key] + ":" + self._scalar(value, column))
+            lead = pad
 
     def _sequence(self, node: list[Any], column: int, lead: str, out: list[str]) -> None:
         """A block sequence whose dashes stand at `column`; the first starts after `lead`."""
@@ -568,8 +570,7 @@ class _BlockWriter:
                 else:
                     out.append(lead + "- []\n")
             else:
-                out.append(lead + "-")
-                self._scalar(item, column, out)
+                out.append(lead + "-" + self._scalar(item, column))
             lead = pad
 
 
