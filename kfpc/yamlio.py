@@ -505,19 +505,29 @@ class _BlockWriter:
         return True
 
     def _plain_words(self, values: list[Any]) -> list[Any]:
-        """Records the strings libyaml would write as they are, and returns the rest for it to render.
+        """Records the strings whose rendering is known without libyaml, and returns the rest for it.
 
-        Most of a pipeline's distinct values are names and references (`step-12`, `exec-step-12`), and
-        handing each to libyaml cost most of a large dump. A string of letters, digits and `_./-` that
-        does not start with `-`, `.` or `/` holds nothing libyaml's emitter must quote or escape (no
-        indicator, space, break or `: `); it writes such a string plain exactly when the resolver reads
-        it back as a string (not `yes`, `1e5`, `2024-1-5`), which is asked here as the emitter asks."""
+        Most of a pipeline's distinct values are names, references and engine expressions (`step-12`,
+        `{{tasks.step-12.outputs.parameters.Output}}`), and handing each to libyaml cost most of a large
+        dump. What libyaml's emitter does with them (emitter.c's scalar analysis and style choice):
+        - a string of letters, digits and `_./-` not starting with `-`, `.` or `/` holds no indicator,
+          space, break or `: `: it is written plain exactly when the resolver reads it back as a string
+          (not `yes`, `1e5`, `2024-1-5`), which is asked here as the emitter asks;
+        - printable ASCII starting with `{` or `[` cannot be plain (an indicator) and holds nothing that
+          rules out single quotes (a control or non-ASCII character, a break, a tab): it is written in
+          single quotes, a quote doubled, never folded at kfpc's width."""
         resolve = _OutDumper(None).resolve
         rest = []
         for value in values:
-            if type(value) is str and _PLAIN_WORD.fullmatch(value) and \
-                    resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
-                self.values[value] = (" " + value, None)
+            if type(value) is not str:
+                rest.append(value)
+            elif _PLAIN_WORD.fullmatch(value):
+                if resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
+                    self.values[value] = (" " + value, None)
+                else:
+                    rest.append(value)
+            elif value.startswith(("{", "[")) and value.isascii() and value.isprintable():
+                self.values[value] = (" '" + value.replace("'", "''") + "'", None)
             else:
                 rest.append(value)
         return rest
