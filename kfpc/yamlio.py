@@ -511,8 +511,8 @@ class _BlockWriter:
         `{{tasks.step-12.outputs.parameters.Output}}`), and handing each to libyaml cost most of a large
         dump. What libyaml's emitter does with them (emitter.c's scalar analysis and style choice):
         - a string of letters, digits and `_./-` not starting with `-`, `.` or `/` holds no indicator,
-          space, break or `: `: it is written plain exactly when the resolver reads it back as a string
-          (not `yes`, `1e5`, `2024-1-5`), which is asked here as the emitter asks;
+          space, break or `: `: it is written plain when the resolver reads it back as a string, which is
+          asked here as the emitter asks, and in single quotes when not (`yes`, `1e5`, `2024-1-5`);
         - printable ASCII starting with `{` or `[` cannot be plain (an indicator) and holds nothing that
           rules out single quotes (a control or non-ASCII character, a break, a tab): it is written in
           single quotes, a quote doubled, never folded at kfpc's width."""
@@ -522,10 +522,8 @@ class _BlockWriter:
             if type(value) is not str:
                 rest.append(value)
             elif _PLAIN_WORD.fullmatch(value):
-                if resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
-                    self.values[value] = (" " + value, None)
-                else:
-                    rest.append(value)
+                plain = resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
+                self.values[value] = (" " + value if plain else " '" + value + "'", None)
             elif value.startswith(("{", "[")) and value.isascii() and value.isprintable():
                 self.values[value] = (" '" + value.replace("'", "''") + "'", None)
             else:
