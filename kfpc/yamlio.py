@@ -133,42 +133,55 @@ def _load_all(text: str) -> list[Any]:
 
 def _from_events(text: str) -> list[Any]:
     """One loop with its lookups in locals: a function call per event (scalar construction, placing
-    an object in its container) made loading the corpus about 15% slower."""
+    an object in its container) made loading the corpus about 15% slower. The open collection and its
+    pending key are locals too (the enclosing ones wait on `outer`), as the loop reads them per event."""
     loader = _Loader(text)
     resolve, constructors, get_event = loader.resolve, loader.yaml_constructors, loader.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     docs: list[Any] = []
     anchors: dict[str, Any] = {}
     plain_tags: dict[str, str] = {}  # IR repeats the same keys and values thousands of times
-    stack: list[list[Any]] = []  # [container, key, has_key]
+    current: Any = None  # the open mapping or sequence (None at the top of a document)
+    in_list = False
+    key: Any = None
+    has_key = False
+    outer: list[tuple[Any, bool, Any, bool]] = []  # the enclosing (current, in_list, key, has_key)
     try:
         while True:
             event = get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if kind is scalar_event:
+                value = event.value
                 if event.tag is None and event.implicit[0]:  # a plain scalar: its tag depends on its text only
-                    tag = plain_tags.get(event.value)
+                    tag = plain_tags.get(value)
                     if tag is None:
-                        tag = plain_tags[event.value] = resolve(yaml.ScalarNode, event.value, event.implicit)
+                        tag = plain_tags[value] = resolve(yaml.ScalarNode, value, event.implicit)
                 else:
-                    tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, event.value,
+                    tag = event.tag if event.tag not in (None, "!") else resolve(yaml.ScalarNode, value,
                                                                                   event.implicit)
                 if tag == _STR_TAG:
-                    obj: Any = event.value
+                    obj: Any = value
                 elif tag in constructors:
-                    obj = constructors[tag](loader, yaml.ScalarNode(tag, event.value, style=event.style))
+                    obj = constructors[tag](loader, yaml.ScalarNode(tag, value, style=event.style))
                 else:
                     raise _Unusual
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    anchors[event.anchor] = obj
+            elif kind is mapping_start or kind is sequence_start:
                 if event.tag not in _PLAIN_TAGS:
                     raise _Unusual
-                container: Any = {} if kind is yaml.MappingStartEvent else []
+                container: Any = {} if kind is mapping_start else []
                 if event.anchor is not None:
                     anchors[event.anchor] = container
-                stack.append([container, None, False])
+                outer.append((current, in_list, key, has_key))
+                current, in_list, key, has_key = container, kind is sequence_start, None, False
                 continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                obj = stack.pop()[0]
-            elif kind is yaml.AliasEvent:
+            elif kind is mapping_end or kind is sequence_end:
+                obj = current
+                current, in_list, key, has_key = outer.pop()
+            elif kind is alias_event:
                 if event.anchor not in anchors:
                     raise _Unusual  # an undefined alias: PyYAML says where
                 obj = anchors[event.anchor]
@@ -179,21 +192,17 @@ def _from_events(text: str) -> list[Any]:
                 return docs
             else:  # stream start, document end
                 continue
-            if kind is yaml.ScalarEvent and event.anchor is not None:
-                anchors[event.anchor] = obj
-            if not stack:
+            if current is None:
                 docs.append(obj)
-                continue
-            top = stack[-1]
-            if type(top[0]) is list:
-                top[0].append(obj)
-            elif top[2]:
-                top[0][top[1]] = obj
-                top[2] = False
+            elif in_list:
+                current.append(obj)
+            elif has_key:
+                current[key] = obj
+                has_key = False
             else:
                 if isinstance(obj, (dict, list)):
                     raise _Unusual  # an unhashable key: PyYAML says where
-                top[1], top[2] = obj, True
+                key, has_key = obj, True
     finally:
         loader.dispose()
 
@@ -399,6 +408,7 @@ def _libyaml_dump(documents: Sequence[Any]) -> str:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 _LITERAL_HEADER = re.compile(r"\|[1-9]?[-+]?")
 _LONGEST = 1 << 16  # longer scalars are left to libyaml, which folds past its width of 1 << 20
 
@@ -416,12 +426,14 @@ class _BlockWriter:
 
     def __init__(self) -> None:
         self.keys: dict[str, str] = {}  # key -> its text before the `:`
-        self.values: dict[tuple[type, Any], tuple[str, list[str] | None]] = {}  # -> (first line, block lines)
+        # scalar -> (its first line, the lines of its literal block or None). A string is its own key;
+        # other scalars are keyed with their type, as 1, 1.0 and True are equal keys but written apart.
+        self.values: dict[Any, tuple[str, list[str] | None]] = {}
         self.open_ended = False  # the document's last literal block keeps its final line breaks (`|+`)
 
     def dump(self, documents: Sequence[Any]) -> str | None:
         keys: set[str] = set()
-        values: set[tuple[type, Any]] = set()
+        values: set[Any] = set()
         for doc in documents:
             if type(doc) is not dict or not doc or not self._gather(doc, keys, values):
                 return None
@@ -438,7 +450,7 @@ class _BlockWriter:
         return "".join(out)
 
     @staticmethod
-    def _gather(doc: dict[str, Any], keys: set[str], values: set[tuple[type, Any]]) -> bool:
+    def _gather(doc: dict[str, Any], keys: set[str], values: set[Any]) -> bool:
         stack: list[Any] = [doc]
         while stack:
             node = stack.pop()
@@ -450,9 +462,11 @@ class _BlockWriter:
                     stack.append(value)
             elif type(node) is list:
                 stack.extend(node)
-            elif type(node) in _SCALARS:
-                if type(node) is str and len(node) > _LONGEST:
+            elif type(node) is str:
+                if len(node) > _LONGEST:
                     return False
+                values.add(node)
+            elif type(node) in _SCALARS:
                 values.add((type(node), node))
             else:
                 return False
@@ -467,10 +481,11 @@ class _BlockWriter:
         self.keys.update(zip(keys, (line[:-6] for line in lines)))
         return True
 
-    def _render_values(self, values: list[tuple[type, Any]]) -> bool:
+    def _render_values(self, values: list[Any]) -> bool:
+        values = self._plain_words(values)
         if not values:
             return True
-        lines = _libyaml_dump([[value for _, value in values]]).splitlines()
+        lines = _libyaml_dump([[value if type(value) is str else value[1] for value in values]]).splitlines()
         if lines[-1] == "...":
             lines.pop()
         items: list[list[str]] = []
@@ -489,14 +504,40 @@ class _BlockWriter:
             self.values[value] = (" " + first, rest if rest else None)
         return True
 
-    def _scalar(self, value: Any, column: int, out: list[str]) -> None:
-        first, block = self.values[(type(value), value)]
+    def _plain_words(self, values: list[Any]) -> list[Any]:
+        """Records the strings whose rendering is known without libyaml, and returns the rest for it.
+
+        Most of a pipeline's distinct values are names, references and engine expressions (`step-12`,
+        `{{tasks.step-12.outputs.parameters.Output}}`), and handing each to libyaml cost most of a large
+        dump. What libyaml's emitter does with them (emitter.c's scalar analysis and style choice):
+        - a string of letters, digits and `_./-` not starting with `-`, `.` or `/` holds no indicator,
+          space, break or `: `: it is written plain when the resolver reads it back as a string, which is
+          asked here as the emitter asks, and in single quotes when not (`yes`, `1e5`, `2024-1-5`);
+        - printable ASCII starting with `{` or `[` cannot be plain (an indicator) and holds nothing that
+          rules out single quotes (a control or non-ASCII character, a break, a tab): it is written in
+          single quotes, a quote doubled, never folded at kfpc's width."""
+        resolve = _OutDumper(None).resolve
+        rest = []
+        for value in values:
+            if type(value) is not str:
+                rest.append(value)
+            elif _PLAIN_WORD.fullmatch(value):
+                plain = resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
+                self.values[value] = (" " + value if plain else " '" + value + "'", None)
+            elif value.startswith(("{", "[")) and value.isascii() and value.isprintable():
+                self.values[value] = (" '" + value.replace("'", "''") + "'", None)
+            else:
+                rest.append(value)
+        return rest
+
+    def _scalar(self, value: Any, column: int) -> str:
+        """The scalar's text from after its key's `:` or its `- ` on."""
+        first, block = self.values[value if type(value) is str else (type(value), value)]
         if block is None:
-            out.append(first + "\n")
-            return
+            return first + "\n"
         self.open_ended = first.endswith("+")
         pad = " " * (column + 2)
-        out.append(first + "\n" + "".join(pad + line + "\n" if line else "\n" for line in block))
+        return first + "\n" + "".join(pad + line + "\n" if line else "\n" for line in block)
 
     def _mapping(self, node: dict[str, Any], column: int, lead: str, out: list[str]) -> None:
         """A block mapping whose keys start at `column`; its first line starts with `lead` (a
@@ -504,23 +545,22 @@ class _BlockWriter:
         pad = " " * column
         keys = self.keys
         for key, value in node.items():
-            out.append(lead + keys[key] + ":")
-            lead = pad
             kind = type(value)
             if kind is dict:
                 if value:
-                    out.append("\n")
+                    out.append(lead + keys[key] + ":\n")
                     self._mapping(value, column + 2, " " * (column + 2), out)
                 else:
-                    out.append(" {}\n")
+                    out.append(lead + keys[key] + ": {}\n")
             elif kind is list:
                 if value:
-                    out.append("\n")
+                    out.append(lead + keys[key] + ":\n")
                     self._sequence(value, column, pad, out)
                 else:
-                    out.append(" []\n")
+                    out.append(lead + keys[key] + ": []\n")
             else:
-                self._scalar(value, column, out)
+                out.append(lead + keys[key] + ":" + self._scalar(value, column))
+            lead = pad
 
     def _sequence(self, node: list[Any], column: int, lead: str, out: list[str]) -> None:
         """A block sequence whose dashes stand at `column`; the first starts after `lead`."""
@@ -538,8 +578,7 @@ class _BlockWriter:
                 else:
                     out.append(lead + "- []\n")
             else:
-                out.append(lead + "-")
-                self._scalar(item, column, out)
+                out.append(lead + "-" + self._scalar(item, column))
             lead = pad
 
 

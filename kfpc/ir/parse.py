@@ -7,7 +7,6 @@ every read goes through `_get`, which tries both. Older SDKs wrote a few fields 
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, Mapping
 
@@ -26,13 +25,20 @@ def _get(d: Mapping[str, Any] | None, name: str, default: Any = None) -> Any:
         return default
     value = d.get(name)
     if value is None:
-        value = d.get(_snake(name))
+        value = d.get(_SNAKE_CASE[name])
     return default if value is None else value
 
 
-@functools.lru_cache(maxsize=None)
-def _snake(name: str) -> str:
-    return _SNAKE.sub("_", name).lower()
+class _SnakeNames(dict):  # type: ignore[type-arg]
+    """Field name -> its snake_case spelling, worked out on first use. Most fields a reader asks for
+    are absent (some 30,000 times for a 1,000-task IR), so this lookup is as cheap as a dict's."""
+
+    def __missing__(self, name: str) -> str:
+        snake = self[name] = _SNAKE.sub("_", name).lower()
+        return snake
+
+
+_SNAKE_CASE = _SnakeNames()
 
 
 def _map(d: Mapping[str, Any] | None, name: str) -> Mapping[str, Any]:
@@ -138,13 +144,11 @@ def _task(key: str, spec: Mapping[str, Any], path: Path) -> Task:
     caching = _map(spec, "cachingOptions")
     trigger = _map(spec, "triggerPolicy")
     iterator = None
-    if _get(spec, "parameterIterator"):
-        it = _get(spec, "parameterIterator")
+    if it := _get(spec, "parameterIterator"):
         items = _map(it, "items")
         iterator = Iterator("parameter", str(_get(it, "itemInput", "")), _get(items, "raw"),
                               _get(items, "inputParameter"), path + ("parameterIterator",))
-    elif _get(spec, "artifactIterator"):
-        it = _get(spec, "artifactIterator")
+    elif it := _get(spec, "artifactIterator"):
         items = _map(it, "items")
         iterator = Iterator("artifact", str(_get(it, "itemInput", "")), None, _get(items, "inputArtifact"),
                               path + ("artifactIterator",))
@@ -192,16 +196,16 @@ def _count(value: Any, path: Path) -> int:
 
 def _param_input(spec: Mapping[str, Any], path: Path) -> ParamInput:
     selector = _get(spec, "parameterExpressionSelector") or None
-    if _get(spec, "componentInputParameter") is not None:
-        return ParamInput("component_input", name=str(_get(spec, "componentInputParameter")), selector=selector,
-                            path=path)
-    if _get(spec, "taskOutputParameter") is not None:
-        out = _get(spec, "taskOutputParameter")
+    parent_input = _get(spec, "componentInputParameter")
+    if parent_input is not None:
+        return ParamInput("component_input", name=str(parent_input), selector=selector, path=path)
+    out = _get(spec, "taskOutputParameter")
+    if out is not None:
         return ParamInput("task_output", producer=str(_get(out, "producerTask", "")),
                             key=str(_get(out, "outputParameterKey", "")), selector=selector, path=path)
-    if _get(spec, "taskFinalStatus") is not None:
-        return ParamInput("final_status", producer=str(_get(_get(spec, "taskFinalStatus"), "producerTask", "")),
-                            path=path)
+    status = _get(spec, "taskFinalStatus")
+    if status is not None:
+        return ParamInput("final_status", producer=str(_get(status, "producerTask", "")), path=path)
     runtime = _map(spec, "runtimeValue")
     if _get(runtime, "runtimeParameter") is not None:
         return ParamInput("runtime_parameter", name=str(_get(runtime, "runtimeParameter")), path=path)

@@ -19,7 +19,11 @@ VERSION = 1
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    return _CANONICAL.encode(value)
+
+
+# One encoder for every call (what json.dumps would build anew each time with these options).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
 
 
 def sha256(value: Any) -> str:

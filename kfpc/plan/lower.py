@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 from kfpc import names
 from kfpc.errors import Collector, did_you_mean, format_path
@@ -40,12 +40,12 @@ def lower(ir: Pipeline, file: str | None = None) -> plan_model.Plan:
 
 
 def param_type(text: str) -> plan_model.ParamType:
-    if text == "TASK_CONFIG":
-        return plan_model.ParamType.STRUCT  # dsl.TaskConfig: a JSON object the component reads as a dict
-    try:
-        return plan_model.ParamType(text)
-    except ValueError:
-        return plan_model.ParamType.STRING
+    return _PARAM_TYPES.get(text, plan_model.ParamType.STRING)
+
+
+# IR parameterType -> plan type (a table: lowering asks for every task input).
+_PARAM_TYPES = {t.value: t for t in plan_model.ParamType}
+_PARAM_TYPES["TASK_CONFIG"] = plan_model.ParamType.STRUCT  # dsl.TaskConfig: a JSON object the component reads as a dict
 
 
 def normalize(value: Any, ptype: plan_model.ParamType) -> Any:
@@ -79,21 +79,22 @@ def _whole_numbers(value: Any) -> Any:
 
 def type_problem(value: Any, ptype: plan_model.ParamType) -> str | None:
     """Why `value` cannot be a `ptype`, or None when it fits."""
-    if value is None:
-        return None
-    ok = {
-        plan_model.ParamType.STRING: lambda v: isinstance(v, str),
-        plan_model.ParamType.INTEGER: lambda v: (isinstance(v, int) and not isinstance(v, bool))
-        or (isinstance(v, float) and v.is_integer()),
-        plan_model.ParamType.DOUBLE: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
-        plan_model.ParamType.BOOLEAN: lambda v: isinstance(v, bool),
-        plan_model.ParamType.LIST: lambda v: isinstance(v, list),
-        plan_model.ParamType.STRUCT: lambda v: isinstance(v, dict),
-        plan_model.ParamType.TASK_FINAL_STATUS: lambda v: True,
-    }[ptype]
-    if ok(value):
+    if value is None or _FITS[ptype](value):
         return None
     return f"{json.dumps(value)[:60]} is not a valid {ptype.value}"
+
+
+# What a constant of each parameter type may be (built once: lowering asks for every task input).
+_FITS: dict[plan_model.ParamType, Callable[[Any], bool]] = {
+    plan_model.ParamType.STRING: lambda v: isinstance(v, str),
+    plan_model.ParamType.INTEGER: lambda v: (isinstance(v, int) and not isinstance(v, bool))
+    or (isinstance(v, float) and v.is_integer()),
+    plan_model.ParamType.DOUBLE: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+    plan_model.ParamType.BOOLEAN: lambda v: isinstance(v, bool),
+    plan_model.ParamType.LIST: lambda v: isinstance(v, list),
+    plan_model.ParamType.STRUCT: lambda v: isinstance(v, dict),
+    plan_model.ParamType.TASK_FINAL_STATUS: lambda v: True,
+}
 
 
 def interface(iface: Interface) -> plan_model.Interface:
@@ -392,12 +393,17 @@ class _Lowering:
         iface = interface(comp.interface)
         self._platform_producers = {key: self.platform_producers(t, dag) for key, t in dag.tasks.items()}
         graph = build.task_graph(dag)
-        ordered = graph.copy()
-        ordered.add_edges_from((u, key) for key, ups in self._platform_producers.items() for u in ups)
+        setting_edges = [(u, key) for key, ups in self._platform_producers.items() for u in ups]
+        ordered = graph
+        if setting_edges:
+            ordered = graph.copy()
+            ordered.add_edges_from(setting_edges)
         order = build.topological_order(ordered if build.is_acyclic(ordered) else graph)  # a cycle is reported
         namer = names.Namer()
         task_names = {t: namer.name(t) for t in sorted(dag.tasks)}
-        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag) for t in order)
+        # What each task waits for: its data and `.after()` upstreams, and the producers its settings read.
+        tasks = tuple(self.task(dag.tasks[t], task_names[t], comp, dag,
+                                tuple(sorted(u for u in ordered.predecessors(t) if u != t))) for t in order)
         self.check_platform_cycles(dag)
         out_params = tuple(
             plan_model.DagOutputParam(o.name, q.type if (q := iface.out_param(o.name)) else plan_model.ParamType.STRING,
@@ -437,7 +443,7 @@ class _Lowering:
         spec = comp.interface.out_params.get(key)
         return param_type(spec.type) if spec else plan_model.ParamType.STRING
 
-    def task(self, task: Task, name: str, parent: Component, dag: Dag) -> plan_model.Task:
+    def task(self, task: Task, name: str, parent: Component, dag: Dag, depends: tuple[str, ...]) -> plan_model.Task:
         target = self.components[task.component]
         params = self.param_bindings(task, target, parent, dag)
         artifacts = self.artifact_bindings(task, target, dag)
@@ -451,8 +457,6 @@ class _Lowering:
             digest = cachekey.with_platform(self.container_parts(target, executor)[-1],
                                             self.platform.settings(target.executor or ""))
             caching = cachekey.compute(task.cache_enabled, task.component, task.cache_key, digest, params, artifacts)
-        depends = tuple(sorted({u for u in build.upstreams(task) if u in dag.tasks and u != task.key}
-                               | self._platform_producers.get(task.key, set())))
 
         def resolve(spec: Any, path: tuple[str | int, ...], json_value: bool = False) -> plan_model.ParamSource:
             if not self.platform_output_ok(spec, path, task, dag):
@@ -480,9 +484,11 @@ class _Lowering:
     def task_config(self, target: Component, params: tuple[plan_model.ParamBinding, ...],
                     k8s: Any) -> tuple[tuple[plan_model.ParamBinding, ...], Any, bool]:
         """Give `dsl.TaskConfig` inputs their value and keep passed-through fields off the pod (taskconfig.py)."""
-        enabled, on_pod = taskconfig.options(target.passthroughs)
         wanted = sorted(n for n, d in target.interface.in_params.items() if d.type == "TASK_CONFIG")
-        workspace = _uses_workspace(params) and taskconfig.VOLUMES in enabled and bool(wanted)
+        if not wanted and k8s is None:
+            return params, None, False  # the common case: nothing to give or to strip
+        enabled, on_pod = taskconfig.options(target.passthroughs)
+        workspace = bool(wanted) and taskconfig.VOLUMES in enabled and _uses_workspace(params)
         if wanted:
             env, resources = self._task_config_parts[target.key]
             by_name = {b.name: b.source for b in params}
@@ -605,13 +611,15 @@ class _Lowering:
         raw: dict[str, plan_model.ParamSource] = {}
         types: dict[str, plan_model.ParamType] = {}
         for name, spec in task.params.items():
-            types[name] = param_type(declared[name].type) if name in declared else self.source_type(spec, parent, dag)
-            raw[name] = self.param_source(spec, parent, dag, types[name])
+            decl = declared.get(name)
+            ptype = types[name] = param_type(decl.type) if decl is not None else self.source_type(spec, parent, dag)
+            raw[name] = self.param_source(spec, parent, dag, ptype)
         bindings: dict[str, plan_model.ParamSource] = {}
         for name, source in raw.items():
-            bindings[name] = self.resolve_siblings(source, raw, task.params[name].path)
-            if name in declared and declared[name].literals is not None:
-                self.check_literal(declared[name], bindings[name], parent, task, target)
+            bound = bindings[name] = self.resolve_siblings(source, raw, task.params[name].path)
+            decl = declared.get(name)
+            if decl is not None and decl.literals is not None:
+                self.check_literal(decl, bound, parent, task, target)
         item = task.iterator.item_input if task.iterator else None
         for name, decl in declared.items():
             if name in bindings or name == item:
