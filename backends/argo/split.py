@@ -611,7 +611,8 @@ def localized(task: Task, local: set[str], name_of: Callable[[Any, str | None], 
         if isinstance(source, (FromTask, FinalStatus)) and source.task not in local:
             return FromInput(name_of(source, binding), getattr(source, "selector", ()))
         if isinstance(source, Interpolation):
-            return Interpolation(tuple(param(x, binding) if not isinstance(x, str) else x for x in source.parts))
+            parts = tuple(param(x, binding) if not isinstance(x, str) else x for x in source.parts)
+            return source if all(a is b for a, b in zip(parts, source.parts)) else Interpolation(parts)
         return source
 
     def artifact(source: Any) -> Any:
@@ -621,13 +622,17 @@ def localized(task: Task, local: set[str], name_of: Callable[[Any, str | None], 
 
     def expr(e: Any) -> Any:
         if isinstance(e, Operand):
-            return replace(e, source=param(e.source))
+            source = param(e.source)
+            return e if source is e.source else replace(e, source=source)
         if isinstance(e, Compare):
-            return replace(e, left=expr(e.left), right=expr(e.right))
+            left, right = expr(e.left), expr(e.right)
+            return e if left is e.left and right is e.right else replace(e, left=left, right=right)
         if isinstance(e, Not):
-            return replace(e, operand=expr(e.operand))
+            operand = expr(e.operand)
+            return e if operand is e.operand else replace(e, operand=operand)
         if isinstance(e, (And, Or)):
-            return replace(e, operands=tuple(expr(x) for x in e.operands))
+            operands = tuple(expr(x) for x in e.operands)
+            return e if all(a is b for a, b in zip(operands, e.operands)) else replace(e, operands=operands)
         return e
 
     def k8s(value: Any) -> Any:
@@ -648,10 +653,15 @@ def localized(task: Task, local: set[str], name_of: Callable[[Any, str | None], 
 
     loop = task.loop
     if loop is not None and loop.source is not None:
-        loop = replace(loop, source=artifact(loop.source) if loop.over_artifacts else param(loop.source))
-    return replace(task,
-                   params=tuple(rebound(b, param(b.source, b.name)) for b in task.params),
-                   artifacts=tuple(rebound(a, artifact(a.source)) for a in task.artifacts),
-                   depends=tuple(d for d in task.depends if d in local) + after,
-                   condition=expr(task.condition) if task.condition is not None else None,
-                   loop=loop, k8s=k8s(task.k8s))
+        source = artifact(loop.source) if loop.over_artifacts else param(loop.source)
+        loop = loop if source is loop.source else replace(loop, source=source)
+    params = tuple(rebound(b, param(b.source, b.name)) for b in task.params)
+    artifacts = tuple(rebound(a, artifact(a.source)) for a in task.artifacts)
+    depends = tuple(d for d in task.depends if d in local) + after
+    condition = expr(task.condition) if task.condition is not None else None
+    settings = k8s(task.k8s)
+    if (depends == task.depends and condition is task.condition and loop is task.loop and settings is task.k8s
+            and all(a is b for a, b in zip(params, task.params)) and all(a is b for a, b in zip(artifacts, task.artifacts))):
+        return task  # nothing it reads or waits for moved
+    return replace(task, params=params, artifacts=artifacts, depends=depends, condition=condition, loop=loop,
+                   k8s=settings)
