@@ -103,30 +103,23 @@ def reads_task_name(component: ContainerComponent) -> bool:
     return any(isinstance(leaf, Runtime) for arg in component.command + component.args for leaf in walk(arg))
 
 
-def component_signature(component: ContainerComponent, reads_name: bool) -> tuple:
-    """What about the component itself changes its rendered templates (call_signature takes it);
-    `reads_name` is reads_task_name(component)."""
-    resources = component.resources
-    return component.digest, "" if resources.empty else repr(resources), reads_name
-
-
-def call_signature(component: ContainerComponent, call: Call, static: tuple) -> tuple:
+def call_signature(component: ContainerComponent, call: Call, reads_name: bool) -> tuple:
     """Everything about a call that changes the rendered template (render() reads nothing else);
-    `static` is component_signature(component, ...)."""
+    `reads_name` is reads_task_name(component)."""
     iface = component.interface
     params = tuple((b.name, b.source.kind.value if isinstance(b.source, Runtime) else "")
                    for b in call.task.params if iface.in_param(b.name) is not None)
     arts = tuple((b.name, b.type.schema_title, b.type.schema_version, b.is_list)
                  for b in call.task.artifacts if iface.in_artifact(b.name) is not None)
-    uses_task_name = static[2] or any(kind for _, kind in params)
+    uses_task_name = reads_name or any(kind for _, kind in params)
     retry = call.task.retry
-    return static[:2] + (params, arts, tuple(sorted((k, tuple(sorted(v.items()))) for k, v in call.imported.items())),
-                         (retry.max_count, retry.backoff_seconds, retry.factor, retry.max_backoff_seconds)
-                         if retry else None,
-                         call.task.key if uses_task_name else None, call.keyed, call.pipeline_root,
-                         repr(call.task.k8s) if call.task.k8s is not None else None,
-                         (call.memo, call.task.caching.keyed_inputs, call.task.caching.custom_key is not None)
-                         if call.memo and call.task.caching else None, call.ids, call.display_name)
+    return (component.digest, "" if component.resources.empty else repr(component.resources), params, arts,
+            tuple(sorted((k, tuple(sorted(v.items()))) for k, v in call.imported.items())),
+            (retry.max_count, retry.backoff_seconds, retry.factor, retry.max_backoff_seconds) if retry else None,
+            call.task.key if uses_task_name else None, call.keyed, call.pipeline_root,
+            repr(call.task.k8s) if call.task.k8s is not None else None,
+            (call.memo, call.task.caching.keyed_inputs, call.task.caching.custom_key is not None)
+            if call.memo and call.task.caching else None, call.ids, call.display_name)
 
 
 def render(component: ContainerComponent, call: Call) -> dict[str, Any]:

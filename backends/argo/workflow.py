@@ -89,7 +89,7 @@ class Renderer:
             reads_name = self.reads_task_name.get(component.digest)
             if reads_name is None:
                 reads_name = self.reads_task_name[component.digest] = containers.reads_task_name(component)
-            signature = containers.call_signature(component, call, containers.component_signature(component, reads_name))
+            signature = containers.call_signature(component, call, reads_name)
             known = self.rendered.get(signature)
             if known is not None:  # the same executor called the same way: render once
                 return known

@@ -173,18 +173,16 @@ def main() -> int:
     print("| backend | tasks | IR bytes | `kfpc compile` time (fastest of --repeat) | peak RSS | peak / IR size |")
     print("|---|---|---|---|---|---|")
     times: dict[tuple[str, int], float] = {}
-    compiled = tempfile.TemporaryDirectory(prefix="kfpc-bench-pyc-")
-    bytecode = compiled.name
-    for backend in args.backends.split(","):
-        run_child(backend, irs[min(sizes)], bytecode)  # warm-up: compiles the modules once
-        for n in sizes:
-            runs = [run_child(backend, irs[n], bytecode) for _ in range(args.repeat)]
-            times[backend, n] = min(t for t, _ in runs)  # the least disturbed run on a shared machine
-            peak = max(m for _, m in runs)
-            size = irs[n].stat().st_size
-            print(f"| {backend} | {n:,} | {size:,} | {times[backend, n]:.2f} s | {peak / 1e6:.0f} MB "
-                  f"| {peak / size:.1f}x |")
-    compiled.cleanup()
+    with tempfile.TemporaryDirectory(prefix="kfpc-bench-pyc-") as bytecode:
+        for backend in args.backends.split(","):
+            run_child(backend, irs[min(sizes)], bytecode)  # warm-up: compiles the modules once
+            for n in sizes:
+                runs = [run_child(backend, irs[n], bytecode) for _ in range(args.repeat)]
+                times[backend, n] = min(t for t, _ in runs)  # the least disturbed run on a shared machine
+                peak = max(m for _, m in runs)
+                size = irs[n].stat().st_size
+                print(f"| {backend} | {n:,} | {size:,} | {times[backend, n]:.2f} s | {peak / 1e6:.0f} MB "
+                      f"| {peak / size:.1f}x |")
     print()
     small, large = min(sizes), max(sizes)
     for backend in args.backends.split(","):
