@@ -334,7 +334,8 @@ def test_built_in_backends_declare_their_rewrites() -> None:
     from kfpc_backends.tekton import flatten as tekton_flatten
 
     assert ArgoBackend.transforms == (naming.checked,)
-    assert ArgoBackend().plan_transforms(Options()) == (splitting.transform,)  # Argo 4, the default
+    (split,) = ArgoBackend().plan_transforms(Options())  # Argo 4, the default
+    assert split.func is splitting.transform and split.keywords["settings"].limit == 1024 * 1024
     assert ArgoBackend().plan_transforms(Options(extra=(("argo-version", "3.7"),))) == ()
     assert TektonBackend.transforms == (tekton_flatten.transform,)
     flat_plan = tekton_flatten.transform(nested())
@@ -415,5 +416,10 @@ def test_argo_splits_through_its_option_dependent_transform_keeping_the_whole_pl
     engine = Seen()
     compiler.compile_plan(big, engine)
     assert isinstance(engine.given, splitting.SplitPlan)
+    assert splitting.children_estimate(engine.given) is None
     compiler.compile_plan(big, engine, Options(extra=(("argo-version", "3.7"),)))
     assert not isinstance(engine.given, splitting.SplitPlan)  # Argo 3's CRD has no caps
+    # Far over a 40 KiB limit (probe.py): left whole, for child Workflows that split themselves.
+    compiler.compile_plan(big, engine, Options(extra=(("max-workflow-size", "40Ki"),)))
+    assert isinstance(engine.given, splitting.SplitPlan) and splitting.children_estimate(engine.given)
+    assert engine.given.components == big.components

@@ -14,17 +14,20 @@ launcher reads: spec keys and env vars, defined once).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from kfpc import run_options
 from kfpc.backend import PROTOCOL_VERSION, Option, Options, Output, settings
 from kfpc.errors import UsageError
 from kfpc.plan.model import Plan
 from kfpc.plan.transforms import Transform
 
 from kfpc_backends.argo import caps, naming, splitting
+
+if TYPE_CHECKING:
+    from kfpc_backends.argo import probe
 
 
 class ArgoBackend:
@@ -58,8 +61,11 @@ class ArgoBackend:
     def plan_transforms(self, options: Options) -> tuple[Transform, ...]:
         """Rewrites that depend on `-O argo-version`: from Argo 4 on, DAGs are split to fit its CRD's
         caps (splitting.py); Argo 3's CRD has no caps, so its DAGs stay whole."""
-        version = _version(settings(self, options)["argo-version"] or "4")
-        return (splitting.transform,) if version_at_least(version, caps.SINCE) else ()
+        given = settings(self, options)
+        version = _version(given["argo-version"] or "4")
+        if not version_at_least(version, caps.SINCE):
+            return ()
+        return (functools.partial(splitting.transform, settings=_probe_settings(given, options, version)),)
 
     def document_schema(self, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """Argo's own JSON Schema of the kind (api/jsonschema/schema.json @v4.1.2, vendored in schemas/argo)."""
@@ -75,62 +81,52 @@ class ArgoBackend:
                 "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}", "definitions": schema["definitions"]}
 
     def compile(self, plan: Plan, options: Options) -> Output:
-        from kfpc_backends.argo import children, kinds, library, memo, size, workflow
+        from kfpc_backends.argo import children, kinds, library, memo, probe, size, workflow
 
         given = settings(self, options)
-        limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
-        helper = given["helper-image"] or workflow.HELPER_IMAGE
-        if not re.fullmatch(r"[A-Za-z0-9._/:@+-]+", helper):  # nothing Argo or the kubelet would substitute
-            raise UsageError(f"-O helper-image={helper!r} is not an image reference")
+        version = _version(given["argo-version"] or "4")
+        probing = _probe_settings(given, options, version)
         cache = None
         if options.run.caching:
-            age = given["cache-max-age"] or memo.MAX_AGE
-            if age.strip().isdigit():  # durations read the same everywhere: bare integers are seconds
-                age = f"{int(age)}s"
-            cache = memo.Cache(given["cache-config-map"] or memo.config_map_for(plan.k8s_name),
-                               "" if age == "none" else age)
-            if not run_options.is_dns_subdomain(cache.config_map):
-                raise UsageError(f"-O cache-config-map={cache.config_map!r} is not a valid ConfigMap name")
-            if cache.max_age and (not run_options.is_duration(cache.max_age) or run_options.seconds(cache.max_age) == 0):
-                # a zero age would make every entry stale (cache/cache.go:40-49 @v4.1.2)
-                raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h "
-                                 "(or `none` for no limit)")
+            cache = memo.configured(given["cache-config-map"], given["cache-max-age"], plan.k8s_name)
         if options.run.kind == "cron":
             kinds.require_values(plan)
         if given["instance-id"] is not None:
             options = replace(options, run=kinds.with_instance_id(options.run, given["instance-id"]))
-        notes: list[str] = []
-        version = _version(given["argo-version"] or "4")
+        capped = version_at_least(version, caps.SINCE)
+        context = children.Context(plan.pipeline_root, cache, options.run, version, probing.limit, capped,
+                                   probing.helper_image)
+        # Clearly too large for one Workflow (probe.py; for Argo 4 the split transform asked already):
+        # child Workflows, unless they cannot run it; then the whole render decides, as for any other.
+        estimate = splitting.children_estimate(plan) if capped else probe.estimate(plan, probing)
+        unsplit = splitting.whole(plan)
+        if estimate is not None:
+            direct = children.build_direct(unsplit, estimate, context)
+            if direct is not None:
+                documents, more, rendered = direct
+                return Output(documents, _run_notes(documents, rendered, options, cache, version) + more)
+            plan = splitting.split_whole(unsplit) if capped else plan
         # split by `plan_transforms` for Argo 4; too deep to split, child Workflows may still run it
-        unsplit, too_deep = splitting.whole(plan), splitting.too_deep(plan)
-        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, helper,
-                                                        fail_slow=options.run.failure_policy == "slow"),
+        too_deep = splitting.too_deep(plan)
+        notes: list[str] = []
+        document, warnings = kinds.apply(workflow.build(plan, plan.pipeline_root, cache, notes, probing.helper_image,
+                                                        fail_slow=probing.fail_slow),
                                          options.run, version, plan.k8s_name[:63].rstrip("-"))
-        warnings = notes + warnings
-        if tuple(map(int, version.split("."))) < (3, 7) and "workflows.argoproj.io/display-name" in str(document):
-            warnings.append(f"-O argo-version={version}: task display names show from Argo 3.7 on "
-                            "(an annotation older versions ignore)")
-        if cache is not None and options.run.kind == "run" and options.run.name:
-            warnings.append("--enable-caching with a fixed --name: cached results point at artifacts stored under "
-                            "the workflow's name, so the artifact repository's keyFormat must hold {{workflow.uid}} "
-                            "(as `kfpc setup argo` writes it) or a later run overwrites them")
-        documents = library.offload(document, plan.k8s_name) if version_at_least(version, caps.SINCE) else [document]
+        warnings = _run_notes([document], notes + warnings, options, cache, version)
+        documents = library.offload(document, plan.k8s_name) if capped else [document]
         if too_deep is None:
             caps.check(documents, version)
         order = library.how_to_apply(documents)
         if order:
             warnings.append(order)
         parts = size.estimate(documents, version)
-        if sum(parts.values()) > limit:  # too large for one Workflow: a Workflow of Workflows (children.py)
-            context = children.Context(plan.pipeline_root, cache, options.run, version, limit,
-                                       version_at_least(version, caps.SINCE))
+        if sum(parts.values()) > probing.limit:  # too large for one Workflow: a Workflow of Workflows (children.py)
             documents, more = children.build(unsplit, documents, parts, context)
             return Output(documents, [w for w in warnings if w != order] + more)
         if too_deep is not None:
             raise too_deep
-        warnings += size.check(documents, limit, version, parts)
+        warnings += size.check(documents, probing.limit, version, parts)
         return Output(documents, warnings)
-
 
     def setup(self, run_semaphores: tuple[str, ...] = (), **where: str) -> list[dict]:
         """`kfpc setup argo`: the RBAC and ConfigMaps to review and apply once (setup.py), and the
@@ -146,6 +142,35 @@ class ArgoBackend:
                 raise UsageError(f"--run-semaphore {text!r} is not CONFIGMAP:KEY=LIMIT (LIMIT a whole number >= 1)")
             documents.append(kinds.run_semaphore_config_map(ref, int(limit), target.namespace))
         return documents
+
+
+def _probe_settings(given: Mapping[str, str | None], options: Options, version: str) -> "probe.Settings":
+    """The compile's settings that make its templates larger or smaller (probe.py), checked."""
+    from kfpc_backends.argo import memo, probe, size, workflow
+
+    limit = size.parse_limit(given["max-workflow-size"] or "1Mi")
+    helper = given["helper-image"] or workflow.HELPER_IMAGE
+    if not re.fullmatch(r"[A-Za-z0-9._/:@+-]+", helper):  # nothing Argo or the kubelet would substitute
+        raise UsageError(f"-O helper-image={helper!r} is not an image reference")
+    cache = None
+    if options.run.caching:  # checked here; the probe's pipeline name only sizes the default map name
+        cache = memo.configured(given["cache-config-map"], given["cache-max-age"], "pipeline")
+    return probe.Settings(limit, version, cache, helper, options.run.failure_policy == "slow")
+
+
+def _run_notes(documents: list[dict[str, Any]], notes: list[str], options: Options, cache: Any,
+               version: str) -> list[str]:
+    """The render's warnings, and what the compile's options mean for these documents."""
+    notes = list(notes)
+    if tuple(map(int, version.split("."))) < (3, 7) and any("workflows.argoproj.io/display-name" in str(d)
+                                                               for d in documents):
+        notes.append(f"-O argo-version={version}: task display names show from Argo 3.7 on "
+                     "(an annotation older versions ignore)")
+    if cache is not None and options.run.kind == "run" and options.run.name:
+        notes.append("--enable-caching with a fixed --name: cached results point at artifacts stored under "
+                     "the workflow's name, so the artifact repository's keyFormat must hold {{workflow.uid}} "
+                     "(as `kfpc setup argo` writes it) or a later run overwrites them")
+    return notes
 
 
 def version_at_least(version: str, least: tuple[int, int]) -> bool:

@@ -64,6 +64,7 @@ TARGET = 0.6  # share of the limit a child aims at: loops and retries add node s
 SUCCESS = "status.phase == Succeeded"  # gjson path, label-selector syntax (resource.go:198-230 @v4.1.2)
 FAILURE = "status.phase in (Failed, Error)"
 CHILD_KEEP_SECONDS = 86400  # a finished child stays a day at the least (_child_ttl)
+CONFIRM = 1.25  # build_direct keeps its children only if together they hold this many times the limit
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Context:
     version: str
     limit: int
     offload: bool  # Argo 4's caps apply: library WorkflowTemplates
+    helper_image: str = workflow.HELPER_IMAGE
 
 
 def build(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
@@ -101,7 +103,36 @@ def build(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int
                 "keep only their name",
                 hint="pass the value as a parameter, or keep producer and consumer close together in the pipeline "
                      "(kfpc cuts between top-level tasks, in the pipeline's order)")
-    parent = _parent(plan, whole[-1], outer, children, ctx)
+    return _assemble(plan, whole[-1], outer, children, ctx)
+
+
+def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, Any]], list[str], list[str]] | None:
+    """What build returns, and the render's own warnings, for a pipeline probe.py estimates at `total`
+    bytes, without rendering it whole first; None wherever build would refuse, or the children do not
+    confirm that the whole is over the limit (the caller then renders it whole and decides as before)."""
+    root = plan.root_dag
+    workspace = plan.run_config is not None and plan.run_config.workspace_size
+    if ctx.run.parallelism is not None or workspace or root.interface.in_artifacts or root.out_artifacts:
+        return None
+    try:
+        outer, children = _cut(plan, total, ctx)
+    except UnsupportedError:
+        return None
+    if (len(children) < 2 or max(c.total for c in children) > ctx.limit
+            or any(c.part.interface.in_artifacts for c in children)
+            or sum(c.total for c in children) < CONFIRM * ctx.limit):
+        return None
+    shell, applied = kinds.apply(workflow.shell(plan), ctx.run, ctx.version, plan.k8s_name[:63].rstrip("-"))
+    try:
+        documents, warnings = _assemble(plan, shell, outer, children, ctx)
+    except UnsupportedError:
+        return None
+    return documents, warnings, list(dict.fromkeys(n for child in children for n in child.notes)) + applied
+
+
+def _assemble(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: list["Child"],
+              ctx: Context) -> tuple[list[dict[str, Any]], list[str]]:
+    parent = _parent(plan, whole, outer, children, ctx)
     documents = [d for child in children for d in child.documents] + [parent]
     warnings = [_how_to_apply(children, parent)]
     for child in children:  # a child between 75% and 100% of the limit: what loops and retries may add
@@ -133,6 +164,7 @@ class Child:
     documents: list[dict[str, Any]]  # its library WorkflowTemplates, then itself
     parts: dict[str, int]  # what its running Workflow holds (size.estimate)
     tasks: list[str]  # the pipeline's top-level tasks in it
+    notes: list[str]  # what rendering it warned of (build_direct reports them for the whole)
 
     @property
     def total(self) -> int:
@@ -142,15 +174,17 @@ class Child:
 def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
     """One child: the part as the root DAG of a plan whose parameters are the part's inputs, all
     arriving `kfpc:b64:`-encoded from the parent."""
-    components = _reachable(plan, replace(part, name=plan.root))
+    components = reachable(plan, replace(part, name=plan.root))
     inputs = tuple(Param(q.name, q.type) for q in part.interface.in_params)
     child_plan = replace(plan, inputs=inputs, components=components,
                          run_config=replace(plan.run_config, ttl_on_completion=None, ttl_on_success=None,
                                             ttl_on_failure=None) if plan.run_config else None)
     if ctx.offload:  # Argo 4's caps: no DAG of more than 200 tasks
         child_plan = split.split_large_dags(child_plan)
-    document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, encoded=frozenset(q.name for q in inputs),
-                              parent_run=True, fail_slow=ctx.run.failure_policy == "slow")
+    notes: list[str] = []
+    document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, notes, ctx.helper_image,
+                              encoded=frozenset(q.name for q in inputs), parent_run=True,
+                              fail_slow=ctx.run.failure_policy == "slow")
     digest = hashlib.sha256(json.dumps(document["spec"], sort_keys=True).encode("utf-8")).hexdigest()[:10]
     name = f"{plan.k8s_name[:40].rstrip('-')}-c{index}-{digest}"
     # A child is the parent's: no schedule, name, semaphore or parent's TTL (it must outlive the
@@ -161,7 +195,7 @@ def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
     document["spec"]["ttlStrategy"] = _child_ttl(ctx.run)
     documents = library.offload(document, name) if ctx.offload else [document]
     caps.check(documents, ctx.version)
-    return Child(part, name, documents, size.estimate(documents, ctx.version), _ir_tasks(plan, part))
+    return Child(part, name, documents, size.estimate(documents, ctx.version), _ir_tasks(plan, part), notes)
 
 
 def _child_ttl(run: run_options.RunOptions) -> dict[str, int]:
@@ -188,9 +222,9 @@ def _ir_tasks(plan: Plan, dag: DagComponent) -> list[str]:
     return found
 
 
-def _reachable(plan: Plan, root: DagComponent) -> dict[str, Component]:
-    """The components the child's root calls, directly or through sub-DAGs (the others would only
-    cost the renderer time)."""
+def reachable(plan: Plan, root: DagComponent) -> dict[str, Component]:
+    """The components `root` (a child's, or a probe's: probe.py) calls, directly or through
+    sub-DAGs (the others would only cost the renderer time)."""
     found: dict[str, Component] = {plan.root: root}
     stack = [root]
     while stack:

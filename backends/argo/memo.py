@@ -32,9 +32,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from kfpc_backends.argo import escape
-
+from kfpc import run_options
+from kfpc.errors import UsageError
 from kfpc.plan.model import DagComponent, FromTaskArtifact, Plan, Task
+
+from kfpc_backends.argo import escape
 
 CONFIG_MAP = "kfpc-cache"  # prefix of the per-pipeline map's name
 FINGERPRINT = "kfpc-cache"
@@ -61,6 +63,22 @@ class Cache:
 
     config_map: str = CONFIG_MAP
     max_age: str = MAX_AGE  # a Go duration; empty: no limit
+
+
+def configured(config_map: str | None, max_age: str | None, pipeline: str) -> Cache:
+    """The cache `-O cache-config-map` and `-O cache-max-age` describe for pipeline `pipeline`
+    (its k8s name); a name or an age Argo would not take is refused."""
+    age = max_age or MAX_AGE
+    if age.strip().isdigit():  # durations read the same everywhere: bare integers are seconds
+        age = f"{int(age)}s"
+    cache = Cache(config_map or config_map_for(pipeline), "" if age == "none" else age)
+    if not run_options.is_dns_subdomain(cache.config_map):
+        raise UsageError(f"-O cache-config-map={cache.config_map!r} is not a valid ConfigMap name")
+    if cache.max_age and (not run_options.is_duration(cache.max_age) or run_options.seconds(cache.max_age) == 0):
+        # a zero age would make every entry stale (cache/cache.go:40-49 @v4.1.2)
+        raise UsageError(f"-O cache-max-age={cache.max_age!r} is not a duration such as 30m or 24h "
+                         "(or `none` for no limit)")
+    return cache
 
 
 def run_values(body: Any) -> str:

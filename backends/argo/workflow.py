@@ -35,8 +35,7 @@ class Renderer:
         self.helper_image = helper_image
         self.pipeline_root = pipeline_root
         self.cache = cache  # None: caching disabled for the whole run
-        self.encoded_params = frozenset(q.name for q in plan.inputs
-                                        if q.has_default and _SAFE_DEFAULT.search(text_form(q.default)))
+        self.encoded_params = encoded_defaults(plan)
         self.templates: dict[str, dict[str, Any]] = {}
         self.namer = names.Namer()
         self.by_content: dict[str, str] = {}
@@ -559,12 +558,7 @@ def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(
     metadata = _workflow_metadata(plan)
     templates = export_outputs(templates, renderer.namer)
     spec: dict[str, Any] = {"entrypoint": templates[0]["name"]}
-    args = workflow_arguments(plan, renderer.encoded_params)
-    if parent_run:  # no value: the parent's starter always passes them (children._starter)
-        args += [{"name": name} for name in sorted(set(values.RUN_PARAMS.values()))]
-    arts = root_artifact_arguments(plan)
-    if args or arts:
-        spec["arguments"] = {**({"parameters": args} if args else {}), **({"artifacts": arts} if arts else {})}
+    _arguments(plan, renderer.encoded_params, parent_run, spec)
     # Merged into every pod (Argo merges workflow- and template-level patches): the outputs volume,
     # and one copy of the launcher per workflow. templateDefaults would need a placeholder image.
     main: dict[str, Any] = {"name": "main", "volumeMounts": [{"name": containers.VOLUME,
@@ -597,6 +591,31 @@ def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(
     if warnings is not None:
         warnings.extend(renderer.warnings)
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
+
+
+def shell(plan: Plan) -> dict[str, Any]:
+    """The Workflow `build` writes, without its templates: what the parent of child Workflows takes
+    from it (children.build_direct), made without rendering the pipeline."""
+    spec: dict[str, Any] = {}
+    _arguments(plan, encoded_defaults(plan), False, spec)
+    if plan.run_config is not None:
+        _run_limits(plan.run_config, spec)
+    spec["templates"] = []
+    return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": _workflow_metadata(plan), "spec": spec}
+
+
+def encoded_defaults(plan: Plan) -> frozenset[str]:
+    """Parameters whose default Argo would read as a tag: written `kfpc:b64:`-encoded."""
+    return frozenset(q.name for q in plan.inputs if q.has_default and _SAFE_DEFAULT.search(text_form(q.default)))
+
+
+def _arguments(plan: Plan, encoded: frozenset[str], parent_run: bool, spec: dict[str, Any]) -> None:
+    args = workflow_arguments(plan, encoded)
+    if parent_run:  # no value: the parent's starter always passes them (children._starter)
+        args += [{"name": name} for name in sorted(set(values.RUN_PARAMS.values()))]
+    arts = root_artifact_arguments(plan)
+    if args or arts:
+        spec["arguments"] = {**({"parameters": args} if args else {}), **({"artifacts": arts} if arts else {})}
 
 
 def _workflow_metadata(plan: Plan) -> dict[str, Any]:

@@ -1,0 +1,146 @@
+"""A pipeline clearly too large for one Workflow goes straight to child Workflows
+(backends/argo/probe.py, children.build_direct) instead of being rendered whole first: the same
+run as the whole render's path gives, the same refusals, and the whole render wherever the probe's
+estimate is not confirmed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import argo_sim
+import kfpc
+from argo_checks import inline_libraries, problems_any
+from kfpc.backend import Options
+from kfpc.errors import KfpcError
+from kfpc.run_options import RunOptions
+from synthetic import chain_ir
+from test_argo_children import run, with_output
+
+SMALL = ("max-workflow-size", "80Ki")
+ARGO_3 = ("argo-version", "3.7")
+
+
+def compile_ir(ir: dict[str, Any], *extra: tuple[str, str], run: RunOptions | None = None) -> Any:
+    return kfpc.compile_text(json.dumps(ir), "argo", Options(extra=extra, run=run or RunOptions()), name="chain.json")
+
+
+def whole_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compile as it was before the probe: every pipeline rendered whole, then measured."""
+    from kfpc_backends.argo import probe
+
+    monkeypatch.setattr(probe, "estimate", lambda plan, settings: None)
+
+
+def probe_settings(limit: int, version: str = "4") -> Any:
+    from kfpc_backends.argo import probe, workflow
+
+    return probe.Settings(limit, version, None, workflow.HELPER_IMAGE, False)
+
+
+def test_a_pipeline_far_over_the_limit_is_never_rendered_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kfpc_backends.argo import split, workflow
+
+    built: list[int] = []
+    real_build, real_split = workflow.build, split.split_large_dags
+    monkeypatch.setattr(workflow, "build", lambda plan, *a, **k: built.append(len(plan.components)) or
+                        real_build(plan, *a, **k))
+    splits: list[int] = []
+    monkeypatch.setattr(split, "split_large_dags", lambda plan: splits.append(1) or real_split(plan))
+    documents = compile_ir(chain_ir(1200), SMALL).documents
+    children = argo_sim.run_groups(documents)[1:]
+    assert len(children) >= 4
+    assert max(built) < 1200 / 2  # probes and children only: no render of all 1,200 tasks
+    assert len(splits) == len(children)  # each child split on its own, the whole never
+
+
+@pytest.mark.parametrize("version", [ARGO_3, ("argo-version", "4")])
+def test_both_paths_run_the_pipeline_the_same(monkeypatch: pytest.MonkeyPatch, version: tuple[str, str]) -> None:
+    ir = with_output(chain_ir(600), "step-599")
+    direct = compile_ir(ir, SMALL, version)
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        exact = compile_ir(ir, SMALL, version)
+    for result in (direct, exact):
+        groups = argo_sim.run_groups(result.documents)
+        assert len(groups) > 2
+        for group in groups:
+            assert not problems_any(inline_libraries(group)) if len(group) > 1 else not problems_any(group[0])
+    workflow_direct, seen_direct = run(direct.documents, "s")
+    workflow_exact, seen_exact = run(exact.documents, "s")
+    assert workflow_direct["status"]["phase"] == workflow_exact["status"]["phase"] == "Succeeded"
+    assert workflow_direct["status"]["outputs"] == workflow_exact["status"]["outputs"]
+    assert seen_direct == seen_exact and len(seen_direct) == 600
+    # The parent's own fields come from the plan (workflow.shell) as the whole render wrote them.
+    parent_direct, parent_exact = direct.documents[-1], exact.documents[-1]
+    assert parent_direct["metadata"] == parent_exact["metadata"]
+    for key in ("arguments", "activeDeadlineSeconds", "ttlStrategy"):
+        assert parent_direct["spec"].get(key) == parent_exact["spec"].get(key)
+    assert len(direct.warnings) == len(exact.warnings)
+
+
+def test_same_children_same_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where both paths cut the same children, the documents and warnings are the same, whatever
+    the run options put on the parent."""
+    ir = with_output(chain_ir(600), "step-599")
+    options = RunOptions(kind="cron", schedule="0 * * * *", ttl_seconds=60, pipeline_timeout="2h",
+                         labels=(("team", "ml"),), annotations=(("note", "x"),), caching=True)
+    direct = compile_ir(ir, SMALL, ARGO_3, run=options)
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        exact = compile_ir(ir, SMALL, ARGO_3, run=options)
+    assert len(argo_sim.run_groups(direct.documents)) > 2
+    assert direct.documents == exact.documents
+    assert sorted(direct.warnings) == sorted(exact.warnings)
+
+
+def test_refusals_are_the_whole_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    ir = chain_ir(600)
+    messages = []
+    for path in ("direct", "whole"):
+        with monkeypatch.context() as patched:
+            if path == "whole":
+                whole_first(patched)
+            with pytest.raises(KfpcError) as caught:
+                compile_ir(ir, SMALL, run=RunOptions(parallelism=4))
+            messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "--parallelism" in messages[0]
+
+
+def test_an_estimate_the_children_do_not_confirm_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong estimate never turns a pipeline that fits one Workflow into child Workflows."""
+    from kfpc_backends.argo import probe
+
+    ir = chain_ir(400)
+    expected = compile_ir(ir)
+    monkeypatch.setattr(probe, "estimate", lambda plan, settings: 50 * 1024 * 1024)
+    for version in (ARGO_3, ("argo-version", "4")):
+        result = compile_ir(ir, version)
+        assert [d["kind"] for d in result.documents] == ["Workflow"]
+    assert compile_ir(ir).documents == expected.documents
+
+
+def test_small_and_near_limit_pipelines_are_not_probed() -> None:
+    from kfpc_backends.argo import probe
+
+    def plan_of(n: int) -> Any:
+        plan, _ = kfpc.compiler.load_text(json.dumps(chain_ir(n)), "chain.json")
+        return plan
+
+    mib = 1024 * 1024
+    assert probe.estimate(plan_of(1000), probe_settings(mib)) is None  # under limit / 512 leaf tasks
+    assert probe.estimate(plan_of(600), probe_settings(400 * 1024)) is None  # about 230 KiB: maybe it fits
+    assert probe.estimate(plan_of(600), probe_settings(80 * 1024)) is not None
+
+
+def test_the_estimate_is_near_the_whole_run() -> None:
+    """What the probe extrapolates from two prefixes, against the whole Workflow rendered and measured."""
+    from kfpc_backends.argo import probe, size, workflow
+
+    plan, _ = kfpc.compiler.load_text(json.dumps(chain_ir(600, stride=3)), "chain.json")
+    estimated = probe.estimate(plan, probe_settings(64 * 1024, "3.7"))
+    assert estimated is not None
+    measured = sum(size.estimate([workflow.build(plan, plan.pipeline_root, None)], "3.7").values())
+    assert 0.8 * measured <= estimated <= 1.2 * measured
