@@ -109,17 +109,20 @@ def test_refusals_are_the_whole_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     assert messages[0] == messages[1] and "--parallelism" in messages[0]
 
 
-def test_an_estimate_the_children_do_not_confirm_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A wrong estimate never turns a pipeline that fits one Workflow into child Workflows."""
+@pytest.mark.parametrize("n, limit, wrong", [(400, "1Mi", 50 * 1024 * 1024),
+                                              (600, "240Ki", int(2.5 * 240 * 1024))])
+def test_an_estimate_the_children_do_not_confirm_falls_back(monkeypatch: pytest.MonkeyPatch, n: int, limit: str,
+                                                            wrong: int) -> None:
+    """A wrong estimate never turns a pipeline that fits one Workflow into child Workflows: the
+    600-task chain runs at about 207 KiB, and its five children at about 236 KiB together."""
     from kfpc_backends.argo import probe
 
-    ir = chain_ir(400)
-    expected = compile_ir(ir)
-    monkeypatch.setattr(probe, "estimate", lambda plan, settings: 50 * 1024 * 1024)
-    for version in (ARGO_3, ("argo-version", "4")):
-        result = compile_ir(ir, version)
-        assert [d["kind"] for d in result.documents] == ["Workflow"]
-    assert compile_ir(ir).documents == expected.documents
+    ir = chain_ir(n)
+    expected = {v: compile_ir(ir, ("max-workflow-size", limit), v).documents for v in (ARGO_3, ("argo-version", "4"))}
+    monkeypatch.setattr(probe, "estimate", lambda plan, settings: wrong)
+    for version, documents in expected.items():
+        assert [d["kind"] for d in documents] == ["Workflow"]
+        assert compile_ir(ir, ("max-workflow-size", limit), version).documents == documents
 
 
 def test_small_and_near_limit_pipelines_are_not_probed() -> None:

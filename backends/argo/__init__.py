@@ -6,7 +6,7 @@ values.py (sources -> expressions), conditions.py (`when`), containers.py (leaf 
 launcher), dags.py (DAG templates), k8s.py (kfp-kubernetes settings), memo.py (caching), split.py
 (the 200-tasks-per-DAG rewrite; splitting.py declares it as a plan transform), library.py (templates beyond 200 in WorkflowTemplates), caps.py
 (Argo 4's CRD limits), size.py (the 1 MiB a running Workflow may hold), children.py (a Workflow of
-Workflows beyond it), workflow.py (assembly and template sharing), kinds.py (run options and the
+Workflows beyond it; probe.py finds the clear cases before anything is rendered whole), workflow.py (assembly and template sharing), kinds.py (run options and the
 object kind), naming.py (names Argo accepts), setup.py (`kfpc setup argo`), runtime/ (the in-pod launcher for Python
 components, launcher.py.j2 with kfpc's executor core, kfpc/runtime/core.py.j2), wire.py (what the
 launcher reads: spec keys and env vars, defined once).

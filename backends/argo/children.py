@@ -39,6 +39,12 @@ and a small parent Workflow runs them:
   manifests/cluster-install-no-crds/workflow-controller-rbac/workflow-controller-clusterrole.yaml
   :19-27 @v4.1.2 grants get/watch/list only.
 
+Reached two ways: `build`, once the whole pipeline was rendered as one Workflow and measured over
+the limit (the count of children follows from that size), and `build_direct`, for a pipeline
+probe.py estimates at twice the limit or more, without that whole render (the count follows from the
+estimate; anything build would refuse, or children that do not confirm the estimate, send the
+compile back to the whole render). Both cut, build and check the children the same way.
+
 What is refused, because it cannot be made right across Workflows: an artifact that crosses from
 one child to another (a resource template has output parameters only, resource.go:318 @v4.1.2,
 and a global output artifact keeps only its name: workflow.export_outputs), pipeline input or
@@ -64,7 +70,10 @@ TARGET = 0.6  # share of the limit a child aims at: loops and retries add node s
 SUCCESS = "status.phase == Succeeded"  # gjson path, label-selector syntax (resource.go:198-230 @v4.1.2)
 FAILURE = "status.phase in (Failed, Error)"
 CHILD_KEEP_SECONDS = 86400  # a finished child stays a day at the least (_child_ttl)
-CONFIRM = 1.25  # build_direct keeps its children only if together they hold this many times the limit
+# build_direct keeps its children only if together they hold this many times the limit, and this share
+# of the estimate: each child repeats the templates it shares with others, so together they hold
+# more than the one Workflow would; well over the limit, that cannot be all they hold.
+CONFIRM, AGREE = 1.5, 0.75
 
 
 @dataclass(frozen=True)
@@ -118,9 +127,10 @@ def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, A
         outer, children = _cut(plan, total, ctx)
     except UnsupportedError:
         return None
+    held = sum(c.total for c in children)
     if (len(children) < 2 or max(c.total for c in children) > ctx.limit
             or any(c.part.interface.in_artifacts for c in children)
-            or sum(c.total for c in children) < CONFIRM * ctx.limit):
+            or held < CONFIRM * ctx.limit or held < AGREE * total):
         return None
     shell, applied = kinds.apply(workflow.shell(plan), ctx.run, ctx.version, plan.k8s_name[:63].rstrip("-"))
     try:
