@@ -147,3 +147,18 @@ def test_the_estimate_is_near_the_whole_run() -> None:
     assert estimated is not None
     measured = sum(size.estimate([workflow.build(plan, plan.pipeline_root, None)], "3.7").values())
     assert 0.8 * measured <= estimated <= 1.2 * measured
+
+
+def test_a_probe_that_cannot_render_leaves_the_decision_to_the_whole_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kfpc_backends.argo import probe
+
+    def broken(plan: Any, count: int, settings: Any) -> int:
+        raise KeyError("a prefix the renderer cannot take")
+
+    ir = chain_ir(600)
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        expected = compile_ir(ir, SMALL).documents
+    monkeypatch.setattr(probe, "_measure", broken)
+    assert probe.estimate(kfpc.compiler.load_text(json.dumps(ir), "chain.json")[0], probe_settings(80 * 1024)) is None
+    assert compile_ir(ir, SMALL).documents == expected
