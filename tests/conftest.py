@@ -88,6 +88,7 @@ LAYERS: dict[str, str] = {
     "test_argo_pull_secrets.py": "sim", "test_importer_workspace.py": "sim", "test_tekton_size.py": "sim",
     "test_root_artifacts.py": "sim", "test_argo_split.py": "sim",
     "test_argo_children.py": "sim",
+    "test_argo_probe.py": "sim",
     "test_cli.py": "cli", "test_output.py": "cli", "test_run_options.py": "cli", "test_cli_workflow.py": "cli",
     "test_corpus.py": "corpus",
 }

@@ -162,3 +162,41 @@ def test_a_probe_that_cannot_render_leaves_the_decision_to_the_whole_render(monk
     monkeypatch.setattr(probe, "_measure", broken)
     assert probe.estimate(kfpc.compiler.load_text(json.dumps(ir), "chain.json")[0], probe_settings(80 * 1024)) is None
     assert compile_ir(ir, SMALL).documents == expected
+
+
+def heavy_prefix_ir(tasks: int, heavy: int, blob: int, shared: int) -> dict[str, Any]:
+    """Independent tasks: the first `heavy` pass a distinct `blob`-byte constant (what the probe's
+    prefixes measure), the rest call one component whose command holds `shared` bytes (one template
+    in one Workflow, a copy in every child Workflow)."""
+    components = {"comp-h": {"executorLabel": "exec-h", "inputDefinitions": {"parameters": {
+                      "blob": {"parameterType": "STRING"}}}},
+                  "comp-l": {"executorLabel": "exec-l"}}
+    executors = {"exec-h": {"container": {"image": "alpine", "command": [
+                     "sh", "-c", "echo $0", "{{$.inputs.parameters['blob']}}"]}},
+                 "exec-l": {"container": {"image": "alpine", "command": ["sh", "-c", "true # " + "x" * shared]}}}
+    dag: dict[str, Any] = {}
+    for i in range(tasks):
+        key = f"t{i:04d}"
+        task: dict[str, Any] = {"componentRef": {"name": "comp-h" if i < heavy else "comp-l"}, "taskInfo": {"name": key}}
+        if i < heavy:
+            task["inputs"] = {"parameters": {"blob": {"runtimeValue": {"constant": (f"{i}:" * blob)[:blob]}}}}
+        dag[key] = task
+    return {"components": components, "deploymentSpec": {"executors": executors}, "pipelineInfo": {"name": "flat"},
+            "root": {"dag": {"tasks": dag}}, "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.17.3"}
+
+
+@pytest.mark.parametrize("shape, limit", [((320, 40, 600, 12000), "80Ki"), ((6000, 512, 700, 110000), "1Mi"),
+                                          ((300, 40, 400, 20000), "80Ki")])
+def test_a_heavy_prefix_that_fits_one_workflow_stays_one(monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...],
+                                                         limit: str) -> None:
+    """The probe extrapolates the heavy prefix to about 3x the limit; the whole run fits (65 KiB of
+    80 KiB; 978 KiB of 1 MiB) and stays one Workflow. Counted as they are, the children held more
+    than the limit: each carries its own copy of the shared template and of the launcher (found by
+    an independent review, with this test). In the third, a 20 KB template in each of four children
+    takes them to 1.6 times the limit, next to an estimate of 2 and a whole of 0.8."""
+    ir = heavy_prefix_ir(*shape)
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        exact = compile_ir(ir, ("max-workflow-size", limit))
+    assert [d["kind"] for d in exact.documents] == ["Workflow"]
+    assert compile_ir(ir, ("max-workflow-size", limit)).documents == exact.documents

@@ -70,10 +70,9 @@ TARGET = 0.6  # share of the limit a child aims at: loops and retries add node s
 SUCCESS = "status.phase == Succeeded"  # gjson path, label-selector syntax (resource.go:198-230 @v4.1.2)
 FAILURE = "status.phase in (Failed, Error)"
 CHILD_KEEP_SECONDS = 86400  # a finished child stays a day at the least (_child_ttl)
-# build_direct keeps its children only if together they hold this many times the limit, and this share
-# of the estimate: each child repeats the templates it shares with others, so together they hold
-# more than the one Workflow would; well over the limit, that cannot be all they hold.
-CONFIRM, AGREE = 1.5, 0.75
+# build_direct keeps its children only if what they hold, each repeated template counted once
+# (_held_once), is this many times the limit, and this share of probe.py's estimate.
+CONFIRM, AGREE = 1.25, 0.75
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, A
         outer, children = _cut(plan, total, ctx)
     except UnsupportedError:
         return None
-    held = sum(c.total for c in children)
+    held = _held_once(children)
     if (len(children) < 2 or max(c.total for c in children) > ctx.limit
             or any(c.part.interface.in_artifacts for c in children)
             or held < CONFIRM * ctx.limit or held < AGREE * total):
@@ -138,6 +137,28 @@ def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, A
     except UnsupportedError:
         return None
     return documents, warnings, list(dict.fromkeys(n for child in children for n in child.notes)) + applied
+
+
+def _held_once(children: list["Child"]) -> int:
+    """What the children's running Workflows hold, less what one Workflow would hold only once:
+    a template several children carry alike (a component they share), the pod patch with the
+    launcher, the run's own status fields. What is left is close to the whole run's size."""
+    held = sum(c.total for c in children) - (len(children) - 1) * size.STATUS_FIELDS
+    seen: dict[str, list[dict[str, Any]]] = {}
+    patches: set[str] = set()
+    for child in children:
+        patch = caps.spec_of(child.documents[-1]).get("podSpecPatch", "")
+        if patch in patches:
+            held -= size.go_json_size(patch) + len('"podSpecPatch":,')
+        patches.add(patch)
+        for document in child.documents:
+            for template in caps.spec_of(document).get("templates", []):
+                alike = seen.setdefault(template["name"], [])
+                if any(template == other for other in alike):
+                    held -= size.go_json_size(template)
+                else:
+                    alike.append(template)
+    return held
 
 
 def _assemble(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: list["Child"],

@@ -51,7 +51,7 @@ from kfpc_backends.argo import caps
 
 LIMIT = 1024 * 1024  # packer.go:20 @v4.1.2, :19 @v3.6.19 (the controller's MAX_WORKFLOW_SIZE default)
 GREY = 0.75  # above this share of the limit, loops and retries may push the run over: a warning
-_STATUS = 600  # phase, timestamps, progress, conditions, artifact repository reference
+STATUS_FIELDS = 600  # phase, timestamps, progress, conditions, artifact repository reference
 GENERATED = "k7x2q"  # what the API server appends to a generateName: five random characters
 CRON_RUN = "-1767225600"  # a CronWorkflow run's suffix: `-<Unix seconds>` (workflow/cron/operator.go:585-587 @v4.1.2)
 RESULTS_MAP_UNTIL = (3, 6)  # the last version that creates status.taskResultsCompletionStatus
@@ -205,7 +205,7 @@ def estimate(documents: list[dict[str, Any]], argo_version: str = "4.0") -> dict
     stored = stored_templates(spec, libraries)
     return {"spec": go_json_size(workflow),
             "stored templates": go_json_size(stored) if stored else 0,
-            "node status": _node_status_size(nodes) + _STATUS,
+            "node status": _node_status_size(nodes) + STATUS_FIELDS,
             "pod results": (len('"taskResultsCompletionStatus":{},') + sum(len(f'"{pod}":true,') for pod in pods))
             if results_map and pods else 0}
 
