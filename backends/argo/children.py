@@ -101,16 +101,6 @@ def build(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int
         _refuse(whole, parts_of_whole, ctx,
                 f"cut into child Workflows between its top-level tasks, one child would still hold about "
                 f"{largest.total // 1024} KiB (pipeline tasks {which} that kfpc cannot cut further)")
-    for child in children:
-        crossing = [a.name for a in child.part.interface.in_artifacts]
-        if crossing:
-            raise UnsupportedError(
-                f"the pipeline is too large for one Workflow and is run as {len(children)} child Workflows, but "
-                f"artifact {crossing[0]!r} would cross from one child to another: a resource template passes "
-                "only parameters (workflow/executor/resource.go:318 @v4.1.2), and Argo's global output artifacts "
-                "keep only their name",
-                hint="pass the value as a parameter, or keep producer and consumer close together in the pipeline "
-                     "(kfpc cuts between top-level tasks, in the pipeline's order)")
     return _assemble(plan, whole[-1], outer, children, ctx)
 
 
@@ -128,7 +118,6 @@ def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, A
         return None
     held = _held_once(children)
     if (len(children) < 2 or max(c.total for c in children) > ctx.limit
-            or any(c.part.interface.in_artifacts for c in children)
             or held < CONFIRM * ctx.limit or held < AGREE * total):
         return None
     shell, applied = kinds.apply(workflow.shell(plan), ctx.run, ctx.version, plan.k8s_name[:63].rstrip("-"))
@@ -168,7 +157,12 @@ def _assemble(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: 
     warnings = [_how_to_apply(children, parent)]
     for child in children:  # a child between 75% and 100% of the limit: what loops and retries may add
         warnings += [f"child {child.name}: {w}" for w in size.check(child.documents, ctx.limit, ctx.version, child.parts)]
-    warnings += size.check([parent], ctx.limit, ctx.version)
+    try:
+        warnings += [f"the parent Workflow: {w}" for w in size.check([parent], ctx.limit, ctx.version)]
+    except UnsupportedError as exc:  # many children at a small limit: their starters alone are too many
+        first = exc.diagnostics[0]
+        raise UnsupportedError(f"run as {len(children)} child Workflows, the parent Workflow that starts them is "
+                               f"too large itself: {first.message}", hint=first.hint) from None
     return documents, warnings
 
 
@@ -181,11 +175,29 @@ def _cut(plan: Plan, total: int, ctx: Context) -> tuple[DagComponent, list["Chil
     while True:
         per = max(1, math.ceil(len(real) / count))
         parts, outer = siblings.cut(root, dict(plan.components), per)
+        _refuse_crossing_artifacts(parts)
         children = [_child(plan, part, i + 1, ctx) for i, part in enumerate(parts)]
         largest = max(c.total for c in children)
         if largest <= size.GREY * ctx.limit or per == 1:
             return outer, children
         count = max(count + 1, math.ceil(count * largest / (TARGET * ctx.limit)))
+
+
+def _refuse_crossing_artifacts(parts: list[DagComponent]) -> None:
+    """An artifact one part would hand another (the pipeline's own input artifacts are refused
+    before any cut): checked before the children are built, whose inputs it would become."""
+    made = {o.name: o.sources[0] for part in parts for o in part.out_artifacts}
+    for part in parts:
+        for artifact in part.interface.in_artifacts:
+            source = made.get(artifact.name)
+            what = f"output {source.output!r} of task {source.task!r}" if source else repr(artifact.name)
+            raise UnsupportedError(
+                f"the pipeline is too large for one Workflow and is run as {len(parts)} child Workflows, but "
+                f"artifact {what} would cross from one child to another: a resource template passes only "
+                "parameters (workflow/executor/resource.go:318 @v4.1.2), and Argo's global output artifacts keep "
+                "only their name",
+                hint="pass the value as a parameter, or keep producer and consumer close together in the pipeline "
+                     "(kfpc cuts between top-level tasks, in the pipeline's order)")
 
 
 @dataclass
