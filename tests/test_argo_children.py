@@ -202,6 +202,20 @@ def test_what_cannot_cross_children_is_refused() -> None:
     compile_ir(ir, SMALL, run=RunOptions(run_semaphore="runs:kfpc"))  # the parent holds it for the run
 
 
+def golden_copied(case: str, copies: int) -> str:
+    """A golden case's IR with each top-level task copied `copies` times (the copies read what the
+    original reads): a pipeline as large as needed, of the shapes the case has."""
+    import yaml
+
+    with open(Path(__file__).parent.parent / "golden" / case / "pipeline.yaml", encoding="utf-8") as fh:
+        docs = list(yaml.safe_load_all(fh))
+    tasks = docs[0]["root"]["dag"]["tasks"]
+    for key in list(tasks):
+        for n in range(copies):
+            tasks[f"{key}-c{n}"] = copy.deepcopy(tasks[key])
+    return yaml.safe_dump_all(docs)
+
+
 @pytest.mark.parametrize("whole_first", [False, True])
 def test_an_artifact_crossing_children_is_refused_naming_its_task(monkeypatch: pytest.MonkeyPatch,
                                                                   whole_first: bool) -> None:
@@ -209,42 +223,26 @@ def test_an_artifact_crossing_children_is_refused_naming_its_task(monkeypatch: p
     that land in different children. The refusal says which output of which task, before any child
     is built; a child's build used to refuse first, asking for `-p kfpc-x-...=URI` as if the
     crossing artifact were a pipeline input."""
-    import yaml
-
     from kfpc_backends.argo import probe
 
     if whole_first:
         monkeypatch.setattr(probe, "estimate", lambda plan, settings: None)
-    with open(Path(__file__).parent.parent / "golden" / "seed_ml_pipeline" / "pipeline.yaml", encoding="utf-8") as fh:
-        docs = list(yaml.safe_load_all(fh))
-    tasks = docs[0]["root"]["dag"]["tasks"]
-    for key in list(tasks):
-        for n in range(40):
-            tasks[f"{key}-c{n}"] = copy.deepcopy(tasks[key])
     options = Options(params=(("raw_data_path", "gs://b/x"),), extra=(("max-workflow-size", "24Ki"),))
     with pytest.raises(KfpcError, match=r"artifact output '(model_path|output_path)' of task '(train-model|"
                                         r"preprocess-data)' would cross from one child to another") as caught:
-        kfpc.compile_text(yaml.safe_dump_all(docs), "argo", options)
+        kfpc.compile_text(golden_copied("seed_ml_pipeline", 40), "argo", options)
     assert caught.value.code == "KFPC400" and "kfpc-x-" not in str(caught.value)
 
 
 def test_a_parent_too_large_itself_is_refused_as_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
     """At a 24 KiB limit, 171 tasks in 16 children: the parent's 16 starters alone are over it. The
     refusal says it is the parent (it used to read like the one-Workflow refusal)."""
-    import yaml
-
     from kfpc_backends.argo import probe
 
     monkeypatch.setattr(probe, "estimate", lambda plan, settings: None)  # the whole render's count
-    with open(Path(__file__).parent.parent / "golden" / "hostile_strings" / "pipeline.yaml", encoding="utf-8") as fh:
-        docs = list(yaml.safe_load_all(fh))
-    tasks = docs[0]["root"]["dag"]["tasks"]
-    for key in list(tasks):
-        for n in range(8):
-            tasks[f"{key}-c{n}"] = copy.deepcopy(tasks[key])
     with pytest.raises(KfpcError, match=r"run as 16 child Workflows, the parent Workflow that starts them is too "
                                         r"large itself: the running Workflow would hold about 24 KiB"):
-        kfpc.compile_text(yaml.safe_dump_all(docs), "argo", Options(extra=(("max-workflow-size", "24Ki"),)))
+        kfpc.compile_text(golden_copied("hostile_strings", 8), "argo", Options(extra=(("max-workflow-size", "24Ki"),)))
 
 
 def test_children_keep_room_for_loops_and_retries() -> None:
