@@ -200,3 +200,59 @@ def test_a_heavy_prefix_that_fits_one_workflow_stays_one(monkeypatch: pytest.Mon
         exact = compile_ir(ir, ("max-workflow-size", limit))
     assert [d["kind"] for d in exact.documents] == ["Workflow"]
     assert compile_ir(ir, ("max-workflow-size", limit)).documents == exact.documents
+
+
+def display_forms_ir(tasks: int, light: int, shared: int, forms: int, per: int, blob: int) -> dict[str, Any]:
+    """Independent tasks with a distinct `blob`-byte constant each: the first `light` call a small
+    component, the rest one component whose command holds `shared` bytes under one of `forms` display
+    names (a template each: x, x-<hash>, ...). Each run of `per` tasks shows the forms in a rotated
+    order, so every child Workflow names them in a different order."""
+    param = {"inputDefinitions": {"parameters": {"c": {"parameterType": "STRING"}}}}
+    use = ["{{$.inputs.parameters['c']}}"]
+    components = {"comp-x": {"executorLabel": "exec-x", **param}, "comp-l": {"executorLabel": "exec-l", **param}}
+    executors = {"exec-x": {"container": {"image": "alpine", "command": ["sh", "-c", "true # " + "x" * shared, *use]}},
+                 "exec-l": {"container": {"image": "alpine", "command": ["sh", "-c", "true", *use]}}}
+    dag: dict[str, Any] = {}
+    for i in range(tasks):
+        key = f"t{i:04d}"
+        shown = key if i < light else f"form-{(i // per + i % per) % forms}"
+        dag[key] = {"componentRef": {"name": "comp-l" if i < light else "comp-x"}, "taskInfo": {"name": shown},
+                    "inputs": {"parameters": {"c": {"runtimeValue": {"constant": (f"{i}:" * blob)[:blob]}}}}}
+    return {"components": components, "deploymentSpec": {"executors": executors}, "pipelineInfo": {"name": "forms"},
+            "root": {"dag": {"tasks": dag}}, "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.17.3"}
+
+
+def parameter_reads_ir(tasks: int, name_length: int, shared: int, switch: int = 20) -> dict[str, Any]:
+    """Independent tasks that each read one pipeline parameter with a long name; from task `switch`
+    on they call a component whose command holds `shared` bytes (one template, which the probe's
+    larger prefix meets first)."""
+    name = "param".ljust(name_length, "x")
+    reads = {"inputDefinitions": {"parameters": {name: {"parameterType": "STRING"}}}}
+    command = ["sh", "-c", "echo {{$.inputs.parameters['%s']}}" % name]
+    components = {"comp-b": {"executorLabel": "exec-b", **reads}, "comp-l": {"executorLabel": "exec-l", **reads}}
+    executors = {"exec-b": {"container": {"image": "alpine", "command": [*command[:2], command[2] + " # " + "x" * shared]}},
+                 "exec-l": {"container": {"image": "alpine", "command": command}}}
+    dag = {f"t{i:04d}": {"componentRef": {"name": "comp-b" if i >= switch else "comp-l"}, "taskInfo": {"name": f"t{i:04d}"},
+                         "inputs": {"parameters": {name: {"componentInputParameter": name}}}} for i in range(tasks)}
+    return {"components": components, "deploymentSpec": {"executors": executors}, "pipelineInfo": {"name": "reads"},
+            "root": {"dag": {"tasks": dag}, "inputDefinitions": {"parameters": {name: {"parameterType": "STRING",
+                                                                                         "defaultValue": "v"}}}},
+            "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.17.3"}
+
+
+@pytest.mark.parametrize("ir, limit", [
+    (display_forms_ir(160, 20, 5200, 5, 32, 150), "80Ki"),
+    (parameter_reads_ir(160, 70, 14000), "80Ki"),
+])
+def test_what_children_repeat_or_add_does_not_make_children_of_a_run_that_fits(
+        monkeypatch: pytest.MonkeyPatch, ir: dict[str, Any], limit: str) -> None:
+    """Found by a second independent review. First: five display-name forms of one 5 KB component
+    are a template each, named in the order each child's render meets them, so the children repeat
+    them under other names (the run, 76 KiB of 80 KiB, became five child Workflows). Second: a child
+    reads a pipeline parameter through a base64 decode that names it three times, so its tasks hold
+    more bytes than the same tasks in one Workflow (75 KiB of 80 KiB became four children)."""
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        exact = compile_ir(ir, ("max-workflow-size", limit))
+    assert [d["kind"] for d in exact.documents] == ["Workflow"]
+    assert compile_ir(ir, ("max-workflow-size", limit)).documents == exact.documents

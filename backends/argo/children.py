@@ -71,8 +71,10 @@ SUCCESS = "status.phase == Succeeded"  # gjson path, label-selector syntax (reso
 FAILURE = "status.phase in (Failed, Error)"
 CHILD_KEEP_SECONDS = 86400  # a finished child stays a day at the least (_child_ttl)
 # build_direct keeps its children only if what they hold, each repeated template counted once
-# (_held_once), is this many times the limit, and this share of probe.py's estimate.
-CONFIRM, AGREE = 1.25, 0.75
+# (_held_once), is this many times the limit, and this share of probe.py's estimate. Not less than
+# 2: what children hold beyond the whole run is not all repeats (a child reads a pipeline parameter
+# through a base64 decode, which can take a task's bytes up to about 1.7 times).
+CONFIRM, AGREE = 2.0, 0.75
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,12 @@ def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, A
 
 def _held_once(children: list["Child"]) -> int:
     """What the children's running Workflows hold, less what one Workflow would hold only once:
-    a template several children carry alike (a component they share), the pod patch with the
-    launcher, the run's own status fields. What is left is close to the whole run's size."""
+    a template several children carry alike (a component they share: alike by content, since each
+    child's render names its templates in the order it meets them; a sub-DAG: by its component's
+    name), the pod patch with the launcher, the run's own status fields."""
     held = sum(c.total for c in children) - (len(children) - 1) * size.STATUS_FIELDS
-    seen: dict[str, list[dict[str, Any]]] = {}
+    contents: set[str] = set()
+    dags: dict[str, list[dict[str, Any]]] = {}
     patches: set[str] = set()
     for child in children:
         patch = caps.spec_of(child.documents[-1]).get("podSpecPatch", "")
@@ -142,11 +146,16 @@ def _held_once(children: list["Child"]) -> int:
         patches.add(patch)
         for document in child.documents:
             for template in caps.spec_of(document).get("templates", []):
-                alike = seen.setdefault(template["name"], [])
-                if any(template == other for other in alike):
-                    held -= size.go_json_size(template)
+                content = child.contents.get(template["name"])
+                if content is not None:
+                    repeated = content in contents
+                    contents.add(content)
                 else:
+                    alike = dags.setdefault(template["name"], [])
+                    repeated = any(template == other for other in alike)
                     alike.append(template)
+                if repeated:
+                    held -= size.go_json_size(template)
     return held
 
 
@@ -208,6 +217,7 @@ class Child:
     parts: dict[str, int]  # what its running Workflow holds (size.estimate)
     tasks: list[str]  # the pipeline's top-level tasks in it
     notes: list[str]  # what rendering it warned of (build_direct reports them for the whole)
+    contents: dict[str, str]  # its shared templates' content digests, by name (workflow.build)
 
     @property
     def total(self) -> int:
@@ -225,9 +235,10 @@ def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
     if ctx.offload:  # Argo 4's caps: no DAG of more than 200 tasks
         child_plan = split.split_large_dags(child_plan)
     notes: list[str] = []
+    contents: dict[str, str] = {}
     document = workflow.build(child_plan, ctx.pipeline_root, ctx.cache, notes, ctx.helper_image,
                               encoded=frozenset(q.name for q in inputs), parent_run=True,
-                              fail_slow=ctx.run.failure_policy == "slow")
+                              fail_slow=ctx.run.failure_policy == "slow", contents=contents)
     digest = hashlib.sha256(json.dumps(document["spec"], sort_keys=True).encode("utf-8")).hexdigest()[:10]
     name = f"{plan.k8s_name[:40].rstrip('-')}-c{index}-{digest}"
     # A child is the parent's: no schedule, name, semaphore or parent's TTL (it must outlive the
@@ -238,7 +249,7 @@ def _child(plan: Plan, part: DagComponent, index: int, ctx: Context) -> Child:
     document["spec"]["ttlStrategy"] = _child_ttl(ctx.run)
     documents = library.offload(document, name) if ctx.offload else [document]
     caps.check(documents, ctx.version)
-    return Child(part, name, documents, size.estimate(documents, ctx.version), _ir_tasks(plan, part), notes)
+    return Child(part, name, documents, size.estimate(documents, ctx.version), _ir_tasks(plan, part), notes, contents)
 
 
 def _child_ttl(run: run_options.RunOptions) -> dict[str, int]:

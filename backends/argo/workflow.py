@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -543,11 +544,14 @@ def _b64(text: str) -> str:
 
 def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(),
           warnings: list[str] | None = None, helper_image: str = HELPER_IMAGE,
-          encoded: frozenset[str] = frozenset(), parent_run: bool = False, fail_slow: bool = False) -> dict[str, Any]:
+          encoded: frozenset[str] = frozenset(), parent_run: bool = False, fail_slow: bool = False,
+          contents: dict[str, str] | None = None) -> dict[str, Any]:
     """`encoded`: parameters that may arrive `kfpc:b64:`-encoded (a child Workflow's, children.py);
     `parent_run`: a child Workflow, whose run-time values come from its parent (values.RUN_PARAMS);
     `fail_slow`: `--failure-policy slow`, which kinds.apply turns into `failFast: false` on every DAG
-    and which decides the order of a split DAG's targets (dags.DagBuilder.targets)."""
+    and which decides the order of a split DAG's targets (dags.DagBuilder.targets); `contents`, when
+    given, receives a digest of each shared template's content by its name, which another render may
+    have given another name (children._held_once)."""
     from kfpc_backends.argo.runtime import packed
 
     renderer = Renderer(plan, pipeline_root, cache, helper_image)
@@ -590,6 +594,8 @@ def build(plan: Plan, pipeline_root: str, cache: memo.Cache | None = memo.Cache(
     spec["templates"] = templates
     if warnings is not None:
         warnings.extend(renderer.warnings)
+    if contents is not None:
+        contents.update((name, hashlib.sha256(key.encode("utf-8")).hexdigest()) for key, name in renderer.by_content.items())
     return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": metadata, "spec": spec}
 
 
