@@ -1,7 +1,8 @@
 """A pipeline clearly too large for one Workflow goes straight to child Workflows
-(backends/argo/probe.py, children.build_direct) instead of being rendered whole first: the same
-run as the whole render's path gives, the same refusals, and the whole render wherever the probe's
-estimate is not confirmed."""
+(backends/argo/probe.py, children.build_direct) instead of being rendered whole first: a run with
+the same results as the whole render's path gives (the same documents where both cut as many
+children; the count follows the estimate, not the measured whole), the same refusals, and the whole
+render wherever the probe's estimate is not confirmed: a pipeline that fits one Workflow stays one."""
 
 from __future__ import annotations
 
@@ -256,3 +257,55 @@ def test_what_children_repeat_or_add_does_not_make_children_of_a_run_that_fits(
         exact = compile_ir(ir, ("max-workflow-size", limit))
     assert [d["kind"] for d in exact.documents] == ["Workflow"]
     assert compile_ir(ir, ("max-workflow-size", limit)).documents == exact.documents
+
+
+def test_the_runs_annotations_each_child_repeats_do_not_make_children_of_a_run_that_fits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a third independent review: a 32 KB annotation (RunOptions) on a run of 70 KiB in an
+    80 KiB limit; the probe estimates 2.2x, and four children carrying the annotation each held 2.1x."""
+    ir = heavy_prefix_ir(170, 30, 10, 21000)
+    ir["pipelineInfo"]["name"] = "r"
+    run_options = RunOptions(annotations=(("note", "x" * 32000),))
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        exact = compile_ir(ir, SMALL, run=run_options)
+    assert [d["kind"] for d in exact.documents] == ["Workflow"]
+    assert compile_ir(ir, SMALL, run=run_options).documents == exact.documents
+
+
+def heavy_subdags_ir(light: int, every: int, leaves: int, command: int) -> dict[str, Any]:
+    """`light` small tasks and, from the 300th on, every `every` tasks a call of one sub-DAG whose
+    `leaves` tasks each have their own `command`-byte component (shared by every call)."""
+    components: dict[str, Any] = {"comp-l": {"executorLabel": "exec-l"}}
+    executors: dict[str, Any] = {"exec-l": {"container": {"image": "alpine", "command": ["sh", "-c", "true"]}}}
+    for j in range(leaves):
+        components[f"comp-b{j}"] = {"executorLabel": f"exec-b{j}"}
+        executors[f"exec-b{j}"] = {"container": {"image": "alpine", "command": ["sh", "-c", f"true {j} # " + "x" * command]}}
+    components["comp-sub"] = {"dag": {"tasks": {f"b{j}": {"componentRef": {"name": f"comp-b{j}"},
+                                                          "taskInfo": {"name": f"b{j}"}} for j in range(leaves)}}}
+    dag: dict[str, Any] = {}
+    for i in range(light):
+        dag[f"l{i:04d}"] = {"componentRef": {"name": "comp-l"}, "taskInfo": {"name": f"l{i:04d}"}}
+        if i >= 300 and (i - 300) % every == 0:
+            dag[f"l{i:04d}x"] = {"componentRef": {"name": "comp-sub"}, "taskInfo": {"name": f"l{i:04d}x"}}
+    return {"components": components, "deploymentSpec": {"executors": executors}, "pipelineInfo": {"name": "slow"},
+            "root": {"dag": {"tasks": dag}}, "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.17.3"}
+
+
+def test_children_far_smaller_than_estimated_end_the_attempt_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a third independent review: five calls of a sub-DAG holding 784 KB of commands, one
+    inside the probe's prefixes, in 2,100 small tasks (0.91 of 1 MiB as one Workflow). The estimate
+    is 5.7x the limit; no cut keeps a child with that sub-DAG under 75% of it, so the cut went on to
+    one task per child and built 2,105 children before falling back (5.6 s against 0.13 s)."""
+    from kfpc_backends.argo import children
+
+    ir = heavy_subdags_ir(2100, 400, 7, 112000)
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        exact = compile_ir(ir, ARGO_3)
+    assert [d["kind"] for d in exact.documents] == ["Workflow"]
+    built: list[int] = []
+    real = children._child
+    monkeypatch.setattr(children, "_child", lambda *a: built.append(1) or real(*a))
+    assert compile_ir(ir, ARGO_3).documents == exact.documents
+    assert 0 < len(built) < 100  # a few cuts of about ten children, not two thousand

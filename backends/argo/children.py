@@ -95,7 +95,9 @@ def build(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int
     """`[child libraries and WorkflowTemplates..., parent]` and warnings; `plan` is the pipeline before
     split.py, `whole` the one-Workflow output that does not fit (size.estimate: `parts_of_whole`)."""
     _refuse_what_cannot_cross(plan, whole, parts_of_whole, ctx)
-    outer, children = _cut(plan, sum(parts_of_whole.values()), ctx)
+    cut = _cut(plan, sum(parts_of_whole.values()), ctx)
+    assert cut is not None  # no bound, no giving up
+    outer, children = cut
     largest = max(children, key=lambda c: c.total)
     if len(children) < 2 or largest.total > ctx.limit:
         tasks = largest.tasks
@@ -115,9 +117,12 @@ def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, A
     if ctx.run.parallelism is not None or workspace or root.interface.in_artifacts or root.out_artifacts:
         return None
     try:
-        outer, children = _cut(plan, total, ctx)
+        cut = _cut(plan, total, ctx, at_most=2 * math.ceil(total / (TARGET * ctx.limit)))
     except UnsupportedError:
         return None
+    if cut is None:  # children far smaller than the estimate said: some top-level task is far larger
+        return None
+    outer, children = cut
     held = _held_once(children)
     if (len(children) < 2 or max(c.total for c in children) > ctx.limit
             or held < CONFIRM * ctx.limit or held < AGREE * total):
@@ -130,20 +135,23 @@ def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, A
     return documents, warnings, list(dict.fromkeys(n for child in children for n in child.notes)) + applied
 
 
+_CHILD_OWN = ("templates", "arguments", "entrypoint")  # what differs from child to child
+
+
 def _held_once(children: list["Child"]) -> int:
     """What the children's running Workflows hold, less what one Workflow would hold only once:
     a template several children carry alike (a component they share: alike by content, since each
     child's render names its templates in the order it meets them; a sub-DAG: by its component's
-    name), the pod patch with the launcher, the run's own status fields."""
+    name), the run's settings (the launcher's pod patch, a service account, a TTL), annotations and
+    labels, and its own status fields."""
     held = sum(c.total for c in children) - (len(children) - 1) * size.STATUS_FIELDS
     contents: set[str] = set()
     dags: dict[str, list[dict[str, Any]]] = {}
-    patches: set[str] = set()
+    for child in children[1:]:  # the run's own settings, annotations and labels, in every child
+        main = child.documents[-1]
+        held -= size.go_json_size({k: v for k, v in caps.spec_of(main).items() if k not in _CHILD_OWN})
+        held -= size.go_json_size({k: v for k, v in main.get("metadata", {}).items() if k in ("annotations", "labels")})
     for child in children:
-        patch = caps.spec_of(child.documents[-1]).get("podSpecPatch", "")
-        if patch in patches:
-            held -= size.go_json_size(patch) + len('"podSpecPatch":,')
-        patches.add(patch)
         for document in child.documents:
             for template in caps.spec_of(document).get("templates", []):
                 content = child.contents.get(template["name"])
@@ -175,13 +183,17 @@ def _assemble(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: 
     return documents, warnings
 
 
-def _cut(plan: Plan, total: int, ctx: Context) -> tuple[DagComponent, list["Child"]]:
+def _cut(plan: Plan, total: int, ctx: Context,
+         at_most: int | None = None) -> tuple[DagComponent, list["Child"]] | None:
     """Children of whole top-level tasks (siblings.py), as few as keep each under the limit with
-    room to spare; each child is split again by split.py where Argo 4's caps need it."""
+    room to spare; each child is split again by split.py where Argo 4's caps need it. With
+    `at_most`, None once that many children would not do (build_direct: the estimate was wrong)."""
     root = plan.root_dag
     real = [t for t in root.tasks if not isinstance(plan.component(t.component), ImporterComponent)]
     count = max(2, math.ceil(total / (TARGET * ctx.limit)))
     while True:
+        if at_most is not None and count > at_most:
+            return None
         per = max(1, math.ceil(len(real) / count))
         parts, outer = siblings.cut(root, dict(plan.components), per)
         _refuse_crossing_artifacts(parts)
