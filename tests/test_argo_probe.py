@@ -292,14 +292,62 @@ def heavy_subdags_ir(light: int, every: int, leaves: int, command: int) -> dict[
             "root": {"dag": {"tasks": dag}}, "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.17.3"}
 
 
-def test_children_far_smaller_than_estimated_end_the_attempt_early(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Found by a third independent review: five calls of a sub-DAG holding 784 KB of commands, one
-    inside the probe's prefixes, in 2,100 small tasks (0.91 of 1 MiB as one Workflow). The estimate
-    is 5.7x the limit; no cut keeps a child with that sub-DAG under 75% of it, so the cut went on to
-    one task per child and built 2,105 children before falling back (5.6 s against 0.13 s)."""
+def renamed_forms_ir(light: int, calls: int, inner: int, blob: int, between: int, forms: int = 8) -> dict[str, Any]:
+    """`light` small tasks, then `calls` times: a one-task sub-DAG of component `i` under display name
+    n<j+1>, a call of one sub-DAG of `inner` tasks of `i` (display names n0..n<forms-1>, each passing a
+    distinct `blob`-byte constant), and `between` small tasks. Each display name of `i` is a template
+    of its own, named in the order a render meets them, so each child names the large sub-DAG's
+    templates differently and its DAG template differs from child to child."""
+    given = {"inputDefinitions": {"parameters": {"c": {"parameterType": "STRING"}}}}
+    components: dict[str, Any] = {"comp-l": {"executorLabel": "exec-l"}, "comp-i": {"executorLabel": "exec-i", **given}}
+    executors = {"exec-l": {"container": {"image": "alpine", "command": ["sh", "-c", "true"]}},
+                 "exec-i": {"container": {"image": "alpine", "command": ["sh", "-c", "echo", "{{$.inputs.parameters['c']}}"]}}}
+
+    def call(form: int, constant: str) -> dict[str, Any]:
+        return {"componentRef": {"name": "comp-i"}, "taskInfo": {"name": f"n{form % forms}"},
+                "inputs": {"parameters": {"c": {"runtimeValue": {"constant": constant}}}}}
+
+    components["comp-sub"] = {"dag": {"tasks": {f"i{k:03d}": call(k, (f"{k}:" * blob)[:blob]) for k in range(inner)}}}
+    dag: dict[str, Any] = {f"l{i:04d}": {"componentRef": {"name": "comp-l"}, "taskInfo": {"name": f"l{i:04d}"}}
+                           for i in range(light)}
+    for j in range(calls):
+        components[f"comp-x{j}"] = {"dag": {"tasks": {"x": call(j + 1, "m")}}}
+        dag[f"s{j:02d}a"] = {"componentRef": {"name": f"comp-x{j}"}, "taskInfo": {"name": f"s{j:02d}a"}}
+        dag[f"s{j:02d}b"] = {"componentRef": {"name": "comp-sub"}, "taskInfo": {"name": f"s{j:02d}b"}}
+        for b in range(between):
+            dag[f"s{j:02d}c{b:03d}"] = {"componentRef": {"name": "comp-l"}, "taskInfo": {"name": f"s{j:02d}c{b:03d}"}}
+    return {"components": components, "deploymentSpec": {"executors": executors}, "pipelineInfo": {"name": "sub"},
+            "root": {"dag": {"tasks": dag}}, "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.17.3"}
+
+
+@pytest.mark.parametrize("version", [ARGO_3, ("argo-version", "4")])
+def test_a_sub_dag_each_child_names_differently_does_not_make_children_of_a_run_that_fits(
+        monkeypatch: pytest.MonkeyPatch, version: tuple[str, str]) -> None:
+    """Found by a fourth independent review: a 660 KB sub-DAG called eight times in 2,000 leaf
+    tasks at the default 1 MiB; the run holds 0.89 MiB as one Workflow, the probe estimates 6.4 MiB,
+    and eleven children, each naming the sub-DAG's templates in another order, hold 4.8 MiB once
+    repeats by name and content are taken off (the sub-DAG's DAG template differs from child to child)."""
+    ir = renamed_forms_ir(256, 8, 300, 2200, 50)
+    with monkeypatch.context() as patched:
+        whole_first(patched)
+        exact = compile_ir(ir, version)
+    assert [d["kind"] for d in exact.documents] == ["Workflow"]
+    assert compile_ir(ir, version).documents == exact.documents
+
+
+@pytest.mark.parametrize("shape", [(2100, 400, 7, 112000), (2100, 300, 8, 100000)])
+def test_children_that_cannot_confirm_the_estimate_end_the_attempt_early(
+        monkeypatch: pytest.MonkeyPatch, shape: tuple[int, ...]) -> None:
+    """Sub-DAG calls holding 700 to 784 KB of commands among 2,100 small tasks (0.91 and 0.93 of
+    1 MiB as one Workflow), one call inside the probe's prefixes: estimated at 5.7x and 5.8x. Found
+    by the third independent review: no cut keeps a child with that sub-DAG under 75% of the limit,
+    so the cut went on to one task per child, 2,105 children, before falling back (5.6 s against
+    0.13 s). Then by the fourth: the first cut's ten children hold 0.94x once repeats are taken off,
+    far from what would confirm the estimate, and finer cuts only add repeats, yet 10, 14 and 19
+    children were built (43 renders, about 4x the old path's time)."""
     from kfpc_backends.argo import children
 
-    ir = heavy_subdags_ir(2100, 400, 7, 112000)
+    ir = heavy_subdags_ir(*shape)
     with monkeypatch.context() as patched:
         whole_first(patched)
         exact = compile_ir(ir, ARGO_3)
@@ -308,4 +356,4 @@ def test_children_far_smaller_than_estimated_end_the_attempt_early(monkeypatch: 
     real = children._child
     monkeypatch.setattr(children, "_child", lambda *a: built.append(1) or real(*a))
     assert compile_ir(ir, ARGO_3).documents == exact.documents
-    assert 0 < len(built) < 100  # a few cuts of about ten children, not two thousand
+    assert 0 < len(built) <= 12  # one cut of about ten children

@@ -103,8 +103,8 @@ class ArgoBackend:
         if estimate is not None:
             direct = children.build_direct(unsplit, estimate, context)
             if direct is not None:
-                documents, more, rendered = direct
-                return Output(documents, _run_notes(documents, rendered, options, cache, version) + more)
+                return Output(direct.documents,
+                              _run_notes(direct.documents, direct.rendered, options, cache, version) + direct.warnings)
             plan = splitting.split_whole(unsplit) if capped else plan
         # split by `plan_transforms` for Argo 4; too deep to split, child Workflows may still run it
         too_deep = splitting.too_deep(plan)

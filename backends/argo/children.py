@@ -55,6 +55,7 @@ output artifacts, a whole-pipeline exit handler, KFP's shared workspace (one cla
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import json
 import math
 from dataclasses import dataclass, replace
@@ -95,9 +96,7 @@ def build(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int
     """`[child libraries and WorkflowTemplates..., parent]` and warnings; `plan` is the pipeline before
     split.py, `whole` the one-Workflow output that does not fit (size.estimate: `parts_of_whole`)."""
     _refuse_what_cannot_cross(plan, whole, parts_of_whole, ctx)
-    cut = _cut(plan, sum(parts_of_whole.values()), ctx)
-    assert cut is not None  # no bound, no giving up
-    outer, children = cut
+    outer, children = _cut(plan, sum(parts_of_whole.values()), ctx)
     largest = max(children, key=lambda c: c.total)
     if len(children) < 2 or largest.total > ctx.limit:
         tasks = largest.tasks
@@ -108,31 +107,50 @@ def build(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int
     return _assemble(plan, whole[-1], outer, children, ctx)
 
 
-def build_direct(plan: Plan, total: int, ctx: Context) -> tuple[list[dict[str, Any]], list[str], list[str]] | None:
-    """What build returns, and the render's own warnings, for a pipeline probe.py estimates at `total`
-    bytes, without rendering it whole first; None wherever build would refuse, or the children do not
-    confirm that the whole is over the limit (the caller then renders it whole and decides as before)."""
-    root = plan.root_dag
-    workspace = plan.run_config is not None and plan.run_config.workspace_size
-    if ctx.run.parallelism is not None or workspace or root.interface.in_artifacts or root.out_artifacts:
+@dataclass(frozen=True)
+class Direct:
+    """What build_direct made: the documents and warnings build would return, and the warnings of
+    the renders (the children's, deduplicated, and the run options' on the parent)."""
+
+    documents: list[dict[str, Any]]
+    warnings: list[str]
+    rendered: list[str]
+
+
+class _Unconfirmed(Exception):
+    """build_direct's children do not confirm probe.py's estimate: the whole render decides."""
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What build_direct asks of each cut: at most `most` children (twice the count the estimate
+    implies: a top-level task far larger than the prefixes' is not worth cutting around) holding
+    at least `least` bytes, repeats counted once (_held_once). A finer cut only adds repeats, so a
+    cut holding less ends the attempt."""
+
+    most: int
+    least: float
+
+
+def build_direct(plan: Plan, total: int, ctx: Context) -> Direct | None:
+    """What build returns, for a pipeline probe.py estimates at `total` bytes, without rendering it
+    whole first; None wherever build would refuse, or the children do not confirm that the whole is
+    over the limit (the caller then renders it whole and decides as before)."""
+    if _cannot_cross(plan, ctx, whole_pipeline_exit=False):  # probe.py: 3 top-level tasks or more, no onExit
         return None
+    count = math.ceil(total / (TARGET * ctx.limit))
     try:
-        cut = _cut(plan, total, ctx, at_most=2 * math.ceil(total / (TARGET * ctx.limit)))
-    except UnsupportedError:
+        outer, children = _cut(plan, total, ctx, _Attempt(2 * count, max(CONFIRM * ctx.limit, AGREE * total)))
+    except (UnsupportedError, _Unconfirmed):
         return None
-    if cut is None:  # children far smaller than the estimate said: some top-level task is far larger
-        return None
-    outer, children = cut
-    held = _held_once(children)
-    if (len(children) < 2 or max(c.total for c in children) > ctx.limit
-            or held < CONFIRM * ctx.limit or held < AGREE * total):
+    if len(children) < 2 or max(c.total for c in children) > ctx.limit:
         return None
     shell, applied = kinds.apply(workflow.shell(plan), ctx.run, ctx.version, plan.k8s_name[:63].rstrip("-"))
     try:
         documents, warnings = _assemble(plan, shell, outer, children, ctx)
     except UnsupportedError:
         return None
-    return documents, warnings, list(dict.fromkeys(n for child in children for n in child.notes)) + applied
+    return Direct(documents, warnings, list(dict.fromkeys(n for child in children for n in child.notes)) + applied)
 
 
 _CHILD_OWN = ("templates", "arguments", "entrypoint")  # what differs from child to child
@@ -140,31 +158,76 @@ _CHILD_OWN = ("templates", "arguments", "entrypoint")  # what differs from child
 
 def _held_once(children: list["Child"]) -> int:
     """What the children's running Workflows hold, less what one Workflow would hold only once:
-    a template several children carry alike (a component they share: alike by content, since each
-    child's render names its templates in the order it meets them; a sub-DAG: by its component's
-    name), the run's settings (the launcher's pod patch, a service account, a TTL), annotations and
-    labels, and its own status fields."""
+    a template several children carry alike (by content: each child's render names its templates
+    in the order it meets them, _digests), the run's settings (the launcher's pod patch, a service
+    account, a TTL), annotations and labels, and its own status fields."""
     held = sum(c.total for c in children) - (len(children) - 1) * size.STATUS_FIELDS
-    contents: set[str] = set()
-    dags: dict[str, list[dict[str, Any]]] = {}
     for child in children[1:]:  # the run's own settings, annotations and labels, in every child
         main = child.documents[-1]
         held -= size.go_json_size({k: v for k, v in caps.spec_of(main).items() if k not in _CHILD_OWN})
         held -= size.go_json_size({k: v for k, v in main.get("metadata", {}).items() if k in ("annotations", "labels")})
-    for child in children:
-        for document in child.documents:
-            for template in caps.spec_of(document).get("templates", []):
-                content = child.contents.get(template["name"])
-                if content is not None:
-                    repeated = content in contents
-                    contents.add(content)
-                else:
-                    alike = dags.setdefault(template["name"], [])
-                    repeated = any(template == other for other in alike)
-                    alike.append(template)
-                if repeated:
-                    held -= size.go_json_size(template)
+    seen: set[str] = set()
+    every = [{t["name"]: t for d in child.documents for t in caps.spec_of(d).get("templates", [])} for child in children]
+    outlines = [_outlines(child, templates) for child, templates in zip(children, every)]
+    common = Counter(outline for found in outlines for outline in set(found.values()))
+    for child, templates, found in zip(children, every, outlines):
+        for name, digest in _digests(child, templates, {n for n, o in found.items() if common[o] > 1}).items():
+            if digest in seen:
+                held -= size.go_json_size(templates[name])
+            seen.add(digest)
     return held
+
+
+def _outlines(child: "Child", templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Each template's outline: a container template's content digest, a DAG's or steps template's
+    task names with the outlines of what they call. Only templates whose outline another child has
+    too can be alike (_digests compares them whole); the outline costs no serialization."""
+    found: dict[str, Any] = {}
+
+    def outline(name: str) -> Any:
+        if name not in found:
+            found[name] = child.contents.get(name, name)
+            calls = size.calls(templates[name])
+            if calls:
+                found[name] = tuple((c["name"], outline(_target(c)) if _target(c) in templates else _target(c))
+                                    for c in calls)
+        return found[name]
+
+    return {name: outline(name) for name in templates}
+
+
+def _target(call: dict[str, Any]) -> str:
+    return call.get("template") or call.get("templateRef", {}).get("template", "")
+
+
+def _digests(child: "Child", templates: dict[str, dict[str, Any]], shared: set[str]) -> dict[str, str]:
+    """The content digest of each container template (from its render, workflow.build) and of each
+    DAG or steps template in `shared`, with every template it calls named by that template's
+    digest: alike whatever the child named them."""
+    found: dict[str, str] = dict(child.contents)
+
+    def digest(name: str) -> str:
+        if name not in found:
+            found[name] = name  # a template calling itself through others (none kfpc writes) stays itself
+            body = {k: v for k, v in templates[name].items() if k != "name"}
+            if "dag" in body:
+                body["dag"] = {**body["dag"], "tasks": [_called(c, digest, templates) for c in body["dag"]["tasks"]]}
+            if "steps" in body:
+                body["steps"] = [[_called(c, digest, templates) for c in group] for group in body["steps"]]
+            found[name] = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+        return found[name]
+
+    return {name: digest(name) for name in templates if name in child.contents or name in shared}
+
+
+def _called(call: dict[str, Any], digest: Any, templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A DAG task or step with the template it calls named by that template's digest."""
+    if call.get("template") in templates:
+        return {**call, "template": digest(call["template"])}
+    ref = call.get("templateRef")
+    if ref and ref.get("template") in templates:
+        return {**call, "templateRef": {**ref, "template": digest(ref["template"])}}
+    return call
 
 
 def _assemble(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: list["Child"],
@@ -184,20 +247,21 @@ def _assemble(plan: Plan, whole: dict[str, Any], outer: DagComponent, children: 
 
 
 def _cut(plan: Plan, total: int, ctx: Context,
-         at_most: int | None = None) -> tuple[DagComponent, list["Child"]] | None:
+         attempt: _Attempt | None = None) -> tuple[DagComponent, list["Child"]]:
     """Children of whole top-level tasks (siblings.py), as few as keep each under the limit with
-    room to spare; each child is split again by split.py where Argo 4's caps need it. With
-    `at_most`, None once that many children would not do (build_direct: the estimate was wrong)."""
+    room to spare; each child is split again by split.py where Argo 4's caps need it."""
     root = plan.root_dag
     real = [t for t in root.tasks if not isinstance(plan.component(t.component), ImporterComponent)]
     count = max(2, math.ceil(total / (TARGET * ctx.limit)))
     while True:
-        if at_most is not None and count > at_most:
-            return None
+        if attempt is not None and count > attempt.most:
+            raise _Unconfirmed()
         per = max(1, math.ceil(len(real) / count))
         parts, outer = siblings.cut(root, dict(plan.components), per)
         _refuse_crossing_artifacts(parts)
         children = [_child(plan, part, i + 1, ctx) for i, part in enumerate(parts)]
+        if attempt is not None and _held_once(children) < attempt.least:
+            raise _Unconfirmed()
         largest = max(c.total for c in children)
         if largest <= size.GREY * ctx.limit or per == 1:
             return outer, children
@@ -409,13 +473,12 @@ def _run_identity(run: run_options.RunOptions) -> list[dict[str, str]]:
     return [{"name": name, "value": given[name]} for name in sorted(given)]
 
 
-def _refuse_what_cannot_cross(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
-                              ctx: Context) -> None:
-    spec = caps.spec_of(whole[-1])
+def _cannot_cross(plan: Plan, ctx: Context, whole_pipeline_exit: bool) -> list[str]:
+    """What a Workflow of Workflows cannot run, as the refusal names it."""
     found = []
     if ctx.run.parallelism is not None:
         found.append("--parallelism (Argo counts the pods of one Workflow: operator.go:3299 @v4.1.2)")
-    if "onExit" in spec:
+    if whole_pipeline_exit:
         found.append("an exit handler around the whole pipeline (it would run in the parent, which sees only the "
                      "child Workflows)")
     if plan.run_config is not None and plan.run_config.workspace_size:
@@ -423,6 +486,12 @@ def _refuse_what_cannot_cross(plan: Plan, whole: list[dict[str, Any]], parts_of_
     root = plan.root_dag
     if root.interface.in_artifacts or root.out_artifacts:
         found.append("pipeline input or output artifacts (a resource template passes only parameters)")
+    return found
+
+
+def _refuse_what_cannot_cross(plan: Plan, whole: list[dict[str, Any]], parts_of_whole: dict[str, int],
+                              ctx: Context) -> None:
+    found = _cannot_cross(plan, ctx, "onExit" in caps.spec_of(whole[-1]))
     if found:
         _refuse(whole, parts_of_whole, ctx, f"kfpc runs a pipeline this large as child Workflows, but not "
                                                    f"with {found[0]}")

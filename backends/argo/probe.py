@@ -20,7 +20,7 @@ from typing import Any
 
 from kfpc.plan.model import DagComponent, Plan, Task
 
-from kfpc_backends.argo import size
+from kfpc_backends.argo import children, size, workflow
 
 MARGIN = 2.0  # an estimate this many times the limit goes straight to child Workflows
 LEAF_BYTES = 512  # below limit / LEAF_BYTES leaf tasks a pipeline is rendered whole without probing
@@ -47,19 +47,19 @@ def estimate(plan: Plan, settings: Settings) -> int | None:
     counted: dict[str, int] = {}
     leaves = [_leaves(plan, task, counted) for task in root.tasks]
     total = sum(leaves)
-    first = max(1, settings.limit // PROBE_BYTES)
-    if total < settings.limit // LEAF_BYTES or total < 4 * first:
+    wanted = max(1, settings.limit // PROBE_BYTES)  # leaf tasks in the shorter prefix
+    if total < settings.limit // LEAF_BYTES or total < 4 * wanted:
         return None
-    small, large = _prefix(leaves, first), _prefix(leaves, 2 * first)
-    if large >= len(root.tasks) or small >= large:
+    short_tasks, long_tasks = _prefix(leaves, wanted), _prefix(leaves, 2 * wanted)  # top-level tasks
+    if long_tasks >= len(root.tasks) or short_tasks >= long_tasks:
         return None
     try:
-        bytes_small, bytes_large = _measure(plan, small, settings), _measure(plan, large, settings)
+        short_bytes, long_bytes = _measure(plan, short_tasks, settings), _measure(plan, long_tasks, settings)
     except Exception:  # noqa: BLE001 - only an estimate: the whole render says what is wrong, in context
         return None
-    leaves_small, leaves_large = sum(leaves[:small]), sum(leaves[:large])
-    per_leaf = max(0.0, (bytes_large - bytes_small) / max(1, leaves_large - leaves_small))
-    whole = int(bytes_large + per_leaf * (total - leaves_large))
+    short_leaves, long_leaves = sum(leaves[:short_tasks]), sum(leaves[:long_tasks])
+    per_leaf = max(0.0, (long_bytes - short_bytes) / max(1, long_leaves - short_leaves))
+    whole = int(long_bytes + per_leaf * (total - long_leaves))
     return whole if whole >= MARGIN * settings.limit else None
 
 
@@ -86,8 +86,6 @@ def _prefix(leaves: list[int], at_least: int) -> int:
 def _measure(plan: Plan, count: int, settings: Settings) -> int:
     """The running size of the pipeline's first `count` top-level tasks as a Workflow of their own.
     The root's tasks are in topological order, so a prefix reads only from itself."""
-    from kfpc_backends.argo import children, workflow
-
     root = replace(plan.root_dag, tasks=plan.root_dag.tasks[:count], out_params=(), out_artifacts=())
     prefix = replace(plan, components=children.reachable(plan, root))
     document = workflow.build(prefix, plan.pipeline_root, settings.cache, helper_image=settings.helper_image,

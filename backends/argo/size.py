@@ -78,7 +78,7 @@ def stored_templates(spec: dict[str, Any], libraries: list[dict[str, Any]]) -> d
     todo: list[tuple[dict[str, Any], str | None]] = [(t, None) for t in spec.get("templates", [])]
     while todo:
         template, where = todo.pop()
-        for call in _calls(template):
+        for call in calls(template):
             ref = call.get("templateRef")
             key = (ref["name"], ref["template"]) if ref else (where, call.get("template"))
             if key in found and f"namespaced/{key[0]}/{key[1]}" not in stored:
@@ -87,7 +87,7 @@ def stored_templates(spec: dict[str, Any], libraries: list[dict[str, Any]]) -> d
     return stored
 
 
-def _calls(template: dict[str, Any]) -> list[dict[str, Any]]:
+def calls(template: dict[str, Any]) -> list[dict[str, Any]]:
     return template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]
 
 
@@ -151,7 +151,7 @@ def node_status(spec: dict[str, Any], libraries: list[dict[str, Any]], workflow:
         nodes[own_id] = node
         if composite and depth < 50:
             children = []
-            for call in _calls(template):
+            for call in calls(template):
                 target = call.get("template") or call.get("templateRef", {}).get("template", "")
                 child = visit(target, f"{path}.{call['name']}", own_id, depth + 1, fnv1a(f".{call['name']}", digest))
                 nodes[child]["inputs"] = {"parameters": call.get("arguments", {}).get("parameters", [])}

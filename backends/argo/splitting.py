@@ -26,7 +26,7 @@ class SplitPlan(Plan):
 
     unsplit: Plan | None = None  # the plan before splitting
     refused: split.TooDeep | None = None  # why it could not be split into one Workflow
-    children: int | None = None  # probe.estimate: left whole for child Workflows, which split themselves
+    estimate: int | None = None  # probe.estimate, in bytes: left whole for child Workflows, which split themselves
 
 
 def transform(plan: Plan, settings: probe.Settings | None = None) -> SplitPlan:
@@ -34,7 +34,7 @@ def transform(plan: Plan, settings: probe.Settings | None = None) -> SplitPlan:
     with `settings`, unchanged when probe.py finds it clearly too large for one Workflow."""
     estimate = probe.estimate(plan, settings) if settings is not None else None
     if estimate is not None:
-        return SplitPlan(**_fields(plan), unsplit=plan, children=estimate)
+        return SplitPlan(**_fields(plan), unsplit=plan, estimate=estimate)
     return split_whole(plan)
 
 
@@ -63,4 +63,4 @@ def too_deep(plan: Plan) -> split.TooDeep | None:
 
 def children_estimate(plan: Plan) -> int | None:
     """probe.estimate of a plan the transform left whole for child Workflows."""
-    return plan.children if isinstance(plan, SplitPlan) else None
+    return plan.estimate if isinstance(plan, SplitPlan) else None
