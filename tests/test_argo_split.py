@@ -317,3 +317,20 @@ def test_a_one_of_across_parts_is_refused_not_miscompiled() -> None:
         workflow(ir, "4")
     root = next(t for t in workflow(ir, "3.7")["spec"]["templates"] if t["name"] == "root")
     assert "tasks[\"step-9\"].status" in root["outputs"]["parameters"][0]["valueFrom"]["expression"]
+
+
+def test_a_final_status_read_across_parts_keeps_the_tasks_display_name() -> None:
+    """The exit-handler case's tasks copied 199 times: a root of about 800 tasks, split for Argo 4,
+    where an exit task reads its group's final status from another part. The part rebuilt the
+    status without the group's display name, and rendering its message raised a TypeError (found by
+    an independent review)."""
+    import re
+
+    from test_argo_children import golden_copied
+
+    text = golden_copied("exit_handler", 199)
+    named = {}
+    for version in ("4", "3.7"):
+        documents = kfpc.compile_text(text, "argo", Options(extra=(("argo-version", version),))).documents
+        named[version] = set(re.findall(r"'pipelineTaskName': ([^,]+),", json.dumps(documents)))
+    assert named["4"] == named["3.7"] == {'\\"guarded\\"'}

@@ -248,8 +248,10 @@ class _Splitter:
             self.statuses[parent] |= {t for t in self.statuses[i] if self.part_of[t] != parent}
 
     def type_of(self, source: Any, kind: str) -> tuple:
+        """(type, is a list) of an output; of a final status, (its type, the task's display name),
+        which the status's message names where the part that reads it rebuilds it (call)."""
         if isinstance(source, FinalStatus):
-            return (ParamType.TASK_FINAL_STATUS, None)
+            return (ParamType.TASK_FINAL_STATUS, source.task_display_name)
         return output_type(self.comp, self.components, source, kind)
 
     def gate_needs(self, i: int) -> list[tuple[str, str]]:
