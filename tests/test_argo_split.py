@@ -334,3 +334,43 @@ def test_a_final_status_read_across_parts_keeps_the_tasks_display_name() -> None
         documents = kfpc.compile_text(text, "argo", Options(extra=(("argo-version", version),))).documents
         named[version] = set(re.findall(r"'pipelineTaskName': ([^,]+),", json.dumps(documents)))
     assert named["4"] == named["3.7"] == {'\\"guarded\\"'}
+
+
+def fan_in_ir(producers: int) -> dict[str, Any]:
+    """`producers` independent tasks with one output each, and one task that reads them all."""
+    outputs = {"outputDefinitions": {"parameters": {"o": {"parameterType": "STRING"}}}}
+    inputs = {"inputDefinitions": {"parameters": {f"i{k:04d}": {"parameterType": "STRING"} for k in range(producers)}}}
+    components = {"comp-p": {"executorLabel": "exec-p", **outputs}, "comp-f": {"executorLabel": "exec-f", **inputs}}
+    executors = {"exec-p": {"container": {"image": "alpine", "command": [
+                     "sh", "-c", "echo x > {{$.outputs.parameters['o'].output_file}}"]}},
+                 "exec-f": {"container": {"image": "alpine", "command": ["sh", "-c", "true"]}}}
+    tasks: dict[str, Any] = {f"p{i:04d}": {"componentRef": {"name": "comp-p"}, "taskInfo": {"name": f"p{i:04d}"}}
+                             for i in range(producers)}
+    tasks["fan-in"] = {"componentRef": {"name": "comp-f"}, "taskInfo": {"name": "fan-in"},
+                       "dependentTasks": sorted(tasks),
+                       "inputs": {"parameters": {f"i{k:04d}": {"taskOutputParameter": {
+                           "producerTask": f"p{k:04d}", "outputParameterKey": "o"}} for k in range(producers)}}}
+    return {"components": components, "deploymentSpec": {"executors": executors}, "pipelineInfo": {"name": "fan"},
+            "root": {"dag": {"tasks": tasks}}, "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.17.3"}
+
+
+def test_a_task_waiting_for_more_tasks_than_a_part_holds_is_refused_not_split_for_ever() -> None:
+    """One task reading 201 others: each cut left a part holding it with a gate for every producer
+    elsewhere, as large as the DAG it came from, and the split looped for ever (found by an
+    independent review). Argo 3's DAGs have no cap, so it compiles there."""
+    import signal
+
+    def hung(signum: int, frame: Any) -> None:
+        raise TimeoutError("the split did not end")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with pytest.raises(kfpc.KfpcError, match=r"task 'fan-in' waits for 201 tasks; .* would still be over 200"):
+            kfpc.compile_text(json.dumps(fan_in_ir(201)), "argo")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    documents = kfpc.compile_text(json.dumps(fan_in_ir(201)), "argo", Options(extra=(("argo-version", "3.7"),))).documents
+    assert [d["kind"] for d in documents] == ["Workflow"]
+    assert len(kfpc.compile_text(json.dumps(fan_in_ir(150)), "argo").documents) == 1

@@ -80,13 +80,32 @@ def split_large_dags(plan: Plan, limit: int = LIMIT) -> Plan:
         for name, comp in sorted(components.items()):
             if isinstance(comp, DagComponent) and _real_tasks(comp, components) > limit:
                 splitter = _Splitter(comp, components, limit, name == plan.root)
-                components.update({c.name: c for c in splitter.parts()})
-                components[name] = splitter.caller()
+                parts, caller = splitter.parts(), splitter.caller()
+                components.update({c.name: c for c in parts})
+                components[name] = caller
                 if splitter.uses_gates:
                     components[GATE] = gate_component()
+                _check_progress(comp, [*parts, caller], components, limit)
                 changed = True
                 break
     return replace(plan, components=components) if components != dict(plan.components) else plan
+
+
+def _check_progress(comp: DagComponent, made: list[DagComponent], components: dict[str, Component],
+                    limit: int) -> None:
+    """Splitting again a part no smaller than the DAG it came from would never end. That happens
+    where one task waits for more tasks than a part holds: the part it lands in needs a gate task
+    for each of them that another part holds."""
+    before = _real_tasks(comp, components)
+    if all(_real_tasks(part, components) < before for part in made):
+        return
+    widest = max(comp.tasks, key=lambda t: len(t.depends))
+    raise TooDeep(
+        f"task {widest.key!r} waits for {len(widest.depends)} tasks; to fit Argo 4's DAGs of at most {limit} tasks "
+        "kfpc cuts a DAG into parts, and the part holding that task, with a gate task for each of them that "
+        f"another part holds, would still be over {limit}",
+        hint="have fewer tasks feed one task (for example, collect their outputs with a loop and dsl.Collected), "
+             "or compile for Argo 3 (-O argo-version=3.7), whose DAGs have no such cap")
 
 
 def gate_component() -> DagComponent:
