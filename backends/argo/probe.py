@@ -64,7 +64,7 @@ def estimate(plan: Plan, settings: Settings) -> int | None:
 
 
 def _leaves(plan: Plan, task: Task, counted: dict[str, int]) -> int:
-    """Leaf tasks under `task` (a loop's body once), each DAG counted once."""
+    """Leaf tasks under `task` (a loop's body once); each DAG's count is worked out once."""
     component = plan.component(task.component)
     if not isinstance(component, DagComponent):
         return 1
