@@ -55,9 +55,9 @@ output artifacts, a whole-pipeline exit handler, KFP's shared workspace (one cla
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -189,15 +189,11 @@ def _outlines(child: "Child", templates: dict[str, dict[str, Any]]) -> dict[str,
             found[name] = child.contents.get(name, name)
             calls = size.calls(templates[name])
             if calls:
-                found[name] = tuple((c["name"], outline(_target(c)) if _target(c) in templates else _target(c))
-                                    for c in calls)
+                found[name] = tuple((c["name"], outline(size.called(c)) if size.called(c) in templates
+                                     else size.called(c)) for c in calls)
         return found[name]
 
     return {name: outline(name) for name in templates}
-
-
-def _target(call: dict[str, Any]) -> str:
-    return call.get("template") or call.get("templateRef", {}).get("template", "")
 
 
 def _digests(child: "Child", templates: dict[str, dict[str, Any]], shared: set[str]) -> dict[str, str]:

@@ -91,6 +91,11 @@ def calls(template: dict[str, Any]) -> list[dict[str, Any]]:
     return template.get("dag", {}).get("tasks", []) + [s for g in template.get("steps", []) for s in g]
 
 
+def called(call: dict[str, Any]) -> str:
+    """The name of the template a DAG task or step calls, by name or through `templateRef`."""
+    return call.get("template") or call.get("templateRef", {}).get("template", "")
+
+
 def run_name(main: dict[str, Any]) -> str:
     """The name of the Workflow that actually runs, which every node name and ID starts with."""
     metadata = main.get("metadata", {})
@@ -152,7 +157,7 @@ def node_status(spec: dict[str, Any], libraries: list[dict[str, Any]], workflow:
         if composite and depth < 50:
             children = []
             for call in calls(template):
-                target = call.get("template") or call.get("templateRef", {}).get("template", "")
+                target = called(call)
                 child = visit(target, f"{path}.{call['name']}", own_id, depth + 1, fnv1a(f".{call['name']}", digest))
                 nodes[child]["inputs"] = {"parameters": call.get("arguments", {}).get("parameters", [])}
                 children.append(child)
